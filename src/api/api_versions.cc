@@ -1,0 +1,85 @@
+#include "api/api_versions.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace gallery::api {
+
+namespace {
+
+// The stable and preview versions Azure published for each family (the gallery ones from the
+// Microsoft.Compute GalleryRP specs, the compute ones from ComputeRP, the resource ones from
+// Microsoft.Resources).
+constexpr std::array<std::string_view, 13> kGallery = {
+    "2018-06-01", "2019-03-01", "2019-07-01", "2019-12-01", "2020-09-30",
+    "2021-07-01", "2021-10-01", "2022-01-03", "2022-03-03", "2022-08-03",
+    "2023-07-03", "2024-03-03", "2025-03-03"};
+constexpr std::array<std::string_view, 23> kCompute = {
+    "2018-04-01", "2018-06-01", "2018-10-01", "2019-03-01", "2019-07-01", "2019-12-01",
+    "2020-06-01", "2020-12-01", "2021-03-01", "2021-04-01", "2021-07-01", "2021-11-01",
+    "2022-03-01", "2022-08-01", "2022-11-01", "2023-03-01", "2023-07-01", "2023-09-01",
+    "2024-03-01", "2024-07-01", "2024-11-01", "2025-02-01", "2025-04-01"};
+constexpr std::array<std::string_view, 20> kResources = {
+    "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01", "2017-05-10",
+    "2018-02-01", "2018-05-01", "2019-05-01", "2019-05-10", "2019-06-01",
+    "2019-07-01", "2019-08-01", "2019-10-01", "2019-11-01", "2020-01-01",
+    "2020-06-01", "2020-10-01", "2021-01-01", "2021-04-01", "2022-09-01"};
+constexpr std::array<std::string_view, 4> kResourcesNewer = {"2022-12-01", "2023-07-01",
+                                                             "2024-03-01", "2024-07-01"};
+
+template <size_t N>
+bool In(const std::array<std::string_view, N>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+template <size_t N>
+std::string Join(const std::array<std::string_view, N>& list) {
+  std::string out;
+  for (std::string_view v : list) {
+    out += (out.empty() ? "" : ", ") + std::string(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
+  if (api_version.empty()) {
+    return Status::InvalidArgument(
+               "The api-version query parameter (?api-version=) is required for all requests.",
+               "api-version")
+        .WithReason("MissingApiVersionParameter");
+  }
+  bool ok = false;
+  std::string supported;
+  switch (family) {
+    case ApiFamily::kGallery:
+      ok = In(kGallery, api_version);
+      supported = Join(kGallery);
+      break;
+    case ApiFamily::kCompute:
+      ok = In(kCompute, api_version);
+      supported = Join(kCompute);
+      break;
+    case ApiFamily::kResources:
+      ok = In(kResources, api_version) || In(kResourcesNewer, api_version);
+      supported = Join(kResources) + ", " + Join(kResourcesNewer);
+      break;
+    case ApiFamily::kOperations:
+      ok = In(kGallery, api_version) || In(kCompute, api_version) ||
+           In(kResources, api_version) || In(kResourcesNewer, api_version);
+      supported = Join(kGallery) + ", " + Join(kCompute);
+      break;
+  }
+  if (ok) {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument("The api-version '" + std::string(api_version) +
+                                     "' is invalid. The supported versions are '" + supported +
+                                     "'.",
+                                 "api-version")
+      .WithReason("InvalidApiVersionParameter");
+}
+
+}  // namespace gallery::api

@@ -1,0 +1,22 @@
+#pragma once
+// Which api-versions each family of routes accepts. A missing api-version is 400
+// MissingApiVersionParameter; an unsupported one 400 InvalidApiVersionParameter listing the
+// supported versions.
+
+#include <string_view>
+
+#include "common/status.h"
+
+namespace gallery::api {
+
+enum class ApiFamily {
+  kGallery,      // galleries, image definitions, image versions: 2018-06-01 .. 2025-03-03
+  kCompute,      // managed images, usages, other Microsoft.Compute types: 2018-04-01 ..
+  kResources,    // subscriptions, resource groups, moves
+  kOperations,   // operation status URLs (the server wrote their api-version): any known one
+};
+
+// `api_version` is the raw query value; empty when absent.
+Status CheckApiVersion(ApiFamily family, std::string_view api_version);
+
+}  // namespace gallery::api

@@ -1,0 +1,527 @@
+#include "api/arm_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_versions.h"
+#include "api/arm_error.h"
+#include "api/arm_route.h"
+#include "api/json_reader.h"
+#include "api/url.h"
+#include "api/wire.h"
+#include "common/log.h"
+
+namespace gallery::api {
+
+namespace http = boost::beast::http;
+using domain::UpdateMode;
+using service::Accepted;
+using service::Page;
+
+// Everything one request needs while it is answered.
+struct ArmApi::Call {
+  HttpRequest request;
+  Target target;
+  ArmRoute route;
+  std::string api_version;
+  std::string base_url;  // "https://host:port"
+  service::RequestContext ctx;
+};
+
+namespace {
+
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+HttpResponse Json(http::status status, const nlohmann::json& body) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, kJson);
+  res.body() = body.dump();
+  return res;
+}
+
+HttpResponse Empty(http::status status) {
+  HttpResponse res{status, 11};
+  return res;
+}
+
+HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
+  Status s = Status::InvalidArgument("The HTTP method '" + std::string(http::to_string(method)) +
+                                     "' is not supported for this resource. Allowed: " +
+                                     std::string(allowed) + ".")
+                 .WithReason("MethodNotAllowed");
+  HttpResponse res = ArmErrorResponse(s, 11);
+  res.result(http::status::method_not_allowed);
+  res.set(http::field::allow, std::string(allowed));
+  return res;
+}
+
+ApiFamily FamilyOf(RouteKind kind) {
+  switch (kind) {
+    case RouteKind::kSubscriptions:
+    case RouteKind::kSubscription:
+    case RouteKind::kResourceGroups:
+    case RouteKind::kResourceGroup:
+    case RouteKind::kMoveResources:
+      return ApiFamily::kResources;
+    case RouteKind::kGalleriesInSubscription:
+    case RouteKind::kGalleries:
+    case RouteKind::kGallery:
+    case RouteKind::kGalleryImages:
+    case RouteKind::kGalleryImage:
+    case RouteKind::kGalleryImageVersions:
+    case RouteKind::kGalleryImageVersion:
+    case RouteKind::kLatestVersion:
+      return ApiFamily::kGallery;
+    case RouteKind::kOperationStatus:
+    case RouteKind::kOperationResult:
+      return ApiFamily::kOperations;
+    default:
+      return ApiFamily::kCompute;
+  }
+}
+
+bool IsProvisioning(domain::ProvisioningState s) {
+  return s == domain::ProvisioningState::kCreating || s == domain::ProvisioningState::kUpdating ||
+         s == domain::ProvisioningState::kDeleting;
+}
+
+}  // namespace
+
+ArmApi::ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
+               ArmApiOptions options)
+    : service_(service), authenticator_(authenticator), random_(random), options_(std::move(options)) {}
+
+HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
+  Call call;
+  call.request = std::move(request);
+  call.ctx.request_id = NewUuid(random_);
+  auto header = [&](std::string_view name) {
+    auto it = call.request.find(boost::beast::string_view(name.data(), name.size()));
+    return it == call.request.end() ? std::string() : std::string(it->value());
+  };
+  call.ctx.correlation_id = header("x-ms-correlation-request-id");
+  if (call.ctx.correlation_id.empty()) {
+    call.ctx.correlation_id = header("x-ms-client-request-id");
+  }
+  if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
+    call.ctx.correlation_id = call.ctx.request_id;
+  }
+  const std::string host = header("host");
+  call.base_url = host.empty() ? options_.public_endpoint : "https://" + host;
+
+  HttpResponse res = [&] {
+    const auto raw_target = call.request.target();
+    Result<Target> target = ParseTarget(std::string_view(raw_target.data(), raw_target.size()));
+    if (!target.ok()) {
+      return ArmErrorResponse(target.status(), 11);
+    }
+    call.target = std::move(*target);
+    Result<ArmRoute> route = MatchRoute(call.target.segments);
+    if (!route.ok()) {
+      return ArmErrorResponse(route.status(), 11);
+    }
+    call.route = std::move(*route);
+    call.api_version = call.target.Query("api-version");
+    Status version = CheckApiVersion(FamilyOf(call.route.kind), call.api_version);
+    if (!version.ok()) {
+      return ArmErrorResponse(version, 11);
+    }
+    Result<domain::Caller> caller = authenticator_.Authenticate(call.request);
+    if (!caller.ok()) {
+      HttpResponse denied = ArmErrorResponse(caller.status(), 11);
+      denied.set(http::field::www_authenticate, "Bearer");
+      return denied;
+    }
+    call.ctx.caller = std::move(*caller);
+    return Dispatch(call);
+  }();
+  res.set("x-ms-request-id", call.ctx.request_id);
+  res.set("x-ms-correlation-request-id", call.ctx.correlation_id);
+  GLOG_DEBUG("{} {} -> {} ({}, from {})", std::string(call.request.method_string()),
+             std::string(call.request.target()), res.result_int(), call.ctx.request_id,
+             info.remote_address);
+  return res;
+}
+
+namespace {
+
+// Renders a resource of any type this server serves.
+nlohmann::json Render(const domain::ResourceGroup& r, const WireOptions&) { return ToWire(r); }
+nlohmann::json Render(const domain::Gallery& r, const WireOptions&) { return ToWire(r); }
+nlohmann::json Render(const domain::GalleryImage& r, const WireOptions&) { return ToWire(r); }
+nlohmann::json Render(const domain::GalleryImageVersion& r, const WireOptions& o) {
+  return ToWire(r, o);
+}
+nlohmann::json Render(const domain::ManagedImage& r, const WireOptions&) { return ToWire(r); }
+
+std::string OperationUrl(const std::string& base, const domain::Operation& op,
+                         std::string_view kind, const std::string& api_version) {
+  return base + "/subscriptions/" + op.subscription + "/providers/Microsoft.Compute/locations/" +
+         op.location + "/" + std::string(kind) + "/" + op.id + "?api-version=" + api_version;
+}
+
+void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::Operation& op,
+                     const std::string& api_version) {
+  res.set("Azure-AsyncOperation", OperationUrl(base, op, "capsOperations", api_version));
+  res.set(http::field::location, OperationUrl(base, op, "operationResults", api_version));
+  res.set(http::field::retry_after, "1");
+}
+
+}  // namespace
+
+HttpResponse ArmApi::Dispatch(Call& call) {
+  const http::verb method = call.request.method();
+  const ArmRoute& route = call.route;
+  const service::RequestContext& ctx = call.ctx;
+  WireOptions wire;
+  wire.api_version = call.api_version;
+  wire.regions = &service_.regions();
+  wire.expand_replication_status =
+      ToLower(call.target.Query("$expand")).find("replicationstatus") != std::string::npos;
+
+  auto error = [](const Status& s) { return ArmErrorResponse(s, 11); };
+  auto body = [&]() -> Result<nlohmann::json> { return JsonReader::Parse(call.request.body()); };
+
+  // GET of one resource: 200 with its JSON; Retry-After while it is provisioning.
+  auto get_one = [&](auto result) -> HttpResponse {
+    if (!result.ok()) {
+      return error(result.status());
+    }
+    HttpResponse res = Json(http::status::ok, Render(*result, wire));
+    if (IsProvisioning(result->meta.provisioning_state)) {
+      res.set(http::field::retry_after, "1");
+    }
+    return res;
+  };
+  // A page of a list: {"value": [...], "nextLink": ...}.
+  auto list = [&](auto result) -> HttpResponse {
+    if (!result.ok()) {
+      return error(result.status());
+    }
+    nlohmann::json value = nlohmann::json::array();
+    for (const auto& item : result->items) {
+      value.push_back(Render(item, wire));
+    }
+    nlohmann::json out = {{"value", std::move(value)}};
+    if (!result->next_token.empty()) {
+      std::string path;
+      for (const std::string& s : call.target.segments) {
+        path += "/" + UrlEncode(s);
+      }
+      std::string link = call.base_url + path + "?api-version=" + UrlEncode(call.api_version);
+      if (const std::string expand = call.target.Query("$expand"); !expand.empty()) {
+        link += "&$expand=" + UrlEncode(expand);
+      }
+      out["nextLink"] = link + "&$skiptoken=" + UrlEncode(result->next_token);
+    }
+    return Json(http::status::ok, out);
+  };
+  // An accepted PUT/PATCH: 201 when created, 200 otherwise, with the operation headers.
+  auto accepted = [&](auto result) -> HttpResponse {
+    if (!result.ok()) {
+      return error(result.status());
+    }
+    HttpResponse res = Json(result->created ? http::status::created : http::status::ok,
+                            Render(result->resource, wire));
+    AddAsyncHeaders(res, call.base_url, result->operation, call.api_version);
+    return res;
+  };
+  auto deleted = [&](Result<std::optional<domain::Operation>> result) -> HttpResponse {
+    if (!result.ok()) {
+      return error(result.status());
+    }
+    if (!result->has_value()) {
+      return Empty(http::status::no_content);
+    }
+    HttpResponse res = Empty(http::status::accepted);
+    AddAsyncHeaders(res, call.base_url, **result, call.api_version);
+    return res;
+  };
+  // PUT (replace) or PATCH (merge) of a resource with an input parser and a service call.
+  auto put = [&](auto parse, auto apply) -> HttpResponse {
+    Result<nlohmann::json> json = body();
+    if (!json.ok()) {
+      return error(json.status());
+    }
+    auto input = parse(*json);
+    if (!input.ok()) {
+      return error(input.status());
+    }
+    UpdateMode mode = method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace;
+    return accepted(apply(*input, mode));
+  };
+  const std::string page_token = call.target.Query("$skiptoken");
+
+  switch (route.kind) {
+    case RouteKind::kSubscriptions: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto subs = service_.ListSubscriptions(ctx);
+      if (!subs.ok()) {
+        return error(subs.status());
+      }
+      nlohmann::json value = nlohmann::json::array();
+      for (const domain::Subscription& s : *subs) {
+        value.push_back(ToWire(s));
+      }
+      return Json(http::status::ok, {{"value", std::move(value)}});
+    }
+    case RouteKind::kSubscription: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto sub = service_.GetSubscription(ctx, route.id.subscription());
+      return sub.ok() ? Json(http::status::ok, ToWire(*sub)) : error(sub.status());
+    }
+    case RouteKind::kResourceGroups:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListResourceGroups(ctx, route.id.subscription(), page_token));
+    case RouteKind::kResourceGroup:
+      switch (method) {
+        case http::verb::get:
+          return get_one(service_.GetResourceGroup(ctx, route.id));
+        case http::verb::head: {
+          auto group = service_.GetResourceGroup(ctx, route.id);
+          return Empty(group.ok() ? http::status::no_content : http::status::not_found);
+        }
+        case http::verb::put:
+        case http::verb::patch: {
+          Result<nlohmann::json> json = body();
+          if (!json.ok()) {
+            return error(json.status());
+          }
+          auto input = ResourceGroupFromWire(*json);
+          if (!input.ok()) {
+            return error(input.status());
+          }
+          if (method == http::verb::patch && !input->location.has_value()) {
+            auto current = service_.GetResourceGroup(ctx, route.id);
+            if (!current.ok()) {
+              return error(current.status());
+            }
+            input->location = current->meta.location;
+            if (!input->tags.has_value()) {
+              input->tags = current->meta.tags;
+            }
+          }
+          auto result = service_.PutResourceGroup(ctx, route.id, *input);
+          if (!result.ok()) {
+            return error(result.status());
+          }
+          return Json(result->created ? http::status::created : http::status::ok,
+                      ToWire(result->resource));
+        }
+        case http::verb::delete_:
+          return deleted(service_.DeleteResourceGroup(ctx, route.id));
+        default:
+          return MethodNotAllowed(method, "GET, HEAD, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kMoveResources: {
+      if (method != http::verb::post) {
+        return MethodNotAllowed(method, "POST");
+      }
+      Result<nlohmann::json> json = body();
+      if (!json.ok()) {
+        return error(json.status());
+      }
+      std::vector<std::string> ids;
+      const nlohmann::json& resources = (*json)["resources"];
+      if (resources.is_array()) {
+        for (const nlohmann::json& id : resources) {
+          if (id.is_string()) {
+            ids.push_back(id.get<std::string>());
+          }
+        }
+      }
+      const nlohmann::json& target = (*json)["targetResourceGroup"];
+      return error(service_.MoveResources(ctx, route.id, ids,
+                                          target.is_string() ? target.get<std::string>() : ""));
+    }
+    case RouteKind::kGalleriesInSubscription:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListGalleries(ctx, {route.id.subscription(), "", std::nullopt},
+                                         page_token));
+    case RouteKind::kImagesInSubscription:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListManagedImages(ctx, {route.id.subscription(), "", std::nullopt},
+                                             page_token));
+    case RouteKind::kUsages: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto usages = service_.ListUsages(ctx, route.id.subscription(), route.location);
+      if (!usages.ok()) {
+        return error(usages.status());
+      }
+      nlohmann::json value = nlohmann::json::array();
+      for (const domain::QuotaUsage& u : *usages) {
+        value.push_back(ToWire(u));
+      }
+      return Json(http::status::ok, {{"value", std::move(value)}});
+    }
+    case RouteKind::kOperationStatus: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto op = service_.GetOperation(ctx, route.id.subscription(), route.operation_id);
+      if (!op.ok()) {
+        return error(op.status());
+      }
+      HttpResponse res = Json(http::status::ok, OperationStatusToWire(*op));
+      if (!op->terminal()) {
+        res.set(http::field::retry_after, "1");
+      }
+      return res;
+    }
+    case RouteKind::kOperationResult: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto op = service_.GetOperation(ctx, route.id.subscription(), route.operation_id);
+      if (!op.ok()) {
+        return error(op.status());
+      }
+      if (!op->terminal()) {
+        HttpResponse res = Empty(http::status::accepted);
+        AddAsyncHeaders(res, call.base_url, *op, call.api_version);
+        return res;
+      }
+      if (op->status != domain::OperationStatus::kSucceeded) {
+        return error(Status::FailedPrecondition(op->error_message).WithReason(op->error_code));
+      }
+      if (op->kind == domain::OperationKind::kDelete) {
+        return Empty(http::status::no_content);
+      }
+      const ResourceId& id = op->resource_id;
+      const std::string type = ToLower(id.Type());
+      if (type == ToLower(domain::Gallery::kType)) {
+        return get_one(service_.GetGallery(ctx, id));
+      }
+      if (type == ToLower(domain::GalleryImage::kType)) {
+        return get_one(service_.GetGalleryImage(ctx, id));
+      }
+      if (type == ToLower(domain::GalleryImageVersion::kType)) {
+        return get_one(service_.GetGalleryImageVersion(ctx, id));
+      }
+      if (type == ToLower(domain::ManagedImage::kType)) {
+        return get_one(service_.GetManagedImage(ctx, id));
+      }
+      return get_one(service_.GetResourceGroup(ctx, id));
+    }
+    case RouteKind::kGalleries:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListGalleries(
+          ctx, {route.id.subscription(), route.id.resource_group(), std::nullopt}, page_token));
+    case RouteKind::kGallery:
+      switch (method) {
+        case http::verb::get:
+          return get_one(service_.GetGallery(ctx, route.id));
+        case http::verb::put:
+        case http::verb::patch:
+          return put(GalleryFromWire, [&](const domain::GalleryInput& in, UpdateMode mode) {
+            return service_.PutGallery(ctx, route.id, in, mode);
+          });
+        case http::verb::delete_:
+          return deleted(service_.DeleteResource(ctx, route.id));
+        default:
+          return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kGalleryImages:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListGalleryImages(ctx, route.id, page_token));
+    case RouteKind::kGalleryImage:
+      switch (method) {
+        case http::verb::get:
+          return get_one(service_.GetGalleryImage(ctx, route.id));
+        case http::verb::put:
+        case http::verb::patch:
+          return put(GalleryImageFromWire,
+                     [&](const domain::GalleryImageInput& in, UpdateMode mode) {
+                       return service_.PutGalleryImage(ctx, route.id, in, mode);
+                     });
+        case http::verb::delete_:
+          return deleted(service_.DeleteResource(ctx, route.id));
+        default:
+          return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kGalleryImageVersions:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListGalleryImageVersions(ctx, route.id, page_token));
+    case RouteKind::kGalleryImageVersion:
+      switch (method) {
+        case http::verb::get:
+          return get_one(service_.GetGalleryImageVersion(ctx, route.id));
+        case http::verb::put:
+        case http::verb::patch:
+          return put(
+              [&](const nlohmann::json& json) {
+                return GalleryImageVersionFromWire(json, call.api_version);
+              },
+              [&](const domain::GalleryImageVersionInput& in, UpdateMode mode) {
+                return service_.PutGalleryImageVersion(ctx, route.id, in, mode);
+              });
+        case http::verb::delete_:
+          return deleted(service_.DeleteResource(ctx, route.id));
+        default:
+          return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kLatestVersion: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      std::optional<std::string> region;
+      if (const std::string loc = call.target.Query("location"); !loc.empty()) {
+        region = loc;
+      }
+      return get_one(service_.ResolveLatestVersion(ctx, route.id, region));
+    }
+    case RouteKind::kManagedImages:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListManagedImages(
+          ctx, {route.id.subscription(), route.id.resource_group(), std::nullopt}, page_token));
+    case RouteKind::kManagedImage:
+      switch (method) {
+        case http::verb::get:
+          return get_one(service_.GetManagedImage(ctx, route.id));
+        case http::verb::put:
+        case http::verb::patch:
+          return put(ManagedImageFromWire,
+                     [&](const domain::ManagedImageInput& in, UpdateMode mode) {
+                       return service_.PutManagedImage(ctx, route.id, in, mode);
+                     });
+        case http::verb::delete_:
+          return deleted(service_.DeleteResource(ctx, route.id));
+        default:
+          return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kUnservedComputeResource: {
+      const std::string type = route.id.Type();
+      if (method == http::verb::get) {
+        return error(Status::NotFound("The Resource '" + type + "/" + route.id.Name() +
+                                      "' under resource group '" + route.id.resource_group() +
+                                      "' was not found.")
+                         .WithReason("ResourceNotFound"));
+      }
+      return error(Status::NotFound("The resource type '" + type +
+                                    "' is not served by this gallery service.")
+                       .WithReason("InvalidResourceType"));
+    }
+  }
+  return error(Status::Internal("unhandled route"));
+}
+
+}  // namespace gallery::api

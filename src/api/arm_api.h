@@ -1,0 +1,42 @@
+#pragma once
+// ArmApi: the Azure Resource Manager front door. Turns an HTTP request into a call of the
+// service layer and its result into ARM's answer: status code, JSON body, and for long-running
+// operations the Azure-AsyncOperation, Location and Retry-After headers.
+//
+// Handle() is a plain function of the request (testable without sockets) and thread-safe.
+// Every answer carries x-ms-request-id and x-ms-correlation-request-id; every error is an ARM
+// error body (api/arm_error.h).
+
+#include <string>
+
+#include "api/authenticator.h"
+#include "api/http_types.h"
+#include "common/random.h"
+#include "service/gallery_service.h"
+
+namespace gallery::api {
+
+struct ArmApiOptions {
+  // Base URL for absolute links (operation URLs, nextLink) when a request has no Host header.
+  std::string public_endpoint = "https://127.0.0.1:8443";
+};
+
+class ArmApi {
+ public:
+  // References must outlive the ArmApi.
+  ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
+         ArmApiOptions options);
+
+  HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
+
+ private:
+  struct Call;
+  HttpResponse Dispatch(Call& call);
+
+  service::GalleryService& service_;
+  Authenticator& authenticator_;
+  Random& random_;
+  ArmApiOptions options_;
+};
+
+}  // namespace gallery::api

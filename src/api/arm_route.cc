@@ -1,0 +1,160 @@
+#include "api/arm_route.h"
+
+namespace gallery::api {
+
+namespace {
+
+bool Is(const std::string& segment, std::string_view word) {
+  return EqualsIgnoreCase(segment, word);
+}
+
+Status NoRoute(const std::vector<std::string>& segments) {
+  std::string path;
+  for (const std::string& s : segments) {
+    path += "/" + s;
+  }
+  return Status::NotFound("No route matches '" + path +
+                          "': this server serves Microsoft.Compute galleries, image definitions, "
+                          "image versions and images, and Microsoft.Resources groups.")
+      .WithReason("InvalidResourceType");
+}
+
+// Routes below /subscriptions/{s}/providers/Microsoft.Compute (segments from index 4 on).
+Result<ArmRoute> SubscriptionProviderRoute(const std::vector<std::string>& p,
+                                           const std::string& sub) {
+  ArmRoute r;
+  r.id = ResourceId::ForSubscription(sub);
+  const size_t n = p.size();
+  if (n == 5 && Is(p[4], "galleries")) {
+    r.kind = RouteKind::kGalleriesInSubscription;
+    return r;
+  }
+  if (n == 5 && Is(p[4], "images")) {
+    r.kind = RouteKind::kImagesInSubscription;
+    return r;
+  }
+  if (n >= 7 && Is(p[4], "locations")) {
+    r.location = p[5];
+    if (n == 7 && Is(p[6], "usages")) {
+      r.kind = RouteKind::kUsages;
+      return r;
+    }
+    if (n == 8 && (Is(p[6], "capsOperations") || Is(p[6], "operations"))) {
+      r.kind = RouteKind::kOperationStatus;
+      r.operation_id = p[7];
+      return r;
+    }
+    if (n == 8 && Is(p[6], "operationResults")) {
+      r.kind = RouteKind::kOperationResult;
+      r.operation_id = p[7];
+      return r;
+    }
+  }
+  return NoRoute(p);
+}
+
+// Routes below /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute (index 6 on).
+Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std::string& sub,
+                                    const std::string& rg) {
+  ArmRoute r;
+  const size_t n = p.size();
+  auto compute = [&](std::vector<ResourceId::Segment> segs) {
+    return ResourceId::ForResource(sub, rg, "Microsoft.Compute", std::move(segs));
+  };
+  if (Is(p[6], "galleries")) {
+    static constexpr RouteKind kByDepth[] = {
+        RouteKind::kGalleries,    RouteKind::kGallery,
+        RouteKind::kGalleryImages, RouteKind::kGalleryImage,
+        RouteKind::kGalleryImageVersions, RouteKind::kGalleryImageVersion};
+    static constexpr const char* kTypes[] = {"galleries", "images", "versions"};
+    // p[6..] alternates type/name: galleries/{g}/images/{i}/versions/{v}
+    std::vector<ResourceId::Segment> segs;
+    for (size_t i = 6; i < n; i += 2) {
+      const size_t level = (i - 6) / 2;
+      if (level >= 3 || !Is(p[i], kTypes[level])) {
+        return NoRoute(p);
+      }
+      if (i + 1 < n) {
+        segs.push_back({kTypes[level], p[i + 1]});
+      }
+    }
+    const size_t depth = n - 6;  // 1 .. 6
+    if (depth > 6) {
+      return NoRoute(p);
+    }
+    r.kind = kByDepth[depth - 1];
+    // A collection (odd depth) is named by its parent's id; an item by its own.
+    r.id = segs.empty() ? ResourceId::ForResourceGroup(sub, rg) : compute(segs);
+    if (r.kind == RouteKind::kGalleryImageVersion && Is(p[n - 1], "latest")) {
+      r.kind = RouteKind::kLatestVersion;
+      r.id = r.id.Parent();
+    }
+    return r;
+  }
+  if (Is(p[6], "images") && n <= 8) {
+    if (n == 7) {
+      r.kind = RouteKind::kManagedImages;
+      r.id = ResourceId::ForResourceGroup(sub, rg);
+    } else {
+      r.kind = RouteKind::kManagedImage;
+      r.id = compute({{"images", p[7]}});
+    }
+    return r;
+  }
+  if (n == 8 && (Is(p[6], "virtualMachines") || Is(p[6], "disks") || Is(p[6], "snapshots"))) {
+    r.kind = RouteKind::kUnservedComputeResource;
+    r.id = compute({{p[6], p[7]}});
+    return r;
+  }
+  return NoRoute(p);
+}
+
+}  // namespace
+
+Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
+  const size_t n = p.size();
+  if (n == 0 || !Is(p[0], "subscriptions")) {
+    return NoRoute(p);
+  }
+  ArmRoute r;
+  if (n == 1) {
+    r.kind = RouteKind::kSubscriptions;
+    return r;
+  }
+  const std::string& sub = p[1];
+  r.id = ResourceId::ForSubscription(sub);
+  if (n == 2) {
+    r.kind = RouteKind::kSubscription;
+    return r;
+  }
+  if (Is(p[2], "providers")) {
+    if (n >= 5 && Is(p[3], "Microsoft.Compute")) {
+      return SubscriptionProviderRoute(p, sub);
+    }
+    return NoRoute(p);
+  }
+  if (!Is(p[2], "resourceGroups")) {
+    return NoRoute(p);
+  }
+  if (n == 3) {
+    r.kind = RouteKind::kResourceGroups;
+    return r;
+  }
+  const std::string& rg = p[3];
+  r.id = ResourceId::ForResourceGroup(sub, rg);
+  if (n == 4) {
+    r.kind = RouteKind::kResourceGroup;
+    return r;
+  }
+  if (n == 5 && (Is(p[4], "moveResources") || Is(p[4], "validateMoveResources"))) {
+    r.kind = RouteKind::kMoveResources;
+    r.validate_only = Is(p[4], "validateMoveResources");
+    return r;
+  }
+  if (n >= 7 && Is(p[4], "providers") && Is(p[5], "Microsoft.Compute")) {
+    return GroupProviderRoute(p, sub, rg);
+  }
+  return NoRoute(p);
+}
+
+}  // namespace gallery::api

@@ -1,0 +1,51 @@
+#pragma once
+// ArmRoute: what an ARM request path names. Fixed segments match case-insensitively (the Azure
+// CLI sends `resourcegroups`); resource ids come out with ARM's canonical casing of the fixed
+// segments and the names as the client wrote them.
+
+#include <string>
+#include <vector>
+
+#include "common/resource_id.h"
+#include "common/result.h"
+
+namespace gallery::api {
+
+enum class RouteKind {
+  kSubscriptions,            // /subscriptions
+  kSubscription,             // /subscriptions/{s}
+  kResourceGroups,           // /subscriptions/{s}/resourceGroups
+  kResourceGroup,            // .../resourceGroups/{rg}
+  kMoveResources,            // .../resourceGroups/{rg}/moveResources (and validateMoveResources)
+  kGalleriesInSubscription,  // /subscriptions/{s}/providers/Microsoft.Compute/galleries
+  kImagesInSubscription,     // /subscriptions/{s}/providers/Microsoft.Compute/images
+  kUsages,                   // .../providers/Microsoft.Compute/locations/{loc}/usages
+  kOperationStatus,          // .../locations/{loc}/capsOperations/{id}
+  kOperationResult,          // .../locations/{loc}/operationResults/{id}
+  kGalleries,                // RG/providers/Microsoft.Compute/galleries
+  kGallery,                  // .../galleries/{g}
+  kGalleryImages,            // .../galleries/{g}/images
+  kGalleryImage,             // .../images/{i}
+  kGalleryImageVersions,     // .../images/{i}/versions
+  kGalleryImageVersion,      // .../versions/{v}
+  kLatestVersion,            // .../versions/latest
+  kManagedImages,            // RG/providers/Microsoft.Compute/images
+  kManagedImage,             // .../images/{name}
+  kUnservedComputeResource,  // RG/providers/Microsoft.Compute/{virtualMachines|disks|snapshots}/{n}
+};
+
+struct ArmRoute {
+  RouteKind kind = RouteKind::kSubscriptions;
+  // The resource (or container) the route names; for subscription-level routes the
+  // subscription id.
+  ResourceId id;
+  std::string location;      // kUsages, kOperation*
+  std::string operation_id;  // kOperation*
+  bool validate_only = false;  // kMoveResources: validateMoveResources
+};
+
+// NotFound (reason "InvalidResourceType" / "NotFound") when the path names nothing this
+// server serves.
+Result<ArmRoute> MatchRoute(const std::vector<std::string>& segments);
+
+}  // namespace gallery::api

@@ -1,0 +1,41 @@
+#pragma once
+// The HTTP vocabulary shared by the server (https_server.h) and the code that answers requests
+// (ARM routing, the blob data plane, the dashboard).
+//
+// A handler is a plain function from a request to a response, so it can be tested without
+// sockets:
+//
+//   HttpHandler handler = [](HttpRequest&& req, const RequestInfo& info) {
+//     HttpResponse res{boost::beast::http::status::ok, req.version()};
+//     res.set(boost::beast::http::field::content_type, "application/json");
+//     res.body() = R"({"hello":"world"})";
+//     return res;
+//   };
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <functional>
+#include <string>
+
+namespace gallery {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What the server knows about a request beyond its bytes. Owned by the connection; valid only
+// during the handler call.
+struct RequestInfo {
+  // The peer as "address:port" ("[v6-address]:port" for IPv6), for logs and audit records.
+  std::string remote_address;
+};
+
+// Answers one request. Called on a server I/O thread, concurrently for different connections:
+// it must be thread-safe and should not block for long (it holds an I/O thread). It should not
+// throw; if it does, the client gets a 500 JSON error and the exception is logged.
+//
+// The server fills in what belongs to the connection: it copies the request's HTTP version into
+// the response, keeps the connection open only when both the request and the response allow it
+// (a handler may set `Connection: close`), and calls prepare_payload() (Content-Length).
+using HttpHandler = std::function<HttpResponse(HttpRequest&&, const RequestInfo&)>;
+
+}  // namespace gallery

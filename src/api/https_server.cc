@@ -1,0 +1,636 @@
+#include "api/https_server.h"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <exception>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/log.h"
+
+namespace gallery {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+// The interim answer to `Expect: 100-continue`; its bytes are static, so writing it costs nothing.
+constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+// Bound on the TLS close_notify exchange at the end of a connection.
+constexpr std::chrono::seconds kShutdownTimeout{5};
+// After an error answer the server stops sending and reads (and drops) what the client still
+// sends, for at most this long and this many bytes. Closing a socket with unread input makes
+// the kernel send a reset, which can destroy the error answer before the client reads it.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr uint64_t kMaxLingerBytes = uint64_t{1} << 20;
+constexpr size_t kLingerBufferBytes = 16 * 1024;
+// Pause before accepting again after a failed accept (e.g. out of file descriptors), so that
+// a persistent failure does not spin an I/O thread.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+HttpResponse JsonError(http::status status, std::string_view code, std::string_view message) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.body() = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  return res;
+}
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  std::string address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) {
+    address = "[" + address + "]";
+  }
+  return address + ":" + std::to_string(endpoint.port());
+}
+
+bool IsExpectContinue(const HttpRequest& req) {
+  auto it = req.find(http::field::expect);
+  return it != req.end() && beast::iequals(it->value(), "100-continue");
+}
+
+// Errors that are a normal part of a peer going away; logged at debug level only.
+bool IsRoutineDisconnect(const beast::error_code& ec) {
+  return ec == net::error::operation_aborted || ec == beast::error::timeout ||
+         ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::bad_descriptor ||
+         ec == ssl::error::stream_truncated || ec == http::error::end_of_stream ||
+         ec == http::error::partial_message;
+}
+
+class Session;
+
+// The open sessions, so that Stop() can close them and max_connections can be enforced.
+// Touched once when a connection opens and once when it closes, never per request.
+class ConnectionRegistry {
+ public:
+  enum class Admission { kAdmitted, kFull, kStopping };
+
+  explicit ConnectionRegistry(size_t max_connections) : max_connections_(max_connections) {}
+
+  Admission Add(const std::shared_ptr<Session>& session) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      return Admission::kStopping;
+    }
+    if (sessions_.size() >= max_connections_) {
+      return Admission::kFull;
+    }
+    sessions_.emplace(session.get(), session);
+    return Admission::kAdmitted;
+  }
+
+  void Remove(Session* session) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(session);
+  }
+
+  // Refuses further sessions and returns those still alive.
+  std::vector<std::shared_ptr<Session>> StopAndTakeAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    std::vector<std::shared_ptr<Session>> live;
+    live.reserve(sessions_.size());
+    for (auto& [ptr, weak] : sessions_) {
+      if (std::shared_ptr<Session> session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+    return live;
+  }
+
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sessions_.size();
+  }
+
+ private:
+  const size_t max_connections_;
+  mutable std::mutex mu_;
+  bool stopping_ = false;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+// What every session of one server reads. Outlives all sessions (see HttpsServer::Impl).
+struct ServerContext {
+  ServerContext(ServerOptions o, HttpHandler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        registry(static_cast<size_t>(options.max_connections)) {}
+
+  const ServerOptions options;
+  const HttpHandler handler;
+  ConnectionRegistry registry;
+};
+
+// One connection: TLS handshake, then a loop of read request -> handler -> write response.
+// Every member is touched only from the connection's strand, except Close().
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, ssl::context& ssl_ctx, ServerContext& server, std::string remote)
+      : server_(server), stream_(std::move(socket), ssl_ctx) {
+    info_.remote_address = std::move(remote);
+  }
+
+  ~Session() {
+    if (registered_) {
+      server_.registry.Remove(this);
+    }
+  }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Called once, after the registry admitted the session.
+  void Start() {
+    registered_ = true;
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoHandshake, shared_from_this()));
+  }
+
+  // Closes the socket, which cancels whatever the session waits for. Thread-safe.
+  void Close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->lowest().close(); });
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  const ServerOptions& options() const { return server_.options; }
+
+  void DoHandshake() {
+    lowest().expires_after(options().handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      LogDisconnect("TLS handshake", ec);
+      return;
+    }
+    DoRead();
+  }
+
+  void DoRead() {
+    parser_.emplace();
+    parser_->header_limit(options().max_header_bytes);
+    parser_->body_limit(options().max_body_bytes);
+    // One deadline for the whole request, including the wait for it on an idle connection.
+    lowest().expires_after(options().read_timeout);
+    // Headers first: the limits and `Expect: 100-continue` are decided before any body byte.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code ec, size_t) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    if (parser_->is_done()) {  // no body: the common case, one read per request
+      HandleRequest();
+      return;
+    }
+    if (IsExpectContinue(parser_->get())) {
+      lowest().expires_after(options().write_timeout);
+      net::async_write(stream_, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
+                       beast::bind_front_handler(&Session::OnContinueWritten, shared_from_this()));
+      return;
+    }
+    DoReadBody();
+  }
+
+  void OnContinueWritten(beast::error_code ec, size_t) {
+    if (ec) {
+      LogDisconnect("write 100 Continue", ec);
+      return;
+    }
+    lowest().expires_after(options().read_timeout);
+    DoReadBody();
+  }
+
+  void DoReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+  }
+
+  void OnReadBody(beast::error_code ec, size_t) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    HandleRequest();
+  }
+
+  void OnReadError(const beast::error_code& ec) {
+    if (ec == http::error::end_of_stream) {  // the peer closed between requests
+      DoShutdown();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      WriteErrorAndClose(http::status::payload_too_large, "RequestEntityTooLarge",
+                         "The request body exceeds the limit of " +
+                             std::to_string(options().max_body_bytes) + " bytes.");
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      WriteErrorAndClose(http::status::request_header_fields_too_large,
+                         "RequestHeaderFieldsTooLarge",
+                         "The request line and headers exceed the limit of " +
+                             std::to_string(options().max_header_bytes) + " bytes.");
+      return;
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::partial_message) {
+      WriteErrorAndClose(http::status::bad_request, "BadRequest",
+                         "The request is not valid HTTP/1.1: " + ec.message() + ".");
+      return;
+    }
+    LogDisconnect("read", ec);
+  }
+
+  void HandleRequest() {
+    const HttpRequest& req = parser_->get();
+    const unsigned version = req.version();
+    const bool client_keeps_alive = req.keep_alive();
+    GLOG_DEBUG("{} {} {}", info_.remote_address, req.method_string(), req.target());
+    HttpResponse res;
+    try {
+      res = server_.handler(parser_->release(), info_);
+      const bool handler_keeps_alive = res.keep_alive();
+      res.version(version);
+      res.keep_alive(client_keeps_alive && handler_keeps_alive);
+      res.prepare_payload();  // throws for a body on a 1xx, 204 or 304 response
+    } catch (const std::exception& e) {
+      GLOG_ERROR("request handler failed for {}: {}", info_.remote_address, e.what());
+      res = InternalError(version, client_keeps_alive);
+    } catch (...) {
+      GLOG_ERROR("request handler failed for {}: unknown exception", info_.remote_address);
+      res = InternalError(version, client_keeps_alive);
+    }
+    GLOG_DEBUG("{} -> {}", info_.remote_address, res.result_int());
+    res_ = std::move(res);
+    lowest().expires_after(options().write_timeout);
+    http::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), res_.need_eof()));
+  }
+
+  static HttpResponse InternalError(unsigned version, bool keep_alive) {
+    HttpResponse res = JsonError(http::status::internal_server_error, "InternalServerError",
+                                 "The server failed to handle the request.");
+    res.version(version);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  void OnWrite(bool close, beast::error_code ec, size_t) {
+    if (ec) {
+      LogDisconnect("write", ec);
+      return;
+    }
+    if (close) {
+      DoShutdown();
+      return;
+    }
+    res_ = {};  // free the body now rather than when the next response replaces it
+    DoRead();
+  }
+
+  // Answers a request the server refuses by itself, then closes the connection.
+  void WriteErrorAndClose(http::status status, std::string_view code, std::string message) {
+    GLOG_WARN("{}: answering {} {}: {}", info_.remote_address, static_cast<unsigned>(status), code,
+              message);
+    res_ = JsonError(status, code, message);
+    res_.keep_alive(false);
+    res_.prepare_payload();
+    lowest().expires_after(options().write_timeout);
+    http::async_write(stream_, res_,
+                      beast::bind_front_handler(&Session::OnErrorWritten, shared_from_this()));
+  }
+
+  void OnErrorWritten(beast::error_code ec, size_t) {
+    if (ec) {
+      LogDisconnect("write error response", ec);
+      return;
+    }
+    // No TLS close_notify here: the peer may still be sending a body we will not decrypt.
+    // Half-close TCP so the client sees the end of the answer, then drain (see kLingerTimeout).
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      lowest().close();
+      return;
+    }
+    linger_buffer_ = std::make_unique<char[]>(kLingerBufferBytes);
+    lowest().expires_after(std::min<std::chrono::seconds>(kLingerTimeout, options().read_timeout));
+    DoLinger();
+  }
+
+  void DoLinger() {
+    lowest().async_read_some(net::buffer(linger_buffer_.get(), kLingerBufferBytes),
+                             beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+  }
+
+  void OnLinger(beast::error_code ec, size_t bytes) {
+    lingered_bytes_ += bytes;
+    if (ec || lingered_bytes_ >= kMaxLingerBytes) {
+      lowest().close();
+      return;
+    }
+    DoLinger();
+  }
+
+  void DoShutdown() {
+    lowest().expires_after(
+        std::min<std::chrono::seconds>(kShutdownTimeout, options().write_timeout));
+    stream_.async_shutdown(beast::bind_front_handler(&Session::OnShutdown, shared_from_this()));
+  }
+
+  void OnShutdown(beast::error_code) {
+    // Peers often close TCP without their close_notify; nothing is left to do either way.
+    lowest().close();
+  }
+
+  void LogDisconnect(std::string_view what, const beast::error_code& ec) {
+    if (IsRoutineDisconnect(ec)) {
+      GLOG_DEBUG("{}: connection closed during {}: {}", info_.remote_address, what, ec.message());
+      return;
+    }
+    GLOG_WARN("{}: connection failed during {}: {}", info_.remote_address, what, ec.message());
+  }
+
+  ServerContext& server_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next one
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpResponse res_;  // the response being written; must live until the write completes
+  RequestInfo info_;
+  bool registered_ = false;
+  std::unique_ptr<char[]> linger_buffer_;  // only for connections closed after an error
+  uint64_t lingered_bytes_ = 0;
+};
+
+int ThreadCount(const ServerOptions& options) {
+  if (options.threads > 0) {
+    return options.threads;
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Status ValidateOptions(const ServerOptions& options) {
+  if (options.threads < 0) {
+    return Status::InvalidArgument("threads must not be negative", "threads");
+  }
+  if (options.max_connections < 1) {
+    return Status::InvalidArgument("max_connections must be at least 1", "max_connections");
+  }
+  if (options.max_header_bytes == 0) {
+    return Status::InvalidArgument("max_header_bytes must be positive", "max_header_bytes");
+  }
+  if (options.handshake_timeout.count() <= 0 || options.read_timeout.count() <= 0 ||
+      options.write_timeout.count() <= 0) {
+    return Status::InvalidArgument("timeouts must be positive");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+class HttpsServer::Impl {
+ public:
+  Impl(ServerOptions options, HttpHandler handler)
+      : context_(std::move(options), std::move(handler)),
+        thread_count_(ThreadCount(context_.options)),
+        ioc_(thread_count_),
+        acceptor_(net::make_strand(ioc_)),
+        accept_retry_timer_(acceptor_.get_executor()) {}
+
+  ~Impl() { Stop(); }
+
+  Status ConfigureTls(const TlsMaterial& tls) {
+    SSL_CTX* ctx = ssl_ctx_.native_handle();
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+      return Status::Internal("cannot require TLS 1.2 or later");
+    }
+    SSL_CTX_set_options(
+        ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+    beast::error_code ec;
+    ssl_ctx_.use_certificate_chain(net::buffer(tls.server_cert_pem), ec);
+    if (ec) {
+      return Status::Internal("cannot use the server certificate '" +
+                              tls.server_cert_path.string() + "': " + ec.message());
+    }
+    ssl_ctx_.use_private_key(net::buffer(tls.server_key_pem), ssl::context::pem, ec);
+    if (ec) {
+      return Status::Internal("cannot use the server key '" + tls.server_key_path.string() +
+                              "': " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      return Status::Internal("the server key '" + tls.server_key_path.string() +
+                              "' does not match the certificate");
+    }
+    return Status::Ok();
+  }
+
+  Status Listen() {
+    const ServerOptions& options = context_.options;
+    beast::error_code ec;
+    net::ip::address address = net::ip::make_address(options.listen_address, ec);
+    if (ec) {
+      return Status::InvalidArgument(
+          "listen address '" + options.listen_address + "' is not an IP address", "listen_address");
+    }
+    const tcp::endpoint endpoint(address, options.port);
+    auto fail = [&](std::string_view step) {
+      return Status::Unavailable("cannot " + std::string(step) + " on " + FormatEndpoint(endpoint) +
+                                 ": " + ec.message());
+    };
+    if (acceptor_.open(endpoint.protocol(), ec); ec) {
+      return fail("open a socket");
+    }
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec); ec) {
+      return fail("set SO_REUSEADDR");
+    }
+    if (acceptor_.bind(endpoint, ec); ec) {
+      return fail("bind");
+    }
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) {
+      return fail("listen");
+    }
+    const tcp::endpoint local = acceptor_.local_endpoint(ec);
+    if (ec) {
+      return fail("read the bound port");
+    }
+    port_ = local.port();
+    return Status::Ok();
+  }
+
+  // Starts accepting and the I/O threads. Called once, after Listen() succeeded.
+  void Run() {
+    DoAccept();  // no thread runs the io_context yet, so no strand is needed for this call
+    threads_.reserve(static_cast<size_t>(thread_count_));
+    for (int i = 0; i < thread_count_; ++i) {
+      threads_.emplace_back([this] { RunIoLoop(); });
+    }
+    GLOG_INFO("HTTPS server listening on {}:{} with {} I/O threads",
+              context_.options.listen_address, port_, thread_count_);
+  }
+
+  void Stop() {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (stopped_) {
+      return;
+    }
+    stopped_ = true;
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+      accept_retry_timer_.cancel();
+    });
+    for (const std::shared_ptr<Session>& session : context_.registry.StopAndTakeAll()) {
+      session->Close();
+    }
+    // With the acceptor and every socket closed, each pending operation completes with an
+    // error, no new work starts, and run() returns in every thread.
+    for (std::thread& thread : threads_) {
+      thread.join();
+    }
+    threads_.clear();
+    GLOG_INFO("HTTPS server on port {} stopped", port_);
+  }
+
+  uint16_t port() const { return port_; }
+  size_t active_connections() const { return context_.registry.size(); }
+
+ private:
+  void RunIoLoop() {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {  // defensive: session code catches what it expects
+        GLOG_ERROR("HTTPS server I/O thread caught an exception: {}", e.what());
+      } catch (...) {
+        GLOG_ERROR("HTTPS server I/O thread caught an unknown exception");
+      }
+    }
+  }
+
+  void DoAccept() {
+    // Each connection gets its own strand, so its handlers never run concurrently.
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Impl::OnAccept, this));
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+        return;  // stopping
+      }
+      GLOG_WARN("accept on port {} failed: {}; retrying", port_, ec.message());
+      accept_retry_timer_.expires_after(kAcceptRetryDelay);
+      accept_retry_timer_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) {
+          DoAccept();
+        }
+      });
+      return;
+    }
+    StartSession(std::move(socket));
+    DoAccept();
+  }
+
+  void StartSession(tcp::socket socket) {
+    beast::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) {
+      return;  // the peer is already gone
+    }
+    // Requests and responses are small and latency-bound; do not wait to coalesce them.
+    socket.set_option(tcp::no_delay(true), ec);
+    auto session =
+        std::make_shared<Session>(std::move(socket), ssl_ctx_, context_, FormatEndpoint(remote));
+    switch (context_.registry.Add(session)) {
+      case ConnectionRegistry::Admission::kAdmitted:
+        session->Start();
+        return;
+      case ConnectionRegistry::Admission::kFull:
+        GLOG_WARN("refusing connection from {}: max_connections ({}) reached",
+                  FormatEndpoint(remote), context_.options.max_connections);
+        return;  // destroying the session closes the socket
+      case ConnectionRegistry::Admission::kStopping:
+        return;
+    }
+  }
+
+  // Declaration order matters: sessions still queued in ioc_ when it is destroyed refer to
+  // context_ and ssl_ctx_, so those are declared (constructed) first and destroyed last.
+  ServerContext context_;
+  ssl::context ssl_ctx_{ssl::context::tls_server};
+  const int thread_count_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;  // touched only on its strand once Run() started
+  net::steady_timer accept_retry_timer_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+};
+
+Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(ServerOptions options,
+                                                        const TlsMaterial& tls,
+                                                        HttpHandler handler) {
+  GALLERY_RETURN_IF_ERROR(ValidateOptions(options));
+  if (!handler) {
+    return Status::InvalidArgument("the request handler is empty");
+  }
+  try {
+    auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
+    GALLERY_RETURN_IF_ERROR(impl->ConfigureTls(tls));
+    GALLERY_RETURN_IF_ERROR(impl->Listen());
+    impl->Run();
+    return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+  } catch (const std::exception& e) {  // asio/ssl constructors, std::thread, allocation
+    return Status::Internal(std::string("cannot start the HTTPS server: ") + e.what());
+  }
+}
+
+HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpsServer::~HttpsServer() { Stop(); }
+
+uint16_t HttpsServer::port() const { return impl_->port(); }
+
+size_t HttpsServer::active_connections() const { return impl_->active_connections(); }
+
+void HttpsServer::Stop() { impl_->Stop(); }
+
+}  // namespace gallery

@@ -1,0 +1,562 @@
+#include "api/https_server.h"
+
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gallery {
+namespace {
+
+namespace fs = std::filesystem;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Every client operation gives up after this long, so a broken server fails a test instead of
+// hanging it.
+constexpr std::chrono::seconds kClientTimeout{5};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "gallery_https_test_XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A blocking HTTPS client for tests: each call runs one asynchronous operation to completion
+// under kClientTimeout. Verifies the server certificate against `ca_pem` and `expected_name`.
+class TestClient {
+ public:
+  explicit TestClient(const std::string& ca_pem, std::string expected_name = "127.0.0.1",
+                      int max_tls_version = 0)
+      : expected_name_(std::move(expected_name)) {
+    ctx_.add_certificate_authority(net::buffer(ca_pem));
+    ctx_.set_verify_mode(ssl::verify_peer);
+    if (max_tls_version != 0) {
+      SSL_CTX_set_min_proto_version(ctx_.native_handle(), 0);
+      SSL_CTX_set_max_proto_version(ctx_.native_handle(), max_tls_version);
+      SSL_CTX_set_cipher_list(ctx_.native_handle(), "DEFAULT:@SECLEVEL=0");
+    }
+    stream_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc_, ctx_);
+  }
+
+  beast::error_code ConnectTcp(uint16_t port) {
+    return Run([&](auto handler) {
+      lowest().async_connect(tcp::endpoint(net::ip::address_v4::loopback(), port), handler);
+    });
+  }
+
+  beast::error_code Handshake() {
+    X509_VERIFY_PARAM* param = SSL_get0_param(stream_->native_handle());
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, expected_name_.c_str()) != 1) {
+      SSL_set1_host(stream_->native_handle(), expected_name_.c_str());
+    }
+    return Run([&](auto handler) { stream_->async_handshake(ssl::stream_base::client, handler); });
+  }
+
+  beast::error_code Connect(uint16_t port) {
+    beast::error_code ec = ConnectTcp(port);
+    return ec ? ec : Handshake();
+  }
+
+  beast::error_code Send(HttpRequest req) {
+    req.prepare_payload();
+    return Run([&](auto handler) { http::async_write(*stream_, req, handler); });
+  }
+
+  beast::error_code WriteRaw(const std::string& bytes) {
+    return Run([&](auto handler) { net::async_write(*stream_, net::buffer(bytes), handler); });
+  }
+
+  beast::error_code Receive(HttpResponse& res) {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 20);
+    beast::error_code ec =
+        Run([&](auto handler) { http::async_read(*stream_, buffer_, parser, handler); });
+    res = parser.release();
+    return ec;
+  }
+
+  // Sends `req` and reads the answer; fails the test on transport errors.
+  HttpResponse RoundTrip(HttpRequest req) {
+    HttpResponse res;
+    beast::error_code ec = Send(std::move(req));
+    EXPECT_FALSE(ec) << "send: " << ec.message();
+    if (!ec) {
+      ec = Receive(res);
+      EXPECT_FALSE(ec) << "receive: " << ec.message();
+    }
+    return res;
+  }
+
+  // Reads decrypted bytes up to and including `delimiter`, which must end what the server sent
+  // so far (bytes after it would be lost).
+  std::string ReadUntil(const std::string& delimiter) {
+    std::string data;
+    beast::error_code ec = Run([&](auto handler) {
+      net::async_read_until(*stream_, net::dynamic_buffer(data), delimiter, handler);
+    });
+    EXPECT_FALSE(ec) << ec.message();
+    return data;
+  }
+
+  // Waits until the server ends the connection; returns what ended it (a timeout means the
+  // server did not close within kClientTimeout).
+  beast::error_code WaitForClose() {
+    char scratch[512];
+    for (;;) {
+      beast::error_code ec =
+          Run([&](auto handler) { stream_->async_read_some(net::buffer(scratch), handler); });
+      if (ec) {
+        return ec;
+      }
+    }
+  }
+
+  // The same, for a connection that never did the TLS handshake.
+  beast::error_code WaitForTcpClose() {
+    char scratch[512];
+    for (;;) {
+      beast::error_code ec =
+          Run([&](auto handler) { lowest().async_read_some(net::buffer(scratch), handler); });
+      if (ec) {
+        return ec;
+      }
+    }
+  }
+
+  SSL* native_handle() { return stream_->native_handle(); }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(*stream_); }
+
+  template <typename Initiate>
+  beast::error_code Run(Initiate&& initiate) {
+    beast::error_code result = net::error::would_block;
+    lowest().expires_after(kClientTimeout);
+    initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  std::string expected_name_;
+  net::io_context ioc_;
+  ssl::context ctx_{ssl::context::tls_client};
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream_;
+  beast::flat_buffer buffer_;
+};
+
+HttpRequest MakeRequest(http::verb verb, std::string target, std::string body = "") {
+  HttpRequest req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.body() = std::move(body);
+  return req;
+}
+
+// Echoes "<method> <target> <body>" and the peer address (header X-Remote).
+HttpResponse Echo(HttpRequest&& req, const RequestInfo& info) {
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/plain");
+  res.set("X-Remote", info.remote_address);
+  res.body() =
+      std::string(req.method_string()) + " " + std::string(req.target()) + " " + req.body();
+  return res;
+}
+
+std::string ErrorCodeOf(const HttpResponse& res) {
+  nlohmann::json body = nlohmann::json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("error") || !body["error"].contains("code") ||
+      !body["error"].contains("message") || body["error"]["message"].get<std::string>().empty()) {
+    return "<not an ARM error body: " + res.body() + ">";
+  }
+  return body["error"]["code"].get<std::string>();
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+class HttpsServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    Result<TlsMaterial> tls = LoadOrCreateTlsMaterial(dir_->path());
+    ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+    tls_ = new TlsMaterial(std::move(tls).value());
+  }
+  static void TearDownTestSuite() {
+    delete tls_;
+    delete dir_;
+  }
+
+  static ServerOptions SmallOptions() {
+    ServerOptions options;
+    options.threads = 2;
+    return options;
+  }
+
+  std::unique_ptr<HttpsServer> StartServer(ServerOptions options, HttpHandler handler = Echo) {
+    Result<std::unique_ptr<HttpsServer>> server =
+        HttpsServer::Start(std::move(options), *tls_, std::move(handler));
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    return server.ok() ? std::move(server).value() : nullptr;
+  }
+
+  static TestClient NewClient() { return TestClient(tls_->ca_cert_pem); }
+
+  static TempDir* dir_;
+  static TlsMaterial* tls_;
+};
+
+TempDir* HttpsServerTest::dir_ = nullptr;
+TlsMaterial* HttpsServerTest::tls_ = nullptr;
+
+TEST_F(HttpsServerTest, RequestReachesHandlerAndResponseComesBack) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  EXPECT_NE(server->port(), 0);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  EXPECT_GE(SSL_version(client.native_handle()), TLS1_2_VERSION);
+
+  HttpResponse res = client.RoundTrip(MakeRequest(http::verb::post, "/hello?x=1", "ping"));
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "POST /hello?x=1 ping");
+  EXPECT_EQ(res[http::field::content_length], "20");
+  EXPECT_EQ(res.version(), 11u);
+  EXPECT_TRUE(res.keep_alive());
+  EXPECT_TRUE(std::string(res["X-Remote"]).starts_with("127.0.0.1:")) << res["X-Remote"];
+}
+
+TEST_F(HttpsServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  std::string first_remote;
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse res = client.RoundTrip(MakeRequest(http::verb::get, "/r" + std::to_string(i)));
+    EXPECT_EQ(res.body(), "GET /r" + std::to_string(i) + " ");
+    if (i == 0) {
+      first_remote = std::string(res["X-Remote"]);
+    }
+    EXPECT_EQ(res["X-Remote"], first_remote);  // same client port: the same connection
+  }
+  EXPECT_EQ(server->active_connections(), 1u);
+}
+
+TEST_F(HttpsServerTest, ConnectionCloseRequestIsAnsweredThenClosed) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpRequest req = MakeRequest(http::verb::get, "/");
+  req.keep_alive(false);
+  HttpResponse res = client.RoundTrip(std::move(req));
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+}
+
+TEST_F(HttpsServerTest, Http10ResponseKeepsTheRequestVersion) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpRequest req = MakeRequest(http::verb::get, "/old");
+  req.version(10);
+  HttpResponse res = client.RoundTrip(std::move(req));
+  EXPECT_EQ(res.version(), 10u);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+}
+
+TEST_F(HttpsServerTest, BodyOverLimitGets413JsonWithoutReachingTheHandler) {
+  std::atomic<int> calls{0};
+  ServerOptions options = SmallOptions();
+  options.max_body_bytes = 1024;
+  auto server = StartServer(options, [&](HttpRequest&& req, const RequestInfo& info) {
+    ++calls;
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  // At the limit is fine.
+  EXPECT_EQ(client.RoundTrip(MakeRequest(http::verb::put, "/", std::string(1024, 'a'))).result(),
+            http::status::ok);
+
+  HttpResponse res = client.RoundTrip(MakeRequest(http::verb::put, "/", std::string(4096, 'a')));
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_EQ(ErrorCodeOf(res), "RequestEntityTooLarge");
+  EXPECT_EQ(res[http::field::content_type], "application/json; charset=utf-8");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST_F(HttpsServerTest, ChunkedBodyOverLimitGets413Json) {
+  ServerOptions options = SmallOptions();
+  options.max_body_bytes = 1024;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpRequest req = MakeRequest(http::verb::put, "/", std::string(4096, 'a'));
+  req.chunked(true);
+  ASSERT_FALSE(client.Send(std::move(req)));
+  HttpResponse res;
+  ASSERT_FALSE(client.Receive(res));
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_EQ(ErrorCodeOf(res), "RequestEntityTooLarge");
+}
+
+TEST_F(HttpsServerTest, HeaderOverLimitGets431Json) {
+  ServerOptions options = SmallOptions();
+  options.max_header_bytes = 1024;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpRequest req = MakeRequest(http::verb::get, "/");
+  req.set("X-Big", std::string(2000, 'b'));
+  HttpResponse res = client.RoundTrip(std::move(req));
+  EXPECT_EQ(res.result(), http::status::request_header_fields_too_large);
+  EXPECT_EQ(ErrorCodeOf(res), "RequestHeaderFieldsTooLarge");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+}
+
+TEST_F(HttpsServerTest, GarbageBytesGet400Json) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  ASSERT_FALSE(client.WriteRaw("\x01\x02\x03 garbage \xff\r\n\r\n"));
+  HttpResponse res;
+  ASSERT_FALSE(client.Receive(res));
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  EXPECT_EQ(ErrorCodeOf(res), "BadRequest");
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+}
+
+TEST_F(HttpsServerTest, HandlerExceptionGets500JsonAndTheConnectionStaysUsable) {
+  auto server = StartServer(SmallOptions(), [](HttpRequest&& req, const RequestInfo& info) {
+    if (req.target() == "/throw") {
+      throw std::runtime_error("boom");
+    }
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpResponse res = client.RoundTrip(MakeRequest(http::verb::get, "/throw"));
+  EXPECT_EQ(res.result(), http::status::internal_server_error);
+  EXPECT_EQ(ErrorCodeOf(res), "InternalServerError");
+  EXPECT_EQ(client.RoundTrip(MakeRequest(http::verb::get, "/ok")).body(), "GET /ok ");
+}
+
+TEST_F(HttpsServerTest, ExpectContinueGetsTheInterimResponseBeforeTheBody) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  ASSERT_FALSE(client.WriteRaw(
+      "PUT /blob HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(client.ReadUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_FALSE(client.WriteRaw("hello"));
+  HttpResponse res;
+  ASSERT_FALSE(client.Receive(res));
+  EXPECT_EQ(res.body(), "PUT /blob hello");
+}
+
+TEST_F(HttpsServerTest, IdleKeepAliveConnectionIsClosedAfterReadTimeout) {
+  ServerOptions options = SmallOptions();
+  options.read_timeout = std::chrono::seconds(1);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  EXPECT_EQ(client.RoundTrip(MakeRequest(http::verb::get, "/")).result(), http::status::ok);
+  Clock::time_point start = Clock::now();
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+  EXPECT_GE(SecondsSince(start), 0.9);
+  EXPECT_LT(SecondsSince(start), 3.0);
+}
+
+TEST_F(HttpsServerTest, SilentPeerIsClosedAfterHandshakeTimeout) {
+  ServerOptions options = SmallOptions();
+  options.handshake_timeout = std::chrono::seconds(1);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.ConnectTcp(server->port()));
+  Clock::time_point start = Clock::now();
+  EXPECT_NE(client.WaitForTcpClose(), beast::error::timeout);
+  EXPECT_GE(SecondsSince(start), 0.9);
+  EXPECT_LT(SecondsSince(start), 3.0);
+}
+
+TEST_F(HttpsServerTest, StopReturnsPromptlyAndClosesOpenConnections) {
+  auto server = StartServer(SmallOptions());  // 30 s timeouts: only Stop() can close these
+  ASSERT_NE(server, nullptr);
+  TestClient idle = NewClient();
+  ASSERT_FALSE(idle.Connect(server->port()));
+  TestClient mid_request = NewClient();
+  ASSERT_FALSE(mid_request.Connect(server->port()));
+  ASSERT_FALSE(mid_request.WriteRaw("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"));
+  TestClient no_tls = NewClient();
+  ASSERT_FALSE(no_tls.ConnectTcp(server->port()));
+  for (int i = 0; i < 100 && server->active_connections() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server->active_connections(), 3u);
+
+  Clock::time_point start = Clock::now();
+  server->Stop();
+  EXPECT_LT(SecondsSince(start), 1.0);
+  EXPECT_EQ(server->active_connections(), 0u);
+  EXPECT_NE(idle.WaitForClose(), beast::error::timeout);
+  EXPECT_NE(mid_request.WaitForClose(), beast::error::timeout);
+  EXPECT_NE(no_tls.WaitForTcpClose(), beast::error::timeout);
+  server->Stop();                                       // idempotent
+  EXPECT_TRUE(NewClient().ConnectTcp(server->port()));  // nobody listens any more
+}
+
+TEST_F(HttpsServerTest, ConnectionOverMaxConnectionsIsClosedAtOnce) {
+  ServerOptions options = SmallOptions();
+  options.max_connections = 1;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  auto first = std::make_unique<TestClient>(tls_->ca_cert_pem);
+  ASSERT_FALSE(first->Connect(server->port()));
+  EXPECT_EQ(first->RoundTrip(MakeRequest(http::verb::get, "/")).result(), http::status::ok);
+
+  TestClient second = NewClient();
+  beast::error_code ec = second.Connect(server->port());
+  EXPECT_TRUE(ec);
+  EXPECT_NE(ec, beast::error::timeout);
+
+  first.reset();  // frees the slot
+  for (int i = 0; i < 200 && server->active_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  TestClient third = NewClient();
+  ASSERT_FALSE(third.Connect(server->port()));
+  EXPECT_EQ(third.RoundTrip(MakeRequest(http::verb::get, "/")).result(), http::status::ok);
+}
+
+TEST_F(HttpsServerTest, ConcurrentClientsAreAllServed) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  constexpr int kClients = 8;
+  constexpr int kRequests = 25;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      TestClient client = NewClient();
+      if (client.Connect(server->port())) {
+        return;
+      }
+      for (int i = 0; i < kRequests; ++i) {
+        std::string target = "/" + std::to_string(c) + "/" + std::to_string(i);
+        HttpResponse res = client.RoundTrip(MakeRequest(http::verb::get, target));
+        if (res.body() == "GET " + target + " ") {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+}
+
+TEST_F(HttpsServerTest, ClientExpectingAnotherNameRejectsTheCertificate) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(tls_->ca_cert_pem, "gallery.invalid");
+  beast::error_code ec = client.Connect(server->port());
+  ASSERT_TRUE(ec);
+  EXPECT_EQ(SSL_get_verify_result(client.native_handle()), X509_V_ERR_HOSTNAME_MISMATCH)
+      << ec.message();
+}
+
+TEST_F(HttpsServerTest, TlsBelow12IsRefused) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client(tls_->ca_cert_pem, "127.0.0.1", TLS1_1_VERSION);
+  beast::error_code ec = client.Connect(server->port());
+  EXPECT_TRUE(ec);
+  EXPECT_NE(ec, beast::error::timeout);
+}
+
+TEST_F(HttpsServerTest, PortInUseIsUnavailableNamingTheAddress) {
+  auto first = StartServer(SmallOptions());
+  ASSERT_NE(first, nullptr);
+  ServerOptions options = SmallOptions();
+  options.port = first->port();
+  Result<std::unique_ptr<HttpsServer>> second = HttpsServer::Start(options, *tls_, Echo);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("127.0.0.1:" + std::to_string(first->port())),
+            std::string::npos)
+      << second.status().ToString();
+}
+
+TEST_F(HttpsServerTest, InvalidOptionsAreInvalidArgument) {
+  ServerOptions bad_address = SmallOptions();
+  bad_address.listen_address = "not-an-address";
+  EXPECT_EQ(HttpsServer::Start(bad_address, *tls_, Echo).status().code(),
+            StatusCode::kInvalidArgument);
+  ServerOptions no_connections = SmallOptions();
+  no_connections.max_connections = 0;
+  EXPECT_EQ(HttpsServer::Start(no_connections, *tls_, Echo).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(HttpsServer::Start(SmallOptions(), *tls_, nullptr).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(HttpsServerTest, UnusableTlsMaterialIsInternal) {
+  TlsMaterial broken = *tls_;
+  broken.server_key_pem = "not a key";
+  Result<std::unique_ptr<HttpsServer>> server = HttpsServer::Start(SmallOptions(), broken, Echo);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace gallery

@@ -1,0 +1,197 @@
+#include "api/json_reader.h"
+
+#include <limits>
+
+namespace gallery::api {
+
+namespace {
+
+Status BadContent(std::string message, std::string target = {}) {
+  return Status::InvalidArgument(std::move(message), std::move(target))
+      .WithReason("InvalidRequestContent");
+}
+
+}  // namespace
+
+Result<nlohmann::json> JsonReader::Parse(std::string_view body) {
+  if (body.empty()) {
+    return BadContent("The request content was invalid and could not be deserialized: the body "
+                      "is empty; a JSON object is required.");
+  }
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return BadContent("The request content was invalid and could not be deserialized: it is not "
+                      "valid JSON.");
+  }
+  if (!json.is_object()) {
+    return BadContent("The request content was invalid and could not be deserialized: expected "
+                      "a JSON object, found " +
+                      std::string(json.type_name()) + ".");
+  }
+  return json;
+}
+
+std::string JsonReader::PathOf(std::string_view key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+const nlohmann::json* JsonReader::Find(std::string_view key) const {
+  auto it = json_->find(key);
+  if (it == json_->end() || it->is_null()) {
+    return nullptr;
+  }
+  return &*it;
+}
+
+bool JsonReader::Has(std::string_view key) const { return Find(key) != nullptr; }
+
+Status JsonReader::WrongType(std::string_view key, std::string_view expected) const {
+  const nlohmann::json* v = Find(key);
+  std::string shown = v != nullptr ? v->dump() : "null";
+  if (shown.size() > 80) {
+    shown = shown.substr(0, 77) + "...";
+  }
+  return BadContent("The value of '" + PathOf(key) + "' must be " + std::string(expected) +
+                        ", not " + shown + ".",
+                    PathOf(key));
+}
+
+Result<std::optional<std::string>> JsonReader::String(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<std::string>();
+  }
+  if (!v->is_string()) {
+    return WrongType(key, "a string");
+  }
+  return std::optional<std::string>(v->get<std::string>());
+}
+
+Result<std::optional<int32_t>> JsonReader::Int32(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<int32_t>();
+  }
+  if (v->is_number_integer()) {
+    int64_t n = v->get<int64_t>();
+    if (n >= std::numeric_limits<int32_t>::min() && n <= std::numeric_limits<int32_t>::max()) {
+      return std::optional<int32_t>(static_cast<int32_t>(n));
+    }
+  }
+  // Some clients send numbers as strings ("2"); accept exact integers only.
+  if (v->is_string()) {
+    const std::string s = v->get<std::string>();
+    if (!s.empty() && s.size() <= 10 && s.find_first_not_of("0123456789") == std::string::npos) {
+      int64_t n = std::stoll(s);
+      if (n <= std::numeric_limits<int32_t>::max()) {
+        return std::optional<int32_t>(static_cast<int32_t>(n));
+      }
+    }
+  }
+  return WrongType(key, "a 32-bit integer");
+}
+
+Result<std::optional<bool>> JsonReader::Bool(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<bool>();
+  }
+  if (v->is_boolean()) {
+    return std::optional<bool>(v->get<bool>());
+  }
+  if (v->is_string()) {
+    const std::string s = ToLower(v->get<std::string>());
+    if (s == "true" || s == "false") {
+      return std::optional<bool>(s == "true");
+    }
+  }
+  return WrongType(key, "a boolean");
+}
+
+Result<std::optional<std::optional<TimestampMs>>> JsonReader::Timestamp(
+    std::string_view key) const {
+  auto it = json_->find(key);
+  if (it == json_->end()) {
+    return std::optional<std::optional<TimestampMs>>();
+  }
+  if (it->is_null()) {
+    return std::optional<std::optional<TimestampMs>>(std::optional<TimestampMs>());
+  }
+  if (!it->is_string()) {
+    return WrongType(key, "a date-time string");
+  }
+  GALLERY_ASSIGN_OR_RETURN(TimestampMs t, ParseTimestamp(it->get<std::string>(), PathOf(key)));
+  return std::optional<std::optional<TimestampMs>>(t);
+}
+
+Result<std::optional<domain::Tags>> JsonReader::Tags(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<domain::Tags>();
+  }
+  if (!v->is_object()) {
+    return WrongType(key, "an object of string values");
+  }
+  domain::Tags tags;
+  for (const auto& [name, value] : v->items()) {
+    if (value.is_string()) {
+      tags[name] = value.get<std::string>();
+    } else if (value.is_null()) {
+      tags[name] = "";
+    } else {
+      return BadContent("The value of tag '" + name + "' in '" + PathOf(key) +
+                            "' must be a string, not " + value.dump() + ".",
+                        PathOf(key));
+    }
+  }
+  return std::optional<domain::Tags>(std::move(tags));
+}
+
+Result<std::optional<JsonReader>> JsonReader::Object(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<JsonReader>();
+  }
+  if (!v->is_object()) {
+    return WrongType(key, "an object");
+  }
+  return std::optional<JsonReader>(JsonReader(*v, PathOf(key)));
+}
+
+Result<std::optional<std::vector<JsonReader>>> JsonReader::ObjectArray(std::string_view key) const {
+  const nlohmann::json* v = Find(key);
+  if (v == nullptr) {
+    return std::optional<std::vector<JsonReader>>();
+  }
+  if (!v->is_array()) {
+    return WrongType(key, "an array");
+  }
+  std::vector<JsonReader> items;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const nlohmann::json& item = (*v)[i];
+    const std::string item_path = PathOf(key) + "[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      return BadContent("The value of '" + item_path + "' must be an object, not " + item.dump() +
+                            ".",
+                        item_path);
+    }
+    items.emplace_back(item, item_path);
+  }
+  return std::optional<std::vector<JsonReader>>(std::move(items));
+}
+
+nlohmann::json JsonReader::Rest(std::initializer_list<std::string_view> known) const {
+  nlohmann::json rest = nlohmann::json::object();
+  for (const auto& [key, value] : json_->items()) {
+    bool is_known = false;
+    for (std::string_view k : known) {
+      is_known = is_known || k == key;
+    }
+    if (!is_known && !value.is_null()) {
+      rest[key] = value;
+    }
+  }
+  return rest;
+}
+
+}  // namespace gallery::api

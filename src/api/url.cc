@@ -1,0 +1,106 @@
+#include "api/url.h"
+
+#include "common/resource_id.h"
+
+namespace gallery::api {
+
+namespace {
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> Decode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) {
+        return Status::InvalidArgument("The request URI has a truncated escape sequence.")
+            .WithReason("InvalidUri");
+      }
+      int hi = Hex(in[i + 1]);
+      int lo = Hex(in[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return Status::InvalidArgument("The request URI has an invalid escape sequence.")
+            .WithReason("InvalidUri");
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Target::Query(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  return it == query.end() ? std::string() : it->second;
+}
+
+Result<Target> ParseTarget(std::string_view target) {
+  Target out;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) {
+      slash = path.size();
+    }
+    if (slash > pos) {
+      GALLERY_ASSIGN_OR_RETURN(std::string seg, Decode(path.substr(pos, slash - pos), false));
+      out.segments.push_back(std::move(seg));
+    }
+    pos = slash + 1;
+  }
+  if (q == std::string_view::npos) {
+    return out;
+  }
+  std::string_view query = target.substr(q + 1);
+  pos = 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string_view::npos) {
+      amp = query.size();
+    }
+    std::string_view pair = query.substr(pos, amp - pos);
+    size_t eq = pair.find('=');
+    GALLERY_ASSIGN_OR_RETURN(std::string name, Decode(pair.substr(0, eq), true));
+    std::string value;
+    if (eq != std::string_view::npos) {
+      GALLERY_ASSIGN_OR_RETURN(value, Decode(pair.substr(eq + 1), true));
+    }
+    if (!name.empty()) {
+      out.query[ToLower(name)] = std::move(value);
+    }
+    pos = amp + 1;
+  }
+  return out;
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace gallery::api

@@ -1,0 +1,53 @@
+#pragma once
+// The ARM wire format: domain objects to the JSON clients read, and request bodies to the
+// domain's input types. Output is a superset that every supported api-version's clients
+// accept (unknown keys are ignored by ARM clients); input accepts each api-version's shape
+// (a version's source as 2018-06-01 `publishingProfile.source.managedImage.id` or later
+// `storageProfile.source.id`). Read-only fields that clients echo back on update
+// (provisioningState, uniqueName, publishedDate, replicationStatus, disk sizes) are ignored.
+// Parse errors are InvalidArgument (reason InvalidRequestContent) naming the field.
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "common/result.h"
+#include "domain/directory.h"
+#include "domain/gallery.h"
+#include "domain/gallery_image.h"
+#include "domain/gallery_image_version.h"
+#include "domain/managed_image.h"
+#include "domain/operation.h"
+#include "domain/quota.h"
+#include "domain/region_catalog.h"
+#include "domain/resource_group.h"
+#include "domain/resource_group_rules.h"
+
+namespace gallery::api {
+
+struct WireOptions {
+  std::string api_version;
+  bool expand_replication_status = false;
+  const domain::RegionCatalog* regions = nullptr;  // display names of regions
+};
+
+// True when `api_version` (YYYY-MM-DD[-preview]) is older than `than`.
+bool ApiVersionBefore(std::string_view api_version, std::string_view than);
+
+nlohmann::json ToWire(const domain::Subscription& subscription);
+nlohmann::json ToWire(const domain::ResourceGroup& group);
+nlohmann::json ToWire(const domain::Gallery& gallery);
+nlohmann::json ToWire(const domain::GalleryImage& image);
+nlohmann::json ToWire(const domain::GalleryImageVersion& version, const WireOptions& options);
+nlohmann::json ToWire(const domain::ManagedImage& image);
+nlohmann::json ToWire(const domain::QuotaUsage& usage);
+// The Azure-AsyncOperation status body: {"name","status","startTime","endTime","error"}.
+nlohmann::json OperationStatusToWire(const domain::Operation& operation);
+
+Result<domain::ResourceGroupInput> ResourceGroupFromWire(const nlohmann::json& body);
+Result<domain::GalleryInput> GalleryFromWire(const nlohmann::json& body);
+Result<domain::GalleryImageInput> GalleryImageFromWire(const nlohmann::json& body);
+Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(const nlohmann::json& body,
+                                                                     std::string_view api_version);
+Result<domain::ManagedImageInput> ManagedImageFromWire(const nlohmann::json& body);
+
+}  // namespace gallery::api

@@ -1,0 +1,41 @@
+// `gallery`: the command-line client. Wires the real transport (HTTPS), randomness, sleeper
+// and configuration directory into the CLI; everything else lives in src/cli and src/client.
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "client/https_transport.h"
+#include "client/profile.h"
+#include "client/sleeper.h"
+#include "common/random.h"
+
+int main(int argc, char** argv) {
+  std::unique_ptr<gallery::Random> random = gallery::NewSystemRandom();
+  gallery::RealSleeper sleeper;
+
+  gallery::cli::CliEnv env;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.config_dir =
+      gallery::ConfigDirFromEnvironment(std::getenv("GALLERY_CONFIG_DIR"), std::getenv("HOME"));
+  env.make_transport =
+      [](const std::string& endpoint,
+         const std::string& ca_file) -> gallery::Result<std::unique_ptr<gallery::HttpTransport>> {
+    gallery::HttpsTransportOptions options;
+    options.endpoint = endpoint;
+    options.ca_file = ca_file;
+    GALLERY_ASSIGN_OR_RETURN(auto transport, gallery::HttpsTransport::Create(options));
+    return std::unique_ptr<gallery::HttpTransport>(std::move(transport));
+  };
+  env.random = random.get();
+  env.sleeper = &sleeper;
+  env.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return gallery::cli::RunGallery(args, env);
+}

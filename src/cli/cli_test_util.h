@@ -1,0 +1,77 @@
+#pragma once
+// Test fixture for `gallery` commands (tests only): runs RunGallery against a FakeTransport
+// with a temporary configuration directory, a recording sleeper and predictable randomness.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/cli.h"
+#include "client/fake_transport.h"
+#include "client/profile.h"
+
+namespace gallery::cli {
+
+class CliTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kSub = "sub1";
+  static constexpr const char* kEndpoint = "https://127.0.0.1:8443/";
+
+  void SetUp() override {
+    char tmpl[] = "/tmp/gallery-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    env_.out = &out_;
+    env_.err = &err_;
+    env_.config_dir = dir_ / "config";
+    env_.make_transport =
+        [this](const std::string& endpoint,
+               const std::string& ca_file) -> Result<std::unique_ptr<HttpTransport>> {
+      transports_made_.emplace_back(endpoint, ca_file);
+      return std::unique_ptr<HttpTransport>(std::make_unique<ForwardingTransport>(transport_));
+    };
+    env_.random = &random_;
+    env_.sleeper = &sleeper_;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Saves a profile logged in to kEndpoint with subscriptions sub1 (current) and sub2.
+  void SaveProfile() {
+    Profile p;
+    p.arm_endpoint = kEndpoint;
+    p.ca_certificate = (dir_ / "ca.pem").string();
+    p.tenant_id = "tenant1";
+    p.client_id = "app1";
+    p.client_secret = "secret1";
+    p.subscription_id = kSub;
+    p.subscriptions = {{"sub1", "First", "Enabled", "tenant1"},
+                       {"sub2", "Second", "Enabled", "tenant1"}};
+    ASSERT_TRUE(ProfileStore(env_.config_dir).Save(p).ok());
+  }
+
+  int Run(std::vector<std::string> args) {
+    out_.str("");
+    err_.str("");
+    return RunGallery(args, env_);
+  }
+
+  std::string out() const { return out_.str(); }
+  std::string err() const { return err_.str(); }
+  nlohmann::json OutJson() const { return nlohmann::json::parse(out_.str()); }
+
+  std::filesystem::path dir_;
+  FakeTransport transport_;
+  FakeRandom random_;
+  FakeSleeper sleeper_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+  CliEnv env_;
+  std::vector<std::pair<std::string, std::string>> transports_made_;
+};
+
+}  // namespace gallery::cli

@@ -1,0 +1,95 @@
+#pragma once
+// CommandContext: what the commands of one `gallery` run share: the environment, the saved
+// profile, the ARM client built from it, output and progress display. Commands register
+// with CLI11 and hand their work to the context (OnRun); RunGallery runs it after parsing.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "client/arm_client.h"
+#include "client/profile.h"
+
+namespace gallery::cli {
+
+// `--subscription` and `-o/--output`, accepted by every command that calls ARM.
+struct CommonOptions {
+  std::string subscription;
+  std::string output = "json";
+};
+void AddCommonOptions(CLI::App* command, CommonOptions* options);
+// Only `-o/--output` (commands that read the profile but call nothing).
+void AddOutputOption(CLI::App* command, CommonOptions* options);
+
+// The ARM client of the saved profile and the subscription a command works in.
+struct Session {
+  ArmClient* arm = nullptr;
+  std::string subscription;
+};
+
+class CommandContext {
+ public:
+  explicit CommandContext(CliEnv& env);
+  ~CommandContext();
+  CommandContext(const CommandContext&) = delete;
+  CommandContext& operator=(const CommandContext&) = delete;
+
+  CliEnv& env() { return env_; }
+  std::ostream& out() { return *env_.out; }
+  ProfileStore profiles() const { return ProfileStore(env_.config_dir); }
+
+  // The saved profile. FailedPrecondition "Please run 'gallery login'." when there is none.
+  Result<Profile> LoadProfile() const;
+  // Loads the profile and connects its client; the subscription is `options.subscription`
+  // (an id, or a display name known to the profile) or the profile's current one.
+  Result<Session> Connect(const CommonOptions& options);
+  // A client for a server without a saved profile (login). `profile` supplies credentials.
+  Result<ArmClient*> ConnectTo(const Profile& profile);
+
+  // LRO options for a command: no_wait, and a spinner on a TTY stderr.
+  LroOptions Lro(bool no_wait);
+
+  // Prints `value` in the format of `options` using `columns` for table/tsv.
+  Status Print(const CommonOptions& options, const nlohmann::json& value,
+               const std::vector<Column>& columns);
+
+  void SetAction(std::function<Status()> action) { action_ = std::move(action); }
+  // Runs the command chosen by parsing (Ok when none) and ends any progress display.
+  Status RunAction();
+
+ private:
+  void TickSpinner();
+  void ClearSpinner();
+
+  CliEnv& env_;
+  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<CredentialProvider> credentials_;
+  std::unique_ptr<ArmClient> arm_;
+  std::function<Status()> action_;
+  int spinner_frame_ = 0;
+  bool spinner_shown_ = false;
+};
+
+// Makes `run` the action of `command` when it is the one parsed.
+void OnRun(CLI::App* command, CommandContext& ctx, std::function<Status()> run);
+
+// Registration of each command group under the root app.
+void RegisterAccountCommands(CLI::App& root, CommandContext& ctx);  // login, account
+void RegisterGroupCommands(CLI::App& root, CommandContext& ctx);    // group
+void RegisterSigCommands(CLI::App& root, CommandContext& ctx);      // sig (+ sub-groups)
+void RegisterImageDefinitionCommands(CLI::App& sig, CommandContext& ctx);
+void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx);
+void RegisterImageCommands(CLI::App& root, CommandContext& ctx);  // image (managed images)
+void RegisterUsageCommands(CLI::App& root, CommandContext& ctx);  // usage
+
+// The location of resource group `group` (GET, api 2021-04-01), for commands whose
+// `-l/--location` was omitted; `location` itself when given.
+Result<std::string> ResolveLocation(Session& session, const std::string& group,
+                                    const std::string& location);
+
+}  // namespace gallery::cli

@@ -1,0 +1,307 @@
+#include "client/https_transport.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <filesystem>
+#include <system_error>
+
+#include "client/url.h"
+
+namespace gallery {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+constexpr unsigned kHttpVersion11 = 11;
+constexpr uint64_t kMiB = 1024 * 1024;
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) {
+    return std::to_string(d.count() / 1000) + " s";
+  }
+  return std::to_string(d.count()) + " ms";
+}
+
+std::string FormatBytes(uint64_t n) {
+  if (n % kMiB == 0) {
+    return std::to_string(n / kMiB) + " MiB";
+  }
+  return std::to_string(n) + " bytes";
+}
+
+// True when `ec` says the peer closed the connection (e.g. an idle keep-alive connection that
+// the server dropped), as opposed to a protocol or timeout error.
+bool IsConnectionClosed(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::connection_aborted ||
+         ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
+
+}  // namespace
+
+struct HttpsTransport::Impl {
+  HttpsTransportOptions options;
+  Url endpoint;
+  std::string base_path;  // endpoint path without the trailing '/', "" for the root
+  net::io_context ioc{1};
+  ssl::context ssl_ctx{ssl::context::tls_client};
+  std::unique_ptr<Stream> stream;
+  beast::flat_buffer buffer;
+
+  ~Impl() { Close(); }
+
+  // Runs the queued asynchronous operation to completion. The calls are asynchronous only so
+  // that the tcp_stream timeouts apply; from the caller's view each step is synchronous.
+  void Run() {
+    ioc.restart();
+    ioc.run();
+  }
+
+  void Close() {
+    if (stream != nullptr) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(*stream).socket().close(ignored);
+      stream.reset();
+    }
+    buffer.clear();
+  }
+
+  std::string HostHeader() const {
+    std::string host =
+        endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+    return endpoint.port == "443" ? host : host + ":" + endpoint.port;
+  }
+
+  Result<std::string> Target(const std::string& url) const {
+    if (!url.empty() && url.front() == '/') {
+      return base_path + url;
+    }
+    if (url.find("://") == std::string::npos) {
+      return Status::InvalidArgument("request URL '" + url +
+                                     "' is neither a path nor an absolute URL");
+    }
+    GALLERY_ASSIGN_OR_RETURN(Url parsed, Url::Parse(url));
+    if (!parsed.SameOrigin(endpoint)) {
+      return Status::InvalidArgument("refusing to send a request to '" + url +
+                                     "': it is not on the configured server " + endpoint.Origin());
+    }
+    return parsed.target;
+  }
+
+  Status ConnectError(const beast::error_code& ec) const {
+    std::string why = ec == beast::error::timeout
+                          ? "timed out after " + FormatDuration(options.connect_timeout)
+                          : ec.message();
+    return Status::Unavailable("cannot connect to " + endpoint.Origin() + ": " + why +
+                               ". Is galleryd running?");
+  }
+
+  Status HandshakeError(const beast::error_code& ec, SSL* ssl) const {
+    long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) {
+      return Status::Unavailable("TLS certificate verification failed for " + endpoint.Origin() +
+                                 ": " + X509_verify_cert_error_string(verify) +
+                                 " (trusted CA file: '" + options.ca_file + "')")
+          .WithReason("CertificateVerificationFailed");
+    }
+    if (ec == beast::error::timeout) {
+      return Status::Unavailable("TLS handshake with " + endpoint.Origin() + " timed out after " +
+                                 FormatDuration(options.connect_timeout));
+    }
+    return Status::Unavailable("TLS handshake with " + endpoint.Origin() +
+                               " failed: " + ec.message());
+  }
+
+  Status RequestError(const beast::error_code& ec) const {
+    if (ec == beast::error::timeout) {
+      return Status::Unavailable("request to " + endpoint.Origin() + " timed out after " +
+                                 FormatDuration(options.request_timeout));
+    }
+    if (ec == http::error::body_limit) {
+      return Status::ResourceExhausted("the answer of " + endpoint.Origin() + " exceeds the " +
+                                       FormatBytes(options.max_response_body_bytes) +
+                                       " response size limit");
+    }
+    if (ec == http::error::header_limit) {
+      return Status::ResourceExhausted("the answer of " + endpoint.Origin() +
+                                       " has headers over the " +
+                                       FormatBytes(kMaxResponseHeaderBytes) + " limit");
+    }
+    return Status::Unavailable("connection to " + endpoint.Origin() + " failed: " + ec.message());
+  }
+
+  Status Connect() {
+    Close();
+    beast::error_code ec;
+    tcp::resolver resolver(ioc);
+    auto endpoints = resolver.resolve(endpoint.host, endpoint.port, ec);
+    if (ec) {
+      return ConnectError(ec);
+    }
+    auto s = std::make_unique<Stream>(ioc, ssl_ctx);
+    SSL* ssl = s->native_handle();
+    if (IsIpLiteral(endpoint.host)) {
+      if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str()) != 1) {
+        return Status::Internal("cannot set the expected IP address " + endpoint.host);
+      }
+    } else if (SSL_set_tlsext_host_name(ssl, endpoint.host.c_str()) != 1 ||
+               SSL_set1_host(ssl, endpoint.host.c_str()) != 1) {
+      return Status::Internal("cannot set the expected host name " + endpoint.host);
+    }
+    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*s);
+    tcp_layer.expires_after(options.connect_timeout);
+    tcp_layer.async_connect(endpoints,
+                            [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (ec) {
+      return ConnectError(ec);
+    }
+    tcp_layer.expires_after(options.connect_timeout);
+    s->async_handshake(ssl::stream_base::client, [&ec](const beast::error_code& e) { ec = e; });
+    Run();
+    if (ec) {
+      return HandshakeError(ec, ssl);
+    }
+    tcp_layer.expires_never();
+    stream = std::move(s);
+    return Status::Ok();
+  }
+
+  struct Attempt {
+    Result<HttpResult> result;
+    bool retryable = false;  // the server closed a reused connection before answering
+  };
+
+  Attempt RoundTrip(http::request<http::string_body>& request) {
+    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*stream);
+    tcp_layer.expires_after(options.request_timeout);
+    beast::error_code ec;
+    http::async_write(*stream, request, [&ec](const beast::error_code& e, size_t) { ec = e; });
+    Run();
+    if (ec) {
+      return {RequestError(ec), IsConnectionClosed(ec)};
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.max_response_body_bytes);
+    parser.header_limit(kMaxResponseHeaderBytes);
+    // The header is read on its own: Beast 1.74's eager body parsing does not enforce the body
+    // limit against a Content-Length (it is checked while reading the header alone).
+    http::async_read_header(*stream, buffer, parser,
+                            [&ec](const beast::error_code& e, size_t) { ec = e; });
+    Run();
+    if (!ec && !parser.is_done()) {
+      http::async_read(*stream, buffer, parser,
+                       [&ec](const beast::error_code& e, size_t) { ec = e; });
+      Run();
+    }
+    if (ec) {
+      return {RequestError(ec), IsConnectionClosed(ec) && !parser.got_some()};
+    }
+    tcp_layer.expires_never();
+    http::response<http::string_body> response = parser.release();
+    HttpResult out;
+    out.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(response.body());
+    if (!response.keep_alive()) {
+      Close();
+    }
+    return {std::move(out), false};
+  }
+
+  Result<HttpResult> Send(const HttpCall& call) {
+    GALLERY_ASSIGN_OR_RETURN(std::string target, Target(call.url));
+    http::verb verb = http::string_to_verb(call.method);
+    if (verb == http::verb::unknown) {
+      return Status::InvalidArgument("unknown HTTP method '" + call.method + "'");
+    }
+    http::request<http::string_body> request{verb, target, kHttpVersion11};
+    request.set(http::field::host, HostHeader());
+    for (const auto& [name, value] : call.headers) {
+      request.set(name, value);
+    }
+    request.body() = call.body;
+    request.prepare_payload();
+    request.keep_alive(true);
+    for (int attempt = 0;; ++attempt) {
+      bool reused = stream != nullptr;
+      if (!reused) {
+        GALLERY_RETURN_IF_ERROR(Connect());
+      }
+      Attempt result = RoundTrip(request);
+      if (result.result.ok()) {
+        return std::move(result.result);
+      }
+      Close();
+      if (!(reused && result.retryable && attempt == 0)) {
+        return std::move(result.result).status();
+      }
+    }
+  }
+};
+
+HttpsTransport::HttpsTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpsTransport::~HttpsTransport() = default;
+
+Result<std::unique_ptr<HttpsTransport>> HttpsTransport::Create(HttpsTransportOptions options) {
+  auto impl = std::make_unique<Impl>();
+  GALLERY_ASSIGN_OR_RETURN(impl->endpoint, Url::Parse(options.endpoint));
+  if (impl->endpoint.scheme != "https") {
+    return Status::InvalidArgument("the endpoint '" + options.endpoint +
+                                   "' is not an https:// URL");
+  }
+  impl->base_path = impl->endpoint.target.substr(0, impl->endpoint.target.find('?'));
+  while (!impl->base_path.empty() && impl->base_path.back() == '/') {
+    impl->base_path.pop_back();
+  }
+  std::error_code fs_error;
+  if (!std::filesystem::is_regular_file(options.ca_file, fs_error)) {
+    return Status::NotFound("CA certificate file '" + options.ca_file +
+                            "' does not exist or is not a file");
+  }
+  SSL_CTX* ctx = impl->ssl_ctx.native_handle();
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+    return Status::Internal("cannot require TLS 1.2 or newer");
+  }
+  beast::error_code ec;
+  impl->ssl_ctx.load_verify_file(options.ca_file, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot load CA certificate file '" + options.ca_file +
+                                   "': " + ec.message());
+  }
+  impl->ssl_ctx.set_verify_mode(ssl::verify_peer, ec);
+  if (ec) {
+    return Status::Internal("cannot enable certificate verification: " + ec.message());
+  }
+  impl->options = std::move(options);
+  return std::unique_ptr<HttpsTransport>(new HttpsTransport(std::move(impl)));
+}
+
+Result<HttpResult> HttpsTransport::Send(const HttpCall& call) {
+  // Boost and OpenSSL report through error codes above; this guards against a throwing
+  // allocation or a library path that still throws, so no exception leaves the transport.
+  try {
+    return impl_->Send(call);
+  } catch (const std::exception& e) {
+    impl_->Close();
+    return Status::Internal(std::string("HTTPS request failed: ") + e.what());
+  }
+}
+
+}  // namespace gallery

@@ -1,0 +1,52 @@
+#include "common/random.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "common/file_util.h"
+
+namespace gallery {
+namespace {
+
+TEST(RandomTest, UuidsAreVersion4AndDistinct) {
+  auto random = NewSystemRandom();
+  std::set<std::string> seen;
+  const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  for (int i = 0; i < 100; ++i) {
+    std::string u = NewUuid(*random);
+    EXPECT_TRUE(std::regex_match(u, uuid)) << u;
+    seen.insert(u);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(RandomTest, TokensAreUrlSafe) {
+  auto random = NewSystemRandom();
+  std::string t = RandomToken(*random, 30);
+  EXPECT_EQ(t.size(), 40u);
+  EXPECT_EQ(t.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+}
+
+TEST(FileUtilTest, AtomicWriteReplacesAndSetsMode) {
+  auto dir = std::filesystem::temp_directory_path() / ("gallery-fileutil-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / "secret.json";
+  ASSERT_TRUE(WriteFileAtomic(path, "one", 0600).ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "two", 0600).ok());
+  EXPECT_EQ(*ReadFile(path), "two");
+  auto perms = std::filesystem::status(path).permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // No temporary file is left behind.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+  EXPECT_EQ(ReadFile(dir / "absent").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(WriteFileAtomic(dir / "no-such-dir" / "f", "x").code(), StatusCode::kUnavailable);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gallery

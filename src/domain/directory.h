@@ -1,0 +1,48 @@
+#pragma once
+// The directory: tenants, their subscriptions, and the principals that act in them.
+// Nothing crosses a tenant: every subscription and principal belongs to exactly one.
+
+#include <string>
+
+#include "common/time.h"
+
+namespace gallery::domain {
+
+struct Tenant {
+  std::string id;  // GUID
+  std::string display_name;
+  TimestampMs created_at = 0;
+};
+
+struct Subscription {
+  std::string id;  // GUID
+  std::string tenant_id;
+  std::string display_name;
+  std::string state = "Enabled";  // Enabled | Disabled
+  TimestampMs created_at = 0;
+};
+
+enum class PrincipalKind { kServicePrincipal, kUser, kGroup };
+
+struct Principal {
+  std::string object_id;  // GUID
+  std::string tenant_id;
+  PrincipalKind kind = PrincipalKind::kServicePrincipal;
+  std::string display_name;
+  std::string app_id;               // service principals: the client id
+  std::string user_principal_name;  // users: alice@contoso.example
+  // Salted PBKDF2 hash of the secret or password ("pbkdf2-sha256$iter$salt$hash"); the secret
+  // itself is never stored.
+  std::string secret_hash;
+  TimestampMs created_at = 0;
+};
+
+// The principal a request acts as. Every handler receives one; until authentication is
+// enforced it is the bootstrap administrator.
+struct Caller {
+  std::string tenant_id;
+  std::string object_id;
+  std::string display_name;
+};
+
+}  // namespace gallery::domain

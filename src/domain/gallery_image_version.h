@@ -1,0 +1,90 @@
+#pragma once
+// GalleryImageVersion: one published version (Major.Minor.Patch) of an image definition
+// (Microsoft.Compute/galleries/images/versions). Its publishing profile is the desired state of
+// its replication: target regions, and a replica count per region or the common count.
+// Updatable: target regions, regional and common replica counts, exclude-from-latest,
+// end-of-life date, tags.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/semver.h"
+#include "domain/resource.h"
+
+namespace gallery::domain {
+
+struct TargetRegion {
+  std::string name;  // region short name
+  std::optional<int32_t> regional_replica_count;
+  std::string storage_account_type;  // canonical, e.g. "Standard_LRS"
+  std::optional<bool> exclude_from_latest;
+  nlohmann::json extra = nlohmann::json::object();  // encryption, additionalReplicaSets, ...
+};
+
+struct DiskImage {
+  std::optional<int32_t> lun;  // data disks only
+  int32_t size_in_gb = 0;
+  HostCaching host_caching = HostCaching::kReadOnly;
+};
+
+// Per-region replication progress, as $expand=ReplicationStatus reports it.
+struct RegionReplication {
+  std::string region;
+  ReplicationState state = ReplicationState::kReplicating;
+  std::string details;
+  int32_t progress = 0;  // 0..100
+};
+
+struct GalleryImageVersion {
+  static constexpr const char* kType = "Microsoft.Compute/galleries/images/versions";
+  TrackedResource meta;
+  SemVer version;
+  std::vector<TargetRegion> target_regions;
+  int32_t replica_count = 1;
+  bool exclude_from_latest = false;
+  std::optional<TimestampMs> end_of_life;
+  TimestampMs published_date = 0;
+  std::string storage_account_type = "Standard_LRS";
+  std::string replication_mode;  // "" (Full), "Full" or "Shallow"
+  std::string source_id;         // the managed image this version was made from
+  DiskImage os_disk_image;
+  std::vector<DiskImage> data_disk_images;
+  std::vector<RegionReplication> replication;
+  nlohmann::json extra_publishing = nlohmann::json::object();   // other publishingProfile fields
+  nlohmann::json extra = nlohmann::json::object();              // other properties
+
+  // The replicas a region should hold: its own count, else the common count.
+  int32_t ReplicaCountFor(const TargetRegion& region) const {
+    return region.regional_replica_count.value_or(replica_count);
+  }
+};
+
+struct TargetRegionInput {
+  std::string name;  // as the client wrote it; resolved against the catalog
+  std::optional<int32_t> regional_replica_count;
+  std::optional<std::string> storage_account_type;
+  std::optional<bool> exclude_from_latest;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct GalleryImageVersionInput {
+  std::optional<std::string> location;
+  std::optional<Tags> tags;
+  std::optional<std::vector<TargetRegionInput>> target_regions;
+  std::optional<int32_t> replica_count;
+  std::optional<bool> exclude_from_latest;
+  std::optional<std::optional<TimestampMs>> end_of_life;
+  std::optional<std::string> storage_account_type;
+  std::optional<std::string> replication_mode;
+  // storageProfile.source.id or (2018-06-01) publishingProfile.source.managedImage.id; absent on
+  // an update means "unchanged" (the Azure CLI sends `storageProfile: {}`).
+  std::optional<std::string> source_id;
+  // The JSON path the client used for the source, for error targets.
+  std::string source_field = "galleryImageVersion.properties.storageProfile.source.id";
+  nlohmann::json extra_publishing = nlohmann::json::object();
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+}  // namespace gallery::domain

@@ -1,0 +1,43 @@
+#pragma once
+// Rules for image versions.
+//
+// Publishing profile: every target region is one versions may be replicated to; no region twice;
+// the version's location (its source region) is one of the targets; each regional replica count
+// and the common count lie in 1..limits.max_replica_count; regions without a count take the
+// common count (default 1). The source (a managed image) must be in the version's location,
+// generalized, and match the definition's OS type and Hyper-V generation. End of life lies in
+// the future. Updatable: target regions, counts, exclude-from-latest, end of life, tags; a
+// missing source on update keeps it (the Azure CLI sends `storageProfile: {}`).
+
+#include <optional>
+
+#include "domain/gallery_image.h"
+#include "domain/gallery_image_version.h"
+#include "domain/managed_image.h"
+#include "domain/rule_context.h"
+
+namespace gallery::domain {
+
+// A new version, in provisioning state Creating, every target region Replicating.
+// `source` is the managed image named by in.source_id, already looked up by the caller
+// (nullptr when the input names none: MissingField).
+Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
+                                                   const GalleryImageVersionInput& in,
+                                                   const GalleryImage& definition,
+                                                   const ManagedImage* source,
+                                                   const RuleContext& ctx);
+
+// The version after a PUT (kReplace) or PATCH (kMerge), in provisioning state Updating; regions
+// that are new or whose replica count changed are Replicating again.
+Result<GalleryImageVersion> UpdateGalleryImageVersion(const GalleryImageVersion& current,
+                                                      const GalleryImageVersionInput& in,
+                                                      UpdateMode mode, const RuleContext& ctx);
+
+// Marks every target region Completed (progress 100): what a finished provisioning knows while
+// a version's bytes live only in its source region's store.
+void MarkReplicationCompleted(GalleryImageVersion* version);
+
+// ARM aggregatedState: Completed when every region is, Failed when one failed, else InProgress.
+std::string_view AggregatedReplicationState(const GalleryImageVersion& version);
+
+}  // namespace gallery::domain

@@ -1,0 +1,54 @@
+#pragma once
+// ManagedImage: a baseline image (Microsoft.Compute/images) made from a VHD blob, a managed disk
+// or a snapshot, used to create image versions. Only tags may change after creation.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/resource.h"
+
+namespace gallery::domain {
+
+struct ImageDisk {
+  std::optional<int32_t> lun;  // data disks only
+  // Exactly one source: a blob URI, a managed disk id, or a snapshot id.
+  std::string blob_uri;
+  std::string managed_disk_id;
+  std::string snapshot_id;
+  std::optional<HostCaching> caching;
+  std::optional<int32_t> disk_size_gb;
+  std::string storage_account_type;
+  nlohmann::json extra = nlohmann::json::object();  // diskEncryptionSet, ...
+  friend bool operator==(const ImageDisk&, const ImageDisk&) = default;
+};
+
+struct ManagedImage {
+  static constexpr const char* kType = "Microsoft.Compute/images";
+  TrackedResource meta;
+  OsType os_type = OsType::kLinux;
+  OsState os_state = OsState::kGeneralized;
+  HyperVGeneration hyper_v_generation = HyperVGeneration::kV1;
+  ImageDisk os_disk;
+  std::vector<ImageDisk> data_disks;
+  bool zone_resilient = false;
+  std::string source_virtual_machine_id;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+// A managed image PUT body. Images are immutable but for tags, so the input is complete.
+struct ManagedImageInput {
+  std::optional<std::string> location;
+  std::optional<Tags> tags;
+  std::optional<OsType> os_type;
+  std::optional<OsState> os_state;
+  std::optional<HyperVGeneration> hyper_v_generation;
+  std::optional<ImageDisk> os_disk;
+  std::vector<ImageDisk> data_disks;
+  std::optional<bool> zone_resilient;
+  std::string source_virtual_machine_id;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+}  // namespace gallery::domain

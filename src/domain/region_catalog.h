@@ -1,0 +1,59 @@
+#pragma once
+// RegionCatalog: the regions (sites) this gallery knows, and what each may hold.
+//
+// The defaults are the product description's preview tables: galleries may be created in five
+// regions ("Create Gallery In"), versions replicated to thirteen ("Replicate Version To").
+// A region is named by its short name ("southcentralus") or its display name
+// ("South Central US"); both resolve to the same Region, compared case- and space-insensitively.
+// A region that is not in the catalog (another cloud, a typo) is InvalidArgument with reason
+// "LocationNotAvailableForResourceType" (ARM's code) and a message listing the allowed names.
+// Immutable after construction; thread-safe to share.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/result.h"
+
+namespace gallery::domain {
+
+struct Region {
+  std::string name;          // short name, lower case: "southcentralus"
+  std::string display_name;  // "South Central US"
+  bool gallery_host = false;        // galleries may be created here
+  bool replication_target = false;  // versions may be replicated here
+};
+
+class RegionCatalog {
+ public:
+  // The spec's tables.
+  static RegionCatalog Default();
+  // From configuration: {"regions":[{"name","displayName","galleries":bool,"replication":bool}]}.
+  // "name" defaults to the normalized "displayName" and "displayName" to "name"; the flags
+  // default to false. InvalidArgument (reason "InvalidConfiguration", target "regions") when
+  // the shape is wrong, a region has neither name, a flag is not a boolean, a name repeats
+  // (short or display, normalized), or no region hosts galleries.
+  static Result<RegionCatalog> FromJson(const nlohmann::json& config);
+
+  const std::vector<Region>& regions() const { return regions_; }
+
+  // Any catalog region; `field` names the request field in the error.
+  Result<Region> Resolve(std::string_view name, std::string_view field) const;
+  // A region where galleries may be created.
+  Result<Region> ResolveGalleryRegion(std::string_view name, std::string_view field) const;
+  // A region versions may be replicated to.
+  Result<Region> ResolveReplicationRegion(std::string_view name, std::string_view field) const;
+
+ private:
+  explicit RegionCatalog(std::vector<Region> regions) : regions_(std::move(regions)) {}
+  const Region* Find(std::string_view name) const;
+
+  std::vector<Region> regions_;
+};
+
+// "South Central US" -> "southcentralus": lower case without spaces.
+std::string NormalizeRegionName(std::string_view name);
+
+}  // namespace gallery::domain

@@ -1,0 +1,121 @@
+#pragma once
+// MetadataStore: the durable home of the resource model (resources, directory, operations).
+//
+// All access goes through a Transaction: reads see one consistent snapshot; a write
+// transaction's changes become visible and durable together at Commit(), or not at all (a
+// Transaction destroyed without Commit() rolls back). Write transactions are serialized, so a
+// rule checked inside one (a quota, a uniqueness constraint) still holds when it commits.
+//
+// Implementations: SQLite (embedded default, sqlite_store.h); PostgreSQL later. Nothing
+// engine-specific appears here: resources are addressed by ResourceId, listed by
+// ResourceQuery, and paged by an opaque key.
+//
+//   GALLERY_ASSIGN_OR_RETURN(auto tx, store.Begin(TxMode::kWrite));
+//   GALLERY_ASSIGN_OR_RETURN(auto existing, tx->GetResource(id));
+//   GALLERY_RETURN_IF_ERROR(tx->PutResource(resource));
+//   GALLERY_RETURN_IF_ERROR(tx->Commit());
+//
+// Errors: Unavailable when the database cannot be reached or is busy beyond its timeout;
+// Internal for corrupt rows; DataLoss never (the engine guarantees its own integrity).
+// MetadataStore is thread-safe; a Transaction is used by one thread at a time.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+#include "domain/directory.h"
+#include "domain/gallery.h"
+#include "domain/gallery_image.h"
+#include "domain/gallery_image_version.h"
+#include "domain/managed_image.h"
+#include "domain/operation.h"
+#include "domain/resource_group.h"
+
+namespace gallery::metadata {
+
+using Resource = std::variant<domain::ResourceGroup, domain::Gallery, domain::GalleryImage,
+                              domain::GalleryImageVersion, domain::ManagedImage>;
+
+// The envelope of any resource.
+const domain::TrackedResource& Meta(const Resource& r);
+domain::TrackedResource& Meta(Resource& r);
+// The ARM type of the resource's alternative, e.g. "Microsoft.Compute/galleries".
+const char* TypeOf(const Resource& r);
+
+// Which resources to list or count. Every set field narrows the result.
+struct ResourceQuery {
+  std::string subscription;            // required
+  std::string resource_group;          // only resources in this group (any casing)
+  std::optional<ResourceId> parent;    // only direct children of this id
+  std::string type;                    // only this ARM type (any casing)
+  std::string location;                // only this region (short name)
+  std::string after_key;               // paging: only resources whose key sorts after this one
+  int32_t limit = 0;                   // at most this many (0: all)
+};
+
+struct ResourcePage {
+  std::vector<Resource> items;  // ordered by ResourceId::Key()
+  std::string next_key;         // pass as after_key for the next page; empty when done
+};
+
+enum class TxMode { kRead, kWrite };
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // ---- resources (groups, galleries, definitions, versions, managed images)
+  // nullopt when absent. Ids compare case-insensitively.
+  virtual Result<std::optional<Resource>> GetResource(const ResourceId& id) = 0;
+  // Inserts, or replaces the resource with the same id key.
+  virtual Status PutResource(const Resource& resource) = 0;
+  // Removes the resource (not its children). NotFound when absent.
+  virtual Status DeleteResource(const ResourceId& id) = 0;
+  virtual Result<ResourcePage> ListResources(const ResourceQuery& query) = 0;
+  // How many match; after_key and limit are ignored.
+  virtual Result<int64_t> CountResources(const ResourceQuery& query) = 0;
+
+  // ---- directory
+  virtual Status PutTenant(const domain::Tenant& tenant) = 0;
+  virtual Result<std::optional<domain::Tenant>> GetTenant(const std::string& id) = 0;
+  virtual Status PutSubscription(const domain::Subscription& subscription) = 0;
+  virtual Result<std::optional<domain::Subscription>> GetSubscription(const std::string& id) = 0;
+  virtual Result<std::vector<domain::Subscription>> ListSubscriptions() = 0;
+  virtual Status PutPrincipal(const domain::Principal& principal) = 0;
+  virtual Result<std::optional<domain::Principal>> GetPrincipal(const std::string& object_id) = 0;
+  // Service principals by client id (app id), case-insensitively.
+  virtual Result<std::optional<domain::Principal>> FindPrincipalByAppId(
+      const std::string& app_id) = 0;
+
+  // ---- long-running operations
+  virtual Status PutOperation(const domain::Operation& operation) = 0;
+  virtual Result<std::optional<domain::Operation>> GetOperation(const std::string& id) = 0;
+  // In-progress operations whose not_before <= now, oldest first, at most `limit`.
+  virtual Result<std::vector<domain::Operation>> ListRunnableOperations(TimestampMs now,
+                                                                        int32_t limit) = 0;
+  // The earliest not_before among in-progress operations, or nullopt when none runs.
+  virtual Result<std::optional<TimestampMs>> NextOperationDue() = 0;
+  // Deletes terminal operations that ended before `cutoff`; returns how many.
+  virtual Result<int64_t> PruneOperations(TimestampMs cutoff) = 0;
+
+  // ---- settings: small named values of the installation (the bootstrap record, ...)
+  // nullopt when `key` was never set.
+  virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
+
+  // Makes every change of this transaction durable. A read transaction's Commit() just ends it.
+  // After Commit() (successful or not) the transaction may not be used again.
+  virtual Status Commit() = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+  // Starts a transaction. Write transactions wait for the one before them to finish.
+  virtual Result<std::unique_ptr<Transaction>> Begin(TxMode mode) = 0;
+};
+
+}  // namespace gallery::metadata

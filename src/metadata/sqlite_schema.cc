@@ -1,0 +1,146 @@
+#include "metadata/sqlite_schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace gallery::metadata {
+
+namespace {
+
+struct Migration {
+  int32_t version;
+  const char* sql;
+};
+
+// Append only. Case-insensitive columns (type, subscription, resource_group, location) are
+// stored lower-cased and compared with lower-cased parameters, so every index is a plain binary
+// one; `key` is ResourceId::Key(), already lower case.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE resources (
+  key            TEXT PRIMARY KEY NOT NULL,
+  id             TEXT NOT NULL,
+  type           TEXT NOT NULL,
+  subscription   TEXT NOT NULL,
+  resource_group TEXT NOT NULL,
+  parent_key     TEXT NOT NULL,
+  location       TEXT NOT NULL,
+  body           TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+CREATE INDEX resources_by_parent ON resources (parent_key, key);
+CREATE INDEX resources_by_type ON resources (subscription, type, key);
+CREATE INDEX resources_by_group ON resources (subscription, resource_group, key);
+CREATE INDEX resources_by_location ON resources (subscription, type, location);
+
+CREATE TABLE tenants (
+  id           TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+  display_name TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE subscriptions (
+  id           TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+  tenant_id    TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE principals (
+  object_id           TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+  tenant_id           TEXT NOT NULL,
+  kind                TEXT NOT NULL,
+  display_name        TEXT NOT NULL,
+  app_id              TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  secret_hash         TEXT NOT NULL,
+  created_at          INTEGER NOT NULL
+);
+-- A client id names one principal: two with the same one would make token issuing ambiguous.
+CREATE UNIQUE INDEX principals_by_app_id ON principals (lower(app_id)) WHERE app_id <> '';
+
+CREATE TABLE operations (
+  id            TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+  subscription  TEXT NOT NULL,
+  location      TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  resource_key  TEXT NOT NULL,
+  resource_id   TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  start_time    INTEGER NOT NULL,
+  end_time      INTEGER NOT NULL,
+  not_before    INTEGER NOT NULL,
+  error_code    TEXT NOT NULL,
+  error_message TEXT NOT NULL,
+  attempts      INTEGER NOT NULL
+);
+CREATE INDEX operations_by_status ON operations (status, not_before);
+)sql"},
+    {2, R"sql(
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+)sql"},
+};
+
+constexpr int32_t kLatestVersion = static_cast<int32_t>(std::size(kMigrations));
+
+Result<int64_t> CurrentVersion(SqliteConnection& conn) {
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st,
+                           conn.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+// Applies the step after the database's current version, if any. Sets *done when there is
+// none. Runs inside the caller's write transaction.
+Status ApplyNextStep(SqliteConnection& conn, TimestampMs now, bool* done) {
+  GALLERY_ASSIGN_OR_RETURN(int64_t current, CurrentVersion(conn));
+  if (current > kLatestVersion) {
+    return Status::FailedPrecondition("database schema version " + std::to_string(current) +
+                                      " is newer than this galleryd supports (" +
+                                      std::to_string(kLatestVersion) + ")");
+  }
+  if (current == kLatestVersion) {
+    *done = true;
+    return Status::Ok();
+  }
+  const Migration& step = kMigrations[current];
+  GALLERY_RETURN_IF_ERROR(conn.Exec(step.sql));
+  GALLERY_ASSIGN_OR_RETURN(
+      SqliteStatement insert,
+      conn.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)"));
+  insert.Bind(1, int64_t{step.version}).Bind(2, now);
+  return insert.Run();
+}
+
+}  // namespace
+
+int32_t SqliteSchemaVersion() { return kLatestVersion; }
+
+Status MigrateSchema(SqliteConnection& conn, TimestampMs now) {
+  static_assert(kLatestVersion > 0, "the schema needs at least one step");
+  GALLERY_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  bool done = false;
+  while (!done) {
+    GALLERY_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    Status status = ApplyNextStep(conn, now, &done);
+    if (status.ok()) {
+      status = conn.Exec("COMMIT");
+    }
+    if (!status.ok()) {
+      if (conn.InTransaction()) {
+        (void)conn.Exec("ROLLBACK");  // the step's own error is the one to report
+      }
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gallery::metadata

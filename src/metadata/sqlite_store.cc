@@ -1,0 +1,842 @@
+#include "metadata/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/resource_id.h"
+#include "common/time.h"
+#include "metadata/resource_codec.h"
+#include "metadata/resource_memo.h"
+#include "metadata/sqlite_connection.h"
+#include "metadata/sqlite_schema.h"
+
+namespace gallery::metadata {
+
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------- files
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+
+Status OsError(const std::string& what, const std::filesystem::path& path) {
+  return Status::Unavailable(what + " '" + path.string() + "': " + std::strerror(errno));
+}
+
+// Creates the missing directories of `dir` with mode 0700 (the data directory is private).
+Status CreateDirectories(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> missing;
+  std::error_code ec;
+  for (std::filesystem::path p = dir; !p.empty() && !std::filesystem::exists(p, ec);
+       p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) {
+      break;
+    }
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), kDirMode) != 0 && errno != EEXIST) {
+      return OsError("cannot create directory", *it);
+    }
+  }
+  return Status::Ok();
+}
+
+// Creates an empty database file with mode 0600 unless it exists, so that SQLite (which would
+// create it with 0644 less the umask) only ever opens it; its -wal and -shm files take the
+// same mode. The directory is synced so the new name survives a crash.
+Status CreateDatabaseFile(const std::filesystem::path& file) {
+  std::filesystem::path dir = file.parent_path();
+  if (!dir.empty()) {
+    GALLERY_RETURN_IF_ERROR(CreateDirectories(dir));
+  }
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+  if (fd < 0) {
+    return errno == EEXIST ? Status::Ok() : OsError("cannot create", file);
+  }
+  ::close(fd);
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    return OsError("cannot open directory of", file);
+  }
+  int rc = ::fsync(dir_fd);
+  ::close(dir_fd);
+  return rc == 0 ? Status::Ok() : OsError("cannot sync directory of", file);
+}
+
+// ---------------------------------------------------------------- SQL
+
+constexpr std::string_view kBegin = "BEGIN";
+constexpr std::string_view kBeginImmediate = "BEGIN IMMEDIATE";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+// A deferred BEGIN takes its snapshot at the first read; reading here pins it to Begin().
+constexpr std::string_view kPinSnapshot = "SELECT 1 FROM schema_migrations LIMIT 1";
+
+// Resource reads select `id, type, body, key` (ReadResource's columns).
+constexpr std::string_view kGetResource =
+    "SELECT id, type, body, key FROM resources WHERE key = ?1";
+constexpr std::string_view kPutResource =
+    "INSERT INTO resources (key, id, type, subscription, resource_group, parent_key, location, "
+    "body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "ON CONFLICT (key) DO UPDATE SET id = excluded.id, type = excluded.type, "
+    "subscription = excluded.subscription, resource_group = excluded.resource_group, "
+    "parent_key = excluded.parent_key, location = excluded.location, body = excluded.body, "
+    "created_at = excluded.created_at, updated_at = excluded.updated_at";
+constexpr std::string_view kDeleteResource = "DELETE FROM resources WHERE key = ?1";
+
+constexpr std::string_view kPutTenant =
+    "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (id) DO UPDATE SET id = excluded.id, display_name = excluded.display_name, "
+    "created_at = excluded.created_at";
+constexpr std::string_view kGetTenant =
+    "SELECT id, display_name, created_at FROM tenants WHERE id = ?1";
+
+constexpr std::string_view kPutSubscription =
+    "INSERT INTO subscriptions (id, tenant_id, display_name, state, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (id) DO UPDATE SET id = excluded.id, tenant_id = excluded.tenant_id, "
+    "display_name = excluded.display_name, state = excluded.state, "
+    "created_at = excluded.created_at";
+constexpr std::string_view kGetSubscription =
+    "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions WHERE id = ?1";
+constexpr std::string_view kListSubscriptions =
+    "SELECT id, tenant_id, display_name, state, created_at FROM subscriptions ORDER BY id";
+
+constexpr std::string_view kPutPrincipal =
+    "INSERT INTO principals (object_id, tenant_id, kind, display_name, app_id, "
+    "user_principal_name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (object_id) DO UPDATE SET object_id = excluded.object_id, "
+    "tenant_id = excluded.tenant_id, kind = excluded.kind, display_name = excluded.display_name, "
+    "app_id = excluded.app_id, user_principal_name = excluded.user_principal_name, "
+    "secret_hash = excluded.secret_hash, created_at = excluded.created_at";
+#define GALLERY_PRINCIPAL_COLUMNS                                                  \
+  "SELECT object_id, tenant_id, kind, display_name, app_id, user_principal_name, " \
+  "secret_hash, created_at FROM principals "
+constexpr std::string_view kGetPrincipal = GALLERY_PRINCIPAL_COLUMNS "WHERE object_id = ?1";
+// `app_id <> ''` lets SQLite use the partial index principals_by_app_id.
+constexpr std::string_view kFindPrincipalByAppId =
+    GALLERY_PRINCIPAL_COLUMNS "WHERE lower(app_id) = ?1 AND app_id <> ''";
+#undef GALLERY_PRINCIPAL_COLUMNS
+
+constexpr std::string_view kPutOperation =
+    "INSERT INTO operations (id, subscription, location, kind, resource_key, resource_id, "
+    "status, start_time, end_time, not_before, error_code, error_message, attempts) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (id) DO UPDATE SET id = excluded.id, subscription = excluded.subscription, "
+    "location = excluded.location, kind = excluded.kind, resource_key = excluded.resource_key, "
+    "resource_id = excluded.resource_id, status = excluded.status, "
+    "start_time = excluded.start_time, end_time = excluded.end_time, "
+    "not_before = excluded.not_before, error_code = excluded.error_code, "
+    "error_message = excluded.error_message, attempts = excluded.attempts";
+#define GALLERY_OPERATION_COLUMNS                                                        \
+  "SELECT id, subscription, location, kind, resource_id, status, start_time, end_time, " \
+  "not_before, error_code, error_message, attempts FROM operations "
+constexpr std::string_view kGetOperation = GALLERY_OPERATION_COLUMNS "WHERE id = ?1";
+constexpr std::string_view kListRunnableOperations = GALLERY_OPERATION_COLUMNS
+    "WHERE status = 'InProgress' AND not_before <= ?1 ORDER BY start_time, id LIMIT ?2";
+#undef GALLERY_OPERATION_COLUMNS
+constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE key = ?1";
+constexpr std::string_view kPutSetting =
+    "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+constexpr std::string_view kNextOperationDue =
+    "SELECT min(not_before) FROM operations WHERE status = 'InProgress'";
+constexpr std::string_view kPruneOperations =
+    "DELETE FROM operations WHERE status <> 'InProgress' AND end_time < ?1";
+
+// ---------------------------------------------------------------- enums stored as text
+
+// The domain gives principal kinds no spelling; this is their stored one.
+std::string_view KindName(domain::PrincipalKind kind) {
+  switch (kind) {
+    case domain::PrincipalKind::kServicePrincipal:
+      return "ServicePrincipal";
+    case domain::PrincipalKind::kUser:
+      return "User";
+    case domain::PrincipalKind::kGroup:
+      return "Group";
+  }
+  return "Unknown";
+}
+std::string_view KindName(domain::OperationKind kind) { return domain::ToString(kind); }
+std::string_view StatusName(domain::OperationStatus status) { return domain::ToString(status); }
+
+// The value of `values` whose stored name (per `name_of`) is `name`.
+template <typename E, size_t N, typename F>
+std::optional<E> FromName(const std::array<E, N>& values, std::string_view name, F name_of) {
+  for (E value : values) {
+    if (name_of(value) == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr std::array kPrincipalKinds = {domain::PrincipalKind::kServicePrincipal,
+                                        domain::PrincipalKind::kUser,
+                                        domain::PrincipalKind::kGroup};
+constexpr std::array kOperationKinds = {
+    domain::OperationKind::kCreate, domain::OperationKind::kUpdate, domain::OperationKind::kDelete};
+constexpr std::array kOperationStatuses = {
+    domain::OperationStatus::kInProgress, domain::OperationStatus::kSucceeded,
+    domain::OperationStatus::kFailed, domain::OperationStatus::kCanceled};
+
+// ---------------------------------------------------------------- rows
+
+Status CorruptRow(std::string_view what, std::string_view id, std::string_view why) {
+  return Status::Internal("stored " + std::string(what) + " '" + std::string(id) +
+                          "' is corrupt: " + std::string(why));
+}
+
+// Columns: id, type, body, key.
+Result<Resource> ReadResource(const SqliteStatement& st, ResourceMemo& memo) {
+  std::string_view type = st.ColumnText(1);
+  std::string_view body = st.ColumnText(2);
+  std::string_view key = st.ColumnText(3);
+  if (std::shared_ptr<const Resource> known = memo.Find(key, type, body)) {
+    return *known;
+  }
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return CorruptRow("resource", st.ColumnText(0), "its body is not JSON");
+  }
+  GALLERY_ASSIGN_OR_RETURN(Resource resource, DecodeResource(type, doc));
+  memo.Remember(key, type, body, resource);
+  return resource;
+}
+
+domain::Tenant ReadTenant(const SqliteStatement& st) {
+  domain::Tenant tenant;
+  tenant.id = st.ColumnText(0);
+  tenant.display_name = st.ColumnText(1);
+  tenant.created_at = st.ColumnInt64(2);
+  return tenant;
+}
+
+domain::Subscription ReadSubscription(const SqliteStatement& st) {
+  domain::Subscription subscription;
+  subscription.id = st.ColumnText(0);
+  subscription.tenant_id = st.ColumnText(1);
+  subscription.display_name = st.ColumnText(2);
+  subscription.state = st.ColumnText(3);
+  subscription.created_at = st.ColumnInt64(4);
+  return subscription;
+}
+
+Result<domain::Principal> ReadPrincipal(const SqliteStatement& st) {
+  domain::Principal principal;
+  principal.object_id = st.ColumnText(0);
+  principal.tenant_id = st.ColumnText(1);
+  std::optional<domain::PrincipalKind> kind = FromName(
+      kPrincipalKinds, st.ColumnText(2), [](domain::PrincipalKind k) { return KindName(k); });
+  if (!kind.has_value()) {
+    return CorruptRow("principal", principal.object_id,
+                      "unknown kind '" + std::string(st.ColumnText(2)) + "'");
+  }
+  principal.kind = *kind;
+  principal.display_name = st.ColumnText(3);
+  principal.app_id = st.ColumnText(4);
+  principal.user_principal_name = st.ColumnText(5);
+  principal.secret_hash = st.ColumnText(6);
+  principal.created_at = st.ColumnInt64(7);
+  return principal;
+}
+
+// Operations without a resource store '' (a default ResourceId does not print as a valid id).
+std::string OperationResourceText(const ResourceId& id) {
+  return id.subscription().empty() ? std::string() : id.ToString();
+}
+
+Result<domain::Operation> ReadOperation(const SqliteStatement& st) {
+  domain::Operation op;
+  op.id = st.ColumnText(0);
+  op.subscription = st.ColumnText(1);
+  op.location = st.ColumnText(2);
+  std::optional<domain::OperationKind> kind = FromName(
+      kOperationKinds, st.ColumnText(3), [](domain::OperationKind k) { return KindName(k); });
+  if (!kind.has_value()) {
+    return CorruptRow("operation", op.id, "unknown kind '" + std::string(st.ColumnText(3)) + "'");
+  }
+  op.kind = *kind;
+  std::string_view resource_id = st.ColumnText(4);
+  if (!resource_id.empty()) {
+    Result<ResourceId> parsed = ResourceId::Parse(resource_id);
+    if (!parsed.ok()) {
+      return CorruptRow("operation", op.id,
+                        "resource id '" + std::string(resource_id) + "' does not parse");
+    }
+    op.resource_id = std::move(parsed).value();
+  }
+  std::optional<domain::OperationStatus> status =
+      FromName(kOperationStatuses, st.ColumnText(5),
+               [](domain::OperationStatus k) { return StatusName(k); });
+  if (!status.has_value()) {
+    return CorruptRow("operation", op.id, "unknown status '" + std::string(st.ColumnText(5)) + "'");
+  }
+  op.status = *status;
+  op.start_time = st.ColumnInt64(6);
+  op.end_time = st.ColumnInt64(7);
+  op.not_before = st.ColumnInt64(8);
+  op.error_code = st.ColumnText(9);
+  op.error_message = st.ColumnText(10);
+  int64_t attempts = st.ColumnInt64(11);
+  if (attempts < 0 || attempts > std::numeric_limits<int32_t>::max()) {
+    return CorruptRow("operation", op.id, "attempts out of range");
+  }
+  op.attempts = static_cast<int32_t>(attempts);
+  return op;
+}
+
+// Runs `st` (already bound) and reads at most one row with `read`.
+template <typename T, typename F>
+Result<std::optional<T>> QueryOne(SqliteStatement& st, F read) {
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) {
+    return std::optional<T>();
+  }
+  GALLERY_ASSIGN_OR_RETURN(T value, read(st));
+  return std::optional<T>(std::move(value));
+}
+
+// The WHERE clause and parameters of a resource query (after_key and limit excluded).
+struct ResourceFilter {
+  std::string where;
+  std::vector<std::string> params;
+
+  // Adds "AND column op ?n" with `value` as parameter n.
+  void Add(std::string_view column, std::string value, std::string_view op = "=") {
+    params.push_back(std::move(value));
+    where += " AND " + std::string(column) + " " + std::string(op) + " ?" +
+             std::to_string(params.size());
+  }
+};
+
+Result<ResourceFilter> FilterFor(const ResourceQuery& q) {
+  if (q.subscription.empty()) {
+    return Status::InvalidArgument("a resource query needs a subscription");
+  }
+  if (q.limit < 0) {
+    return Status::InvalidArgument("a resource query's limit may not be negative, got " +
+                                   std::to_string(q.limit));
+  }
+  ResourceFilter f;
+  f.params.push_back(ToLower(q.subscription));
+  f.where = " WHERE subscription = ?1";
+  if (!q.resource_group.empty()) {
+    f.Add("resource_group", ToLower(q.resource_group));
+    // What is in a group is below it: the group's own row is not.
+    f.Add("key", ResourceId::ForResourceGroup(q.subscription, q.resource_group).Key(), "<>");
+  }
+  if (q.parent.has_value()) {
+    f.Add("parent_key", q.parent->Key());
+  }
+  if (!q.type.empty()) {
+    f.Add("type", ToLower(q.type));
+  }
+  if (!q.location.empty()) {
+    f.Add("location", ToLower(q.location));
+  }
+  return f;
+}
+
+// Runs the cached statement `sql` on `conn`.
+Status RunSql(SqliteConnection& conn, std::string_view sql) {
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(sql));
+  return st.Run();
+}
+
+void BindAll(SqliteStatement& st, const std::vector<std::string>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    st.Bind(static_cast<int>(i + 1), params[i]);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- store and transaction
+
+class SqliteStore final : public MetadataStore {
+ public:
+  explicit SqliteStore(SqliteOptions opts) : opts_(opts), memo_(opts.memo_bytes) {}
+
+  Status Open(const std::filesystem::path& db_file);
+  Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
+
+  // Returns a read connection taken by Begin(kRead) to the pool.
+  void ReleaseReader(SqliteConnection* conn);
+  ResourceMemo& memo() { return memo_; }
+
+ private:
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(opts_.busy_timeout_ms);
+  }
+  Result<SqliteConnection*> AcquireReader();
+
+  const SqliteOptions opts_;
+  // Held by the write transaction for its whole life: one writer at a time in this process, and
+  // BEGIN IMMEDIATE orders it against other processes.
+  std::timed_mutex write_mu_;
+  std::unique_ptr<SqliteConnection> writer_;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;  // all of them, for ownership
+  std::vector<SqliteConnection*> idle_readers_;             // guarded by pool_mu_
+
+  ResourceMemo memo_;
+};
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteStore* store, SqliteConnection* conn, TxMode mode,
+                    std::unique_lock<std::timed_mutex> write_lock)
+      : store_(store), conn_(conn), mode_(mode), write_lock_(std::move(write_lock)) {}
+  // Rolls back unless committed; there is no one to report a failed rollback to, and SQLite
+  // discards the changes of an unfinished transaction anyway.
+  ~SqliteTransaction() override { (void)End(kRollback); }
+
+  Result<std::optional<Resource>> GetResource(const ResourceId& id) override;
+  Status PutResource(const Resource& resource) override;
+  Status DeleteResource(const ResourceId& id) override;
+  Result<ResourcePage> ListResources(const ResourceQuery& query) override;
+  Result<int64_t> CountResources(const ResourceQuery& query) override;
+
+  Status PutTenant(const domain::Tenant& tenant) override;
+  Result<std::optional<domain::Tenant>> GetTenant(const std::string& id) override;
+  Status PutSubscription(const domain::Subscription& subscription) override;
+  Result<std::optional<domain::Subscription>> GetSubscription(const std::string& id) override;
+  Result<std::vector<domain::Subscription>> ListSubscriptions() override;
+  Status PutPrincipal(const domain::Principal& principal) override;
+  Result<std::optional<domain::Principal>> GetPrincipal(const std::string& object_id) override;
+  Result<std::optional<domain::Principal>> FindPrincipalByAppId(const std::string& app_id) override;
+
+  Status PutOperation(const domain::Operation& operation) override;
+  Result<std::optional<domain::Operation>> GetOperation(const std::string& id) override;
+  Result<std::vector<domain::Operation>> ListRunnableOperations(TimestampMs now,
+                                                                int32_t limit) override;
+  Result<std::optional<TimestampMs>> NextOperationDue() override;
+  Result<int64_t> PruneOperations(TimestampMs cutoff) override;
+  Result<std::optional<std::string>> GetSetting(const std::string& key) override;
+  Status PutSetting(const std::string& key, const std::string& value) override;
+
+  Status Commit() override;
+
+ private:
+  // OK when the transaction may run a statement (`writes`: one that changes data).
+  Status Usable(bool writes) const;
+  // Runs `sql` (COMMIT or ROLLBACK), rolls back if that failed, and gives the connection back.
+  Status End(std::string_view sql);
+
+  SqliteStore* store_;
+  SqliteConnection* conn_;  // null once ended
+  TxMode mode_;
+  std::unique_lock<std::timed_mutex> write_lock_;  // owned only by write transactions
+};
+
+// ---- SqliteStore
+
+Status SqliteStore::Open(const std::filesystem::path& db_file) {
+  GALLERY_RETURN_IF_ERROR(CreateDatabaseFile(db_file));
+  GALLERY_ASSIGN_OR_RETURN(writer_, SqliteConnection::Open(db_file, opts_.busy_timeout_ms, false));
+  // WAL is a property of the file: set once here, the readers opened below inherit it.
+  GALLERY_ASSIGN_OR_RETURN(std::string mode, writer_->QueryText("PRAGMA journal_mode = WAL"));
+  if (ToLower(mode) != "wal") {
+    return Status::Unavailable("cannot switch '" + db_file.string() +
+                               "' to write-ahead logging (journal mode is '" + mode + "')");
+  }
+  GALLERY_RETURN_IF_ERROR(MigrateSchema(*writer_, SystemClock().Now()));
+  for (int32_t i = 0; i < opts_.read_connections; ++i) {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
+                             SqliteConnection::Open(db_file, opts_.busy_timeout_ms, true));
+    idle_readers_.push_back(reader.get());
+    readers_.push_back(std::move(reader));
+  }
+  return Status::Ok();
+}
+
+Result<SqliteConnection*> SqliteStore::AcquireReader() {
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  if (!pool_cv_.wait_for(lock, timeout(), [this] { return !idle_readers_.empty(); })) {
+    return Status::Unavailable("no metadata read connection became free within " +
+                               std::to_string(opts_.busy_timeout_ms) + " ms (" +
+                               std::to_string(opts_.read_connections) + " in use)");
+  }
+  SqliteConnection* conn = idle_readers_.back();
+  idle_readers_.pop_back();
+  return conn;
+}
+
+void SqliteStore::ReleaseReader(SqliteConnection* conn) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    idle_readers_.push_back(conn);
+  }
+  pool_cv_.notify_one();
+}
+
+Result<std::unique_ptr<Transaction>> SqliteStore::Begin(TxMode mode) {
+  if (mode == TxMode::kWrite) {
+    std::unique_lock<std::timed_mutex> lock(write_mu_, timeout());
+    if (!lock.owns_lock()) {
+      return Status::Unavailable("the previous metadata write transaction did not end within " +
+                                 std::to_string(opts_.busy_timeout_ms) + " ms");
+    }
+    GALLERY_RETURN_IF_ERROR(RunSql(*writer_, kBeginImmediate));
+    return std::unique_ptr<Transaction>(
+        new SqliteTransaction(this, writer_.get(), mode, std::move(lock)));
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteConnection * conn, AcquireReader());
+  // From here the transaction owns the connection: its destructor rolls back and returns it.
+  auto tx =
+      std::make_unique<SqliteTransaction>(this, conn, mode, std::unique_lock<std::timed_mutex>());
+  Status begun = RunSql(*conn, kBegin);
+  if (begun.ok()) {
+    begun = RunSql(*conn, kPinSnapshot);
+  }
+  if (!begun.ok()) {
+    return begun;
+  }
+  return std::unique_ptr<Transaction>(std::move(tx));
+}
+
+// ---- SqliteTransaction
+
+Status SqliteTransaction::Usable(bool writes) const {
+  if (conn_ == nullptr) {
+    return Status::FailedPrecondition("the metadata transaction has already ended");
+  }
+  if (writes && mode_ != TxMode::kWrite) {
+    return Status::FailedPrecondition("a read transaction cannot change the metadata");
+  }
+  if (!conn_->InTransaction()) {
+    return Status::Unavailable(
+        "the metadata database rolled this transaction back after an error; retry it");
+  }
+  return Status::Ok();
+}
+
+Status SqliteTransaction::End(std::string_view sql) {
+  if (conn_ == nullptr) {
+    return Status::Ok();
+  }
+  Status status = Status::Ok();
+  if (conn_->InTransaction()) {
+    status = RunSql(*conn_, sql);
+    if (conn_->InTransaction()) {
+      // A failed COMMIT (e.g. busy) leaves the transaction open: it must not stay so on a
+      // connection that goes back to the pool. ROLLBACK of an open transaction cannot fail
+      // for want of a lock.
+      (void)RunSql(*conn_, kRollback);
+    }
+  } else if (sql == kCommit) {
+    status = Usable(false);  // SQLite already rolled it back: nothing was committed
+  }
+  if (mode_ == TxMode::kRead) {
+    store_->ReleaseReader(conn_);
+  } else {
+    write_lock_.unlock();
+  }
+  conn_ = nullptr;
+  return status;
+}
+
+Status SqliteTransaction::Commit() {
+  if (conn_ == nullptr) {
+    return Usable(false);
+  }
+  return End(kCommit);
+}
+
+Result<std::optional<Resource>> SqliteTransaction::GetResource(const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetResource));
+  st.Bind(1, id.Key());
+  return QueryOne<Resource>(
+      st, [this](const SqliteStatement& row) { return ReadResource(row, store_->memo()); });
+}
+
+Status SqliteTransaction::PutResource(const Resource& resource) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  const domain::TrackedResource& meta = Meta(resource);
+  const std::string id_text = meta.id.ToString();
+  if (!EqualsIgnoreCase(meta.id.Type(), TypeOf(resource))) {
+    return Status::Internal("cannot store resource '" + id_text + "' as a " + TypeOf(resource) +
+                            ": its id is of type " + meta.id.Type());
+  }
+  std::string body;
+  try {
+    body = EncodeResource(resource).dump();
+  } catch (const nlohmann::json::exception& e) {
+    // dump() throws only on strings that are not UTF-8, which the API's parser never yields.
+    return Status::Internal("cannot encode resource '" + id_text + "': " + e.what());
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutResource));
+  st.Bind(1, meta.id.Key())
+      .Bind(2, id_text)
+      .Bind(3, ToLower(TypeOf(resource)))
+      .Bind(4, ToLower(meta.id.subscription()))
+      .Bind(5, ToLower(meta.id.resource_group()))
+      .Bind(6, meta.id.Parent().Key())
+      .Bind(7, ToLower(meta.location))
+      .Bind(8, body)
+      .Bind(9, meta.created_at)
+      .Bind(10, meta.updated_at);
+  return st.Run();
+}
+
+Status SqliteTransaction::DeleteResource(const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kDeleteResource));
+  st.Bind(1, id.Key());
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  if (conn_->Changes() == 0) {
+    return Status::NotFound("resource '" + id.ToString() + "' not found");
+  }
+  return Status::Ok();
+}
+
+Result<ResourcePage> SqliteTransaction::ListResources(const ResourceQuery& query) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(ResourceFilter f, FilterFor(query));
+  if (!query.after_key.empty()) {
+    f.Add("key", ToLower(query.after_key), ">");  // keyset paging
+  }
+  std::string sql = "SELECT id, type, body, key FROM resources" + f.where + " ORDER BY key";
+  if (query.limit > 0) {
+    // One row more than asked tells whether another page follows.
+    sql += " LIMIT " + std::to_string(int64_t{query.limit} + 1);
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(sql));
+  BindAll(st, f.params);
+  ResourcePage page;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      break;
+    }
+    if (query.limit > 0 && page.items.size() == static_cast<size_t>(query.limit)) {
+      page.next_key = Meta(page.items.back()).id.Key();
+      break;
+    }
+    GALLERY_ASSIGN_OR_RETURN(Resource resource, ReadResource(st, store_->memo()));
+    page.items.push_back(std::move(resource));
+  }
+  return page;
+}
+
+Result<int64_t> SqliteTransaction::CountResources(const ResourceQuery& query) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  ResourceQuery unpaged = query;
+  unpaged.limit = 0;
+  GALLERY_ASSIGN_OR_RETURN(ResourceFilter f, FilterFor(unpaged));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st,
+                           conn_->Prepare("SELECT count(*) FROM resources" + f.where));
+  BindAll(st, f.params);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+Status SqliteTransaction::PutTenant(const domain::Tenant& tenant) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutTenant));
+  st.Bind(1, tenant.id).Bind(2, tenant.display_name).Bind(3, tenant.created_at);
+  return st.Run();
+}
+
+Result<std::optional<domain::Tenant>> SqliteTransaction::GetTenant(const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetTenant));
+  st.Bind(1, id);
+  return QueryOne<domain::Tenant>(
+      st, [](const SqliteStatement& s) { return Result<domain::Tenant>(ReadTenant(s)); });
+}
+
+Status SqliteTransaction::PutSubscription(const domain::Subscription& subscription) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutSubscription));
+  st.Bind(1, subscription.id)
+      .Bind(2, subscription.tenant_id)
+      .Bind(3, subscription.display_name)
+      .Bind(4, subscription.state)
+      .Bind(5, subscription.created_at);
+  return st.Run();
+}
+
+Result<std::optional<domain::Subscription>> SqliteTransaction::GetSubscription(
+    const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetSubscription));
+  st.Bind(1, id);
+  return QueryOne<domain::Subscription>(st, [](const SqliteStatement& s) {
+    return Result<domain::Subscription>(ReadSubscription(s));
+  });
+}
+
+Result<std::vector<domain::Subscription>> SqliteTransaction::ListSubscriptions() {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kListSubscriptions));
+  std::vector<domain::Subscription> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(ReadSubscription(st));
+  }
+}
+
+Status SqliteTransaction::PutPrincipal(const domain::Principal& principal) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutPrincipal));
+  st.Bind(1, principal.object_id)
+      .Bind(2, principal.tenant_id)
+      .Bind(3, KindName(principal.kind))
+      .Bind(4, principal.display_name)
+      .Bind(5, principal.app_id)
+      .Bind(6, principal.user_principal_name)
+      .Bind(7, principal.secret_hash)
+      .Bind(8, principal.created_at);
+  return st.Run();
+}
+
+Result<std::optional<domain::Principal>> SqliteTransaction::GetPrincipal(
+    const std::string& object_id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetPrincipal));
+  st.Bind(1, object_id);
+  return QueryOne<domain::Principal>(st, ReadPrincipal);
+}
+
+Result<std::optional<domain::Principal>> SqliteTransaction::FindPrincipalByAppId(
+    const std::string& app_id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  if (app_id.empty()) {
+    return std::optional<domain::Principal>();  // users and groups have no app id
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kFindPrincipalByAppId));
+  st.Bind(1, ToLower(app_id));
+  return QueryOne<domain::Principal>(st, ReadPrincipal);
+}
+
+Status SqliteTransaction::PutOperation(const domain::Operation& operation) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutOperation));
+  const std::string resource_text = OperationResourceText(operation.resource_id);
+  st.Bind(1, operation.id)
+      .Bind(2, operation.subscription)
+      .Bind(3, operation.location)
+      .Bind(4, KindName(operation.kind))
+      .Bind(5, ToLower(resource_text))
+      .Bind(6, resource_text)
+      .Bind(7, StatusName(operation.status))
+      .Bind(8, operation.start_time)
+      .Bind(9, operation.end_time)
+      .Bind(10, operation.not_before)
+      .Bind(11, operation.error_code)
+      .Bind(12, operation.error_message)
+      .Bind(13, int64_t{operation.attempts});
+  return st.Run();
+}
+
+Result<std::optional<domain::Operation>> SqliteTransaction::GetOperation(const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetOperation));
+  st.Bind(1, id);
+  return QueryOne<domain::Operation>(st, ReadOperation);
+}
+
+Result<std::vector<domain::Operation>> SqliteTransaction::ListRunnableOperations(TimestampMs now,
+                                                                                 int32_t limit) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  if (limit < 1) {
+    return Status::InvalidArgument("ListRunnableOperations needs a limit of at least 1, got " +
+                                   std::to_string(limit));
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kListRunnableOperations));
+  st.Bind(1, now).Bind(2, int64_t{limit});
+  std::vector<domain::Operation> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    GALLERY_ASSIGN_OR_RETURN(domain::Operation op, ReadOperation(st));
+    out.push_back(std::move(op));
+  }
+}
+
+Result<std::optional<TimestampMs>> SqliteTransaction::NextOperationDue() {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kNextOperationDue));
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || st.ColumnIsNull(0)) {
+    return std::optional<TimestampMs>();
+  }
+  return std::optional<TimestampMs>(st.ColumnInt64(0));
+}
+
+Result<int64_t> SqliteTransaction::PruneOperations(TimestampMs cutoff) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPruneOperations));
+  st.Bind(1, cutoff);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  return conn_->Changes();
+}
+
+Result<std::optional<std::string>> SqliteTransaction::GetSetting(const std::string& key) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetSetting));
+  st.Bind(1, key);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::string(st.ColumnText(0)));
+}
+
+Status SqliteTransaction::PutSetting(const std::string& key, const std::string& value) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutSetting));
+  st.Bind(1, key).Bind(2, value);
+  return st.Run();
+}
+
+// ---------------------------------------------------------------- opening
+
+Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::filesystem::path& db_file,
+                                                       SqliteOptions opts) {
+  if (opts.busy_timeout_ms < 0) {
+    return Status::InvalidArgument("busy_timeout_ms may not be negative, got " +
+                                   std::to_string(opts.busy_timeout_ms));
+  }
+  if (opts.read_connections < 1) {
+    return Status::InvalidArgument("read_connections must be at least 1, got " +
+                                   std::to_string(opts.read_connections));
+  }
+  if (sqlite3_threadsafe() == 0) {
+    return Status::Internal("this SQLite library was built without thread support");
+  }
+  auto store = std::make_unique<SqliteStore>(opts);
+  GALLERY_RETURN_IF_ERROR(store->Open(db_file));
+  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+}  // namespace gallery::metadata

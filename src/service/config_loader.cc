@@ -1,0 +1,72 @@
+#include "service/config_loader.h"
+
+#include <nlohmann/json.hpp>
+
+namespace gallery::service {
+
+namespace {
+
+Status Bad(const std::string& key, const std::string& why) {
+  return Status::InvalidArgument("Invalid configuration value '" + key + "': " + why, key)
+      .WithReason("InvalidConfiguration");
+}
+
+// Reads json[section][key] as an integer in [min, max] into *out when present.
+template <typename T>
+Status ReadInt(const nlohmann::json& json, const char* section, const char* key, int64_t min,
+               int64_t max, T* out) {
+  if (!json.contains(section)) {
+    return Status::Ok();
+  }
+  const nlohmann::json& s = json[section];
+  const std::string name = std::string(section) + "." + key;
+  if (!s.is_object()) {
+    return Bad(section, "expected an object");
+  }
+  if (!s.contains(key)) {
+    return Status::Ok();
+  }
+  if (!s[key].is_number_integer()) {
+    return Bad(name, "expected an integer");
+  }
+  int64_t v = s[key].get<int64_t>();
+  if (v < min || v > max) {
+    return Bad(name, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                         ", is " + std::to_string(v));
+  }
+  *out = static_cast<T>(v);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
+  GalleryConfig config;
+  if (!json.is_object()) {
+    return Bad("(top level)", "expected a JSON object");
+  }
+  if (json.contains("regions")) {
+    GALLERY_ASSIGN_OR_RETURN(config.regions, domain::RegionCatalog::FromJson(json));
+  }
+  domain::Limits& limits = config.service.limits;
+  constexpr int64_t kBig = 1'000'000'000;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "quotas", "galleries", 0, kBig, &limits.quotas.galleries));
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "quotas", "imageDefinitions", 0, kBig, &limits.quotas.image_definitions));
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "quotas", "imageVersions", 0, kBig, &limits.quotas.image_versions));
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "limits", "maxReplicaCount", 1, 1000, &limits.max_replica_count));
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "limits", "maxTargetRegions", 1, 1000, &limits.max_target_regions));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "limits", "listPageSize", 1, 1000, &limits.list_page_size));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "operations", "minDurationMs", 0, 3'600'000,
+                                  &config.service.operation_min_duration_ms));
+  int64_t retention_hours = config.service.operation_retention_ms / 3'600'000;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "operations", "retentionHours", 1, 24 * 365,
+                                  &retention_hours));
+  config.service.operation_retention_ms = retention_hours * 3'600'000;
+  return config;
+}
+
+}  // namespace gallery::service

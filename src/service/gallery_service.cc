@@ -1,0 +1,647 @@
+#include "service/gallery_service.h"
+
+#include "common/base64.h"
+#include "common/log.h"
+#include "domain/gallery_image_rules.h"
+#include "domain/gallery_image_version_rules.h"
+#include "domain/gallery_rules.h"
+#include "domain/latest.h"
+#include "domain/managed_image_rules.h"
+
+namespace gallery::service {
+
+using domain::OperationKind;
+using domain::ProvisioningState;
+using domain::UpdateMode;
+using metadata::Resource;
+using metadata::ResourceQuery;
+using metadata::Transaction;
+using metadata::TxMode;
+
+namespace {
+
+// "Microsoft.Compute/galleries/gal1/images/def1": ARM's way of naming a nested resource.
+std::string TypedName(const ResourceId& id) {
+  std::string out = id.provider();
+  for (const ResourceId::Segment& s : id.segments()) {
+    out += "/" + s.type + "/" + s.name;
+  }
+  return out;
+}
+
+Status ResourceNotFound(const ResourceId& id) {
+  if (id.IsResourceGroup()) {
+    return Status::NotFound("Resource group '" + id.resource_group() + "' could not be found.")
+        .WithReason("ResourceGroupNotFound");
+  }
+  return Status::NotFound("The Resource '" + TypedName(id) + "' under resource group '" +
+                          id.resource_group() + "' was not found.")
+      .WithReason("ResourceNotFound");
+}
+
+template <typename T>
+Result<std::optional<T>> GetAs(Transaction& tx, const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx.GetResource(id));
+  if (!found.has_value()) {
+    return std::optional<T>();
+  }
+  if (T* typed = std::get_if<T>(&*found)) {
+    return std::optional<T>(std::move(*typed));
+  }
+  return Status::Internal("The stored resource '" + id.ToString() + "' has an unexpected type.");
+}
+
+Status CheckSubscription(Transaction& tx, const std::string& subscription) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
+                           tx.GetSubscription(subscription));
+  if (!sub.has_value()) {
+    return Status::NotFound("The subscription '" + subscription + "' could not be found.")
+        .WithReason("SubscriptionNotFound");
+  }
+  if (sub->state != "Enabled") {
+    return Status::FailedPrecondition("The subscription '" + subscription + "' is " + sub->state +
+                                      "; it must be Enabled to create or change resources.")
+        .WithReason("SubscriptionNotEnabled");
+  }
+  return Status::Ok();
+}
+
+Status BeingDeleted(const ResourceId& id) {
+  return Status::FailedPrecondition("The resource '" + id.ToString() +
+                                    "' is being deleted; no resource can be created or changed "
+                                    "in it.")
+      .WithReason("ParentResourceIsBeingDeleted");
+}
+
+// Checks that everything above `id` exists and, when `for_write`, is not being deleted.
+Status CheckAncestors(Transaction& tx, const ResourceId& id, bool for_write) {
+  if (for_write) {
+    GALLERY_RETURN_IF_ERROR(CheckSubscription(tx, id.subscription()));
+  } else {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
+                             tx.GetSubscription(id.subscription()));
+    if (!sub.has_value()) {
+      return Status::NotFound("The subscription '" + id.subscription() + "' could not be found.")
+          .WithReason("SubscriptionNotFound");
+    }
+  }
+  if (id.IsSubscription() || id.IsResourceGroup()) {
+    return Status::Ok();
+  }
+  ResourceId group = ResourceId::ForResourceGroup(id.subscription(), id.resource_group());
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> rg, tx.GetResource(group));
+  if (!rg.has_value()) {
+    return ResourceNotFound(group);
+  }
+  if (for_write && metadata::Meta(*rg).provisioning_state == ProvisioningState::kDeleting) {
+    return BeingDeleted(group);
+  }
+  // Nested resources: every provider parent must exist.
+  std::vector<ResourceId> parents;
+  for (ResourceId p = id.Parent(); !p.IsResourceGroup(); p = p.Parent()) {
+    parents.insert(parents.begin(), p);
+  }
+  for (const ResourceId& p : parents) {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> parent, tx.GetResource(p));
+    if (!parent.has_value()) {
+      std::string path;
+      for (size_t i = 0; i < p.segments().size(); ++i) {
+        path += (i == 0 ? "" : "/") + p.segments()[i].name;
+      }
+      return Status::NotFound("Can not perform requested operation on nested resource. Parent "
+                              "resource '" + path + "' not found.")
+          .WithReason("ParentResourceNotFound");
+    }
+    if (for_write && metadata::Meta(*parent).provisioning_state == ProvisioningState::kDeleting) {
+      return BeingDeleted(p);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> DecodePageToken(const std::string& token) {
+  if (token.empty()) {
+    return std::string();
+  }
+  std::optional<std::string> key = Base64UrlDecode(token);
+  if (!key.has_value() || key->empty() || (*key)[0] != '/') {
+    return Status::InvalidArgument("The $skiptoken '" + token + "' is not valid.", "$skiptoken")
+        .WithReason("InvalidSkipToken");
+  }
+  return *key;
+}
+
+}  // namespace
+
+GalleryService::GalleryService(metadata::MetadataStore& store,
+                               const domain::RegionCatalog& regions, ServiceConfig config,
+                               const Clock& clock, Random& random, OperationSignal& signal)
+    : store_(store),
+      regions_(regions),
+      config_(std::move(config)),
+      clock_(clock),
+      random_(random),
+      signal_(signal) {}
+
+domain::RuleContext GalleryService::Rules() const {
+  return domain::RuleContext{regions_, config_.limits, clock_.Now()};
+}
+
+domain::Operation GalleryService::NewOperation(const ResourceId& id, const std::string& location,
+                                               OperationKind kind) {
+  domain::Operation op;
+  op.id = NewUuid(random_);
+  op.subscription = id.subscription();
+  op.location = location;
+  op.kind = kind;
+  op.resource_id = id;
+  op.start_time = clock_.Now();
+  op.not_before = op.start_time + config_.operation_min_duration_ms;
+  return op;
+}
+
+// ---- generic paths
+
+template <typename T, typename Create, typename Update>
+Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const ResourceId& id,
+                                        UpdateMode mode, std::optional<domain::QuotaKind> quota,
+                                        Create&& create, Update&& update) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/true));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<T> existing, GetAs<T>(*tx, id));
+  Accepted<T> accepted;
+  if (!existing.has_value()) {
+    if (mode == UpdateMode::kMerge) {
+      return ResourceNotFound(id);
+    }
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, create(*tx));
+    if (quota.has_value()) {
+      ResourceQuery q;
+      q.subscription = id.subscription();
+      q.type = T::kType;
+      q.location = accepted.resource.meta.location;
+      GALLERY_ASSIGN_OR_RETURN(int64_t used, tx->CountResources(q));
+      GALLERY_RETURN_IF_ERROR(domain::CheckQuota(*quota, used, config_.limits.quotas,
+                                                 accepted.resource.meta.location,
+                                                 id.subscription()));
+    }
+    accepted.created = true;
+  } else {
+    if (existing->meta.provisioning_state == ProvisioningState::kDeleting) {
+      return BeingDeleted(id);
+    }
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, update(*tx, *existing));
+    accepted.resource.meta.created_at = existing->meta.created_at;
+  }
+  accepted.operation = NewOperation(id, accepted.resource.meta.location,
+                                    accepted.created ? OperationKind::kCreate
+                                                     : OperationKind::kUpdate);
+  accepted.resource.meta.operation_id = accepted.operation.id;
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(accepted.resource));
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(accepted.operation));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("{} {} by {} (operation {}, correlation {})",
+            accepted.created ? "create" : "update", id.ToString(), ctx.caller.object_id,
+            accepted.operation.id, ctx.correlation_id);
+  signal_.Notify();
+  return accepted;
+}
+
+template <typename T>
+Result<T> GalleryService::Get(const RequestContext&, const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<T> found, GetAs<T>(*tx, id));
+  if (found.has_value()) {
+    return std::move(*found);
+  }
+  // Say what is missing: the subscription, the group, a parent, or the resource itself.
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/false));
+  return ResourceNotFound(id);
+}
+
+template <typename T>
+Result<Page<T>> GalleryService::List(const ResourceQuery& base, const std::string& page_token) {
+  ResourceQuery query = base;
+  query.type = T::kType;
+  query.limit = config_.limits.list_page_size;
+  GALLERY_ASSIGN_OR_RETURN(query.after_key, DecodePageToken(page_token));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  ResourceId scope = query.parent.has_value() ? *query.parent
+                     : query.resource_group.empty()
+                         ? ResourceId::ForSubscription(query.subscription)
+                         : ResourceId::ForResourceGroup(query.subscription, query.resource_group);
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, /*for_write=*/false));
+  if (query.parent.has_value() || !query.resource_group.empty()) {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
+    if (!container.has_value() && !scope.IsSubscription()) {
+      return ResourceNotFound(scope);
+    }
+  }
+  GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(query));
+  Page<T> out;
+  for (Resource& r : page.items) {
+    if (T* typed = std::get_if<T>(&r)) {
+      out.items.push_back(std::move(*typed));
+    }
+  }
+  if (!page.next_key.empty()) {
+    out.next_token = Base64UrlEncode(page.next_key);
+  }
+  return out;
+}
+
+// ---- subscriptions
+
+Result<std::vector<domain::Subscription>> GalleryService::ListSubscriptions(
+    const RequestContext& ctx) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Subscription> all, tx->ListSubscriptions());
+  std::vector<domain::Subscription> mine;
+  for (domain::Subscription& s : all) {
+    if (s.tenant_id == ctx.caller.tenant_id) {
+      mine.push_back(std::move(s));
+    }
+  }
+  return mine;
+}
+
+Result<domain::Subscription> GalleryService::GetSubscription(const RequestContext& ctx,
+                                                             const std::string& subscription) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
+                           tx->GetSubscription(subscription));
+  if (!sub.has_value() || sub->tenant_id != ctx.caller.tenant_id) {
+    return Status::NotFound("The subscription '" + subscription + "' could not be found.")
+        .WithReason("SubscriptionNotFound");
+  }
+  return *sub;
+}
+
+// ---- resource groups
+
+Result<Accepted<domain::ResourceGroup>> GalleryService::PutResourceGroup(
+    const RequestContext& ctx, const ResourceId& id, const domain::ResourceGroupInput& in) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
+  GALLERY_RETURN_IF_ERROR(CheckSubscription(*tx, id.subscription()));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::ResourceGroup> existing,
+                           GetAs<domain::ResourceGroup>(*tx, id));
+  Accepted<domain::ResourceGroup> accepted;
+  if (existing.has_value()) {
+    if (existing->meta.provisioning_state == ProvisioningState::kDeleting) {
+      return BeingDeleted(id);
+    }
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, UpdateResourceGroup(*existing, in, Rules()));
+  } else {
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, NewResourceGroup(id, in, Rules()));
+    accepted.created = true;
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(accepted.resource));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("{} {} by {}", accepted.created ? "create" : "update", id.ToString(),
+            ctx.caller.object_id);
+  return accepted;
+}
+
+Result<domain::ResourceGroup> GalleryService::GetResourceGroup(const RequestContext& ctx,
+                                                               const ResourceId& id) {
+  return Get<domain::ResourceGroup>(ctx, id);
+}
+
+Result<Page<domain::ResourceGroup>> GalleryService::ListResourceGroups(
+    const RequestContext&, const std::string& subscription, const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = subscription;
+  return List<domain::ResourceGroup>(q, page_token);
+}
+
+Result<std::optional<domain::Operation>> GalleryService::DeleteResourceGroup(
+    const RequestContext& ctx, const ResourceId& id) {
+  return DeleteResource(ctx, id);
+}
+
+// ---- galleries
+
+Result<Accepted<domain::Gallery>> GalleryService::PutGallery(const RequestContext& ctx,
+                                                             const ResourceId& id,
+                                                             const domain::GalleryInput& in,
+                                                             UpdateMode mode) {
+  return Put<domain::Gallery>(
+      ctx, id, mode, domain::QuotaKind::kGalleries,
+      [&](Transaction&) { return domain::NewGallery(id, in, Rules()); },
+      [&](Transaction&, const domain::Gallery& current) {
+        return domain::UpdateGallery(current, in, mode, Rules());
+      });
+}
+
+Result<Accepted<domain::GalleryImage>> GalleryService::PutGalleryImage(
+    const RequestContext& ctx, const ResourceId& id, const domain::GalleryImageInput& in,
+    UpdateMode mode) {
+  auto create = [&](Transaction& tx) -> Result<domain::GalleryImage> {
+    GALLERY_ASSIGN_OR_RETURN(domain::GalleryImage image, domain::NewGalleryImage(id, in, Rules()));
+    ResourceQuery siblings;
+    siblings.subscription = id.subscription();
+    siblings.parent = id.Parent();
+    siblings.type = domain::GalleryImage::kType;
+    GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx.ListResources(siblings));
+    std::vector<domain::GalleryImage> others;
+    for (Resource& r : page.items) {
+      if (auto* def = std::get_if<domain::GalleryImage>(&r)) {
+        others.push_back(std::move(*def));
+      }
+    }
+    GALLERY_RETURN_IF_ERROR(domain::CheckIdentifierUnique(image, others));
+    return image;
+  };
+  return Put<domain::GalleryImage>(
+      ctx, id, mode, domain::QuotaKind::kImageDefinitions, create,
+      [&](Transaction&, const domain::GalleryImage& current) {
+        return domain::UpdateGalleryImage(current, in, mode, Rules());
+      });
+}
+
+Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVersion(
+    const RequestContext& ctx, const ResourceId& id, const domain::GalleryImageVersionInput& in,
+    UpdateMode mode) {
+  auto create = [&](Transaction& tx) -> Result<domain::GalleryImageVersion> {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::GalleryImage> definition,
+                             GetAs<domain::GalleryImage>(tx, id.Parent()));
+    if (!definition.has_value()) {
+      return ResourceNotFound(id.Parent());
+    }
+    std::optional<domain::ManagedImage> source;
+    if (in.source_id.has_value() && !in.source_id->empty()) {
+      Result<ResourceId> source_id = ResourceId::Parse(*in.source_id);
+      if (!source_id.ok()) {
+        return Status::InvalidArgument(source_id.status().message(), in.source_field)
+            .WithReason("InvalidParameter");
+      }
+      if (!EqualsIgnoreCase(source_id->Type(), domain::ManagedImage::kType)) {
+        return Status::InvalidArgument(
+                   "The source '" + *in.source_id + "' of type '" + source_id->Type() +
+                       "' is not supported: the source must be a managed image "
+                       "(Microsoft.Compute/images).",
+                   in.source_field)
+            .WithReason("InvalidParameter");
+      }
+      // A source in another subscription is usable only inside the caller's tenant.
+      GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> source_sub,
+                               tx.GetSubscription(source_id->subscription()));
+      if (source_sub.has_value() && source_sub->tenant_id == ctx.caller.tenant_id) {
+        GALLERY_ASSIGN_OR_RETURN(source, GetAs<domain::ManagedImage>(tx, *source_id));
+      }
+    }
+    return domain::NewGalleryImageVersion(id, in, *definition,
+                                          source.has_value() ? &*source : nullptr, Rules());
+  };
+  return Put<domain::GalleryImageVersion>(
+      ctx, id, mode, domain::QuotaKind::kImageVersions, create,
+      [&](Transaction&, const domain::GalleryImageVersion& current) {
+        return domain::UpdateGalleryImageVersion(current, in, mode, Rules());
+      });
+}
+
+Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
+    const RequestContext& ctx, const ResourceId& id, const domain::ManagedImageInput& in,
+    UpdateMode mode) {
+  auto create = [&](Transaction& tx) -> Result<domain::ManagedImage> {
+    GALLERY_ASSIGN_OR_RETURN(domain::ManagedImage image, domain::NewManagedImage(id, in, Rules()));
+    // Disk and snapshot sources must exist; blob sources are read when image data is ingested.
+    std::vector<std::pair<const domain::ImageDisk*, std::string>> disks{
+        {&image.os_disk, "image.properties.storageProfile.osDisk"}};
+    for (size_t i = 0; i < image.data_disks.size(); ++i) {
+      disks.push_back({&image.data_disks[i], "image.properties.storageProfile.dataDisks[" +
+                                                 std::to_string(i) + "]"});
+    }
+    for (const auto& [disk, field] : disks) {
+      const std::string& ref = !disk->managed_disk_id.empty() ? disk->managed_disk_id
+                                                               : disk->snapshot_id;
+      if (ref.empty()) {
+        continue;
+      }
+      Result<ResourceId> ref_id = ResourceId::Parse(ref);
+      if (!ref_id.ok()) {
+        return Status::InvalidArgument(ref_id.status().message(), field)
+            .WithReason("InvalidParameter");
+      }
+      GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx.GetResource(*ref_id));
+      if (!found.has_value()) {
+        return Status::NotFound("Source " + ref + " of " + field +
+                                " is not found. Please check the source exists and is in the "
+                                "same region as the image.",
+                                field)
+            .WithReason("InvalidParameter");
+      }
+    }
+    return image;
+  };
+  return Put<domain::ManagedImage>(
+      ctx, id, mode, std::nullopt, create,
+      [&](Transaction&, const domain::ManagedImage& current) {
+        return domain::UpdateManagedImage(current, in, mode, Rules());
+      });
+}
+
+Result<domain::Gallery> GalleryService::GetGallery(const RequestContext& ctx,
+                                                   const ResourceId& id) {
+  return Get<domain::Gallery>(ctx, id);
+}
+
+Result<domain::GalleryImage> GalleryService::GetGalleryImage(const RequestContext& ctx,
+                                                             const ResourceId& id) {
+  return Get<domain::GalleryImage>(ctx, id);
+}
+
+Result<domain::GalleryImageVersion> GalleryService::GetGalleryImageVersion(
+    const RequestContext& ctx, const ResourceId& id) {
+  return Get<domain::GalleryImageVersion>(ctx, id);
+}
+
+Result<domain::ManagedImage> GalleryService::GetManagedImage(const RequestContext& ctx,
+                                                             const ResourceId& id) {
+  return Get<domain::ManagedImage>(ctx, id);
+}
+
+Result<Page<domain::Gallery>> GalleryService::ListGalleries(const RequestContext&,
+                                                            const ListScope& scope,
+                                                            const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = scope.subscription;
+  q.resource_group = scope.resource_group;
+  return List<domain::Gallery>(q, page_token);
+}
+
+Result<Page<domain::GalleryImage>> GalleryService::ListGalleryImages(
+    const RequestContext&, const ResourceId& gallery, const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = gallery.subscription();
+  q.parent = gallery;
+  return List<domain::GalleryImage>(q, page_token);
+}
+
+Result<Page<domain::GalleryImageVersion>> GalleryService::ListGalleryImageVersions(
+    const RequestContext&, const ResourceId& definition, const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = definition.subscription();
+  q.parent = definition;
+  return List<domain::GalleryImageVersion>(q, page_token);
+}
+
+Result<Page<domain::ManagedImage>> GalleryService::ListManagedImages(
+    const RequestContext&, const ListScope& scope, const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = scope.subscription;
+  q.resource_group = scope.resource_group;
+  return List<domain::ManagedImage>(q, page_token);
+}
+
+Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const RequestContext& ctx,
+                                                                        const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx->GetResource(id));
+  if (!found.has_value()) {
+    // ARM: deleting what is not there succeeds (204), but a missing container is an error.
+    GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/false));
+    return std::optional<domain::Operation>();
+  }
+  domain::TrackedResource& meta = metadata::Meta(*found);
+  if (meta.provisioning_state == ProvisioningState::kDeleting && !meta.operation_id.empty()) {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> running,
+                             tx->GetOperation(meta.operation_id));
+    if (running.has_value() && !running->terminal()) {
+      return running;  // a second DELETE joins the first
+    }
+  }
+  if (!id.IsResourceGroup()) {
+    ResourceQuery children;
+    children.subscription = id.subscription();
+    children.parent = id;
+    children.limit = 1;
+    GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(children));
+    if (!page.items.empty()) {
+      return Status::FailedPrecondition(
+                 "Can not delete resource before nested resources are deleted: '" +
+                 id.ToString() + "' still contains '" +
+                 metadata::Meta(page.items.front()).id.Name() +
+                 "'. Delete its nested resources first.")
+          .WithReason("CannotDeleteResource");
+    }
+  }
+  domain::Operation op = NewOperation(id, meta.location, OperationKind::kDelete);
+  meta.provisioning_state = ProvisioningState::kDeleting;
+  meta.operation_id = op.id;
+  meta.updated_at = op.start_time;
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(*found));
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("delete {} by {} (operation {}, correlation {})", id.ToString(),
+            ctx.caller.object_id, op.id, ctx.correlation_id);
+  signal_.Notify();
+  return std::optional<domain::Operation>(std::move(op));
+}
+
+Result<domain::GalleryImageVersion> GalleryService::ResolveLatestVersion(
+    const RequestContext& ctx, const ResourceId& definition,
+    const std::optional<std::string>& region) {
+  std::optional<std::string> region_name;
+  if (region.has_value()) {
+    GALLERY_ASSIGN_OR_RETURN(domain::Region r, regions_.Resolve(*region, "location"));
+    region_name = r.name;
+  }
+  GALLERY_RETURN_IF_ERROR(Get<domain::GalleryImage>(ctx, definition).status());
+  std::vector<domain::GalleryImageVersion> versions;
+  std::string token;
+  do {
+    GALLERY_ASSIGN_OR_RETURN(Page<domain::GalleryImageVersion> page,
+                             ListGalleryImageVersions(ctx, definition, token));
+    for (auto& v : page.items) {
+      versions.push_back(std::move(v));
+    }
+    token = page.next_token;
+  } while (!token.empty());
+  std::optional<size_t> latest = domain::ResolveLatest(versions, region_name);
+  if (!latest.has_value()) {
+    return Status::NotFound("The image definition '" + definition.Name() +
+                            "' has no version that can be used as latest" +
+                            (region_name ? " in region '" + *region_name + "'" : std::string()) +
+                            ": every version is excluded from latest, not yet provisioned, or "
+                            "not replicated there.")
+        .WithReason("NoLatestVersion");
+  }
+  return std::move(versions[*latest]);
+}
+
+Result<std::vector<domain::QuotaUsage>> GalleryService::ListUsages(
+    const RequestContext&, const std::string& subscription, const std::string& location) {
+  GALLERY_ASSIGN_OR_RETURN(domain::Region region, regions_.Resolve(location, "location"));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, ResourceId::ForSubscription(subscription), false));
+  std::vector<domain::QuotaUsage> out;
+  const std::pair<domain::QuotaKind, const char*> kinds[] = {
+      {domain::QuotaKind::kGalleries, domain::Gallery::kType},
+      {domain::QuotaKind::kImageDefinitions, domain::GalleryImage::kType},
+      {domain::QuotaKind::kImageVersions, domain::GalleryImageVersion::kType}};
+  for (const auto& [kind, type] : kinds) {
+    ResourceQuery q;
+    q.subscription = subscription;
+    q.type = type;
+    q.location = region.name;
+    GALLERY_ASSIGN_OR_RETURN(int64_t used, tx->CountResources(q));
+    out.push_back(domain::MakeQuotaUsage(kind, used, config_.limits.quotas));
+  }
+  return out;
+}
+
+Status GalleryService::MoveResources(const RequestContext&, const ResourceId& source_group,
+                                     const std::vector<std::string>& resource_ids,
+                                     const std::string& target_group) {
+  if (resource_ids.empty()) {
+    return Status::InvalidArgument("The request names no resources to move.", "resources")
+        .WithReason("InvalidParameter");
+  }
+  Result<ResourceId> target = ResourceId::Parse(target_group);
+  if (!target.ok() || !target->IsResourceGroup()) {
+    return Status::InvalidArgument("The target resource group '" + target_group +
+                                       "' is not a resource group id "
+                                       "(/subscriptions/{id}/resourceGroups/{name}).",
+                                   "targetResourceGroup")
+        .WithReason("InvalidParameter");
+  }
+  for (const std::string& text : resource_ids) {
+    Result<ResourceId> id = ResourceId::Parse(text);
+    if (!id.ok() || !source_group.Contains(*id) || id->IsResourceGroup()) {
+      return Status::InvalidArgument("The resource '" + text + "' is not a resource of group '" +
+                                         source_group.ToString() + "'.",
+                                     "resources")
+          .WithReason("InvalidParameter");
+    }
+  }
+  Result<ResourceId> first = ResourceId::Parse(resource_ids.front());
+  const std::string type = first->Type();
+  if (ToLower(type).rfind("microsoft.compute/galleries", 0) == 0) {
+    return Status::FailedPrecondition(
+               "The resource '" + resource_ids.front() + "' of type '" + type +
+               "' cannot be moved to another resource group or subscription: a gallery, its "
+               "image definitions and image versions stay where they were created. Replicate "
+               "versions to other regions, and share them with other subscriptions through "
+               "role-based access control.")
+        .WithReason("ResourceMoveNotSupported");
+  }
+  return Status::FailedPrecondition("The resource '" + resource_ids.front() + "' of type '" +
+                                    type + "' cannot be moved: this service does not move "
+                                    "resources between groups or subscriptions.")
+      .WithReason("ResourceMoveNotSupported");
+}
+
+Result<domain::Operation> GalleryService::GetOperation(const RequestContext&,
+                                                       const std::string& subscription,
+                                                       const std::string& operation_id) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op, tx->GetOperation(operation_id));
+  if (!op.has_value() || !EqualsIgnoreCase(op->subscription, subscription)) {
+    return Status::NotFound("The operation '" + operation_id + "' was not found.")
+        .WithReason("OperationNotFound");
+  }
+  return *op;
+}
+
+}  // namespace gallery::service

@@ -1,0 +1,160 @@
+#include "service/operation_runner.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/log.h"
+#include "domain/gallery_image_version_rules.h"
+
+namespace gallery::service {
+
+using domain::OperationKind;
+using domain::OperationStatus;
+using domain::ProvisioningState;
+using metadata::Resource;
+using metadata::TxMode;
+
+namespace {
+constexpr int32_t kBatch = 64;
+constexpr int64_t kMaxSleepMs = 1000;
+constexpr int64_t kPruneEveryMs = 600 * 1000;
+}  // namespace
+
+OperationRunner::OperationRunner(metadata::MetadataStore& store, const Clock& clock,
+                                 int64_t retention_ms)
+    : store_(store), clock_(clock), retention_ms_(retention_ms) {}
+
+OperationRunner::~OperationRunner() { Stop(); }
+
+void OperationRunner::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) {
+    return;
+  }
+  stop_ = false;
+  pending_ = true;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void OperationRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void OperationRunner::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OperationRunner::Loop() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) {
+        return;
+      }
+      pending_ = false;
+    }
+    Result<int> done = RunOnce();
+    if (!done.ok()) {
+      GLOG_WARN("operation runner: {}", done.status().ToString());
+    }
+    int64_t sleep_ms = kMaxSleepMs;
+    if (auto tx = store_.Begin(TxMode::kRead); tx.ok()) {
+      if (auto due = (*tx)->NextOperationDue(); due.ok() && due->has_value()) {
+        sleep_ms = std::clamp<int64_t>(**due - clock_.Now(), 0, kMaxSleepMs);
+      }
+    }
+    if (done.ok() && *done == kBatch) {
+      sleep_ms = 0;  // more may be due
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(sleep_ms), [this] { return stop_ || pending_; });
+  }
+}
+
+Result<int> OperationRunner::RunOnce() {
+  std::vector<domain::Operation> due;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(due, tx->ListRunnableOperations(clock_.Now(), kBatch));
+  }
+  int completed = 0;
+  for (const domain::Operation& op : due) {
+    Status s = Complete(op);
+    if (s.ok()) {
+      ++completed;
+    } else {
+      GLOG_WARN("operation {} on {} not completed yet: {}", op.id, op.resource_id.ToString(),
+                s.ToString());
+    }
+  }
+  const TimestampMs now = clock_.Now();
+  if (now - last_prune_ > kPruneEveryMs) {
+    last_prune_ = now;
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+    GALLERY_ASSIGN_OR_RETURN(int64_t pruned, tx->PruneOperations(now - retention_ms_));
+    GALLERY_RETURN_IF_ERROR(tx->Commit());
+    if (pruned > 0) {
+      GLOG_INFO("pruned {} finished operations", pruned);
+    }
+  }
+  return completed;
+}
+
+Status OperationRunner::Complete(const domain::Operation& due) {
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> current, tx->GetOperation(due.id));
+  if (!current.has_value() || current->terminal()) {
+    return Status::Ok();  // another runner finished it
+  }
+  domain::Operation op = *current;
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> resource, tx->GetResource(op.resource_id));
+  op.status = OperationStatus::kSucceeded;
+  if (op.kind == OperationKind::kDelete) {
+    if (resource.has_value() && metadata::Meta(*resource).operation_id == op.id) {
+      if (op.resource_id.IsResourceGroup()) {
+        // Everything in the group goes with it, deepest first (keys sort parents first).
+        metadata::ResourceQuery contents;
+        contents.subscription = op.resource_id.subscription();
+        contents.resource_group = op.resource_id.resource_group();
+        GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(contents));
+        for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
+          const ResourceId& id = metadata::Meta(*it).id;
+          if (!id.IsResourceGroup()) {
+            GALLERY_RETURN_IF_ERROR(tx->DeleteResource(id));
+          }
+        }
+      }
+      GALLERY_RETURN_IF_ERROR(tx->DeleteResource(op.resource_id));
+    }
+  } else if (!resource.has_value()) {
+    op.status = OperationStatus::kCanceled;
+    op.error_code = "ResourceDeleted";
+    op.error_message = "The resource '" + op.resource_id.ToString() +
+                       "' was deleted before this operation completed.";
+  } else if (metadata::Meta(*resource).operation_id == op.id) {
+    domain::TrackedResource& meta = metadata::Meta(*resource);
+    meta.provisioning_state = ProvisioningState::kSucceeded;
+    meta.operation_id.clear();
+    if (auto* version = std::get_if<domain::GalleryImageVersion>(&*resource)) {
+      domain::MarkReplicationCompleted(version);
+    }
+    GALLERY_RETURN_IF_ERROR(tx->PutResource(*resource));
+  }
+  op.end_time = clock_.Now();
+  ++op.attempts;
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
+  return tx->Commit();
+}
+
+}  // namespace gallery::service

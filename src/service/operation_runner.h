@@ -1,0 +1,52 @@
+#pragma once
+// OperationRunner: completes long-running operations on the server, by itself.
+//
+// Every accepted PUT/PATCH/DELETE leaves an InProgress Operation in the metadata store. The
+// runner's thread completes each one once it is due (not_before): a create or update sets the
+// resource Succeeded (a version's target regions Completed), a delete removes the resource (a
+// resource group with everything in it). Because operations are durable, a galleryd restarted
+// after kill -9 finishes what was in flight: Start() runs everything due at once.
+// An operation whose resource was taken over by a later request finishes Succeeded (its
+// change was applied) or, when the resource was deleted meanwhile, Canceled.
+// Thread-safe. Stop() (or the destructor) joins the thread.
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "metadata/metadata_store.h"
+#include "service/gallery_service.h"
+
+namespace gallery::service {
+
+class OperationRunner final : public OperationSignal {
+ public:
+  OperationRunner(metadata::MetadataStore& store, const Clock& clock, int64_t retention_ms);
+  ~OperationRunner() override;
+
+  void Start();
+  void Stop();
+  void Notify() override;
+
+  // Completes every operation due now; returns how many it completed. Called by the thread;
+  // tests call it directly.
+  Result<int> RunOnce();
+
+ private:
+  Status Complete(const domain::Operation& due);
+  void Loop();
+
+  metadata::MetadataStore& store_;
+  const Clock& clock_;
+  int64_t retention_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool pending_ = false;
+  std::thread thread_;
+  TimestampMs last_prune_ = 0;
+};
+
+}  // namespace gallery::service

@@ -1,0 +1,76 @@
+#pragma once
+// GallerydProcess: the real galleryd binary started for a test, on port 0 in its own data
+// directory, with its output in DATA_DIR/galleryd.log. Stop it gracefully, or kill -9 it and
+// start it again on the same directory.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/https_transport.h"
+#include "common/result.h"
+
+namespace gallery::testing {
+
+// A fresh, empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class GallerydProcess {
+ public:
+  struct Options {
+    std::filesystem::path data_dir;
+    std::filesystem::path config;  // optional galleryd --config file
+    std::vector<std::string> extra_args;
+  };
+
+  // Starts galleryd and waits (up to 30 s) until it prints its endpoint.
+  static Result<std::unique_ptr<GallerydProcess>> Start(Options options);
+  ~GallerydProcess();  // SIGTERM, then SIGKILL after 10 s
+
+  uint16_t port() const { return port_; }
+  std::string endpoint() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::filesystem::path ca_file() const { return options_.data_dir / "tls" / "ca.pem"; }
+  std::filesystem::path bootstrap_file() const { return options_.data_dir / "bootstrap.json"; }
+  const Options& options() const { return options_; }
+
+  // SIGTERM and wait; returns the exit code.
+  int Stop();
+  // SIGKILL and wait: a crash.
+  void Kill();
+
+  // A new HTTPS client that trusts this installation's CA.
+  std::unique_ptr<HttpsTransport> Client() const;
+
+ private:
+  GallerydProcess(Options options, pid_t pid, uint16_t port)
+      : options_(std::move(options)), pid_(pid), port_(port) {}
+  Options options_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Paths of the binaries under test (set by CMake).
+std::string GallerydBinary();
+std::string GalleryCliBinary();
+
+// Runs a command, returning its exit code, stdout and stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& extra_env = {});
+
+}  // namespace gallery::testing
