@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   app.add_option("--listen", listen, "Address to listen on")->capture_default_str();
+  std::vector<std::string> sans;
+  app.add_option("--san", sans,
+                 "Extra names for the server certificate, \"DNS:host\" or \"IP:addr\" "
+                 "(the --listen address is added by itself)");
   app.add_option("--config", config_path, "Configuration file (see config/galleryd.json)")
       ->check(CLI::ExistingFile);
   app.add_option("--threads", threads, "I/O threads (0: one per core)")->check(CLI::Range(0, 256));
@@ -120,7 +124,12 @@ int main(int argc, char** argv) {
   }
   ::chmod(dir.c_str(), 0700);
 
-  Result<TlsMaterial> tls = LoadOrCreateTlsMaterial(dir / "tls");
+  // Clients verify the server by name: the certificate names 127.0.0.1, localhost, the
+  // listen address when it is a specific one, and any --san.
+  if (listen != "127.0.0.1" && listen != "0.0.0.0" && listen != "::" && listen != "localhost") {
+    sans.push_back("IP:" + listen);
+  }
+  Result<TlsMaterial> tls = LoadOrCreateTlsMaterial(dir / "tls", sans);
   if (!tls.ok()) {
     return Fail("cannot prepare TLS", tls.status());
   }

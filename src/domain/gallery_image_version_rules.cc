@@ -185,7 +185,7 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
     return MissingField(in.source_field);
   }
   if (source == nullptr) {
-    return Status::NotFound("Source " + *in.source_id +
+    return Status::InvalidArgument("Source " + *in.source_id +
                                 " is not found. Please check source exists, and is in the same "
                                 "region as gallery image version being created.",
                             in.source_field)

@@ -19,8 +19,9 @@
 namespace gallery::domain {
 
 // A new version, in provisioning state Creating, every target region Replicating.
-// `source` is the managed image named by in.source_id, already looked up by the caller
-// (nullptr when the input names none: MissingField).
+// `source` is the managed image named by in.source_id, already looked up by the caller:
+// nullptr when it does not exist (or lies in another tenant), which is InvalidArgument
+// (InvalidParameter) naming the source; an input without a source id is MissingField.
 Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
                                                    const GalleryImageVersionInput& in,
                                                    const GalleryImage& definition,

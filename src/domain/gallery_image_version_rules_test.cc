@@ -191,11 +191,11 @@ TEST_F(GalleryImageVersionRulesTest, MissingSourceIsMissingFieldNamingTheSourceF
   }
 }
 
-TEST_F(GalleryImageVersionRulesTest, SourceThatDoesNotExistIsNotFound) {
+TEST_F(GalleryImageVersionRulesTest, SourceThatDoesNotExistIsAnInvalidParameter) {
   GalleryImageVersionInput in = ValidInput();
   in.source_field = "galleryImageVersion.properties.publishingProfile.source.managedImage.id";
   Status s = NewGalleryImageVersion(VersionId("1.0.0"), in, definition_, nullptr, ctx_).status();
-  ExpectError(s, StatusCode::kNotFound, "InvalidParameter",
+  ExpectError(s, StatusCode::kInvalidArgument, "InvalidParameter",
               "Source " + *in.source_id + " is not found.");
   EXPECT_EQ(s.target(), in.source_field);
 }

@@ -425,7 +425,7 @@ Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
       }
       GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx.GetResource(*ref_id));
       if (!found.has_value()) {
-        return Status::NotFound("Source " + ref + " of " + field +
+        return Status::InvalidArgument("Source " + ref + " of " + field +
                                 " is not found. Please check the source exists and is in the "
                                 "same region as the image.",
                                 field)

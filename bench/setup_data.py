@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Creates the data bench/run.sh measures, in a running galleryd, over keep-alive HTTPS.
+
+A resource group rg, a gallery g, an image definition d, a managed image img and N image
+versions 1.0.0 .. 1.0.(N-1) of d (created in parallel), then waits until every version is
+Succeeded and checks that one list request returns all N (listPageSize must be >= N).
+
+usage: setup_data.py ENDPOINT CA_PEM SUBSCRIPTION [VERSIONS] [PARALLEL]
+Prints progress on stderr and nothing on stdout; exits non-zero on any failure.
+"""
+import http.client
+import json
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+API = "2022-03-03"
+
+
+def die(msg):
+    print(f"setup_data: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Client:
+    """One keep-alive HTTPS connection; reconnects once if the server closed it."""
+
+    def __init__(self, endpoint, ca):
+        u = urllib.parse.urlsplit(endpoint)
+        self.host, self.port = u.hostname, u.port
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.conn = None
+
+    def request(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
+                                                        timeout=30)
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                res = self.conn.getresponse()
+                text = res.read()
+                if res.will_close:
+                    self.conn.close()
+                    self.conn = None
+                return res.status, (json.loads(text) if text else None)
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+
+
+def put_ok(client, path, body):
+    status, doc = client.request("PUT", path, body)
+    if status not in (200, 201, 202):
+        die(f"PUT {path} -> {status} {doc}")
+    return doc
+
+
+def wait_succeeded(client, path, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        status, doc = client.request("GET", path)
+        state = (doc or {}).get("properties", {}).get("provisioningState")
+        if status == 200 and state == "Succeeded":
+            return doc
+        if status != 200 or state == "Failed" or time.monotonic() > deadline:
+            die(f"GET {path} -> {status} provisioningState={state}")
+        time.sleep(0.05)
+
+
+def main():
+    if len(sys.argv) < 4:
+        die(__doc__)
+    endpoint, ca, sub = sys.argv[1], sys.argv[2], sys.argv[3]
+    count = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+    parallel = int(sys.argv[5]) if len(sys.argv) > 5 else 8
+    loc = "southcentralus"
+    rg = f"/subscriptions/{sub}/resourceGroups/rg"
+    gal = f"{rg}/providers/Microsoft.Compute/galleries/g"
+    dfn = f"{gal}/images/d"
+    img = f"{rg}/providers/Microsoft.Compute/images/img"
+    c = Client(endpoint, ca)
+
+    t0 = time.monotonic()
+    status, doc = c.request("PUT", f"/subscriptions/{sub}/resourcegroups/rg?api-version=2021-04-01",
+                            {"location": loc})
+    if status not in (200, 201):
+        die(f"PUT resource group -> {status} {doc}")
+    put_ok(c, f"{gal}?api-version={API}", {"location": loc})
+    wait_succeeded(c, f"{gal}?api-version={API}")
+    put_ok(c, f"{dfn}?api-version={API}",
+           {"location": loc, "properties": {"osType": "Linux", "osState": "Generalized",
+                                            "identifier": {"publisher": "p", "offer": "o",
+                                                           "sku": "s"}}})
+    wait_succeeded(c, f"{dfn}?api-version={API}")
+    put_ok(c, f"{img}?api-version=2022-11-01",
+           {"location": loc, "properties": {"storageProfile": {"osDisk": {
+               "osType": "Linux", "osState": "Generalized", "blobUri": "https://x/y.vhd",
+               "diskSizeGB": 30}}}})
+    image = wait_succeeded(c, f"{img}?api-version=2022-11-01")
+    body = {"location": loc,
+            "properties": {"publishingProfile": {"targetRegions": [{"name": loc}]},
+                           "storageProfile": {"source": {"id": image["id"]}}}}
+
+    names = [f"1.0.{i}" for i in range(count)]
+    errors = []
+    lock = threading.Lock()
+
+    def worker(k):
+        wc = Client(endpoint, ca)
+        for name in names[k::parallel]:
+            try:
+                status, doc = wc.request("PUT", f"{dfn}/versions/{name}?api-version={API}", body)
+            except Exception as e:  # noqa: BLE001 - report any transport failure
+                status, doc = -1, str(e)
+            if status not in (200, 201, 202):
+                with lock:
+                    errors.append(f"PUT version {name} -> {status} {doc}")
+                return
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(parallel)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        die("; ".join(errors[:3]))
+    t1 = time.monotonic()
+    print(f"setup_data: created {count} versions in {t1 - t0:.1f} s "
+          f"({parallel} keep-alive connections)", file=sys.stderr)
+
+    deadline = time.monotonic() + 120
+    while True:
+        status, doc = c.request("GET", f"{dfn}/versions?api-version={API}")
+        if status != 200:
+            die(f"list versions -> {status} {doc}")
+        items = doc.get("value", [])
+        done = sum(1 for v in items if v["properties"].get("provisioningState") == "Succeeded")
+        if len(items) == count and done == count:
+            break
+        if time.monotonic() > deadline:
+            die(f"after 120 s: list has {len(items)} items, {done} Succeeded, nextLink="
+                f"{'nextLink' in doc}")
+        time.sleep(0.2)
+    if "nextLink" in doc:
+        die("the list of versions has a nextLink: listPageSize is below the version count")
+    print(f"setup_data: all {count} versions Succeeded after {time.monotonic() - t0:.1f} s; "
+          f"one list response carries {len(items)} items", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
