@@ -18,14 +18,17 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Builds only the two programs (the test binaries are make test's business).
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target galleryd gallery
 	$(BUILD_DIR)/src/apps/galleryd --data-dir $(DATA_DIR) --port $(PORT)
 
 test: build
 	@scripts/install-deps.sh test
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-bench: build
+bench: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target galleryd https_baseline
 	@scripts/install-deps.sh bench
 	bench/run.sh $(BUILD_DIR)
 

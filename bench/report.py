@@ -68,6 +68,10 @@ def fmt_num(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
+def fmt_rps(v):
+    return fmt_num(v, 1) if v is not None and v < 100 else fmt_num(v)
+
+
 def fmt_ms(v):
     if v is None:
         return "n/a"
@@ -117,7 +121,10 @@ def main():
             "errors": sum(r["errors"] for r in runs),
             "requests": sum(r["requests"] for r in runs),
             "n": len(runs),
+            "n_answered": sum(1 for r in runs if r["requests"]),
         }
+
+    partial = set()  # cells where some runs completed no request: (scenario, conns, k, n)
 
     def table(rows, base_name, title_base):
         lines = [
@@ -131,12 +138,21 @@ def main():
                 if a is None:
                     continue
                 b = b or {}
+                if a["requests"] == 0:
+                    lines.append(
+                        f"| {name} | {c} | 0: none completed within {facts['run_seconds']} s "
+                        f"(all {a['n']} runs) | — | n/a | — | n/a | — | n/a | — | {a['errors']} |")
+                    continue
+                mark = ""
+                if a["n_answered"] < a["n"]:
+                    mark = " †"
+                    partial.add((name, c, a["n_answered"], a["n"]))
                 lines.append(
-                    f"| {name} | {c} | {fmt_num(a['rps'])} ({fmt_num(a['rps_min'])}–"
-                    f"{fmt_num(a['rps_max'])}) | {ratio(a['rps'], b.get('rps'))} "
-                    f"| {fmt_ms(a['p50'])} | {ratio(a['p50'], b.get('p50'))} "
-                    f"| {fmt_ms(a['p99'])} | {ratio(a['p99'], b.get('p99'))} "
-                    f"| {fmt_num(a['cpu_us'])} | {ratio(a['cpu_us'], b.get('cpu_us'))} "
+                    f"| {name} | {c} | {fmt_rps(a['rps'])} ({fmt_rps(a['rps_min'])}–"
+                    f"{fmt_rps(a['rps_max'])}) | {ratio(a['rps'], b.get('rps'))} "
+                    f"| {fmt_ms(a['p50'])}{mark} | {ratio(a['p50'], b.get('p50'))} "
+                    f"| {fmt_ms(a['p99'])}{mark} | {ratio(a['p99'], b.get('p99'))} "
+                    f"| {fmt_num(a['cpu_us'])}{mark} | {ratio(a['cpu_us'], b.get('cpu_us'))} "
                     f"| {a['errors']} |")
         return "\n".join(lines)
 
@@ -162,7 +178,9 @@ def main():
       "For req/s lower than 1× is slower; for latency and CPU higher than 1× is slower. "
       "*Server CPU µs/req* is the server process's user+system CPU time (from `/proc/PID/stat`, "
       f"{1000 // clk} ms resolution) during the run divided by the requests wrk completed: it "
-      "does not depend on how busy the machine was, unlike req/s and latency. wrk runs on the "
+      "does not depend on how busy the machine was, unlike req/s and latency (it does count "
+      "work on requests still unanswered when wrk stopped, which overstates it where only a "
+      "few long requests complete per run, as for the list at many connections). wrk runs on the "
       f"same {facts['nproc']}-core machine as the server and takes part of the CPU, so req/s are "
       "lower than a remote client would see, for galleryd and baseline alike. The machine is "
       "shared with other work (see the load averages): compare ratios more than absolute "
@@ -205,6 +223,15 @@ def main():
           f"({ratio(g['rps'], TARGET_RPS)} of the target rate). The raw HTTPS baseline reaches "
           f"{fmt_num(b.get('rps'))} req/s with p99 {fmt_ms(b.get('p99'))} ms at the same "
           "connection count and on the same machine.")
+        if g["cpu_us"]:
+            ncpu = int(facts["nproc"])
+            w("")
+            w(f"Load-independent view: galleryd spent {fmt_num(g['cpu_us'])} µs of CPU per GET at "
+              f"{TARGET_CONNECTIONS} connections, so even with all {ncpu} cores to itself (no "
+              f"client, no other work) it could serve at most about "
+              f"{fmt_num(ncpu * 1e6 / g['cpu_us'])} GET/s; the target needs at most "
+              f"{fmt_num(ncpu * 1e6 / TARGET_RPS)} µs per GET of server CPU on {ncpu} cores (the "
+              f"baseline spends {fmt_num(b.get('cpu_us'))} µs).")
         w("")
 
     w("## Results")
@@ -218,6 +245,44 @@ def main():
 
     def mib(kb):
         return f"{int(kb) / 1024:.1f} MiB" if kb and kb.isdigit() else "n/a"
+
+    if partial:
+        cells_text = "; ".join(f"{n} at {c} connections: {k} of {total} runs"
+                               for n, c, k, total in sorted(partial))
+        w(f"† Latency and CPU medians over only the runs that completed at least one request "
+          f"({cells_text}); the other runs completed none within {facts['run_seconds']} s and "
+          "count as 0 req/s.")
+        w("")
+    if any(a["requests"] == 0 for a in agg.values()):
+        w(f"*none completed*: wrk counts a request only when its response has fully arrived; in "
+          f"the cells marked *none completed* not one of the C concurrent requests finished within a "
+          f"{facts['run_seconds']} s run (the server interleaves all C responses, so they all "
+          "finish late; see the latencies at fewer connections).")
+        w("")
+
+    def share(key):
+        ticks = {k: int(facts.get(f"measure_{k}_ticks", "0") or 0)
+                 for k in ("busy", "idle", "steal", "servers", "clients")}
+        total = ticks["busy"] + ticks["idle"] + ticks["steal"]
+        if total <= 0:
+            return None
+        others = max(0, ticks["busy"] - ticks["servers"] - ticks["clients"])
+        value = others if key == "others" else ticks[key]
+        return 100.0 * value / total
+
+    if share("idle") is not None:
+        w("## How busy the machine was")
+        w("")
+        w(f"Over the whole measurement phase, the machine's {facts['nproc']} CPUs were: "
+          f"{share('servers'):.0f}% used by the servers measured (galleryd and the two "
+          f"baselines), {share('clients'):.0f}% by wrk and this script, "
+          f"**{share('others'):.0f}% by other processes** (other users of the machine), "
+          f"{share('idle'):.0f}% idle and {share('steal'):.0f}% stolen by the hypervisor "
+          f"(from `/proc/stat`). Load average before the run: {facts['load_before']}; "
+          f"after: {facts.get('load_after', 'n/a')}. The more other processes took, the lower "
+          "req/s and the higher latencies are for every server alike; CPU µs/req is the figure "
+          "least affected.")
+        w("")
 
     w("## Memory")
     w("")

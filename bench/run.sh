@@ -96,12 +96,13 @@ wait_listening() {
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 vm_field() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }  # kB
-# wait_idle PID: until the process used no CPU for 0.3 s (at most 20 s), so that no run starts
-# while the previous one's work (e.g. operations completed by the runner thread) still goes on.
+# wait_idle PID: until the process used no CPU for 0.25 s (at most 10 s), so that no run starts
+# while the previous one's work (operations completed by the runner thread, list responses
+# still being built for connections wrk already closed) goes on.
 wait_idle() {
   local before after
-  for _ in $(seq 60); do
-    before=$(cpu_ticks "$1"); sleep 0.3; after=$(cpu_ticks "$1")
+  for _ in $(seq 40); do
+    before=$(cpu_ticks "$1"); sleep 0.25; after=$(cpu_ticks "$1")
     [ $((after - before)) -le 1 ] && return 0
   done
 }
@@ -187,6 +188,16 @@ run_wrk() {
     "$(scenario_url "$1")" >"$4" 2>&1 || die "wrk failed: $(cat "$4")"
 }
 
+# CPU accounting over the whole measurement, to tell how much of the machine other users took:
+# machine-wide busy/idle/steal ticks (/proc/stat), the servers' ticks, and this script's
+# children's ticks (wrk, curl and the helpers, once waited for).
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6, $9}' /proc/stat; }
+servers_ticks() { echo $(( $(cpu_ticks "$GPID") + $(cpu_ticks "$BASE_PID_small") + $(cpu_ticks "$BASE_PID_large") )); }
+clients_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+read -r busy0 idle0 steal0 < <(machine_ticks)
+servers0=$(servers_ticks)
+clients0=$(clients_ticks)
+
 mkdir -p "$TMP/raw"
 RESULTS="$TMP/runs.tsv"
 printf 'scenario\tconnections\trun\tcpu_ticks\tfile\n' >"$RESULTS"
@@ -210,13 +221,19 @@ for c in "${CONNECTIONS[@]}"; do
       # PUT: the runner thread completes the operations after the answers; count that work too.
       [ "$s" = put ] && t1=$(cpu_ticks "$pid")
       printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$c" "$r" $((t1 - t0)) "$f" >>"$RESULTS"
-      printf 'bench: %-9s c=%-3s run %s: %s\n' "$s" "$c" "$r" \
+      printf 'bench [%3ss]: %-9s c=%-3s run %s: %s\n' "$SECONDS" "$s" "$c" "$r" \
         "$(grep -h '^Requests/sec' "$f" | tr -s ' ')"
     done
   done
 done
 
+read -r busy1 idle1 steal1 < <(machine_ticks)
 {
+  echo "measure_busy_ticks=$((busy1 - busy0))"
+  echo "measure_idle_ticks=$((idle1 - idle0))"
+  echo "measure_steal_ticks=$((steal1 - steal0))"
+  echo "measure_servers_ticks=$(( $(servers_ticks) - servers0 ))"
+  echo "measure_clients_ticks=$(( $(clients_ticks) - clients0 ))"
   echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "galleryd_hwm_kb=$(vm_field "$GPID" VmHWM)"
   echo "baseline_hwm_kb=$(vm_field "$BASE_PID_small" VmHWM)"

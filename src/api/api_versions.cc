@@ -51,29 +51,37 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
                "api-version")
         .WithReason("MissingApiVersionParameter");
   }
+  const bool gallery = In(kGallery, api_version);
+  const bool compute = In(kCompute, api_version);
+  const bool resources = In(kResources, api_version) || In(kResourcesNewer, api_version);
   bool ok = false;
-  std::string supported;
   switch (family) {
     case ApiFamily::kGallery:
-      ok = In(kGallery, api_version);
-      supported = Join(kGallery);
+      ok = gallery;
       break;
     case ApiFamily::kCompute:
-      ok = In(kCompute, api_version);
-      supported = Join(kCompute);
+      ok = compute;
       break;
     case ApiFamily::kResources:
-      ok = In(kResources, api_version) || In(kResourcesNewer, api_version);
-      supported = Join(kResources) + ", " + Join(kResourcesNewer);
+      ok = resources;
       break;
     case ApiFamily::kOperations:
-      ok = In(kGallery, api_version) || In(kCompute, api_version) ||
-           In(kResources, api_version) || In(kResourcesNewer, api_version);
-      supported = Join(kGallery) + ", " + Join(kCompute);
+      ok = gallery || compute || resources;
       break;
   }
   if (ok) {
     return Status::Ok();
+  }
+  // The list is built only for the error, keeping the accepted path free of allocations.
+  std::string supported;
+  if (family == ApiFamily::kGallery || family == ApiFamily::kOperations) {
+    supported = Join(kGallery);
+  }
+  if (family == ApiFamily::kCompute || family == ApiFamily::kOperations) {
+    supported += (supported.empty() ? "" : ", ") + Join(kCompute);
+  }
+  if (family == ApiFamily::kResources || family == ApiFamily::kOperations) {
+    supported += (supported.empty() ? "" : ", ") + Join(kResources) + ", " + Join(kResourcesNewer);
   }
   return Status::InvalidArgument("The api-version '" + std::string(api_version) +
                                      "' is invalid. The supported versions are '" + supported +

@@ -34,7 +34,7 @@ constexpr char kJson[] = "application/json; charset=utf-8";
 HttpResponse Json(http::status status, const nlohmann::json& body) {
   HttpResponse res{status, 11};
   res.set(http::field::content_type, kJson);
-  res.body() = body.dump();
+  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return res;
 }
 
@@ -52,6 +52,21 @@ HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
   res.result(http::status::method_not_allowed);
   res.set(http::field::allow, std::string(allowed));
   return res;
+}
+
+// "127.0.0.1:8443", "localhost", "[::1]:8443", "gallery.example:443".
+bool IsPlainHost(std::string_view host) {
+  if (host.empty() || host.size() > 255) {
+    return false;
+  }
+  for (char c : host) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                    c == ':' || c == '[' || c == ']';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
 }
 
 ApiFamily FamilyOf(RouteKind kind) {
@@ -88,7 +103,20 @@ bool IsProvisioning(domain::ProvisioningState s) {
 
 ArmApi::ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
                ArmApiOptions options)
-    : service_(service), authenticator_(authenticator), random_(random), options_(std::move(options)) {}
+    : service_(service),
+      authenticator_(authenticator),
+      random_(random),
+      public_endpoint_(std::move(options.public_endpoint)) {}
+
+void ArmApi::SetPublicEndpoint(std::string endpoint) {
+  std::lock_guard<std::mutex> lock(endpoint_mu_);
+  public_endpoint_ = std::move(endpoint);
+}
+
+std::string ArmApi::PublicEndpoint() const {
+  std::lock_guard<std::mutex> lock(endpoint_mu_);
+  return public_endpoint_;
+}
 
 HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
   Call call;
@@ -105,8 +133,10 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
   if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
     call.ctx.correlation_id = call.ctx.request_id;
   }
+  // Links go back to the host the client used, when it is a plain host[:port]; anything else
+  // (absent, or with '/', '?', '@', spaces...) could redirect a client's polls elsewhere.
   const std::string host = header("host");
-  call.base_url = host.empty() ? options_.public_endpoint : "https://" + host;
+  call.base_url = IsPlainHost(host) ? "https://" + host : PublicEndpoint();
 
   HttpResponse res = [&] {
     const auto raw_target = call.request.target();
@@ -296,17 +326,9 @@ HttpResponse ArmApi::Dispatch(Call& call) {
           if (!input.ok()) {
             return error(input.status());
           }
-          if (method == http::verb::patch && !input->location.has_value()) {
-            auto current = service_.GetResourceGroup(ctx, route.id);
-            if (!current.ok()) {
-              return error(current.status());
-            }
-            input->location = current->meta.location;
-            if (!input->tags.has_value()) {
-              input->tags = current->meta.tags;
-            }
-          }
-          auto result = service_.PutResourceGroup(ctx, route.id, *input);
+          auto result = service_.PutResourceGroup(
+              ctx, route.id, *input,
+              method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace);
           if (!result.ok()) {
             return error(result.status());
           }

@@ -7,6 +7,7 @@
 // Every answer carries x-ms-request-id and x-ms-correlation-request-id; every error is an ARM
 // error body (api/arm_error.h).
 
+#include <mutex>
 #include <string>
 
 #include "api/authenticator.h"
@@ -17,7 +18,8 @@
 namespace gallery::api {
 
 struct ArmApiOptions {
-  // Base URL for absolute links (operation URLs, nextLink) when a request has no Host header.
+  // Base URL for absolute links (operation URLs, nextLink) when a request has no usable Host
+  // header (absent, or not a plain host[:port]).
   std::string public_endpoint = "https://127.0.0.1:8443";
 };
 
@@ -29,14 +31,21 @@ class ArmApi {
 
   HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
 
+  // Replaces options.public_endpoint (the server learns its port only once it listens).
+  // Thread-safe.
+  void SetPublicEndpoint(std::string endpoint);
+
  private:
+  std::string PublicEndpoint() const;
+
   struct Call;
   HttpResponse Dispatch(Call& call);
 
   service::GalleryService& service_;
   Authenticator& authenticator_;
   Random& random_;
-  ArmApiOptions options_;
+  mutable std::mutex endpoint_mu_;
+  std::string public_endpoint_;
 };
 
 }  // namespace gallery::api

@@ -65,7 +65,9 @@ std::string ArmErrorBody(const Status& status) {
   if (!status.target().empty()) {
     error["target"] = status.target();
   }
-  return nlohmann::json{{"error", std::move(error)}}.dump();
+  // Messages may quote client input; invalid UTF-8 in it is replaced, never thrown on.
+  return nlohmann::json{{"error", std::move(error)}}.dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace);
 }
 
 HttpResponse ArmErrorResponse(const Status& status, unsigned http_version) {

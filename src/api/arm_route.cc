@@ -101,10 +101,15 @@ Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std
     }
     return r;
   }
-  if (n == 8 && (Is(p[6], "virtualMachines") || Is(p[6], "disks") || Is(p[6], "snapshots"))) {
-    r.kind = RouteKind::kUnservedComputeResource;
-    r.id = compute({{p[6], p[7]}});
-    return r;
+  if (n == 8) {
+    // The type is a fixed segment: ids carry ARM's casing of it, not the client's.
+    for (const char* type : {"virtualMachines", "disks", "snapshots"}) {
+      if (Is(p[6], type)) {
+        r.kind = RouteKind::kUnservedComputeResource;
+        r.id = compute({{type, p[7]}});
+        return r;
+      }
+    }
   }
   return NoRoute(p);
 }

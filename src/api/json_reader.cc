@@ -1,10 +1,43 @@
 #include "api/json_reader.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace gallery::api {
 
 namespace {
+
+// Deeper bodies are refused before parsing: the parser and every later walk recurse, and no
+// ARM body needs more than a dozen levels.
+constexpr int kMaxDepth = 64;
+
+// The deepest nesting of arrays and objects in `body`, counting brackets outside strings.
+int NestingDepth(std::string_view body) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 Status BadContent(std::string message, std::string target = {}) {
   return Status::InvalidArgument(std::move(message), std::move(target))
@@ -17,6 +50,11 @@ Result<nlohmann::json> JsonReader::Parse(std::string_view body) {
   if (body.empty()) {
     return BadContent("The request content was invalid and could not be deserialized: the body "
                       "is empty; a JSON object is required.");
+  }
+  if (NestingDepth(body) > kMaxDepth) {
+    return BadContent("The request content was invalid and could not be deserialized: it nests "
+                      "arrays and objects more than " +
+                      std::to_string(kMaxDepth) + " levels deep.");
   }
   nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
@@ -72,8 +110,15 @@ Result<std::optional<int32_t>> JsonReader::Int32(std::string_view key) const {
   if (v == nullptr) {
     return std::optional<int32_t>();
   }
-  if (v->is_number_integer()) {
-    int64_t n = v->get<int64_t>();
+  // Non-negative literals parse as unsigned; reading one above INT64_MAX as int64_t would wrap
+  // (18446744073709551615 -> -1), so unsigned values are range-checked as unsigned.
+  if (v->is_number_unsigned()) {
+    const uint64_t n = v->get<uint64_t>();
+    if (n <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+      return std::optional<int32_t>(static_cast<int32_t>(n));
+    }
+  } else if (v->is_number_integer()) {
+    const int64_t n = v->get<int64_t>();
     if (n >= std::numeric_limits<int32_t>::min() && n <= std::numeric_limits<int32_t>::max()) {
       return std::optional<int32_t>(static_cast<int32_t>(n));
     }

@@ -40,6 +40,60 @@ Result<std::string> Decode(std::string_view in, bool plus_is_space) {
   return out;
 }
 
+// True for well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  static constexpr uint32_t kMinCodePoint[] = {0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char lead = static_cast<unsigned char>(s[i]);
+    size_t extra = 0;
+    if (lead < 0x80) {
+      extra = 0;
+    } else if ((lead >> 5) == 0x6) {
+      extra = 1;
+    } else if ((lead >> 4) == 0xe) {
+      extra = 2;
+    } else if ((lead >> 3) == 0x1e) {
+      extra = 3;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size() && extra > 0) {
+      return false;  // truncated sequence
+    }
+    uint32_t cp = extra == 0 ? lead : lead & (0x3fu >> extra);
+    for (size_t k = 1; k <= extra; ++k) {
+      const unsigned char cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (cont & 0x3f);
+    }
+    if (cp < kMinCodePoint[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// A decoded path segment names one thing: no '/', no control characters, valid UTF-8.
+Status CheckSegment(std::string_view segment) {
+  for (unsigned char c : segment) {
+    if (c == '/' || c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(
+                 "The request URI has a path segment with a '/' or a control character once "
+                 "decoded; resource names may not contain them.")
+          .WithReason("InvalidUri");
+    }
+  }
+  if (!IsUtf8(segment)) {
+    return Status::InvalidArgument("The request URI is not valid UTF-8 once decoded.")
+        .WithReason("InvalidUri");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string Target::Query(std::string_view name) const {
@@ -59,6 +113,7 @@ Result<Target> ParseTarget(std::string_view target) {
     }
     if (slash > pos) {
       GALLERY_ASSIGN_OR_RETURN(std::string seg, Decode(path.substr(pos, slash - pos), false));
+      GALLERY_RETURN_IF_ERROR(CheckSegment(seg));
       out.segments.push_back(std::move(seg));
     }
     pos = slash + 1;

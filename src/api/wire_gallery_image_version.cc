@@ -181,8 +181,7 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
           .WithReason("InvalidParameter");
     }
   }
-  if (ApiVersionBefore(api_version, kStorageProfileSourceSince) && !in.source_id.has_value() &&
-      storage.has_value()) {
+  if (ApiVersionBefore(api_version, kStorageProfileSourceSince) && !in.source_id.has_value()) {
     in.source_field = "galleryImageVersion.properties.publishingProfile.source.managedImage.id";
   }
   in.extra = props->Rest({"publishingProfile", "storageProfile", "provisioningState",

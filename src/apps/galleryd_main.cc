@@ -56,7 +56,7 @@ Status WriteBootstrapFile(const std::filesystem::path& path,
   doc["subscriptionId"] = identity.subscription_id;
   doc["clientId"] = identity.client_id;
   doc["armEndpoint"] = endpoint;
-  doc["caCertificate"] = std::filesystem::absolute(ca).string();
+  doc["caCertificate"] = std::filesystem::absolute(ca).lexically_normal().string();
   return WriteFileAtomic(path, doc.dump(2) + "\n", 0600);
 }
 
@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
                  "(the --listen address is added by itself)");
   app.add_option("--config", config_path, "Configuration file (see config/galleryd.json)")
       ->check(CLI::ExistingFile);
+  bool insecure_no_auth = false;
+  app.add_flag("--insecure-no-auth", insecure_no_auth,
+               "Allow a non-loopback --listen address although requests are not authenticated "
+               "yet (every caller acts as the administrator)");
   app.add_option("--threads", threads, "I/O threads (0: one per core)")->check(CLI::Range(0, 256));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -115,6 +119,17 @@ int main(int argc, char** argv) {
     config = std::move(*parsed);
   }
 
+  // Until bearer tokens are enforced every caller is the administrator: only this machine may
+  // call, unless the operator says otherwise.
+  const bool loopback = listen == "localhost" || listen == "::1" || listen.rfind("127.", 0) == 0;
+  if (!loopback && !insecure_no_auth) {
+    std::cerr << "galleryd: refusing to listen on " << listen
+              << ": requests are not authenticated yet, so anyone who can reach it would be "
+                 "the administrator. Listen on 127.0.0.1 (and tunnel), or pass "
+                 "--insecure-no-auth to accept that.\n";
+    return 2;
+  }
+
   const std::filesystem::path dir(data_dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -145,6 +160,18 @@ int main(int argc, char** argv) {
     return Fail("cannot bootstrap", identity.status());
   }
 
+  // The administrator's secret exists in clear only now: write it out before anything else can
+  // fail, so a failed first start cannot lose it (the endpoint is refreshed once listening).
+  const std::string requested_endpoint = "https://127.0.0.1:" + std::to_string(port) + "/";
+  if (!identity->client_secret.empty()) {
+    Status early = WriteBootstrapFile(dir / "bootstrap.json", *identity, requested_endpoint,
+                                      tls->ca_cert_path);
+    if (!early.ok()) {
+      return Fail("cannot write bootstrap.json", early);
+    }
+    identity->client_secret.clear();
+  }
+
   service::OperationRunner runner(**store, clock, config.service.operation_retention_ms);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner);
@@ -167,6 +194,7 @@ int main(int argc, char** argv) {
   const std::string endpoint =
       "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
       std::to_string((*server)->port()) + "/";
+  arm.SetPublicEndpoint(endpoint.substr(0, endpoint.size() - 1));
   Status written = WriteBootstrapFile(dir / "bootstrap.json", *identity, endpoint,
                                       tls->ca_cert_path);
   if (!written.ok()) {
@@ -177,9 +205,11 @@ int main(int argc, char** argv) {
   std::cout << "galleryd listening on " << endpoint << "\n"
             << "  tenant        " << identity->tenant_id << "\n"
             << "  subscription  " << identity->subscription_id << "\n"
-            << "  CA            " << std::filesystem::absolute(tls->ca_cert_path).string() << "\n"
+            << "  CA            "
+            << std::filesystem::absolute(tls->ca_cert_path).lexically_normal().string() << "\n"
             << "Log in with:  gallery login --bootstrap "
-            << std::filesystem::absolute(dir / "bootstrap.json").string() << "\n"
+            << std::filesystem::absolute(dir / "bootstrap.json").lexically_normal().string()
+            << "\n"
             << std::flush;
 
   int received = 0;

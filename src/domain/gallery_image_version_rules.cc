@@ -176,6 +176,15 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
                                                    const ManagedImage* source,
                                                    const RuleContext& ctx) {
   GALLERY_ASSIGN_OR_RETURN(SemVer semver, SemVer::Parse(id.Name()));
+  // "01.0.0" and "1.0.0" are the same version: only the canonical spelling names it, so one
+  // version cannot exist twice under two names.
+  if (semver.ToString() != id.Name()) {
+    return Status::InvalidArgument("The image version name '" + id.Name() +
+                                       "' is not in canonical form; use '" + semver.ToString() +
+                                       "' (no leading zeros).",
+                                   "name")
+        .WithReason("InvalidParameter");
+  }
   if (!in.location.has_value()) {
     return MissingField("location");
   }

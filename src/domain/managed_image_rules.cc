@@ -116,52 +116,51 @@ Result<ManagedImage> NewManagedImage(const ResourceId& id, const ManagedImageInp
 Result<ManagedImage> UpdateManagedImage(const ManagedImage& current, const ManagedImageInput& in,
                                         UpdateMode mode, const RuleContext& ctx) {
   GALLERY_RETURN_IF_ERROR(CheckLocationUnchanged(current.meta, in.location, ctx.regions));
-  if (mode == UpdateMode::kReplace) {
-    if (in.os_type.has_value() && *in.os_type != current.os_type) {
-      return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk.osType");
+  // PUT and PATCH alike: absent fields are unchanged, present ones may not differ.
+  if (in.os_type.has_value() && *in.os_type != current.os_type) {
+    return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk.osType");
+  }
+  if (in.os_state.has_value() && *in.os_state != current.os_state) {
+    return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk.osState");
+  }
+  if (in.hyper_v_generation.has_value() && *in.hyper_v_generation != current.hyper_v_generation) {
+    return PropertyChangeNotAllowed("image.properties.hyperVGeneration");
+  }
+  if (in.os_disk.has_value()) {
+    // Size and caching are echoed back by clients; sources and size may not change.
+    ImageDisk incoming = *in.os_disk;
+    ImageDisk existing = current.os_disk;
+    if (incoming.blob_uri != existing.blob_uri || incoming.managed_disk_id != existing.managed_disk_id ||
+        incoming.snapshot_id != existing.snapshot_id ||
+        (incoming.disk_size_gb.has_value() && incoming.disk_size_gb != existing.disk_size_gb)) {
+      return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk");
     }
-    if (in.os_state.has_value() && *in.os_state != current.os_state) {
-      return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk.osState");
-    }
-    if (in.hyper_v_generation.has_value() && *in.hyper_v_generation != current.hyper_v_generation) {
-      return PropertyChangeNotAllowed("image.properties.hyperVGeneration");
-    }
-    if (in.os_disk.has_value()) {
-      // Size and caching are echoed back by clients; sources and size may not change.
-      ImageDisk incoming = *in.os_disk;
-      ImageDisk existing = current.os_disk;
-      if (incoming.blob_uri != existing.blob_uri || incoming.managed_disk_id != existing.managed_disk_id ||
-          incoming.snapshot_id != existing.snapshot_id ||
-          (incoming.disk_size_gb.has_value() && incoming.disk_size_gb != existing.disk_size_gb)) {
-        return PropertyChangeNotAllowed(std::string(kProfile) + "osDisk");
-      }
-    }
-    if (!in.data_disks.empty() && in.data_disks.size() != current.data_disks.size()) {
+  }
+  if (!in.data_disks.empty() && in.data_disks.size() != current.data_disks.size()) {
+    return Status::InvalidArgument(
+               "Adding new Data Disks or changing the LUN of a Data Disk in an existing Image "
+               "is not allowed.",
+               std::string(kProfile) + "dataDisks")
+        .WithReason("PropertyChangeNotAllowed");
+  }
+  for (size_t i = 0; i < in.data_disks.size(); ++i) {
+    const ImageDisk& a = in.data_disks[i];
+    const ImageDisk& b = current.data_disks[i];
+    if (a.lun != b.lun || a.blob_uri != b.blob_uri || a.managed_disk_id != b.managed_disk_id ||
+        a.snapshot_id != b.snapshot_id) {
       return Status::InvalidArgument(
-                 "Adding new Data Disks or changing the LUN of a Data Disk in an existing Image "
-                 "is not allowed.",
+                 "Adding new Data Disks or changing the LUN of a Data Disk in an existing "
+                 "Image is not allowed.",
                  std::string(kProfile) + "dataDisks")
           .WithReason("PropertyChangeNotAllowed");
     }
-    for (size_t i = 0; i < in.data_disks.size(); ++i) {
-      const ImageDisk& a = in.data_disks[i];
-      const ImageDisk& b = current.data_disks[i];
-      if (a.lun != b.lun || a.blob_uri != b.blob_uri || a.managed_disk_id != b.managed_disk_id ||
-          a.snapshot_id != b.snapshot_id) {
-        return Status::InvalidArgument(
-                   "Adding new Data Disks or changing the LUN of a Data Disk in an existing "
-                   "Image is not allowed.",
-                   std::string(kProfile) + "dataDisks")
-            .WithReason("PropertyChangeNotAllowed");
-      }
-    }
-    if (in.zone_resilient.has_value() && *in.zone_resilient != current.zone_resilient) {
-      return Status::InvalidArgument("Changing property 'zoneResilient' is not allowed.",
-                                     std::string(kProfile) + "zoneResilient")
-          .WithReason("PropertyChangeNotAllowed");
-    }
-    GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(current.extra, in.extra, "image.properties."));
   }
+  if (in.zone_resilient.has_value() && *in.zone_resilient != current.zone_resilient) {
+    return Status::InvalidArgument("Changing property 'zoneResilient' is not allowed.",
+                                   std::string(kProfile) + "zoneResilient")
+        .WithReason("PropertyChangeNotAllowed");
+  }
+  GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(current.extra, in.extra, "image.properties."));
   ManagedImage next = current;
   if (in.tags.has_value() || mode == UpdateMode::kReplace) {
     next.meta.tags = in.tags.value_or(Tags{});

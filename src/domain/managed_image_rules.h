@@ -12,8 +12,8 @@ namespace gallery::domain {
 // exist is the service's check.
 Result<ManagedImage> NewManagedImage(const ResourceId& id, const ManagedImageInput& in,
                                      const RuleContext& ctx);
-// PUT on an existing image: tags replace; any other difference is PropertyChangeNotAllowed.
-// PATCH carries tags only (`in` holds just them).
+// An update: only tags change (PUT replaces them, PATCH merges); any other field present in
+// `in` that differs from the image is PropertyChangeNotAllowed, in PUT and PATCH alike.
 Result<ManagedImage> UpdateManagedImage(const ManagedImage& current, const ManagedImageInput& in,
                                         UpdateMode mode, const RuleContext& ctx);
 

@@ -23,7 +23,8 @@ Result<ResourceGroup> NewResourceGroup(const ResourceId& id, const ResourceGroup
 }
 
 Result<ResourceGroup> UpdateResourceGroup(const ResourceGroup& current,
-                                          const ResourceGroupInput& in, const RuleContext& ctx) {
+                                          const ResourceGroupInput& in, UpdateMode mode,
+                                          const RuleContext& ctx) {
   Status location = CheckLocationUnchanged(current.meta, in.location, ctx.regions);
   if (!location.ok()) {
     return Status::AlreadyExists("Invalid resource group location '" + in.location.value_or("") +
@@ -33,7 +34,9 @@ Result<ResourceGroup> UpdateResourceGroup(const ResourceGroup& current,
         .WithReason("InvalidResourceGroupLocation");
   }
   ResourceGroup next = current;
-  next.meta.tags = in.tags.value_or(Tags{});
+  if (in.tags.has_value() || mode == UpdateMode::kReplace) {
+    next.meta.tags = in.tags.value_or(Tags{});
+  }
   GALLERY_RETURN_IF_ERROR(ValidateTags(next.meta.tags, ctx.limits));
   next.meta.updated_at = ctx.now;
   return next;

@@ -13,9 +13,11 @@ struct ResourceGroupInput {
 
 Result<ResourceGroup> NewResourceGroup(const ResourceId& id, const ResourceGroupInput& in,
                                        const RuleContext& ctx);
-// PUT on an existing group: tags are replaced; a different location is AlreadyExists with
-// reason "InvalidResourceGroupLocation".
+// An update of an existing group: PUT (kReplace) replaces the tags, PATCH (kMerge) keeps them
+// when absent; a different location is AlreadyExists with reason
+// "InvalidResourceGroupLocation".
 Result<ResourceGroup> UpdateResourceGroup(const ResourceGroup& current,
-                                          const ResourceGroupInput& in, const RuleContext& ctx);
+                                          const ResourceGroupInput& in, UpdateMode mode,
+                                          const RuleContext& ctx);
 
 }  // namespace gallery::domain

@@ -77,21 +77,29 @@ TEST_F(ResourceGroupRulesTest, InvalidTagsAreRefused) {
 }
 
 TEST_F(ResourceGroupRulesTest, PutReplacesTags) {
-  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("eastus", {{"x", "y"}}), ctx_);
+  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("eastus", {{"x", "y"}}), UpdateMode::kReplace, ctx_);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   EXPECT_EQ(g->meta.tags, (Tags{{"x", "y"}}));
   EXPECT_EQ(g->meta.updated_at, kNow);
-  Result<ResourceGroup> cleared = UpdateResourceGroup(Existing(), ResourceGroupInput{}, ctx_);
+  Result<ResourceGroup> cleared = UpdateResourceGroup(Existing(), ResourceGroupInput{}, UpdateMode::kReplace, ctx_);
   ASSERT_TRUE(cleared.ok());
   EXPECT_TRUE(cleared->meta.tags.empty());
 }
 
+TEST_F(ResourceGroupRulesTest, PatchKeepsTagsItDoesNotName) {
+  ResourceGroup current = Existing();
+  current.meta.tags = {{"team", "images"}};
+  Result<ResourceGroup> g = UpdateResourceGroup(current, ResourceGroupInput{}, UpdateMode::kMerge, ctx_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->meta.tags, (Tags{{"team", "images"}}));
+}
+
 TEST_F(ResourceGroupRulesTest, SameLocationInDisplayFormIsAllowed) {
-  EXPECT_TRUE(UpdateResourceGroup(Existing(), Input("East US"), ctx_).ok());
+  EXPECT_TRUE(UpdateResourceGroup(Existing(), Input("East US"), UpdateMode::kReplace, ctx_).ok());
 }
 
 TEST_F(ResourceGroupRulesTest, DifferentLocationIsAlreadyExistsInvalidResourceGroupLocation) {
-  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("westus"), ctx_);
+  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("westus"), UpdateMode::kReplace, ctx_);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(g.status().reason(), "InvalidResourceGroupLocation");
@@ -105,7 +113,7 @@ TEST_F(ResourceGroupRulesTest, UpdatedInvalidTagsAreRefused) {
   for (int i = 0; i <= limits_.max_tags; ++i) {
     tags["k" + std::to_string(i)] = "v";
   }
-  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("eastus", tags), ctx_);
+  Result<ResourceGroup> g = UpdateResourceGroup(Existing(), Input("eastus", tags), UpdateMode::kReplace, ctx_);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(g.status().reason(), "InvalidTagCount");

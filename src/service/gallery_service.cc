@@ -51,12 +51,22 @@ Result<std::optional<T>> GetAs(Transaction& tx, const ResourceId& id) {
   return Status::Internal("The stored resource '" + id.ToString() + "' has an unexpected type.");
 }
 
-Status CheckSubscription(Transaction& tx, const std::string& subscription) {
+Status SubscriptionNotFound(const std::string& subscription) {
+  return Status::NotFound("The subscription '" + subscription + "' could not be found.")
+      .WithReason("SubscriptionNotFound");
+}
+
+// The subscription exists, belongs to the caller's tenant (nothing crosses tenants) and, for
+// writes, is enabled.
+Status CheckSubscription(Transaction& tx, const std::string& subscription,
+                         const std::string& tenant, bool for_write) {
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
                            tx.GetSubscription(subscription));
-  if (!sub.has_value()) {
-    return Status::NotFound("The subscription '" + subscription + "' could not be found.")
-        .WithReason("SubscriptionNotFound");
+  if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, tenant)) {
+    return SubscriptionNotFound(subscription);
+  }
+  if (!for_write) {
+    return Status::Ok();
   }
   if (sub->state != "Enabled") {
     return Status::FailedPrecondition("The subscription '" + subscription + "' is " + sub->state +
@@ -66,6 +76,7 @@ Status CheckSubscription(Transaction& tx, const std::string& subscription) {
   return Status::Ok();
 }
 
+// A container being deleted accepts no new or changed children.
 Status BeingDeleted(const ResourceId& id) {
   return Status::FailedPrecondition("The resource '" + id.ToString() +
                                     "' is being deleted; no resource can be created or changed "
@@ -73,18 +84,18 @@ Status BeingDeleted(const ResourceId& id) {
       .WithReason("ParentResourceIsBeingDeleted");
 }
 
-// Checks that everything above `id` exists and, when `for_write`, is not being deleted.
-Status CheckAncestors(Transaction& tx, const ResourceId& id, bool for_write) {
-  if (for_write) {
-    GALLERY_RETURN_IF_ERROR(CheckSubscription(tx, id.subscription()));
-  } else {
-    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
-                             tx.GetSubscription(id.subscription()));
-    if (!sub.has_value()) {
-      return Status::NotFound("The subscription '" + id.subscription() + "' could not be found.")
-          .WithReason("SubscriptionNotFound");
-    }
-  }
+// A resource being deleted cannot be changed.
+Status SelfBeingDeleted(const ResourceId& id) {
+  return Status::FailedPrecondition("The resource '" + id.ToString() +
+                                    "' is being deleted and cannot be changed.")
+      .WithReason("ResourceIsBeingDeleted");
+}
+
+// Checks that everything above `id` exists in the caller's tenant and, when `for_write`, is
+// not being deleted.
+Status CheckAncestors(Transaction& tx, const ResourceId& id, const std::string& tenant,
+                      bool for_write) {
+  GALLERY_RETURN_IF_ERROR(CheckSubscription(tx, id.subscription(), tenant, for_write));
   if (id.IsSubscription() || id.IsResourceGroup()) {
     return Status::Ok();
   }
@@ -167,7 +178,7 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
                                         UpdateMode mode, std::optional<domain::QuotaKind> quota,
                                         Create&& create, Update&& update) {
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/true));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<T> existing, GetAs<T>(*tx, id));
   Accepted<T> accepted;
   if (!existing.has_value()) {
@@ -188,10 +199,15 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
     accepted.created = true;
   } else {
     if (existing->meta.provisioning_state == ProvisioningState::kDeleting) {
-      return BeingDeleted(id);
+      return SelfBeingDeleted(id);
     }
     GALLERY_ASSIGN_OR_RETURN(accepted.resource, update(*tx, *existing));
     accepted.resource.meta.created_at = existing->meta.created_at;
+    // A resource whose creation has not completed is still being created: it must not look
+    // provisioned (and usable as "latest") before it ever was.
+    if (existing->meta.provisioning_state == ProvisioningState::kCreating) {
+      accepted.resource.meta.provisioning_state = ProvisioningState::kCreating;
+    }
   }
   accepted.operation = NewOperation(id, accepted.resource.meta.location,
                                     accepted.created ? OperationKind::kCreate
@@ -208,29 +224,44 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
 }
 
 template <typename T>
-Result<T> GalleryService::Get(const RequestContext&, const ResourceId& id) {
+Result<T> GalleryService::Get(const RequestContext& ctx, const ResourceId& id) {
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   GALLERY_ASSIGN_OR_RETURN(std::optional<T> found, GetAs<T>(*tx, id));
   if (found.has_value()) {
     return std::move(*found);
   }
   // Say what is missing: the subscription, the group, a parent, or the resource itself.
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/false));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/false));
   return ResourceNotFound(id);
 }
 
 template <typename T>
-Result<Page<T>> GalleryService::List(const ResourceQuery& base, const std::string& page_token) {
+Result<Page<T>> GalleryService::List(const std::string& tenant, const ResourceQuery& base,
+                                     const std::string& page_token) {
   ResourceQuery query = base;
   query.type = T::kType;
   query.limit = config_.limits.list_page_size;
   GALLERY_ASSIGN_OR_RETURN(query.after_key, DecodePageToken(page_token));
+  // A token is a position inside this collection; one from elsewhere is forged or stale.
+  const std::string scope_key =
+      (query.parent.has_value() ? *query.parent
+       : query.resource_group.empty()
+           ? ResourceId::ForSubscription(query.subscription)
+           : ResourceId::ForResourceGroup(query.subscription, query.resource_group))
+          .Key() +
+      "/";
+  if (!query.after_key.empty() && query.after_key.compare(0, scope_key.size(), scope_key) != 0) {
+    return Status::InvalidArgument("The $skiptoken '" + page_token +
+                                       "' does not belong to this list.",
+                                   "$skiptoken")
+        .WithReason("InvalidSkipToken");
+  }
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   ResourceId scope = query.parent.has_value() ? *query.parent
                      : query.resource_group.empty()
                          ? ResourceId::ForSubscription(query.subscription)
                          : ResourceId::ForResourceGroup(query.subscription, query.resource_group);
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, /*for_write=*/false));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, tenant, /*for_write=*/false));
   if (query.parent.has_value() || !query.resource_group.empty()) {
     GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
     if (!container.has_value() && !scope.IsSubscription()) {
@@ -270,9 +301,8 @@ Result<domain::Subscription> GalleryService::GetSubscription(const RequestContex
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
                            tx->GetSubscription(subscription));
-  if (!sub.has_value() || sub->tenant_id != ctx.caller.tenant_id) {
-    return Status::NotFound("The subscription '" + subscription + "' could not be found.")
-        .WithReason("SubscriptionNotFound");
+  if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, ctx.caller.tenant_id)) {
+    return SubscriptionNotFound(subscription);
   }
   return *sub;
 }
@@ -280,17 +310,21 @@ Result<domain::Subscription> GalleryService::GetSubscription(const RequestContex
 // ---- resource groups
 
 Result<Accepted<domain::ResourceGroup>> GalleryService::PutResourceGroup(
-    const RequestContext& ctx, const ResourceId& id, const domain::ResourceGroupInput& in) {
+    const RequestContext& ctx, const ResourceId& id, const domain::ResourceGroupInput& in,
+    UpdateMode mode) {
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
-  GALLERY_RETURN_IF_ERROR(CheckSubscription(*tx, id.subscription()));
+  GALLERY_RETURN_IF_ERROR(CheckSubscription(*tx, id.subscription(), ctx.caller.tenant_id, true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::ResourceGroup> existing,
                            GetAs<domain::ResourceGroup>(*tx, id));
   Accepted<domain::ResourceGroup> accepted;
   if (existing.has_value()) {
     if (existing->meta.provisioning_state == ProvisioningState::kDeleting) {
-      return BeingDeleted(id);
+      return SelfBeingDeleted(id);
     }
-    GALLERY_ASSIGN_OR_RETURN(accepted.resource, UpdateResourceGroup(*existing, in, Rules()));
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource,
+                             UpdateResourceGroup(*existing, in, mode, Rules()));
+  } else if (mode == UpdateMode::kMerge) {
+    return ResourceNotFound(id);
   } else {
     GALLERY_ASSIGN_OR_RETURN(accepted.resource, NewResourceGroup(id, in, Rules()));
     accepted.created = true;
@@ -308,15 +342,19 @@ Result<domain::ResourceGroup> GalleryService::GetResourceGroup(const RequestCont
 }
 
 Result<Page<domain::ResourceGroup>> GalleryService::ListResourceGroups(
-    const RequestContext&, const std::string& subscription, const std::string& page_token) {
+    const RequestContext& ctx, const std::string& subscription, const std::string& page_token) {
   ResourceQuery q;
   q.subscription = subscription;
-  return List<domain::ResourceGroup>(q, page_token);
+  return List<domain::ResourceGroup>(ctx.caller.tenant_id, q, page_token);
 }
 
 Result<std::optional<domain::Operation>> GalleryService::DeleteResourceGroup(
     const RequestContext& ctx, const ResourceId& id) {
-  return DeleteResource(ctx, id);
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op, DeleteResource(ctx, id));
+  if (!op.has_value()) {
+    return ResourceNotFound(id);  // ARM: a group that is not there is an error, not a 204
+  }
+  return op;
 }
 
 // ---- galleries
@@ -388,6 +426,12 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
                                tx.GetSubscription(source_id->subscription()));
       if (source_sub.has_value() && source_sub->tenant_id == ctx.caller.tenant_id) {
         GALLERY_ASSIGN_OR_RETURN(source, GetAs<domain::ManagedImage>(tx, *source_id));
+      }
+      // An image on its way out (or that failed) is no source: treat it as missing.
+      if (source.has_value() &&
+          (source->meta.provisioning_state == ProvisioningState::kDeleting ||
+           source->meta.provisioning_state == ProvisioningState::kFailed)) {
+        source.reset();
       }
     }
     return domain::NewGalleryImageVersion(id, in, *definition,
@@ -461,37 +505,37 @@ Result<domain::ManagedImage> GalleryService::GetManagedImage(const RequestContex
   return Get<domain::ManagedImage>(ctx, id);
 }
 
-Result<Page<domain::Gallery>> GalleryService::ListGalleries(const RequestContext&,
+Result<Page<domain::Gallery>> GalleryService::ListGalleries(const RequestContext& ctx,
                                                             const ListScope& scope,
                                                             const std::string& page_token) {
   ResourceQuery q;
   q.subscription = scope.subscription;
   q.resource_group = scope.resource_group;
-  return List<domain::Gallery>(q, page_token);
+  return List<domain::Gallery>(ctx.caller.tenant_id, q, page_token);
 }
 
 Result<Page<domain::GalleryImage>> GalleryService::ListGalleryImages(
-    const RequestContext&, const ResourceId& gallery, const std::string& page_token) {
+    const RequestContext& ctx, const ResourceId& gallery, const std::string& page_token) {
   ResourceQuery q;
   q.subscription = gallery.subscription();
   q.parent = gallery;
-  return List<domain::GalleryImage>(q, page_token);
+  return List<domain::GalleryImage>(ctx.caller.tenant_id, q, page_token);
 }
 
 Result<Page<domain::GalleryImageVersion>> GalleryService::ListGalleryImageVersions(
-    const RequestContext&, const ResourceId& definition, const std::string& page_token) {
+    const RequestContext& ctx, const ResourceId& definition, const std::string& page_token) {
   ResourceQuery q;
   q.subscription = definition.subscription();
   q.parent = definition;
-  return List<domain::GalleryImageVersion>(q, page_token);
+  return List<domain::GalleryImageVersion>(ctx.caller.tenant_id, q, page_token);
 }
 
 Result<Page<domain::ManagedImage>> GalleryService::ListManagedImages(
-    const RequestContext&, const ListScope& scope, const std::string& page_token) {
+    const RequestContext& ctx, const ListScope& scope, const std::string& page_token) {
   ResourceQuery q;
   q.subscription = scope.subscription;
   q.resource_group = scope.resource_group;
-  return List<domain::ManagedImage>(q, page_token);
+  return List<domain::ManagedImage>(ctx.caller.tenant_id, q, page_token);
 }
 
 Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const RequestContext& ctx,
@@ -500,8 +544,11 @@ Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const Re
   GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx->GetResource(id));
   if (!found.has_value()) {
     // ARM: deleting what is not there succeeds (204), but a missing container is an error.
-    GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, /*for_write=*/false));
+    GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/false));
     return std::optional<domain::Operation>();
+  }
+  if (!EqualsIgnoreCase(metadata::TypeOf(*found), id.Type())) {
+    return Status::Internal("The stored resource '" + id.ToString() + "' has another type.");
   }
   domain::TrackedResource& meta = metadata::Meta(*found);
   if (meta.provisioning_state == ProvisioningState::kDeleting && !meta.operation_id.empty()) {
@@ -571,10 +618,11 @@ Result<domain::GalleryImageVersion> GalleryService::ResolveLatestVersion(
 }
 
 Result<std::vector<domain::QuotaUsage>> GalleryService::ListUsages(
-    const RequestContext&, const std::string& subscription, const std::string& location) {
+    const RequestContext& ctx, const std::string& subscription, const std::string& location) {
   GALLERY_ASSIGN_OR_RETURN(domain::Region region, regions_.Resolve(location, "location"));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, ResourceId::ForSubscription(subscription), false));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, ResourceId::ForSubscription(subscription),
+                                         ctx.caller.tenant_id, false));
   std::vector<domain::QuotaUsage> out;
   const std::pair<domain::QuotaKind, const char*> kinds[] = {
       {domain::QuotaKind::kGalleries, domain::Gallery::kType},

@@ -5,11 +5,13 @@
 // Mutations (Put*, Delete*) validate the request, check parents and quotas, and write the
 // resource together with a durable Operation in one transaction; the resource is returned in
 // its transitional state (Creating, Updating, Deleting) and the OperationRunner completes it.
-// Reads return the stored state. Errors (StatusCode, reason):
+// Reads return the stored state. Subscriptions of another tenant than the caller's do not
+// exist for it. Errors (StatusCode, reason):
 //   NotFound: SubscriptionNotFound, ResourceGroupNotFound, ParentResourceNotFound,
 //             ResourceNotFound;
 //   InvalidArgument: the rules' reasons (InvalidParameter, PropertyChangeNotAllowed, ...);
-//   FailedPrecondition: CannotDeleteResource (children exist), ParentResourceIsBeingDeleted;
+//   FailedPrecondition: CannotDeleteResource (children exist), ParentResourceIsBeingDeleted,
+//             SubscriptionNotEnabled;
 //   ResourceExhausted: *QuotaExceeded.
 // Thread-safe: every call runs in its own transaction(s).
 //
@@ -86,14 +88,17 @@ class GalleryService {
                                                const std::string& subscription);
 
   // ---- resource groups (synchronous create/update; delete is long-running and cascades)
+  // kReplace (PUT) creates or replaces the tags; kMerge (PATCH) requires the group and keeps
+  // what the input leaves out.
   Result<Accepted<domain::ResourceGroup>> PutResourceGroup(const RequestContext& ctx,
                                                            const ResourceId& id,
-                                                           const domain::ResourceGroupInput& in);
+                                                           const domain::ResourceGroupInput& in,
+                                                           domain::UpdateMode mode);
   Result<domain::ResourceGroup> GetResourceGroup(const RequestContext& ctx, const ResourceId& id);
   Result<Page<domain::ResourceGroup>> ListResourceGroups(const RequestContext& ctx,
                                                          const std::string& subscription,
                                                          const std::string& page_token);
-  // nullopt when the group does not exist (ARM answers 204).
+  // NotFound (ResourceGroupNotFound) when the group does not exist, as ARM answers.
   Result<std::optional<domain::Operation>> DeleteResourceGroup(const RequestContext& ctx,
                                                                const ResourceId& id);
 
@@ -170,7 +175,8 @@ class GalleryService {
   template <typename T>
   Result<T> Get(const RequestContext& ctx, const ResourceId& id);
   template <typename T>
-  Result<Page<T>> List(const metadata::ResourceQuery& query, const std::string& page_token);
+  Result<Page<T>> List(const std::string& tenant, const metadata::ResourceQuery& query,
+                       const std::string& page_token);
 
   domain::RuleContext Rules() const;
   domain::Operation NewOperation(const ResourceId& id, const std::string& location,

@@ -74,7 +74,8 @@ class GalleryServiceTest : public ::testing::Test {
   ResourceId ImageId() { return Compute({{"images", "img1"}}); }
 
   void MakeGroup(const std::string& rg = "rg1") {
-    ASSERT_TRUE(service_->PutResourceGroup(ctx_, Group(rg), {"southcentralus", std::nullopt}).ok());
+    ASSERT_TRUE(service_->PutResourceGroup(ctx_, Group(rg), {"southcentralus", std::nullopt},
+                                          UpdateMode::kReplace).ok());
   }
   Status MakeGallery(const std::string& name, const std::string& location = "southcentralus",
                      const std::string& description = "") {
@@ -278,7 +279,7 @@ TEST_F(GalleryServiceTest, AnUpdateOfAResourceBeingDeletedIsRefused) {
   ASSERT_TRUE(service_->DeleteResource(ctx_, GalleryId()).ok());
   Status s = MakeGallery("gal1", "southcentralus", "late");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(s.reason(), "ParentResourceIsBeingDeleted");
+  EXPECT_EQ(s.reason(), "ResourceIsBeingDeleted");
   RunOperations();
   EXPECT_EQ(service_->GetGallery(ctx_, GalleryId()).status().code(), StatusCode::kNotFound);
 }

@@ -18,6 +18,8 @@ namespace {
 constexpr int32_t kBatch = 64;
 constexpr int64_t kMaxSleepMs = 1000;
 constexpr int64_t kPruneEveryMs = 600 * 1000;
+constexpr int32_t kMaxAttempts = 10;
+constexpr int64_t kMaxBackoffMs = 30 * 1000;
 }  // namespace
 
 OperationRunner::OperationRunner(metadata::MetadataStore& store, const Clock& clock,
@@ -93,9 +95,13 @@ Result<int> OperationRunner::RunOnce() {
     Status s = Complete(op);
     if (s.ok()) {
       ++completed;
-    } else {
-      GLOG_WARN("operation {} on {} not completed yet: {}", op.id, op.resource_id.ToString(),
-                s.ToString());
+      continue;
+    }
+    GLOG_WARN("operation {} on {} not completed (attempt {}): {}", op.id,
+              op.resource_id.ToString(), op.attempts + 1, s.ToString());
+    Status recorded = RecordFailedAttempt(op, s);
+    if (!recorded.ok()) {
+      GLOG_WARN("operation {}: cannot record the failed attempt: {}", op.id, recorded.ToString());
     }
   }
   const TimestampMs now = clock_.Now();
@@ -109,6 +115,31 @@ Result<int> OperationRunner::RunOnce() {
     }
   }
   return completed;
+}
+
+Status OperationRunner::RecordFailedAttempt(const domain::Operation& due, const Status& error) {
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> current, tx->GetOperation(due.id));
+  if (!current.has_value() || current->terminal()) {
+    return Status::Ok();
+  }
+  domain::Operation op = *current;
+  ++op.attempts;
+  const TimestampMs now = clock_.Now();
+  if (op.attempts >= kMaxAttempts) {
+    // Given up for good: the client sees why, and the queue moves on.
+    op.status = OperationStatus::kFailed;
+    op.end_time = now;
+    op.error_code = "OperationFailed";
+    op.error_message = "The operation failed after " + std::to_string(op.attempts) +
+                       " attempts: " + error.message();
+  } else {
+    // Capped exponential backoff, so a stuck operation neither spins nor blocks newer ones.
+    const int64_t backoff = std::min<int64_t>(kMaxBackoffMs, int64_t{100} << op.attempts);
+    op.not_before = now + backoff;
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
+  return tx->Commit();
 }
 
 Status OperationRunner::Complete(const domain::Operation& due) {

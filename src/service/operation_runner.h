@@ -7,7 +7,9 @@
 // resource group with everything in it). Because operations are durable, a galleryd restarted
 // after kill -9 finishes what was in flight: Start() runs everything due at once.
 // An operation whose resource was taken over by a later request finishes Succeeded (its
-// change was applied) or, when the resource was deleted meanwhile, Canceled.
+// change was applied) or, when the resource was deleted meanwhile, Canceled. A completion that
+// fails (the store is unavailable) is retried with capped backoff and, after ten attempts,
+// the operation is Failed with the reason.
 // Thread-safe. Stop() (or the destructor) joins the thread.
 
 #include <condition_variable>
@@ -36,6 +38,9 @@ class OperationRunner final : public OperationSignal {
 
  private:
   Status Complete(const domain::Operation& due);
+  // After a failed completion: retry later with capped backoff, or fail the operation after
+  // kMaxAttempts (its error says why).
+  Status RecordFailedAttempt(const domain::Operation& due, const Status& error);
   void Loop();
 
   metadata::MetadataStore& store_;

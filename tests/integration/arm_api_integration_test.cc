@@ -20,21 +20,13 @@ class ArmApiTest : public ::testing::Test {
   void SetUp() override { StartServer(); }
 
   void StartServer(const std::string& config_json = "") {
-    GallerydProcess::Options opts;
-    opts.data_dir = dir_.path() / "data";
-    if (!config_json.empty()) {
-      opts.config = dir_.path() / "galleryd.json";
-      ASSERT_TRUE(WriteFileAtomic(opts.config, config_json).ok());
-    }
-    auto server = GallerydProcess::Start(opts);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    client_ = server_->Client();
-    ASSERT_NE(client_, nullptr);
-    auto boot = ReadFile(server_->bootstrap_file());
-    ASSERT_TRUE(boot.ok());
-    bootstrap_ = json::parse(*boot);
-    sub_ = bootstrap_["subscriptionId"].get<std::string>();
+    server_.reset();
+    auto started = StartGalleryd(dir_.path(), config_json);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server_ = std::move(started->server);
+    client_ = std::move(started->client);
+    bootstrap_ = json::parse(started->bootstrap_json);
+    sub_ = started->subscription_id;
   }
 
   HttpResult Call(const std::string& method, const std::string& path, const json& body = nullptr) {

@@ -148,6 +148,33 @@ std::unique_ptr<HttpsTransport> GallerydProcess::Client() const {
   return t.ok() ? std::move(*t) : nullptr;
 }
 
+Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,
+                                      const std::string& config_json,
+                                      const std::string& config_name) {
+  GallerydProcess::Options opts;
+  opts.data_dir = dir / "data";
+  if (!config_json.empty()) {
+    opts.config = dir / config_name;
+    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(opts.config, config_json));
+  }
+  StartedGalleryd started;
+  GALLERY_ASSIGN_OR_RETURN(started.server, GallerydProcess::Start(opts));
+  started.client = started.server->Client();
+  if (started.client == nullptr) {
+    return Status::Internal("cannot create an HTTPS client for " + started.server->endpoint());
+  }
+  GALLERY_ASSIGN_OR_RETURN(started.bootstrap_json, ReadFile(started.server->bootstrap_file()));
+  const std::string key = "\"subscriptionId\": \"";
+  size_t at = started.bootstrap_json.find(key);
+  if (at == std::string::npos) {
+    return Status::Internal("bootstrap.json has no subscriptionId: " + started.bootstrap_json);
+  }
+  at += key.size();
+  started.subscription_id =
+      started.bootstrap_json.substr(at, started.bootstrap_json.find('"', at) - at);
+  return started;
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env) {
   TempDir dir;

@@ -60,6 +60,20 @@ class GallerydProcess {
   uint16_t port_ = 0;
 };
 
+// A started galleryd with an HTTPS client and its bootstrap.json, as every test fixture needs.
+struct StartedGalleryd {
+  std::unique_ptr<GallerydProcess> server;
+  std::unique_ptr<HttpsTransport> client;
+  std::string bootstrap_json;   // the text of DATA/bootstrap.json
+  std::string subscription_id;  // its subscriptionId
+};
+
+// Starts galleryd on `dir`/data; a non-empty `config_json` is written to `dir`/`config_name`
+// and passed with --config.
+Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,
+                                      const std::string& config_json = "",
+                                      const std::string& config_name = "galleryd.json");
+
 // Paths of the binaries under test (set by CMake).
 std::string GallerydBinary();
 std::string GalleryCliBinary();

@@ -30,7 +30,11 @@ class LatestTest : public ArmFixture {
   }
   // A version in southcentralus replicated to `regions` (first = southcentralus).
   json Targets(std::initializer_list<json> targets, bool exclude = false) const {
-    json body = VersionBody("img1", kSouthCentral, json::array(targets));
+    json list = json::array();
+    for (const json& t : targets) {
+      list.push_back(t);
+    }
+    json body = VersionBody("img1", kSouthCentral, list);
     body["properties"]["publishingProfile"]["excludeFromLatest"] = exclude;
     return body;
   }

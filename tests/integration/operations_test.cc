@@ -176,6 +176,27 @@ TEST_F(OperationsTest, ReplicationStatusGoesFromReplicatingToCompleted) {
             "Completed");
 }
 
+TEST_F(OperationsTest, NothingCanBeCreatedOrChangedInWhatIsBeingDeleted) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  ASSERT_EQ(Call("PUT", Q(ImagePath("img1"), kImageApi), ImageBody()).status, 201);
+  WaitSucceeded(ImagePath("img1"), kImageApi);
+  ASSERT_EQ(Call("DELETE", Q(ImagePath("img1"), kImageApi)).status, 202);
+  ExpectError(Call("PUT", Q(ImagePath("img1"), kImageApi), ImageBody()), 409,
+              "ResourceIsBeingDeleted", {"img1", "being deleted"});
+  ExpectError(Call("PATCH", Q(ImagePath("img1"), kImageApi), {{"tags", {{"a", "b"}}}}), 409,
+              "ResourceIsBeingDeleted", {"img1"});
+  HttpResult del = Call("DELETE", Q(Rg("rg1"), kRgApi));
+  ASSERT_EQ(del.status, 202) << del.body;
+  EXPECT_EQ(Body(Call("GET", Q(Rg("rg1"), kRgApi)))["properties"]["provisioningState"], "Deleting");
+  ExpectError(Call("PUT", Q(GalleryPath("gal1"), kGalleryApi), GalleryBody()), 409,
+              "ParentResourceIsBeingDeleted", {"rg1"});
+  ExpectError(Call("PUT", Q(Rg("rg1"), kRgApi), {{"location", kSouthCentral}}), 409,
+              "ResourceIsBeingDeleted", {"rg1"});
+  EXPECT_EQ(WaitOperation(*del.Header("Azure-AsyncOperation"))["status"], "Succeeded");
+  ExpectAbsent(GalleryPath("gal1"), kGalleryApi);
+  ExpectError(Call("GET", Q(Rg("rg1"), kRgApi)), 404, "ResourceGroupNotFound");
+}
+
 TEST_F(OperationsTest, UnknownOperationIdIs404OperationNotFound) {
   const std::string base = Sub() + "/providers/Microsoft.Compute/locations/southcentralus/";
   const std::string id = "00000000-0000-0000-0000-000000000000";

@@ -17,6 +17,11 @@ namespace {
 
 class PersistenceTest : public ArmFixture {
  protected:
+  // An absolute URL of the previous server process, moved to the current one's endpoint.
+  std::string OnNewPort(const std::string& url) const {
+    const size_t path = url.find("/subscriptions/");
+    return path == std::string::npos ? url : server_->endpoint() + url.substr(path);
+  }
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer()); }
 
   // One resource of every type, with every field this server stores.
@@ -157,21 +162,21 @@ TEST_F(PersistenceTest, CreateUpdateAndDeleteInFlightAtKill9CompleteAfterRestart
   EXPECT_EQ(state(DefPath("def1"), kGalleryApi), "Updating");
   EXPECT_EQ(state(VerPath("1.0.0"), kVersionApi), "Updating");
   EXPECT_EQ(state(ImagePath("img-doomed"), kImageApi), "Deleting");
-  // The operation URLs handed out before the crash still work.
-  EXPECT_EQ(WaitOperation(*create.Header("Azure-AsyncOperation"))["status"], "Succeeded");
-  EXPECT_EQ(WaitOperation(*update.Header("Azure-AsyncOperation"))["status"], "Succeeded");
-  EXPECT_EQ(WaitOperation(*del.Header("Azure-AsyncOperation"))["status"], "Succeeded");
+  // The operation URLs handed out before the crash still work (on the new port).
+  EXPECT_EQ(WaitOperation(OnNewPort(*create.Header("Azure-AsyncOperation")))["status"], "Succeeded");
+  EXPECT_EQ(WaitOperation(OnNewPort(*update.Header("Azure-AsyncOperation")))["status"], "Succeeded");
+  EXPECT_EQ(WaitOperation(OnNewPort(*del.Header("Azure-AsyncOperation")))["status"], "Succeeded");
   EXPECT_EQ(WaitSucceeded(GalleryPath("galnew"), kGalleryApi)["properties"]["description"], "n");
   EXPECT_EQ(WaitSucceeded(DefPath("def1"), kGalleryApi)["properties"]["description"], "updated");
   json v = WaitSucceeded(VerPath("1.0.0") + "?$expand=ReplicationStatus", kVersionApi);
   EXPECT_EQ(v["properties"]["publishingProfile"]["replicaCount"], 2);
   EXPECT_EQ(v["properties"]["replicationStatus"]["aggregatedState"], "Completed");
   WaitGone(ImagePath("img-doomed"), kImageApi);
-  EXPECT_EQ(Call("GET", *del.Header("Location")).status, 204);
+  EXPECT_EQ(Call("GET", OnNewPort(*del.Header("Location"))).status, 204);
 }
 
 TEST_F(PersistenceTest, CaAndBootstrapAreReusedAcrossRestarts) {
-  const std::string ca = *ReadFile(server_->ca_file());
+  const std::string ca = ReadOrEmpty(server_->ca_file());
   const json boot = bootstrap_;
   ASSERT_FALSE(boot.value("clientSecret", "").empty());
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
@@ -184,7 +189,7 @@ TEST_F(PersistenceTest, CaAndBootstrapAreReusedAcrossRestarts) {
       server_->Kill();
     }
     ASSERT_NO_FATAL_FAILURE(StartServer());
-    EXPECT_EQ(*ReadFile(server_->ca_file()), ca);
+    EXPECT_EQ(ReadOrEmpty(server_->ca_file()), ca);
     for (const char* key : {"tenantId", "subscriptionId", "clientId", "clientSecret", "caCertificate"}) {
       EXPECT_EQ(bootstrap_[key], boot[key]) << key;
     }
@@ -246,7 +251,7 @@ TEST_F(PersistenceTest, RefusesToStartOnAPortInUseWithAClearMessage) {
   ASSERT_TRUE(exited) << "galleryd kept running on a port in use";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_NE(WEXITSTATUS(status), 0);
-  const std::string text = ReadFile(err).value_or("") + ReadFile(out).value_or("");
+  const std::string text = ReadOrEmpty(err) + ReadOrEmpty(out);
   EXPECT_NE(text.find(port), std::string::npos) << "the message does not name the port: " << text;
   EXPECT_TRUE(text.find("in use") != std::string::npos || text.find("Address already") != std::string::npos)
       << "the message does not say the port is in use: " << text;

@@ -64,7 +64,8 @@ TEST_F(ResourcesTest, ResourceGroupPutCreates201ThenUpdates200AndDeleteIs202Then
   ExpectAsyncHeaders(del, kSouthCentral);
   WaitGone(Rg("rg1"), kRgApi);
   ExpectError(Call("GET", Q(Rg("rg1"), kRgApi)), 404, "ResourceGroupNotFound", {"rg1"});
-  EXPECT_EQ(Call("DELETE", Q(Rg("rg1"), kRgApi)).status, 204);
+  // Unlike other resources, a missing group is an error (ARM, and az group delete, say so).
+  ExpectError(Call("DELETE", Q(Rg("rg1"), kRgApi)), 404, "ResourceGroupNotFound", {"rg1"});
 }
 
 TEST_F(ResourcesTest, GalleryLifecycleCreating201Updating200Delete202ThenGoneThen204) {
@@ -113,6 +114,16 @@ TEST_F(ResourcesTest, ManagedImagePutAnswers201Then200NeverAcceptedAndDeletes) {
   WaitGone(ImagePath("img1"), kImageApi);
   ExpectError(Call("GET", Q(ImagePath("img1"), kImageApi)), 404, "ResourceNotFound", {"img1"});
   EXPECT_EQ(Call("DELETE", Q(ImagePath("img1"), kImageApi)).status, 204);
+}
+
+TEST_F(ResourcesTest, PatchOfAMissingResourceIs404AndCreatesNothing) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  ExpectError(Call("PATCH", Q(GalleryPath("gal1"), kGalleryApi), {{"tags", {{"a", "b"}}}}), 404,
+              "ResourceNotFound", {"gal1"});
+  ExpectAbsent(GalleryPath("gal1"), kGalleryApi);
+  ExpectError(Call("PATCH", Q(ImagePath("img1"), kImageApi), {{"tags", {{"a", "b"}}}}), 404,
+              "ResourceNotFound", {"img1"});
+  ExpectAbsent(ImagePath("img1"), kImageApi);
 }
 
 TEST_F(ResourcesTest, GalleryPatchKeepsAbsentFieldsWhilePutClearsThem) {

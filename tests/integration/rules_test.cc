@@ -43,7 +43,7 @@ class RulesTest : public ArmFixture {
 
 TEST_F(RulesTest, GalleryNameWithDashOrBadEdgesIsRefusedNamingTheName) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
-  for (const std::string name : {"bad-name", "gal.", "_gal", "gal!", std::string(81, 'g')}) {
+  for (const std::string name : std::vector<std::string>{"bad-name", "gal.", "_gal", "gal!", std::string(81, 'g')}) {
     SCOPED_TRACE(name);
     ExpectBadName(GalleryPath(name), kGalleryApi, GalleryBody(), name);
   }
@@ -58,16 +58,19 @@ TEST_F(RulesTest, DefinitionNameRulesRefuseBadEdgesAndCharacters) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
   ASSERT_NO_FATAL_FAILURE(CreateGallery());
   int i = 0;
-  for (const std::string name : {"-def", "def-", "def.", "d!f", "d f", std::string(81, 'd')}) {
+  for (const std::string name : std::vector<std::string>{"-def", "def-", "def.", "d!f", "d~f", std::string(81, 'd')}) {
     SCOPED_TRACE(name);
     ExpectBadName(DefPath(name), kGalleryApi, DefBody("p", "o", "s" + std::to_string(i++)), name);
   }
+  // A percent-encoded space is decoded and refused by the name rule, naming the decoded name.
+  ExpectError(Call("PUT", Q(DefPath("d%20f"), kGalleryApi), DefBody("p", "o", "sp")), 400,
+              "InvalidParameter", {"'d f'"});
   CreateDef("my-def.1_x", "gal1", DefBody("p", "o", "ok"));
 }
 
 TEST_F(RulesTest, ManagedImageNameRulesRefuseBadEdgesAndCharacters) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
-  for (const std::string name : {"img.", "img-", "-img", "_img", "i@m", std::string(81, 'i')}) {
+  for (const std::string name : std::vector<std::string>{"img.", "img-", "-img", "_img", "i@m", std::string(81, 'i')}) {
     SCOPED_TRACE(name);
     ExpectBadName(ImagePath(name), kImageApi, ImageBody(), name);
   }
@@ -76,7 +79,7 @@ TEST_F(RulesTest, ManagedImageNameRulesRefuseBadEdgesAndCharacters) {
 }
 
 TEST_F(RulesTest, ResourceGroupNameRulesRefuseBadNames) {
-  for (const std::string name : {"rg.", "rg*1", "rg!", std::string(91, 'r')}) {
+  for (const std::string name : std::vector<std::string>{"rg.", "rg*1", "rg!", std::string(91, 'r')}) {
     SCOPED_TRACE(name);
     HttpResult r = Call("PUT", Q(Rg(name), kRgApi), {{"location", kSouthCentral}});
     ExpectError(r, 400, "InvalidResourceGroup", {"'" + name + "'"});
@@ -89,7 +92,7 @@ TEST_F(RulesTest, ResourceGroupNameRulesRefuseBadNames) {
 
 TEST_F(RulesTest, VersionNameMustBeMajorMinorPatchOf32BitIntegers) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
-  for (const std::string name : {"1.0", "1.0.0.0", "a.b.c", "1.0.-1", "1..0", "v1.0.0", "1.0.0-beta",
+  for (const std::string name : std::vector<std::string>{"1.0", "1.0.0.0", "a.b.c", "1.0.-1", "1..0", "v1.0.0", "1.0.0-beta",
                                  "2147483648.0.0", "0.2147483648.0", "0.0.2147483648",
                                  "99999999999.0.0"}) {
     SCOPED_TRACE(name);
@@ -99,6 +102,51 @@ TEST_F(RulesTest, VersionNameMustBeMajorMinorPatchOf32BitIntegers) {
   }
   CreateVersion("2147483647.2147483647.2147483647", VersionBody());
   CreateVersion("0.0.0", VersionBody());
+}
+
+TEST_F(RulesTest, VersionNamesDenotingTheSameNumbersAreTheSameVersion) {
+  ASSERT_NO_FATAL_FAILURE(CreateBasics());
+  CreateVersion("1.0.0", VersionBody());
+  for (const std::string name : std::vector<std::string>{"01.0.0", "1.00.0", "1.0.00"}) {
+    SCOPED_TRACE(name);
+    HttpResult r = Call("PUT", Q(VerPath(name), kVersionApi), VersionBody());
+    Expect4xx(r, {name});
+    ExpectAbsent(VerPath(name), kVersionApi);
+  }
+  json list = Body(Call("GET", Q(DefPath("def1") + "/versions", kVersionApi)));
+  EXPECT_EQ(list["value"].size(), 1u) << list.dump();
+}
+
+TEST_F(RulesTest, IdentifierPartsMustBePresentAndWellFormed) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  ASSERT_NO_FATAL_FAILURE(CreateGallery());
+  const std::string id = "galleryImage.properties.identifier.";
+  struct Case {
+    json identifier;
+    std::string field, value;
+  };
+  const std::vector<Case> cases = {
+      {{{"publisher", "p."}, {"offer", "o"}, {"sku", "s"}}, "publisher", "'p.'"},
+      {{{"publisher", "p"}, {"offer", "o f"}, {"sku", "s"}}, "offer", "'o f'"},
+      {{{"publisher", "p"}, {"offer", "o"}, {"sku", std::string(65, 's')}}, "sku", std::string(65, 's')},
+      {{{"publisher", std::string(129, 'p')}, {"offer", "o"}, {"sku", "s"}}, "publisher", "128"},
+      {{{"publisher", "p"}, {"offer", "o"}}, "sku", "missing"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    json def = DefBody();
+    def["properties"]["identifier"] = c.identifier;
+    HttpResult r = Call("PUT", Q(DefPath("def1"), kGalleryApi), def);
+    ExpectError(r, 400, "InvalidParameter", {id + c.field, c.value});
+    ExpectTarget(r, id + c.field);
+    ExpectAbsent(DefPath("def1"), kGalleryApi);
+  }
+  json def = DefBody();
+  def["properties"].erase("osType");
+  ExpectError(Call("PUT", Q(DefPath("def1"), kGalleryApi), def), 400, "InvalidParameter",
+              {"galleryImage.properties.osType"});
+  ExpectAbsent(DefPath("def1"), kGalleryApi);
+  CreateDef("def1", "gal1", DefBody("Contoso-Ltd.x", "Ubuntu_Server", "22_04-lts"));
 }
 
 // ---------------------------------------------------------------- identity and hierarchy
@@ -128,8 +176,9 @@ TEST_F(RulesTest, MissingParentIs404ParentResourceNotFound) {
   ExpectError(deep, 404, "ParentResourceNotFound", {"nope"});
   ExpectError(Call("GET", Q(VerPath("1.0.0", "nodef"), kVersionApi)), 404, "ParentResourceNotFound",
               {"nodef"});
+  // Listing the children of a missing definition names the missing definition.
   ExpectError(Call("GET", Q(GalleryPath("gal1") + "/images/nodef/versions", kVersionApi)), 404,
-              "ParentResourceNotFound", {"nodef"});
+              "ResourceNotFound", {"nodef"});
 }
 
 TEST_F(RulesTest, MissingResourceGroupIs404ResourceGroupNotFound) {
@@ -326,8 +375,8 @@ TEST_F(RulesTest, RegionsWithoutCountTakeTheCommonReplicaCount) {
 TEST_F(RulesTest, MissingSourceManagedImageIsRefusedNamingIt) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
   HttpResult r = Call("PUT", Q(VerPath("1.0.0"), kVersionApi), VersionBody("ghost"));
-  Expect4xx(r, {ImagePath("ghost"), "not found"});
-  EXPECT_EQ(Body(r)["error"].value("target", ""), "galleryImageVersion.properties.storageProfile.source.id");
+  ExpectError(r, 400, "InvalidParameter", {ImagePath("ghost"), "not found"});
+  ExpectTarget(r, "galleryImageVersion.properties.storageProfile.source.id");
   ExpectAbsent(VerPath("1.0.0"), kVersionApi);
   // No source at all is a missing required field.
   json none = VersionBody();
@@ -472,6 +521,43 @@ TEST_F(RulesTest, VersionSourceAndStorageAccountTypesAreImmutable) {
   EXPECT_EQ(v["properties"]["publishingProfile"]["storageAccountType"], "Standard_LRS");
   EXPECT_EQ(v["properties"]["publishingProfile"]["targetRegions"][0]["storageAccountType"], "Standard_LRS");
   EXPECT_EQ(v["properties"]["provisioningState"], "Succeeded");
+}
+
+TEST_F(RulesTest, ManagedImagePatchMayChangeOnlyTags) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  CreateImage();
+  HttpResult os = Call("PATCH", Q(ImagePath("img1"), kImageApi),
+                       {{"properties", {{"storageProfile", {{"osDisk", {{"osType", "Windows"}}}}}}}});
+  ExpectError(os, 400, "PropertyChangeNotAllowed", {"osType"});
+  ExpectTarget(os, "image.properties.storageProfile.osDisk.osType");
+  HttpResult hv = Call("PATCH", Q(ImagePath("img1"), kImageApi), {{"properties", {{"hyperVGeneration", "V2"}}}});
+  ExpectError(hv, 400, "PropertyChangeNotAllowed", {"hyperVGeneration"});
+  json img = Body(Call("GET", Q(ImagePath("img1"), kImageApi)));
+  EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["osType"], "Linux");
+  EXPECT_EQ(img["properties"]["hyperVGeneration"], "V1");
+}
+
+TEST_F(RulesTest, ManagedImagePutMayChangeOnlyTags) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  CreateImage();
+  const std::string sp = "image.properties.storageProfile.";
+  HttpResult os = Call("PUT", Q(ImagePath("img1"), kImageApi), ImageBody(kSouthCentral, "Windows"));
+  ExpectError(os, 400, "PropertyChangeNotAllowed", {sp + "osDisk.osType"});
+  ExpectTarget(os, sp + "osDisk.osType");
+  HttpResult hv = Call("PUT", Q(ImagePath("img1"), kImageApi), ImageBody(kSouthCentral, "Linux", "V2"));
+  ExpectError(hv, 400, "PropertyChangeNotAllowed", {"image.properties.hyperVGeneration"});
+  json blob = ImageBody();
+  blob["properties"]["storageProfile"]["osDisk"]["blobUri"] = "https://acct.blob.local/vhds/other.vhd";
+  HttpResult b = Call("PUT", Q(ImagePath("img1"), kImageApi), blob);
+  ExpectError(b, 400, "PropertyChangeNotAllowed", {sp + "osDisk"});
+  json zr = ImageBody();
+  zr["properties"]["storageProfile"]["zoneResilient"] = true;
+  ExpectError(Call("PUT", Q(ImagePath("img1"), kImageApi), zr), 400, "PropertyChangeNotAllowed",
+              {"zoneResilient"});
+  json tags = ImageBody();
+  tags["tags"] = {{"only", "tags"}};
+  ASSERT_EQ(Call("PUT", Q(ImagePath("img1"), kImageApi), tags).status, 200);
+  EXPECT_EQ(WaitSucceeded(ImagePath("img1"), kImageApi)["tags"], json({{"only", "tags"}}));
 }
 
 TEST_F(RulesTest, VersionUpdatableFieldsChange) {
@@ -637,7 +723,7 @@ TEST_F(RulesTest, ImageVersionQuotaIsPerRegionAndTheNextIsRefused) {
   json u = UsageOf("southcentralus", "galleryImageVersions");
   EXPECT_EQ(u["currentValue"], 2);
   EXPECT_EQ(u["limit"], 2);
-  EXPECT_EQ(UsageOf("East US", "galleryImageVersions")["currentValue"], 1);
+  EXPECT_EQ(UsageOf("East%20US", "galleryImageVersions")["currentValue"], 1);
   // Updating an existing version does not count against the quota.
   EXPECT_EQ(Call("PUT", Q(VerPath("1.0.1"), kVersionApi), VersionBody()).status, 200);
 }
@@ -763,6 +849,30 @@ TEST_F(RulesTest, WrongJsonTypesAreInvalidRequestContentNamingTheField) {
   ExpectError(targets, 400, "InvalidRequestContent", {"targetRegions"});
 }
 
+TEST_F(RulesTest, Version2018FormWithoutSourceNamesTheLegacySourceField) {
+  ASSERT_NO_FATAL_FAILURE(CreateBasics());
+  json body = {{"location", kSouthCentral},
+               {"properties",
+                {{"publishingProfile", {{"targetRegions", json::array({{{"name", kSouthCentral}}})}}}}}};
+  HttpResult r = Call("PUT", Q(VerPath("1.0.0"), "2018-06-01"), body);
+  const std::string field = "galleryImageVersion.properties.publishingProfile.source.managedImage.id";
+  ExpectError(r, 400, "InvalidParameter", {field});
+  ExpectTarget(r, field);
+  ExpectAbsent(VerPath("1.0.0"), kVersionApi);
+}
+
+TEST_F(RulesTest, DeeplyNestedJsonIsRefusedWithoutCrashingTheServer) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  const int depth = 100000;
+  const std::string body = R"({"location":"southcentralus","properties":{"x":)" +
+                           std::string(depth, '[') + std::string(depth, ']') + "}}";
+  HttpCall call{"PUT", Q(GalleryPath("deep"), kGalleryApi), {{"Content-Type", "application/json"}}, body};
+  Result<HttpResult> r = client_->Send(call);
+  ASSERT_TRUE(r.ok()) << "the server did not answer: " << r.status().ToString();
+  ExpectError(*r, 400, "InvalidRequestContent");
+  ExpectAbsent(GalleryPath("deep"), kGalleryApi);
+}
+
 TEST_F(RulesTest, UnknownRouteIs404AndUnsupportedMethodIs405) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
   for (const std::string path :
@@ -771,8 +881,7 @@ TEST_F(RulesTest, UnknownRouteIs404AndUnsupportedMethodIs405) {
         Sub() + "/providers/Microsoft.Compute/unknownThings"}) {
     SCOPED_TRACE(path);
     HttpResult r = Call("GET", Q(path, kGalleryApi));
-    EXPECT_EQ(r.status, 404) << r.body;
-    EXPECT_FALSE(Body(r)["error"].value("code", "").empty()) << r.body;
+    ExpectError(r, 404, "InvalidResourceType", {"No route matches"});
   }
   HttpResult post = Call("POST", Q(GalleryPath("gal1"), kGalleryApi), GalleryBody());
   ExpectError(post, 405, "MethodNotAllowed", {"POST"});
