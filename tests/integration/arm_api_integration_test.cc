@@ -30,21 +30,10 @@ class ArmApiTest : public ::testing::Test {
   }
 
   HttpResult Call(const std::string& method, const std::string& path, const json& body = nullptr) {
-    HttpCall call;
-    call.method = method;
-    call.url = path;
-    if (!body.is_null()) {
-      call.body = body.dump();
-      call.headers.push_back({"Content-Type", "application/json"});
-    }
-    Result<HttpResult> r = client_->Send(call);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResult{};
+    return SendRequest(*client_, method, path, body.is_null() ? std::string() : body.dump());
   }
 
-  static json Body(const HttpResult& r) {
-    return r.body.empty() ? json() : json::parse(r.body, nullptr, false);
-  }
+  static json Body(const HttpResult& r) { return ParseBody(r); }
 
   std::string Rg(const std::string& rg) { return "/subscriptions/" + sub_ + "/resourceGroups/" + rg; }
   std::string Compute(const std::string& rg) { return Rg(rg) + "/providers/Microsoft.Compute"; }

@@ -53,20 +53,9 @@ class ArmFixture : public ::testing::Test {
   }
   HttpResult Raw(const std::string& method, const std::string& url, const std::string& body,
                  HttpsTransport* client = nullptr) {
-    HttpCall call;
-    call.method = method;
-    call.url = url;
-    if (!body.empty()) {
-      call.body = body;
-      call.headers.push_back({"Content-Type", "application/json"});
-    }
-    Result<HttpResult> r = (client != nullptr ? client : client_.get())->Send(call);
-    EXPECT_TRUE(r.ok()) << method << " " << url << ": " << r.status().ToString();
-    return r.ok() ? *r : HttpResult{};
+    return SendRequest(client != nullptr ? *client : *client_, method, url, body);
   }
-  static json Body(const HttpResult& r) {
-    return r.body.empty() ? json() : json::parse(r.body, nullptr, false);
-  }
+  static json Body(const HttpResult& r) { return ParseBody(r); }
 
   // ---- paths
   std::string Sub() const { return "/subscriptions/" + sub_; }

@@ -104,17 +104,8 @@ class CliTest : public ::testing::Test {
 
   json Login() { return Json({"login", "--bootstrap", server_->bootstrap_file().string()}); }
 
-  HttpResult Get(const std::string& path) {
-    HttpCall call;
-    call.method = "GET";
-    call.url = path;
-    Result<HttpResult> r = client_->Send(call);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResult{};
-  }
-  static json Body(const HttpResult& r) {
-    return r.body.empty() ? json() : json::parse(r.body, nullptr, false);
-  }
+  HttpResult Get(const std::string& path) { return SendRequest(*client_, "GET", path); }
+  static json Body(const HttpResult& r) { return ParseBody(r); }
 
   std::string Rg(const std::string& rg) { return "/subscriptions/" + sub_ + "/resourceGroups/" + rg; }
   std::string Compute(const std::string& rg) { return Rg(rg) + "/providers/Microsoft.Compute"; }

@@ -175,6 +175,29 @@ Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,
   return started;
 }
 
+HttpResult SendRequest(HttpTransport& client, const std::string& method, const std::string& url,
+                       const std::string& body) {
+  HttpCall call;
+  call.method = method;
+  call.url = url;
+  if (!body.empty()) {
+    call.body = body;
+    call.headers.push_back({"Content-Type", "application/json"});
+  }
+  Result<HttpResult> r = client.Send(call);
+  if (!r.ok()) {
+    HttpResult failed;
+    failed.body = method + " " + url + ": " + r.status().ToString();
+    return failed;
+  }
+  return std::move(*r);
+}
+
+nlohmann::json ParseBody(const HttpResult& response) {
+  return response.body.empty() ? nlohmann::json()
+                               : nlohmann::json::parse(response.body, nullptr, false);
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env) {
   TempDir dir;

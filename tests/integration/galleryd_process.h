@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,13 @@ struct StartedGalleryd {
 Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,
                                       const std::string& config_json = "",
                                       const std::string& config_name = "galleryd.json");
+
+// Sends a request with a JSON `body` (none when empty). A transport failure comes back as
+// status 0 with the error in `body`, so a test's status assertion reports it.
+HttpResult SendRequest(HttpTransport& client, const std::string& method, const std::string& url,
+                       const std::string& body = "");
+// The response body as JSON; null when empty, discarded when not JSON.
+nlohmann::json ParseBody(const HttpResult& response);
 
 // Paths of the binaries under test (set by CMake).
 std::string GallerydBinary();
