@@ -42,6 +42,8 @@ nlohmann::json ToWire(const domain::Subscription& s) {
             {"spendingLimit", "Off"}}}};
 }
 
+// Groups are created and updated synchronously, so ARM clients only ever see Succeeded or
+// Deleting for them, whatever transitional state a group was stored in.
 nlohmann::json ToWire(const domain::ResourceGroup& group) {
   nlohmann::json out = Envelope(group.meta, domain::ResourceGroup::kType);
   if (group.meta.provisioning_state == domain::ProvisioningState::kCreating ||

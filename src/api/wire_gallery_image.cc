@@ -1,5 +1,6 @@
 #include "api/wire.h"
 #include "api/wire_envelope.h"
+#include "domain/update_checks.h"
 
 namespace gallery::api {
 
@@ -90,10 +91,7 @@ Result<domain::GalleryImageInput> GalleryImageFromWire(const nlohmann::json& bod
                               std::pair{"offer", &id.offer}, std::pair{"sku", &id.sku}}) {
       GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> value, identifier->String(key));
       if (!value.has_value()) {
-        return Status::InvalidArgument("Required parameter '" + identifier->PathOf(key) +
-                                           "' is missing (null).",
-                                       identifier->PathOf(key))
-            .WithReason("InvalidParameter");
+        return domain::MissingField(identifier->PathOf(key));
       }
       *field = *value;
     }

@@ -1,5 +1,6 @@
 #include "api/wire.h"
 #include "api/wire_envelope.h"
+#include "domain/update_checks.h"
 #include "domain/gallery_image_version_rules.h"
 
 namespace gallery::api {
@@ -32,10 +33,7 @@ Result<domain::TargetRegionInput> TargetFromWire(const JsonReader& r) {
   domain::TargetRegionInput t;
   GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> name, r.String("name"));
   if (!name.has_value()) {
-    return Status::InvalidArgument("Required parameter '" + r.PathOf("name") +
-                                       "' is missing (null).",
-                                   r.PathOf("name"))
-        .WithReason("InvalidParameter");
+    return domain::MissingField(r.PathOf("name"));
   }
   t.name = *name;
   GALLERY_ASSIGN_OR_RETURN(t.regional_replica_count, r.Int32("regionalReplicaCount"));

@@ -242,14 +242,14 @@ Result<Page<T>> GalleryService::List(const std::string& tenant, const ResourceQu
   query.type = T::kType;
   query.limit = config_.limits.list_page_size;
   GALLERY_ASSIGN_OR_RETURN(query.after_key, DecodePageToken(page_token));
-  // A token is a position inside this collection; one from elsewhere is forged or stale.
-  const std::string scope_key =
-      (query.parent.has_value() ? *query.parent
-       : query.resource_group.empty()
-           ? ResourceId::ForSubscription(query.subscription)
-           : ResourceId::ForResourceGroup(query.subscription, query.resource_group))
-          .Key() +
-      "/";
+  // The container listed; a page token is a position inside it, one from elsewhere is forged
+  // or stale.
+  const ResourceId scope =
+      query.parent.has_value() ? *query.parent
+      : query.resource_group.empty()
+          ? ResourceId::ForSubscription(query.subscription)
+          : ResourceId::ForResourceGroup(query.subscription, query.resource_group);
+  const std::string scope_key = scope.Key() + "/";
   if (!query.after_key.empty() && query.after_key.compare(0, scope_key.size(), scope_key) != 0) {
     return Status::InvalidArgument("The $skiptoken '" + page_token +
                                        "' does not belong to this list.",
@@ -257,10 +257,6 @@ Result<Page<T>> GalleryService::List(const std::string& tenant, const ResourceQu
         .WithReason("InvalidSkipToken");
   }
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  ResourceId scope = query.parent.has_value() ? *query.parent
-                     : query.resource_group.empty()
-                         ? ResourceId::ForSubscription(query.subscription)
-                         : ResourceId::ForResourceGroup(query.subscription, query.resource_group);
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, tenant, /*for_write=*/false));
   if (query.parent.has_value() || !query.resource_group.empty()) {
     GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
