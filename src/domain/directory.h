@@ -3,6 +3,7 @@
 // Nothing crosses a tenant: every subscription and principal belongs to exactly one.
 
 #include <string>
+#include <vector>
 
 #include "common/time.h"
 
@@ -37,12 +38,16 @@ struct Principal {
   TimestampMs created_at = 0;
 };
 
-// The principal a request acts as. Every handler receives one; until authentication is
-// enforced it is the bootstrap administrator.
+// The principal a request acts as, as its access token describes it. Every handler receives
+// one. Access checks use the principal and its groups together.
 struct Caller {
   std::string tenant_id;
   std::string object_id;
-  std::string display_name;
+  std::string display_name;  // upn for users, display name otherwise (for error messages)
+  PrincipalKind kind = PrincipalKind::kServicePrincipal;
+  // Object ids of every group the principal belongs to, directly or through nested groups,
+  // when its token was issued (a removal takes effect with the next token).
+  std::vector<std::string> group_ids;
 };
 
 }  // namespace gallery::domain
