@@ -28,10 +28,15 @@ constexpr std::array<std::string_view, 20> kResources = {
 constexpr std::array<std::string_view, 4> kResourcesNewer = {"2022-12-01", "2023-07-01",
                                                              "2024-03-01", "2024-07-01"};
 
+// The lists above are sorted (static_asserts below), so membership is a binary search.
 template <size_t N>
-bool In(const std::array<std::string_view, N>& list, std::string_view v) {
-  return std::find(list.begin(), list.end(), v) != list.end();
+constexpr bool In(const std::array<std::string_view, N>& list, std::string_view v) {
+  return std::binary_search(list.begin(), list.end(), v);
 }
+static_assert(std::is_sorted(kGallery.begin(), kGallery.end()));
+static_assert(std::is_sorted(kCompute.begin(), kCompute.end()));
+static_assert(std::is_sorted(kResources.begin(), kResources.end()));
+static_assert(std::is_sorted(kResourcesNewer.begin(), kResourcesNewer.end()));
 
 template <size_t N>
 std::string Join(const std::array<std::string_view, N>& list) {
@@ -51,22 +56,22 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
                "api-version")
         .WithReason("MissingApiVersionParameter");
   }
-  const bool gallery = In(kGallery, api_version);
-  const bool compute = In(kCompute, api_version);
-  const bool resources = In(kResources, api_version) || In(kResourcesNewer, api_version);
+  auto gallery = [&] { return In(kGallery, api_version); };
+  auto compute = [&] { return In(kCompute, api_version); };
+  auto resources = [&] { return In(kResources, api_version) || In(kResourcesNewer, api_version); };
   bool ok = false;
   switch (family) {
     case ApiFamily::kGallery:
-      ok = gallery;
+      ok = gallery();
       break;
     case ApiFamily::kCompute:
-      ok = compute;
+      ok = compute();
       break;
     case ApiFamily::kResources:
-      ok = resources;
+      ok = resources();
       break;
     case ApiFamily::kOperations:
-      ok = gallery || compute || resources;
+      ok = gallery() || compute() || resources();
       break;
   }
   if (ok) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+
 #include "api/api_versions.h"
 #include "api/arm_error.h"
 #include "api/arm_route.h"
@@ -31,10 +33,14 @@ namespace {
 
 constexpr char kJson[] = "application/json; charset=utf-8";
 
+std::string Dump(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 HttpResponse Json(http::status status, const nlohmann::json& body) {
   HttpResponse res{status, 11};
   res.set(http::field::content_type, kJson);
-  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body() = Dump(body);
   return res;
 }
 
@@ -118,10 +124,10 @@ std::string ArmApi::PublicEndpoint() const {
   return public_endpoint_;
 }
 
-HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
+HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestInfo& info) {
   Call call;
   call.request = std::move(request);
-  call.ctx.request_id = NewUuid(random_);
+  call.ctx.request_id = NewLabelUuid();
   auto header = [&](std::string_view name) {
     auto it = call.request.find(boost::beast::string_view(name.data(), name.size()));
     return it == call.request.end() ? std::string() : std::string(it->value());
@@ -198,6 +204,26 @@ void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::O
 
 }  // namespace
 
+std::string ArmApi::RenderText(const std::shared_ptr<const metadata::Resource>& resource,
+                              const WireOptions& wire) {
+  auto render = [&] {
+    return Dump(std::visit([&](const auto& r) { return Render(r, wire); }, *resource));
+  };
+  if (wire.expand_replication_status) {
+    return render();
+  }
+  // The entry holds the resource, so its address names it uniquely while the entry lives.
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(resource.get()));
+  key += '\n';
+  key += wire.api_version;
+  if (std::shared_ptr<const std::string> known = render_cache_.Find(key, resource.get())) {
+    return *known;
+  }
+  auto text = std::make_shared<const std::string>(render());
+  render_cache_.Remember(std::move(key), resource, text);
+  return *text;
+}
+
 HttpResponse ArmApi::Dispatch(Call& call) {
   const http::verb method = call.request.method();
   const ArmRoute& route = call.route;
@@ -218,6 +244,21 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     }
     HttpResponse res = Json(http::status::ok, Render(*result, wire));
     if (IsProvisioning(result->meta.provisioning_state)) {
+      res.set(http::field::retry_after, "1");
+    }
+    return res;
+  };
+  // GET of one resource by id, of any type: the same, from the render cache while the resource
+  // is unchanged (and not expanded: replication status changes by itself).
+  auto get_resource = [&](const ResourceId& id) -> HttpResponse {
+    Result<std::shared_ptr<const metadata::Resource>> found = service_.GetResource(ctx, id);
+    if (!found.ok()) {
+      return error(found.status());
+    }
+    HttpResponse res{http::status::ok, 11};
+    res.set(http::field::content_type, kJson);
+    res.body() = RenderText(*found, wire);
+    if (IsProvisioning(metadata::Meta(**found).provisioning_state)) {
       res.set(http::field::retry_after, "1");
     }
     return res;
@@ -311,7 +352,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kResourceGroup:
       switch (method) {
         case http::verb::get:
-          return get_one(service_.GetResourceGroup(ctx, route.id));
+          return get_resource(route.id);
         case http::verb::head: {
           auto group = service_.GetResourceGroup(ctx, route.id);
           return Empty(group.ok() ? http::status::no_content : http::status::not_found);
@@ -420,21 +461,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       if (op->kind == domain::OperationKind::kDelete) {
         return Empty(http::status::no_content);
       }
-      const ResourceId& id = op->resource_id;
-      const std::string type = ToLower(id.Type());
-      if (type == ToLower(domain::Gallery::kType)) {
-        return get_one(service_.GetGallery(ctx, id));
-      }
-      if (type == ToLower(domain::GalleryImage::kType)) {
-        return get_one(service_.GetGalleryImage(ctx, id));
-      }
-      if (type == ToLower(domain::GalleryImageVersion::kType)) {
-        return get_one(service_.GetGalleryImageVersion(ctx, id));
-      }
-      if (type == ToLower(domain::ManagedImage::kType)) {
-        return get_one(service_.GetManagedImage(ctx, id));
-      }
-      return get_one(service_.GetResourceGroup(ctx, id));
+      return get_resource(op->resource_id);
     }
     case RouteKind::kGalleries:
       if (method != http::verb::get) {
@@ -445,7 +472,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kGallery:
       switch (method) {
         case http::verb::get:
-          return get_one(service_.GetGallery(ctx, route.id));
+          return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
           return put(GalleryFromWire, [&](const domain::GalleryInput& in, UpdateMode mode) {
@@ -464,7 +491,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kGalleryImage:
       switch (method) {
         case http::verb::get:
-          return get_one(service_.GetGalleryImage(ctx, route.id));
+          return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
           return put(GalleryImageFromWire,
@@ -484,7 +511,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kGalleryImageVersion:
       switch (method) {
         case http::verb::get:
-          return get_one(service_.GetGalleryImageVersion(ctx, route.id));
+          return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
           return put(
@@ -518,7 +545,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kManagedImage:
       switch (method) {
         case http::verb::get:
-          return get_one(service_.GetManagedImage(ctx, route.id));
+          return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
           return put(ManagedImageFromWire,

@@ -12,6 +12,8 @@
 
 #include "api/authenticator.h"
 #include "api/http_types.h"
+#include "api/render_cache.h"
+#include "api/wire.h"
 #include "common/random.h"
 #include "service/gallery_service.h"
 
@@ -40,12 +42,16 @@ class ArmApi {
 
   struct Call;
   HttpResponse Dispatch(Call& call);
+  // The JSON text of `resource` as `wire` renders it, through render_cache_.
+  std::string RenderText(const std::shared_ptr<const metadata::Resource>& resource,
+                         const WireOptions& wire);
 
   service::GalleryService& service_;
   Authenticator& authenticator_;
   Random& random_;
   mutable std::mutex endpoint_mu_;
   std::string public_endpoint_;
+  RenderCache render_cache_{size_t{16} << 20};
 };
 
 }  // namespace gallery::api

@@ -13,21 +13,25 @@ int Hex(char c) {
   return -1;
 }
 
-Result<std::string> Decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
+// Appends the percent-decoding of `in` to `out`. Returns null, or what is wrong with an escape.
+const char* DecodeInto(std::string_view in, bool plus_is_space, std::string& out) {
+  // find() of one character is a memchr; find_first_of would search per character.
+  if (in.find('%') == std::string_view::npos &&
+      (!plus_is_space || in.find('+') == std::string_view::npos)) {
+    out.append(in);  // nothing to decode: the common case
+    return nullptr;
+  }
+  out.reserve(out.size() + in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
       if (i + 2 >= in.size()) {
-        return Status::InvalidArgument("The request URI has a truncated escape sequence.")
-            .WithReason("InvalidUri");
+        return "The request URI has a truncated escape sequence.";
       }
       int hi = Hex(in[i + 1]);
       int lo = Hex(in[i + 2]);
       if (hi < 0 || lo < 0) {
-        return Status::InvalidArgument("The request URI has an invalid escape sequence.")
-            .WithReason("InvalidUri");
+        return "The request URI has an invalid escape sequence.";
       }
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
@@ -37,7 +41,7 @@ Result<std::string> Decode(std::string_view in, bool plus_is_space) {
       out += c;
     }
   }
-  return out;
+  return nullptr;
 }
 
 // True for well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
@@ -97,12 +101,13 @@ Status CheckSegment(std::string_view segment) {
 }  // namespace
 
 std::string Target::Query(std::string_view name) const {
-  auto it = query.find(std::string(name));
+  auto it = query.find(name);
   return it == query.end() ? std::string() : it->second;
 }
 
 Result<Target> ParseTarget(std::string_view target) {
   Target out;
+  out.segments.reserve(12);
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
   size_t pos = 0;
@@ -112,9 +117,11 @@ Result<Target> ParseTarget(std::string_view target) {
       slash = path.size();
     }
     if (slash > pos) {
-      GALLERY_ASSIGN_OR_RETURN(std::string seg, Decode(path.substr(pos, slash - pos), false));
+      std::string& seg = out.segments.emplace_back();
+      if (const char* bad = DecodeInto(path.substr(pos, slash - pos), false, seg)) {
+        return Status::InvalidArgument(bad).WithReason("InvalidUri");
+      }
       GALLERY_RETURN_IF_ERROR(CheckSegment(seg));
-      out.segments.push_back(std::move(seg));
     }
     pos = slash + 1;
   }
@@ -130,10 +137,14 @@ Result<Target> ParseTarget(std::string_view target) {
     }
     std::string_view pair = query.substr(pos, amp - pos);
     size_t eq = pair.find('=');
-    GALLERY_ASSIGN_OR_RETURN(std::string name, Decode(pair.substr(0, eq), true));
+    std::string name;
     std::string value;
-    if (eq != std::string_view::npos) {
-      GALLERY_ASSIGN_OR_RETURN(value, Decode(pair.substr(eq + 1), true));
+    const char* bad = DecodeInto(pair.substr(0, eq), true, name);
+    if (bad == nullptr && eq != std::string_view::npos) {
+      bad = DecodeInto(pair.substr(eq + 1), true, value);
+    }
+    if (bad != nullptr) {
+      return Status::InvalidArgument(bad).WithReason("InvalidUri");
     }
     if (!name.empty()) {
       out.query[ToLower(name)] = std::move(value);

@@ -13,7 +13,7 @@ namespace gallery::api {
 struct Target {
   std::vector<std::string> segments;  // decoded, without empty ones
   // Decoded query parameters; names lower-cased ("api-version", "$expand", "$skiptoken").
-  std::map<std::string, std::string> query;
+  std::map<std::string, std::string, std::less<>> query;
 
   // The query value or "" when absent.
   std::string Query(std::string_view name) const;

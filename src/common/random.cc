@@ -4,6 +4,10 @@
 
 #include <openssl/rand.h>
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <stdexcept>
 
 namespace gallery {
@@ -26,8 +30,8 @@ class SystemRandom final : public Random {
 
 std::unique_ptr<Random> NewSystemRandom() { return std::make_unique<SystemRandom>(); }
 
-std::string NewUuid(Random& random) {
-  std::string b = random.Bytes(16);
+// Formats 16 random bytes as a version-4 UUID.
+std::string FormatUuid(std::string b) {
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -41,6 +45,27 @@ std::string NewUuid(Random& random) {
     out += kHex[static_cast<unsigned char>(b[i]) & 0xf];
   }
   return out;
+}
+
+std::string NewUuid(Random& random) { return FormatUuid(random.Bytes(16)); }
+
+std::string NewLabelUuid() {
+  thread_local std::mt19937_64 generator = [] {
+    std::array<unsigned char, 32> seed_bytes;
+    if (RAND_bytes(seed_bytes.data(), static_cast<int>(seed_bytes.size())) != 1) {
+      std::abort();  // as in SystemRandom: no entropy source, nothing sane can continue
+    }
+    std::array<uint32_t, 8> words;
+    std::memcpy(words.data(), seed_bytes.data(), seed_bytes.size());
+    std::seed_seq seq(words.begin(), words.end());
+    return std::mt19937_64(seq);
+  }();
+  std::string b(16, '\0');
+  for (size_t i = 0; i < 16; i += 8) {
+    const uint64_t v = generator();
+    std::memcpy(b.data() + i, &v, 8);
+  }
+  return FormatUuid(std::move(b));
 }
 
 std::string RandomToken(Random& random, size_t n) { return Base64UrlEncode(random.Bytes(n)); }

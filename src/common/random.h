@@ -19,6 +19,10 @@ std::unique_ptr<Random> NewSystemRandom();
 
 // A lower-case RFC 4122 version-4 UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
 std::string NewUuid(Random& random);
+// The same from a fast per-thread generator seeded once from the operating system: unique, but
+// predictable to someone who saw earlier ones. For ids that only label things (request ids, on
+// every request); secrets, tokens and resource ids come from Random.
+std::string NewLabelUuid();
 // `n` random bytes as URL-safe base64 without padding (secrets, tokens).
 std::string RandomToken(Random& random, size_t n);
 

@@ -4,6 +4,8 @@
 
 #include <regex>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "common/file_util.h"
 
@@ -20,6 +22,23 @@ TEST(RandomTest, UuidsAreVersion4AndDistinct) {
     seen.insert(u);
   }
   EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(RandomTest, LabelUuidsAreVersion4AndDistinctAcrossThreads) {
+  const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::vector<std::string> made[2];
+  std::thread a([&] { for (int i = 0; i < 500; ++i) made[0].push_back(NewLabelUuid()); });
+  std::thread b([&] { for (int i = 0; i < 500; ++i) made[1].push_back(NewLabelUuid()); });
+  a.join();
+  b.join();
+  std::set<std::string> seen;
+  for (const auto& list : made) {
+    for (const std::string& u : list) {
+      EXPECT_TRUE(std::regex_match(u, uuid)) << u;
+      seen.insert(u);
+    }
+  }
+  EXPECT_EQ(seen.size(), 1000u);  // each thread seeds its own generator independently
 }
 
 TEST(RandomTest, TokensAreUrlSafe) {

@@ -5,18 +5,31 @@
 
 namespace gallery {
 
+namespace {
+
+// ASCII only, whatever the process locale: ids, names and keys compare the same everywhere.
+constexpr char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+}  // namespace
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : out) {
+    c = LowerAscii(c);
+  }
   return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 namespace {
@@ -149,22 +162,38 @@ ResourceId ResourceId::Child(std::string type, std::string name) const {
 }
 
 std::string ResourceId::ToString() const {
-  std::string out = "/subscriptions/" + subscription_;
+  constexpr std::string_view kSubscriptions = "/subscriptions/";
+  constexpr std::string_view kGroups = "/resourceGroups/";
+  constexpr std::string_view kProviders = "/providers/";
+  size_t size = kSubscriptions.size() + subscription_.size() + kGroups.size() +
+                resource_group_.size() + kProviders.size() + provider_.size();
+  for (const Segment& s : segments_) {
+    size += 2 + s.type.size() + s.name.size();
+  }
+  std::string out;
+  out.reserve(size);
+  out.append(kSubscriptions).append(subscription_);
   if (resource_group_.empty()) {
     return out;
   }
-  out += "/resourceGroups/" + resource_group_;
+  out.append(kGroups).append(resource_group_);
   if (provider_.empty()) {
     return out;
   }
-  out += "/providers/" + provider_;
+  out.append(kProviders).append(provider_);
   for (const Segment& s : segments_) {
-    out += "/" + s.type + "/" + s.name;
+    out.append(1, '/').append(s.type).append(1, '/').append(s.name);
   }
   return out;
 }
 
-std::string ResourceId::Key() const { return ToLower(ToString()); }
+std::string ResourceId::Key() const {
+  std::string key = ToString();
+  for (char& c : key) {
+    c = LowerAscii(c);
+  }
+  return key;
+}
 
 bool ResourceId::Contains(const ResourceId& other) const {
   const std::string mine = Key();

@@ -116,6 +116,15 @@ class MetadataStore {
   virtual ~MetadataStore() = default;
   // Starts a transaction. Write transactions wait for the one before them to finish.
   virtual Result<std::unique_ptr<Transaction>> Begin(TxMode mode) = 0;
+
+  // The resource with this id as of one committed state, read outside any transaction: the
+  // hot path of a GET. It reflects every write transaction committed before the call. The
+  // result is shared and immutable (the same object is returned again while the stored
+  // resource is unchanged, so callers may cache what they derive from it by its address while
+  // they hold it); nullptr when absent. Ids compare case-insensitively. Implementations may
+  // answer from memory when they know nothing changed: the SQLite store is the only writer of
+  // its file; a store shared by several processes must learn of their commits to do so.
+  virtual Result<std::shared_ptr<const Resource>> FindResource(const ResourceId& id) = 0;
 };
 
 }  // namespace gallery::metadata

@@ -32,6 +32,18 @@ TEST(ResourceMemoTest, ReturnsTheResourceOnlyForTheExactTypeAndBody) {
   EXPECT_EQ(memo.Find("other", kType, "body-1"), nullptr);
 }
 
+TEST(ResourceMemoTest, FindReturnsTheSameObjectRememberReturned) {
+  ResourceMemo memo(1024);
+  std::shared_ptr<const Resource> stored = memo.Remember("k", kType, "body-1", Named("one"));
+  EXPECT_EQ(DescriptionOf(stored), "one");
+  EXPECT_EQ(memo.Find("k", kType, "body-1").get(), stored.get());
+  // Not remembered (too large): still returned to the caller, never found later.
+  std::shared_ptr<const Resource> big = memo.Remember("big", kType, std::string(2000, 'x'),
+                                                      Named("big"));
+  EXPECT_EQ(DescriptionOf(big), "big");
+  EXPECT_EQ(memo.Find("big", kType, std::string(2000, 'x')), nullptr);
+}
+
 TEST(ResourceMemoTest, RememberingAKeyAgainReplacesIt) {
   ResourceMemo memo(1024);
   memo.Remember("k", kType, "body-1", Named("one"));

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/bounded_cache.h"
 #include "common/resource_id.h"
 #include "common/time.h"
 #include "metadata/resource_codec.h"
@@ -207,20 +210,25 @@ Status CorruptRow(std::string_view what, std::string_view id, std::string_view w
 }
 
 // Columns: id, type, body, key.
-Result<Resource> ReadResource(const SqliteStatement& st, ResourceMemo& memo) {
+Result<std::shared_ptr<const Resource>> ReadSharedResource(const SqliteStatement& st,
+                                                           ResourceMemo& memo) {
   std::string_view type = st.ColumnText(1);
   std::string_view body = st.ColumnText(2);
   std::string_view key = st.ColumnText(3);
   if (std::shared_ptr<const Resource> known = memo.Find(key, type, body)) {
-    return *known;
+    return known;
   }
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return CorruptRow("resource", st.ColumnText(0), "its body is not JSON");
   }
   GALLERY_ASSIGN_OR_RETURN(Resource resource, DecodeResource(type, doc));
-  memo.Remember(key, type, body, resource);
-  return resource;
+  return memo.Remember(key, type, body, std::move(resource));
+}
+
+Result<Resource> ReadResource(const SqliteStatement& st, ResourceMemo& memo) {
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> shared, ReadSharedResource(st, memo));
+  return *shared;
 }
 
 domain::Tenant ReadTenant(const SqliteStatement& st) {
@@ -375,14 +383,25 @@ void BindAll(SqliteStatement& st, const std::vector<std::string>& params) {
 
 class SqliteStore final : public MetadataStore {
  public:
-  explicit SqliteStore(SqliteOptions opts) : opts_(opts), memo_(opts.memo_bytes) {}
+  explicit SqliteStore(SqliteOptions opts)
+      : opts_(opts), memo_(opts.memo_bytes), found_(opts.memo_bytes) {}
+  ~SqliteStore() override {
+    if (lock_fd_ >= 0) {
+      ::close(lock_fd_);
+    }
+  }
 
   Status Open(const std::filesystem::path& db_file);
   Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
+  Result<std::shared_ptr<const Resource>> FindResource(const ResourceId& id) override;
 
   // Returns a read connection taken by Begin(kRead) to the pool.
   void ReleaseReader(SqliteConnection* conn);
   ResourceMemo& memo() { return memo_; }
+
+  // Brackets the COMMIT of a write transaction, for FindResource's cache (see generation_).
+  void WriteCommitStarts() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  void WriteCommitEnded() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
  private:
   std::chrono::milliseconds timeout() const {
@@ -402,6 +421,19 @@ class SqliteStore final : public MetadataStore {
   std::vector<SqliteConnection*> idle_readers_;             // guarded by pool_mu_
 
   ResourceMemo memo_;
+
+  // FindResource's cache. This process is the only one that writes the database (Open() takes
+  // an exclusive lock on it), and every write commits through a write transaction that bumps
+  // generation_ before and after its COMMIT: an entry read at an even generation is the
+  // committed state for as long as the generation stays the same. While a commit runs (odd
+  // generation) point reads go to SQLite and remember nothing.
+  struct Found {
+    uint64_t generation;
+    std::shared_ptr<const Resource> resource;  // null: the id was absent
+  };
+  std::atomic<uint64_t> generation_{0};
+  BoundedCache<Found> found_;  // by id key
+  int lock_fd_ = -1;           // holds the exclusive lock on the database
 };
 
 class SqliteTransaction final : public Transaction {
@@ -455,6 +487,21 @@ class SqliteTransaction final : public Transaction {
 
 Status SqliteStore::Open(const std::filesystem::path& db_file) {
   GALLERY_RETURN_IF_ERROR(CreateDatabaseFile(db_file));
+  // One process per database: the caches here trust that every change is this process's own.
+  const std::filesystem::path lock_file = db_file.string() + ".lock";
+  lock_fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
+  if (lock_fd_ < 0) {
+    return OsError("cannot open lock file", lock_file);
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Status::FailedPrecondition("the metadata database '" + db_file.string() +
+                                        "' is in use by another process (it holds '" +
+                                        lock_file.string() +
+                                        "'); run one galleryd per data directory");
+    }
+    return OsError("cannot lock", lock_file);
+  }
   GALLERY_ASSIGN_OR_RETURN(writer_, SqliteConnection::Open(db_file, opts_.busy_timeout_ms, false));
   // WAL is a property of the file: set once here, the readers opened below inherit it.
   GALLERY_ASSIGN_OR_RETURN(std::string mode, writer_->QueryText("PRAGMA journal_mode = WAL"));
@@ -517,6 +564,45 @@ Result<std::unique_ptr<Transaction>> SqliteStore::Begin(TxMode mode) {
   return std::unique_ptr<Transaction>(std::move(tx));
 }
 
+Result<std::shared_ptr<const Resource>> SqliteStore::FindResource(const ResourceId& id) {
+  std::string key = id.Key();
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  const bool cacheable = generation % 2 == 0;
+  if (cacheable) {
+    std::optional<std::shared_ptr<const Resource>> known =
+        found_.Visit(key, [&](const Found& f) -> std::optional<std::shared_ptr<const Resource>> {
+          if (f.generation != generation) {
+            return std::nullopt;
+          }
+          return f.resource;
+        });
+    if (known.has_value()) {
+      return *known;
+    }
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteConnection * conn, AcquireReader());
+  struct Release {
+    SqliteStore* store;
+    SqliteConnection* conn;
+    ~Release() { store->ReleaseReader(conn); }
+  } release{this, conn};
+  // One statement in autocommit mode reads one committed snapshot; no BEGIN/COMMIT needed.
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn->Prepare(kGetResource));
+  st.Bind(1, key);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  std::shared_ptr<const Resource> found;
+  if (row) {
+    GALLERY_ASSIGN_OR_RETURN(found, ReadSharedResource(st, memo_));
+  }
+  if (cacheable) {
+    // Tagged with the generation seen before the read: if a commit ran meanwhile, the entry is
+    // already stale and is never used.
+    const size_t size = key.size() + 64;
+    found_.Put(std::move(key), Found{generation, found}, size);
+  }
+  return found;
+}
+
 // ---- SqliteTransaction
 
 Status SqliteTransaction::Usable(bool writes) const {
@@ -539,7 +625,14 @@ Status SqliteTransaction::End(std::string_view sql) {
   }
   Status status = Status::Ok();
   if (conn_->InTransaction()) {
+    const bool commits_writes = mode_ == TxMode::kWrite && sql == kCommit;
+    if (commits_writes) {
+      store_->WriteCommitStarts();
+    }
     status = RunSql(*conn_, sql);
+    if (commits_writes) {
+      store_->WriteCommitEnded();
+    }
     if (conn_->InTransaction()) {
       // A failed COMMIT (e.g. busy) leaves the transaction open: it must not stay so on a
       // connection that goes back to the pool. ROLLBACK of an open transaction cannot fail

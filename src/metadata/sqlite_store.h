@@ -51,7 +51,10 @@ struct SqliteOptions {
 // Opens the database file `db_file`, creating it (mode 0600) and its missing parent directories
 // (mode 0700) when absent, and migrates its schema to this build's version.
 // InvalidArgument when an option is out of range (busy_timeout_ms < 0, read_connections < 1);
-// FailedPrecondition "database schema version N is newer than this galleryd supports (M)";
+// FailedPrecondition "database schema version N is newer than this galleryd supports (M)", or
+// when another store (in this or another process) has the file open: the store holds an
+// exclusive lock on `db_file`.lock while it lives, since its caches trust that every change is
+// its own;
 // Unavailable when the file or a directory cannot be created or opened, or stays locked beyond
 // busy_timeout_ms; Internal when the file is not an SQLite database.
 Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::filesystem::path& db_file,

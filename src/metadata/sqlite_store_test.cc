@@ -273,6 +273,104 @@ TEST_F(SqliteStoreTest, IdsCompareCaseInsensitivelyAndKeepTheLatestCasing) {
   EXPECT_EQ(std::get<domain::Gallery>(all.items[0]).description, "second");
 }
 
+std::shared_ptr<const Resource> Find(MetadataStore& store, const ResourceId& id) {
+  Result<std::shared_ptr<const Resource>> found = store.FindResource(id);
+  EXPECT_TRUE(found.ok()) << found.status().ToString();
+  return found.ok() ? *found : nullptr;
+}
+
+TEST_F(SqliteStoreTest, FindResourceReadsCommittedStateAndSharesUnchangedResources) {
+  EXPECT_EQ(Find(*store_, GalleryId(kSub, "rg", "g")), nullptr);
+  PutAll({MakeGallery(kSub, "rg", "g")});
+  std::shared_ptr<const Resource> first = Find(*store_, GalleryId(kSub, "RG", "G"));
+  ASSERT_NE(first, nullptr);
+  ExpectSameResource(*first, Resource(MakeGallery(kSub, "rg", "g")));
+  // Unchanged: the very same object, so callers may key derived data by its address.
+  EXPECT_EQ(Find(*store_, GalleryId(kSub, "rg", "g")).get(), first.get());
+
+  domain::Gallery changed = MakeGallery(kSub, "rg", "g");
+  changed.description = "changed";
+  {
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(tx->PutResource(changed));
+    // Not committed yet: a point read still sees the committed version.
+    EXPECT_EQ(Find(*store_, GalleryId(kSub, "rg", "g")).get(), first.get());
+    ASSERT_OK(tx->Commit());
+  }
+  std::shared_ptr<const Resource> second = Find(*store_, GalleryId(kSub, "rg", "g"));
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second.get(), first.get());
+  EXPECT_EQ(std::get<domain::Gallery>(*second).description, "changed");
+  EXPECT_EQ(std::get<domain::Gallery>(*first).description, "");  // held copies never change
+
+  {
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(tx->DeleteResource(GalleryId(kSub, "rg", "g")));
+    ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Find(*store_, GalleryId(kSub, "rg", "g")), nullptr);
+}
+
+TEST_F(SqliteStoreTest, FindResourceNeverReturnsStateOlderThanTheLastCommit) {
+  domain::Gallery g = MakeGallery(kSub, "rg", "g");
+  g.description = "0";
+  PutAll({g});
+  std::atomic<int> committed{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> stale{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        const int floor = committed.load();
+        Result<std::shared_ptr<const Resource>> found =
+            store_->FindResource(GalleryId(kSub, "rg", "g"));
+        if (!found.ok() || *found == nullptr ||
+            std::stoi(std::get<domain::Gallery>(**found).description) < floor) {
+          ++stale;
+        }
+      }
+    });
+  }
+  for (int i = 1; i <= 200; ++i) {
+    g.description = std::to_string(i);
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(tx->PutResource(g));
+    ASSERT_OK(tx->Commit());
+    committed.store(i);
+  }
+  done.store(true);
+  for (std::thread& t : readers) {
+    t.join();
+  }
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_EQ(std::get<domain::Gallery>(*Find(*store_, g.meta.id)).description, "200");
+}
+
+TEST_F(SqliteStoreTest, ASecondStoreOnTheSameFileIsRefusedWhileTheFirstIsOpen) {
+  Result<std::unique_ptr<MetadataStore>> second = OpenSqliteStore(db_file_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
+      << second.status().ToString();
+  store_.reset();
+  second = OpenSqliteStore(db_file_);
+  EXPECT_TRUE(second.ok()) << second.status().ToString();
+}
+
+TEST_F(SqliteStoreTest, FindResourceWaitsForAReadConnectionAndGivesItBack) {
+  Reopen({.busy_timeout_ms = 50, .read_connections = 1});
+  PutAll({MakeGallery(kSub, "rg", "g")});
+  {
+    auto tx = Begin(TxMode::kRead);  // holds the only read connection
+    Result<std::shared_ptr<const Resource>> busy = store_->FindResource(GalleryId(kSub, "rg", "g"));
+    EXPECT_EQ(busy.status().code(), StatusCode::kUnavailable) << busy.status().ToString();
+  }
+  for (int i = 0; i < 3; ++i) {  // each read returns the connection to the pool
+    EXPECT_NE(Find(*store_, GalleryId(kSub, "rg", "g")), nullptr);
+  }
+}
+
 TEST_F(SqliteStoreTest, DeleteRemovesOnlyThatResource) {
   PutAll({MakeGallery(kSub, "rg", "g"), MakeImage(kSub, "rg", "g", "i")});
   {

@@ -223,16 +223,26 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
   return accepted;
 }
 
-template <typename T>
-Result<T> GalleryService::Get(const RequestContext& ctx, const ResourceId& id) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_ASSIGN_OR_RETURN(std::optional<T> found, GetAs<T>(*tx, id));
-  if (found.has_value()) {
-    return std::move(*found);
+Result<std::shared_ptr<const Resource>> GalleryService::GetResource(const RequestContext& ctx,
+                                                                    const ResourceId& id) {
+  // The hit is one point read; only a miss pays for a transaction that says what is missing:
+  // the subscription, the group, a parent, or the resource itself.
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> found, store_.FindResource(id));
+  if (found != nullptr) {
+    return found;
   }
-  // Say what is missing: the subscription, the group, a parent, or the resource itself.
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/false));
   return ResourceNotFound(id);
+}
+
+template <typename T>
+Result<T> GalleryService::Get(const RequestContext& ctx, const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> found, GetResource(ctx, id));
+  if (const T* typed = std::get_if<T>(found.get())) {
+    return *typed;
+  }
+  return Status::Internal("The stored resource '" + id.ToString() + "' has an unexpected type.");
 }
 
 template <typename T>

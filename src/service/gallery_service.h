@@ -102,6 +102,13 @@ class GalleryService {
   Result<std::optional<domain::Operation>> DeleteResourceGroup(const RequestContext& ctx,
                                                                const ResourceId& id);
 
+  // ---- any resource by id: the read path of GET
+  // The resource the id names, of whatever type, shared and immutable: the same object while
+  // the stored resource is unchanged (metadata::MetadataStore::FindResource). NotFound names
+  // what is missing: the subscription, the group, a parent, or the resource itself.
+  Result<std::shared_ptr<const metadata::Resource>> GetResource(const RequestContext& ctx,
+                                                                const ResourceId& id);
+
   // ---- galleries, image definitions, image versions, managed images
   // `mode` kReplace for PUT (creates when absent), kMerge for PATCH (NotFound when absent).
   Result<Accepted<domain::Gallery>> PutGallery(const RequestContext& ctx, const ResourceId& id,

@@ -97,7 +97,7 @@ TEST_F(PagingTest, ForgedSkipTokenIsRefusedWith400) {
     ASSERT_EQ(Call("PUT", Q(VerPath("1.0." + std::to_string(i)), kVersionApi), VersionBody()).status, 201);
   }
   const std::string list = DefPath("def1") + "/versions?api-version=" + kVersionApi;
-  for (const std::string token : std::vector<std::string>{"garbage!!", "%00%01", Base64UrlEncode("not-a-key")}) {
+  for (const std::string& token : std::vector<std::string>{"garbage!!", "%00%01", Base64UrlEncode("not-a-key")}) {
     SCOPED_TRACE(token);
     HttpResult r = Call("GET", list + "&$skiptoken=" + token);
     ExpectError(r, 400, "InvalidSkipToken", {"$skiptoken"});

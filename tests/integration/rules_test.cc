@@ -43,7 +43,7 @@ class RulesTest : public ArmFixture {
 
 TEST_F(RulesTest, GalleryNameWithDashOrBadEdgesIsRefusedNamingTheName) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
-  for (const std::string name : std::vector<std::string>{"bad-name", "gal.", "_gal", "gal!", std::string(81, 'g')}) {
+  for (const std::string& name : std::vector<std::string>{"bad-name", "gal.", "_gal", "gal!", std::string(81, 'g')}) {
     SCOPED_TRACE(name);
     ExpectBadName(GalleryPath(name), kGalleryApi, GalleryBody(), name);
   }
@@ -58,7 +58,7 @@ TEST_F(RulesTest, DefinitionNameRulesRefuseBadEdgesAndCharacters) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
   ASSERT_NO_FATAL_FAILURE(CreateGallery());
   int i = 0;
-  for (const std::string name : std::vector<std::string>{"-def", "def-", "def.", "d!f", "d~f", std::string(81, 'd')}) {
+  for (const std::string& name : std::vector<std::string>{"-def", "def-", "def.", "d!f", "d~f", std::string(81, 'd')}) {
     SCOPED_TRACE(name);
     ExpectBadName(DefPath(name), kGalleryApi, DefBody("p", "o", "s" + std::to_string(i++)), name);
   }
@@ -70,7 +70,7 @@ TEST_F(RulesTest, DefinitionNameRulesRefuseBadEdgesAndCharacters) {
 
 TEST_F(RulesTest, ManagedImageNameRulesRefuseBadEdgesAndCharacters) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
-  for (const std::string name : std::vector<std::string>{"img.", "img-", "-img", "_img", "i@m", std::string(81, 'i')}) {
+  for (const std::string& name : std::vector<std::string>{"img.", "img-", "-img", "_img", "i@m", std::string(81, 'i')}) {
     SCOPED_TRACE(name);
     ExpectBadName(ImagePath(name), kImageApi, ImageBody(), name);
   }
@@ -79,7 +79,7 @@ TEST_F(RulesTest, ManagedImageNameRulesRefuseBadEdgesAndCharacters) {
 }
 
 TEST_F(RulesTest, ResourceGroupNameRulesRefuseBadNames) {
-  for (const std::string name : std::vector<std::string>{"rg.", "rg*1", "rg!", std::string(91, 'r')}) {
+  for (const std::string& name : std::vector<std::string>{"rg.", "rg*1", "rg!", std::string(91, 'r')}) {
     SCOPED_TRACE(name);
     HttpResult r = Call("PUT", Q(Rg(name), kRgApi), {{"location", kSouthCentral}});
     ExpectError(r, 400, "InvalidResourceGroup", {"'" + name + "'"});
@@ -92,7 +92,7 @@ TEST_F(RulesTest, ResourceGroupNameRulesRefuseBadNames) {
 
 TEST_F(RulesTest, VersionNameMustBeMajorMinorPatchOf32BitIntegers) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
-  for (const std::string name : std::vector<std::string>{"1.0", "1.0.0.0", "a.b.c", "1.0.-1", "1..0", "v1.0.0", "1.0.0-beta",
+  for (const std::string& name : std::vector<std::string>{"1.0", "1.0.0.0", "a.b.c", "1.0.-1", "1..0", "v1.0.0", "1.0.0-beta",
                                  "2147483648.0.0", "0.2147483648.0", "0.0.2147483648",
                                  "99999999999.0.0"}) {
     SCOPED_TRACE(name);
@@ -107,7 +107,7 @@ TEST_F(RulesTest, VersionNameMustBeMajorMinorPatchOf32BitIntegers) {
 TEST_F(RulesTest, VersionNamesDenotingTheSameNumbersAreTheSameVersion) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
   CreateVersion("1.0.0", VersionBody());
-  for (const std::string name : std::vector<std::string>{"01.0.0", "1.00.0", "1.0.00"}) {
+  for (const std::string& name : std::vector<std::string>{"01.0.0", "1.00.0", "1.0.00"}) {
     SCOPED_TRACE(name);
     HttpResult r = Call("PUT", Q(VerPath(name), kVersionApi), VersionBody());
     Expect4xx(r, {name});
@@ -875,7 +875,7 @@ TEST_F(RulesTest, DeeplyNestedJsonIsRefusedWithoutCrashingTheServer) {
 
 TEST_F(RulesTest, UnknownRouteIs404AndUnsupportedMethodIs405) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
-  for (const std::string path :
+  for (const std::string& path :
        {std::string("/nothing/here"), Rg("rg1") + "/providers/Microsoft.Network/virtualNetworks/v",
         GalleryPath("gal1") + "/bogus/x", DefPath("def1") + "/versions/1.0.0/more",
         Sub() + "/providers/Microsoft.Compute/unknownThings"}) {
