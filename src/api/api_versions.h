@@ -14,6 +14,7 @@ enum class ApiFamily {
   kCompute,      // managed images, usages, other Microsoft.Compute types: 2018-04-01 ..
   kResources,    // subscriptions, resource groups, moves
   kOperations,   // operation status URLs (the server wrote their api-version): any known one
+  kAuthorization,  // Microsoft.Authorization role assignments and definitions: 2015-07-01 ..
 };
 
 // `api_version` is the raw query value; empty when absent.

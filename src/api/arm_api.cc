@@ -4,8 +4,10 @@
 
 #include "api/api_versions.h"
 #include "api/arm_error.h"
+#include "api/arm_response.h"
 #include "api/arm_route.h"
 #include "api/json_reader.h"
+#include "api/role_api.h"
 #include "api/url.h"
 #include "api/wire.h"
 #include "common/log.h"
@@ -29,29 +31,12 @@ struct ArmApi::Call {
 
 namespace {
 
-constexpr char kJson[] = "application/json; charset=utf-8";
-
 HttpResponse Json(http::status status, const nlohmann::json& body) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, kJson);
-  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return res;
+  return JsonResponse(status, body);
 }
-
-HttpResponse Empty(http::status status) {
-  HttpResponse res{status, 11};
-  return res;
-}
-
+HttpResponse Empty(http::status status) { return EmptyResponse(status); }
 HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
-  Status s = Status::InvalidArgument("The HTTP method '" + std::string(http::to_string(method)) +
-                                     "' is not supported for this resource. Allowed: " +
-                                     std::string(allowed) + ".")
-                 .WithReason("MethodNotAllowed");
-  HttpResponse res = ArmErrorResponse(s, 11);
-  res.result(http::status::method_not_allowed);
-  res.set(http::field::allow, std::string(allowed));
-  return res;
+  return MethodNotAllowedResponse(method, allowed);
 }
 
 // "127.0.0.1:8443", "localhost", "[::1]:8443", "gallery.example:443".
@@ -89,6 +74,11 @@ ApiFamily FamilyOf(RouteKind kind) {
     case RouteKind::kOperationStatus:
     case RouteKind::kOperationResult:
       return ApiFamily::kOperations;
+    case RouteKind::kRoleAssignments:
+    case RouteKind::kRoleAssignment:
+    case RouteKind::kRoleDefinitions:
+    case RouteKind::kRoleDefinition:
+      return ApiFamily::kAuthorization;
     default:
       return ApiFamily::kCompute;
   }
@@ -101,9 +91,10 @@ bool IsProvisioning(domain::ProvisioningState s) {
 
 }  // namespace
 
-ArmApi::ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
-               ArmApiOptions options)
+ArmApi::ArmApi(service::GalleryService& service, service::RoleService& roles,
+               Authenticator& authenticator, Random& random, ArmApiOptions options)
     : service_(service),
+      roles_(roles),
       authenticator_(authenticator),
       random_(random),
       public_endpoint_(std::move(options.public_endpoint)) {}
@@ -530,6 +521,11 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         default:
           return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
       }
+    case RouteKind::kRoleAssignments:
+    case RouteKind::kRoleAssignment:
+    case RouteKind::kRoleDefinitions:
+    case RouteKind::kRoleDefinition:
+      return HandleRoleRoute(roles_, ctx, call.request, call.target, route);
     case RouteKind::kUnservedComputeResource: {
       const std::string type = route.id.Type();
       if (method == http::verb::get) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -23,6 +24,7 @@
 #include "metadata/resource_codec.h"
 #include "metadata/resource_memo.h"
 #include "metadata/sqlite_connection.h"
+#include "metadata/sqlite_roles.h"
 #include "metadata/sqlite_schema.h"
 
 namespace gallery::metadata {
@@ -380,6 +382,13 @@ class SqliteStore final : public MetadataStore {
   Status Open(const std::filesystem::path& db_file);
   Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
 
+  uint64_t RoleGeneration() const override {
+    return role_generation_.load(std::memory_order_acquire);
+  }
+  // Called after a transaction that changed the role tables committed: this process is the
+  // database's only writer, so counting its own commits is enough.
+  void RolesChanged() { role_generation_.fetch_add(1, std::memory_order_acq_rel); }
+
   // Returns a read connection taken by Begin(kRead) to the pool.
   void ReleaseReader(SqliteConnection* conn);
   ResourceMemo& memo() { return memo_; }
@@ -402,6 +411,7 @@ class SqliteStore final : public MetadataStore {
   std::vector<SqliteConnection*> idle_readers_;             // guarded by pool_mu_
 
   ResourceMemo memo_;
+  std::atomic<uint64_t> role_generation_{1};
 };
 
 class SqliteTransaction final : public Transaction {
@@ -428,6 +438,19 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<domain::Principal>> GetPrincipal(const std::string& object_id) override;
   Result<std::optional<domain::Principal>> FindPrincipalByAppId(const std::string& app_id) override;
 
+  Status PutRoleAssignment(const domain::RoleAssignment& assignment) override;
+  Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(
+      const std::string& name) override;
+  Status DeleteRoleAssignment(const std::string& name) override;
+  Result<std::vector<domain::RoleAssignment>> ListRoleAssignments(
+      const RoleAssignmentQuery& query) override;
+  Result<int64_t> DeleteRoleAssignmentsWithin(const ResourceId& scope) override;
+  Status PutRoleDefinition(const domain::RoleDefinition& definition) override;
+  Result<std::optional<domain::RoleDefinition>> GetRoleDefinition(
+      const std::string& name) override;
+  Status DeleteRoleDefinition(const std::string& name) override;
+  Result<std::vector<domain::RoleDefinition>> ListRoleDefinitions() override;
+
   Status PutOperation(const domain::Operation& operation) override;
   Result<std::optional<domain::Operation>> GetOperation(const std::string& id) override;
   Result<std::vector<domain::Operation>> ListRunnableOperations(TimestampMs now,
@@ -449,6 +472,7 @@ class SqliteTransaction final : public Transaction {
   SqliteConnection* conn_;  // null once ended
   TxMode mode_;
   std::unique_lock<std::timed_mutex> write_lock_;  // owned only by write transactions
+  bool roles_changed_ = false;  // a role table was written: bump the generation on commit
 };
 
 // ---- SqliteStore
@@ -562,7 +586,66 @@ Status SqliteTransaction::Commit() {
   if (conn_ == nullptr) {
     return Usable(false);
   }
-  return End(kCommit);
+  GALLERY_RETURN_IF_ERROR(End(kCommit));
+  if (roles_changed_) {
+    store_->RolesChanged();
+  }
+  return Status::Ok();
+}
+
+// ---- role tables (sqlite_roles.h); every write marks the transaction for the generation bump
+
+Status SqliteTransaction::PutRoleAssignment(const domain::RoleAssignment& assignment) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  roles_changed_ = true;
+  return sqlite_roles::PutAssignment(*conn_, assignment);
+}
+
+Result<std::optional<domain::RoleAssignment>> SqliteTransaction::GetRoleAssignment(
+    const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::GetAssignment(*conn_, name);
+}
+
+Status SqliteTransaction::DeleteRoleAssignment(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  roles_changed_ = true;
+  return sqlite_roles::DeleteAssignment(*conn_, name);
+}
+
+Result<std::vector<domain::RoleAssignment>> SqliteTransaction::ListRoleAssignments(
+    const RoleAssignmentQuery& query) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::ListAssignments(*conn_, query);
+}
+
+Result<int64_t> SqliteTransaction::DeleteRoleAssignmentsWithin(const ResourceId& scope) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  roles_changed_ = true;
+  return sqlite_roles::DeleteAssignmentsWithin(*conn_, scope);
+}
+
+Status SqliteTransaction::PutRoleDefinition(const domain::RoleDefinition& definition) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  roles_changed_ = true;
+  return sqlite_roles::PutDefinition(*conn_, definition);
+}
+
+Result<std::optional<domain::RoleDefinition>> SqliteTransaction::GetRoleDefinition(
+    const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::GetDefinition(*conn_, name);
+}
+
+Status SqliteTransaction::DeleteRoleDefinition(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  roles_changed_ = true;
+  return sqlite_roles::DeleteDefinition(*conn_, name);
+}
+
+Result<std::vector<domain::RoleDefinition>> SqliteTransaction::ListRoleDefinitions() {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::ListDefinitions(*conn_);
 }
 
 Result<std::optional<Resource>> SqliteTransaction::GetResource(const ResourceId& id) {
