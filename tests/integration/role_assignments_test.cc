@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "arm_test_fixture.h"
+#include "access/grant_owner.h"
 #include "metadata/sqlite_store.h"
 
 namespace gallery::testing {
@@ -22,6 +23,21 @@ constexpr char kForeign[] = "f0000000-0000-4000-8000-000000000004";
 constexpr char kName1[] = "11111111-1111-4111-8111-111111111111";
 constexpr char kName2[] = "22222222-2222-4222-8222-222222222222";
 constexpr char kName3[] = "33333333-3333-4333-8333-333333333333";
+// Subscriptions written to the directory: B of the bootstrap tenant, owned by the
+// administrator; D of the same tenant, where the administrator holds no role; X of another
+// tenant. D and X each hold a managed image.
+constexpr char kSubB[] = "0000000b-0000-4000-8000-000000000000";
+constexpr char kSubD[] = "0000000d-0000-4000-8000-000000000000";
+constexpr char kSubX[] = "0000000e-0000-4000-8000-000000000000";
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::string ImageIn(const std::string& sub) {
+  return "/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/images/img";
+}
 
 class RoleAssignmentsTest : public ArmFixture {
  protected:
@@ -50,6 +66,20 @@ class RoleAssignmentsTest : public ArmFixture {
       auto admin = (*tx)->FindPrincipalByAppId(bootstrap_["clientId"]);
       ASSERT_TRUE(admin.ok() && admin->has_value());
       admin_ = (*admin)->object_id;
+      for (const auto& [sub, t] : {std::pair<std::string, std::string>{kSubB, tenant},
+                                   {kSubD, tenant},
+                                   {kSubX, "other-tenant"}}) {
+        ASSERT_TRUE((*tx)->PutSubscription({sub, t, sub, "Enabled", 1}).ok());
+      }
+      ASSERT_TRUE(access::GrantOwner(**tx, ResourceId::ForSubscription(kSubB), admin_, 1).ok());
+      for (const char* sub : {kSubD, kSubX}) {
+        domain::ManagedImage image;
+        image.meta.id = *ResourceId::Parse(ImageIn(sub));
+        image.meta.location = kSouthCentral;
+        image.meta.provisioning_state = domain::ProvisioningState::kSucceeded;
+        image.os_disk.blob_uri = "https://acct.blob.local/vhds/os.vhd";
+        ASSERT_TRUE((*tx)->PutResource(image).ok());
+      }
       ASSERT_TRUE((*tx)->Commit().ok());
     }
     ASSERT_NO_FATAL_FAILURE(StartServer());
@@ -155,10 +185,9 @@ TEST_F(RoleAssignmentsTest, ListsFilterAtScopeByPrincipalAndAssignedTo) {
   const std::string owner = ListNames(Sub(), "atScope()").front();  // the administrator's
 
   // Default: at, above and below the scope.
-  EXPECT_EQ(ListNames(gallery),
-            (std::vector<std::string>{kName1, kName2, kName3, owner}));
+  EXPECT_EQ(ListNames(gallery), Sorted({kName1, kName2, kName3, owner}));
   // atScope(): at and above only.
-  EXPECT_EQ(ListNames(gallery, "atScope()"), (std::vector<std::string>{kName1, kName2, owner}));
+  EXPECT_EQ(ListNames(gallery, "atScope()"), Sorted({kName1, kName2, owner}));
   EXPECT_EQ(ListNames(Sub(), "atScope()"), std::vector<std::string>{owner});
   // principalId eq: that principal's, anywhere around the scope.
   EXPECT_EQ(ListNames(Sub(), "principalId%20eq%20%27" + std::string(kSp) + "%27"),
@@ -258,6 +287,46 @@ TEST_F(RoleAssignmentsTest, TheAdministratorOwnsTheBootstrapSubscription) {
   EXPECT_EQ(value[0]["properties"]["scope"], Sub());
   EXPECT_EQ(value[0]["properties"]["roleDefinitionId"],
             RoleId("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
+}
+
+TEST_F(RoleAssignmentsTest, AVersionSourceMayComeFromAnySubscriptionOfTheTenantItMayRead) {
+  // The caller sees the subscriptions where it holds a role: A (bootstrap) and B.
+  HttpResult subs = Call("GET", "/subscriptions?api-version=2019-11-01");
+  ASSERT_EQ(subs.status, 200);
+  std::vector<std::string> ids;
+  const json listed = ArmFixture::Body(subs);
+  for (const json& s : listed["value"]) {
+    ids.push_back(s["subscriptionId"]);
+  }
+  EXPECT_EQ(Sorted(ids), Sorted({sub_, kSubB}));
+  ExpectError(Call("GET", "/subscriptions/" + std::string(kSubD) + "?api-version=2019-11-01"),
+              404, "SubscriptionNotFound");
+
+  // A gallery in B; its version's source is the image img1 of A.
+  const std::string group_b = "/subscriptions/" + std::string(kSubB) + "/resourceGroups/rgb";
+  const std::string def_b = group_b + "/providers/Microsoft.Compute/galleries/galb/images/defb";
+  ASSERT_EQ(Call("PUT", Q(group_b, kRgApi), {{"location", kSouthCentral}}).status, 201);
+  CreateAt(group_b + "/providers/Microsoft.Compute/galleries/galb", kGalleryApi, GalleryBody());
+  CreateAt(def_b, kGalleryApi, DefBody());
+  auto version = [&](const std::string& source) {
+    return json{{"location", kSouthCentral},
+                {"properties",
+                 {{"publishingProfile", {{"targetRegions", {{{"name", kSouthCentral}}}}}},
+                  {"storageProfile", {{"source", {{"id", source}}}}}}}};
+  };
+  HttpResult made = Call("PUT", Q(def_b + "/versions/1.0.0", kVersionApi), version(ImagePath("img1")));
+  ASSERT_EQ(made.status, 201) << made.body;
+  json done = WaitSucceeded(def_b + "/versions/1.0.0", kVersionApi);
+  EXPECT_EQ(done["properties"]["storageProfile"]["source"]["id"], ImagePath("img1"));
+
+  // D is of the same tenant, but the caller may not read its image.
+  ExpectError(Call("PUT", Q(def_b + "/versions/1.0.1", kVersionApi), version(ImageIn(kSubD))), 403,
+              "LinkedAuthorizationFailed",
+              {"'Microsoft.Compute/images/read' on the linked scope(s) '" + ImageIn(kSubD) + "'"});
+  // X is another tenant's: refused whatever the roles.
+  ExpectError(Call("PUT", Q(def_b + "/versions/1.0.1", kVersionApi), version(ImageIn(kSubX))), 403,
+              "CrossTenantSourceNotAllowed", {"another tenant"});
+  ExpectAbsent(def_b + "/versions/1.0.1", kVersionApi);
 }
 
 }  // namespace
