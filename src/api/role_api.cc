@@ -62,6 +62,34 @@ HttpResponse Deleted(const Result<std::optional<T>>& deleted, Render render) {
   return JsonResponse(http::status::ok, render(**deleted));
 }
 
+// GET, PUT and DELETE of one item: `get()`, `put(input)` and `del()` call the service,
+// `parse` reads a PUT body, `render` writes an item.
+template <typename Get, typename Parse, typename Put, typename Del, typename Render>
+HttpResponse Item(const HttpRequest& request, Get get, Parse parse, Put put, Del del,
+                  Render render) {
+  switch (request.method()) {
+    case http::verb::get: {
+      auto found = get();
+      return found.ok() ? JsonResponse(http::status::ok, render(*found)) : Error(found.status());
+    }
+    case http::verb::put: {
+      Result<json> parsed = JsonReader::Parse(request.body());
+      if (!parsed.ok()) {
+        return Error(parsed.status());
+      }
+      auto in = parse(*parsed);
+      if (!in.ok()) {
+        return Error(in.status());
+      }
+      return Written(put(*in), render);
+    }
+    case http::verb::delete_:
+      return Deleted(del(), render);
+    default:
+      return MethodNotAllowedResponse(request.method(), "GET, PUT, DELETE");
+  }
+}
+
 }  // namespace
 
 HttpResponse HandleRoleRoute(service::RoleService& roles, const service::RequestContext& ctx,
@@ -73,7 +101,6 @@ HttpResponse HandleRoleRoute(service::RoleService& roles, const service::Request
   auto definition = [&](const domain::RoleDefinition& d) {
     return ToWire(d, scope.subscription());
   };
-  auto body = [&]() { return JsonReader::Parse(request.body()); };
   switch (route.kind) {
     case RouteKind::kRoleAssignments: {
       if (method != http::verb::get) {
@@ -87,28 +114,13 @@ HttpResponse HandleRoleRoute(service::RoleService& roles, const service::Request
       return List(roles.ListRoleAssignments(ctx, scope, *filter), assignment);
     }
     case RouteKind::kRoleAssignment:
-      switch (method) {
-        case http::verb::get: {
-          auto found = roles.GetRoleAssignment(ctx, scope, route.name);
-          return found.ok() ? JsonResponse(http::status::ok, ToWire(*found))
-                            : Error(found.status());
-        }
-        case http::verb::put: {
-          Result<json> parsed = body();
-          if (!parsed.ok()) {
-            return Error(parsed.status());
-          }
-          Result<domain::RoleAssignmentInput> in = RoleAssignmentFromWire(*parsed);
-          if (!in.ok()) {
-            return Error(in.status());
-          }
-          return Written(roles.PutRoleAssignment(ctx, scope, route.name, *in), assignment);
-        }
-        case http::verb::delete_:
-          return Deleted(roles.DeleteRoleAssignment(ctx, scope, route.name), assignment);
-        default:
-          return MethodNotAllowedResponse(method, "GET, PUT, DELETE");
-      }
+      return Item(
+          request, [&] { return roles.GetRoleAssignment(ctx, scope, route.name); },
+          RoleAssignmentFromWire,
+          [&](const domain::RoleAssignmentInput& in) {
+            return roles.PutRoleAssignment(ctx, scope, route.name, in);
+          },
+          [&] { return roles.DeleteRoleAssignment(ctx, scope, route.name); }, assignment);
     case RouteKind::kRoleDefinitions: {
       if (method != http::verb::get) {
         return MethodNotAllowedResponse(method, "GET");
@@ -120,28 +132,13 @@ HttpResponse HandleRoleRoute(service::RoleService& roles, const service::Request
       return List(roles.ListRoleDefinitions(ctx, scope, *role_name), definition);
     }
     case RouteKind::kRoleDefinition:
-      switch (method) {
-        case http::verb::get: {
-          auto found = roles.GetRoleDefinition(ctx, scope, route.name);
-          return found.ok() ? JsonResponse(http::status::ok, definition(*found))
-                            : Error(found.status());
-        }
-        case http::verb::put: {
-          Result<json> parsed = body();
-          if (!parsed.ok()) {
-            return Error(parsed.status());
-          }
-          Result<domain::RoleDefinitionInput> in = RoleDefinitionFromWire(*parsed);
-          if (!in.ok()) {
-            return Error(in.status());
-          }
-          return Written(roles.PutRoleDefinition(ctx, scope, route.name, *in), definition);
-        }
-        case http::verb::delete_:
-          return Deleted(roles.DeleteRoleDefinition(ctx, scope, route.name), definition);
-        default:
-          return MethodNotAllowedResponse(method, "GET, PUT, DELETE");
-      }
+      return Item(
+          request, [&] { return roles.GetRoleDefinition(ctx, scope, route.name); },
+          RoleDefinitionFromWire,
+          [&](const domain::RoleDefinitionInput& in) {
+            return roles.PutRoleDefinition(ctx, scope, route.name, in);
+          },
+          [&] { return roles.DeleteRoleDefinition(ctx, scope, route.name); }, definition);
     default:
       return Error(Status::Internal("not a role route"));
   }

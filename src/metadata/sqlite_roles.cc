@@ -107,29 +107,6 @@ Result<domain::RoleDefinition> ReadDefinition(const SqliteStatement& st) {
   return d;
 }
 
-template <typename T, typename F>
-Result<std::vector<T>> ReadAll(SqliteStatement& st, F read) {
-  std::vector<T> out;
-  while (true) {
-    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) {
-      return out;
-    }
-    GALLERY_ASSIGN_OR_RETURN(T value, read(st));
-    out.push_back(std::move(value));
-  }
-}
-
-template <typename T, typename F>
-Result<std::optional<T>> ReadOne(SqliteStatement& st, F read) {
-  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) {
-    return std::optional<T>();
-  }
-  GALLERY_ASSIGN_OR_RETURN(T value, read(st));
-  return std::optional<T>(std::move(value));
-}
-
 Status DeleteByName(SqliteConnection& conn, std::string_view sql, const std::string& name,
                     std::string_view what) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(sql));
@@ -163,7 +140,7 @@ Result<std::optional<domain::RoleAssignment>> GetAssignment(SqliteConnection& co
                                                            const std::string& name) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kGetAssignment));
   st.Bind(1, ToLower(name));
-  return ReadOne<domain::RoleAssignment>(st, ReadAssignment);
+  return QueryOne<domain::RoleAssignment>(st, ReadAssignment);
 }
 
 Status DeleteAssignment(SqliteConnection& conn, const std::string& name) {
@@ -192,7 +169,7 @@ Result<std::vector<domain::RoleAssignment>> ListAssignments(SqliteConnection& co
   for (size_t i = 0; i < params.size(); ++i) {
     st.Bind(static_cast<int>(i + 1), params[i]);
   }
-  return ReadAll<domain::RoleAssignment>(st, ReadAssignment);
+  return QueryAll<domain::RoleAssignment>(st, ReadAssignment);
 }
 
 Result<int64_t> DeleteAssignmentsWithin(SqliteConnection& conn, const ResourceId& scope) {
@@ -223,7 +200,7 @@ Result<std::optional<domain::RoleDefinition>> GetDefinition(SqliteConnection& co
                                                            const std::string& name) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kGetDefinition));
   st.Bind(1, ToLower(name));
-  return ReadOne<domain::RoleDefinition>(st, ReadDefinition);
+  return QueryOne<domain::RoleDefinition>(st, ReadDefinition);
 }
 
 Status DeleteDefinition(SqliteConnection& conn, const std::string& name) {
@@ -232,7 +209,7 @@ Status DeleteDefinition(SqliteConnection& conn, const std::string& name) {
 
 Result<std::vector<domain::RoleDefinition>> ListDefinitions(SqliteConnection& conn) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kListDefinitions));
-  return ReadAll<domain::RoleDefinition>(st, ReadDefinition);
+  return QueryAll<domain::RoleDefinition>(st, ReadDefinition);
 }
 
 }  // namespace gallery::metadata::sqlite_roles

@@ -307,17 +307,6 @@ Result<domain::Operation> ReadOperation(const SqliteStatement& st) {
   return op;
 }
 
-// Runs `st` (already bound) and reads at most one row with `read`.
-template <typename T, typename F>
-Result<std::optional<T>> QueryOne(SqliteStatement& st, F read) {
-  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) {
-    return std::optional<T>();
-  }
-  GALLERY_ASSIGN_OR_RETURN(T value, read(st));
-  return std::optional<T>(std::move(value));
-}
-
 // The WHERE clause and parameters of a resource query (after_key and limit excluded).
 struct ResourceFilter {
   std::string where;
