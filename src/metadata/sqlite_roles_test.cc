@@ -183,6 +183,14 @@ TEST_F(SqliteRolesTest, TheRoleGenerationGrowsOnlyWithCommittedRoleChanges) {
   }
   EXPECT_EQ(store_->RoleGeneration(), start);
   {
+    // A cascade that finds nothing, and a delete of a missing name, change nothing.
+    auto tx = Write();
+    ASSERT_TRUE(tx->DeleteRoleAssignmentsWithin(Gallery("g1")).ok());
+    EXPECT_EQ(tx->DeleteRoleAssignment("absent").code(), StatusCode::kNotFound);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(store_->RoleGeneration(), start);
+  {
     auto tx = Write();
     ASSERT_TRUE(tx->PutRoleAssignment(Assignment("a1", Gallery("g1"), "p1")).ok());
     ASSERT_TRUE(tx->Commit().ok());

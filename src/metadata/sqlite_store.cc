@@ -456,6 +456,11 @@ class SqliteTransaction final : public Transaction {
   Status Usable(bool writes) const;
   // Runs `sql` (COMMIT or ROLLBACK), rolls back if that failed, and gives the connection back.
   Status End(std::string_view sql);
+  // `written`, after marking the transaction as one that changed the role tables if it is OK.
+  Status RolesWritten(Status written) {
+    roles_changed_ = roles_changed_ || written.ok();
+    return written;
+  }
 
   SqliteStore* store_;
   SqliteConnection* conn_;  // null once ended
@@ -582,12 +587,11 @@ Status SqliteTransaction::Commit() {
   return Status::Ok();
 }
 
-// ---- role tables (sqlite_roles.h); every write marks the transaction for the generation bump
+// ---- role tables (sqlite_roles.h); every change marks the transaction for the generation bump
 
 Status SqliteTransaction::PutRoleAssignment(const domain::RoleAssignment& assignment) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  roles_changed_ = true;
-  return sqlite_roles::PutAssignment(*conn_, assignment);
+  return RolesWritten(sqlite_roles::PutAssignment(*conn_, assignment));
 }
 
 Result<std::optional<domain::RoleAssignment>> SqliteTransaction::GetRoleAssignment(
@@ -598,8 +602,7 @@ Result<std::optional<domain::RoleAssignment>> SqliteTransaction::GetRoleAssignme
 
 Status SqliteTransaction::DeleteRoleAssignment(const std::string& name) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  roles_changed_ = true;
-  return sqlite_roles::DeleteAssignment(*conn_, name);
+  return RolesWritten(sqlite_roles::DeleteAssignment(*conn_, name));
 }
 
 Result<std::vector<domain::RoleAssignment>> SqliteTransaction::ListRoleAssignments(
@@ -610,14 +613,14 @@ Result<std::vector<domain::RoleAssignment>> SqliteTransaction::ListRoleAssignmen
 
 Result<int64_t> SqliteTransaction::DeleteRoleAssignmentsWithin(const ResourceId& scope) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  roles_changed_ = true;
-  return sqlite_roles::DeleteAssignmentsWithin(*conn_, scope);
+  GALLERY_ASSIGN_OR_RETURN(int64_t deleted, sqlite_roles::DeleteAssignmentsWithin(*conn_, scope));
+  roles_changed_ = roles_changed_ || deleted > 0;
+  return deleted;
 }
 
 Status SqliteTransaction::PutRoleDefinition(const domain::RoleDefinition& definition) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  roles_changed_ = true;
-  return sqlite_roles::PutDefinition(*conn_, definition);
+  return RolesWritten(sqlite_roles::PutDefinition(*conn_, definition));
 }
 
 Result<std::optional<domain::RoleDefinition>> SqliteTransaction::GetRoleDefinition(
@@ -628,8 +631,7 @@ Result<std::optional<domain::RoleDefinition>> SqliteTransaction::GetRoleDefiniti
 
 Status SqliteTransaction::DeleteRoleDefinition(const std::string& name) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  roles_changed_ = true;
-  return sqlite_roles::DeleteDefinition(*conn_, name);
+  return RolesWritten(sqlite_roles::DeleteDefinition(*conn_, name));
 }
 
 Result<std::vector<domain::RoleDefinition>> SqliteTransaction::ListRoleDefinitions() {
