@@ -13,7 +13,8 @@ enum class Verb { kRead, kWrite, kDelete };
 
 // The action of `verb` on resources of ARM type `type` ("Microsoft.Compute/galleries"). Resource
 // groups and subscriptions take the names Azure gives them:
-// "Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/subscriptions/read".
+// "Microsoft.Resources/subscriptions/resourceGroups/read",
+// "Microsoft.Resources/subscriptions/read".
 std::string ActionOn(std::string_view type, Verb verb);
 // The action of `verb` on the resource `id` names (its type, as above).
 std::string ActionOn(const ResourceId& id, Verb verb);

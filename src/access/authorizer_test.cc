@@ -99,11 +99,11 @@ TEST_F(AuthorizerTest, AGrantHoldsAtItsScopeAndBelowNeverAboveOrBeside) {
   const domain::Caller alice = Caller(kAlice);
   EXPECT_TRUE(Can(alice, "Microsoft.Compute/galleries/images/read", Definition()));
   EXPECT_TRUE(Can(alice, kVersionRead, Version()));
-  EXPECT_FALSE(Can(alice, kGalleryRead, Gallery()));            // above
-  EXPECT_FALSE(Can(alice, kGalleryRead, Group()));              // further above
-  EXPECT_FALSE(Can(alice, kVersionRead, Version("1.0.0", "d2")));  // a sibling definition's
+  EXPECT_FALSE(Can(alice, kGalleryRead, Gallery()));                // above
+  EXPECT_FALSE(Can(alice, kGalleryRead, Group()));                  // further above
+  EXPECT_FALSE(Can(alice, kVersionRead, Version("1.0.0", "d2")));   // a sibling definition's
   EXPECT_FALSE(Can(alice, kVersionRead, Definition("g1", "d10")));  // a name it prefixes
-  EXPECT_FALSE(Can(alice, kVersionWrite, Version()));            // Reader does not write
+  EXPECT_FALSE(Can(alice, kVersionWrite, Version()));               // Reader does not write
 }
 
 TEST_F(AuthorizerTest, ScopesCompareCaseInsensitivelyAndSegmentWise) {
@@ -163,7 +163,8 @@ TEST_F(AuthorizerTest, TheIndexFollowsEveryCommittedChange) {
   Assign("a1", Gallery(), kAlice, domain::kReaderRoleName);
   EXPECT_TRUE(Can(alice, kGalleryRead, Gallery()));
   // A cascade (a deleted gallery takes its assignments along) is seen at once.
-  Write([&](metadata::Transaction& tx) { return tx.DeleteRoleAssignmentsWithin(Group()).status(); });
+  Write(
+      [&](metadata::Transaction& tx) { return tx.DeleteRoleAssignmentsWithin(Group()).status(); });
   EXPECT_FALSE(Can(alice, kGalleryRead, Gallery()));
   // An uncommitted change is not.
   {
@@ -197,7 +198,8 @@ TEST_F(AuthorizerTest, HoldsRoleWithinLooksAtAndBelowTheScope) {
 TEST(ActionsTest, ActionsAreTheTypeAndTheVerb) {
   EXPECT_EQ(ActionOn(Gallery(), Verb::kRead), "Microsoft.Compute/galleries/read");
   EXPECT_EQ(ActionOn(Version(), Verb::kWrite), "Microsoft.Compute/galleries/images/versions/write");
-  EXPECT_EQ(ActionOn(Group(), Verb::kDelete), "Microsoft.Resources/subscriptions/resourceGroups/delete");
+  EXPECT_EQ(ActionOn(Group(), Verb::kDelete),
+            "Microsoft.Resources/subscriptions/resourceGroups/delete");
   EXPECT_EQ(ActionOn(ResourceId::ForSubscription(kSub), Verb::kRead),
             "Microsoft.Resources/subscriptions/read");
 }

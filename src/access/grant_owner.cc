@@ -16,11 +16,10 @@ std::string OwnerAssignmentName(const ResourceId& scope, const std::string& prin
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);  // RFC 4122 variant
   char out[37];
-  std::snprintf(out, sizeof(out),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", digest[0],
-                digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-                digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14],
-                digest[15]);
+  std::snprintf(
+      out, sizeof(out), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+      digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]);
   return out;
 }
 
@@ -36,8 +35,8 @@ Status GrantOwner(metadata::Transaction& tx, const ResourceId& scope,
                            tx.GetSubscription(scope.subscription()));
   if (!subscription.has_value() ||
       !EqualsIgnoreCase(subscription->tenant_id, principal->tenant_id)) {
-    return Status::FailedPrecondition("Principal " + principal_object_id +
-                                      " cannot own '" + scope.ToString() +
+    return Status::FailedPrecondition("Principal " + principal_object_id + " cannot own '" +
+                                      scope.ToString() +
                                       "': it is not in the tenant of that subscription.")
         .WithReason("PrincipalInAnotherTenant");
   }

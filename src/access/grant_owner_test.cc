@@ -93,9 +93,11 @@ TEST_F(GrantOwnerTest, RefusesUnknownPrincipalsAndOtherTenants) {
 
 TEST(OwnerAssignmentNameTest, DependsOnScopeAndPrincipalButNotTheirCasing) {
   const ResourceId a = ResourceId::ForSubscription("sub-a");
-  EXPECT_EQ(OwnerAssignmentName(a, "p1"), OwnerAssignmentName(ResourceId::ForSubscription("SUB-A"), "P1"));
+  EXPECT_EQ(OwnerAssignmentName(a, "p1"),
+            OwnerAssignmentName(ResourceId::ForSubscription("SUB-A"), "P1"));
   EXPECT_NE(OwnerAssignmentName(a, "p1"), OwnerAssignmentName(a, "p2"));
-  EXPECT_NE(OwnerAssignmentName(a, "p1"), OwnerAssignmentName(ResourceId::ForSubscription("sub-b"), "p1"));
+  EXPECT_NE(OwnerAssignmentName(a, "p1"),
+            OwnerAssignmentName(ResourceId::ForSubscription("sub-b"), "p1"));
   EXPECT_EQ(OwnerAssignmentName(a, "p1")[14], '5');
 }
 

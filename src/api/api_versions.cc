@@ -31,9 +31,10 @@ constexpr std::array<std::string_view, 4> kResourcesNewer = {"2022-12-01", "2023
 // Microsoft.Authorization: what az (2.45: 2018-01-01-preview for definitions,
 // 2020-04-01-preview for assignments), az rest users and the SDKs send.
 constexpr std::array<std::string_view, 13> kAuthorization = {
-    "2015-06-01", "2015-07-01", "2017-05-01", "2018-01-01-preview", "2018-07-01",
-    "2018-09-01-preview", "2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview",
-    "2020-10-01-preview", "2021-03-01-preview", "2022-04-01", "2022-05-01-preview"};
+    "2015-06-01",         "2015-07-01",         "2017-05-01",         "2018-01-01-preview",
+    "2018-07-01",         "2018-09-01-preview", "2020-03-01-preview", "2020-04-01-preview",
+    "2020-08-01-preview", "2020-10-01-preview", "2021-03-01-preview", "2022-04-01",
+    "2022-05-01-preview"};
 
 template <size_t N>
 bool In(const std::array<std::string_view, N>& list, std::string_view v) {

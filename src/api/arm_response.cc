@@ -16,9 +16,9 @@ HttpResponse JsonResponse(http::status status, const nlohmann::json& body) {
 HttpResponse EmptyResponse(http::status status) { return HttpResponse{status, 11}; }
 
 HttpResponse MethodNotAllowedResponse(http::verb method, std::string_view allowed) {
-  Status s = Status::InvalidArgument("The HTTP method '" + std::string(http::to_string(method)) +
-                                     "' is not supported for this resource. Allowed: " +
-                                     std::string(allowed) + ".")
+  Status s = Status::InvalidArgument(
+                 "The HTTP method '" + std::string(http::to_string(method)) +
+                 "' is not supported for this resource. Allowed: " + std::string(allowed) + ".")
                  .WithReason("MethodNotAllowed");
   HttpResponse res = ArmErrorResponse(s, 11);
   res.result(http::status::method_not_allowed);

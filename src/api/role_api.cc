@@ -22,9 +22,9 @@ Result<std::string> RoleNameFilter(const std::string& filter) {
   const std::string prefix = "rolename eq '";
   const std::string lower = ToLower(filter);
   if (lower.rfind(prefix, 0) != 0 || filter.size() < prefix.size() + 1 || filter.back() != '\'') {
-    return Status::InvalidArgument("The filter '" + filter +
-                                       "' is not supported. Supported: roleName eq '{name}'.",
-                                   "$filter")
+    return Status::InvalidArgument(
+               "The filter '" + filter + "' is not supported. Supported: roleName eq '{name}'.",
+               "$filter")
         .WithReason("InvalidFilter");
   }
   return filter.substr(prefix.size(), filter.size() - prefix.size() - 1);

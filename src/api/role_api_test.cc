@@ -35,9 +35,8 @@ TEST(RoleRouteTest, RoleRoutesMatchAtEveryScope) {
   const std::string sub = std::string("/subscriptions/") + kSub;
   const std::string gallery = sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g";
   const std::string image = sub + "/resourceGroups/rg/providers/Microsoft.Compute/images/i";
-  for (const std::string& scope :
-       {sub, sub + "/resourceGroups/rg", gallery, gallery + "/images/d",
-        gallery + "/images/d/versions/1.0.0", image}) {
+  for (const std::string& scope : {sub, sub + "/resourceGroups/rg", gallery, gallery + "/images/d",
+                                   gallery + "/images/d/versions/1.0.0", image}) {
     Result<ArmRoute> list =
         MatchRoute(Split(scope + "/providers/microsoft.authorization/ROLEASSIGNMENTS"));
     ASSERT_TRUE(list.ok()) << scope << ": " << list.status().ToString();
@@ -94,8 +93,8 @@ TEST(RoleWireTest, AnAssignmentHasAzuresShape) {
   a.created_on = 1735689600000;
   a.created_by = "c1";
   json w = ToWire(a);
-  EXPECT_EQ(w["id"], a.scope.ToString() + "/providers/Microsoft.Authorization/roleAssignments/" +
-                         a.name);
+  EXPECT_EQ(w["id"],
+            a.scope.ToString() + "/providers/Microsoft.Authorization/roleAssignments/" + a.name);
   EXPECT_EQ(w["type"], "Microsoft.Authorization/roleAssignments");
   EXPECT_EQ(w["properties"]["roleDefinitionId"],
             std::string("/subscriptions/") + kSub +

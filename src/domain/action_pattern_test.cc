@@ -31,8 +31,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"*/read", "Microsoft.Compute/galleries/readers/write", false},
         // A provider prefix: everything below, across '/'.
         Case{"Microsoft.Compute/*", "Microsoft.Compute/galleries/images/write", true},
-        Case{"Microsoft.Compute/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
-             false},
+        Case{"Microsoft.Compute/*", "Microsoft.Resources/subscriptions/resourceGroups/read", false},
         Case{"Microsoft.Compute/galleries/*", "Microsoft.Compute/galleries/delete", true},
         Case{"Microsoft.Compute/galleries/*", "Microsoft.Compute/images/read", false},
         // A '*' in the middle spans one or more segments.

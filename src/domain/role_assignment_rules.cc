@@ -44,14 +44,16 @@ Result<RoleAssignment> NewRoleAssignment(const ResourceId& scope, const std::str
                    "properties.roleDefinitionId", "InvalidParameter");
   }
   if (in.principal_id.empty() || !IsGuid(in.principal_id)) {
-    return Invalid("properties.principalId must be the object id (a GUID) of a user, group or "
-                   "service principal, got '" + in.principal_id + "'.",
-                   "properties.principalId", "InvalidParameter");
+    return Invalid(
+        "properties.principalId must be the object id (a GUID) of a user, group or "
+        "service principal, got '" +
+            in.principal_id + "'.",
+        "properties.principalId", "InvalidParameter");
   }
   if (facts.role == nullptr) {
-    return Invalid("The specified role definition with ID '" + in.role_definition_id +
-                       "' does not exist.",
-                   "properties.roleDefinitionId", "RoleDefinitionDoesNotExist");
+    return Invalid(
+        "The specified role definition with ID '" + in.role_definition_id + "' does not exist.",
+        "properties.roleDefinitionId", "RoleDefinitionDoesNotExist");
   }
   if (!AssignableAt(facts.role->assignable_scopes, scope)) {
     return Invalid("The role definition '" + facts.role->role_name + "' (" + facts.role->name +
@@ -85,7 +87,8 @@ Result<RoleAssignment> NewRoleAssignment(const ResourceId& scope, const std::str
     if (other.scope == scope && EqualsIgnoreCase(other.role_definition_name, facts.role->name) &&
         !EqualsIgnoreCase(other.name, name)) {
       return Status::AlreadyExists("The role assignment already exists: '" +
-                                   RoleAssignmentId(other) + "' grants the same role to the "
+                                   RoleAssignmentId(other) +
+                                   "' grants the same role to the "
                                    "same principal at the same scope.")
           .WithReason("RoleAssignmentExists");
     }

@@ -61,8 +61,8 @@ TEST_F(RoleAssignmentRulesTest, AValidRequestMakesTheAssignment) {
   EXPECT_EQ(r->description, "share with alice");
   EXPECT_EQ(r->created_on, kNow);
   EXPECT_EQ(r->created_by, "creator-oid");
-  EXPECT_EQ(RoleAssignmentId(*r), Gallery().ToString() +
-                                      "/providers/Microsoft.Authorization/roleAssignments/" + kName);
+  EXPECT_EQ(RoleAssignmentId(*r),
+            Gallery().ToString() + "/providers/Microsoft.Authorization/roleAssignments/" + kName);
 }
 
 TEST_F(RoleAssignmentRulesTest, TheNameMustBeAGuid) {
@@ -95,8 +95,9 @@ TEST_F(RoleAssignmentRulesTest, ACustomRoleIsAssignableOnlyInsideItsAssignableSc
   custom.name = "33333333-0000-0000-0000-000000000003";
   custom.role_name = "Gallery sharer";
   custom.permissions = {{{"*/read"}, {}, {}, {}}};
-  custom.assignable_scopes = {"/subscriptions/SUB1/resourceGroups/RG1/providers/"
-                              "Microsoft.Compute/galleries/gal10"};
+  custom.assignable_scopes = {
+      "/subscriptions/SUB1/resourceGroups/RG1/providers/"
+      "Microsoft.Compute/galleries/gal10"};
   facts_.role = &custom;
   // gal1 is not below gal10, although its key is a prefix of it.
   EXPECT_THAT(Expect("RoleDefinitionNotAssignableAtScope").message(), HasSubstr("gal1"));
@@ -140,12 +141,11 @@ TEST_F(RoleAssignmentRulesTest, TheSameGrantUnderAnotherNameIsRoleAssignmentExis
   // role, or the same role at another scope, is a new grant.
   EXPECT_TRUE(NewRoleAssignment(Gallery(), kName, in_, facts_).ok());
   facts_.role = FindBuiltInRole(kContributorRoleName);
-  EXPECT_TRUE(NewRoleAssignment(Gallery(), "11111111-0000-0000-0000-000000000009", in_, facts_)
-                  .ok());
+  EXPECT_TRUE(
+      NewRoleAssignment(Gallery(), "11111111-0000-0000-0000-000000000009", in_, facts_).ok());
   facts_.role = FindBuiltInRole(kReaderRoleName);
-  EXPECT_TRUE(NewRoleAssignment(Gallery("gal2"), "11111111-0000-0000-0000-000000000009", in_,
-                                facts_)
-                  .ok());
+  EXPECT_TRUE(
+      NewRoleAssignment(Gallery("gal2"), "11111111-0000-0000-0000-000000000009", in_, facts_).ok());
 }
 
 TEST_F(RoleAssignmentRulesTest, ARepeatedPutMustNotChangeTheGrant) {

@@ -30,7 +30,8 @@ RoleDefinition BuiltIn(const char* name, const char* role_name, const char* desc
   return role;
 }
 
-constexpr std::string_view kDefinitionsSegment = "/providers/microsoft.authorization/roledefinitions/";
+constexpr std::string_view kDefinitionsSegment =
+    "/providers/microsoft.authorization/roledefinitions/";
 
 }  // namespace
 

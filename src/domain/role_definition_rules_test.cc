@@ -13,8 +13,8 @@ class RoleDefinitionRulesTest : public ::testing::Test {
   RoleDefinitionRulesTest() {
     in_.role_name = "Gallery Publisher";
     in_.type = "CustomRole";
-    in_.permissions = {{{"Microsoft.Compute/galleries/*"}, {"Microsoft.Compute/galleries/delete"},
-                        {}, {}}};
+    in_.permissions = {
+        {{"Microsoft.Compute/galleries/*"}, {"Microsoft.Compute/galleries/delete"}, {}, {}}};
     in_.assignable_scopes = {"/subscriptions/sub1"};
   }
   Result<RoleDefinition> Make(const std::string& name = kName) {

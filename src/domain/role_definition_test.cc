@@ -71,13 +71,15 @@ TEST(RoleDefinitionTest, DefinitionIdsParseInEveryFormArmAccepts) {
   EXPECT_EQ(RoleDefinitionNameFromId(RoleDefinitionId("", guid)), guid);
   EXPECT_EQ(RoleDefinitionNameFromId(guid), guid);
   EXPECT_EQ(RoleDefinitionNameFromId("/subscriptions/s1/resourceGroups/rg/providers/"
-                                     "microsoft.authorization/ROLEDEFINITIONS/" + guid),
+                                     "microsoft.authorization/ROLEDEFINITIONS/" +
+                                     guid),
             guid);
   EXPECT_EQ(RoleDefinitionNameFromId("/subscriptions/s1/providers/Microsoft.Authorization/"
                                      "roleDefinitions/not-a-guid"),
             std::nullopt);
   EXPECT_EQ(RoleDefinitionNameFromId("/nonsense/providers/Microsoft.Authorization/"
-                                     "roleDefinitions/" + guid),
+                                     "roleDefinitions/" +
+                                     guid),
             std::nullopt);
   EXPECT_EQ(RoleDefinitionNameFromId("Reader"), std::nullopt);
 }

@@ -17,16 +17,15 @@ constexpr std::string_view kPutAssignment =
     "principal_type = excluded.principal_type, description = excluded.description, "
     "created_on = excluded.created_on, updated_on = excluded.updated_on, "
     "created_by = excluded.created_by, updated_by = excluded.updated_by";
-#define GALLERY_ASSIGNMENT_COLUMNS                                                        \
-  "SELECT name, scope, role_definition, principal_id, principal_type, description, "     \
+#define GALLERY_ASSIGNMENT_COLUMNS                                                   \
+  "SELECT name, scope, role_definition, principal_id, principal_type, description, " \
   "created_on, updated_on, created_by, updated_by FROM role_assignments "
 constexpr std::string_view kGetAssignment = GALLERY_ASSIGNMENT_COLUMNS "WHERE name = ?1";
 constexpr std::string_view kListAssignments = GALLERY_ASSIGNMENT_COLUMNS;
 #undef GALLERY_ASSIGNMENT_COLUMNS
 constexpr std::string_view kDeleteAssignment = "DELETE FROM role_assignments WHERE name = ?1";
 // ?1 the scope's key, ?2 the key followed by '/': at the scope, or below it segment-wise.
-constexpr std::string_view kWithin =
-    "(scope_key = ?1 OR substr(scope_key, 1, length(?2)) = ?2)";
+constexpr std::string_view kWithin = "(scope_key = ?1 OR substr(scope_key, 1, length(?2)) = ?2)";
 
 constexpr std::string_view kPutDefinition =
     "INSERT INTO role_definitions (name, tenant_id, body) VALUES (?1, ?2, ?3) "
@@ -137,7 +136,7 @@ Status PutAssignment(SqliteConnection& conn, const domain::RoleAssignment& a) {
 }
 
 Result<std::optional<domain::RoleAssignment>> GetAssignment(SqliteConnection& conn,
-                                                           const std::string& name) {
+                                                            const std::string& name) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kGetAssignment));
   st.Bind(1, ToLower(name));
   return QueryOne<domain::RoleAssignment>(st, ReadAssignment);
@@ -148,7 +147,7 @@ Status DeleteAssignment(SqliteConnection& conn, const std::string& name) {
 }
 
 Result<std::vector<domain::RoleAssignment>> ListAssignments(SqliteConnection& conn,
-                                                           const RoleAssignmentQuery& query) {
+                                                            const RoleAssignmentQuery& query) {
   std::string sql(kListAssignments);
   std::vector<std::string> params;
   std::string where;
@@ -173,9 +172,8 @@ Result<std::vector<domain::RoleAssignment>> ListAssignments(SqliteConnection& co
 }
 
 Result<int64_t> DeleteAssignmentsWithin(SqliteConnection& conn, const ResourceId& scope) {
-  GALLERY_ASSIGN_OR_RETURN(
-      SqliteStatement st,
-      conn.Prepare("DELETE FROM role_assignments WHERE " + std::string(kWithin)));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare("DELETE FROM role_assignments WHERE " +
+                                                            std::string(kWithin)));
   st.Bind(1, scope.Key()).Bind(2, scope.Key() + "/");
   GALLERY_RETURN_IF_ERROR(st.Run());
   return conn.Changes();
@@ -197,7 +195,7 @@ Status PutDefinition(SqliteConnection& conn, const domain::RoleDefinition& d) {
 }
 
 Result<std::optional<domain::RoleDefinition>> GetDefinition(SqliteConnection& conn,
-                                                           const std::string& name) {
+                                                            const std::string& name) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kGetDefinition));
   st.Bind(1, ToLower(name));
   return QueryOne<domain::RoleDefinition>(st, ReadDefinition);

@@ -17,15 +17,15 @@ namespace gallery::metadata::sqlite_roles {
 
 Status PutAssignment(SqliteConnection& conn, const domain::RoleAssignment& assignment);
 Result<std::optional<domain::RoleAssignment>> GetAssignment(SqliteConnection& conn,
-                                                           const std::string& name);
+                                                            const std::string& name);
 Status DeleteAssignment(SqliteConnection& conn, const std::string& name);
 Result<std::vector<domain::RoleAssignment>> ListAssignments(SqliteConnection& conn,
-                                                           const RoleAssignmentQuery& query);
+                                                            const RoleAssignmentQuery& query);
 Result<int64_t> DeleteAssignmentsWithin(SqliteConnection& conn, const ResourceId& scope);
 
 Status PutDefinition(SqliteConnection& conn, const domain::RoleDefinition& definition);
 Result<std::optional<domain::RoleDefinition>> GetDefinition(SqliteConnection& conn,
-                                                           const std::string& name);
+                                                            const std::string& name);
 Status DeleteDefinition(SqliteConnection& conn, const std::string& name);
 Result<std::vector<domain::RoleDefinition>> ListDefinitions(SqliteConnection& conn);
 

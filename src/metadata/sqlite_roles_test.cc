@@ -75,9 +75,8 @@ TEST_F(SqliteRolesTest, AssignmentsRoundTripAndQueriesSelectByPrincipalAndScope)
   auto tx = Write();
   ASSERT_TRUE(tx->PutRoleAssignment(Assignment("a1", Gallery("g1"), "P1")).ok());
   ASSERT_TRUE(tx->PutRoleAssignment(Assignment("a2", Gallery("g10"), "p1")).ok());
-  ASSERT_TRUE(tx->PutRoleAssignment(
-                    Assignment("a3", Gallery("G1").Child("images", "d1"), "p2"))
-                  .ok());
+  ASSERT_TRUE(
+      tx->PutRoleAssignment(Assignment("a3", Gallery("G1").Child("images", "d1"), "p2")).ok());
   ASSERT_TRUE(
       tx->PutRoleAssignment(Assignment("a4", ResourceId::ForSubscription(kSub), "p2")).ok());
   ASSERT_TRUE(tx->Commit().ok());
@@ -113,9 +112,8 @@ TEST_F(SqliteRolesTest, DeletesAreByNameOrBySubtree) {
   auto tx = Write();
   ASSERT_TRUE(tx->PutRoleAssignment(Assignment("a1", Gallery("g1"), "p1")).ok());
   ASSERT_TRUE(tx->PutRoleAssignment(Assignment("a2", Gallery("g10"), "p1")).ok());
-  ASSERT_TRUE(tx->PutRoleAssignment(
-                    Assignment("a3", Gallery("g1").Child("images", "d1"), "p1"))
-                  .ok());
+  ASSERT_TRUE(
+      tx->PutRoleAssignment(Assignment("a3", Gallery("g1").Child("images", "d1"), "p1")).ok());
   auto removed = tx->DeleteRoleAssignmentsWithin(Gallery("g1"));
   ASSERT_TRUE(removed.ok());
   EXPECT_EQ(*removed, 2);

@@ -428,15 +428,13 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<domain::Principal>> FindPrincipalByAppId(const std::string& app_id) override;
 
   Status PutRoleAssignment(const domain::RoleAssignment& assignment) override;
-  Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(
-      const std::string& name) override;
+  Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(const std::string& name) override;
   Status DeleteRoleAssignment(const std::string& name) override;
   Result<std::vector<domain::RoleAssignment>> ListRoleAssignments(
       const RoleAssignmentQuery& query) override;
   Result<int64_t> DeleteRoleAssignmentsWithin(const ResourceId& scope) override;
   Status PutRoleDefinition(const domain::RoleDefinition& definition) override;
-  Result<std::optional<domain::RoleDefinition>> GetRoleDefinition(
-      const std::string& name) override;
+  Result<std::optional<domain::RoleDefinition>> GetRoleDefinition(const std::string& name) override;
   Status DeleteRoleDefinition(const std::string& name) override;
   Result<std::vector<domain::RoleDefinition>> ListRoleDefinitions() override;
 

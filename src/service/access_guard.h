@@ -39,8 +39,7 @@ class AccessGuard {
   Status Require(const RequestContext& ctx, std::string_view action, const ResourceId& scope,
                  const std::string& shown_scope);
   // Whether the caller may perform `action` at `scope`, without an error for "no".
-  Result<bool> Allowed(const RequestContext& ctx, std::string_view action,
-                       const ResourceId& scope);
+  Result<bool> Allowed(const RequestContext& ctx, std::string_view action, const ResourceId& scope);
   // A list of items read with `action` at `scope`: kAll, kItemwise, or the refusal when the
   // caller holds nothing at or below the scope.
   Result<ListAccess> ForList(const RequestContext& ctx, std::string_view action,

@@ -23,10 +23,9 @@ nlohmann::json Record(const BootstrapIdentity& id) {
 }
 
 // Makes the administrator Owner of the bootstrap subscription and records that it did.
-Status GrantAdministrator(metadata::Transaction& tx, const BootstrapIdentity& id,
-                          TimestampMs now) {
-  GALLERY_RETURN_IF_ERROR(access::GrantOwner(tx, ResourceId::ForSubscription(id.subscription_id),
-                                             id.object_id, now));
+Status GrantAdministrator(metadata::Transaction& tx, const BootstrapIdentity& id, TimestampMs now) {
+  GALLERY_RETURN_IF_ERROR(
+      access::GrantOwner(tx, ResourceId::ForSubscription(id.subscription_id), id.object_id, now));
   return tx.PutSetting(kBootstrapKey, Record(id).dump());
 }
 }  // namespace

@@ -57,10 +57,9 @@ Result<std::string> DecodePageToken(const std::string& token) {
 
 }  // namespace
 
-GalleryService::GalleryService(metadata::MetadataStore& store,
-                               const domain::RegionCatalog& regions, ServiceConfig config,
-                               const Clock& clock, Random& random, OperationSignal& signal,
-                               access::Authorizer& authorizer)
+GalleryService::GalleryService(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
+                               ServiceConfig config, const Clock& clock, Random& random,
+                               OperationSignal& signal, access::Authorizer& authorizer)
     : store_(store),
       regions_(regions),
       config_(std::move(config)),
@@ -675,10 +674,10 @@ Result<domain::Operation> GalleryService::GetOperation(const RequestContext& ctx
         .WithReason("OperationNotFound");
   }
   // An operation is as readable as the resource it works on.
-  GALLERY_RETURN_IF_ERROR(guard_.Require(
-      ctx, access::kOperationsRead, op->resource_id,
-      "/subscriptions/" + op->subscription + "/providers/Microsoft.Compute/locations/" +
-          op->location + "/operations/" + op->id));
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kOperationsRead, op->resource_id,
+                                         "/subscriptions/" + op->subscription +
+                                             "/providers/Microsoft.Compute/locations/" +
+                                             op->location + "/operations/" + op->id));
   return *op;
 }
 

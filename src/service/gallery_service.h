@@ -84,8 +84,8 @@ class GalleryService {
  public:
   // None of the references may be null; all must outlive the service.
   GalleryService(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
-                 ServiceConfig config, const Clock& clock, Random& random,
-                 OperationSignal& signal, access::Authorizer& authorizer);
+                 ServiceConfig config, const Clock& clock, Random& random, OperationSignal& signal,
+                 access::Authorizer& authorizer);
 
   const domain::RegionCatalog& regions() const { return regions_; }
   const ServiceConfig& config() const { return config_; }
@@ -193,9 +193,10 @@ class GalleryService {
   // The managed image a new version is made from: readable by the caller (LinkedAuthorization-
   // Failed otherwise), in its tenant (another tenant's is refused), and usable (nullopt when
   // missing, being deleted or failed: the rules report it).
-  Result<std::optional<domain::ManagedImage>> VersionSource(
-      const RequestContext& ctx, metadata::Transaction& tx, const ResourceId& version,
-      const ResourceId& source);
+  Result<std::optional<domain::ManagedImage>> VersionSource(const RequestContext& ctx,
+                                                            metadata::Transaction& tx,
+                                                            const ResourceId& version,
+                                                            const ResourceId& source);
 
   domain::RuleContext Rules() const;
   domain::Operation NewOperation(const ResourceId& id, const std::string& location,

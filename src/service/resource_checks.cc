@@ -86,11 +86,14 @@ Status CheckAncestors(metadata::Transaction& tx, const ResourceId& id, const std
       for (size_t i = 0; i < p.segments().size(); ++i) {
         path += (i == 0 ? "" : "/") + p.segments()[i].name;
       }
-      return Status::NotFound("Can not perform requested operation on nested resource. Parent "
-                              "resource '" + path + "' not found.")
+      return Status::NotFound(
+                 "Can not perform requested operation on nested resource. Parent "
+                 "resource '" +
+                 path + "' not found.")
           .WithReason("ParentResourceNotFound");
     }
-    if (for_write && metadata::Meta(*parent).provisioning_state == domain::ProvisioningState::kDeleting) {
+    if (for_write &&
+        metadata::Meta(*parent).provisioning_state == domain::ProvisioningState::kDeleting) {
       return BeingDeleted(p);
     }
   }

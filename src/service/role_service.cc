@@ -141,8 +141,8 @@ Result<Written<domain::RoleAssignment>> RoleService::PutRoleAssignment(
   GALLERY_RETURN_IF_ERROR(tx->PutRoleAssignment(wanted));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_INFO("role assignment {}: {} ({}) is {} at {}, by {} (correlation {})", wanted.name,
-            wanted.principal_id, domain::PrincipalTypeName(wanted.principal_type),
-            role->role_name, scope.ToString(), ctx.caller.object_id, ctx.correlation_id);
+            wanted.principal_id, domain::PrincipalTypeName(wanted.principal_type), role->role_name,
+            scope.ToString(), ctx.caller.object_id, ctx.correlation_id);
   return Written<domain::RoleAssignment>{std::move(wanted), true};
 }
 
@@ -193,8 +193,7 @@ Result<std::vector<domain::RoleAssignment>> RoleService::ListRoleAssignments(
     principals.push_back(filter.principal_id);
     // A principal's groups are known for the caller (from its token).
     if (filter.assigned_to && EqualsIgnoreCase(filter.principal_id, ctx.caller.object_id)) {
-      principals.insert(principals.end(), ctx.caller.group_ids.begin(),
-                        ctx.caller.group_ids.end());
+      principals.insert(principals.end(), ctx.caller.group_ids.begin(), ctx.caller.group_ids.end());
     }
   }
   std::vector<domain::RoleAssignment> out;
@@ -249,10 +248,9 @@ Result<Written<domain::RoleDefinition>> RoleService::PutRoleDefinition(
       tenant_roles.push_back(std::move(d));
     }
   }
-  GALLERY_ASSIGN_OR_RETURN(
-      domain::RoleDefinition role,
-      domain::NewRoleDefinition(name, in, ctx.caller.tenant_id, tenant_roles, existing,
-                                ctx.caller.object_id, clock_.Now()));
+  GALLERY_ASSIGN_OR_RETURN(domain::RoleDefinition role,
+                           domain::NewRoleDefinition(name, in, ctx.caller.tenant_id, tenant_roles,
+                                                     existing, ctx.caller.object_id, clock_.Now()));
   for (const std::string& text : role.assignable_scopes) {
     GALLERY_RETURN_IF_ERROR(CheckExists(*tx, *ResourceId::Parse(text), ctx.caller.tenant_id));
   }
@@ -314,8 +312,7 @@ Result<std::vector<domain::RoleDefinition>> RoleService::ListRoleDefinitions(
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   GALLERY_RETURN_IF_ERROR(CheckExists(*tx, scope, ctx.caller.tenant_id));
   std::vector<domain::RoleDefinition> candidates = domain::BuiltInRoles();
-  GALLERY_ASSIGN_OR_RETURN(std::vector<domain::RoleDefinition> custom,
-                           tx->ListRoleDefinitions());
+  GALLERY_ASSIGN_OR_RETURN(std::vector<domain::RoleDefinition> custom, tx->ListRoleDefinitions());
   for (domain::RoleDefinition& d : custom) {
     if (!EqualsIgnoreCase(d.tenant_id, ctx.caller.tenant_id)) {
       continue;

@@ -57,9 +57,9 @@ class RoleService {
   // PermissionDenied AuthorizationFailed; NotFound RoleAssignmentNotFound (Get).
   // A PUT that repeats an existing assignment returns it with created = false.
   Result<Written<domain::RoleAssignment>> PutRoleAssignment(const RequestContext& ctx,
-                                                           const ResourceId& scope,
-                                                           const std::string& name,
-                                                           const domain::RoleAssignmentInput& in);
+                                                            const ResourceId& scope,
+                                                            const std::string& name,
+                                                            const domain::RoleAssignmentInput& in);
   Result<domain::RoleAssignment> GetRoleAssignment(const RequestContext& ctx,
                                                    const ResourceId& scope,
                                                    const std::string& name);
@@ -74,9 +74,9 @@ class RoleService {
   // Get: NotFound RoleDefinitionDoesNotExist. Delete: FailedPrecondition
   // RoleDefinitionHasAssignments while assignments use it; BuiltInRoleCannotBeModified.
   Result<Written<domain::RoleDefinition>> PutRoleDefinition(const RequestContext& ctx,
-                                                           const ResourceId& scope,
-                                                           const std::string& name,
-                                                           const domain::RoleDefinitionInput& in);
+                                                            const ResourceId& scope,
+                                                            const std::string& name,
+                                                            const domain::RoleDefinitionInput& in);
   Result<domain::RoleDefinition> GetRoleDefinition(const RequestContext& ctx,
                                                    const ResourceId& scope,
                                                    const std::string& name);

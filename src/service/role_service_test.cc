@@ -62,8 +62,8 @@ class RoleServiceTest : public ::testing::Test {
     auto boot = EnsureBootstrap(*store_, clock_, *random_);
     ASSERT_TRUE(boot.ok());
     boot_ = *boot;
-    ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin",
-                   domain::PrincipalKind::kServicePrincipal, {}};
+    ctx_.caller = {
+        boot_.tenant_id, boot_.object_id, "admin", domain::PrincipalKind::kServicePrincipal, {}};
     authz_ = std::make_unique<access::Authorizer>(*store_);
     roles_ = std::make_unique<RoleService>(*store_, *authz_, clock_);
   }
@@ -110,8 +110,9 @@ TEST_F(RoleServiceTest, CustomRolesAreWrittenReadListedAndDeleted) {
   EXPECT_EQ((*listed)[0].name, kRole);
   EXPECT_EQ(roles_->ListRoleDefinitions(ctx_, Sub(), "")->size(), 4u);
   // Same name under another id.
-  EXPECT_EQ(roles_->PutRoleDefinition(ctx_, Sub(), "7d1f0000-0000-4000-8000-000000000002",
-                                      Custom("AUDITOR"))
+  EXPECT_EQ(roles_
+                ->PutRoleDefinition(ctx_, Sub(), "7d1f0000-0000-4000-8000-000000000002",
+                                    Custom("AUDITOR"))
                 .status()
                 .reason(),
             "RoleDefinitionWithSameNameExists");
@@ -168,11 +169,12 @@ TEST_F(RoleServiceTest, AnAssignmentIsFoundOnlyAtItsOwnScope) {
   ASSERT_EQ(owner->size(), 1u);
   const std::string name = (*owner)[0].name;
   EXPECT_TRUE(roles_->GetRoleAssignment(ctx_, Sub(), name).ok());
-  EXPECT_EQ(roles_->GetRoleAssignment(ctx_, ResourceId::ForResourceGroup(boot_.subscription_id, "rg"),
-                                      name)
-                .status()
-                .reason(),
-            "ResourceGroupNotFound");
+  EXPECT_EQ(
+      roles_
+          ->GetRoleAssignment(ctx_, ResourceId::ForResourceGroup(boot_.subscription_id, "rg"), name)
+          .status()
+          .reason(),
+      "ResourceGroupNotFound");
   EXPECT_EQ(roles_->GetRoleAssignment(ctx_, Sub(), "7d1f0000-0000-4000-8000-00000000000b")
                 .status()
                 .reason(),

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "arm_test_fixture.h"
 #include "access/grant_owner.h"
+#include "arm_test_fixture.h"
 #include "metadata/sqlite_store.h"
 
 namespace gallery::testing {
@@ -151,16 +151,14 @@ TEST_F(RoleAssignmentsTest, CreateReadAndDeleteInAzuresShape) {
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(ArmFixture::Body(deleted)["name"], kName1);
   EXPECT_EQ(Call("DELETE", Q(Assignment(gallery, kName1), kAuthApi)).status, 204);
-  ExpectError(Call("GET", Q(Assignment(gallery, kName1), kAuthApi)), 404,
-              "RoleAssignmentNotFound");
+  ExpectError(Call("GET", Q(Assignment(gallery, kName1), kAuthApi)), 404, "RoleAssignmentNotFound");
 }
 
 TEST_F(RoleAssignmentsTest, EveryApiVersionTheClientsSendIsAccepted) {
-  const char* names[] = {"a0000000-0000-4000-8000-000000000001",
-                         "a0000000-0000-4000-8000-000000000002",
-                         "a0000000-0000-4000-8000-000000000003",
-                         "a0000000-0000-4000-8000-000000000004",
-                         "a0000000-0000-4000-8000-000000000005"};
+  const char* names[] = {
+      "a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002",
+      "a0000000-0000-4000-8000-000000000003", "a0000000-0000-4000-8000-000000000004",
+      "a0000000-0000-4000-8000-000000000005"};
   const char* apis[] = {"2015-07-01", "2018-01-01-preview", "2018-09-01-preview",
                         "2020-04-01-preview", "2022-04-01"};
   const std::string scopes[] = {Sub(), Rg("rg1"), GalleryPath("gal1"), DefPath("def1"),
@@ -211,17 +209,17 @@ TEST_F(RoleAssignmentsTest, TheRulesAnswerWithArmErrors) {
   ExpectError(PutAssignment(gallery, kName1, Body(RoleId(kContributor), kUser)), 400,
               "RoleAssignmentUpdateNotPermitted");
   // Unknown principal, principal of another tenant, wrong principal type.
-  ExpectError(PutAssignment(gallery, kName2,
-                            Body(RoleId(kReader), "00000000-0000-4000-8000-0000000000aa")),
-              400, "PrincipalNotFound");
+  ExpectError(
+      PutAssignment(gallery, kName2, Body(RoleId(kReader), "00000000-0000-4000-8000-0000000000aa")),
+      400, "PrincipalNotFound");
   ExpectError(PutAssignment(gallery, kName2, Body(RoleId(kReader), kForeign)), 400,
               "PrincipalInAnotherTenant", {"Sharing never crosses tenants"});
   ExpectError(PutAssignment(gallery, kName2, Body(RoleId(kReader), kSp, "User")), 400,
               "UnmatchedPrincipalType");
   // Unknown role, malformed name, missing body.
-  ExpectError(PutAssignment(gallery, kName2,
-                            Body(RoleId("00000000-0000-4000-8000-0000000000bb"), kUser)),
-              400, "RoleDefinitionDoesNotExist");
+  ExpectError(
+      PutAssignment(gallery, kName2, Body(RoleId("00000000-0000-4000-8000-0000000000bb"), kUser)),
+      400, "RoleDefinitionDoesNotExist");
   ExpectError(PutAssignment(gallery, "not-a-guid", Body(RoleId(kReader), kSp)), 400,
               "InvalidRoleAssignmentId");
   ExpectError(Call("PUT", Q(Assignment(gallery, kName2), kAuthApi), json::object()), 400,
@@ -238,10 +236,10 @@ TEST_F(RoleAssignmentsTest, TheRulesAnswerWithArmErrors) {
 }
 
 TEST_F(RoleAssignmentsTest, RoleDefinitionsAreFoundByNameAsTheCliAsks) {
-  HttpResult r = Call("GET", Q(GalleryPath("gal1") +
-                                   "/providers/Microsoft.Authorization/roleDefinitions?$filter="
-                                   "roleName%20eq%20%27Reader%27",
-                               "2018-01-01-preview"));
+  HttpResult r = Call(
+      "GET", Q(GalleryPath("gal1") + "/providers/Microsoft.Authorization/roleDefinitions?$filter="
+                                     "roleName%20eq%20%27Reader%27",
+               "2018-01-01-preview"));
   ASSERT_EQ(r.status, 200) << r.body;
   json value = ArmFixture::Body(r)["value"];
   ASSERT_EQ(value.size(), 1u);
@@ -250,8 +248,8 @@ TEST_F(RoleAssignmentsTest, RoleDefinitionsAreFoundByNameAsTheCliAsks) {
   EXPECT_EQ(value[0]["properties"]["roleName"], "Reader");
   EXPECT_EQ(value[0]["properties"]["type"], "BuiltInRole");
   EXPECT_EQ(value[0]["properties"]["permissions"][0]["actions"], json::array({"*/read"}));
-  HttpResult all = Call("GET", Q(Sub() + "/providers/Microsoft.Authorization/roleDefinitions",
-                                 "2018-01-01-preview"));
+  HttpResult all = Call(
+      "GET", Q(Sub() + "/providers/Microsoft.Authorization/roleDefinitions", "2018-01-01-preview"));
   ASSERT_EQ(all.status, 200);
   EXPECT_EQ(ArmFixture::Body(all)["value"].size(), 3u);
   HttpResult contributor = Call("GET", Q(RoleId(kContributor), kAuthApi));
@@ -299,8 +297,8 @@ TEST_F(RoleAssignmentsTest, AVersionSourceMayComeFromAnySubscriptionOfTheTenantI
     ids.push_back(s["subscriptionId"]);
   }
   EXPECT_EQ(Sorted(ids), Sorted({sub_, kSubB}));
-  ExpectError(Call("GET", "/subscriptions/" + std::string(kSubD) + "?api-version=2019-11-01"),
-              404, "SubscriptionNotFound");
+  ExpectError(Call("GET", "/subscriptions/" + std::string(kSubD) + "?api-version=2019-11-01"), 404,
+              "SubscriptionNotFound");
 
   // A gallery in B; its version's source is the image img1 of A.
   const std::string group_b = "/subscriptions/" + std::string(kSubB) + "/resourceGroups/rgb";
@@ -314,7 +312,8 @@ TEST_F(RoleAssignmentsTest, AVersionSourceMayComeFromAnySubscriptionOfTheTenantI
                  {{"publishingProfile", {{"targetRegions", {{{"name", kSouthCentral}}}}}},
                   {"storageProfile", {{"source", {{"id", source}}}}}}}};
   };
-  HttpResult made = Call("PUT", Q(def_b + "/versions/1.0.0", kVersionApi), version(ImagePath("img1")));
+  HttpResult made =
+      Call("PUT", Q(def_b + "/versions/1.0.0", kVersionApi), version(ImagePath("img1")));
   ASSERT_EQ(made.status, 201) << made.body;
   json done = WaitSucceeded(def_b + "/versions/1.0.0", kVersionApi);
   EXPECT_EQ(done["properties"]["storageProfile"]["source"]["id"], ImagePath("img1"));

@@ -30,9 +30,8 @@ std::vector<std::string> Names(const Answer& a) {
 class AccessTest : public ::testing::Test {
  protected:
   explicit AccessTest(int32_t page_size = 100)
-      : gallery_("access-" + std::string(::testing::UnitTest::GetInstance()
-                                             ->current_test_info()
-                                             ->name()),
+      : gallery_("access-" +
+                     std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()),
                  page_size) {}
 
   std::string Group(const std::string& rg = "rg1") const {
@@ -99,8 +98,7 @@ TEST_F(AccessTest, ListsShowOnlyWhatTheCallerMayRead) {
   // A list where nothing at all is shared is refused, naming the list's scope.
   Put(Group("rg2"), "2021-04-01", InProcessGallery::Located());
   Answer other = gallery_.Call(
-      "GET", Q(Group("rg2") + "/providers/Microsoft.Compute/galleries", "2021-10-01"), "",
-      "alice");
+      "GET", Q(Group("rg2") + "/providers/Microsoft.Compute/galleries", "2021-10-01"), "", "alice");
   EXPECT_EQ(other.status, 403);
   EXPECT_EQ(other.ErrorCode(), "AuthorizationFailed");
   EXPECT_NE(other.ErrorMessage().find("'Microsoft.Compute/galleries/read' over scope '" +
@@ -166,11 +164,12 @@ TEST_F(AccessTest, SubscriptionsAreThoseWhereTheCallerHoldsARole) {
   EXPECT_EQ(group.status, 403);
   EXPECT_EQ(group.ErrorCode(), "AuthorizationFailed");
   // Usages are a subscription-level read.
-  EXPECT_EQ(gallery_.Call("GET",
-                          Q(gallery_.Sub() + "/providers/Microsoft.Compute/locations/"
-                                             "southcentralus/usages",
-                            "2022-11-01"),
-                          "", "carol")
+  EXPECT_EQ(gallery_
+                .Call("GET",
+                      Q(gallery_.Sub() + "/providers/Microsoft.Compute/locations/"
+                                         "southcentralus/usages",
+                        "2022-11-01"),
+                      "", "carol")
                 .status,
             403);
 }
@@ -233,9 +232,8 @@ TEST_F(AccessTest, CustomRolesGrantTheirActions) {
   EXPECT_EQ(gallery_.Call("GET", Q(Def(), "2021-10-01"), "", "dave").status, 403);
   // A role in use cannot be deleted.
   Answer in_use = gallery_.Call(
-      "DELETE",
-      Q(gallery_.Sub() + "/providers/Microsoft.Authorization/roleDefinitions/" + role_id,
-        "2022-04-01"));
+      "DELETE", Q(gallery_.Sub() + "/providers/Microsoft.Authorization/roleDefinitions/" + role_id,
+                  "2022-04-01"));
   EXPECT_EQ(in_use.status, 409);
   EXPECT_EQ(in_use.ErrorCode(), "RoleDefinitionHasAssignments");
 }
@@ -248,7 +246,7 @@ TEST_F(AccessTest, OperationStatusIsAsReadableAsItsResource) {
   Grant(Group(), stranger, kReader);
   Put(Group("rg2"), "2021-04-01", InProcessGallery::Located());
   Answer put = gallery_.CallJson("PUT", Q(Def("d9"), "2021-10-01"),
-                             InProcessGallery::Definition("s9"), "writer");
+                                 InProcessGallery::Definition("s9"), "writer");
   ASSERT_EQ(put.status, 201) << put.text;
   ASSERT_FALSE(put.async_operation.empty());
   const std::string op = put.async_operation.substr(put.async_operation.find("/subscriptions/"));
@@ -281,10 +279,10 @@ TEST_F(AccessTest, DeletingAResourceRemovesTheAssignmentsAtAndBelowIt) {
   Put(Ver("1.0.0"), "2022-03-03", InProcessGallery::Version(ImageId(Group())));
   gallery_.RunOperations();
   EXPECT_EQ(gallery_.Call("GET", Q(Ver("1.0.0"), "2022-03-03"), "", "erin").status, 403);
-  Answer left = gallery_.Call(
-      "GET", Q(Def() + "/providers/Microsoft.Authorization/roleAssignments?$filter=" +
-                   "principalId%20eq%20%27" + erin.object_id + "%27",
-               "2022-04-01"));
+  Answer left =
+      gallery_.Call("GET", Q(Def() + "/providers/Microsoft.Authorization/roleAssignments?$filter=" +
+                                 "principalId%20eq%20%27" + erin.object_id + "%27",
+                             "2022-04-01"));
   ASSERT_EQ(left.status, 200);
   EXPECT_TRUE(left.body["value"].empty()) << left.text;
 }
@@ -309,7 +307,7 @@ TEST_F(AccessTest, ASourceIsUsableAcrossSubscriptionsOfOneTenantOnly) {
   Grant(def_b, frank, kContributor, "ServicePrincipal");
   // Without read on the source: refused, naming the source.
   Answer refused = gallery_.CallJson("PUT", Q(def_b + "/versions/1.0.0", "2022-03-03"),
-                                 InProcessGallery::Version(ImageId(group_a)), "frank");
+                                     InProcessGallery::Version(ImageId(group_a)), "frank");
   EXPECT_EQ(refused.status, 403) << refused.text;
   EXPECT_EQ(refused.ErrorCode(), "LinkedAuthorizationFailed");
   EXPECT_NE(refused.ErrorMessage().find("'Microsoft.Compute/images/read' on the linked scope(s) '" +
@@ -319,7 +317,7 @@ TEST_F(AccessTest, ASourceIsUsableAcrossSubscriptionsOfOneTenantOnly) {
   // With Reader on the image in A: the version in B is made from it.
   Grant(ImageId(group_a), frank, kReader, "ServicePrincipal");
   Answer made = gallery_.CallJson("PUT", Q(def_b + "/versions/1.0.0", "2022-03-03"),
-                              InProcessGallery::Version(ImageId(group_a)), "frank");
+                                  InProcessGallery::Version(ImageId(group_a)), "frank");
   ASSERT_EQ(made.status, 201) << made.text;
   EXPECT_EQ(made.body["properties"]["storageProfile"]["source"].value("id", ""), ImageId(group_a));
 

@@ -88,15 +88,19 @@ class InProcessGallery {
     config_.limits.quotas.image_definitions = 1000;
     config_.limits.list_page_size = page_size;
     authz_ = std::make_unique<access::Authorizer>(*store_);
-    runner_ = std::make_unique<service::OperationRunner>(*store_, clock_,
-                                                         config_.operation_retention_ms);
+    runner_ =
+        std::make_unique<service::OperationRunner>(*store_, clock_, config_.operation_retention_ms);
     service_ = std::make_unique<service::GalleryService>(*store_, regions_, config_, clock_,
                                                          *random_, *runner_, *authz_);
     roles_ = std::make_unique<service::RoleService>(*store_, *authz_, clock_);
     auth_ = std::make_unique<TestHeaderAuthenticator>(
-        domain::Caller{boot_.tenant_id, boot_.object_id, "gallery-admin",
-                       domain::PrincipalKind::kServicePrincipal, {}});
-    api_ = std::make_unique<api::ArmApi>(*service_, *roles_, *auth_, *random_, api::ArmApiOptions{});
+        domain::Caller{boot_.tenant_id,
+                       boot_.object_id,
+                       "gallery-admin",
+                       domain::PrincipalKind::kServicePrincipal,
+                       {}});
+    api_ =
+        std::make_unique<api::ArmApi>(*service_, *roles_, *auth_, *random_, api::ArmApiOptions{});
   }
   ~InProcessGallery() {
     api_.reset();
@@ -135,8 +139,8 @@ class InProcessGallery {
     a.body = nlohmann::json::parse(a.text, nullptr, false);
     return a;
   }
-  Answer CallJson(const std::string& method, const std::string& target,
-                  const nlohmann::json& body, const std::string& principal = "") {
+  Answer CallJson(const std::string& method, const std::string& target, const nlohmann::json& body,
+                  const std::string& principal = "") {
     return Call(method, target, body.dump(), principal);
   }
 
@@ -199,9 +203,9 @@ class InProcessGallery {
           {"principalId", principal_id},
           {"principalType", principal_type}}}};
     return CallJson("PUT",
-                scope + "/providers/Microsoft.Authorization/roleAssignments/" +
-                    NewUuid(*random_) + "?api-version=2022-04-01",
-                body, as);
+                    scope + "/providers/Microsoft.Authorization/roleAssignments/" +
+                        NewUuid(*random_) + "?api-version=2022-04-01",
+                    body, as);
   }
 
   // ---- resource bodies

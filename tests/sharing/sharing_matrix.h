@@ -143,8 +143,8 @@ inline std::string Case::Name() const {
   static const char* kOp[] = {"Read", "Write", "Delete"};
   static const char* kForm[] = {"User", "ServicePrincipal", "GroupMember"};
   static const char* kRole[] = {"Reader", "Contributor"};
-  return std::string(kGrant[static_cast<int>(grant)]) + "_" + kRole[static_cast<int>(role)] +
-         "_" + kForm[static_cast<int>(form)] + "_" + kOp[static_cast<int>(op)] +
+  return std::string(kGrant[static_cast<int>(grant)]) + "_" + kRole[static_cast<int>(role)] + "_" +
+         kForm[static_cast<int>(form)] + "_" + kOp[static_cast<int>(op)] +
          kTarget[static_cast<int>(target)];
 }
 

@@ -40,9 +40,10 @@ class SharingMatrixTest : public ::testing::TestWithParam<World> {
                   .status,
               201);
     image_ = rg + "/providers/Microsoft.Compute/images/img1";
-    ASSERT_EQ(gallery_->CallJson("PUT", image_ + "?api-version=2022-11-01", InProcessGallery::Image())
-                  .status,
-              201);
+    ASSERT_EQ(
+        gallery_->CallJson("PUT", image_ + "?api-version=2022-11-01", InProcessGallery::Image())
+            .status,
+        201);
     gallery_->RunOperations();
   }
   static void TearDownTestSuite() {
@@ -64,8 +65,8 @@ class SharingMatrixTest : public ::testing::TestWithParam<World> {
     put(g + "/images/d1", "2021-10-01", InProcessGallery::Definition("s1"));
     put(g + "/images/d2", "2021-10-01", InProcessGallery::Definition("s2"));
     gallery_->RunOperations();
-    for (const char* v : {"/images/d1/versions/1.0.0", "/images/d1/versions/1.0.1",
-                          "/images/d2/versions/1.0.0"}) {
+    for (const char* v :
+         {"/images/d1/versions/1.0.0", "/images/d1/versions/1.0.1", "/images/d2/versions/1.0.0"}) {
       put(g + v, "2022-03-03", InProcessGallery::Version(image_));
     }
     gallery_->RunOperations();
@@ -101,23 +102,23 @@ TEST_P(SharingMatrixTest, EachTargetIsAllowedExactlyAsTheMatrixSays) {
     case PrincipalForm::kGroupMember: {
       domain::Caller group_principal =
           gallery_->AddPrincipal(caller_name + "-group", domain::PrincipalKind::kGroup);
-      caller = gallery_->AddPrincipal(caller_name, domain::PrincipalKind::kUser,
-                                      {"00000000-0000-0000-0000-0000000000ff",
-                                       group_principal.object_id});
+      caller = gallery_->AddPrincipal(
+          caller_name, domain::PrincipalKind::kUser,
+          {"00000000-0000-0000-0000-0000000000ff", group_principal.object_id});
       holder = group_principal.object_id;
       holder_type = "Group";
       break;
     }
   }
-  Answer granted = gallery_->Assign(GrantPath(group, w.grant), holder, RoleDefinitionGuid(w.role),
-                                    holder_type);
+  Answer granted =
+      gallery_->Assign(GrantPath(group, w.grant), holder, RoleDefinitionGuid(w.role), holder_type);
   ASSERT_EQ(granted.status, 201) << granted.text;
 
   for (const Case& c : WorldCases(w.grant, w.form, w.role)) {
     SCOPED_TRACE(c.Name());
     const std::string path = TargetPath(group, c.target);
-    Answer a = gallery_->Call(c.method(), path + "?api-version=" + ApiVersionOf(c.target),
-                              c.body(), caller_name);
+    Answer a = gallery_->Call(c.method(), path + "?api-version=" + ApiVersionOf(c.target), c.body(),
+                              caller_name);
     ASSERT_EQ(a.status, c.expected_status()) << a.text;
     if (!c.allowed()) {
       EXPECT_EQ(a.ErrorCode(), "AuthorizationFailed");
