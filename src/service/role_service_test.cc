@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "metadata/sqlite_store.h"
 #include "service/bootstrap.h"
@@ -179,6 +180,39 @@ TEST_F(RoleServiceTest, AnAssignmentIsFoundOnlyAtItsOwnScope) {
                 .status()
                 .reason(),
             "RoleAssignmentNotFound");
+}
+
+TEST_F(RoleServiceTest, BootstrapMakesTheAdministratorOwnerOnceEvenAfterAnUpgrade) {
+  auto owners = [&] {
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    auto held = (*tx)->ListRoleAssignments({.principal_id = boot_.object_id});
+    EXPECT_TRUE(held.ok());
+    return held.ok() ? held->size() : 0u;
+  };
+  ASSERT_EQ(owners(), 1u);
+  // The administrator removes its own grant: a restart does not bring it back.
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->DeleteRoleAssignmentsWithin(Sub()).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  ASSERT_TRUE(EnsureBootstrap(*store_, clock_, *random_).ok());
+  EXPECT_EQ(owners(), 0u);
+  // A store bootstrapped before role assignments existed (no ownerGranted in its record) gets
+  // the grant at its next start.
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    nlohmann::json old = {{"tenantId", boot_.tenant_id},
+                          {"subscriptionId", boot_.subscription_id},
+                          {"clientId", boot_.client_id},
+                          {"objectId", boot_.object_id}};
+    ASSERT_TRUE((*tx)->PutSetting("bootstrap", old.dump()).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto again = EnsureBootstrap(*store_, clock_, *random_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->object_id, boot_.object_id);
+  EXPECT_EQ(owners(), 1u);
 }
 
 }  // namespace
