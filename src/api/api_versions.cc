@@ -28,6 +28,14 @@ constexpr std::array<std::string_view, 20> kResources = {
 constexpr std::array<std::string_view, 4> kResourcesNewer = {"2022-12-01", "2023-07-01",
                                                              "2024-03-01", "2024-07-01"};
 
+// Microsoft.Authorization: what az (2.45: 2018-01-01-preview for definitions,
+// 2020-04-01-preview for assignments), az rest users and the SDKs send.
+constexpr std::array<std::string_view, 13> kAuthorization = {
+    "2015-06-01",         "2015-07-01",         "2017-05-01",         "2018-01-01-preview",
+    "2018-07-01",         "2018-09-01-preview", "2020-03-01-preview", "2020-04-01-preview",
+    "2020-08-01-preview", "2020-10-01-preview", "2021-03-01-preview", "2022-04-01",
+    "2022-05-01-preview"};
+
 // The lists above are sorted (static_asserts below), so membership is a binary search.
 template <size_t N>
 constexpr bool In(const std::array<std::string_view, N>& list, std::string_view v) {
@@ -37,6 +45,7 @@ static_assert(std::is_sorted(kGallery.begin(), kGallery.end()));
 static_assert(std::is_sorted(kCompute.begin(), kCompute.end()));
 static_assert(std::is_sorted(kResources.begin(), kResources.end()));
 static_assert(std::is_sorted(kResourcesNewer.begin(), kResourcesNewer.end()));
+static_assert(std::is_sorted(kAuthorization.begin(), kAuthorization.end()));
 
 template <size_t N>
 std::string Join(const std::array<std::string_view, N>& list) {
@@ -73,6 +82,9 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
     case ApiFamily::kOperations:
       ok = gallery() || compute() || resources();
       break;
+    case ApiFamily::kAuthorization:
+      ok = In(kAuthorization, api_version);
+      break;
   }
   if (ok) {
     return Status::Ok();
@@ -87,6 +99,9 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
   }
   if (family == ApiFamily::kResources || family == ApiFamily::kOperations) {
     supported += (supported.empty() ? "" : ", ") + Join(kResources) + ", " + Join(kResourcesNewer);
+  }
+  if (family == ApiFamily::kAuthorization) {
+    supported = Join(kAuthorization);
   }
   return Status::InvalidArgument("The api-version '" + std::string(api_version) +
                                      "' is invalid. The supported versions are '" + supported +

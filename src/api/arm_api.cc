@@ -6,8 +6,10 @@
 
 #include "api/api_versions.h"
 #include "api/arm_error.h"
+#include "api/arm_response.h"
 #include "api/arm_route.h"
 #include "api/json_reader.h"
+#include "api/role_api.h"
 #include "api/url.h"
 #include "api/wire.h"
 #include "common/log.h"
@@ -31,33 +33,12 @@ struct ArmApi::Call {
 
 namespace {
 
-constexpr char kJson[] = "application/json; charset=utf-8";
-
-std::string Dump(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 HttpResponse Json(http::status status, const nlohmann::json& body) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, kJson);
-  res.body() = Dump(body);
-  return res;
+  return JsonResponse(status, body);
 }
-
-HttpResponse Empty(http::status status) {
-  HttpResponse res{status, 11};
-  return res;
-}
-
+HttpResponse Empty(http::status status) { return EmptyResponse(status); }
 HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
-  Status s = Status::InvalidArgument("The HTTP method '" + std::string(http::to_string(method)) +
-                                     "' is not supported for this resource. Allowed: " +
-                                     std::string(allowed) + ".")
-                 .WithReason("MethodNotAllowed");
-  HttpResponse res = ArmErrorResponse(s, 11);
-  res.result(http::status::method_not_allowed);
-  res.set(http::field::allow, std::string(allowed));
-  return res;
+  return MethodNotAllowedResponse(method, allowed);
 }
 
 // "127.0.0.1:8443", "localhost", "[::1]:8443", "gallery.example:443".
@@ -95,6 +76,11 @@ ApiFamily FamilyOf(RouteKind kind) {
     case RouteKind::kOperationStatus:
     case RouteKind::kOperationResult:
       return ApiFamily::kOperations;
+    case RouteKind::kRoleAssignments:
+    case RouteKind::kRoleAssignment:
+    case RouteKind::kRoleDefinitions:
+    case RouteKind::kRoleDefinition:
+      return ApiFamily::kAuthorization;
     default:
       return ApiFamily::kCompute;
   }
@@ -107,9 +93,10 @@ bool IsProvisioning(domain::ProvisioningState s) {
 
 }  // namespace
 
-ArmApi::ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
-               ArmApiOptions options)
+ArmApi::ArmApi(service::GalleryService& service, service::RoleService& roles,
+               Authenticator& authenticator, Random& random, ArmApiOptions options)
     : service_(service),
+      roles_(roles),
       authenticator_(authenticator),
       random_(random),
       public_endpoint_(std::move(options.public_endpoint)) {}
@@ -207,7 +194,7 @@ void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::O
 std::string ArmApi::RenderText(const std::shared_ptr<const metadata::Resource>& resource,
                               const WireOptions& wire) {
   auto render = [&] {
-    return Dump(std::visit([&](const auto& r) { return Render(r, wire); }, *resource));
+    return JsonText(std::visit([&](const auto& r) { return Render(r, wire); }, *resource));
   };
   if (wire.expand_replication_status) {
     return render();
@@ -255,9 +242,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     if (!found.ok()) {
       return error(found.status());
     }
-    HttpResponse res{http::status::ok, 11};
-    res.set(http::field::content_type, kJson);
-    res.body() = RenderText(*found, wire);
+    HttpResponse res = JsonTextResponse(http::status::ok, RenderText(*found, wire));
     if (IsProvisioning(metadata::Meta(**found).provisioning_state)) {
       res.set(http::field::retry_after, "1");
     }
@@ -557,6 +542,11 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         default:
           return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
       }
+    case RouteKind::kRoleAssignments:
+    case RouteKind::kRoleAssignment:
+    case RouteKind::kRoleDefinitions:
+    case RouteKind::kRoleDefinition:
+      return HandleRoleRoute(roles_, ctx, call.request, call.target, route);
     case RouteKind::kUnservedComputeResource: {
       const std::string type = route.id.Type();
       if (method == http::verb::get) {

@@ -16,6 +16,7 @@
 #include "api/wire.h"
 #include "common/random.h"
 #include "service/gallery_service.h"
+#include "service/role_service.h"
 
 namespace gallery::api {
 
@@ -28,8 +29,8 @@ struct ArmApiOptions {
 class ArmApi {
  public:
   // References must outlive the ArmApi.
-  ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
-         ArmApiOptions options);
+  ArmApi(service::GalleryService& service, service::RoleService& roles,
+         Authenticator& authenticator, Random& random, ArmApiOptions options);
 
   HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
 
@@ -47,6 +48,7 @@ class ArmApi {
                          const WireOptions& wire);
 
   service::GalleryService& service_;
+  service::RoleService& roles_;
   Authenticator& authenticator_;
   Random& random_;
   mutable std::mutex endpoint_mu_;

@@ -1,5 +1,7 @@
 #include "api/arm_route.h"
 
+#include <optional>
+
 namespace gallery::api {
 
 namespace {
@@ -114,12 +116,49 @@ Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std
   return NoRoute(p);
 }
 
+// {scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}], where
+// the scope is any resource id; nullopt when the path has no Microsoft.Authorization provider.
+std::optional<Result<ArmRoute>> AuthorizationRoute(const std::vector<std::string>& p) {
+  const size_t n = p.size();
+  for (size_t k = 2; k + 2 < n; k += 2) {
+    if (!Is(p[k], "providers") || !Is(p[k + 1], "Microsoft.Authorization")) {
+      continue;
+    }
+    std::string scope;
+    for (size_t i = 0; i < k; ++i) {
+      scope += "/" + p[i];
+    }
+    Result<ResourceId> id = ResourceId::Parse(scope);
+    if (!id.ok() || n > k + 4) {
+      return Result<ArmRoute>(NoRoute(p));
+    }
+    ArmRoute r;
+    r.id = std::move(*id);
+    const bool item = n == k + 4;
+    if (Is(p[k + 2], "roleAssignments")) {
+      r.kind = item ? RouteKind::kRoleAssignment : RouteKind::kRoleAssignments;
+    } else if (Is(p[k + 2], "roleDefinitions")) {
+      r.kind = item ? RouteKind::kRoleDefinition : RouteKind::kRoleDefinitions;
+    } else {
+      return Result<ArmRoute>(NoRoute(p));
+    }
+    if (item) {
+      r.name = p[k + 3];
+    }
+    return Result<ArmRoute>(std::move(r));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
   const size_t n = p.size();
   if (n == 0 || !Is(p[0], "subscriptions")) {
     return NoRoute(p);
+  }
+  if (std::optional<Result<ArmRoute>> authorization = AuthorizationRoute(p)) {
+    return std::move(*authorization);
   }
   ArmRoute r;
   if (n == 1) {

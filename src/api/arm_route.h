@@ -32,6 +32,12 @@ enum class RouteKind {
   kManagedImages,            // RG/providers/Microsoft.Compute/images
   kManagedImage,             // .../images/{name}
   kUnservedComputeResource,  // RG/providers/Microsoft.Compute/{virtualMachines|disks|snapshots}/{n}
+  // {scope}/providers/Microsoft.Authorization/...: `id` is the scope (a subscription, a
+  // resource group, or a resource), `name` the assignment's or definition's GUID.
+  kRoleAssignments,  // {scope}/providers/Microsoft.Authorization/roleAssignments
+  kRoleAssignment,   // .../roleAssignments/{name}
+  kRoleDefinitions,  // {scope}/providers/Microsoft.Authorization/roleDefinitions
+  kRoleDefinition,   // .../roleDefinitions/{name}
 };
 
 struct ArmRoute {
@@ -42,6 +48,7 @@ struct ArmRoute {
   std::string location;      // kUsages, kOperation*
   std::string operation_id;  // kOperation*
   bool validate_only = false;  // kMoveResources: validateMoveResources
+  std::string name;            // kRoleAssignment, kRoleDefinition
 };
 
 // NotFound (reason "InvalidResourceType" / "NotFound") when the path names nothing this

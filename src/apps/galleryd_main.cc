@@ -21,6 +21,7 @@
 #include "service/config_loader.h"
 #include "service/gallery_service.h"
 #include "service/operation_runner.h"
+#include "service/role_service.h"
 
 namespace {
 
@@ -173,12 +174,14 @@ int main(int argc, char** argv) {
   }
 
   service::OperationRunner runner(**store, clock, config.service.operation_retention_ms);
+  access::Authorizer authorizer(**store);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
-                                          runner);
+                                          runner, authorizer);
+  service::RoleService role_service(**store, authorizer, clock);
   api::FixedCallerAuthenticator authenticator(
       domain::Caller{identity->tenant_id, identity->object_id, "gallery-admin"});
   api::ArmApiOptions api_options;
-  api::ArmApi arm(gallery_service, authenticator, *random, api_options);
+  api::ArmApi arm(gallery_service, role_service, authenticator, *random, api_options);
 
   ServerOptions server_options;
   server_options.listen_address = listen;

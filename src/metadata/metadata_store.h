@@ -33,6 +33,8 @@
 #include "domain/managed_image.h"
 #include "domain/operation.h"
 #include "domain/resource_group.h"
+#include "domain/role_assignment.h"
+#include "domain/role_definition.h"
 
 namespace gallery::metadata {
 
@@ -59,6 +61,12 @@ struct ResourceQuery {
 struct ResourcePage {
   std::vector<Resource> items;  // ordered by ResourceId::Key()
   std::string next_key;         // pass as after_key for the next page; empty when done
+};
+
+// Which role assignments to list. Every set field narrows the result.
+struct RoleAssignmentQuery {
+  std::string principal_id;          // only this principal's (any casing)
+  std::optional<ResourceId> within;  // only those at this scope or below it
 };
 
 enum class TxMode { kRead, kWrite };
@@ -89,6 +97,29 @@ class Transaction {
   // Service principals by client id (app id), case-insensitively.
   virtual Result<std::optional<domain::Principal>> FindPrincipalByAppId(
       const std::string& app_id) = 0;
+
+  // ---- role assignments and custom role definitions (built-in roles are not stored)
+  // Inserts, or replaces the assignment with the same name (case-insensitively).
+  virtual Status PutRoleAssignment(const domain::RoleAssignment& assignment) = 0;
+  // nullopt when no assignment has this name.
+  virtual Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(
+      const std::string& name) = 0;
+  // NotFound when absent.
+  virtual Status DeleteRoleAssignment(const std::string& name) = 0;
+  // The assignments the query selects, ordered by name.
+  virtual Result<std::vector<domain::RoleAssignment>> ListRoleAssignments(
+      const RoleAssignmentQuery& query) = 0;
+  // Deletes every assignment at `scope` or below it (segment-wise: never one at a sibling whose
+  // name merely starts with the same text); returns how many.
+  virtual Result<int64_t> DeleteRoleAssignmentsWithin(const ResourceId& scope) = 0;
+  // Inserts, or replaces the definition with the same name (case-insensitively).
+  virtual Status PutRoleDefinition(const domain::RoleDefinition& definition) = 0;
+  virtual Result<std::optional<domain::RoleDefinition>> GetRoleDefinition(
+      const std::string& name) = 0;
+  // NotFound when absent.
+  virtual Status DeleteRoleDefinition(const std::string& name) = 0;
+  // Every custom role definition of every tenant, ordered by name.
+  virtual Result<std::vector<domain::RoleDefinition>> ListRoleDefinitions() = 0;
 
   // ---- long-running operations
   virtual Status PutOperation(const domain::Operation& operation) = 0;
@@ -125,6 +156,13 @@ class MetadataStore {
   // answer from memory when they know nothing changed: the SQLite store is the only writer of
   // its file; a store shared by several processes must learn of their commits to do so.
   virtual Result<std::shared_ptr<const Resource>> FindResource(const ResourceId& id) = 0;
+  // A number that grows whenever a committed transaction changed role assignments or role
+  // definitions, so an in-memory index of them can tell it is stale with one atomic read
+  // (access/authorizer.h). It is read before the index is loaded and bumped after the change
+  // is durable. An engine shared by several processes must make it reflect their commits too
+  // (e.g. a counter row bumped in the same transaction and read, or pushed with LISTEN/NOTIFY,
+  // by each process). Thread-safe.
+  virtual uint64_t RoleGeneration() const = 0;
 };
 
 }  // namespace gallery::metadata

@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 
@@ -106,5 +108,31 @@ class SqliteConnection {
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
 };
+
+// Runs `st` (already bound) and reads at most one row with `read` (a function of the statement
+// returning Result<T>).
+template <typename T, typename F>
+Result<std::optional<T>> QueryOne(SqliteStatement& st, F read) {
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) {
+    return std::optional<T>();
+  }
+  GALLERY_ASSIGN_OR_RETURN(T value, read(st));
+  return std::optional<T>(std::move(value));
+}
+
+// Runs `st` (already bound) and reads every row with `read`.
+template <typename T, typename F>
+Result<std::vector<T>> QueryAll(SqliteStatement& st, F read) {
+  std::vector<T> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    GALLERY_ASSIGN_OR_RETURN(T value, read(st));
+    out.push_back(std::move(value));
+  }
+}
 
 }  // namespace gallery::metadata

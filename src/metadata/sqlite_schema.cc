@@ -84,6 +84,36 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql"},
+    // Step 3 is the directory's (users, groups, members); kept empty here so that the step
+    // numbers of every build agree.
+    {3, "-- directory tables"},
+    {4, R"sql(
+-- Role assignments: who holds which role at which scope. scope_key is ResourceId::Key() of
+-- the scope; principal_id and role_definition are stored lower-cased.
+CREATE TABLE role_assignments (
+  name            TEXT PRIMARY KEY NOT NULL,
+  scope           TEXT NOT NULL,
+  scope_key       TEXT NOT NULL,
+  role_definition TEXT NOT NULL,
+  principal_id    TEXT NOT NULL,
+  principal_type  TEXT NOT NULL,
+  description     TEXT NOT NULL,
+  created_on      INTEGER NOT NULL,
+  updated_on      INTEGER NOT NULL,
+  created_by      TEXT NOT NULL,
+  updated_by      TEXT NOT NULL
+);
+CREATE INDEX role_assignments_by_scope ON role_assignments (scope_key);
+CREATE INDEX role_assignments_by_principal ON role_assignments (principal_id);
+
+-- Custom role definitions (built-in roles live in code); body holds roleName, description,
+-- permissions, assignableScopes and the created/updated stamps as JSON.
+CREATE TABLE role_definitions (
+  name      TEXT PRIMARY KEY NOT NULL,
+  tenant_id TEXT NOT NULL,
+  body      TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr int32_t kLatestVersion = static_cast<int32_t>(std::size(kMigrations));

@@ -26,6 +26,7 @@
 #include "metadata/resource_codec.h"
 #include "metadata/resource_memo.h"
 #include "metadata/sqlite_connection.h"
+#include "metadata/sqlite_roles.h"
 #include "metadata/sqlite_schema.h"
 
 namespace gallery::metadata {
@@ -313,17 +314,6 @@ Result<domain::Operation> ReadOperation(const SqliteStatement& st) {
   return op;
 }
 
-// Runs `st` (already bound) and reads at most one row with `read`.
-template <typename T, typename F>
-Result<std::optional<T>> QueryOne(SqliteStatement& st, F read) {
-  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) {
-    return std::optional<T>();
-  }
-  GALLERY_ASSIGN_OR_RETURN(T value, read(st));
-  return std::optional<T>(std::move(value));
-}
-
 // The WHERE clause and parameters of a resource query (after_key and limit excluded).
 struct ResourceFilter {
   std::string where;
@@ -395,6 +385,13 @@ class SqliteStore final : public MetadataStore {
   Result<std::unique_ptr<Transaction>> Begin(TxMode mode) override;
   Result<std::shared_ptr<const Resource>> FindResource(const ResourceId& id) override;
 
+  uint64_t RoleGeneration() const override {
+    return role_generation_.load(std::memory_order_acquire);
+  }
+  // Called after a transaction that changed the role tables committed: this process is the
+  // database's only writer, so counting its own commits is enough.
+  void RolesChanged() { role_generation_.fetch_add(1, std::memory_order_acq_rel); }
+
   // Returns a read connection taken by Begin(kRead) to the pool.
   void ReleaseReader(SqliteConnection* conn);
   ResourceMemo& memo() { return memo_; }
@@ -434,6 +431,7 @@ class SqliteStore final : public MetadataStore {
   std::atomic<uint64_t> generation_{0};
   BoundedCache<Found> found_;  // by id key
   int lock_fd_ = -1;           // holds the exclusive lock on the database
+  std::atomic<uint64_t> role_generation_{1};
 };
 
 class SqliteTransaction final : public Transaction {
@@ -460,6 +458,17 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<domain::Principal>> GetPrincipal(const std::string& object_id) override;
   Result<std::optional<domain::Principal>> FindPrincipalByAppId(const std::string& app_id) override;
 
+  Status PutRoleAssignment(const domain::RoleAssignment& assignment) override;
+  Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(const std::string& name) override;
+  Status DeleteRoleAssignment(const std::string& name) override;
+  Result<std::vector<domain::RoleAssignment>> ListRoleAssignments(
+      const RoleAssignmentQuery& query) override;
+  Result<int64_t> DeleteRoleAssignmentsWithin(const ResourceId& scope) override;
+  Status PutRoleDefinition(const domain::RoleDefinition& definition) override;
+  Result<std::optional<domain::RoleDefinition>> GetRoleDefinition(const std::string& name) override;
+  Status DeleteRoleDefinition(const std::string& name) override;
+  Result<std::vector<domain::RoleDefinition>> ListRoleDefinitions() override;
+
   Status PutOperation(const domain::Operation& operation) override;
   Result<std::optional<domain::Operation>> GetOperation(const std::string& id) override;
   Result<std::vector<domain::Operation>> ListRunnableOperations(TimestampMs now,
@@ -476,11 +485,17 @@ class SqliteTransaction final : public Transaction {
   Status Usable(bool writes) const;
   // Runs `sql` (COMMIT or ROLLBACK), rolls back if that failed, and gives the connection back.
   Status End(std::string_view sql);
+  // `written`, after marking the transaction as one that changed the role tables if it is OK.
+  Status RolesWritten(Status written) {
+    roles_changed_ = roles_changed_ || written.ok();
+    return written;
+  }
 
   SqliteStore* store_;
   SqliteConnection* conn_;  // null once ended
   TxMode mode_;
   std::unique_lock<std::timed_mutex> write_lock_;  // owned only by write transactions
+  bool roles_changed_ = false;  // a role table was written: bump the generation on commit
 };
 
 // ---- SqliteStore
@@ -655,7 +670,63 @@ Status SqliteTransaction::Commit() {
   if (conn_ == nullptr) {
     return Usable(false);
   }
-  return End(kCommit);
+  GALLERY_RETURN_IF_ERROR(End(kCommit));
+  if (roles_changed_) {
+    store_->RolesChanged();
+  }
+  return Status::Ok();
+}
+
+// ---- role tables (sqlite_roles.h); every change marks the transaction for the generation bump
+
+Status SqliteTransaction::PutRoleAssignment(const domain::RoleAssignment& assignment) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return RolesWritten(sqlite_roles::PutAssignment(*conn_, assignment));
+}
+
+Result<std::optional<domain::RoleAssignment>> SqliteTransaction::GetRoleAssignment(
+    const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::GetAssignment(*conn_, name);
+}
+
+Status SqliteTransaction::DeleteRoleAssignment(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return RolesWritten(sqlite_roles::DeleteAssignment(*conn_, name));
+}
+
+Result<std::vector<domain::RoleAssignment>> SqliteTransaction::ListRoleAssignments(
+    const RoleAssignmentQuery& query) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::ListAssignments(*conn_, query);
+}
+
+Result<int64_t> SqliteTransaction::DeleteRoleAssignmentsWithin(const ResourceId& scope) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(int64_t deleted, sqlite_roles::DeleteAssignmentsWithin(*conn_, scope));
+  roles_changed_ = roles_changed_ || deleted > 0;
+  return deleted;
+}
+
+Status SqliteTransaction::PutRoleDefinition(const domain::RoleDefinition& definition) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return RolesWritten(sqlite_roles::PutDefinition(*conn_, definition));
+}
+
+Result<std::optional<domain::RoleDefinition>> SqliteTransaction::GetRoleDefinition(
+    const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::GetDefinition(*conn_, name);
+}
+
+Status SqliteTransaction::DeleteRoleDefinition(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return RolesWritten(sqlite_roles::DeleteDefinition(*conn_, name));
+}
+
+Result<std::vector<domain::RoleDefinition>> SqliteTransaction::ListRoleDefinitions() {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_roles::ListDefinitions(*conn_);
 }
 
 Result<std::optional<Resource>> SqliteTransaction::GetResource(const ResourceId& id) {

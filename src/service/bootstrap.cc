@@ -2,12 +2,32 @@
 
 #include <nlohmann/json.hpp>
 
+#include "access/grant_owner.h"
 #include "access/secret_hash.h"
 
 namespace gallery::service {
 
 namespace {
 constexpr char kBootstrapKey[] = "bootstrap";
+// Set in the record once the administrator was made Owner of the subscription: an installation
+// that predates role assignments gets the grant at its next start, and a grant the
+// administrator later removes is not made again.
+constexpr char kOwnerGranted[] = "ownerGranted";
+
+nlohmann::json Record(const BootstrapIdentity& id) {
+  return {{"tenantId", id.tenant_id},
+          {"subscriptionId", id.subscription_id},
+          {"clientId", id.client_id},
+          {"objectId", id.object_id},
+          {kOwnerGranted, true}};
+}
+
+// Makes the administrator Owner of the bootstrap subscription and records that it did.
+Status GrantAdministrator(metadata::Transaction& tx, const BootstrapIdentity& id, TimestampMs now) {
+  GALLERY_RETURN_IF_ERROR(
+      access::GrantOwner(tx, ResourceId::ForSubscription(id.subscription_id), id.object_id, now));
+  return tx.PutSetting(kBootstrapKey, Record(id).dump());
+}
 }  // namespace
 
 Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const Clock& clock,
@@ -24,6 +44,10 @@ Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const 
     id.subscription_id = j.value("subscriptionId", "");
     id.client_id = j.value("clientId", "");
     id.object_id = j.value("objectId", "");
+    if (!j.value(kOwnerGranted, false)) {
+      GALLERY_RETURN_IF_ERROR(GrantAdministrator(*tx, id, clock.Now()));
+      GALLERY_RETURN_IF_ERROR(tx->Commit());
+    }
     return id;
   }
   const TimestampMs now = clock.Now();
@@ -42,14 +66,10 @@ Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const 
   id.subscription_id = sub.id;
   id.client_id = admin.app_id;
   id.object_id = admin.object_id;
-  nlohmann::json record = {{"tenantId", id.tenant_id},
-                           {"subscriptionId", id.subscription_id},
-                           {"clientId", id.client_id},
-                           {"objectId", id.object_id}};
   GALLERY_RETURN_IF_ERROR(tx->PutTenant(tenant));
   GALLERY_RETURN_IF_ERROR(tx->PutSubscription(sub));
   GALLERY_RETURN_IF_ERROR(tx->PutPrincipal(admin));
-  GALLERY_RETURN_IF_ERROR(tx->PutSetting(kBootstrapKey, record.dump()));
+  GALLERY_RETURN_IF_ERROR(GrantAdministrator(*tx, id, now));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   return id;
 }

@@ -20,7 +20,9 @@ struct BootstrapIdentity {
 };
 
 // On an empty store, creates a tenant, a subscription and an administrator service principal
-// (whose secret is stored hashed) and returns them with the secret. On a store that has them,
+// (whose secret is stored hashed), makes the administrator Owner of the subscription, and
+// returns them with the secret. A store bootstrapped before role assignments existed gets the
+// Owner assignment now. On a store that has them,
 // returns the existing ids without a secret. Unavailable on store errors.
 Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const Clock& clock,
                                           Random& random);

@@ -1,5 +1,6 @@
 #include "service/gallery_service.h"
 
+#include "access/actions.h"
 #include "common/base64.h"
 #include "common/log.h"
 #include "domain/gallery_image_rules.h"
@@ -7,9 +8,12 @@
 #include "domain/gallery_rules.h"
 #include "domain/latest.h"
 #include "domain/managed_image_rules.h"
+#include "service/resource_checks.h"
 
 namespace gallery::service {
 
+using access::ActionOn;
+using access::Verb;
 using domain::OperationKind;
 using domain::ProvisioningState;
 using domain::UpdateMode;
@@ -19,25 +23,6 @@ using metadata::Transaction;
 using metadata::TxMode;
 
 namespace {
-
-// "Microsoft.Compute/galleries/gal1/images/def1": ARM's way of naming a nested resource.
-std::string TypedName(const ResourceId& id) {
-  std::string out = id.provider();
-  for (const ResourceId::Segment& s : id.segments()) {
-    out += "/" + s.type + "/" + s.name;
-  }
-  return out;
-}
-
-Status ResourceNotFound(const ResourceId& id) {
-  if (id.IsResourceGroup()) {
-    return Status::NotFound("Resource group '" + id.resource_group() + "' could not be found.")
-        .WithReason("ResourceGroupNotFound");
-  }
-  return Status::NotFound("The Resource '" + TypedName(id) + "' under resource group '" +
-                          id.resource_group() + "' was not found.")
-      .WithReason("ResourceNotFound");
-}
 
 template <typename T>
 Result<std::optional<T>> GetAs(Transaction& tx, const ResourceId& id) {
@@ -51,83 +36,11 @@ Result<std::optional<T>> GetAs(Transaction& tx, const ResourceId& id) {
   return Status::Internal("The stored resource '" + id.ToString() + "' has an unexpected type.");
 }
 
-Status SubscriptionNotFound(const std::string& subscription) {
-  return Status::NotFound("The subscription '" + subscription + "' could not be found.")
-      .WithReason("SubscriptionNotFound");
-}
-
-// The subscription exists, belongs to the caller's tenant (nothing crosses tenants) and, for
-// writes, is enabled.
-Status CheckSubscription(Transaction& tx, const std::string& subscription,
-                         const std::string& tenant, bool for_write) {
-  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
-                           tx.GetSubscription(subscription));
-  if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, tenant)) {
-    return SubscriptionNotFound(subscription);
-  }
-  if (!for_write) {
-    return Status::Ok();
-  }
-  if (sub->state != "Enabled") {
-    return Status::FailedPrecondition("The subscription '" + subscription + "' is " + sub->state +
-                                      "; it must be Enabled to create or change resources.")
-        .WithReason("SubscriptionNotEnabled");
-  }
-  return Status::Ok();
-}
-
-// A container being deleted accepts no new or changed children.
-Status BeingDeleted(const ResourceId& id) {
-  return Status::FailedPrecondition("The resource '" + id.ToString() +
-                                    "' is being deleted; no resource can be created or changed "
-                                    "in it.")
-      .WithReason("ParentResourceIsBeingDeleted");
-}
-
 // A resource being deleted cannot be changed.
 Status SelfBeingDeleted(const ResourceId& id) {
   return Status::FailedPrecondition("The resource '" + id.ToString() +
                                     "' is being deleted and cannot be changed.")
       .WithReason("ResourceIsBeingDeleted");
-}
-
-// Checks that everything above `id` exists in the caller's tenant and, when `for_write`, is
-// not being deleted.
-Status CheckAncestors(Transaction& tx, const ResourceId& id, const std::string& tenant,
-                      bool for_write) {
-  GALLERY_RETURN_IF_ERROR(CheckSubscription(tx, id.subscription(), tenant, for_write));
-  if (id.IsSubscription() || id.IsResourceGroup()) {
-    return Status::Ok();
-  }
-  ResourceId group = ResourceId::ForResourceGroup(id.subscription(), id.resource_group());
-  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> rg, tx.GetResource(group));
-  if (!rg.has_value()) {
-    return ResourceNotFound(group);
-  }
-  if (for_write && metadata::Meta(*rg).provisioning_state == ProvisioningState::kDeleting) {
-    return BeingDeleted(group);
-  }
-  // Nested resources: every provider parent must exist.
-  std::vector<ResourceId> parents;
-  for (ResourceId p = id.Parent(); !p.IsResourceGroup(); p = p.Parent()) {
-    parents.insert(parents.begin(), p);
-  }
-  for (const ResourceId& p : parents) {
-    GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> parent, tx.GetResource(p));
-    if (!parent.has_value()) {
-      std::string path;
-      for (size_t i = 0; i < p.segments().size(); ++i) {
-        path += (i == 0 ? "" : "/") + p.segments()[i].name;
-      }
-      return Status::NotFound("Can not perform requested operation on nested resource. Parent "
-                              "resource '" + path + "' not found.")
-          .WithReason("ParentResourceNotFound");
-    }
-    if (for_write && metadata::Meta(*parent).provisioning_state == ProvisioningState::kDeleting) {
-      return BeingDeleted(p);
-    }
-  }
-  return Status::Ok();
 }
 
 Result<std::string> DecodePageToken(const std::string& token) {
@@ -144,15 +57,16 @@ Result<std::string> DecodePageToken(const std::string& token) {
 
 }  // namespace
 
-GalleryService::GalleryService(metadata::MetadataStore& store,
-                               const domain::RegionCatalog& regions, ServiceConfig config,
-                               const Clock& clock, Random& random, OperationSignal& signal)
+GalleryService::GalleryService(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
+                               ServiceConfig config, const Clock& clock, Random& random,
+                               OperationSignal& signal, access::Authorizer& authorizer)
     : store_(store),
       regions_(regions),
       config_(std::move(config)),
       clock_(clock),
       random_(random),
-      signal_(signal) {}
+      signal_(signal),
+      guard_(authorizer, store) {}
 
 domain::RuleContext GalleryService::Rules() const {
   return domain::RuleContext{regions_, config_.limits, clock_.Now()};
@@ -177,6 +91,7 @@ template <typename T, typename Create, typename Update>
 Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const ResourceId& id,
                                         UpdateMode mode, std::optional<domain::QuotaKind> quota,
                                         Create&& create, Update&& update) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kWrite), id));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<T> existing, GetAs<T>(*tx, id));
@@ -225,6 +140,7 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
 
 Result<std::shared_ptr<const Resource>> GalleryService::GetResource(const RequestContext& ctx,
                                                                     const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kRead), id));
   // The hit is one point read; only a miss pays for a transaction that says what is missing:
   // the subscription, the group, a parent, or the resource itself.
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> found, store_.FindResource(id));
@@ -246,7 +162,7 @@ Result<T> GalleryService::Get(const RequestContext& ctx, const ResourceId& id) {
 }
 
 template <typename T>
-Result<Page<T>> GalleryService::List(const std::string& tenant, const ResourceQuery& base,
+Result<Page<T>> GalleryService::List(const RequestContext& ctx, const ResourceQuery& base,
                                      const std::string& page_token) {
   ResourceQuery query = base;
   query.type = T::kType;
@@ -266,24 +182,46 @@ Result<Page<T>> GalleryService::List(const std::string& tenant, const ResourceQu
                                    "$skiptoken")
         .WithReason("InvalidSkipToken");
   }
+  const std::string read = ActionOn(T::kType, Verb::kRead);
+  GALLERY_ASSIGN_OR_RETURN(ListAccess access, guard_.ForList(ctx, read, scope));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, tenant, /*for_write=*/false));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, ctx.caller.tenant_id, /*for_write=*/false));
   if (query.parent.has_value() || !query.resource_group.empty()) {
     GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
     if (!container.has_value() && !scope.IsSubscription()) {
       return ResourceNotFound(scope);
     }
   }
-  GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(query));
+  // Item by item, a page may need several store pages; the scan is bounded, and a page cut
+  // short still carries the position to go on from.
+  constexpr int kMaxStorePages = 16;
   Page<T> out;
-  for (Resource& r : page.items) {
-    if (T* typed = std::get_if<T>(&r)) {
+  for (int round = 0; round < kMaxStorePages; ++round) {
+    GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(query));
+    for (size_t i = 0; i < page.items.size(); ++i) {
+      T* typed = std::get_if<T>(&page.items[i]);
+      if (typed == nullptr) {
+        continue;
+      }
+      if (access == ListAccess::kItemwise) {
+        GALLERY_ASSIGN_OR_RETURN(bool readable, guard_.Allowed(ctx, read, typed->meta.id));
+        if (!readable) {
+          continue;
+        }
+      }
       out.items.push_back(std::move(*typed));
+      const bool more = i + 1 < page.items.size() || !page.next_key.empty();
+      if (static_cast<int32_t>(out.items.size()) == query.limit && more) {
+        out.next_token = Base64UrlEncode(out.items.back().meta.id.Key());
+        return out;
+      }
     }
+    if (page.next_key.empty()) {
+      return out;
+    }
+    query.after_key = page.next_key;
   }
-  if (!page.next_key.empty()) {
-    out.next_token = Base64UrlEncode(page.next_key);
-  }
+  out.next_token = Base64UrlEncode(query.after_key);
   return out;
 }
 
@@ -295,7 +233,12 @@ Result<std::vector<domain::Subscription>> GalleryService::ListSubscriptions(
   GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Subscription> all, tx->ListSubscriptions());
   std::vector<domain::Subscription> mine;
   for (domain::Subscription& s : all) {
-    if (s.tenant_id == ctx.caller.tenant_id) {
+    if (!EqualsIgnoreCase(s.tenant_id, ctx.caller.tenant_id)) {
+      continue;
+    }
+    GALLERY_ASSIGN_OR_RETURN(bool visible,
+                             guard_.HoldsRoleWithin(ctx, ResourceId::ForSubscription(s.id)));
+    if (visible) {
       mine.push_back(std::move(s));
     }
   }
@@ -310,6 +253,12 @@ Result<domain::Subscription> GalleryService::GetSubscription(const RequestContex
   if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, ctx.caller.tenant_id)) {
     return SubscriptionNotFound(subscription);
   }
+  // A subscription where the caller holds no role is not one of its subscriptions.
+  GALLERY_ASSIGN_OR_RETURN(bool visible,
+                           guard_.HoldsRoleWithin(ctx, ResourceId::ForSubscription(sub->id)));
+  if (!visible) {
+    return SubscriptionNotFound(subscription);
+  }
   return *sub;
 }
 
@@ -318,6 +267,7 @@ Result<domain::Subscription> GalleryService::GetSubscription(const RequestContex
 Result<Accepted<domain::ResourceGroup>> GalleryService::PutResourceGroup(
     const RequestContext& ctx, const ResourceId& id, const domain::ResourceGroupInput& in,
     UpdateMode mode) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kWrite), id));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
   GALLERY_RETURN_IF_ERROR(CheckSubscription(*tx, id.subscription(), ctx.caller.tenant_id, true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::ResourceGroup> existing,
@@ -351,7 +301,7 @@ Result<Page<domain::ResourceGroup>> GalleryService::ListResourceGroups(
     const RequestContext& ctx, const std::string& subscription, const std::string& page_token) {
   ResourceQuery q;
   q.subscription = subscription;
-  return List<domain::ResourceGroup>(ctx.caller.tenant_id, q, page_token);
+  return List<domain::ResourceGroup>(ctx, q, page_token);
 }
 
 Result<std::optional<domain::Operation>> GalleryService::DeleteResourceGroup(
@@ -427,18 +377,7 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
                    in.source_field)
             .WithReason("InvalidParameter");
       }
-      // A source in another subscription is usable only inside the caller's tenant.
-      GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> source_sub,
-                               tx.GetSubscription(source_id->subscription()));
-      if (source_sub.has_value() && source_sub->tenant_id == ctx.caller.tenant_id) {
-        GALLERY_ASSIGN_OR_RETURN(source, GetAs<domain::ManagedImage>(tx, *source_id));
-      }
-      // An image on its way out (or that failed) is no source: treat it as missing.
-      if (source.has_value() &&
-          (source->meta.provisioning_state == ProvisioningState::kDeleting ||
-           source->meta.provisioning_state == ProvisioningState::kFailed)) {
-        source.reset();
-      }
+      GALLERY_ASSIGN_OR_RETURN(source, VersionSource(ctx, tx, id, *source_id));
     }
     return domain::NewGalleryImageVersion(id, in, *definition,
                                           source.has_value() ? &*source : nullptr, Rules());
@@ -448,6 +387,47 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
       [&](Transaction&, const domain::GalleryImageVersion& current) {
         return domain::UpdateGalleryImageVersion(current, in, mode, Rules());
       });
+}
+
+Result<std::optional<domain::ManagedImage>> GalleryService::VersionSource(
+    const RequestContext& ctx, Transaction& tx, const ResourceId& version,
+    const ResourceId& source) {
+  // Sharing works inside one tenant: a source in a subscription of another tenant is refused
+  // whatever roles say. Any subscription of the caller's tenant may hold it.
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> source_sub,
+                           tx.GetSubscription(source.subscription()));
+  if (source_sub.has_value() && !EqualsIgnoreCase(source_sub->tenant_id, ctx.caller.tenant_id)) {
+    return Status::PermissionDenied(
+               "The source '" + source.ToString() + "' is in subscription '" +
+               source.subscription() +
+               "', which belongs to another tenant. Images are shared only inside one tenant: "
+               "a version can be made from a managed image of any subscription of the "
+               "caller's own tenant, never of another tenant.")
+        .WithReason("CrossTenantSourceNotAllowed");
+  }
+  const std::string read = ActionOn(source, Verb::kRead);
+  GALLERY_ASSIGN_OR_RETURN(bool readable, guard_.Allowed(ctx, read, source));
+  if (!readable && source_sub.has_value()) {
+    return Status::PermissionDenied(
+               "The client '" + ctx.caller.display_name + "' with object id '" +
+               ctx.caller.object_id + "' has permission to perform action '" +
+               ActionOn(version, Verb::kWrite) + "' on scope '" + version.ToString() +
+               "'; however, it does not have permission to perform action '" + read +
+               "' on the linked scope(s) '" + source.ToString() +
+               "' or the linked scope(s) are invalid.")
+        .WithReason("LinkedAuthorizationFailed");
+  }
+  if (!source_sub.has_value()) {
+    return std::optional<domain::ManagedImage>();  // the rules report a missing source
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::ManagedImage> image,
+                           GetAs<domain::ManagedImage>(tx, source));
+  // An image on its way out (or that failed) is no source: treat it as missing.
+  if (image.has_value() && (image->meta.provisioning_state == ProvisioningState::kDeleting ||
+                            image->meta.provisioning_state == ProvisioningState::kFailed)) {
+    image.reset();
+  }
+  return image;
 }
 
 Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
@@ -517,7 +497,7 @@ Result<Page<domain::Gallery>> GalleryService::ListGalleries(const RequestContext
   ResourceQuery q;
   q.subscription = scope.subscription;
   q.resource_group = scope.resource_group;
-  return List<domain::Gallery>(ctx.caller.tenant_id, q, page_token);
+  return List<domain::Gallery>(ctx, q, page_token);
 }
 
 Result<Page<domain::GalleryImage>> GalleryService::ListGalleryImages(
@@ -525,7 +505,7 @@ Result<Page<domain::GalleryImage>> GalleryService::ListGalleryImages(
   ResourceQuery q;
   q.subscription = gallery.subscription();
   q.parent = gallery;
-  return List<domain::GalleryImage>(ctx.caller.tenant_id, q, page_token);
+  return List<domain::GalleryImage>(ctx, q, page_token);
 }
 
 Result<Page<domain::GalleryImageVersion>> GalleryService::ListGalleryImageVersions(
@@ -533,7 +513,7 @@ Result<Page<domain::GalleryImageVersion>> GalleryService::ListGalleryImageVersio
   ResourceQuery q;
   q.subscription = definition.subscription();
   q.parent = definition;
-  return List<domain::GalleryImageVersion>(ctx.caller.tenant_id, q, page_token);
+  return List<domain::GalleryImageVersion>(ctx, q, page_token);
 }
 
 Result<Page<domain::ManagedImage>> GalleryService::ListManagedImages(
@@ -541,11 +521,12 @@ Result<Page<domain::ManagedImage>> GalleryService::ListManagedImages(
   ResourceQuery q;
   q.subscription = scope.subscription;
   q.resource_group = scope.resource_group;
-  return List<domain::ManagedImage>(ctx.caller.tenant_id, q, page_token);
+  return List<domain::ManagedImage>(ctx, q, page_token);
 }
 
 Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const RequestContext& ctx,
                                                                         const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kDelete), id));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
   GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx->GetResource(id));
   if (!found.has_value()) {
@@ -600,7 +581,8 @@ Result<domain::GalleryImageVersion> GalleryService::ResolveLatestVersion(
     GALLERY_ASSIGN_OR_RETURN(domain::Region r, regions_.Resolve(*region, "location"));
     region_name = r.name;
   }
-  GALLERY_RETURN_IF_ERROR(Get<domain::GalleryImage>(ctx, definition).status());
+  // The list checks versions/read at the definition (or shows the versions the caller may
+  // read) and that the definition exists.
   std::vector<domain::GalleryImageVersion> versions;
   std::string token;
   do {
@@ -626,6 +608,8 @@ Result<domain::GalleryImageVersion> GalleryService::ResolveLatestVersion(
 Result<std::vector<domain::QuotaUsage>> GalleryService::ListUsages(
     const RequestContext& ctx, const std::string& subscription, const std::string& location) {
   GALLERY_ASSIGN_OR_RETURN(domain::Region region, regions_.Resolve(location, "location"));
+  GALLERY_RETURN_IF_ERROR(
+      guard_.Require(ctx, access::kUsagesRead, ResourceId::ForSubscription(subscription)));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, ResourceId::ForSubscription(subscription),
                                          ctx.caller.tenant_id, false));
@@ -645,9 +629,10 @@ Result<std::vector<domain::QuotaUsage>> GalleryService::ListUsages(
   return out;
 }
 
-Status GalleryService::MoveResources(const RequestContext&, const ResourceId& source_group,
+Status GalleryService::MoveResources(const RequestContext& ctx, const ResourceId& source_group,
                                      const std::vector<std::string>& resource_ids,
                                      const std::string& target_group) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kMoveResources, source_group));
   if (resource_ids.empty()) {
     return Status::InvalidArgument("The request names no resources to move.", "resources")
         .WithReason("InvalidParameter");
@@ -686,15 +671,23 @@ Status GalleryService::MoveResources(const RequestContext&, const ResourceId& so
       .WithReason("ResourceMoveNotSupported");
 }
 
-Result<domain::Operation> GalleryService::GetOperation(const RequestContext&,
+Result<domain::Operation> GalleryService::GetOperation(const RequestContext& ctx,
                                                        const std::string& subscription,
                                                        const std::string& operation_id) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op, tx->GetOperation(operation_id));
+  std::optional<domain::Operation> op;
+  {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(op, tx->GetOperation(operation_id));
+  }
   if (!op.has_value() || !EqualsIgnoreCase(op->subscription, subscription)) {
     return Status::NotFound("The operation '" + operation_id + "' was not found.")
         .WithReason("OperationNotFound");
   }
+  // An operation is as readable as the resource it works on.
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kOperationsRead, op->resource_id,
+                                         "/subscriptions/" + op->subscription +
+                                             "/providers/Microsoft.Compute/locations/" +
+                                             op->location + "/operations/" + op->id));
   return *op;
 }
 

@@ -6,7 +6,13 @@
 // resource together with a durable Operation in one transaction; the resource is returned in
 // its transitional state (Creating, Updating, Deleting) and the OperationRunner completes it.
 // Reads return the stored state. Subscriptions of another tenant than the caller's do not
-// exist for it. Errors (StatusCode, reason):
+// exist for it.
+// Access: every operation first checks the ARM action of its resource type and verb at the
+// resource (access/actions.h): `{type}/read`, `{type}/write` (PUT and PATCH), `{type}/delete`;
+// lists check `{item type}/read` at the listed scope and, for a caller holding roles only
+// below it, show the items it may read; a caller holding no role anywhere in a subscription
+// does not see it. Refusals are PermissionDenied AuthorizationFailed (service/access_guard.h).
+// Errors (StatusCode, reason):
 //   NotFound: SubscriptionNotFound, ResourceGroupNotFound, ParentResourceNotFound,
 //             ResourceNotFound;
 //   InvalidArgument: the rules' reasons (InvalidParameter, PropertyChangeNotAllowed, ...);
@@ -24,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "access/authorizer.h"
 #include "common/random.h"
 #include "common/result.h"
 #include "common/time.h"
@@ -38,6 +45,7 @@
 #include "domain/resource_group_rules.h"
 #include "domain/rule_context.h"
 #include "metadata/metadata_store.h"
+#include "service/access_guard.h"
 #include "service/request_context.h"
 #include "service/service_config.h"
 
@@ -76,14 +84,15 @@ class GalleryService {
  public:
   // None of the references may be null; all must outlive the service.
   GalleryService(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
-                 ServiceConfig config, const Clock& clock, Random& random,
-                 OperationSignal& signal);
+                 ServiceConfig config, const Clock& clock, Random& random, OperationSignal& signal,
+                 access::Authorizer& authorizer);
 
   const domain::RegionCatalog& regions() const { return regions_; }
   const ServiceConfig& config() const { return config_; }
 
-  // ---- subscriptions
+  // ---- subscriptions: those of the caller's tenant where it holds a role at any scope
   Result<std::vector<domain::Subscription>> ListSubscriptions(const RequestContext& ctx);
+  // NotFound (SubscriptionNotFound) for a subscription not listed by ListSubscriptions.
   Result<domain::Subscription> GetSubscription(const RequestContext& ctx,
                                                const std::string& subscription);
 
@@ -148,8 +157,9 @@ class GalleryService {
   Result<std::optional<domain::Operation>> DeleteResource(const RequestContext& ctx,
                                                           const ResourceId& id);
 
-  // The definition's latest version (domain/latest.h); `region` optional (any casing or
-  // display name). NotFound (reason "NoLatestVersion") when none qualifies.
+  // The definition's latest version (domain/latest.h) among those the caller may read;
+  // `region` optional (any casing or display name). NotFound (reason "NoLatestVersion") when
+  // none qualifies.
   Result<domain::GalleryImageVersion> ResolveLatestVersion(
       const RequestContext& ctx, const ResourceId& definition,
       const std::optional<std::string>& region);
@@ -166,7 +176,8 @@ class GalleryService {
                        const std::vector<std::string>& resource_ids,
                        const std::string& target_group);
 
-  // ---- operations
+  // ---- operations: readable by whoever may perform
+  // Microsoft.Compute/locations/operations/read at the operation's resource.
   Result<domain::Operation> GetOperation(const RequestContext& ctx,
                                          const std::string& subscription,
                                          const std::string& operation_id);
@@ -179,11 +190,20 @@ class GalleryService {
   Result<Accepted<T>> Put(const RequestContext& ctx, const ResourceId& id, domain::UpdateMode mode,
                           std::optional<domain::QuotaKind> quota, Create&& create,
                           Update&& update);
+  // Checks `{type}/read` at `id`, then reads it.
   template <typename T>
   Result<T> Get(const RequestContext& ctx, const ResourceId& id);
+  // A page of the items of `query` the caller may read (see the class comment).
   template <typename T>
-  Result<Page<T>> List(const std::string& tenant, const metadata::ResourceQuery& query,
+  Result<Page<T>> List(const RequestContext& ctx, const metadata::ResourceQuery& query,
                        const std::string& page_token);
+  // The managed image a new version is made from: readable by the caller (LinkedAuthorization-
+  // Failed otherwise), in its tenant (another tenant's is refused), and usable (nullopt when
+  // missing, being deleted or failed: the rules report it).
+  Result<std::optional<domain::ManagedImage>> VersionSource(const RequestContext& ctx,
+                                                            metadata::Transaction& tx,
+                                                            const ResourceId& version,
+                                                            const ResourceId& source);
 
   domain::RuleContext Rules() const;
   domain::Operation NewOperation(const ResourceId& id, const std::string& location,
@@ -195,6 +215,7 @@ class GalleryService {
   const Clock& clock_;
   Random& random_;
   OperationSignal& signal_;
+  AccessGuard guard_;
 };
 
 }  // namespace gallery::service

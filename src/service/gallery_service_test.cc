@@ -35,6 +35,7 @@ class GalleryServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     runner_.reset();
+    authz_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -43,6 +44,7 @@ class GalleryServiceTest : public ::testing::Test {
   void Open() {
     service_.reset();
     runner_.reset();
+    authz_.reset();
     store_.reset();
     auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -52,8 +54,9 @@ class GalleryServiceTest : public ::testing::Test {
     boot_ = *boot;
     ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
     runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
+    authz_ = std::make_unique<access::Authorizer>(*store_);
     service_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
-                                                *runner_);
+                                                *runner_, *authz_);
   }
 
   int RunOperations() {
@@ -122,6 +125,7 @@ class GalleryServiceTest : public ::testing::Test {
   ServiceConfig config_;
   std::unique_ptr<metadata::MetadataStore> store_;
   std::unique_ptr<OperationRunner> runner_;
+  std::unique_ptr<access::Authorizer> authz_;
   std::unique_ptr<GalleryService> service_;
   BootstrapIdentity boot_;
   RequestContext ctx_;
@@ -298,7 +302,7 @@ TEST_F(GalleryServiceTest, VersionsCompleteEveryTargetRegion) {
   }
 }
 
-TEST_F(GalleryServiceTest, ASourceInAnotherTenantIsNotFound) {
+TEST_F(GalleryServiceTest, ASourceInAnotherTenantIsRefusedSharingNeverCrossesTenants) {
   MakeBasics();
   // A second tenant with its own subscription and image.
   {
@@ -317,8 +321,9 @@ TEST_F(GalleryServiceTest, ASourceInAnotherTenantIsNotFound) {
   in.location = "southcentralus";
   in.source_id = "/subscriptions/other-sub/resourceGroups/rg/providers/Microsoft.Compute/images/x";
   auto v = service_->PutGalleryImageVersion(ctx_, VersionId("1.0.0"), in, UpdateMode::kReplace);
-  EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(v.status().message().find("is not found"), std::string::npos);
+  EXPECT_EQ(v.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(v.status().reason(), "CrossTenantSourceNotAllowed");
+  EXPECT_NE(v.status().message().find("another tenant"), std::string::npos);
   // And the other tenant's subscription is invisible.
   EXPECT_EQ(service_->GetSubscription(ctx_, "other-sub").status().reason(), "SubscriptionNotFound");
   auto subs = service_->ListSubscriptions(ctx_);

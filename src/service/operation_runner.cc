@@ -167,6 +167,13 @@ Status OperationRunner::Complete(const domain::Operation& due) {
         }
       }
       GALLERY_RETURN_IF_ERROR(tx->DeleteResource(op.resource_id));
+      // What was shared goes with the resource: a later resource of the same name starts
+      // with no one's access.
+      GALLERY_ASSIGN_OR_RETURN(int64_t revoked, tx->DeleteRoleAssignmentsWithin(op.resource_id));
+      if (revoked > 0) {
+        GLOG_INFO("deleted {} role assignments at and below {}", revoked,
+                  op.resource_id.ToString());
+      }
     }
   } else if (!resource.has_value()) {
     op.status = OperationStatus::kCanceled;

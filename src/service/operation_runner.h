@@ -4,13 +4,13 @@
 // Every accepted PUT/PATCH/DELETE leaves an InProgress Operation in the metadata store. The
 // runner's thread completes each one once it is due (not_before): a create or update sets the
 // resource Succeeded (a version's target regions Completed), a delete removes the resource (a
-// resource group with everything in it). Because operations are durable, a galleryd restarted
-// after kill -9 finishes what was in flight: Start() runs everything due at once.
-// An operation whose resource was taken over by a later request finishes Succeeded (its
-// change was applied) or, when the resource was deleted meanwhile, Canceled. A completion that
-// fails (the store is unavailable) is retried with capped backoff and, after ten attempts,
-// the operation is Failed with the reason.
-// Thread-safe. Stop() (or the destructor) joins the thread.
+// resource group with everything in it) and the role assignments at and below it. Because
+// operations are durable, a galleryd restarted after kill -9 finishes what was in flight: Start()
+// runs everything due at once. An operation whose resource was taken over by a later request
+// finishes Succeeded (its change was applied) or, when the resource was deleted meanwhile,
+// Canceled. A completion that fails (the store is unavailable) is retried with capped backoff and,
+// after ten attempts, the operation is Failed with the reason. Thread-safe. Stop() (or the
+// destructor) joins the thread.
 
 #include <condition_variable>
 #include <mutex>
