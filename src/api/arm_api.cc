@@ -5,6 +5,7 @@
 #include "api/api_versions.h"
 #include "api/arm_error.h"
 #include "api/arm_route.h"
+#include "api/base_url.h"
 #include "api/json_reader.h"
 #include "api/url.h"
 #include "api/wire.h"
@@ -52,21 +53,6 @@ HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
   res.result(http::status::method_not_allowed);
   res.set(http::field::allow, std::string(allowed));
   return res;
-}
-
-// "127.0.0.1:8443", "localhost", "[::1]:8443", "gallery.example:443".
-bool IsPlainHost(std::string_view host) {
-  if (host.empty() || host.size() > 255) {
-    return false;
-  }
-  for (char c : host) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                    c == ':' || c == '[' || c == ']';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
 }
 
 ApiFamily FamilyOf(RouteKind kind) {
@@ -133,10 +119,8 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
   if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
     call.ctx.correlation_id = call.ctx.request_id;
   }
-  // Links go back to the host the client used, when it is a plain host[:port]; anything else
-  // (absent, or with '/', '?', '@', spaces...) could redirect a client's polls elsewhere.
-  const std::string host = header("host");
-  call.base_url = IsPlainHost(host) ? "https://" + host : PublicEndpoint();
+  // Links go back to the host the client used (base_url.h).
+  call.base_url = BaseUrlOf(call.request, PublicEndpoint());
 
   HttpResponse res = [&] {
     const auto raw_target = call.request.target();
@@ -158,7 +142,7 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, const RequestInfo& info) {
     Result<domain::Caller> caller = authenticator_.Authenticate(call.request);
     if (!caller.ok()) {
       HttpResponse denied = ArmErrorResponse(caller.status(), 11);
-      denied.set(http::field::www_authenticate, "Bearer");
+      denied.set(http::field::www_authenticate, authenticator_.Challenge(caller.status()));
       return denied;
     }
     call.ctx.caller = std::move(*caller);
