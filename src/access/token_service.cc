@@ -1,6 +1,8 @@
 #include "access/token_service.h"
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "access/group_expansion.h"
 #include "access/jwt.h"
@@ -37,11 +39,22 @@ Status InvalidGrant() {
                     "password.");
 }
 
-Status MissingParameter(const char* name) {
+Status MissingParameter(std::string_view name) {
   return OAuthError(StatusCode::kInvalidArgument, "invalid_request",
                     std::string("AADSTS900144: The request body must contain the following "
                                 "parameter: '") +
-                        name + "'.");
+                        std::string(name) + "'.");
+}
+
+// invalid_request naming the first of `fields` (name, value) whose value is empty.
+Status RequireFields(
+    std::initializer_list<std::pair<std::string_view, const std::string*>> fields) {
+  for (const auto& [name, value] : fields) {
+    if (value->empty()) {
+      return MissingParameter(name);
+    }
+  }
+  return Status::Ok();
 }
 
 std::string_view TrimSlashes(std::string_view s) {
@@ -130,15 +143,8 @@ Result<IssuedToken> TokenService::Issue(const std::map<std::string, std::string>
 Result<IssuedToken> TokenService::ClientCredentials(const std::string& client_id,
                                                     const std::string& client_secret,
                                                     const std::string& scope) {
-  if (client_id.empty()) {
-    return MissingParameter("client_id");
-  }
-  if (client_secret.empty()) {
-    return MissingParameter("client_secret");
-  }
-  if (scope.empty()) {
-    return MissingParameter("scope");
-  }
+  GALLERY_RETURN_IF_ERROR(RequireFields(
+      {{"client_id", &client_id}, {"client_secret", &client_secret}, {"scope", &scope}}));
   GALLERY_ASSIGN_OR_RETURN(std::string audience, AudienceFor(scope));
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Principal> sp,
@@ -156,15 +162,8 @@ Result<IssuedToken> TokenService::ClientCredentials(const std::string& client_id
 Result<IssuedToken> TokenService::Password(const std::string& client_id,
                                            const std::string& username, const std::string& password,
                                            const std::string& scope) {
-  if (username.empty()) {
-    return MissingParameter("username");
-  }
-  if (password.empty()) {
-    return MissingParameter("password");
-  }
-  if (scope.empty()) {
-    return MissingParameter("scope");
-  }
+  GALLERY_RETURN_IF_ERROR(
+      RequireFields({{"username", &username}, {"password", &password}, {"scope", &scope}}));
   GALLERY_ASSIGN_OR_RETURN(std::string audience, AudienceFor(scope));
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Principal> user, tx->FindUserByUpn(username));
@@ -192,18 +191,20 @@ Result<IssuedToken> TokenService::IssueFor(metadata::Transaction& tx,
   const int64_t now = clock_.Now() / kMsPerSecond;
   const int64_t exp = now + options_.lifetime_seconds;
   const bool user = principal.kind == domain::PrincipalKind::kUser;
-  json claims = {{"aud", audience},
-                 {"iss", options_.issuer},
-                 {"iat", now},
-                 {"nbf", now},
-                 {"exp", exp},
-                 {"tid", principal.tenant_id},
-                 {"oid", principal.object_id},
-                 {"sub", principal.object_id},
-                 {"idtyp", user ? "user" : "app"},
-                 {"name", principal.display_name},
-                 {"groups", groups},
-                 {"ver", "1.0"}};
+  // Who and when: the same in the access token and the ID token.
+  const json subject = {{"iss", options_.issuer},
+                        {"iat", now},
+                        {"nbf", now},
+                        {"exp", exp},
+                        {"tid", principal.tenant_id},
+                        {"oid", principal.object_id},
+                        {"sub", principal.object_id},
+                        {"name", principal.display_name}};
+  json claims = subject;
+  claims["aud"] = audience;
+  claims["idtyp"] = user ? "user" : "app";
+  claims["groups"] = groups;
+  claims["ver"] = "1.0";
   if (user) {
     claims["upn"] = principal.user_principal_name;
     claims["unique_name"] = principal.user_principal_name;
@@ -216,18 +217,11 @@ Result<IssuedToken> TokenService::IssueFor(metadata::Transaction& tx,
   issued.audience = audience;
   if (user) {
     // The ID token tells the client who signed in (MSAL builds its account from it).
-    json id = {{"aud", client_id.empty() ? audience : client_id},
-               {"iss", options_.issuer},
-               {"iat", now},
-               {"nbf", now},
-               {"exp", exp},
-               {"tid", principal.tenant_id},
-               {"oid", principal.object_id},
-               {"sub", principal.object_id},
-               {"upn", principal.user_principal_name},
-               {"unique_name", principal.user_principal_name},
-               {"preferred_username", principal.user_principal_name},
-               {"name", principal.display_name}};
+    json id = subject;
+    id["aud"] = client_id.empty() ? audience : client_id;
+    id["upn"] = principal.user_principal_name;
+    id["unique_name"] = principal.user_principal_name;
+    id["preferred_username"] = principal.user_principal_name;
     GALLERY_ASSIGN_OR_RETURN(issued.id_token, EncodeJwt(id, key_));
   }
   return issued;

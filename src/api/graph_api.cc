@@ -73,18 +73,6 @@ Status NotSupported(const std::string& what) {
       .WithReason("Request_BadRequest");
 }
 
-const char* ODataType(PrincipalKind kind) {
-  switch (kind) {
-    case PrincipalKind::kUser:
-      return "#microsoft.graph.user";
-    case PrincipalKind::kServicePrincipal:
-      return "#microsoft.graph.servicePrincipal";
-    case PrincipalKind::kGroup:
-      return "#microsoft.graph.group";
-  }
-  return "#microsoft.graph.directoryObject";
-}
-
 // The Graph type name ("user", "servicePrincipal", "group") as getByIds' `types` lists it.
 const char* TypeName(PrincipalKind kind) {
   switch (kind) {
@@ -96,6 +84,11 @@ const char* TypeName(PrincipalKind kind) {
       return "group";
   }
   return "directoryObject";
+}
+
+// "#microsoft.graph.user", ...: the @odata.type of an object.
+std::string ODataType(PrincipalKind kind) {
+  return std::string("#microsoft.graph.") + TypeName(kind);
 }
 
 json ToGraph(const Principal& p) {

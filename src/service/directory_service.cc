@@ -185,9 +185,14 @@ Result<Principal> DirectoryService::CreateGroup(const RequestContext& ctx,
 namespace {
 
 // The principal `object_id` of the caller's tenant and of kind `kind` (any kind when null).
+// A user may also be named by its user principal name, as Graph allows.
 Result<Principal> Lookup(metadata::Transaction& tx, const RequestContext& ctx,
                          const std::string& object_id, const PrincipalKind* kind) {
   GALLERY_ASSIGN_OR_RETURN(std::optional<Principal> p, tx.GetPrincipal(object_id));
+  if (!p.has_value() && kind != nullptr && *kind == PrincipalKind::kUser &&
+      object_id.find('@') != std::string::npos) {
+    GALLERY_ASSIGN_OR_RETURN(p, tx.FindUserByUpn(object_id));
+  }
   if (!p.has_value() || !EqualsIgnoreCase(p->tenant_id, ctx.caller.tenant_id) ||
       (kind != nullptr && p->kind != *kind)) {
     return ObjectNotFound(object_id, kind != nullptr ? *kind : PrincipalKind::kUser);

@@ -80,7 +80,8 @@ class DirectoryService {
                 domain::PrincipalKind kind);
 
   // ---- reads (any principal of the tenant)
-  // NotFound when absent, of another tenant, or not of kind `kind`.
+  // NotFound when absent, of another tenant, or not of kind `kind`. A user may be named by
+  // its object id or its user principal name (also for Delete).
   Result<domain::Principal> Get(const RequestContext& ctx, const std::string& object_id,
                                 domain::PrincipalKind kind);
   Result<std::vector<domain::Principal>> List(const RequestContext& ctx,

@@ -90,6 +90,9 @@ TEST_F(DirectoryServiceTest, CreatedUserHasAHashedPasswordAndIsListed) {
   EXPECT_FALSE(alice.directory_admin);
   EXPECT_EQ(alice.secret_hash.rfind("pbkdf2-sha256$", 0), 0u);
   EXPECT_TRUE(access::VerifySecret("password-1", alice.secret_hash));
+  Result<Principal> by_upn = directory_->Get(admin_, "ALICE@contoso.example", PrincipalKind::kUser);
+  ASSERT_TRUE(by_upn.ok()) << by_upn.status().ToString();
+  EXPECT_EQ(by_upn->object_id, alice.object_id);
   Result<std::vector<Principal>> users = directory_->List(admin_, PrincipalKind::kUser);
   ASSERT_TRUE(users.ok());
   ASSERT_EQ(users->size(), 1u);

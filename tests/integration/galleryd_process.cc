@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/url.h"
 #include "common/file_util.h"
 
 extern char** environ;
@@ -29,7 +30,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_file,
     return pid;
   }
   int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int err = err_file == out_file ? out : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err =
+      err_file == out_file ? out : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int null_in = ::open("/dev/null", O_RDONLY);
   dup2(null_in, 0);
   dup2(out, 1);
@@ -69,7 +71,7 @@ Result<std::unique_ptr<GallerydProcess>> GallerydProcess::Start(Options options)
   const auto start_offset =
       std::filesystem::exists(log) ? std::filesystem::file_size(log) : std::uintmax_t{0};
   std::vector<std::string> argv = {GallerydBinary(), "--data-dir", options.data_dir.string(),
-                                    "--port", "0"};
+                                   "--port", "0"};
   if (!options.config.empty()) {
     argv.push_back("--config");
     argv.push_back(options.config.string());
@@ -172,21 +174,6 @@ std::string CloudEndpoint(const std::filesystem::path& cloud_file, const char* k
   return cloud["endpoints"][key].get<std::string>();
 }
 
-std::string FormEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string GallerydProcess::ArmResource() const {
@@ -234,17 +221,17 @@ Result<std::string> GallerydProcess::ClientToken(const std::string& client_id,
                                                  const std::string& secret,
                                                  const std::string& resource) const {
   const std::string audience = resource.empty() ? ArmResource() : resource;
-  return TokenFrom(*this, "grant_type=client_credentials&client_id=" + FormEncode(client_id) +
-                              "&client_secret=" + FormEncode(secret) +
-                              "&scope=" + FormEncode(audience + "/.default"));
+  return TokenFrom(*this, "grant_type=client_credentials&client_id=" + PercentEncode(client_id) +
+                              "&client_secret=" + PercentEncode(secret) +
+                              "&scope=" + PercentEncode(audience + "/.default"));
 }
 
 Result<std::string> GallerydProcess::UserToken(const std::string& upn, const std::string& password,
                                                const std::string& resource) const {
   const std::string audience = resource.empty() ? ArmResource() : resource;
-  return TokenFrom(*this, "grant_type=password&username=" + FormEncode(upn) +
-                              "&password=" + FormEncode(password) +
-                              "&scope=" + FormEncode(audience + "/.default"));
+  return TokenFrom(*this, "grant_type=password&username=" + PercentEncode(upn) +
+                              "&password=" + PercentEncode(password) +
+                              "&scope=" + PercentEncode(audience + "/.default"));
 }
 
 Result<std::string> GallerydProcess::AdminToken(const std::string& resource) const {

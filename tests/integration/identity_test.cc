@@ -10,6 +10,7 @@
 #include "access/jwt.h"
 #include "access/signing_key.h"
 #include "arm_test_fixture.h"
+#include "client/url.h"
 #include "common/base64.h"
 
 namespace gallery::testing {
@@ -17,21 +18,6 @@ namespace {
 
 constexpr char kSubsApi[] = "2019-11-01";
 constexpr char kAliasApi[] = "2021-10-01";
-
-std::string FormEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The claims of a JWT (not verified: the server did that).
 json Claims(const std::string& token) {
@@ -66,8 +52,8 @@ class IdentityTest : public ArmFixture {
   }
   std::string SpForm(const std::string& secret) {
     return "grant_type=client_credentials&client_id=" + bootstrap_["clientId"].get<std::string>() +
-           "&client_secret=" + FormEncode(secret) +
-           "&scope=" + FormEncode(server_->ArmResource() + "/.default");
+           "&client_secret=" + PercentEncode(secret) +
+           "&scope=" + PercentEncode(server_->ArmResource() + "/.default");
   }
   // Creates a user through Graph; returns its object id.
   std::string CreateUser(const std::string& upn, const std::string& password) {
@@ -160,7 +146,7 @@ TEST_F(IdentityTest, TokenEndpointErrors) {
     std::string error;
     std::string aadsts;
   };
-  const std::string arm_scope = "&scope=" + FormEncode(server_->ArmResource() + "/.default");
+  const std::string arm_scope = "&scope=" + PercentEncode(server_->ArmResource() + "/.default");
   const std::vector<Case> cases = {
       {SpForm("wrong-secret"), 401, "invalid_client", "AADSTS7000215"},
       {"grant_type=client_credentials&client_id=unknown&client_secret=x" + arm_scope, 401,
@@ -174,7 +160,7 @@ TEST_F(IdentityTest, TokenEndpointErrors) {
        "AADSTS900144"},
       {"client_id=x&client_secret=y" + arm_scope, 400, "invalid_request", "AADSTS900144"},
       {"grant_type=client_credentials&client_id=" + bootstrap_["clientId"].get<std::string>() +
-           "&client_secret=" + FormEncode(bootstrap_["clientSecret"].get<std::string>()) +
+           "&client_secret=" + PercentEncode(bootstrap_["clientSecret"].get<std::string>()) +
            "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
        400, "invalid_scope", "AADSTS70011"},
   };
