@@ -8,6 +8,7 @@
 #include "api/arm_error.h"
 #include "api/arm_response.h"
 #include "api/arm_route.h"
+#include "api/base_url.h"
 #include "api/json_reader.h"
 #include "api/role_api.h"
 #include "api/url.h"
@@ -39,21 +40,6 @@ HttpResponse Json(http::status status, const nlohmann::json& body) {
 HttpResponse Empty(http::status status) { return EmptyResponse(status); }
 HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
   return MethodNotAllowedResponse(method, allowed);
-}
-
-// "127.0.0.1:8443", "localhost", "[::1]:8443", "gallery.example:443".
-bool IsPlainHost(std::string_view host) {
-  if (host.empty() || host.size() > 255) {
-    return false;
-  }
-  for (char c : host) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                    c == ':' || c == '[' || c == ']';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
 }
 
 ApiFamily FamilyOf(RouteKind kind) {
@@ -126,10 +112,8 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const Reques
   if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
     call.ctx.correlation_id = call.ctx.request_id;
   }
-  // Links go back to the host the client used, when it is a plain host[:port]; anything else
-  // (absent, or with '/', '?', '@', spaces...) could redirect a client's polls elsewhere.
-  const std::string host = header("host");
-  call.base_url = IsPlainHost(host) ? "https://" + host : PublicEndpoint();
+  // Links go back to the host the client used (base_url.h).
+  call.base_url = BaseUrlOf(call.request, PublicEndpoint());
 
   HttpResponse res = [&] {
     const auto raw_target = call.request.target();
@@ -151,7 +135,7 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const Reques
     Result<domain::Caller> caller = authenticator_.Authenticate(call.request);
     if (!caller.ok()) {
       HttpResponse denied = ArmErrorResponse(caller.status(), 11);
-      denied.set(http::field::www_authenticate, "Bearer");
+      denied.set(http::field::www_authenticate, authenticator_.Challenge(caller.status()));
       return denied;
     }
     call.ctx.caller = std::move(*caller);

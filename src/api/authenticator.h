@@ -1,7 +1,7 @@
 #pragma once
 // Authenticator: decides who a request acts as. Every ARM handler receives the Caller it
-// returns. Implementations: the bootstrap administrator for every request (until token
-// authentication is enforced), and bearer-token validation (access/).
+// returns. Implementations: one fixed caller for every request (galleryd --insecure-no-auth),
+// and bearer-token validation (bearer_authenticator.h).
 
 #include "api/http_types.h"
 #include "common/result.h"
@@ -15,6 +15,8 @@ class Authenticator {
   // Unauthenticated (reason InvalidAuthenticationToken / AuthenticationFailed) when the
   // request's credentials are missing or invalid. Thread-safe.
   virtual Result<domain::Caller> Authenticate(const HttpRequest& request) = 0;
+  // The WWW-Authenticate value of a 401 that Authenticate() answered with `failure`.
+  virtual std::string Challenge(const Status& /*failure*/) const { return "Bearer"; }
 };
 
 // Every request acts as one fixed caller.

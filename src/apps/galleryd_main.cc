@@ -11,14 +11,25 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "access/authorizer.h"
+#include "access/grant_owner.h"
+#include "access/signing_key.h"
+#include "access/token_service.h"
+#include "access/token_validator.h"
 #include "api/arm_api.h"
+#include "api/bearer_authenticator.h"
+#include "api/cloud_definition.h"
+#include "api/graph_api.h"
 #include "api/https_server.h"
+#include "api/subscription_alias_api.h"
 #include "api/tls_material.h"
+#include "api/token_endpoint.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
+#include "service/directory_service.h"
 #include "service/gallery_service.h"
 #include "service/operation_runner.h"
 #include "service/role_service.h"
@@ -61,6 +72,14 @@ Status WriteBootstrapFile(const std::filesystem::path& path,
   return WriteFileAtomic(path, doc.dump(2) + "\n", 0600);
 }
 
+// azure-cloud.json: the Azure CLI cloud definition of this installation
+// (`az cloud register -n gallery --cloud-config @FILE`), rewritten whenever the endpoint changes.
+Status WriteCloudDefinition(const std::filesystem::path& path, const std::string& endpoint,
+                            const std::string& arm_audience) {
+  return WriteFileAtomic(path, api::AzureCloudDefinition({endpoint, arm_audience}).dump(2) + "\n",
+                         0644);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,8 +104,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   bool insecure_no_auth = false;
   app.add_flag("--insecure-no-auth", insecure_no_auth,
-               "Allow a non-loopback --listen address although requests are not authenticated "
-               "yet (every caller acts as the administrator)");
+               "Do not authenticate ARM requests: every caller acts as the bootstrap "
+               "administrator (for local experiments only)");
   app.add_option("--threads", threads, "I/O threads (0: one per core)")->check(CLI::Range(0, 256));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -120,15 +139,10 @@ int main(int argc, char** argv) {
     config = std::move(*parsed);
   }
 
-  // Until bearer tokens are enforced every caller is the administrator: only this machine may
-  // call, unless the operator says otherwise.
   const bool loopback = listen == "localhost" || listen == "::1" || listen.rfind("127.", 0) == 0;
-  if (!loopback && !insecure_no_auth) {
-    std::cerr << "galleryd: refusing to listen on " << listen
-              << ": requests are not authenticated yet, so anyone who can reach it would be "
-                 "the administrator. Listen on 127.0.0.1 (and tunnel), or pass "
-                 "--insecure-no-auth to accept that.\n";
-    return 2;
+  if (!loopback && insecure_no_auth) {
+    std::cerr << "galleryd: warning: --insecure-no-auth on " << listen
+              << ": anyone who can reach this address acts as the administrator.\n";
   }
 
   const std::filesystem::path dir(data_dir);
@@ -173,23 +187,74 @@ int main(int argc, char** argv) {
     identity->client_secret.clear();
   }
 
+  // Tokens: one RSA key per installation, kept in the data directory so that tokens survive
+  // restarts.
+  Result<std::unique_ptr<access::SigningKey>> signing_key =
+      access::LoadOrCreateSigningKey(dir / "token-signing-key.pem");
+  if (!signing_key.ok()) {
+    return Fail("cannot prepare the token signing key", signing_key.status());
+  }
+  access::TokenServiceOptions token_options;
+  access::TokenService token_service(**store, **signing_key, clock, token_options);
+  access::TokenValidator validator(**store, **signing_key, clock, {.issuer = token_options.issuer});
+  api::BearerTokenAuthenticator arm_authenticator(
+      validator, [&] { return std::vector<std::string>{token_options.arm_audience}; });
+  api::BearerTokenAuthenticator graph_authenticator(
+      validator, [&] { return std::vector<std::string>{token_service.GraphAudience()}; });
+  api::FixedCallerAuthenticator no_authentication(
+      domain::Caller{identity->tenant_id,
+                     identity->object_id,
+                     "gallery-admin",
+                     domain::PrincipalKind::kServicePrincipal,
+                     {}});
+  api::Authenticator& authenticator =
+      insecure_no_auth ? static_cast<api::Authenticator&>(no_authentication) : arm_authenticator;
+
   service::OperationRunner runner(**store, clock, config.service.operation_retention_ms);
   access::Authorizer authorizer(**store);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner, authorizer);
   service::RoleService role_service(**store, authorizer, clock);
-  api::FixedCallerAuthenticator authenticator(
-      domain::Caller{identity->tenant_id, identity->object_id, "gallery-admin"});
+  service::DirectoryHooks directory_hooks;
+  // A deleted principal's tokens must stop working at once, not when they expire.
+  directory_hooks.principal_deleted = [&validator] { validator.InvalidateCache(); };
+  // The creator of a subscription becomes its Owner, in the transaction that creates it.
+  directory_hooks.subscription_created = [&clock](metadata::Transaction& tx,
+                                                  const domain::Subscription& subscription,
+                                                  const domain::Caller& creator) {
+    return access::GrantOwner(tx, ResourceId::ForSubscription(subscription.id),
+                              creator.object_id, clock.Now());
+  };
+  service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, *random, api_options);
+  api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
+  api::GraphApi graph(directory, graph_authenticator, *random);
+  api::SubscriptionAliasApi aliases(directory, authenticator, *random);
+  if (Status cloud = WriteCloudDefinition(dir / "azure-cloud.json", requested_endpoint,
+                                          token_options.arm_audience);
+      !cloud.ok()) {
+    return Fail("cannot write azure-cloud.json", cloud);
+  }
 
   ServerOptions server_options;
   server_options.listen_address = listen;
   server_options.port = static_cast<uint16_t>(port);
   server_options.threads = threads;
-  Result<std::unique_ptr<HttpsServer>> server = HttpsServer::Start(
-      server_options, *tls,
-      [&arm](HttpRequest&& req, const RequestInfo& info) { return arm.Handle(std::move(req), info); });
+  Result<std::unique_ptr<HttpsServer>> server =
+      HttpsServer::Start(server_options, *tls, [&](HttpRequest&& req, const RequestInfo& info) {
+        const std::string_view target(req.target().data(), req.target().size());
+        if (api::TokenEndpoint::Serves(target)) {
+          return token_endpoint.Handle(std::move(req), info);
+        }
+        if (api::GraphApi::Serves(target)) {
+          return graph.Handle(std::move(req), info);
+        }
+        if (api::SubscriptionAliasApi::Serves(target)) {
+          return aliases.Handle(std::move(req), info);
+        }
+        return arm.Handle(std::move(req), info);
+      });
   if (!server.ok()) {
     return Fail("cannot listen", server.status());
   }
@@ -198,6 +263,15 @@ int main(int argc, char** argv) {
       "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
       std::to_string((*server)->port()) + "/";
   arm.SetPublicEndpoint(endpoint.substr(0, endpoint.size() - 1));
+  token_endpoint.SetPublicEndpoint(endpoint.substr(0, endpoint.size() - 1));
+  token_service.SetGraphAudience(endpoint);
+  arm_authenticator.SetAuthority(endpoint + "adfs");
+  graph_authenticator.SetAuthority(endpoint + "adfs");
+  if (Status cloud =
+          WriteCloudDefinition(dir / "azure-cloud.json", endpoint, token_options.arm_audience);
+      !cloud.ok()) {
+    return Fail("cannot write azure-cloud.json", cloud);
+  }
   Status written = WriteBootstrapFile(dir / "bootstrap.json", *identity, endpoint,
                                       tls->ca_cert_path);
   if (!written.ok()) {
@@ -211,7 +285,9 @@ int main(int argc, char** argv) {
             << "  CA            "
             << std::filesystem::absolute(tls->ca_cert_path).lexically_normal().string() << "\n"
             << "Log in with:  gallery login --bootstrap "
-            << std::filesystem::absolute(dir / "bootstrap.json").lexically_normal().string()
+            << std::filesystem::absolute(dir / "bootstrap.json").lexically_normal().string() << "\n"
+            << "Azure CLI:    az cloud register -n gallery --cloud-config @"
+            << std::filesystem::absolute(dir / "azure-cloud.json").lexically_normal().string()
             << "\n"
             << std::flush;
 

@@ -1,10 +1,12 @@
-// `gallery login` and `gallery account show|list|set`: the saved profile.
+// `gallery login`, `gallery logout` and `gallery account show|list|set|subscription create`:
+// the saved profile.
 
 #include <filesystem>
 
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
+#include "client/url.h"
 #include "common/file_util.h"
 #include "common/resource_id.h"
 
@@ -21,6 +23,8 @@ struct LoginOptions {
   std::string tenant;
   std::string client_id;
   std::string client_secret;
+  std::string username;
+  std::string password;
   std::string subscription;
   CommonOptions common;
 };
@@ -59,14 +63,20 @@ Result<std::string> ReadBootstrap(const std::string& path, Profile* profile) {
   return JsonString(j, "subscriptionId");
 }
 
+// A service principal logs in with --tenant, --client-id and --client-secret; a user with
+// --username and --password (--tenant optional).
 Status CheckLoginFlags(const LoginOptions& o) {
+  const bool user = !o.username.empty() || !o.password.empty();
+  std::vector<std::pair<const char*, const std::string*>> required = {{"--endpoint", &o.endpoint},
+                                                                      {"--ca-cert", &o.ca_cert}};
+  if (user) {
+    required.insert(required.end(), {{"--username", &o.username}, {"--password", &o.password}});
+  } else {
+    required.insert(required.end(), {{"--tenant", &o.tenant},
+                                     {"--client-id", &o.client_id},
+                                     {"--client-secret", &o.client_secret}});
+  }
   std::string missing;
-  const std::pair<const char*, const std::string*> required[] = {
-      {"--endpoint", &o.endpoint},
-      {"--ca-cert", &o.ca_cert},
-      {"--tenant", &o.tenant},
-      {"--client-id", &o.client_id},
-      {"--client-secret", &o.client_secret}};
   for (const auto& [flag, value] : required) {
     if (value->empty()) {
       missing += missing.empty() ? "" : ", ";
@@ -75,9 +85,13 @@ Status CheckLoginFlags(const LoginOptions& o) {
   }
   if (!missing.empty()) {
     return UsageError(
-        "login needs --bootstrap FILE, or --endpoint, --ca-cert, --tenant, "
-        "--client-id and --client-secret; missing: " +
+        "login needs --bootstrap FILE, or --endpoint, --ca-cert and either --tenant, "
+        "--client-id and --client-secret (a service principal) or --username and --password "
+        "(a user); missing: " +
         missing);
+  }
+  if (user && !o.client_secret.empty()) {
+    return UsageError("login takes --client-secret or --password, not both");
   }
   return Status::Ok();
 }
@@ -122,6 +136,8 @@ Status Login(CommandContext& ctx, const LoginOptions& o) {
     profile.tenant_id = o.tenant;
     profile.client_id = o.client_id;
     profile.client_secret = o.client_secret;
+    profile.user_name = o.username;
+    profile.password = o.password;
   }
   std::error_code ec;
   std::filesystem::path ca = std::filesystem::absolute(profile.ca_certificate, ec);
@@ -130,7 +146,10 @@ Status Login(CommandContext& ctx, const LoginOptions& o) {
   }
   Result<ArmClient*> arm = ctx.ConnectTo(profile);
   if (!arm.ok()) {
-    return UsageError(arm.status().message());
+    // A CA file that cannot be used is a bad argument; anything else is the server's answer.
+    return arm.status().code() == StatusCode::kFailedPrecondition
+               ? UsageError(arm.status().message())
+               : arm.status();
   }
   GALLERY_ASSIGN_OR_RETURN(json subscriptions, (*arm)->List("/subscriptions", api::kSubscriptions));
   for (const json& s : subscriptions) {
@@ -139,6 +158,12 @@ Status Login(CommandContext& ctx, const LoginOptions& o) {
       profile.subscriptions.push_back(std::move(info).value());
     }
   }
+  // What the connection learned: the authority, the resources and the token just fetched.
+  const Profile& connected = ctx.profile();
+  profile.authority = connected.authority;
+  profile.arm_resource = connected.arm_resource;
+  profile.graph_resource = connected.graph_resource;
+  profile.access_tokens = connected.access_tokens;
   GALLERY_ASSIGN_OR_RETURN(profile.subscription_id, PickSubscription(profile, wanted));
   const SubscriptionInfo* current = profile.FindSubscription(profile.subscription_id);
   if (profile.tenant_id.empty()) {
@@ -185,6 +210,39 @@ Status AccountSet(CommandContext& ctx, const std::string& subscription) {
   return ctx.profiles().Save(profile);
 }
 
+Status Logout(CommandContext& ctx) { return ctx.profiles().Remove(); }
+
+// PUT /providers/Microsoft.Subscription/aliases/{name}: a new subscription of the login's
+// tenant, which joins the profile's subscriptions.
+Status CreateSubscription(CommandContext& ctx, const std::string& name,
+                          const std::string& display_name, const CommonOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session session, ctx.Connect(o));
+  GALLERY_ASSIGN_OR_RETURN(
+      json alias,
+      session.arm->Put("/providers/Microsoft.Subscription/aliases/" + PercentEncode(name),
+                       api::kSubscriptionAliases,
+                       {{"properties",
+                         {{"displayName", display_name.empty() ? name : display_name},
+                          {"workload", "Production"}}}}));
+  const json& props = alias.is_object() ? alias["properties"] : json();
+  if (!props.is_object() || !props.value("subscriptionId", json()).is_string()) {
+    return Status::Internal(
+        "the server answered the subscription alias without a "
+        "subscriptionId");
+  }
+  Profile profile = ctx.profile();
+  const std::string id = props["subscriptionId"].get<std::string>();
+  if (profile.FindSubscription(id) == nullptr) {
+    profile.subscriptions.push_back(
+        {id, props.value("displayName", name), "Enabled", profile.tenant_id});
+    GALLERY_RETURN_IF_ERROR(ctx.profiles().Save(profile));
+  }
+  return ctx.Print(
+      o, alias,
+      {FieldColumn("Name", "name"), FieldColumn("SubscriptionId", "properties.subscriptionId"),
+       FieldColumn("DisplayName", "properties.displayName")});
+}
+
 }  // namespace
 
 void RegisterAccountCommands(CLI::App& root, CommandContext& ctx) {
@@ -200,7 +258,9 @@ void RegisterAccountCommands(CLI::App& root, CommandContext& ctx) {
       login->add_option("--ca-cert", lo->ca_cert, "PEM file of the CA that signed the server"),
       login->add_option("--tenant", lo->tenant, "Tenant id"),
       login->add_option("--client-id", lo->client_id, "Service principal (application) id"),
-      login->add_option("--client-secret", lo->client_secret, "Service principal secret")};
+      login->add_option("--client-secret", lo->client_secret, "Service principal secret"),
+      login->add_option("--username", lo->username, "User principal name (a user login)"),
+      login->add_option("--password", lo->password, "The user's password")};
   for (CLI::Option* flag : explicit_flags) {
     bootstrap->excludes(flag);
   }
@@ -221,6 +281,27 @@ void RegisterAccountCommands(CLI::App& root, CommandContext& ctx) {
   CLI::App* list = account->add_subcommand("list", "List the subscriptions of the login");
   AddOutputOption(list, list_opts.get());
   OnRun(list, ctx, [&ctx, list_opts] { return AccountList(ctx, *list_opts); });
+
+  CLI::App* logout =
+      root.add_subcommand("logout", "Forget the saved profile, its credentials and tokens");
+  OnRun(logout, ctx, [&ctx] { return Logout(ctx); });
+
+  CLI::App* subscription = account->add_subcommand("subscription", "Subscriptions of the tenant");
+  subscription->require_subcommand(1);
+  struct SubscriptionOptions {
+    std::string name;
+    std::string display_name;
+    CommonOptions common;
+  };
+  auto sub_opts = std::make_shared<SubscriptionOptions>();
+  CLI::App* create = subscription->add_subcommand(
+      "create", "Create a subscription (needs a directory administrator); you become its Owner");
+  create->add_option("-n,--name", sub_opts->name, "Alias naming the subscription")->required();
+  create->add_option("--display-name", sub_opts->display_name, "Display name (default: --name)");
+  AddCommonOptions(create, &sub_opts->common);
+  OnRun(create, ctx, [&ctx, sub_opts] {
+    return CreateSubscription(ctx, sub_opts->name, sub_opts->display_name, sub_opts->common);
+  });
 
   auto set_subscription = std::make_shared<std::string>();
   CLI::App* set = account->add_subcommand("set", "Make a subscription the current one");

@@ -15,6 +15,7 @@ inline constexpr std::string_view kImageDefinitions = "2021-10-01";
 inline constexpr std::string_view kImageVersions = "2022-03-03";
 inline constexpr std::string_view kManagedImages = "2022-11-01";
 inline constexpr std::string_view kUsages = "2022-11-01";
+inline constexpr std::string_view kSubscriptionAliases = "2021-10-01";
 }  // namespace api
 
 // /subscriptions/{s}

@@ -3,6 +3,7 @@
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
+#include "client/token_credential_provider.h"
 
 namespace gallery::cli {
 
@@ -63,7 +64,27 @@ Result<Profile> CommandContext::LoadProfile() const {
   return profile;
 }
 
-Result<ArmClient*> CommandContext::ConnectTo(const Profile& profile) {
+const Clock& CommandContext::clock() {
+  if (env_.clock != nullptr) {
+    return *env_.clock;
+  }
+  static const SystemClock system_clock{};
+  return system_clock;
+}
+
+std::unique_ptr<CredentialProvider> CommandContext::TokensFor(const std::string& resource) {
+  if (env_.make_credentials) {
+    return env_.make_credentials(profile_);
+  }
+  if (!HasCredentials(profile_)) {
+    return std::make_unique<NoCredentialProvider>();
+  }
+  return std::make_unique<TokenCredentialProvider>(
+      *transport_, profile_, resource, clock(),
+      [this](const Profile& p) { return persist_tokens_ ? profiles().Save(p) : Status::Ok(); });
+}
+
+Result<ArmClient*> CommandContext::ConnectTo(const Profile& profile, bool persist_tokens) {
   Result<std::unique_ptr<HttpTransport>> transport =
       env_.make_transport(profile.arm_endpoint, profile.ca_certificate);
   if (!transport.ok()) {
@@ -72,10 +93,26 @@ Result<ArmClient*> CommandContext::ConnectTo(const Profile& profile) {
     return Status::FailedPrecondition(s.message()).WithReason(s.reason());
   }
   transport_ = std::move(transport).value();
-  credentials_ = env_.make_credentials ? env_.make_credentials(profile)
-                                       : std::make_unique<NoCredentialProvider>();
+  profile_ = profile;
+  persist_tokens_ = persist_tokens;
+  if (!env_.make_credentials && HasCredentials(profile_) && profile_.authority.empty()) {
+    GALLERY_RETURN_IF_ERROR(DiscoverAuthority(*transport_, &profile_));
+  }
+  credentials_ = TokensFor(profile_.arm_resource);
   arm_ = std::make_unique<ArmClient>(*transport_, *credentials_, *env_.random, *env_.sleeper);
   return arm_.get();
+}
+
+Result<GraphClient*> CommandContext::ConnectGraph() {
+  GALLERY_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
+  GALLERY_RETURN_IF_ERROR(ConnectTo(profile, /*persist_tokens=*/true).status());
+  if (profile_.graph_resource.empty() && !env_.make_credentials) {
+    return Status::FailedPrecondition(
+        "The server does not name a Graph resource; the directory commands need one.");
+  }
+  graph_credentials_ = TokensFor(profile_.graph_resource);
+  graph_ = std::make_unique<GraphClient>(*transport_, *graph_credentials_, *env_.random);
+  return graph_.get();
 }
 
 Result<Session> CommandContext::Connect(const CommonOptions& options) {
@@ -86,7 +123,7 @@ Result<Session> CommandContext::Connect(const CommonOptions& options) {
     const SubscriptionInfo* known = profile.FindSubscription(options.subscription);
     session.subscription = known != nullptr ? known->subscription_id : options.subscription;
   }
-  GALLERY_ASSIGN_OR_RETURN(session.arm, ConnectTo(profile));
+  GALLERY_ASSIGN_OR_RETURN(session.arm, ConnectTo(profile, /*persist_tokens=*/true));
   return session;
 }
 
@@ -163,6 +200,7 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterSigCommands(app, ctx);
     RegisterImageCommands(app, ctx);
     RegisterUsageCommands(app, ctx);
+    RegisterAdCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

@@ -22,6 +22,7 @@
 #include "client/sleeper.h"
 #include "common/random.h"
 #include "common/result.h"
+#include "common/time.h"
 
 namespace gallery::cli {
 
@@ -41,10 +42,13 @@ struct CliEnv {
   std::function<Result<std::unique_ptr<HttpTransport>>(const std::string& endpoint,
                                                        const std::string& ca_file)>
       make_transport;
-  // Makes the credential provider for a profile. Unset: NoCredentialProvider.
+  // Makes the credential provider for a profile. Unset: tokens from the profile's authority
+  // (TokenCredentialProvider), or none when the profile holds no credentials.
   std::function<std::unique_ptr<CredentialProvider>(const Profile& profile)> make_credentials;
   Random* random = nullptr;
   Sleeper* sleeper = nullptr;
+  // The clock that decides when a cached access token needs renewing. Unset: the system clock.
+  const Clock* clock = nullptr;
   // Long-running commands animate a "Running..." line on `err` only when this is true.
   bool stderr_is_tty = false;
 };

@@ -21,6 +21,17 @@ class CliTest : public ::testing::Test {
  protected:
   static constexpr const char* kSub = "sub1";
   static constexpr const char* kEndpoint = "https://127.0.0.1:8443/";
+  static constexpr const char* kArmResource = "https://management.gallery.local/";
+  static constexpr int64_t kFarFuture = 4'000'000'000;  // 2096
+
+  // What `gallery login` asks before listing subscriptions: where tokens come from, and one.
+  void RespondDiscoveryAndToken(const std::string& token = "arm-token") {
+    transport_.RespondJson(
+        200, {{"authentication",
+               {{"loginEndpoint", "https://127.0.0.1:8443/adfs"}, {"audiences", {kArmResource}}}},
+              {"microsoftGraphResourceId", kEndpoint}});
+    transport_.RespondJson(200, {{"access_token", token}, {"expires_in", 3600}});
+  }
 
   void SetUp() override {
     char tmpl[] = "/tmp/gallery-cli-test-XXXXXX";
@@ -51,6 +62,12 @@ class CliTest : public ::testing::Test {
     p.subscription_id = kSub;
     p.subscriptions = {{"sub1", "First", "Enabled", "tenant1"},
                        {"sub2", "Second", "Enabled", "tenant1"}};
+    // Logged in: the authority is known and a token is cached far into the future.
+    p.authority = "https://127.0.0.1:8443/adfs";
+    p.arm_resource = kArmResource;
+    p.graph_resource = kEndpoint;
+    p.access_tokens[kArmResource] = {"arm-token", kFarFuture};
+    p.access_tokens[kEndpoint] = {"graph-token", kFarFuture};
     ASSERT_TRUE(ProfileStore(env_.config_dir).Save(p).ok());
   }
 

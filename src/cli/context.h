@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "client/arm_client.h"
+#include "client/graph_client.h"
 #include "client/profile.h"
 
 namespace gallery::cli {
@@ -48,8 +49,14 @@ class CommandContext {
   // Loads the profile and connects its client; the subscription is `options.subscription`
   // (an id, or a display name known to the profile) or the profile's current one.
   Result<Session> Connect(const CommonOptions& options);
-  // A client for a server without a saved profile (login). `profile` supplies credentials.
-  Result<ArmClient*> ConnectTo(const Profile& profile);
+  // A client for a server without a saved profile (login). `profile` supplies credentials;
+  // when it has credentials but no authority, the authority is discovered from the server.
+  // Tokens fetched later are saved to the profile file only when `persist_tokens`.
+  Result<ArmClient*> ConnectTo(const Profile& profile, bool persist_tokens = false);
+  // The profile of the last ConnectTo/Connect, with discovered endpoints and fetched tokens.
+  const Profile& profile() const { return profile_; }
+  // A Graph client (the directory) for the saved profile.
+  Result<GraphClient*> ConnectGraph();
 
   // LRO options for a command: no_wait, and a spinner on a TTY stderr.
   LroOptions Lro(bool no_wait);
@@ -65,11 +72,19 @@ class CommandContext {
  private:
   void TickSpinner();
   void ClearSpinner();
+  const Clock& clock();
+  // The credentials for `resource`: env's make_credentials, else tokens from the profile's
+  // authority when it holds credentials, else none.
+  std::unique_ptr<CredentialProvider> TokensFor(const std::string& resource);
 
   CliEnv& env_;
+  Profile profile_;
+  bool persist_tokens_ = false;
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<CredentialProvider> credentials_;
   std::unique_ptr<ArmClient> arm_;
+  std::unique_ptr<CredentialProvider> graph_credentials_;
+  std::unique_ptr<GraphClient> graph_;
   std::function<Status()> action_;
   int spinner_frame_ = 0;
   bool spinner_shown_ = false;
@@ -86,6 +101,7 @@ void RegisterImageDefinitionCommands(CLI::App& sig, CommandContext& ctx);
 void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx);
 void RegisterImageCommands(CLI::App& root, CommandContext& ctx);  // image (managed images)
 void RegisterUsageCommands(CLI::App& root, CommandContext& ctx);  // usage
+void RegisterAdCommands(CLI::App& root, CommandContext& ctx);     // ad (the directory)
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

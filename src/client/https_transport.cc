@@ -232,6 +232,9 @@ struct HttpsTransport::Impl {
     }
     http::request<http::string_body> request{verb, target, kHttpVersion11};
     request.set(http::field::host, HostHeader());
+    for (const auto& [name, value] : options.default_headers) {
+      request.set(name, value);
+    }
     for (const auto& [name, value] : call.headers) {
       request.set(name, value);
     }

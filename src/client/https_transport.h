@@ -36,6 +36,8 @@ struct HttpsTransportOptions {
   // Whole request: sending it and reading the full answer.
   std::chrono::milliseconds request_timeout = std::chrono::seconds(120);
   uint64_t max_response_body_bytes = uint64_t{64} * 1024 * 1024;
+  // Sent with every call; a header of the same name in the call replaces one of these.
+  HttpHeaders default_headers;
 };
 
 class HttpsTransport final : public HttpTransport {

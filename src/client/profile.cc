@@ -52,10 +52,23 @@ json Profile::ToJson() const {
                     {"state", s.state},
                     {"tenantId", s.tenant_id}});
   }
-  return {{"armEndpoint", arm_endpoint},     {"caCertificate", ca_certificate},
-          {"tenantId", tenant_id},           {"clientId", client_id},
-          {"clientSecret", client_secret},   {"subscriptionId", subscription_id},
-          {"subscriptions", std::move(subs)}};
+  json tokens = json::object();
+  for (const auto& [resource, token] : access_tokens) {
+    tokens[resource] = {{"accessToken", token.access_token}, {"expiresOn", token.expires_on}};
+  }
+  return {{"armEndpoint", arm_endpoint},
+          {"caCertificate", ca_certificate},
+          {"tenantId", tenant_id},
+          {"clientId", client_id},
+          {"clientSecret", client_secret},
+          {"userName", user_name},
+          {"password", password},
+          {"authority", authority},
+          {"armResource", arm_resource},
+          {"graphResource", graph_resource},
+          {"subscriptionId", subscription_id},
+          {"subscriptions", std::move(subs)},
+          {"accessTokens", std::move(tokens)}};
 }
 
 Result<Profile> Profile::FromJson(const json& j) {
@@ -68,6 +81,23 @@ Result<Profile> Profile::FromJson(const json& j) {
   GALLERY_RETURN_IF_ERROR(ReadString(j, "tenantId", false, &p.tenant_id));
   GALLERY_RETURN_IF_ERROR(ReadString(j, "clientId", false, &p.client_id));
   GALLERY_RETURN_IF_ERROR(ReadString(j, "clientSecret", false, &p.client_secret));
+  GALLERY_RETURN_IF_ERROR(ReadString(j, "userName", false, &p.user_name));
+  GALLERY_RETURN_IF_ERROR(ReadString(j, "password", false, &p.password));
+  GALLERY_RETURN_IF_ERROR(ReadString(j, "authority", false, &p.authority));
+  GALLERY_RETURN_IF_ERROR(ReadString(j, "armResource", false, &p.arm_resource));
+  GALLERY_RETURN_IF_ERROR(ReadString(j, "graphResource", false, &p.graph_resource));
+  auto tokens = j.find("accessTokens");
+  if (tokens != j.end() && tokens->is_object()) {
+    for (const auto& [resource, token] : tokens->items()) {
+      CachedToken cached;
+      if (token.is_object() && token.value("accessToken", json()).is_string() &&
+          token.value("expiresOn", json()).is_number_integer()) {
+        cached.access_token = token["accessToken"].get<std::string>();
+        cached.expires_on = token["expiresOn"].get<int64_t>();
+        p.access_tokens[resource] = std::move(cached);
+      }
+    }
+  }
   GALLERY_RETURN_IF_ERROR(ReadString(j, "subscriptionId", true, &p.subscription_id));
   auto subs = j.find("subscriptions");
   if (subs != j.end() && !subs->is_null()) {
@@ -98,7 +128,8 @@ json Profile::AccountJson(const SubscriptionInfo& s) const {
           {"state", s.state},
           {"tenantId", s.tenant_id.empty() ? tenant_id : s.tenant_id},
           {"isDefault", EqualsIgnoreCase(s.subscription_id, subscription_id)},
-          {"user", {{"name", client_id}, {"type", "servicePrincipal"}}},
+          {"user", user_name.empty() ? json{{"name", client_id}, {"type", "servicePrincipal"}}
+                                     : json{{"name", user_name}, {"type", "user"}}},
           {"armEndpoint", arm_endpoint}};
 }
 
@@ -130,6 +161,16 @@ Status ProfileStore::Save(const Profile& profile) const {
     ::chmod(dir_.c_str(), kConfigDirMode);
   }
   return WriteFileAtomic(path_, profile.ToJson().dump(2) + "\n", kProfileMode);
+}
+
+Status ProfileStore::Remove() const {
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+  if (ec) {
+    return Status::Unavailable("cannot remove the profile '" + path_.string() +
+                               "': " + ec.message());
+  }
+  return Status::Ok();
 }
 
 std::filesystem::path ConfigDirFromEnvironment(const char* gallery_config_dir, const char* home) {

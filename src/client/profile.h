@@ -2,13 +2,19 @@
 // Profile: what `gallery login` saves so that later commands know which server to call, how
 // to trust it, which credentials to use and which subscription is current.
 //
-// Stored as JSON at `<config dir>/profile.json` with mode 0600 (it holds the client secret):
+// Stored as JSON at `<config dir>/profile.json` with mode 0600 (it holds the client secret or
+// password and the cached access tokens):
 //   {"armEndpoint":"https://127.0.0.1:8443/","caCertificate":"/abs/ca.pem","tenantId":"T",
-//    "clientId":"ID","clientSecret":"S","subscriptionId":"SUB",
+//    "clientId":"ID","clientSecret":"S","userName":"","password":"",
+//    "authority":"https://127.0.0.1:8443/adfs","armResource":"https://management.../",
+//    "graphResource":"https://127.0.0.1:8443/","subscriptionId":"SUB",
 //    "subscriptions":[{"id":"/subscriptions/SUB","subscriptionId":"SUB","displayName":"...",
-//                      "state":"Enabled","tenantId":"T"}]}
+//                      "state":"Enabled","tenantId":"T"}],
+//    "accessTokens":{"<resource>":{"accessToken":"...","expiresOn":1700000000}}}
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,12 +30,26 @@ struct SubscriptionInfo {
   std::string tenant_id;
 };
 
+// An access token cached for one resource (audience).
+struct CachedToken {
+  std::string access_token;
+  int64_t expires_on = 0;  // seconds since the Unix epoch
+};
+
 struct Profile {
   std::string arm_endpoint;    // "https://127.0.0.1:8443/"
   std::string ca_certificate;  // absolute path of the CA PEM file
   std::string tenant_id;
+  // Credentials: a service principal (client id and secret) or a user (name and password).
   std::string client_id;
   std::string client_secret;
+  std::string user_name;
+  std::string password;
+  // Where tokens come from, as the server's /metadata/endpoints names them.
+  std::string authority;                             // "https://127.0.0.1:8443/adfs"
+  std::string arm_resource;                          // the ARM token audience
+  std::string graph_resource;                        // the Graph token audience (and base URL)
+  std::map<std::string, CachedToken> access_tokens;  // by resource
   std::string subscription_id;  // the current subscription
   std::vector<SubscriptionInfo> subscriptions;
 
@@ -43,6 +63,7 @@ struct Profile {
   // The account as `gallery account show` prints it:
   //   {"id":"SUB","name":"<display name>","state":"Enabled","tenantId":"T","isDefault":true,
   //    "user":{"name":"<client id>","type":"servicePrincipal"},"armEndpoint":"..."}
+  // (for a user login: "user":{"name":"<user name>","type":"user"}).
   nlohmann::json AccountJson(const SubscriptionInfo& subscription) const;
 };
 
@@ -65,6 +86,8 @@ class ProfileStore {
   // Creates the directory (mode 0700) if needed and writes the file atomically with mode 0600.
   // Unavailable naming the path on failure.
   Status Save(const Profile& profile) const;
+  // Deletes the profile (logout). Ok when there is none; Unavailable when it cannot be removed.
+  Status Remove() const;
 
  private:
   std::filesystem::path dir_;

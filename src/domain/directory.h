@@ -35,6 +35,9 @@ struct Principal {
   // Salted PBKDF2 hash of the secret or password ("pbkdf2-sha256$iter$salt$hash"); the secret
   // itself is never stored.
   std::string secret_hash;
+  // May create directory objects (users, service principals, groups, memberships) and
+  // subscriptions in its tenant. The bootstrap administrator is one.
+  bool directory_admin = false;
   TimestampMs created_at = 0;
 };
 

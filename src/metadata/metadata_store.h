@@ -97,6 +97,24 @@ class Transaction {
   // Service principals by client id (app id), case-insensitively.
   virtual Result<std::optional<domain::Principal>> FindPrincipalByAppId(
       const std::string& app_id) = 0;
+  // Users by user principal name, case-insensitively (a UPN names one user in the directory).
+  virtual Result<std::optional<domain::Principal>> FindUserByUpn(const std::string& upn) = 0;
+  // The principals of `tenant_id` of one kind, ordered by object id.
+  virtual Result<std::vector<domain::Principal>> ListPrincipals(const std::string& tenant_id,
+                                                                domain::PrincipalKind kind) = 0;
+  // Removes the principal and every membership it has (as member or as group). NotFound when
+  // absent.
+  virtual Status DeletePrincipal(const std::string& object_id) = 0;
+
+  // ---- group membership (direct edges; members are users, service principals or groups)
+  // Adds `member_id` to `group_id`; adding an existing member changes nothing.
+  virtual Status AddGroupMember(const std::string& group_id, const std::string& member_id) = 0;
+  // NotFound when `member_id` is not a direct member of `group_id`.
+  virtual Status RemoveGroupMember(const std::string& group_id, const std::string& member_id) = 0;
+  // Direct members of `group_id`, ordered by object id.
+  virtual Result<std::vector<std::string>> ListGroupMembers(const std::string& group_id) = 0;
+  // Groups `member_id` is a direct member of, ordered by object id.
+  virtual Result<std::vector<std::string>> ListGroupsOf(const std::string& member_id) = 0;
 
   // ---- role assignments and custom role definitions (built-in roles are not stored)
   // Inserts, or replaces the assignment with the same name (case-insensitively).

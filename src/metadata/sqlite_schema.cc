@@ -84,9 +84,21 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql"},
-    // Step 3 is the directory's (users, groups, members); kept empty here so that the step
-    // numbers of every build agree.
-    {3, "-- directory tables"},
+    {3, R"sql(
+-- The directory: who may administer it, users by sign-in name, group memberships.
+ALTER TABLE principals ADD COLUMN directory_admin INTEGER NOT NULL DEFAULT 0;
+UPDATE principals SET directory_admin = 1 WHERE object_id IN
+  (SELECT json_extract(value, '$.objectId') FROM settings WHERE key = 'bootstrap');
+CREATE UNIQUE INDEX principals_by_upn ON principals (lower(user_principal_name))
+  WHERE user_principal_name <> '';
+CREATE INDEX principals_by_tenant ON principals (tenant_id, kind, object_id);
+CREATE TABLE group_members (
+  group_id  TEXT NOT NULL COLLATE NOCASE,
+  member_id TEXT NOT NULL COLLATE NOCASE,
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX group_members_by_member ON group_members (member_id, group_id);
+)sql"},
     {4, R"sql(
 -- Role assignments: who holds which role at which scope. scope_key is ResourceId::Key() of
 -- the scope; principal_id and role_definition are stored lower-cased.

@@ -126,19 +126,36 @@ constexpr std::string_view kListSubscriptions =
 
 constexpr std::string_view kPutPrincipal =
     "INSERT INTO principals (object_id, tenant_id, kind, display_name, app_id, "
-    "user_principal_name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "user_principal_name, secret_hash, created_at, directory_admin) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT (object_id) DO UPDATE SET object_id = excluded.object_id, "
     "tenant_id = excluded.tenant_id, kind = excluded.kind, display_name = excluded.display_name, "
     "app_id = excluded.app_id, user_principal_name = excluded.user_principal_name, "
-    "secret_hash = excluded.secret_hash, created_at = excluded.created_at";
+    "secret_hash = excluded.secret_hash, created_at = excluded.created_at, "
+    "directory_admin = excluded.directory_admin";
 #define GALLERY_PRINCIPAL_COLUMNS                                                  \
   "SELECT object_id, tenant_id, kind, display_name, app_id, user_principal_name, " \
-  "secret_hash, created_at FROM principals "
+  "secret_hash, created_at, directory_admin FROM principals "
 constexpr std::string_view kGetPrincipal = GALLERY_PRINCIPAL_COLUMNS "WHERE object_id = ?1";
 // `app_id <> ''` lets SQLite use the partial index principals_by_app_id.
 constexpr std::string_view kFindPrincipalByAppId =
     GALLERY_PRINCIPAL_COLUMNS "WHERE lower(app_id) = ?1 AND app_id <> ''";
+constexpr std::string_view kFindUserByUpn = GALLERY_PRINCIPAL_COLUMNS
+    "WHERE lower(user_principal_name) = ?1 AND user_principal_name <> '' AND kind = 'User'";
+constexpr std::string_view kListPrincipals =
+    GALLERY_PRINCIPAL_COLUMNS "WHERE tenant_id = ?1 AND kind = ?2 ORDER BY object_id";
 #undef GALLERY_PRINCIPAL_COLUMNS
+constexpr std::string_view kDeletePrincipal = "DELETE FROM principals WHERE object_id = ?1";
+constexpr std::string_view kDeleteMemberships =
+    "DELETE FROM group_members WHERE group_id = ?1 OR member_id = ?1";
+constexpr std::string_view kAddGroupMember =
+    "INSERT INTO group_members (group_id, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+constexpr std::string_view kRemoveGroupMember =
+    "DELETE FROM group_members WHERE group_id = ?1 AND member_id = ?2";
+constexpr std::string_view kListGroupMembers =
+    "SELECT member_id FROM group_members WHERE group_id = ?1 ORDER BY member_id";
+constexpr std::string_view kListGroupsOf =
+    "SELECT group_id FROM group_members WHERE member_id = ?1 ORDER BY group_id";
 
 constexpr std::string_view kPutOperation =
     "INSERT INTO operations (id, subscription, location, kind, resource_key, resource_id, "
@@ -266,6 +283,7 @@ Result<domain::Principal> ReadPrincipal(const SqliteStatement& st) {
   principal.user_principal_name = st.ColumnText(5);
   principal.secret_hash = st.ColumnText(6);
   principal.created_at = st.ColumnInt64(7);
+  principal.directory_admin = st.ColumnInt64(8) != 0;
   return principal;
 }
 
@@ -457,6 +475,14 @@ class SqliteTransaction final : public Transaction {
   Status PutPrincipal(const domain::Principal& principal) override;
   Result<std::optional<domain::Principal>> GetPrincipal(const std::string& object_id) override;
   Result<std::optional<domain::Principal>> FindPrincipalByAppId(const std::string& app_id) override;
+  Result<std::optional<domain::Principal>> FindUserByUpn(const std::string& upn) override;
+  Result<std::vector<domain::Principal>> ListPrincipals(const std::string& tenant_id,
+                                                        domain::PrincipalKind kind) override;
+  Status DeletePrincipal(const std::string& object_id) override;
+  Status AddGroupMember(const std::string& group_id, const std::string& member_id) override;
+  Status RemoveGroupMember(const std::string& group_id, const std::string& member_id) override;
+  Result<std::vector<std::string>> ListGroupMembers(const std::string& group_id) override;
+  Result<std::vector<std::string>> ListGroupsOf(const std::string& member_id) override;
 
   Status PutRoleAssignment(const domain::RoleAssignment& assignment) override;
   Result<std::optional<domain::RoleAssignment>> GetRoleAssignment(const std::string& name) override;
@@ -490,6 +516,7 @@ class SqliteTransaction final : public Transaction {
     roles_changed_ = roles_changed_ || written.ok();
     return written;
   }
+  Result<std::vector<std::string>> TextColumn(std::string_view sql, const std::string& param);
 
   SqliteStore* store_;
   SqliteConnection* conn_;  // null once ended
@@ -877,7 +904,8 @@ Status SqliteTransaction::PutPrincipal(const domain::Principal& principal) {
       .Bind(5, principal.app_id)
       .Bind(6, principal.user_principal_name)
       .Bind(7, principal.secret_hash)
-      .Bind(8, principal.created_at);
+      .Bind(8, principal.created_at)
+      .Bind(9, int64_t{principal.directory_admin ? 1 : 0});
   return st.Run();
 }
 
@@ -898,6 +926,89 @@ Result<std::optional<domain::Principal>> SqliteTransaction::FindPrincipalByAppId
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kFindPrincipalByAppId));
   st.Bind(1, ToLower(app_id));
   return QueryOne<domain::Principal>(st, ReadPrincipal);
+}
+
+Result<std::optional<domain::Principal>> SqliteTransaction::FindUserByUpn(const std::string& upn) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  if (upn.empty()) {
+    return std::optional<domain::Principal>();
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kFindUserByUpn));
+  st.Bind(1, ToLower(upn));
+  return QueryOne<domain::Principal>(st, ReadPrincipal);
+}
+
+Result<std::vector<domain::Principal>> SqliteTransaction::ListPrincipals(
+    const std::string& tenant_id, domain::PrincipalKind kind) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kListPrincipals));
+  st.Bind(1, tenant_id).Bind(2, KindName(kind));
+  std::vector<domain::Principal> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    GALLERY_ASSIGN_OR_RETURN(domain::Principal principal, ReadPrincipal(st));
+    out.push_back(std::move(principal));
+  }
+}
+
+Status SqliteTransaction::DeletePrincipal(const std::string& object_id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kDeletePrincipal));
+  st.Bind(1, object_id);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  if (conn_->Changes() == 0) {
+    return Status::NotFound("principal '" + object_id + "' not found");
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement edges, conn_->Prepare(kDeleteMemberships));
+  edges.Bind(1, object_id);
+  return edges.Run();
+}
+
+Status SqliteTransaction::AddGroupMember(const std::string& group_id,
+                                         const std::string& member_id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kAddGroupMember));
+  st.Bind(1, group_id).Bind(2, member_id);
+  return st.Run();
+}
+
+Status SqliteTransaction::RemoveGroupMember(const std::string& group_id,
+                                            const std::string& member_id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kRemoveGroupMember));
+  st.Bind(1, group_id).Bind(2, member_id);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  if (conn_->Changes() == 0) {
+    return Status::NotFound("'" + member_id + "' is not a member of group '" + group_id + "'");
+  }
+  return Status::Ok();
+}
+
+// Runs `sql` with one text parameter and returns the first column of every row.
+Result<std::vector<std::string>> SqliteTransaction::TextColumn(std::string_view sql,
+                                                               const std::string& param) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(sql));
+  st.Bind(1, param);
+  std::vector<std::string> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    out.emplace_back(st.ColumnText(0));
+  }
+}
+
+Result<std::vector<std::string>> SqliteTransaction::ListGroupMembers(const std::string& group_id) {
+  return TextColumn(kListGroupMembers, group_id);
+}
+
+Result<std::vector<std::string>> SqliteTransaction::ListGroupsOf(const std::string& member_id) {
+  return TextColumn(kListGroupsOf, member_id);
 }
 
 Status SqliteTransaction::PutOperation(const domain::Operation& operation) {

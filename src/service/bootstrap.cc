@@ -61,6 +61,7 @@ Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const 
   admin.app_id = NewUuid(random);
   id.client_secret = RandomToken(random, 30);
   admin.secret_hash = access::HashSecret(id.client_secret, random);
+  admin.directory_admin = true;
   admin.created_at = now;
   id.tenant_id = tenant.id;
   id.subscription_id = sub.id;

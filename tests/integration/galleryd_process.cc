@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/url.h"
 #include "common/file_util.h"
 
 extern char** environ;
@@ -28,7 +30,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_file,
     return pid;
   }
   int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int err = err_file == out_file ? out : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err =
+      err_file == out_file ? out : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int null_in = ::open("/dev/null", O_RDONLY);
   dup2(null_in, 0);
   dup2(out, 1);
@@ -68,7 +71,7 @@ Result<std::unique_ptr<GallerydProcess>> GallerydProcess::Start(Options options)
   const auto start_offset =
       std::filesystem::exists(log) ? std::filesystem::file_size(log) : std::uintmax_t{0};
   std::vector<std::string> argv = {GallerydBinary(), "--data-dir", options.data_dir.string(),
-                                    "--port", "0"};
+                                   "--port", "0"};
   if (!options.config.empty()) {
     argv.push_back("--config");
     argv.push_back(options.config.string());
@@ -140,12 +143,105 @@ void GallerydProcess::Kill() {
   pid_ = -1;
 }
 
-std::unique_ptr<HttpsTransport> GallerydProcess::Client() const {
+std::unique_ptr<HttpsTransport> GallerydProcess::ClientWithToken(const std::string& token) const {
   HttpsTransportOptions opts;
   opts.endpoint = endpoint();
   opts.ca_file = ca_file().string();
+  if (!token.empty()) {
+    opts.default_headers.emplace_back("Authorization", "Bearer " + token);
+  }
   Result<std::unique_ptr<HttpsTransport>> t = HttpsTransport::Create(opts);
   return t.ok() ? std::move(*t) : nullptr;
+}
+
+std::unique_ptr<HttpsTransport> GallerydProcess::Client() const {
+  Result<std::string> token = AdminToken();
+  return token.ok() ? ClientWithToken(*token) : nullptr;
+}
+
+namespace {
+
+std::string CloudEndpoint(const std::filesystem::path& cloud_file, const char* key) {
+  Result<std::string> text = ReadFile(cloud_file);
+  if (!text.ok()) {
+    return "";
+  }
+  nlohmann::json cloud = nlohmann::json::parse(*text, nullptr, false);
+  if (!cloud.is_object() || !cloud["endpoints"].is_object() ||
+      !cloud["endpoints"][key].is_string()) {
+    return "";
+  }
+  return cloud["endpoints"][key].get<std::string>();
+}
+
+}  // namespace
+
+std::string GallerydProcess::ArmResource() const {
+  return CloudEndpoint(cloud_file(), "activeDirectoryResourceId");
+}
+
+std::string GallerydProcess::GraphResource() const {
+  return CloudEndpoint(cloud_file(), "microsoftGraphResourceId");
+}
+
+HttpResult PostTokenForm(HttpTransport& client, const std::string& form) {
+  HttpCall call;
+  call.method = "POST";
+  call.url = "/adfs/oauth2/token";
+  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  call.body = form;
+  Result<HttpResult> r = client.Send(call);
+  if (!r.ok()) {
+    HttpResult failed;
+    failed.body = "POST /adfs/oauth2/token: " + r.status().ToString();
+    return failed;
+  }
+  return std::move(*r);
+}
+
+namespace {
+
+Result<std::string> TokenFrom(const GallerydProcess& server, const std::string& form) {
+  std::unique_ptr<HttpsTransport> client = server.ClientWithToken("");
+  if (client == nullptr) {
+    return Status::Internal("cannot create an HTTPS client");
+  }
+  HttpResult r = PostTokenForm(*client, form);
+  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !body.is_object() || !body["access_token"].is_string()) {
+    return Status::Unauthenticated("token endpoint answered " + std::to_string(r.status) + ": " +
+                                   r.body);
+  }
+  return body["access_token"].get<std::string>();
+}
+
+}  // namespace
+
+Result<std::string> GallerydProcess::ClientToken(const std::string& client_id,
+                                                 const std::string& secret,
+                                                 const std::string& resource) const {
+  const std::string audience = resource.empty() ? ArmResource() : resource;
+  return TokenFrom(*this, "grant_type=client_credentials&client_id=" + PercentEncode(client_id) +
+                              "&client_secret=" + PercentEncode(secret) +
+                              "&scope=" + PercentEncode(audience + "/.default"));
+}
+
+Result<std::string> GallerydProcess::UserToken(const std::string& upn, const std::string& password,
+                                               const std::string& resource) const {
+  const std::string audience = resource.empty() ? ArmResource() : resource;
+  return TokenFrom(*this, "grant_type=password&username=" + PercentEncode(upn) +
+                              "&password=" + PercentEncode(password) +
+                              "&scope=" + PercentEncode(audience + "/.default"));
+}
+
+Result<std::string> GallerydProcess::AdminToken(const std::string& resource) const {
+  GALLERY_ASSIGN_OR_RETURN(std::string text, ReadFile(bootstrap_file()));
+  nlohmann::json boot = nlohmann::json::parse(text, nullptr, false);
+  if (!boot.is_object() || !boot["clientId"].is_string() || !boot["clientSecret"].is_string()) {
+    return Status::Internal("bootstrap.json has no clientId/clientSecret: " + text);
+  }
+  return ClientToken(boot["clientId"].get<std::string>(), boot["clientSecret"].get<std::string>(),
+                     resource);
 }
 
 Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,

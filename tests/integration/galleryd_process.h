@@ -50,8 +50,26 @@ class GallerydProcess {
   // SIGKILL and wait: a crash.
   void Kill();
 
-  // A new HTTPS client that trusts this installation's CA.
+  std::filesystem::path cloud_file() const { return options_.data_dir / "azure-cloud.json"; }
+
+  // A new HTTPS client that trusts this installation's CA and sends the bootstrap
+  // administrator's ARM token with every request (as a logged-in client does). Null when no
+  // token can be had.
   std::unique_ptr<HttpsTransport> Client() const;
+  // The same with `token` as bearer token, or with no Authorization header when empty.
+  std::unique_ptr<HttpsTransport> ClientWithToken(const std::string& token) const;
+
+  // The ARM and Graph token audiences of azure-cloud.json.
+  std::string ArmResource() const;
+  std::string GraphResource() const;
+  // A token from the token endpoint: client credentials (service principal) or password (user)
+  // grant, for `resource` (the ARM audience when empty). The endpoint's error body on refusal.
+  Result<std::string> ClientToken(const std::string& client_id, const std::string& secret,
+                                  const std::string& resource = "") const;
+  Result<std::string> UserToken(const std::string& upn, const std::string& password,
+                                const std::string& resource = "") const;
+  // The bootstrap administrator's token (from bootstrap.json) for `resource`.
+  Result<std::string> AdminToken(const std::string& resource = "") const;
 
  private:
   GallerydProcess(Options options, pid_t pid, uint16_t port)
@@ -74,6 +92,9 @@ struct StartedGalleryd {
 Result<StartedGalleryd> StartGalleryd(const std::filesystem::path& dir,
                                       const std::string& config_json = "",
                                       const std::string& config_name = "galleryd.json");
+
+// POSTs a form to the token endpoint; returns the answer whatever its status.
+HttpResult PostTokenForm(HttpTransport& client, const std::string& form);
 
 // Sends a request with a JSON `body` (none when empty). A transport failure comes back as
 // status 0 with the error in `body`, so a test's status assertion reports it.
