@@ -28,6 +28,9 @@ constexpr std::array<std::string_view, 20> kResources = {
 constexpr std::array<std::string_view, 4> kResourcesNewer = {"2022-12-01", "2023-07-01",
                                                              "2024-03-01", "2024-07-01"};
 
+constexpr std::array<std::string_view, 2> kFeatures = {"2015-12-01", "2021-07-01"};
+constexpr std::array<std::string_view, 1> kInsights = {"2015-04-01"};
+
 template <size_t N>
 bool In(const std::array<std::string_view, N>& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -68,6 +71,12 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
     case ApiFamily::kOperations:
       ok = gallery || compute || resources;
       break;
+    case ApiFamily::kFeatures:
+      ok = In(kFeatures, api_version);
+      break;
+    case ApiFamily::kInsights:
+      ok = In(kInsights, api_version);
+      break;
   }
   if (ok) {
     return Status::Ok();
@@ -83,11 +92,40 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
   if (family == ApiFamily::kResources || family == ApiFamily::kOperations) {
     supported += (supported.empty() ? "" : ", ") + Join(kResources) + ", " + Join(kResourcesNewer);
   }
+  if (family == ApiFamily::kFeatures) {
+    supported = Join(kFeatures);
+  }
+  if (family == ApiFamily::kInsights) {
+    supported = Join(kInsights);
+  }
   return Status::InvalidArgument("The api-version '" + std::string(api_version) +
                                      "' is invalid. The supported versions are '" + supported +
                                      "'.",
                                  "api-version")
       .WithReason("InvalidApiVersionParameter");
+}
+
+std::vector<std::string_view> SupportedApiVersions(ApiFamily family) {
+  auto all = [](const auto&... lists) {
+    std::vector<std::string_view> out;
+    (out.insert(out.end(), lists.begin(), lists.end()), ...);
+    return out;
+  };
+  switch (family) {
+    case ApiFamily::kGallery:
+      return all(kGallery);
+    case ApiFamily::kCompute:
+      return all(kCompute);
+    case ApiFamily::kResources:
+      return all(kResources, kResourcesNewer);
+    case ApiFamily::kOperations:
+      return all(kGallery, kCompute, kResources, kResourcesNewer);
+    case ApiFamily::kFeatures:
+      return all(kFeatures);
+    case ApiFamily::kInsights:
+      return all(kInsights);
+  }
+  return {};
 }
 
 }  // namespace gallery::api

@@ -5,7 +5,8 @@
 //
 // Handle() is a plain function of the request (testable without sockets) and thread-safe.
 // Every answer carries x-ms-request-id and x-ms-correlation-request-id; every error is an ARM
-// error body (api/arm_error.h).
+// error body (api/arm_error.h). Every answer is offered to the activity log (which keeps
+// writes and refusals, service/activity_recorder.h).
 
 #include <mutex>
 #include <string>
@@ -13,7 +14,10 @@
 #include "api/authenticator.h"
 #include "api/http_types.h"
 #include "common/random.h"
+#include "service/activity_log_service.h"
+#include "service/activity_recorder.h"
 #include "service/gallery_service.h"
+#include "service/registration_service.h"
 
 namespace gallery::api {
 
@@ -23,11 +27,19 @@ struct ArmApiOptions {
   std::string public_endpoint = "https://127.0.0.1:8443";
 };
 
+// Services beyond the resource model; each may be null. Without `activity` nothing is
+// recorded; without `activity_log` or `registrations` their routes answer 404.
+struct ArmApiExtensions {
+  service::ActivitySink* activity = nullptr;  // records every request's outcome
+  service::ActivityLogService* activity_log = nullptr;
+  service::RegistrationService* registrations = nullptr;
+};
+
 class ArmApi {
  public:
-  // References must outlive the ArmApi.
+  // References (and the extensions' pointers) must outlive the ArmApi.
   ArmApi(service::GalleryService& service, Authenticator& authenticator, Random& random,
-         ArmApiOptions options);
+         ArmApiOptions options, ArmApiExtensions extensions = {});
 
   HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
 
@@ -40,10 +52,13 @@ class ArmApi {
 
   struct Call;
   HttpResponse Dispatch(Call& call);
+  // Hands the request's outcome to the activity log (when there is one).
+  void Record(const Call& call, const HttpResponse& res, const RequestInfo& info);
 
   service::GalleryService& service_;
   Authenticator& authenticator_;
   Random& random_;
+  ArmApiExtensions extensions_;
   mutable std::mutex endpoint_mu_;
   std::string public_endpoint_;
 };

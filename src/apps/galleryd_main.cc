@@ -17,10 +17,13 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "service/activity_log_service.h"
+#include "service/activity_recorder.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
 #include "service/gallery_service.h"
 #include "service/operation_runner.h"
+#include "service/registration_service.h"
 
 namespace {
 
@@ -172,13 +175,24 @@ int main(int argc, char** argv) {
     identity->client_secret.clear();
   }
 
-  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms);
+  service::ActivityRecorderOptions activity_options;
+  activity_options.retention_ms = config.service.activity_retention_ms;
+  service::ActivityRecorder activity(**store, clock, *random, activity_options);
+  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms,
+                                  &activity);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner);
+  // Visibility of activity log entries: every entry of the caller's tenant's subscriptions
+  // until permissions are evaluated.
+  service::ActivityLogService activity_log(**store, gallery_service,
+                                           config.service.limits.list_page_size);
+  service::RegistrationService registrations(**store, gallery_service, clock,
+                                             config.service.registration_delay_ms);
   api::FixedCallerAuthenticator authenticator(
       domain::Caller{identity->tenant_id, identity->object_id, "gallery-admin"});
   api::ArmApiOptions api_options;
-  api::ArmApi arm(gallery_service, authenticator, *random, api_options);
+  api::ArmApi arm(gallery_service, authenticator, *random, api_options,
+                  {&activity, &activity_log, &registrations});
 
   ServerOptions server_options;
   server_options.listen_address = listen;
@@ -200,6 +214,7 @@ int main(int argc, char** argv) {
   if (!written.ok()) {
     return Fail("cannot write bootstrap.json", written);
   }
+  activity.Start();
   runner.Start();
 
   std::cout << "galleryd listening on " << endpoint << "\n"
@@ -217,5 +232,6 @@ int main(int argc, char** argv) {
   GLOG_INFO("galleryd stopping");
   (*server)->Stop();
   runner.Stop();
+  activity.Stop();  // after the runner: its last completions are written too
   return 0;
 }

@@ -163,6 +163,8 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterSigCommands(app, ctx);
     RegisterImageCommands(app, ctx);
     RegisterUsageCommands(app, ctx);
+    RegisterActivityLogCommands(app, ctx);
+    RegisterRegistrationCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

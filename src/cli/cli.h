@@ -22,6 +22,7 @@
 #include "client/sleeper.h"
 #include "common/random.h"
 #include "common/result.h"
+#include "common/time.h"
 
 namespace gallery::cli {
 
@@ -47,6 +48,8 @@ struct CliEnv {
   Sleeper* sleeper = nullptr;
   // Long-running commands animate a "Running..." line on `err` only when this is true.
   bool stderr_is_tty = false;
+  // "Now" for commands with time defaults (activity-log list). Unset: the system clock.
+  const Clock* clock = nullptr;
 };
 
 // Runs one `gallery` command; `args` excludes the program name. Returns the exit code.

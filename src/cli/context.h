@@ -86,6 +86,8 @@ void RegisterImageDefinitionCommands(CLI::App& sig, CommandContext& ctx);
 void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx);
 void RegisterImageCommands(CLI::App& root, CommandContext& ctx);  // image (managed images)
 void RegisterUsageCommands(CLI::App& root, CommandContext& ctx);  // usage
+void RegisterActivityLogCommands(CLI::App& root, CommandContext& ctx);   // activity-log
+void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx);  // feature, provider
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

@@ -179,8 +179,8 @@ class GalleryService {
                        const std::string& page_token);
 
   domain::RuleContext Rules() const;
-  domain::Operation NewOperation(const ResourceId& id, const std::string& location,
-                                 domain::OperationKind kind);
+  domain::Operation NewOperation(const RequestContext& ctx, const ResourceId& id,
+                                 const std::string& location, domain::OperationKind kind);
 
   metadata::MetadataStore& store_;
   const domain::RegionCatalog& regions_;

@@ -12,6 +12,7 @@ struct RequestContext {
   domain::Caller caller;
   std::string correlation_id;  // x-ms-correlation-request-id (generated when absent)
   std::string request_id;      // x-ms-request-id of this request
+  std::string client_request_id;  // x-ms-client-request-id as the client sent it (may be empty)
 };
 
 }  // namespace gallery::service
