@@ -11,10 +11,8 @@ Result<nlohmann::json> ListActivityLog(service::ActivityLogService& log, const T
                                        const std::string& base_url) {
   const std::string filter_text = target.Query("$filter");
   const std::string select_text = target.Query("$select");
-  GALLERY_ASSIGN_OR_RETURN(domain::ActivityFilter filter,
-                           domain::ParseActivityFilter(filter_text));
-  GALLERY_ASSIGN_OR_RETURN(std::set<std::string> select,
-                           domain::ParseActivitySelect(select_text));
+  GALLERY_ASSIGN_OR_RETURN(domain::ActivityFilter filter, domain::ParseActivityFilter(filter_text));
+  GALLERY_ASSIGN_OR_RETURN(std::set<std::string> select, domain::ParseActivitySelect(select_text));
   GALLERY_ASSIGN_OR_RETURN(service::Page<domain::ActivityEvent> page,
                            log.List(ctx, subscription, filter, target.Query("$skiptoken")));
   nlohmann::json value = nlohmann::json::array();

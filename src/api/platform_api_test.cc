@@ -141,7 +141,8 @@ TEST(WireActivityTest, RendersAzuresEventDataShape) {
   EXPECT_EQ(j["httpRequest"]["clientIpAddress"], "10.0.0.1");
   EXPECT_EQ(j["properties"]["statusCode"], "Conflict");
   EXPECT_EQ(j["properties"]["httpStatusCode"], "409");
-  nlohmann::json message = nlohmann::json::parse(j["properties"]["statusMessage"].get<std::string>());
+  nlohmann::json message =
+      nlohmann::json::parse(j["properties"]["statusMessage"].get<std::string>());
   EXPECT_EQ(message["error"]["code"], "Conflict");
   EXPECT_EQ(j["operationId"], "ev1");  // no long-running operation: the event's own id
 }
@@ -223,9 +224,9 @@ TEST(WireRegistrationTest, ComputeProviderListsGalleryTypesWithRegionsAndApiVers
                       "2021-10-01"),
             (*galleries)["apiVersions"].end());
   EXPECT_EQ((*images)["locations"].size(), regions.regions().size());
-  EXPECT_NE(std::find((*images)["apiVersions"].begin(), (*images)["apiVersions"].end(),
-                      "2022-11-01"),
-            (*images)["apiVersions"].end());
+  EXPECT_NE(
+      std::find((*images)["apiVersions"].begin(), (*images)["apiVersions"].end(), "2022-11-01"),
+      (*images)["apiVersions"].end());
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ Result<nlohmann::json> AnswerRegistrationRoute(service::RegistrationService& reg
       return ValueList(all, provider);
     }
     case RouteKind::kProvider: {
-      GALLERY_ASSIGN_OR_RETURN(auto p, registrations.GetProvider(ctx, sub, route.provider_namespace));
+      GALLERY_ASSIGN_OR_RETURN(auto p,
+                               registrations.GetProvider(ctx, sub, route.provider_namespace));
       return provider(p);
     }
     case RouteKind::kProviderAction: {
@@ -47,18 +48,16 @@ Result<nlohmann::json> AnswerRegistrationRoute(service::RegistrationService& reg
       return ValueList(all, feature);
     }
     case RouteKind::kFeature: {
-      GALLERY_ASSIGN_OR_RETURN(auto f, registrations.GetFeature(ctx, sub, route.provider_namespace,
-                                                                route.feature_name));
+      GALLERY_ASSIGN_OR_RETURN(
+          auto f, registrations.GetFeature(ctx, sub, route.provider_namespace, route.feature_name));
       return feature(f);
     }
     case RouteKind::kFeatureAction: {
       GALLERY_ASSIGN_OR_RETURN(
-          auto f, route.unregister ? registrations.UnregisterFeature(ctx, sub,
-                                                                      route.provider_namespace,
-                                                                      route.feature_name)
-                                   : registrations.RegisterFeature(ctx, sub,
-                                                                    route.provider_namespace,
-                                                                    route.feature_name));
+          auto f, route.unregister ? registrations.UnregisterFeature(
+                                         ctx, sub, route.provider_namespace, route.feature_name)
+                                   : registrations.RegisterFeature(
+                                         ctx, sub, route.provider_namespace, route.feature_name));
       return feature(f);
     }
     default:

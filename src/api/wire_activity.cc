@@ -28,8 +28,8 @@ std::string HttpStatusName(int status) {
   if (status == 0) {
     return "";
   }
-  const auto phrase = boost::beast::http::obsolete_reason(
-      static_cast<boost::beast::http::status>(status));
+  const auto phrase =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   std::string out;
   for (char c : phrase) {
     if (c != ' ' && c != '-') {

@@ -37,12 +37,12 @@ nlohmann::json Locations(domain::TypeRegions which, const domain::RegionCatalog&
 }  // namespace
 
 nlohmann::json FeatureToWire(const std::string& subscription, const service::FeatureState& f) {
-  return {{"id", "/subscriptions/" + subscription + "/providers/Microsoft.Features/providers/" +
-                     std::string(f.feature->provider) + "/features/" +
-                     std::string(f.feature->name)},
-          {"name", f.feature->FullName()},
-          {"type", "Microsoft.Features/providers/features"},
-          {"properties", {{"state", std::string(domain::ToString(f.state))}}}};
+  return {
+      {"id", "/subscriptions/" + subscription + "/providers/Microsoft.Features/providers/" +
+                 std::string(f.feature->provider) + "/features/" + std::string(f.feature->name)},
+      {"name", f.feature->FullName()},
+      {"type", "Microsoft.Features/providers/features"},
+      {"properties", {{"state", std::string(domain::ToString(f.state))}}}};
 }
 
 nlohmann::json ProviderToWire(const std::string& subscription, const service::ProviderState& p,

@@ -178,8 +178,7 @@ int main(int argc, char** argv) {
   service::ActivityRecorderOptions activity_options;
   activity_options.retention_ms = config.service.activity_retention_ms;
   service::ActivityRecorder activity(**store, clock, *random, activity_options);
-  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms,
-                                  &activity);
+  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms, &activity);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner);
   // Visibility of activity log entries: every entry of the caller's tenant's subscriptions

@@ -84,10 +84,9 @@ Status List(CommandContext& ctx, const ActivityLogOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(std::string filter, FilterOf(o, clock.Now()));
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
   GALLERY_ASSIGN_OR_RETURN(
-      json events,
-      s.arm->List(SubscriptionPath(s.subscription) +
-                      "/providers/microsoft.insights/eventtypes/management/values",
-                  api::kActivityLog, {{"$filter", filter}}));
+      json events, s.arm->List(SubscriptionPath(s.subscription) +
+                                   "/providers/microsoft.insights/eventtypes/management/values",
+                               api::kActivityLog, {{"$filter", filter}}));
   return ctx.Print(o.common, events, ActivityColumns());
 }
 

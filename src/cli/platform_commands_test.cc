@@ -39,8 +39,9 @@ json Event() {
           {"caller", "alice"},
           {"operationName", {{"value", "Microsoft.Compute/galleries/write"}}},
           {"status", {{"value", "Succeeded"}}},
-          {"resourceId", "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/"
-                         "galleries/g1"}};
+          {"resourceId",
+           "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/"
+           "galleries/g1"}};
 }
 
 TEST_F(PlatformCommandsTest, ActivityLogDefaultsToTheLastHour) {
@@ -95,9 +96,9 @@ TEST_F(PlatformCommandsTest, FeatureRegisterShowAndList) {
   json feature = {{"name", "Microsoft.Compute/GalleryPreview"},
                   {"properties", {{"state", "Registering"}}}};
   transport_.RespondJson(200, feature);
-  EXPECT_EQ(Run({"feature", "register", "--namespace", "Microsoft.Compute", "--name",
-                 "GalleryPreview"}),
-            0)
+  EXPECT_EQ(
+      Run({"feature", "register", "--namespace", "Microsoft.Compute", "--name", "GalleryPreview"}),
+      0)
       << err();
   transport_.RespondJson(200, feature);
   EXPECT_EQ(Run({"feature", "show", "--namespace", "Microsoft.Compute", "-n", "GalleryPreview",

@@ -34,9 +34,9 @@ std::vector<Column> ProviderColumns() {
           FieldColumn("RegistrationPolicy", "registrationPolicy")};
 }
 
-// /subscriptions/{s}/providers/Microsoft.Features/providers/{ns}/features[/{name}]
-std::string FeaturePath(const Session& s, const FeatureOptions& o) {
-  std::string path = SubscriptionPath(s.subscription) + "/providers/Microsoft.Features";
+// /subscriptions/{s}/providers/Microsoft.Features[/providers/{ns}]/features[/{name}]
+std::string FeaturePath(const std::string& subscription, const FeatureOptions& o) {
+  std::string path = SubscriptionPath(subscription) + "/providers/Microsoft.Features";
   if (!o.provider.empty()) {
     path += "/providers/" + PercentEncode(o.provider);
   }
@@ -47,45 +47,41 @@ std::string FeaturePath(const Session& s, const FeatureOptions& o) {
   return path;
 }
 
-std::string ProviderPath(const Session& s, const ProviderOptions& o) {
-  std::string path = SubscriptionPath(s.subscription) + "/providers";
+// /subscriptions/{s}/providers[/{ns}]
+std::string ProviderPath(const std::string& subscription, const ProviderOptions& o) {
+  std::string path = SubscriptionPath(subscription) + "/providers";
   if (!o.provider.empty()) {
     path += "/" + PercentEncode(o.provider);
   }
   return path;
 }
 
-// `action` is "" (show), "register" or "unregister".
-Status Feature(CommandContext& ctx, const FeatureOptions& o, const std::string& action) {
-  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  const std::string path = FeaturePath(s, o);
-  GALLERY_ASSIGN_OR_RETURN(json feature, action.empty()
-                                             ? s.arm->Get(path, api::kFeatures)
-                                             : s.arm->Post(path + "/" + action, api::kFeatures,
-                                                           json::object(), ctx.Lro(false)));
-  return ctx.Print(o.common, feature, FeatureColumns());
+// Sends one request about what `path_of(subscription)` names and prints the answer: GET for
+// "show", POST to ".../{verb}" for "register" and "unregister", a paged GET for "list".
+template <typename PathOf>
+Status Send(CommandContext& ctx, const CommonOptions& common, PathOf path_of,
+            std::string_view api_version, const std::string& verb,
+            const std::vector<Column>& columns) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(common));
+  const std::string path = path_of(s.subscription);
+  Result<json> answer = verb == "show"   ? s.arm->Get(path, api_version)
+                        : verb == "list" ? s.arm->List(path, api_version)
+                                         : s.arm->Post(path + "/" + verb, api_version,
+                                                       json::object(), ctx.Lro(false));
+  GALLERY_RETURN_IF_ERROR(answer.status());
+  return ctx.Print(common, *answer, columns);
 }
 
-Status ListFeatures(CommandContext& ctx, const FeatureOptions& o) {
-  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  GALLERY_ASSIGN_OR_RETURN(json features, s.arm->List(FeaturePath(s, o), api::kFeatures));
-  return ctx.Print(o.common, features, FeatureColumns());
+Status Feature(CommandContext& ctx, const FeatureOptions& o, const std::string& verb) {
+  return Send(
+      ctx, o.common, [&o](const std::string& sub) { return FeaturePath(sub, o); }, api::kFeatures,
+      verb, FeatureColumns());
 }
 
-Status Provider(CommandContext& ctx, const ProviderOptions& o, const std::string& action) {
-  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  const std::string path = ProviderPath(s, o);
-  GALLERY_ASSIGN_OR_RETURN(json provider, action.empty()
-                                              ? s.arm->Get(path, api::kProviders)
-                                              : s.arm->Post(path + "/" + action, api::kProviders,
-                                                            json::object(), ctx.Lro(false)));
-  return ctx.Print(o.common, provider, ProviderColumns());
-}
-
-Status ListProviders(CommandContext& ctx, const ProviderOptions& o) {
-  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  GALLERY_ASSIGN_OR_RETURN(json providers, s.arm->List(ProviderPath(s, o), api::kProviders));
-  return ctx.Print(o.common, providers, ProviderColumns());
+Status Provider(CommandContext& ctx, const ProviderOptions& o, const std::string& verb) {
+  return Send(
+      ctx, o.common, [&o](const std::string& sub) { return ProviderPath(sub, o); }, api::kProviders,
+      verb, ProviderColumns());
 }
 
 }  // namespace
@@ -102,14 +98,13 @@ void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx) {
         ->required();
     cmd->add_option("-n,--name", o->name, "Feature, e.g. GalleryPreview")->required();
     AddCommonOptions(cmd, &o->common);
-    const std::string verb = std::string(action) == "show" ? "" : action;
-    OnRun(cmd, ctx, [&ctx, o, verb] { return Feature(ctx, *o, verb); });
+    OnRun(cmd, ctx, [&ctx, o, verb = std::string(action)] { return Feature(ctx, *o, verb); });
   }
   auto list_features = std::make_shared<FeatureOptions>();
   CLI::App* flist = feature->add_subcommand("list", "List preview features and their states");
   flist->add_option("--namespace", list_features->provider, "Only this resource provider's");
   AddCommonOptions(flist, &list_features->common);
-  OnRun(flist, ctx, [&ctx, list_features] { return ListFeatures(ctx, *list_features); });
+  OnRun(flist, ctx, [&ctx, list_features] { return Feature(ctx, *list_features, "list"); });
 
   CLI::App* provider = root.add_subcommand("provider", "Resource providers of the subscription");
   provider->require_subcommand(1);
@@ -122,13 +117,12 @@ void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx) {
     cmd->add_option("-n,--namespace", o->provider, "Resource provider, e.g. Microsoft.Compute")
         ->required();
     AddCommonOptions(cmd, &o->common);
-    const std::string verb = std::string(action) == "show" ? "" : action;
-    OnRun(cmd, ctx, [&ctx, o, verb] { return Provider(ctx, *o, verb); });
+    OnRun(cmd, ctx, [&ctx, o, verb = std::string(action)] { return Provider(ctx, *o, verb); });
   }
   auto list_providers = std::make_shared<ProviderOptions>();
   CLI::App* plist = provider->add_subcommand("list", "List resource providers and their states");
   AddCommonOptions(plist, &list_providers->common);
-  OnRun(plist, ctx, [&ctx, list_providers] { return ListProviders(ctx, *list_providers); });
+  OnRun(plist, ctx, [&ctx, list_providers] { return Provider(ctx, *list_providers, "list"); });
 }
 
 }  // namespace gallery::cli

@@ -23,22 +23,6 @@ std::string Suffix(std::string_view method, bool trailing_action) {
   return "/read";
 }
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) {
-      end = path.size();
-    }
-    if (end > start) {
-      out.push_back(path.substr(start, end - start));
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 ActivityAction ActivityActionFor(std::string_view method, std::span<const std::string> p) {
@@ -60,25 +44,17 @@ ActivityAction ActivityActionFor(std::string_view method, std::span<const std::s
     scope += "/resourceGroups/" + p[3];
     i = 4;
   }
-  std::string trailing;  // a segment without a name: an action or a collection
+  std::string trailing;          // a segment without a name: an action or a collection
+  bool after_namespace = false;  // the next segment is a type, even one named "providers"
   while (i < n) {
-    if (Is(p[i], "providers") && i + 1 < n) {
-      // A new namespace; the segment after it is always a type, even one named "providers".
-      type = p[i + 1];
+    if (!after_namespace && Is(p[i], "providers") && i + 1 < n) {
+      type = p[i + 1];  // a new namespace
       scope += "/providers/" + p[i + 1];
       i += 2;
-      if (i >= n) {
-        break;
-      }
-      if (i + 1 >= n) {
-        trailing = p[i];
-        break;
-      }
-      type += "/" + p[i];
-      scope += "/" + p[i] + "/" + p[i + 1];
-      i += 2;
+      after_namespace = true;
       continue;
     }
+    after_namespace = false;
     if (i + 1 >= n) {
       trailing = p[i];
       break;
@@ -100,9 +76,25 @@ ActivityAction ActivityActionFor(std::string_view method, std::span<const std::s
   return out;
 }
 
+std::vector<std::string> PathSegments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) {
+      end = path.size();
+    }
+    if (end > start) {
+      out.emplace_back(path.substr(start, end - start));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string ActivityActionFor(const Operation& operation) {
   return ActivityActionFor(operation.kind == OperationKind::kDelete ? "DELETE" : "PUT",
-                           SplitPath(operation.resource_id.ToString()))
+                           PathSegments(operation.resource_id.ToString()))
       .action;
 }
 

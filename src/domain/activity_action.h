@@ -16,9 +16,9 @@
 // (".../galleries/g/providers/Microsoft.Authorization/roleAssignments/{id}"). A trailing
 // segment without a name is an action ("moveResources", "register"), or, for GET, a collection.
 
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 #include <vector>
 
 #include "domain/operation.h"
@@ -34,6 +34,10 @@ struct ActivityAction {
 
 // `method` is the HTTP method in upper case; `segments` the decoded path segments.
 ActivityAction ActivityActionFor(std::string_view method, std::span<const std::string> segments);
+
+// The non-empty segments of a path: "/subscriptions/s1/resourceGroups/rg1" ->
+// {"subscriptions", "s1", "resourceGroups", "rg1"}. No decoding.
+std::vector<std::string> PathSegments(std::string_view path);
 
 // The action a long-running operation performs: "{type}/write" for creates and updates,
 // "{type}/delete" for deletes.

@@ -5,24 +5,8 @@
 namespace gallery::domain {
 namespace {
 
-std::vector<std::string> Split(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) {
-      end = path.size();
-    }
-    if (end > start) {
-      out.push_back(path.substr(start, end - start));
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 ActivityAction For(const std::string& method, const std::string& path) {
-  return ActivityActionFor(method, Split(path));
+  return ActivityActionFor(method, PathSegments(path));
 }
 
 constexpr char kGallery[] =
@@ -59,10 +43,10 @@ TEST(ActivityActionTest, PostToATrailingSegmentIsAnActionOnTheResourceBeforeIt) 
 }
 
 TEST(ActivityActionTest, ProvidersRightAfterANamespaceIsAType) {
-  ActivityAction feature = For(
-      "POST",
-      "/subscriptions/s1/providers/Microsoft.Features/providers/Microsoft.Compute/features/"
-      "GalleryPreview/register");
+  ActivityAction feature =
+      For("POST",
+          "/subscriptions/s1/providers/Microsoft.Features/providers/Microsoft.Compute/features/"
+          "GalleryPreview/register");
   EXPECT_EQ(feature.action, "Microsoft.Features/providers/features/register/action");
   EXPECT_EQ(feature.scope,
             "/subscriptions/s1/providers/Microsoft.Features/providers/Microsoft.Compute/features/"
@@ -70,15 +54,15 @@ TEST(ActivityActionTest, ProvidersRightAfterANamespaceIsAType) {
 }
 
 TEST(ActivityActionTest, ExtensionResourcesTakeTheirOwnNamespace) {
-  const std::string assignment = std::string(kGallery) +
-                                 "/providers/Microsoft.Authorization/roleAssignments/a1";
+  const std::string assignment =
+      std::string(kGallery) + "/providers/Microsoft.Authorization/roleAssignments/a1";
   ActivityAction put = For("PUT", assignment);
   EXPECT_EQ(put.action, "Microsoft.Authorization/roleAssignments/write");
   EXPECT_EQ(put.scope, assignment);
   EXPECT_EQ(put.resource_group, "rg1");
-  EXPECT_EQ(For("DELETE", "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/a")
-                .action,
-            "Microsoft.Authorization/roleAssignments/delete");
+  EXPECT_EQ(
+      For("DELETE", "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/a").action,
+      "Microsoft.Authorization/roleAssignments/delete");
 }
 
 TEST(ActivityActionTest, CollectionsReadAsTheirType) {
@@ -86,6 +70,11 @@ TEST(ActivityActionTest, CollectionsReadAsTheirType) {
             "Microsoft.Compute/galleries/images/read");
   EXPECT_EQ(For("GET", "/subscriptions/s1/providers/Microsoft.Compute/galleries").action,
             "Microsoft.Compute/galleries/read");
+}
+
+TEST(ActivityActionTest, PathSegmentsSkipEmptyOnes) {
+  EXPECT_EQ(PathSegments("/a//b/"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(PathSegments("/").empty());
 }
 
 TEST(ActivityActionTest, OperationsNameWriteOrDeleteOfTheirResource) {

@@ -229,13 +229,30 @@ bool Matches(const ActivityFilter& f, const ActivityEvent& e) {
 }
 
 Result<std::set<std::string>> ParseActivitySelect(std::string_view select) {
-  static constexpr std::array<std::string_view, 24> kProperties = {
-      "authorization",     "claims",          "caller",           "description",
-      "id",                "eventDataId",     "correlationId",    "eventName",
-      "category",          "httpRequest",     "level",            "resourceGroupName",
-      "resourceProviderName", "resourceId",   "resourceType",     "operationId",
-      "operationName",     "properties",      "status",           "subStatus",
-      "eventTimestamp",    "submissionTimestamp", "subscriptionId", "tenantId"};
+  static constexpr std::array<std::string_view, 24> kProperties = {"authorization",
+                                                                   "claims",
+                                                                   "caller",
+                                                                   "description",
+                                                                   "id",
+                                                                   "eventDataId",
+                                                                   "correlationId",
+                                                                   "eventName",
+                                                                   "category",
+                                                                   "httpRequest",
+                                                                   "level",
+                                                                   "resourceGroupName",
+                                                                   "resourceProviderName",
+                                                                   "resourceId",
+                                                                   "resourceType",
+                                                                   "operationId",
+                                                                   "operationName",
+                                                                   "properties",
+                                                                   "status",
+                                                                   "subStatus",
+                                                                   "eventTimestamp",
+                                                                   "submissionTimestamp",
+                                                                   "subscriptionId",
+                                                                   "tenantId"};
   std::set<std::string> out;
   size_t start = 0;
   while (start <= select.size()) {

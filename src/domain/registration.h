@@ -17,8 +17,13 @@
 namespace gallery::domain {
 
 enum class RegistrationKind { kProvider, kFeature };
-enum class RegistrationState { kNotRegistered, kRegistering, kRegistered, kUnregistering,
-                               kUnregistered };
+enum class RegistrationState {
+  kNotRegistered,
+  kRegistering,
+  kRegistered,
+  kUnregistering,
+  kUnregistered
+};
 
 // "NotRegistered", "Registering", "Registered", "Unregistering", "Unregistered".
 std::string_view ToString(RegistrationState state);

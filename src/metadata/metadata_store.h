@@ -65,9 +65,9 @@ struct ResourcePage {
 
 // Which activity events to list: newest first (event_time, then event_id, descending).
 struct ActivityQuery {
-  std::string subscription;  // required
-  TimestampMs from = 0;      // inclusive
-  TimestampMs to = 0;        // inclusive
+  std::string subscription;    // required
+  TimestampMs from = 0;        // inclusive
+  TimestampMs to = 0;          // inclusive
   std::string resource_group;  // any casing; empty: any
   std::string resource_id;     // the event's scope, any casing; empty: any
   std::string correlation_id;  // empty: any

@@ -49,8 +49,7 @@ class SqliteActivityTest : public ::testing::Test {
   }
 
   static domain::ActivityEvent Event(const std::string& id, TimestampMs time,
-                                     const std::string& sub = kSub,
-                                     const std::string& rg = "rg1") {
+                                     const std::string& sub = kSub, const std::string& rg = "rg1") {
     domain::ActivityEvent e;
     e.event_id = id;
     e.subscription = sub;
@@ -135,8 +134,8 @@ TEST_F(SqliteActivityTest, EventsRoundTripEveryFieldAndSurviveReopening) {
 }
 
 TEST_F(SqliteActivityTest, ListsNewestFirstWithinTheInclusiveTimeRangeOfOneSubscription) {
-  Append({Event("a", 10), Event("b", 20), Event("c", 30), Event("d", 40),
-          Event("x", 25, kOtherSub)});
+  Append(
+      {Event("a", 10), Event("b", 20), Event("c", 30), Event("d", 40), Event("x", 25, kOtherSub)});
   EXPECT_EQ(Ids(List(All())), (std::vector<std::string>{"d", "c", "b", "a"}));
   EXPECT_EQ(Ids(List(All(20, 30))), (std::vector<std::string>{"c", "b"}));
   ActivityQuery other = All();
@@ -222,14 +221,13 @@ TEST_F(SqliteActivityTest, RegistrationsAreKeptPerSubscriptionAndReplacedByName)
     r.state = domain::RegistrationState::kUnregistering;
     r.changed_at = 200;
     ASSERT_TRUE(tx->PutRegistration(r).ok());
-    ASSERT_TRUE(tx->PutRegistration({kSub, domain::RegistrationKind::kProvider,
-                                     "Microsoft.Compute", domain::RegistrationState::kRegistering,
-                                     300})
+    ASSERT_TRUE(tx->PutRegistration({kSub, domain::RegistrationKind::kProvider, "Microsoft.Compute",
+                                     domain::RegistrationState::kRegistering, 300})
                     .ok());
-    ASSERT_TRUE(tx->PutRegistration({kOtherSub, domain::RegistrationKind::kProvider,
-                                     "Microsoft.Compute", domain::RegistrationState::kRegistering,
-                                     400})
-                    .ok());
+    ASSERT_TRUE(
+        tx->PutRegistration({kOtherSub, domain::RegistrationKind::kProvider, "Microsoft.Compute",
+                             domain::RegistrationState::kRegistering, 400})
+            .ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
   Reopen();

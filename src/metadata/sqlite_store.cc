@@ -171,7 +171,8 @@ constexpr std::string_view kActivityColumns =
     "caller_name, action, scope, resource_group, status, http_status, correlation_id, "
     "client_request_id, http_method, client_address, operation_id, error_code, error_message "
     "FROM activity_events";
-constexpr std::string_view kPruneActivityEvents = "DELETE FROM activity_events WHERE event_time < ?1";
+constexpr std::string_view kPruneActivityEvents =
+    "DELETE FROM activity_events WHERE event_time < ?1";
 constexpr std::string_view kPutRegistration =
     "INSERT INTO registrations (subscription, kind, name_key, name, state, changed_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (subscription, kind, name_key) DO UPDATE SET "
@@ -362,9 +363,8 @@ Result<domain::ActivityEvent> ReadActivityEvent(const SqliteStatement& st) {
   e.action = st.ColumnText(7);
   e.scope = st.ColumnText(8);
   e.resource_group = st.ColumnText(9);
-  std::optional<domain::ActivityStatus> status =
-      FromName(kActivityStatuses, st.ColumnText(10),
-               [](domain::ActivityStatus k) { return StatusName(k); });
+  std::optional<domain::ActivityStatus> status = FromName(
+      kActivityStatuses, st.ColumnText(10), [](domain::ActivityStatus k) { return StatusName(k); });
   if (!status.has_value()) {
     return CorruptRow("activity event", e.event_id,
                       "unknown status '" + std::string(st.ColumnText(10)) + "'");
@@ -385,9 +385,8 @@ Result<domain::Registration> ReadRegistration(const SqliteStatement& st) {
   domain::Registration r;
   r.subscription = st.ColumnText(0);
   r.name = st.ColumnText(2);
-  std::optional<domain::RegistrationKind> kind =
-      FromName(kRegistrationKinds, st.ColumnText(1),
-               [](domain::RegistrationKind k) { return KindName(k); });
+  std::optional<domain::RegistrationKind> kind = FromName(
+      kRegistrationKinds, st.ColumnText(1), [](domain::RegistrationKind k) { return KindName(k); });
   std::optional<domain::RegistrationState> state =
       FromName(kRegistrationStates, st.ColumnText(3),
                [](domain::RegistrationState k) { return StatusName(k); });

@@ -12,8 +12,8 @@ class ActivityLogServiceTest : public ServiceFixture {
   // One refused PUT on gallery `g` in `rg`, recorded at the current time.
   void Record(const std::string& g, const std::string& rg = "rg1", int status = 400) {
     const std::vector<std::string> segments = {
-        "subscriptions", boot_.subscription_id, "resourceGroups", rg, "providers",
-        "Microsoft.Compute", "galleries", g};
+        "subscriptions", boot_.subscription_id, "resourceGroups", rg,
+        "providers",     "Microsoft.Compute",   "galleries",      g};
     recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, status});
     ASSERT_TRUE(recorder_->Flush().ok());
     clock_.Advance(1);

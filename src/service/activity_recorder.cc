@@ -32,6 +32,23 @@ ActivityRecorder::ActivityRecorder(metadata::MetadataStore& store, const Clock& 
 
 ActivityRecorder::~ActivityRecorder() { Stop(); }
 
+ActivityEvent ActivityRecorder::NewEvent(const domain::OperationOrigin& who,
+                                         std::string subscription, std::string action,
+                                         std::string scope, std::string resource_group) const {
+  ActivityEvent e;
+  e.event_id = NewUuid(random_);
+  e.tenant_id = who.tenant_id;
+  e.subscription = std::move(subscription);
+  e.caller_object_id = who.caller_object_id;
+  e.caller_name = who.caller_name;
+  e.action = std::move(action);
+  e.scope = std::move(scope);
+  e.resource_group = std::move(resource_group);
+  e.correlation_id = who.correlation_id;
+  e.client_request_id = who.client_request_id;
+  return e;
+}
+
 std::optional<ActivityEvent> ActivityRecorder::EventFor(const RequestContext& ctx,
                                                         const RequestOutcome& outcome) const {
   const bool refused =
@@ -46,15 +63,8 @@ std::optional<ActivityEvent> ActivityRecorder::EventFor(const RequestContext& ct
   if (what.subscription.empty()) {
     return std::nullopt;  // the log is kept per subscription: nobody could list it
   }
-  ActivityEvent e;
-  e.event_id = NewUuid(random_);
-  e.tenant_id = ctx.caller.tenant_id;
-  e.subscription = what.subscription;
-  e.caller_object_id = ctx.caller.object_id;
-  e.caller_name = ctx.caller.display_name;
-  e.action = what.action;
-  e.scope = what.scope;
-  e.resource_group = what.resource_group;
+  ActivityEvent e =
+      NewEvent(OriginOf(ctx), what.subscription, what.action, what.scope, what.resource_group);
   e.http_status = outcome.http_status;
   if (outcome.http_status >= kHttpBadRequest) {
     e.status = ActivityStatus::kFailed;
@@ -63,8 +73,6 @@ std::optional<ActivityEvent> ActivityRecorder::EventFor(const RequestContext& ct
   } else {
     e.status = ActivityStatus::kSucceeded;
   }
-  e.correlation_id = ctx.correlation_id;
-  e.client_request_id = ctx.client_request_id;
   e.http_method = std::string(outcome.method);
   e.client_address = std::string(outcome.client_address);
   e.operation_id = std::string(outcome.operation_id);
@@ -75,17 +83,8 @@ std::optional<ActivityEvent> ActivityRecorder::EventFor(const RequestContext& ct
 }
 
 ActivityEvent ActivityRecorder::EventFor(const domain::Operation& op) const {
-  ActivityEvent e;
-  e.event_id = NewUuid(random_);
-  e.tenant_id = op.origin.tenant_id;
-  e.subscription = op.subscription;
-  e.caller_object_id = op.origin.caller_object_id;
-  e.caller_name = op.origin.caller_name;
-  e.action = domain::ActivityActionFor(op);
-  e.scope = op.resource_id.ToString();
-  e.resource_group = op.resource_id.resource_group();
-  e.correlation_id = op.origin.correlation_id;
-  e.client_request_id = op.origin.client_request_id;
+  ActivityEvent e = NewEvent(op.origin, op.subscription, domain::ActivityActionFor(op),
+                             op.resource_id.ToString(), op.resource_id.resource_group());
   e.operation_id = op.id;
   switch (op.status) {
     case domain::OperationStatus::kSucceeded:
@@ -209,8 +208,7 @@ void ActivityRecorder::Stop() {
   }
   Status flushed = Flush();
   if (!flushed.ok()) {
-    GLOG_ERROR("activity log: {} events not written at shutdown: {}", queued(),
-               flushed.ToString());
+    GLOG_ERROR("activity log: {} events not written at shutdown: {}", queued(), flushed.ToString());
   }
 }
 

@@ -49,7 +49,7 @@ struct RequestOutcome {
   int http_status = 0;
   std::string_view error_code;  // of an error answer
   std::string_view error_message;
-  std::string_view operation_id;  // of an accepted long-running operation
+  std::string_view operation_id;    // of an accepted long-running operation
   std::string_view client_address;  // the peer's address, without the port
 };
 
@@ -96,6 +96,10 @@ class ActivityRecorder final : public ActivitySink {
   size_t queued() const;
 
  private:
+  // An event with a new id, naming who acted, what, and where.
+  domain::ActivityEvent NewEvent(const domain::OperationOrigin& who, std::string subscription,
+                                 std::string action, std::string scope,
+                                 std::string resource_group) const;
   void Enqueue(domain::ActivityEvent event);
   Status WriteBatch(std::vector<domain::ActivityEvent>& batch);
   void Loop();

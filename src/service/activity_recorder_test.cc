@@ -2,6 +2,7 @@
 
 #include "service/activity_recorder.h"
 
+#include "domain/activity_action.h"
 #include "service/activity_test_fixture.h"
 
 namespace gallery::service {
@@ -12,21 +13,9 @@ using domain::ActivityStatus;
 
 class ActivityRecorderTest : public ServiceFixture {
  protected:
-  // The path segments of `path` ("/a/b" -> {"a","b"}).
-  static std::vector<std::string> Segments(const std::string& path) {
-    std::vector<std::string> out;
-    size_t start = 1;
-    while (start < path.size()) {
-      size_t end = path.find('/', start);
-      end = end == std::string::npos ? path.size() : end;
-      out.push_back(path.substr(start, end - start));
-      start = end + 1;
-    }
-    return out;
-  }
   std::optional<ActivityEvent> EventFor(const std::string& method, const std::string& path,
                                         int status, const std::string& op = "") {
-    const std::vector<std::string> segments = Segments(path);
+    const std::vector<std::string> segments = domain::PathSegments(path);
     RequestOutcome outcome;
     outcome.method = method;
     outcome.segments = segments;
@@ -105,9 +94,9 @@ TEST_F(ActivityRecorderTest, RoleAssignmentRoutesAreRecordedByMethodAndPath) {
 TEST_F(ActivityRecorderTest, NothingIsWrittenUntilFlushThenEventsListNewestFirst) {
   recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", {}, 400});
   clock_.Advance(10);
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   recorder_->RecordRequest(ctx_, RequestOutcome{"DELETE", segments, 204});
-  EXPECT_EQ(recorder_->queued(), 1u);  // the first names no subscription: no log to go to
+  EXPECT_EQ(recorder_->queued(), 1u);           // the first names no subscription: no log to go to
   EXPECT_TRUE(ListAll(Today(), ctx_).empty());  // not flushed: nothing stored yet
   std::vector<ActivityEvent> events = ListAll();
   EXPECT_EQ(recorder_->queued(), 0u);
@@ -120,9 +109,9 @@ TEST_F(ActivityRecorderTest, ALongRunningOperationsCompletionPairsWithItsStart) 
   ASSERT_TRUE(MakeGroup().ok());
   auto accepted = MakeGallery();
   ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
-  const std::vector<std::string> segments = Segments(GalleryPath());
-  recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 201, "", "",
-                                                accepted->operation.id});
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
+  recorder_->RecordRequest(ctx_,
+                           RequestOutcome{"PUT", segments, 201, "", "", accepted->operation.id});
   clock_.Advance(50);
   ASSERT_TRUE(runner_->RunOnce().ok());
   std::vector<ActivityEvent> events = ListAll();
@@ -167,7 +156,7 @@ TEST_F(ActivityRecorderTest, ACanceledOperationCompletesFailed) {
 TEST_F(ActivityRecorderTest, ARefusedRequestTakesItsTenantFromTheSubscription) {
   RequestContext anonymous;
   anonymous.correlation_id = "c";
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   recorder_->RecordRequest(anonymous, RequestOutcome{"PUT", segments, 401});
   std::vector<ActivityEvent> events = ListAll();
   ASSERT_EQ(events.size(), 1u);
@@ -178,7 +167,7 @@ TEST_F(ActivityRecorderTest, ARefusedRequestTakesItsTenantFromTheSubscription) {
 TEST_F(ActivityRecorderTest, AFullQueueDropsNewEventsInsteadOfBlocking) {
   max_queued_ = 2;
   Build();
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   for (int i = 0; i < 5; ++i) {
     recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
   }
@@ -200,7 +189,7 @@ class ReadOnlyStore final : public metadata::MetadataStore {
 TEST_F(ActivityRecorderTest, AFailedWriteKeepsTheEventsQueuedAndNeverThrows) {
   ReadOnlyStore broken;
   ActivityRecorder recorder(broken, clock_, *random_);
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   recorder.RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
   recorder.RecordCompletion(domain::Operation{});
   Status flushed = recorder.Flush();
@@ -211,7 +200,7 @@ TEST_F(ActivityRecorderTest, AFailedWriteKeepsTheEventsQueuedAndNeverThrows) {
 
 TEST_F(ActivityRecorderTest, TheWriterThreadWritesWithoutAFlush) {
   recorder_->Start();
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
   for (int i = 0; i < 500 && recorder_->queued() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -223,7 +212,7 @@ TEST_F(ActivityRecorderTest, TheWriterThreadWritesWithoutAFlush) {
 TEST_F(ActivityRecorderTest, PruneRemovesEventsOlderThanTheRetention) {
   config_.activity_retention_ms = 1000;
   Build();
-  const std::vector<std::string> segments = Segments(GalleryPath());
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
   recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
   ASSERT_TRUE(recorder_->Flush().ok());
   clock_.Advance(999);

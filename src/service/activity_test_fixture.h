@@ -61,8 +61,8 @@ class ServiceFixture : public ::testing::Test {
     recorder_ = std::make_unique<ActivityRecorder>(*store_, clock_, *random_, options);
     runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms,
                                                 recorder_.get());
-    service_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
-                                                *runner_);
+    service_ =
+        std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_, *runner_);
     activity_log_ = std::make_unique<ActivityLogService>(
         *store_, *service_, config_.limits.list_page_size, std::move(visible));
     registrations_ = std::make_unique<RegistrationService>(*store_, *service_, clock_,

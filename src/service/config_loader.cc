@@ -76,8 +76,7 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
                                   &config.service.registration_delay_ms));
   constexpr int64_t kDayMs = 24 * 3'600'000LL;
   int64_t retention_days = config.service.activity_retention_ms / kDayMs;
-  GALLERY_RETURN_IF_ERROR(ReadInt(json, "activityLog", "retentionDays", 1, 3650,
-                                  &retention_days));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "activityLog", "retentionDays", 1, 3650, &retention_days));
   config.service.activity_retention_ms = retention_days * kDayMs;
   return config;
 }

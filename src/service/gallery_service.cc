@@ -162,8 +162,7 @@ domain::RuleContext GalleryService::Rules() const {
 domain::Operation GalleryService::NewOperation(const RequestContext& ctx, const ResourceId& id,
                                                const std::string& location, OperationKind kind) {
   domain::Operation op;
-  op.origin = {ctx.caller.tenant_id, ctx.caller.object_id, ctx.caller.display_name,
-               ctx.correlation_id, ctx.client_request_id};
+  op.origin = OriginOf(ctx);
   op.id = NewUuid(random_);
   op.subscription = id.subscription();
   op.location = location;
@@ -212,9 +211,9 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
       accepted.resource.meta.provisioning_state = ProvisioningState::kCreating;
     }
   }
-  accepted.operation = NewOperation(ctx, id, accepted.resource.meta.location,
-                                    accepted.created ? OperationKind::kCreate
-                                                     : OperationKind::kUpdate);
+  accepted.operation =
+      NewOperation(ctx, id, accepted.resource.meta.location,
+                   accepted.created ? OperationKind::kCreate : OperationKind::kUpdate);
   accepted.resource.meta.operation_id = accepted.operation.id;
   GALLERY_RETURN_IF_ERROR(tx->PutResource(accepted.resource));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(accepted.operation));

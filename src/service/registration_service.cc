@@ -19,8 +19,7 @@ Result<RegistrationState> RegistrationStateOf(metadata::Transaction& tx,
       return domain::EffectiveState(r, now, delay_ms);
     }
   }
-  return registered_by_default ? RegistrationState::kRegistered
-                               : RegistrationState::kNotRegistered;
+  return registered_by_default ? RegistrationState::kRegistered : RegistrationState::kNotRegistered;
 }
 
 Status RequireGalleryPreview(metadata::Transaction& tx, const std::string& subscription,
@@ -34,8 +33,8 @@ Status RequireGalleryPreview(metadata::Transaction& tx, const std::string& subsc
     return Status::Ok();
   }
   return Status::InvalidArgument(
-             "The subscription '" + subscription + "' is not registered for the feature " +
-             name + " (its state is " + std::string(domain::ToString(state)) +
+             "The subscription '" + subscription + "' is not registered for the feature " + name +
+             " (its state is " + std::string(domain::ToString(state)) +
              "), which creating a gallery requires. Register it with 'az feature register "
              "--namespace " +
              std::string(domain::kGalleryPreviewProvider) + " --name " +
@@ -51,23 +50,22 @@ RegistrationService::RegistrationService(metadata::MetadataStore& store, Gallery
 
 Result<RegistrationState> RegistrationService::Apply(const RequestContext& ctx,
                                                      const std::string& subscription,
-                                                     RegistrationKind kind,
-                                                     const std::string& name,
+                                                     RegistrationKind kind, const std::string& name,
                                                      bool registered_by_default,
                                                      std::optional<bool> request) {
   GALLERY_RETURN_IF_ERROR(gallery_.GetSubscription(ctx, subscription).status());
-  const metadata::TxMode mode = request.has_value() ? metadata::TxMode::kWrite
-                                                    : metadata::TxMode::kRead;
+  const metadata::TxMode mode =
+      request.has_value() ? metadata::TxMode::kWrite : metadata::TxMode::kRead;
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(mode));
   const TimestampMs now = clock_.Now();
-  GALLERY_ASSIGN_OR_RETURN(RegistrationState current,
-                           RegistrationStateOf(*tx, subscription, kind, name,
-                                               registered_by_default, now, delay_ms_));
+  GALLERY_ASSIGN_OR_RETURN(
+      RegistrationState current,
+      RegistrationStateOf(*tx, subscription, kind, name, registered_by_default, now, delay_ms_));
   if (!request.has_value()) {
     return current;
   }
-  const bool registered = current == RegistrationState::kRegistered ||
-                          current == RegistrationState::kRegistering;
+  const bool registered =
+      current == RegistrationState::kRegistered || current == RegistrationState::kRegistering;
   if (*request == registered) {
     return current;  // already there, or on the way
   }
@@ -128,8 +126,9 @@ Result<FeatureState> RegistrationService::UnregisterFeature(const RequestContext
   return Feature(ctx, subscription, provider, feature, false);
 }
 
-Result<std::vector<FeatureState>> RegistrationService::ListFeatures(
-    const RequestContext& ctx, const std::string& subscription, std::string_view provider) {
+Result<std::vector<FeatureState>> RegistrationService::ListFeatures(const RequestContext& ctx,
+                                                                    const std::string& subscription,
+                                                                    std::string_view provider) {
   if (!provider.empty()) {
     GALLERY_RETURN_IF_ERROR(domain::FindProvider(provider).status());
   }

@@ -38,8 +38,8 @@ struct ProviderState {
 class RegistrationService {
  public:
   // The references must outlive the service.
-  RegistrationService(metadata::MetadataStore& store, GalleryService& gallery,
-                      const Clock& clock, int64_t delay_ms);
+  RegistrationService(metadata::MetadataStore& store, GalleryService& gallery, const Clock& clock,
+                      int64_t delay_ms);
 
   Result<FeatureState> GetFeature(const RequestContext& ctx, const std::string& subscription,
                                   std::string_view provider, std::string_view feature);
@@ -49,16 +49,14 @@ class RegistrationService {
                                                  std::string_view provider);
   Result<FeatureState> RegisterFeature(const RequestContext& ctx, const std::string& subscription,
                                        std::string_view provider, std::string_view feature);
-  Result<FeatureState> UnregisterFeature(const RequestContext& ctx,
-                                         const std::string& subscription,
+  Result<FeatureState> UnregisterFeature(const RequestContext& ctx, const std::string& subscription,
                                          std::string_view provider, std::string_view feature);
 
   Result<ProviderState> GetProvider(const RequestContext& ctx, const std::string& subscription,
                                     std::string_view provider);
   Result<std::vector<ProviderState>> ListProviders(const RequestContext& ctx,
                                                    const std::string& subscription);
-  Result<ProviderState> RegisterProvider(const RequestContext& ctx,
-                                         const std::string& subscription,
+  Result<ProviderState> RegisterProvider(const RequestContext& ctx, const std::string& subscription,
                                          std::string_view provider);
   Result<ProviderState> UnregisterProvider(const RequestContext& ctx,
                                            const std::string& subscription,
@@ -75,8 +73,7 @@ class RegistrationService {
   Result<domain::RegistrationState> Apply(const RequestContext& ctx,
                                           const std::string& subscription,
                                           domain::RegistrationKind kind, const std::string& name,
-                                          bool registered_by_default,
-                                          std::optional<bool> request);
+                                          bool registered_by_default, std::optional<bool> request);
 
   metadata::MetadataStore& store_;
   GalleryService& gallery_;
@@ -86,12 +83,9 @@ class RegistrationService {
 
 // The registration state of `name` in `subscription` now (`registered_by_default` when it was
 // never requested).
-Result<domain::RegistrationState> RegistrationStateOf(metadata::Transaction& tx,
-                                                      const std::string& subscription,
-                                                      domain::RegistrationKind kind,
-                                                      const std::string& name,
-                                                      bool registered_by_default,
-                                                      TimestampMs now, int64_t delay_ms);
+Result<domain::RegistrationState> RegistrationStateOf(
+    metadata::Transaction& tx, const std::string& subscription, domain::RegistrationKind kind,
+    const std::string& name, bool registered_by_default, TimestampMs now, int64_t delay_ms);
 
 // OK when the subscription has registered the preview feature galleries need; otherwise
 // InvalidArgument, reason "SubscriptionNotRegisteredForFeature", with a message naming the

@@ -39,14 +39,14 @@ TEST_F(RegistrationServiceTest, AFeatureGoesThroughRegisteringToRegistered) {
   clock_.Advance(999);
   EXPECT_EQ(Feature(), RegistrationState::kRegistering);
   // Registering again changes nothing: the clock does not restart.
-  ASSERT_TRUE(registrations_
-                  ->RegisterFeature(ctx_, boot_.subscription_id, "Microsoft.Compute",
-                                    "GalleryPreview")
-                  .ok());
+  ASSERT_TRUE(
+      registrations_
+          ->RegisterFeature(ctx_, boot_.subscription_id, "Microsoft.Compute", "GalleryPreview")
+          .ok());
   clock_.Advance(1);
   EXPECT_EQ(Feature(), RegistrationState::kRegistered);
-  auto unreg = registrations_->UnregisterFeature(ctx_, boot_.subscription_id,
-                                                 "Microsoft.Compute", "GalleryPreview");
+  auto unreg = registrations_->UnregisterFeature(ctx_, boot_.subscription_id, "Microsoft.Compute",
+                                                 "GalleryPreview");
   ASSERT_TRUE(unreg.ok());
   EXPECT_EQ(unreg->state, RegistrationState::kUnregistering);
   clock_.Advance(1000);
@@ -60,7 +60,7 @@ TEST_F(RegistrationServiceTest, ProvidersStartAsTheirPolicySaysAndRegisterDurabl
   ASSERT_TRUE(reg.ok());
   EXPECT_EQ(reg->provider->name, "Microsoft.Compute");
   EXPECT_EQ(reg->state, RegistrationState::kRegistered);  // no delay configured
-  Build();  // a restart keeps it
+  Build();                                                // a restart keeps it
   EXPECT_EQ(Provider(), RegistrationState::kRegistered);
   auto all = registrations_->ListProviders(ctx_, boot_.subscription_id);
   ASSERT_TRUE(all.ok());
@@ -121,10 +121,10 @@ TEST_F(RegistrationServiceTest, RequiredFeatureRefusesGalleriesUntilRegistered) 
                 "az feature register --namespace Microsoft.Compute --name GalleryPreview"),
             std::string::npos)
       << refused.status().message();
-  ASSERT_TRUE(registrations_
-                  ->RegisterFeature(ctx_, boot_.subscription_id, "Microsoft.Compute",
-                                    "GalleryPreview")
-                  .ok());
+  ASSERT_TRUE(
+      registrations_
+          ->RegisterFeature(ctx_, boot_.subscription_id, "Microsoft.Compute", "GalleryPreview")
+          .ok());
   auto registering = MakeGallery();
   ASSERT_FALSE(registering.ok());
   EXPECT_NE(registering.status().message().find("Registering"), std::string::npos);
@@ -151,11 +151,10 @@ TEST(ActivityAndFeatureConfigTest, ReadsTheKeysWithTheirDefaultsAndRefusesBadVal
   EXPECT_TRUE(config->service.require_feature_registration);
   EXPECT_EQ(config->service.registration_delay_ms, 1500);
   EXPECT_EQ(config->service.activity_retention_ms, int64_t{7} * 24 * 3600 * 1000);
-  for (const char* bad : {R"({"requireFeatureRegistration": "yes"})",
-                          R"({"activityLog": {"retentionDays": 0}})",
-                          R"({"activityLog": {"retentionDays": 3651}})",
-                          R"({"features": {"registrationDelayMs": -1}})",
-                          R"({"activityLog": 90})"}) {
+  for (const char* bad :
+       {R"({"requireFeatureRegistration": "yes"})", R"({"activityLog": {"retentionDays": 0}})",
+        R"({"activityLog": {"retentionDays": 3651}})",
+        R"({"features": {"registrationDelayMs": -1}})", R"({"activityLog": 90})"}) {
     auto parsed = ParseGalleryConfig(nlohmann::json::parse(bad));
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;

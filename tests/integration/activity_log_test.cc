@@ -77,8 +77,8 @@ class ActivityLogTest : public ArmFixture {
 };
 
 TEST_F(ActivityLogTest, ASynchronousWriteRecordsWhoWhatWhereWhenAndTheResult) {
-  HttpResult put = CallWithIds("PUT", Q(Rg("rg1"), kRgApi), "corr-rg",
-                               {{"location", kSouthCentral}});
+  HttpResult put =
+      CallWithIds("PUT", Q(Rg("rg1"), kRgApi), "corr-rg", {{"location", kSouthCentral}});
   ASSERT_EQ(put.status, 201) << put.body;
   json events = ByCorrelation("corr-rg");
   ASSERT_EQ(events.size(), 1u) << events.dump();
@@ -113,8 +113,7 @@ TEST_F(ActivityLogTest, ASynchronousWriteRecordsWhoWhatWhereWhenAndTheResult) {
 TEST_F(ActivityLogTest, ALongRunningWriteLogsStartedThenItsCompletionWithTheSameIds) {
   ASSERT_NO_FATAL_FAILURE(StartServer(R"({"operations": {"minDurationMs": 300}})"));
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
-  HttpResult put = CallWithIds("PUT", Q(GalleryPath("gal1"), kGalleryApi), "corr-g",
-                               GalleryBody());
+  HttpResult put = CallWithIds("PUT", Q(GalleryPath("gal1"), kGalleryApi), "corr-g", GalleryBody());
   ASSERT_EQ(put.status, 201) << put.body;
   json started = ByCorrelation("corr-g");
   ASSERT_EQ(started.size(), 1u) << started.dump();  // not complete yet
@@ -132,7 +131,8 @@ TEST_F(ActivityLogTest, ALongRunningWriteLogsStartedThenItsCompletionWithTheSame
   EXPECT_EQ(done["resourceId"], GalleryPath("gal1"));
   EXPECT_EQ(done["httpRequest"]["clientRequestId"], "client-corr-g");
   EXPECT_EQ(done["caller"], "gallery-admin");
-  EXPECT_GE(done["eventTimestamp"].get<std::string>(), both[1]["eventTimestamp"].get<std::string>());
+  EXPECT_GE(done["eventTimestamp"].get<std::string>(),
+            both[1]["eventTimestamp"].get<std::string>());
 
   HttpResult del = CallWithIds("DELETE", Q(GalleryPath("gal1"), kGalleryApi), "corr-del");
   ASSERT_EQ(del.status, 202) << del.body;
@@ -150,8 +150,8 @@ TEST_F(ActivityLogTest, RefusedWritesAreFailedEventsWithTheErrorAndReadsAreNotRe
   // Reads first: once the later events are listed, these would be too, had they been recorded.
   ASSERT_EQ(CallWithIds("GET", Q(GalleryPath("gal1"), kGalleryApi), "corr-read").status, 200);
   ASSERT_EQ(CallWithIds("GET", Q(GalleryPath("nope"), kGalleryApi), "corr-read").status, 404);
-  HttpResult bad = CallWithIds("PUT", Q(GalleryPath("bad-name"), kGalleryApi), "corr-bad",
-                               GalleryBody());
+  HttpResult bad =
+      CallWithIds("PUT", Q(GalleryPath("bad-name"), kGalleryApi), "corr-bad", GalleryBody());
   ASSERT_EQ(bad.status, 400) << bad.body;
   HttpResult busy = CallWithIds("DELETE", Q(GalleryPath("gal1"), kGalleryApi), "corr-busy");
   ASSERT_EQ(busy.status, 409) << busy.body;
@@ -201,8 +201,8 @@ TEST_F(ActivityLogTest, FiltersByGroupAndResourceAndPagesWithNextLink) {
               all[i]["eventTimestamp"].get<std::string>());
   }
   // A time range with nothing in it.
-  EXPECT_TRUE(Events("eventTimestamp ge '2001-01-01' and eventTimestamp le '2001-01-02'", 0)
-                  .empty());
+  EXPECT_TRUE(
+      Events("eventTimestamp ge '2001-01-01' and eventTimestamp le '2001-01-02'", 0).empty());
   // $select keeps only what it names.
   HttpResult selected = Call("GET", LogUrl(Range(), "&$select=" + PercentEncode("caller, status")));
   ASSERT_EQ(selected.status, 200) << selected.body;
@@ -224,23 +224,23 @@ TEST_F(ActivityLogTest, BadOrMissingFiltersAreBadRequestsThatSayWhy) {
               400, "BadRequest", {"90 days"});
   ExpectError(Call("GET", LogUrl(Range() + " and level eq 'Error'")), 400, "BadRequest",
               {"'level'"});
-  ExpectError(Call("GET", LogUrl(Range(), "&$select=password")), 400, "BadRequest",
-              {"'password'"});
+  ExpectError(Call("GET", LogUrl(Range(), "&$select=password")), 400, "BadRequest", {"'password'"});
   ExpectError(Call("GET", LogUrl(Range(), "&$skiptoken=bm9rZXk")), 400, "InvalidSkipToken");
   ExpectError(Call("GET", LogPath() + "?api-version=2021-04-01&$filter=" + PercentEncode(Range())),
               400, "InvalidApiVersionParameter", {"2015-04-01"});
-  ExpectError(Call("GET", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/"
-                          "microsoft.insights/eventtypes/management/values?api-version=" +
-                              std::string(kInsightsApi) + "&$filter=" + PercentEncode(Range())),
+  ExpectError(Call("GET",
+                   "/subscriptions/00000000-0000-0000-0000-000000000000/providers/"
+                   "microsoft.insights/eventtypes/management/values?api-version=" +
+                       std::string(kInsightsApi) + "&$filter=" + PercentEncode(Range())),
               404, "SubscriptionNotFound");
   HttpResult post = Call("POST", LogUrl(Range()), json::object());
   ExpectError(post, 405, "MethodNotAllowed");
 }
 
 TEST_F(ActivityLogTest, EventsSurviveARestart) {
-  ASSERT_EQ(CallWithIds("PUT", Q(Rg("rg1"), kRgApi), "corr-keep", {{"location", kSouthCentral}})
-                .status,
-            201);
+  ASSERT_EQ(
+      CallWithIds("PUT", Q(Rg("rg1"), kRgApi), "corr-keep", {{"location", kSouthCentral}}).status,
+      201);
   ASSERT_EQ(ByCorrelation("corr-keep").size(), 1u);
   ASSERT_EQ(server_->Stop(), 0);
   ASSERT_NO_FATAL_FAILURE(StartServer());

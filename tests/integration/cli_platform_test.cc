@@ -31,8 +31,8 @@ class CliPlatformTest : public ::testing::Test {
 
   CommandResult Run(std::vector<std::string> args) {
     args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(args, {"GALLERY_CONFIG_DIR=" + (home_ / "config").string(),
-                             "HOME=" + home_.string()});
+    return RunCommand(
+        args, {"GALLERY_CONFIG_DIR=" + (home_ / "config").string(), "HOME=" + home_.string()});
   }
   // Runs a command that must succeed and returns its stdout.
   std::string Ok(const std::vector<std::string>& args) {
@@ -125,8 +125,8 @@ TEST_F(CliPlatformTest, ErrorsComeBackAsTheServerWordsThem) {
   CommandResult unknown = Run({"provider", "show", "-n", "Contoso.Widgets"});
   EXPECT_EQ(unknown.exit_code, 3);
   EXPECT_TRUE(Contains(unknown.err, "(InvalidResourceNamespace)")) << unknown.err;
-  CommandResult feature = Run({"feature", "show", "--namespace", "Microsoft.Compute", "--name",
-                               "Nope"});
+  CommandResult feature =
+      Run({"feature", "show", "--namespace", "Microsoft.Compute", "--name", "Nope"});
   EXPECT_EQ(feature.exit_code, 3);
   EXPECT_TRUE(Contains(feature.err, "(FeatureNotFound) The feature 'Nope' could not be found."))
       << feature.err;

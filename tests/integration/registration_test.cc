@@ -66,8 +66,7 @@ TEST_F(RegistrationTest, ComputeProviderDocumentListsTheGalleryTypes) {
 
 TEST_F(RegistrationTest, ProviderRegisterAnswersTheProviderAndIsKeptAcrossRestarts) {
   ASSERT_NO_FATAL_FAILURE(StartServer(R"({"features": {"registrationDelayMs": 300}})"));
-  HttpResult reg =
-      Call("POST", Q(Providers() + "/Microsoft.Compute/register", kProvidersApi));
+  HttpResult reg = Call("POST", Q(Providers() + "/Microsoft.Compute/register", kProvidersApi));
   ASSERT_EQ(reg.status, 200) << reg.body;
   EXPECT_EQ(Body(reg)["registrationState"], "Registering");
   EXPECT_EQ(Body(reg)["namespace"], "Microsoft.Compute");
@@ -106,9 +105,9 @@ TEST_F(RegistrationTest, FeatureRegistrationGoesThroughRegistering) {
   EXPECT_EQ(f["type"], "Microsoft.Features/providers/features");
   EXPECT_EQ(f["id"], GalleryPreview());
   WaitFor(Q(GalleryPreview(), kFeaturesApi), "/properties/state", "Registered");
-  for (const std::string& url : {Q(Features(), kFeaturesApi),
-                                 Q(Sub() + "/providers/Microsoft.Features/features",
-                                   kFeaturesApi)}) {
+  for (const std::string& url :
+       {Q(Features(), kFeaturesApi),
+        Q(Sub() + "/providers/Microsoft.Features/features", kFeaturesApi)}) {
     HttpResult list = Call("GET", url);
     ASSERT_EQ(list.status, 200) << list.body;
     json value = Body(list)["value"];
@@ -165,8 +164,9 @@ TEST_F(RegistrationTest, RegistrationsAreInTheActivityLog) {
     const TimestampMs now = SystemClock().Now();
     const std::string range = "eventTimestamp ge '" + FormatTimestamp(now - 3600000) +
                               "' and eventTimestamp le '" + FormatTimestamp(now + 60000) + "'";
-    HttpResult r = Call("GET", Sub() + "/providers/microsoft.insights/eventtypes/management/"
-                                       "values?api-version=2015-04-01&$filter=" +
+    HttpResult r = Call("GET", Sub() +
+                                   "/providers/microsoft.insights/eventtypes/management/"
+                                   "values?api-version=2015-04-01&$filter=" +
                                    PercentEncode(range));
     ASSERT_EQ(r.status, 200) << r.body;
     const json page = Body(r);
