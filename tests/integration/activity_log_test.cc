@@ -111,7 +111,7 @@ TEST_F(ActivityLogTest, ASynchronousWriteRecordsWhoWhatWhereWhenAndTheResult) {
 }
 
 TEST_F(ActivityLogTest, ALongRunningWriteLogsStartedThenItsCompletionWithTheSameIds) {
-  ASSERT_NO_FATAL_FAILURE(StartServer(R"({"operations": {"minDurationMs": 300}})"));
+  ASSERT_NO_FATAL_FAILURE(StartServer(R"({"operations": {"minDurationMs": 1500}})"));
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
   HttpResult put = CallWithIds("PUT", Q(GalleryPath("gal1"), kGalleryApi), "corr-g", GalleryBody());
   ASSERT_EQ(put.status, 201) << put.body;
