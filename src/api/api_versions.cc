@@ -36,6 +36,9 @@ constexpr std::array<std::string_view, 13> kAuthorization = {
     "2020-08-01-preview", "2020-10-01-preview", "2021-03-01-preview", "2022-04-01",
     "2022-05-01-preview"};
 
+constexpr std::array<std::string_view, 2> kFeatures = {"2015-12-01", "2021-07-01"};
+constexpr std::array<std::string_view, 1> kInsights = {"2015-04-01"};
+
 // The lists above are sorted (static_asserts below), so membership is a binary search.
 template <size_t N>
 constexpr bool In(const std::array<std::string_view, N>& list, std::string_view v) {
@@ -46,6 +49,8 @@ static_assert(std::is_sorted(kCompute.begin(), kCompute.end()));
 static_assert(std::is_sorted(kResources.begin(), kResources.end()));
 static_assert(std::is_sorted(kResourcesNewer.begin(), kResourcesNewer.end()));
 static_assert(std::is_sorted(kAuthorization.begin(), kAuthorization.end()));
+static_assert(std::is_sorted(kFeatures.begin(), kFeatures.end()));
+static_assert(std::is_sorted(kInsights.begin(), kInsights.end()));
 
 template <size_t N>
 std::string Join(const std::array<std::string_view, N>& list) {
@@ -85,6 +90,12 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
     case ApiFamily::kAuthorization:
       ok = In(kAuthorization, api_version);
       break;
+    case ApiFamily::kFeatures:
+      ok = In(kFeatures, api_version);
+      break;
+    case ApiFamily::kInsights:
+      ok = In(kInsights, api_version);
+      break;
   }
   if (ok) {
     return Status::Ok();
@@ -103,11 +114,42 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
   if (family == ApiFamily::kAuthorization) {
     supported = Join(kAuthorization);
   }
+  if (family == ApiFamily::kFeatures) {
+    supported = Join(kFeatures);
+  }
+  if (family == ApiFamily::kInsights) {
+    supported = Join(kInsights);
+  }
   return Status::InvalidArgument("The api-version '" + std::string(api_version) +
                                      "' is invalid. The supported versions are '" + supported +
                                      "'.",
                                  "api-version")
       .WithReason("InvalidApiVersionParameter");
+}
+
+std::vector<std::string_view> SupportedApiVersions(ApiFamily family) {
+  auto all = [](const auto&... lists) {
+    std::vector<std::string_view> out;
+    (out.insert(out.end(), lists.begin(), lists.end()), ...);
+    return out;
+  };
+  switch (family) {
+    case ApiFamily::kGallery:
+      return all(kGallery);
+    case ApiFamily::kCompute:
+      return all(kCompute);
+    case ApiFamily::kResources:
+      return all(kResources, kResourcesNewer);
+    case ApiFamily::kOperations:
+      return all(kGallery, kCompute, kResources, kResourcesNewer);
+    case ApiFamily::kAuthorization:
+      return all(kAuthorization);
+    case ApiFamily::kFeatures:
+      return all(kFeatures);
+    case ApiFamily::kInsights:
+      return all(kInsights);
+  }
+  return {};
 }
 
 }  // namespace gallery::api

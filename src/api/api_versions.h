@@ -4,6 +4,7 @@
 // supported versions.
 
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -15,7 +16,12 @@ enum class ApiFamily {
   kResources,      // subscriptions, resource groups, moves
   kOperations,     // operation status URLs (the server wrote their api-version): any known one
   kAuthorization,  // Microsoft.Authorization role assignments and definitions: 2015-07-01 ..
+  kFeatures,       // Microsoft.Features: 2015-12-01, 2021-07-01
+  kInsights,       // the activity log (microsoft.insights event types): 2015-04-01
 };
+
+// The api-versions `family` accepts, oldest first (for provider documents).
+std::vector<std::string_view> SupportedApiVersions(ApiFamily family);
 
 // `api_version` is the raw query value; empty when absent.
 Status CheckApiVersion(ApiFamily family, std::string_view api_version);

@@ -1,15 +1,17 @@
 #include "api/arm_api.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 
+#include <nlohmann/json.hpp>
+
+#include "api/activity_log_api.h"
 #include "api/api_versions.h"
 #include "api/arm_error.h"
 #include "api/arm_response.h"
 #include "api/arm_route.h"
 #include "api/base_url.h"
 #include "api/json_reader.h"
+#include "api/registration_api.h"
 #include "api/role_api.h"
 #include "api/url.h"
 #include "api/wire.h"
@@ -30,6 +32,7 @@ struct ArmApi::Call {
   std::string api_version;
   std::string base_url;  // "https://host:port"
   service::RequestContext ctx;
+  std::string operation_id;  // of the long-running operation the answer started
 };
 
 namespace {
@@ -67,9 +70,27 @@ ApiFamily FamilyOf(RouteKind kind) {
     case RouteKind::kRoleDefinitions:
     case RouteKind::kRoleDefinition:
       return ApiFamily::kAuthorization;
+    case RouteKind::kProviders:
+    case RouteKind::kProvider:
+    case RouteKind::kProviderAction:
+      return ApiFamily::kResources;
+    case RouteKind::kFeatures:
+    case RouteKind::kProviderFeatures:
+    case RouteKind::kFeature:
+    case RouteKind::kFeatureAction:
+      return ApiFamily::kFeatures;
+    case RouteKind::kActivityLog:
+      return ApiFamily::kInsights;
     default:
       return ApiFamily::kCompute;
   }
+}
+
+// A route whose service this installation does not run.
+Status Unserved(const ArmRoute& route) {
+  return Status::NotFound("The resource provider '" + route.provider_namespace +
+                          "' is not served by this gallery service.")
+      .WithReason("InvalidResourceType");
 }
 
 bool IsProvisioning(domain::ProvisioningState s) {
@@ -80,11 +101,13 @@ bool IsProvisioning(domain::ProvisioningState s) {
 }  // namespace
 
 ArmApi::ArmApi(service::GalleryService& service, service::RoleService& roles,
-               Authenticator& authenticator, Random& random, ArmApiOptions options)
+               Authenticator& authenticator, Random& random, ArmApiOptions options,
+               ArmApiExtensions extensions)
     : service_(service),
       roles_(roles),
       authenticator_(authenticator),
       random_(random),
+      extensions_(extensions),
       public_endpoint_(std::move(options.public_endpoint)) {}
 
 void ArmApi::SetPublicEndpoint(std::string endpoint) {
@@ -106,8 +129,9 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const Reques
     return it == call.request.end() ? std::string() : std::string(it->value());
   };
   call.ctx.correlation_id = header("x-ms-correlation-request-id");
+  call.ctx.client_request_id = header("x-ms-client-request-id").substr(0, 128);
   if (call.ctx.correlation_id.empty()) {
-    call.ctx.correlation_id = header("x-ms-client-request-id");
+    call.ctx.correlation_id = call.ctx.client_request_id;
   }
   if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
     call.ctx.correlation_id = call.ctx.request_id;
@@ -143,10 +167,52 @@ HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const Reques
   }();
   res.set("x-ms-request-id", call.ctx.request_id);
   res.set("x-ms-correlation-request-id", call.ctx.correlation_id);
+  Record(call, res, info);
   GLOG_DEBUG("{} {} -> {} ({}, from {})", std::string(call.request.method_string()),
              std::string(call.request.target()), res.result_int(), call.ctx.request_id,
              info.remote_address);
   return res;
+}
+
+namespace {
+
+// "10.0.0.1:5000" -> "10.0.0.1", "[::1]:5000" -> "::1".
+std::string_view AddressWithoutPort(std::string_view peer) {
+  if (!peer.empty() && peer.front() == '[') {
+    const size_t close = peer.find(']');
+    return close == std::string_view::npos ? peer : peer.substr(1, close - 1);
+  }
+  const size_t colon = peer.rfind(':');
+  return colon == std::string_view::npos ? peer : peer.substr(0, colon);
+}
+
+}  // namespace
+
+void ArmApi::Record(const Call& call, const HttpResponse& res, const RequestInfo& info) {
+  if (extensions_.activity == nullptr) {
+    return;
+  }
+  const auto method = call.request.method_string();
+  service::RequestOutcome outcome;
+  outcome.method = std::string_view(method.data(), method.size());
+  outcome.segments = call.target.segments;
+  outcome.http_status = static_cast<int>(res.result_int());
+  outcome.operation_id = call.operation_id;
+  outcome.client_address = AddressWithoutPort(info.remote_address);
+  nlohmann::json error;
+  std::string code;
+  std::string message;
+  if (outcome.http_status >= 400) {
+    // Only error answers are read back: the code and message the client saw.
+    error = nlohmann::json::parse(res.body(), nullptr, false);
+    if (error.is_object() && error.contains("error") && error["error"].is_object()) {
+      code = error["error"].value("code", "");
+      message = error["error"].value("message", "");
+    }
+    outcome.error_code = code;
+    outcome.error_message = message;
+  }
+  extensions_.activity->RecordRequest(call.ctx, outcome);
 }
 
 namespace {
@@ -263,6 +329,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     HttpResponse res = Json(result->created ? http::status::created : http::status::ok,
                             Render(result->resource, wire));
     AddAsyncHeaders(res, call.base_url, result->operation, call.api_version);
+    call.operation_id = result->operation.id;
     return res;
   };
   auto deleted = [&](Result<std::optional<domain::Operation>> result) -> HttpResponse {
@@ -274,6 +341,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     }
     HttpResponse res = Empty(http::status::accepted);
     AddAsyncHeaders(res, call.base_url, **result, call.api_version);
+    call.operation_id = (*result)->id;
     return res;
   };
   // PUT (replace) or PATCH (merge) of a resource with an input parser and a service call.
@@ -531,6 +599,36 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     case RouteKind::kRoleDefinitions:
     case RouteKind::kRoleDefinition:
       return HandleRoleRoute(roles_, ctx, call.request, call.target, route);
+    case RouteKind::kActivityLog: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      if (extensions_.activity_log == nullptr) {
+        return error(Unserved(route));
+      }
+      auto page = ListActivityLog(*extensions_.activity_log, call.target, ctx,
+                                  route.id.subscription(), call.base_url);
+      return page.ok() ? Json(http::status::ok, *page) : error(page.status());
+    }
+    case RouteKind::kProviders:
+    case RouteKind::kProvider:
+    case RouteKind::kFeatures:
+    case RouteKind::kProviderFeatures:
+    case RouteKind::kFeature:
+    case RouteKind::kProviderAction:
+    case RouteKind::kFeatureAction: {
+      const bool action =
+          route.kind == RouteKind::kProviderAction || route.kind == RouteKind::kFeatureAction;
+      if (method != (action ? http::verb::post : http::verb::get)) {
+        return MethodNotAllowed(method, action ? "POST" : "GET");
+      }
+      if (extensions_.registrations == nullptr) {
+        return error(Unserved(route));
+      }
+      auto answer =
+          AnswerRegistrationRoute(*extensions_.registrations, service_.regions(), route, ctx);
+      return answer.ok() ? Json(http::status::ok, *answer) : error(answer.status());
+    }
     case RouteKind::kUnservedComputeResource: {
       const std::string type = route.id.Type();
       if (method == http::verb::get) {

@@ -5,7 +5,8 @@
 //
 // Handle() is a plain function of the request (testable without sockets) and thread-safe.
 // Every answer carries x-ms-request-id and x-ms-correlation-request-id; every error is an ARM
-// error body (api/arm_error.h).
+// error body (api/arm_error.h). Every answer is offered to the activity log (which keeps
+// writes and refusals, service/activity_recorder.h).
 
 #include <mutex>
 #include <string>
@@ -15,8 +16,11 @@
 #include "api/render_cache.h"
 #include "api/wire.h"
 #include "common/random.h"
+#include "service/activity_log_service.h"
+#include "service/activity_recorder.h"
 #include "service/gallery_service.h"
 #include "service/role_service.h"
+#include "service/registration_service.h"
 
 namespace gallery::api {
 
@@ -26,11 +30,20 @@ struct ArmApiOptions {
   std::string public_endpoint = "https://127.0.0.1:8443";
 };
 
+// Services beyond the resource model; each may be null. Without `activity` nothing is
+// recorded; without `activity_log` or `registrations` their routes answer 404.
+struct ArmApiExtensions {
+  service::ActivitySink* activity = nullptr;  // records every request's outcome
+  service::ActivityLogService* activity_log = nullptr;
+  service::RegistrationService* registrations = nullptr;
+};
+
 class ArmApi {
  public:
-  // References must outlive the ArmApi.
+  // References (and the extensions' pointers) must outlive the ArmApi.
   ArmApi(service::GalleryService& service, service::RoleService& roles,
-         Authenticator& authenticator, Random& random, ArmApiOptions options);
+         Authenticator& authenticator, Random& random, ArmApiOptions options,
+         ArmApiExtensions extensions = {});
 
   HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
 
@@ -46,11 +59,14 @@ class ArmApi {
   // The JSON text of `resource` as `wire` renders it, through render_cache_.
   std::string RenderText(const std::shared_ptr<const metadata::Resource>& resource,
                          const WireOptions& wire);
+  // Hands the request's outcome to the activity log (when there is one).
+  void Record(const Call& call, const HttpResponse& res, const RequestInfo& info);
 
   service::GalleryService& service_;
   service::RoleService& roles_;
   Authenticator& authenticator_;
   Random& random_;
+  ArmApiExtensions extensions_;
   mutable std::mutex endpoint_mu_;
   std::string public_endpoint_;
   RenderCache render_cache_{size_t{16} << 20};

@@ -150,6 +150,63 @@ std::optional<Result<ArmRoute>> AuthorizationRoute(const std::vector<std::string
   return std::nullopt;
 }
 
+bool IsRegistrationAction(const std::string& segment, bool* unregister) {
+  *unregister = Is(segment, "unregister");
+  return *unregister || Is(segment, "register");
+}
+
+// Routes below /subscriptions/{s}/providers that are not Microsoft.Compute's: resource
+// providers, Microsoft.Features and the activity log. nullopt when none matches.
+std::optional<ArmRoute> PlatformRoute(const std::vector<std::string>& p, const std::string& sub) {
+  ArmRoute r;
+  r.id = ResourceId::ForSubscription(sub);
+  const size_t n = p.size();
+  if (n == 3) {
+    r.kind = RouteKind::kProviders;
+    return r;
+  }
+  r.provider_namespace = p[3];
+  if (n == 4) {
+    r.kind = RouteKind::kProvider;
+    return r;
+  }
+  if (n == 5 && IsRegistrationAction(p[4], &r.unregister)) {
+    r.kind = RouteKind::kProviderAction;
+    return r;
+  }
+  if (n == 7 && Is(p[3], "microsoft.insights") && Is(p[4], "eventtypes") &&
+      Is(p[5], "management") && Is(p[6], "values")) {
+    r.kind = RouteKind::kActivityLog;
+    return r;
+  }
+  if (!Is(p[3], "Microsoft.Features")) {
+    return std::nullopt;
+  }
+  if (n == 5 && Is(p[4], "features")) {
+    r.kind = RouteKind::kFeatures;
+    r.provider_namespace.clear();  // every provider's features
+    return r;
+  }
+  if (n < 7 || !Is(p[4], "providers") || !Is(p[6], "features")) {
+    return std::nullopt;
+  }
+  r.provider_namespace = p[5];
+  if (n == 7) {
+    r.kind = RouteKind::kProviderFeatures;
+    return r;
+  }
+  r.feature_name = p[7];
+  if (n == 8) {
+    r.kind = RouteKind::kFeature;
+    return r;
+  }
+  if (n == 9 && IsRegistrationAction(p[8], &r.unregister)) {
+    r.kind = RouteKind::kFeatureAction;
+    return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
@@ -172,6 +229,9 @@ Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
     return r;
   }
   if (Is(p[2], "providers")) {
+    if (std::optional<ArmRoute> platform = PlatformRoute(p, sub)) {
+      return *platform;
+    }
     if (n >= 5 && Is(p[3], "Microsoft.Compute")) {
       return SubscriptionProviderRoute(p, sub);
     }

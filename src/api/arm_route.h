@@ -38,6 +38,14 @@ enum class RouteKind {
   kRoleAssignment,   // .../roleAssignments/{name}
   kRoleDefinitions,  // {scope}/providers/Microsoft.Authorization/roleDefinitions
   kRoleDefinition,   // .../roleDefinitions/{name}
+  kProviders,                // /subscriptions/{s}/providers
+  kProvider,                 // /subscriptions/{s}/providers/{ns}
+  kProviderAction,           // /subscriptions/{s}/providers/{ns}/{register|unregister}
+  kFeatures,                 // /subscriptions/{s}/providers/Microsoft.Features/features
+  kProviderFeatures,         // .../Microsoft.Features/providers/{ns}/features
+  kFeature,                  // .../Microsoft.Features/providers/{ns}/features/{name}
+  kFeatureAction,            // .../features/{name}/{register|unregister}
+  kActivityLog,  // /subscriptions/{s}/providers/microsoft.insights/eventtypes/management/values
 };
 
 struct ArmRoute {
@@ -49,6 +57,9 @@ struct ArmRoute {
   std::string operation_id;  // kOperation*
   bool validate_only = false;  // kMoveResources: validateMoveResources
   std::string name;            // kRoleAssignment, kRoleDefinition
+  std::string provider_namespace;  // kProvider*, kProviderFeatures, kFeature*: as written
+  std::string feature_name;        // kFeature, kFeatureAction
+  bool unregister = false;         // kProviderAction, kFeatureAction: unregister, not register
 };
 
 // NotFound (reason "InvalidResourceType" / "NotFound") when the path names nothing this

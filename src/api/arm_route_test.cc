@@ -243,8 +243,7 @@ TEST(ArmRouteTest, UnknownPathsAreNotFoundInvalidResourceType) {
   ExpectNoRoute("/");
   ExpectNoRoute("/tenants");
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/somethingElse");
-  ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers");
-  ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Compute");
+  // (/subscriptions/{s}/providers[/{ns}] are the resource provider routes.)
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Storage/accounts");
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Compute/disks");
   ExpectNoRoute(std::string("/subscriptions/") + kSub +

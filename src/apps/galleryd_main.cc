@@ -27,12 +27,16 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "service/activity_log_service.h"
+#include "service/activity_recorder.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
+#include "service/activity_visibility.h"
 #include "service/directory_service.h"
 #include "service/gallery_service.h"
 #include "service/operation_runner.h"
 #include "service/role_service.h"
+#include "service/registration_service.h"
 
 namespace {
 
@@ -210,11 +214,19 @@ int main(int argc, char** argv) {
   api::Authenticator& authenticator =
       insecure_no_auth ? static_cast<api::Authenticator&>(no_authentication) : arm_authenticator;
 
-  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms);
+  service::ActivityRecorderOptions activity_options;
+  activity_options.retention_ms = config.service.activity_retention_ms;
+  service::ActivityRecorder activity(**store, clock, *random, activity_options);
+  service::OperationRunner runner(**store, clock, config.service.operation_retention_ms, &activity);
   access::Authorizer authorizer(**store);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner, authorizer);
   service::RoleService role_service(**store, authorizer, clock);
+  service::ActivityLogService activity_log(**store, gallery_service,
+                                           config.service.limits.list_page_size,
+                                           service::ReadableScopes(authorizer));
+  service::RegistrationService registrations(**store, gallery_service, clock,
+                                             config.service.registration_delay_ms);
   service::DirectoryHooks directory_hooks;
   // A deleted principal's tokens must stop working at once, not when they expire.
   directory_hooks.principal_deleted = [&validator] { validator.InvalidateCache(); };
@@ -227,7 +239,8 @@ int main(int argc, char** argv) {
   };
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
-  api::ArmApi arm(gallery_service, role_service, authenticator, *random, api_options);
+  api::ArmApi arm(gallery_service, role_service, authenticator, *random, api_options,
+                  {&activity, &activity_log, &registrations});
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
   api::SubscriptionAliasApi aliases(directory, authenticator, *random);
@@ -277,6 +290,7 @@ int main(int argc, char** argv) {
   if (!written.ok()) {
     return Fail("cannot write bootstrap.json", written);
   }
+  activity.Start();
   runner.Start();
 
   std::cout << "galleryd listening on " << endpoint << "\n"
@@ -296,5 +310,6 @@ int main(int argc, char** argv) {
   GLOG_INFO("galleryd stopping");
   (*server)->Stop();
   runner.Stop();
+  activity.Stop();  // after the runner: its last completions are written too
   return 0;
 }

@@ -16,6 +16,9 @@ inline constexpr std::string_view kImageVersions = "2022-03-03";
 inline constexpr std::string_view kManagedImages = "2022-11-01";
 inline constexpr std::string_view kUsages = "2022-11-01";
 inline constexpr std::string_view kSubscriptionAliases = "2021-10-01";
+inline constexpr std::string_view kProviders = "2021-04-01";
+inline constexpr std::string_view kFeatures = "2021-07-01";
+inline constexpr std::string_view kActivityLog = "2015-04-01";
 }  // namespace api
 
 // /subscriptions/{s}

@@ -201,6 +201,8 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterImageCommands(app, ctx);
     RegisterUsageCommands(app, ctx);
     RegisterAdCommands(app, ctx);
+    RegisterActivityLogCommands(app, ctx);
+    RegisterRegistrationCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

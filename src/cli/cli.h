@@ -47,7 +47,8 @@ struct CliEnv {
   std::function<std::unique_ptr<CredentialProvider>(const Profile& profile)> make_credentials;
   Random* random = nullptr;
   Sleeper* sleeper = nullptr;
-  // The clock that decides when a cached access token needs renewing. Unset: the system clock.
+  // "Now": when a cached access token needs renewing, and the time defaults of commands
+  // (activity-log list). Unset: the system clock.
   const Clock* clock = nullptr;
   // Long-running commands animate a "Running..." line on `err` only when this is true.
   bool stderr_is_tty = false;

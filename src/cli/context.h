@@ -65,6 +65,9 @@ class CommandContext {
   Status Print(const CommonOptions& options, const nlohmann::json& value,
                const std::vector<Column>& columns);
 
+  // "Now" (CliEnv::clock, else the system clock).
+  const Clock& clock();
+
   void SetAction(std::function<Status()> action) { action_ = std::move(action); }
   // Runs the command chosen by parsing (Ok when none) and ends any progress display.
   Status RunAction();
@@ -72,7 +75,6 @@ class CommandContext {
  private:
   void TickSpinner();
   void ClearSpinner();
-  const Clock& clock();
   // The credentials for `resource`: env's make_credentials, else tokens from the profile's
   // authority when it holds credentials, else none.
   std::unique_ptr<CredentialProvider> TokensFor(const std::string& resource);
@@ -102,6 +104,8 @@ void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx);
 void RegisterImageCommands(CLI::App& root, CommandContext& ctx);  // image (managed images)
 void RegisterUsageCommands(CLI::App& root, CommandContext& ctx);  // usage
 void RegisterAdCommands(CLI::App& root, CommandContext& ctx);     // ad (the directory)
+void RegisterActivityLogCommands(CLI::App& root, CommandContext& ctx);   // activity-log
+void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx);  // feature, provider
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

@@ -17,6 +17,16 @@ enum class OperationStatus { kInProgress, kSucceeded, kFailed, kCanceled };
 std::string_view ToString(OperationKind kind);
 std::string_view ToString(OperationStatus status);
 
+// Who asked for an operation: the activity log records its completion in their name, with the
+// ids the request carried.
+struct OperationOrigin {
+  std::string tenant_id;
+  std::string caller_object_id;
+  std::string caller_name;
+  std::string correlation_id;
+  std::string client_request_id;
+};
+
 struct Operation {
   std::string id;  // GUID; names the operation in its status URL
   std::string subscription;
@@ -32,6 +42,7 @@ struct Operation {
   std::string error_code;
   std::string error_message;
   int32_t attempts = 0;
+  OperationOrigin origin;
 
   bool terminal() const { return status != OperationStatus::kInProgress; }
 };

@@ -26,12 +26,14 @@
 #include <vector>
 
 #include "common/result.h"
+#include "domain/activity_event.h"
 #include "domain/directory.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/gallery_image_version.h"
 #include "domain/managed_image.h"
 #include "domain/operation.h"
+#include "domain/registration.h"
 #include "domain/resource_group.h"
 #include "domain/role_assignment.h"
 #include "domain/role_definition.h"
@@ -67,6 +69,23 @@ struct ResourcePage {
 struct RoleAssignmentQuery {
   std::string principal_id;          // only this principal's (any casing)
   std::optional<ResourceId> within;  // only those at this scope or below it
+};
+
+// Which activity events to list: newest first (event_time, then event_id, descending).
+struct ActivityQuery {
+  std::string subscription;    // required
+  TimestampMs from = 0;        // inclusive
+  TimestampMs to = 0;          // inclusive
+  std::string resource_group;  // any casing; empty: any
+  std::string resource_id;     // the event's scope, any casing; empty: any
+  std::string correlation_id;  // empty: any
+  std::string after_key;       // paging: only events older than this key (a next_key)
+  int32_t limit = 0;           // at most this many (0: all)
+};
+
+struct ActivityPage {
+  std::vector<domain::ActivityEvent> items;
+  std::string next_key;  // pass as after_key for the next page; empty when done
 };
 
 enum class TxMode { kRead, kWrite };
@@ -149,6 +168,21 @@ class Transaction {
   virtual Result<std::optional<TimestampMs>> NextOperationDue() = 0;
   // Deletes terminal operations that ended before `cutoff`; returns how many.
   virtual Result<int64_t> PruneOperations(TimestampMs cutoff) = 0;
+
+  // ---- activity log (activity_event.h)
+  // Appends one event; its event_id must be new (else Internal).
+  virtual Status AppendActivityEvent(const domain::ActivityEvent& event) = 0;
+  // InvalidArgument without a subscription, with a negative limit or a malformed after_key.
+  virtual Result<ActivityPage> ListActivityEvents(const ActivityQuery& query) = 0;
+  // Deletes events that happened before `cutoff`; returns how many.
+  virtual Result<int64_t> PruneActivityEvents(TimestampMs cutoff) = 0;
+
+  // ---- provider and feature registrations per subscription (registration.h)
+  // Inserts, or replaces the one with the same subscription, kind and name (any casing).
+  virtual Status PutRegistration(const domain::Registration& registration) = 0;
+  // Every registration of the subscription, by kind and name.
+  virtual Result<std::vector<domain::Registration>> ListRegistrations(
+      const std::string& subscription) = 0;
 
   // ---- settings: small named values of the installation (the bootstrap record, ...)
   // nullopt when `key` was never set.

@@ -147,6 +147,12 @@ TEST_F(SqliteDirectoryTest, MigrationMakesAnExistingBootstrapAdministratorADirec
       "user_principal_name TEXT NOT NULL, secret_hash TEXT NOT NULL, created_at INTEGER NOT "
       "NULL);"
       "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+      // Later steps change the operations table of step 1.
+      "CREATE TABLE operations (id TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, subscription TEXT "
+      "NOT NULL, location TEXT NOT NULL, kind TEXT NOT NULL, resource_key TEXT NOT NULL, "
+      "resource_id TEXT NOT NULL, status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time "
+      "INTEGER NOT NULL, not_before INTEGER NOT NULL, error_code TEXT NOT NULL, error_message "
+      "TEXT NOT NULL, attempts INTEGER NOT NULL);"
       "INSERT INTO principals VALUES ('admin', 't', 'ServicePrincipal', 'gallery-admin', 'app', "
       "'', 'h', 1), ('other', 't', 'ServicePrincipal', 'x', 'app2', '', 'h', 1);"
       "INSERT INTO settings VALUES ('bootstrap', '{\"objectId\":\"admin\"}');";

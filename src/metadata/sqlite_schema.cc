@@ -126,9 +126,65 @@ CREATE TABLE role_definitions (
   body      TEXT NOT NULL
 );
 )sql"},
+    {5, R"sql(
+-- Who asked for an operation, so its completion is logged in their name.
+ALTER TABLE operations ADD COLUMN origin_tenant TEXT NOT NULL DEFAULT '';
+ALTER TABLE operations ADD COLUMN origin_caller TEXT NOT NULL DEFAULT '';
+ALTER TABLE operations ADD COLUMN origin_caller_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE operations ADD COLUMN origin_correlation_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE operations ADD COLUMN origin_client_request_id TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE activity_events (
+  event_id          TEXT PRIMARY KEY NOT NULL,
+  subscription      TEXT NOT NULL,
+  event_time        INTEGER NOT NULL,
+  submission_time   INTEGER NOT NULL,
+  tenant_id         TEXT NOT NULL,
+  caller_object_id  TEXT NOT NULL,
+  caller_name       TEXT NOT NULL,
+  action            TEXT NOT NULL,
+  scope             TEXT NOT NULL,
+  scope_key         TEXT NOT NULL,
+  resource_group    TEXT NOT NULL,
+  status            TEXT NOT NULL,
+  http_status       INTEGER NOT NULL,
+  correlation_id    TEXT NOT NULL,
+  client_request_id TEXT NOT NULL,
+  http_method       TEXT NOT NULL,
+  client_address    TEXT NOT NULL,
+  operation_id      TEXT NOT NULL,
+  error_code        TEXT NOT NULL,
+  error_message     TEXT NOT NULL
+);
+CREATE INDEX activity_by_time ON activity_events (subscription, event_time, event_id);
+CREATE INDEX activity_by_correlation ON activity_events (subscription, correlation_id);
+CREATE INDEX activity_for_pruning ON activity_events (event_time);
+
+CREATE TABLE registrations (
+  subscription TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  name_key     TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  changed_at   INTEGER NOT NULL,
+  PRIMARY KEY (subscription, kind, name_key)
+);
+)sql"},
 };
 
-constexpr int32_t kLatestVersion = static_cast<int32_t>(std::size(kMigrations));
+constexpr int32_t kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
+
+// Versions strictly increase, so "the step after version N" is well defined even where
+// numbers were reserved for steps that another line of development adds.
+constexpr bool StrictlyIncreasing() {
+  for (size_t i = 1; i < std::size(kMigrations); ++i) {
+    if (kMigrations[i].version <= kMigrations[i - 1].version) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(StrictlyIncreasing(), "migration versions must strictly increase");
 
 Result<int64_t> CurrentVersion(SqliteConnection& conn) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st,
@@ -150,7 +206,14 @@ Status ApplyNextStep(SqliteConnection& conn, TimestampMs now, bool* done) {
     *done = true;
     return Status::Ok();
   }
-  const Migration& step = kMigrations[current];
+  const Migration* next = nullptr;
+  for (const Migration& m : kMigrations) {
+    if (m.version > current) {
+      next = &m;
+      break;
+    }
+  }
+  const Migration& step = *next;  // exists: current < kLatestVersion
   GALLERY_RETURN_IF_ERROR(conn.Exec(step.sql));
   GALLERY_ASSIGN_OR_RETURN(
       SqliteStatement insert,
@@ -162,6 +225,8 @@ Status ApplyNextStep(SqliteConnection& conn, TimestampMs now, bool* done) {
 }  // namespace
 
 int32_t SqliteSchemaVersion() { return kLatestVersion; }
+
+int32_t SqliteMigrationSteps() { return static_cast<int32_t>(std::size(kMigrations)); }
 
 Status MigrateSchema(SqliteConnection& conn, TimestampMs now) {
   static_assert(kLatestVersion > 0, "the schema needs at least one step");

@@ -18,6 +18,8 @@ namespace gallery::metadata {
 
 // The newest schema version this build knows (the number of migration steps).
 int32_t SqliteSchemaVersion();
+// How many steps lead there (fewer than the version where numbers are reserved).
+int32_t SqliteMigrationSteps();
 
 // Brings the database of `conn` (a writable connection) up to SqliteSchemaVersion(), recording
 // each step with `now` as its applied_at. Safe against another process migrating the same file

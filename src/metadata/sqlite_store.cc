@@ -159,21 +159,48 @@ constexpr std::string_view kListGroupsOf =
 
 constexpr std::string_view kPutOperation =
     "INSERT INTO operations (id, subscription, location, kind, resource_key, resource_id, "
-    "status, start_time, end_time, not_before, error_code, error_message, attempts) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "status, start_time, end_time, not_before, error_code, error_message, attempts, "
+    "origin_tenant, origin_caller, origin_caller_name, origin_correlation_id, "
+    "origin_client_request_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
     "ON CONFLICT (id) DO UPDATE SET id = excluded.id, subscription = excluded.subscription, "
     "location = excluded.location, kind = excluded.kind, resource_key = excluded.resource_key, "
     "resource_id = excluded.resource_id, status = excluded.status, "
     "start_time = excluded.start_time, end_time = excluded.end_time, "
     "not_before = excluded.not_before, error_code = excluded.error_code, "
-    "error_message = excluded.error_message, attempts = excluded.attempts";
+    "error_message = excluded.error_message, attempts = excluded.attempts, "
+    "origin_tenant = excluded.origin_tenant, origin_caller = excluded.origin_caller, "
+    "origin_caller_name = excluded.origin_caller_name, "
+    "origin_correlation_id = excluded.origin_correlation_id, "
+    "origin_client_request_id = excluded.origin_client_request_id";
 #define GALLERY_OPERATION_COLUMNS                                                        \
   "SELECT id, subscription, location, kind, resource_id, status, start_time, end_time, " \
-  "not_before, error_code, error_message, attempts FROM operations "
+  "not_before, error_code, error_message, attempts, origin_tenant, origin_caller, "      \
+  "origin_caller_name, origin_correlation_id, origin_client_request_id FROM operations "
 constexpr std::string_view kGetOperation = GALLERY_OPERATION_COLUMNS "WHERE id = ?1";
 constexpr std::string_view kListRunnableOperations = GALLERY_OPERATION_COLUMNS
     "WHERE status = 'InProgress' AND not_before <= ?1 ORDER BY start_time, id LIMIT ?2";
 #undef GALLERY_OPERATION_COLUMNS
+constexpr std::string_view kAppendActivityEvent =
+    "INSERT INTO activity_events (event_id, subscription, event_time, submission_time, "
+    "tenant_id, caller_object_id, caller_name, action, scope, scope_key, resource_group, status, "
+    "http_status, correlation_id, client_request_id, http_method, client_address, operation_id, "
+    "error_code, error_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+constexpr std::string_view kActivityColumns =
+    "SELECT event_id, subscription, event_time, submission_time, tenant_id, caller_object_id, "
+    "caller_name, action, scope, resource_group, status, http_status, correlation_id, "
+    "client_request_id, http_method, client_address, operation_id, error_code, error_message "
+    "FROM activity_events";
+constexpr std::string_view kPruneActivityEvents =
+    "DELETE FROM activity_events WHERE event_time < ?1";
+constexpr std::string_view kPutRegistration =
+    "INSERT INTO registrations (subscription, kind, name_key, name, state, changed_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (subscription, kind, name_key) DO UPDATE SET "
+    "name = excluded.name, state = excluded.state, changed_at = excluded.changed_at";
+constexpr std::string_view kListRegistrations =
+    "SELECT subscription, kind, name, state, changed_at FROM registrations "
+    "WHERE subscription = ?1 ORDER BY kind, name_key";
 constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE key = ?1";
 constexpr std::string_view kPutSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) "
@@ -211,6 +238,19 @@ std::optional<E> FromName(const std::array<E, N>& values, std::string_view name,
   return std::nullopt;
 }
 
+std::string_view KindName(domain::RegistrationKind kind) { return domain::ToString(kind); }
+std::string_view StatusName(domain::ActivityStatus status) { return domain::ToString(status); }
+std::string_view StatusName(domain::RegistrationState state) { return domain::ToString(state); }
+
+constexpr std::array kRegistrationKinds = {domain::RegistrationKind::kProvider,
+                                           domain::RegistrationKind::kFeature};
+constexpr std::array kRegistrationStates = {
+    domain::RegistrationState::kNotRegistered, domain::RegistrationState::kRegistering,
+    domain::RegistrationState::kRegistered, domain::RegistrationState::kUnregistering,
+    domain::RegistrationState::kUnregistered};
+constexpr std::array kActivityStatuses = {domain::ActivityStatus::kStarted,
+                                          domain::ActivityStatus::kSucceeded,
+                                          domain::ActivityStatus::kFailed};
 constexpr std::array kPrincipalKinds = {domain::PrincipalKind::kServicePrincipal,
                                         domain::PrincipalKind::kUser,
                                         domain::PrincipalKind::kGroup};
@@ -329,7 +369,81 @@ Result<domain::Operation> ReadOperation(const SqliteStatement& st) {
     return CorruptRow("operation", op.id, "attempts out of range");
   }
   op.attempts = static_cast<int32_t>(attempts);
+  op.origin.tenant_id = st.ColumnText(12);
+  op.origin.caller_object_id = st.ColumnText(13);
+  op.origin.caller_name = st.ColumnText(14);
+  op.origin.correlation_id = st.ColumnText(15);
+  op.origin.client_request_id = st.ColumnText(16);
   return op;
+}
+
+// Columns: kActivityColumns.
+Result<domain::ActivityEvent> ReadActivityEvent(const SqliteStatement& st) {
+  domain::ActivityEvent e;
+  e.event_id = st.ColumnText(0);
+  e.subscription = st.ColumnText(1);
+  e.event_time = st.ColumnInt64(2);
+  e.submission_time = st.ColumnInt64(3);
+  e.tenant_id = st.ColumnText(4);
+  e.caller_object_id = st.ColumnText(5);
+  e.caller_name = st.ColumnText(6);
+  e.action = st.ColumnText(7);
+  e.scope = st.ColumnText(8);
+  e.resource_group = st.ColumnText(9);
+  std::optional<domain::ActivityStatus> status = FromName(
+      kActivityStatuses, st.ColumnText(10), [](domain::ActivityStatus k) { return StatusName(k); });
+  if (!status.has_value()) {
+    return CorruptRow("activity event", e.event_id,
+                      "unknown status '" + std::string(st.ColumnText(10)) + "'");
+  }
+  e.status = *status;
+  e.http_status = static_cast<int32_t>(st.ColumnInt64(11));
+  e.correlation_id = st.ColumnText(12);
+  e.client_request_id = st.ColumnText(13);
+  e.http_method = st.ColumnText(14);
+  e.client_address = st.ColumnText(15);
+  e.operation_id = st.ColumnText(16);
+  e.error_code = st.ColumnText(17);
+  e.error_message = st.ColumnText(18);
+  return e;
+}
+
+Result<domain::Registration> ReadRegistration(const SqliteStatement& st) {
+  domain::Registration r;
+  r.subscription = st.ColumnText(0);
+  r.name = st.ColumnText(2);
+  std::optional<domain::RegistrationKind> kind = FromName(
+      kRegistrationKinds, st.ColumnText(1), [](domain::RegistrationKind k) { return KindName(k); });
+  std::optional<domain::RegistrationState> state =
+      FromName(kRegistrationStates, st.ColumnText(3),
+               [](domain::RegistrationState k) { return StatusName(k); });
+  if (!kind.has_value() || !state.has_value()) {
+    return CorruptRow("registration", r.name, "unknown kind or state");
+  }
+  r.kind = *kind;
+  r.state = *state;
+  r.changed_at = st.ColumnInt64(4);
+  return r;
+}
+
+// An activity paging key: "{event_time}/{event_id}" of the last event of a page.
+std::string ActivityKey(const domain::ActivityEvent& e) {
+  return std::to_string(e.event_time) + "/" + e.event_id;
+}
+
+Result<std::pair<int64_t, std::string>> ParseActivityKey(std::string_view key) {
+  const size_t slash = key.find('/');
+  int64_t time = 0;
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == key.size()) {
+    return Status::InvalidArgument("malformed activity paging key");
+  }
+  for (char c : key.substr(0, slash)) {
+    if (c < '0' || c > '9' || time > std::numeric_limits<int64_t>::max() / 10 - 10) {
+      return Status::InvalidArgument("malformed activity paging key");
+    }
+    time = time * 10 + (c - '0');
+  }
+  return std::make_pair(time, std::string(key.substr(slash + 1)));
 }
 
 // The WHERE clause and parameters of a resource query (after_key and limit excluded).
@@ -503,6 +617,13 @@ class SqliteTransaction final : public Transaction {
   Result<int64_t> PruneOperations(TimestampMs cutoff) override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
+
+  Status AppendActivityEvent(const domain::ActivityEvent& event) override;
+  Result<ActivityPage> ListActivityEvents(const ActivityQuery& query) override;
+  Result<int64_t> PruneActivityEvents(TimestampMs cutoff) override;
+  Status PutRegistration(const domain::Registration& registration) override;
+  Result<std::vector<domain::Registration>> ListRegistrations(
+      const std::string& subscription) override;
 
   Status Commit() override;
 
@@ -1027,7 +1148,12 @@ Status SqliteTransaction::PutOperation(const domain::Operation& operation) {
       .Bind(10, operation.not_before)
       .Bind(11, operation.error_code)
       .Bind(12, operation.error_message)
-      .Bind(13, int64_t{operation.attempts});
+      .Bind(13, int64_t{operation.attempts})
+      .Bind(14, operation.origin.tenant_id)
+      .Bind(15, operation.origin.caller_object_id)
+      .Bind(16, operation.origin.caller_name)
+      .Bind(17, operation.origin.correlation_id)
+      .Bind(18, operation.origin.client_request_id);
   return st.Run();
 }
 
@@ -1092,6 +1218,131 @@ Status SqliteTransaction::PutSetting(const std::string& key, const std::string& 
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutSetting));
   st.Bind(1, key).Bind(2, value);
   return st.Run();
+}
+
+Status SqliteTransaction::AppendActivityEvent(const domain::ActivityEvent& e) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kAppendActivityEvent));
+  st.Bind(1, e.event_id)
+      .Bind(2, ToLower(e.subscription))
+      .Bind(3, e.event_time)
+      .Bind(4, e.submission_time)
+      .Bind(5, e.tenant_id)
+      .Bind(6, e.caller_object_id)
+      .Bind(7, e.caller_name)
+      .Bind(8, e.action)
+      .Bind(9, e.scope)
+      .Bind(10, ToLower(e.scope))
+      .Bind(11, e.resource_group)
+      .Bind(12, StatusName(e.status))
+      .Bind(13, int64_t{e.http_status})
+      .Bind(14, e.correlation_id)
+      .Bind(15, e.client_request_id)
+      .Bind(16, e.http_method)
+      .Bind(17, e.client_address)
+      .Bind(18, e.operation_id)
+      .Bind(19, e.error_code)
+      .Bind(20, e.error_message);
+  return st.Run();
+}
+
+Result<ActivityPage> SqliteTransaction::ListActivityEvents(const ActivityQuery& q) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  if (q.subscription.empty()) {
+    return Status::InvalidArgument("an activity query needs a subscription");
+  }
+  if (q.limit < 0) {
+    return Status::InvalidArgument("an activity query's limit may not be negative");
+  }
+  // Keyset paging, newest first: (time, id) below the last page's (?4, ?5). Without a key the
+  // bound is above every event.
+  int64_t after_time = std::numeric_limits<int64_t>::max();
+  std::string after_id;
+  if (!q.after_key.empty()) {
+    GALLERY_ASSIGN_OR_RETURN(auto key, ParseActivityKey(q.after_key));
+    after_time = key.first;
+    after_id = std::move(key.second);
+  }
+  std::string sql = std::string(kActivityColumns) +
+                    " WHERE subscription = ?1 AND event_time >= ?2 AND event_time <= ?3"
+                    " AND (event_time < ?4 OR (event_time = ?4 AND event_id < ?5))";
+  std::vector<std::string> text_params;  // bound from ?6 on
+  auto add = [&](std::string_view column, std::string value) {
+    text_params.push_back(std::move(value));
+    sql += " AND " + std::string(column) + " = ?" + std::to_string(text_params.size() + 5);
+  };
+  if (!q.resource_group.empty()) {
+    add("lower(resource_group)", ToLower(q.resource_group));
+  }
+  if (!q.resource_id.empty()) {
+    add("scope_key", ToLower(q.resource_id));
+  }
+  if (!q.correlation_id.empty()) {
+    add("correlation_id", q.correlation_id);
+  }
+  sql += " ORDER BY event_time DESC, event_id DESC";
+  if (q.limit > 0) {
+    sql += " LIMIT " + std::to_string(int64_t{q.limit} + 1);
+  }
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(sql));
+  st.Bind(1, ToLower(q.subscription))
+      .Bind(2, q.from)
+      .Bind(3, q.to)
+      .Bind(4, after_time)
+      .Bind(5, after_id);
+  for (size_t i = 0; i < text_params.size(); ++i) {
+    st.Bind(static_cast<int>(i + 6), text_params[i]);
+  }
+  ActivityPage page;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      break;
+    }
+    if (q.limit > 0 && page.items.size() == static_cast<size_t>(q.limit)) {
+      page.next_key = ActivityKey(page.items.back());
+      break;
+    }
+    GALLERY_ASSIGN_OR_RETURN(domain::ActivityEvent e, ReadActivityEvent(st));
+    page.items.push_back(std::move(e));
+  }
+  return page;
+}
+
+Result<int64_t> SqliteTransaction::PruneActivityEvents(TimestampMs cutoff) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPruneActivityEvents));
+  st.Bind(1, cutoff);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  return conn_->Changes();
+}
+
+Status SqliteTransaction::PutRegistration(const domain::Registration& r) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutRegistration));
+  st.Bind(1, ToLower(r.subscription))
+      .Bind(2, KindName(r.kind))
+      .Bind(3, ToLower(r.name))
+      .Bind(4, r.name)
+      .Bind(5, StatusName(r.state))
+      .Bind(6, r.changed_at);
+  return st.Run();
+}
+
+Result<std::vector<domain::Registration>> SqliteTransaction::ListRegistrations(
+    const std::string& subscription) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kListRegistrations));
+  st.Bind(1, ToLower(subscription));
+  std::vector<domain::Registration> out;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return out;
+    }
+    GALLERY_ASSIGN_OR_RETURN(domain::Registration r, ReadRegistration(st));
+    out.push_back(std::move(r));
+  }
 }
 
 // ---------------------------------------------------------------- opening

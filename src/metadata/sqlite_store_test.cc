@@ -200,7 +200,8 @@ TEST_F(SqliteStoreTest, UsesWalAndFullSync) {
 TEST_F(SqliteStoreTest, MigrationsAreRecordedOnceAcrossReopens) {
   Reopen();
   Reopen();
-  EXPECT_EQ(QueryRawInt(db_file_, "SELECT count(*) FROM schema_migrations"), SqliteSchemaVersion());
+  EXPECT_EQ(QueryRawInt(db_file_, "SELECT count(*) FROM schema_migrations"),
+            SqliteMigrationSteps());
   EXPECT_EQ(QueryRawInt(db_file_, "SELECT max(version) FROM schema_migrations"),
             SqliteSchemaVersion());
   EXPECT_GT(QueryRawInt(db_file_, "SELECT min(applied_at) FROM schema_migrations"), 0);

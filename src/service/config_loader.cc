@@ -66,6 +66,18 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "operations", "retentionHours", 1, 24 * 365,
                                   &retention_hours));
   config.service.operation_retention_ms = retention_hours * 3'600'000;
+  if (json.contains("requireFeatureRegistration")) {
+    if (!json["requireFeatureRegistration"].is_boolean()) {
+      return Bad("requireFeatureRegistration", "expected true or false");
+    }
+    config.service.require_feature_registration = json["requireFeatureRegistration"].get<bool>();
+  }
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "features", "registrationDelayMs", 0, 3'600'000,
+                                  &config.service.registration_delay_ms));
+  constexpr int64_t kDayMs = 24 * 3'600'000LL;
+  int64_t retention_days = config.service.activity_retention_ms / kDayMs;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "activityLog", "retentionDays", 1, 3650, &retention_days));
+  config.service.activity_retention_ms = retention_days * kDayMs;
   return config;
 }
 

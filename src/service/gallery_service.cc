@@ -8,6 +8,7 @@
 #include "domain/gallery_rules.h"
 #include "domain/latest.h"
 #include "domain/managed_image_rules.h"
+#include "service/registration_service.h"
 #include "service/resource_checks.h"
 
 namespace gallery::service {
@@ -72,9 +73,10 @@ domain::RuleContext GalleryService::Rules() const {
   return domain::RuleContext{regions_, config_.limits, clock_.Now()};
 }
 
-domain::Operation GalleryService::NewOperation(const ResourceId& id, const std::string& location,
-                                               OperationKind kind) {
+domain::Operation GalleryService::NewOperation(const RequestContext& ctx, const ResourceId& id,
+                                               const std::string& location, OperationKind kind) {
   domain::Operation op;
+  op.origin = OriginOf(ctx);
   op.id = NewUuid(random_);
   op.subscription = id.subscription();
   op.location = location;
@@ -124,9 +126,9 @@ Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const Resourc
       accepted.resource.meta.provisioning_state = ProvisioningState::kCreating;
     }
   }
-  accepted.operation = NewOperation(id, accepted.resource.meta.location,
-                                    accepted.created ? OperationKind::kCreate
-                                                     : OperationKind::kUpdate);
+  accepted.operation =
+      NewOperation(ctx, id, accepted.resource.meta.location,
+                   accepted.created ? OperationKind::kCreate : OperationKind::kUpdate);
   accepted.resource.meta.operation_id = accepted.operation.id;
   GALLERY_RETURN_IF_ERROR(tx->PutResource(accepted.resource));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(accepted.operation));
@@ -321,7 +323,13 @@ Result<Accepted<domain::Gallery>> GalleryService::PutGallery(const RequestContex
                                                              UpdateMode mode) {
   return Put<domain::Gallery>(
       ctx, id, mode, domain::QuotaKind::kGalleries,
-      [&](Transaction&) { return domain::NewGallery(id, in, Rules()); },
+      [&](Transaction& tx) -> Result<domain::Gallery> {
+        if (config_.require_feature_registration) {
+          GALLERY_RETURN_IF_ERROR(RequireGalleryPreview(tx, id.subscription(), clock_.Now(),
+                                                        config_.registration_delay_ms));
+        }
+        return domain::NewGallery(id, in, Rules());
+      },
       [&](Transaction&, const domain::Gallery& current) {
         return domain::UpdateGallery(current, in, mode, Rules());
       });
@@ -560,7 +568,7 @@ Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const Re
           .WithReason("CannotDeleteResource");
     }
   }
-  domain::Operation op = NewOperation(id, meta.location, OperationKind::kDelete);
+  domain::Operation op = NewOperation(ctx, id, meta.location, OperationKind::kDelete);
   meta.provisioning_state = ProvisioningState::kDeleting;
   meta.operation_id = op.id;
   meta.updated_at = op.start_time;

@@ -206,8 +206,8 @@ class GalleryService {
                                                             const ResourceId& source);
 
   domain::RuleContext Rules() const;
-  domain::Operation NewOperation(const ResourceId& id, const std::string& location,
-                                 domain::OperationKind kind);
+  domain::Operation NewOperation(const RequestContext& ctx, const ResourceId& id,
+                                 const std::string& location, domain::OperationKind kind);
 
   metadata::MetadataStore& store_;
   const domain::RegionCatalog& regions_;

@@ -23,8 +23,14 @@ constexpr int64_t kMaxBackoffMs = 30 * 1000;
 }  // namespace
 
 OperationRunner::OperationRunner(metadata::MetadataStore& store, const Clock& clock,
-                                 int64_t retention_ms)
-    : store_(store), clock_(clock), retention_ms_(retention_ms) {}
+                                 int64_t retention_ms, ActivitySink* activity)
+    : store_(store), clock_(clock), retention_ms_(retention_ms), activity_(activity) {}
+
+void OperationRunner::Completed(const domain::Operation& op) {
+  if (activity_ != nullptr) {
+    activity_->RecordCompletion(op);
+  }
+}
 
 OperationRunner::~OperationRunner() { Stop(); }
 
@@ -139,7 +145,11 @@ Status OperationRunner::RecordFailedAttempt(const domain::Operation& due, const 
     op.not_before = now + backoff;
   }
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
-  return tx->Commit();
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  if (op.terminal()) {
+    Completed(op);
+  }
+  return Status::Ok();
 }
 
 Status OperationRunner::Complete(const domain::Operation& due) {
@@ -192,7 +202,9 @@ Status OperationRunner::Complete(const domain::Operation& due) {
   op.end_time = clock_.Now();
   ++op.attempts;
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
-  return tx->Commit();
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  Completed(op);
+  return Status::Ok();
 }
 
 }  // namespace gallery::service

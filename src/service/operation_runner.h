@@ -19,13 +19,17 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "metadata/metadata_store.h"
+#include "service/activity_recorder.h"
 #include "service/gallery_service.h"
 
 namespace gallery::service {
 
 class OperationRunner final : public OperationSignal {
  public:
-  OperationRunner(metadata::MetadataStore& store, const Clock& clock, int64_t retention_ms);
+  // `activity`, when set, records each operation's completion (activity_recorder.h); it must
+  // outlive the runner.
+  OperationRunner(metadata::MetadataStore& store, const Clock& clock, int64_t retention_ms,
+                  ActivitySink* activity = nullptr);
   ~OperationRunner() override;
 
   void Start();
@@ -38,6 +42,8 @@ class OperationRunner final : public OperationSignal {
 
  private:
   Status Complete(const domain::Operation& due);
+  // Tells the activity log that `op` ended (when there is one).
+  void Completed(const domain::Operation& op);
   // After a failed completion: retry later with capped backoff, or fail the operation after
   // kMaxAttempts (its error says why).
   Status RecordFailedAttempt(const domain::Operation& due, const Status& error);
@@ -46,6 +52,7 @@ class OperationRunner final : public OperationSignal {
   metadata::MetadataStore& store_;
   const Clock& clock_;
   int64_t retention_ms_;
+  ActivitySink* activity_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

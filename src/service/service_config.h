@@ -14,6 +14,13 @@ struct ServiceConfig {
   int64_t operation_min_duration_ms = 0;
   // Finished operations stay queryable this long.
   int64_t operation_retention_ms = 24 * 3600 * 1000;
+  // Creating a gallery requires the subscription's registration of the preview feature
+  // Microsoft.Compute/GalleryPreview (`az feature register`), as Azure's preview did.
+  bool require_feature_registration = false;
+  // How long a provider or feature registration stays Registering (or Unregistering).
+  int64_t registration_delay_ms = 0;
+  // Activity log entries are kept this long.
+  int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
 };
 
 }  // namespace gallery::service
