@@ -8,7 +8,7 @@ want=(build-essential cmake ninja-build pkg-config
       nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
       libgtest-dev libgmock-dev openssl ca-certificates curl)
 case "${1:-build}" in
-  test)  want+=(python3) ;;
+  test)  want+=(python3 azure-cli) ;;
   bench) want+=(wrk python3) ;;
 esac
 missing=()

@@ -47,6 +47,7 @@ HttpResponse MethodNotAllowed(http::verb method, std::string_view allowed) {
 
 ApiFamily FamilyOf(RouteKind kind) {
   switch (kind) {
+    case RouteKind::kTenants:
     case RouteKind::kSubscriptions:
     case RouteKind::kSubscription:
     case RouteKind::kResourceGroups:
@@ -360,6 +361,20 @@ HttpResponse ArmApi::Dispatch(Call& call) {
   const std::string page_token = call.target.Query("$skiptoken");
 
   switch (route.kind) {
+    case RouteKind::kTenants: {
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto tenants = service_.ListTenants(ctx);
+      if (!tenants.ok()) {
+        return error(tenants.status());
+      }
+      nlohmann::json value = nlohmann::json::array();
+      for (const domain::Tenant& t : *tenants) {
+        value.push_back(ToWire(t));
+      }
+      return Json(http::status::ok, {{"value", std::move(value)}});
+    }
     case RouteKind::kSubscriptions: {
       if (method != http::verb::get) {
         return MethodNotAllowed(method, "GET");

@@ -211,6 +211,11 @@ std::optional<ArmRoute> PlatformRoute(const std::vector<std::string>& p, const s
 
 Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
   const size_t n = p.size();
+  if (n == 1 && Is(p[0], "tenants")) {
+    ArmRoute tenants;
+    tenants.kind = RouteKind::kTenants;
+    return tenants;
+  }
   if (n == 0 || !Is(p[0], "subscriptions")) {
     return NoRoute(p);
   }

@@ -12,6 +12,7 @@
 namespace gallery::api {
 
 enum class RouteKind {
+  kTenants,                  // /tenants
   kSubscriptions,            // /subscriptions
   kSubscription,             // /subscriptions/{s}
   kResourceGroups,           // /subscriptions/{s}/resourceGroups

@@ -47,6 +47,11 @@ void ExpectNoRoute(const std::string& path) {
 
 // --- subscriptions and resource groups ---
 
+TEST(ArmRouteTest, TenantsIsTheTenantList) {
+  EXPECT_EQ(Match("/tenants").kind, RouteKind::kTenants);
+  EXPECT_EQ(Match("/TENANTS").kind, RouteKind::kTenants);
+}
+
 TEST(ArmRouteTest, SubscriptionsIsTheSubscriptionList) {
   EXPECT_EQ(Match("/subscriptions").kind, RouteKind::kSubscriptions);
 }
@@ -241,7 +246,7 @@ TEST(ArmRouteTest, ExtraSegmentsAfterOtherResourcesAreInvalidResourceType) {
 
 TEST(ArmRouteTest, UnknownPathsAreNotFoundInvalidResourceType) {
   ExpectNoRoute("/");
-  ExpectNoRoute("/tenants");
+  ExpectNoRoute("/tenants/x");
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/somethingElse");
   // (/subscriptions/{s}/providers[/{ns}] are the resource provider routes.)
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Storage/accounts");

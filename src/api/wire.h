@@ -34,6 +34,7 @@ struct WireOptions {
 bool ApiVersionBefore(std::string_view api_version, std::string_view than);
 
 nlohmann::json ToWire(const domain::Subscription& subscription);
+nlohmann::json ToWire(const domain::Tenant& tenant);
 nlohmann::json ToWire(const domain::ResourceGroup& group);
 nlohmann::json ToWire(const domain::Gallery& gallery);
 nlohmann::json ToWire(const domain::GalleryImage& image);

@@ -42,6 +42,15 @@ nlohmann::json ToWire(const domain::Subscription& s) {
             {"spendingLimit", "Off"}}}};
 }
 
+nlohmann::json ToWire(const domain::Tenant& t) {
+  return {{"id", "/tenants/" + t.id},
+          {"tenantId", t.id},
+          {"tenantCategory", "Home"},
+          {"displayName", t.display_name},
+          {"defaultDomain", ""},
+          {"domains", nlohmann::json::array()}};
+}
+
 // Groups are created and updated synchronously, so ARM clients only ever see Succeeded or
 // Deleting for them, whatever transitional state a group was stored in.
 nlohmann::json ToWire(const domain::ResourceGroup& group) {

@@ -247,6 +247,17 @@ Result<std::vector<domain::Subscription>> GalleryService::ListSubscriptions(
   return mine;
 }
 
+Result<std::vector<domain::Tenant>> GalleryService::ListTenants(const RequestContext& ctx) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Tenant> tenant,
+                           tx->GetTenant(ctx.caller.tenant_id));
+  std::vector<domain::Tenant> out;
+  if (tenant.has_value()) {
+    out.push_back(std::move(*tenant));
+  }
+  return out;
+}
+
 Result<domain::Subscription> GalleryService::GetSubscription(const RequestContext& ctx,
                                                              const std::string& subscription) {
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));

@@ -92,6 +92,8 @@ class GalleryService {
 
   // ---- subscriptions: those of the caller's tenant where it holds a role at any scope
   Result<std::vector<domain::Subscription>> ListSubscriptions(const RequestContext& ctx);
+  // The tenants the caller belongs to: its own (nothing crosses tenants).
+  Result<std::vector<domain::Tenant>> ListTenants(const RequestContext& ctx);
   // NotFound (SubscriptionNotFound) for a subscription not listed by ListSubscriptions.
   Result<domain::Subscription> GetSubscription(const RequestContext& ctx,
                                                const std::string& subscription);

@@ -154,6 +154,23 @@ TEST_F(IdentityTest, PasswordGrantIssuesAUserToken) {
   EXPECT_EQ(subs.status, 200) << subs.body;
 }
 
+TEST_F(IdentityTest, TenantsListsOnlyTheCallersTenant) {
+  CreateUser("tess@contoso.example", "tess-password");
+  Result<std::string> token = server_->UserToken("tess@contoso.example", "tess-password");
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  // What az login -u sends before it lists subscriptions.
+  auto as_tess = server_->ClientWithToken(*token);
+  HttpResult r = SendRequest(*as_tess, "GET", "/tenants?api-version=2019-11-01");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json value = Body(r)["value"];
+  ASSERT_EQ(value.size(), 1u) << r.body;
+  EXPECT_EQ(value[0]["tenantId"], bootstrap_["tenantId"]);
+  EXPECT_EQ(value[0]["id"], "/tenants/" + bootstrap_["tenantId"].get<std::string>());
+  auto anonymous = server_->ClientWithToken("");
+  EXPECT_EQ(SendRequest(*anonymous, "GET", "/tenants?api-version=2019-11-01").status, 401);
+  EXPECT_EQ(SendRequest(*as_tess, "GET", "/tenants").status, 400);  // api-version required
+}
+
 TEST_F(IdentityTest, TokenEndpointErrors) {
   CreateUser("bob@contoso.example", "bob-password");
   struct Case {
