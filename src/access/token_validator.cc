@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "access/digest.h"
 #include "access/jwt.h"
 #include "access/token_service.h"
 #include "common/resource_id.h"
@@ -56,12 +55,12 @@ Result<domain::Caller> TokenValidator::Validate(std::string_view token,
     return Invalid("it is empty or longer than " + std::to_string(kMaxTokenBytes) + " bytes");
   }
   const TimestampMs now = clock_.Now();
-  const std::string digest = Sha256(token);
+  const size_t hash = TokenHash{}(token);
   const uint64_t epoch = epoch_.load(std::memory_order_acquire);
   {
-    Shard& shard = ShardOf(digest);
+    Shard& shard = ShardOf(hash);
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.entries.find(digest);
+    auto it = shard.entries.find(token);
     if (it != shard.entries.end()) {
       if (it->second.epoch == epoch && now < it->second.expires_at) {
         if (!AudienceAccepted(it->second.audience, audiences)) {
@@ -78,7 +77,7 @@ Result<domain::Caller> TokenValidator::Validate(std::string_view token,
   }
   entry.epoch = epoch;
   domain::Caller caller = entry.caller;
-  Remember(digest, std::move(entry), now);
+  Remember(token, hash, std::move(entry), now);
   return caller;
 }
 
@@ -144,9 +143,10 @@ Result<TokenValidator::Entry> TokenValidator::ValidateUncached(std::string_view 
   return entry;
 }
 
-void TokenValidator::Remember(const std::string& digest, Entry entry, TimestampMs now) {
+void TokenValidator::Remember(std::string_view token, size_t hash, Entry entry,
+                              TimestampMs now) {
   const size_t per_shard = std::max<size_t>(1, options_.cache_entries / kShards);
-  Shard& shard = ShardOf(digest);
+  Shard& shard = ShardOf(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   if (shard.entries.size() >= per_shard) {
     std::erase_if(shard.entries, [&](const auto& kv) {
@@ -156,7 +156,7 @@ void TokenValidator::Remember(const std::string& digest, Entry entry, TimestampM
   if (shard.entries.size() >= per_shard) {
     shard.entries.erase(shard.entries.begin());  // still full of live tokens: drop any one
   }
-  shard.entries.insert_or_assign(digest, std::move(entry));
+  shard.entries.insert_or_assign(std::string(token), std::move(entry));
 }
 
 void TokenValidator::InvalidateCache() {
