@@ -6,10 +6,12 @@ versions 1.0.0 .. 1.0.(N-1) of d (created in parallel), then waits until every v
 Succeeded and checks that one list request returns all N (listPageSize must be >= N).
 
 usage: setup_data.py ENDPOINT CA_PEM SUBSCRIPTION [VERSIONS] [PARALLEL]
+Requests carry "Authorization: Bearer $GALLERY_TOKEN" (an ARM access token).
 Prints progress on stderr and nothing on stdout; exits non-zero on any failure.
 """
 import http.client
 import json
+import os
 import ssl
 import sys
 import threading
@@ -36,6 +38,7 @@ class Client:
     def request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers["Authorization"] = "Bearer " + os.environ.get("GALLERY_TOKEN", "")
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
