@@ -15,6 +15,8 @@ using domain::ActivityStatus;
 constexpr int64_t kPruneEveryMs = 600 * 1000;
 constexpr int kMaxWriteAttempts = 5;
 constexpr int64_t kRetryDelayMs = 200;
+// How long a request waits for its event to become durable before it is answered anyway.
+constexpr int64_t kMaxDurableWaitMs = 5000;
 constexpr int kHttpOk = 200;
 constexpr int kHttpConflict = 409;
 constexpr int kHttpInternalError = 500;
@@ -109,24 +111,39 @@ ActivityEvent ActivityRecorder::EventFor(const domain::Operation& op) const {
 
 void ActivityRecorder::RecordRequest(const RequestContext& ctx, const RequestOutcome& outcome) {
   if (std::optional<ActivityEvent> e = EventFor(ctx, outcome)) {
-    Enqueue(std::move(*e));
+    WaitSettled(Enqueue(std::move(*e)));
   }
 }
 
 void ActivityRecorder::RecordCompletion(const domain::Operation& operation) {
-  Enqueue(EventFor(operation));
+  WaitSettled(Enqueue(EventFor(operation)));
 }
 
-void ActivityRecorder::Enqueue(ActivityEvent event) {
+uint64_t ActivityRecorder::Enqueue(ActivityEvent event) {
+  uint64_t seq = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= options_.max_queued) {
       ++dropped_;
-      return;  // reported by the writer, so a flood of drops is one log line per batch
+      return 0;  // reported by the writer, so a flood of drops is one log line per batch
     }
     queue_.push_back(std::move(event));
+    seq = next_seq_++;
   }
   cv_.notify_one();
+  return seq;
+}
+
+void ActivityRecorder::WaitSettled(uint64_t seq) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (seq == 0 || !thread_.joinable()) {
+    return;  // dropped, or no writer thread: Flush() or Stop() writes it
+  }
+  if (!settled_cv_.wait_for(lock, std::chrono::milliseconds(kMaxDurableWaitMs),
+                            [&] { return settled_ >= seq || stop_; })) {
+    GLOG_WARN("activity log: event {} not written within {} ms; answering anyway", seq,
+              kMaxDurableWaitMs);
+  }
 }
 
 size_t ActivityRecorder::queued() const {
@@ -156,12 +173,14 @@ Status ActivityRecorder::Flush() {
   std::lock_guard<std::mutex> writing(write_mu_);
   std::vector<ActivityEvent> batch;
   size_t dropped = 0;
+  uint64_t upto = 0;  // the batch is every queued event: all of them up to this one
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
     dropped = dropped_;
     dropped_ = 0;
+    upto = next_seq_ - 1;
   }
   if (dropped > 0) {
     GLOG_ERROR("activity log: {} events dropped, the queue was full ({} events)", dropped,
@@ -176,7 +195,9 @@ Status ActivityRecorder::Flush() {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
                   std::make_move_iterator(batch.end()));
+    return written;
   }
+  Settle(upto);
   return written;
 }
 
@@ -197,12 +218,21 @@ void ActivityRecorder::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
+void ActivityRecorder::Settle(uint64_t upto) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    settled_ = std::max(settled_, upto);
+  }
+  settled_cv_.notify_all();
+}
+
 void ActivityRecorder::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
+  settled_cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
   }
@@ -246,6 +276,8 @@ void ActivityRecorder::Loop() {
       GLOG_ERROR("activity log: {} events dropped after {} failed writes: {}", queue_.size(),
                  failures, written.ToString());
       queue_.clear();
+      settled_ = next_seq_ - 1;  // given up: nobody waits for them any longer
+      settled_cv_.notify_all();
       failures = 0;
     } else {
       GLOG_WARN("activity log: write failed (attempt {}), retrying: {}", failures,

@@ -13,12 +13,14 @@
 //   - nothing else: a GET or HEAD that was answered never costs a write, and a request whose
 //     path names no subscription has no log to go to.
 //
-// Recording never fails or blocks the request: events go to a bounded in-memory queue that a
-// background thread writes in batches (one transaction per batch). A batch that cannot be
-// written is retried a few times, then dropped; both are logged, as are events dropped because
-// the queue is full. Events still queued are written by Stop(); a crash loses at most the
-// events of the last moments. The same thread prunes events older than the retention.
-// Thread-safe.
+// Recording never fails the request: events go to a bounded in-memory queue that a background
+// thread writes in batches (one transaction per batch, so concurrent requests share a commit).
+// While that thread runs, RecordRequest and RecordCompletion return only once their event is
+// durable (or, if the store cannot take it, once the writer gave up on it, at most
+// 5 s): a client never sees an answer whose event a crash could still lose. A
+// batch that cannot be written is retried a few times, then dropped; both are logged, as are
+// events dropped because the queue is full. Events still queued are written by Stop(). The same
+// thread prunes events older than the retention. Thread-safe.
 
 #include <condition_variable>
 #include <cstdint>
@@ -100,8 +102,13 @@ class ActivityRecorder final : public ActivitySink {
   domain::ActivityEvent NewEvent(const domain::OperationOrigin& who, std::string subscription,
                                  std::string action, std::string scope,
                                  std::string resource_group) const;
-  void Enqueue(domain::ActivityEvent event);
+  // Queues `event`; returns its sequence number, or 0 when the queue was full.
+  uint64_t Enqueue(domain::ActivityEvent event);
+  // Waits until event `seq` is written or given up (only while the writer thread runs).
+  void WaitSettled(uint64_t seq);
   Status WriteBatch(std::vector<domain::ActivityEvent>& batch);
+  // Marks every event up to `upto` as written and wakes their waiters.
+  void Settle(uint64_t upto);
   void Loop();
 
   metadata::MetadataStore& store_;
@@ -111,8 +118,11 @@ class ActivityRecorder final : public ActivitySink {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable settled_cv_;
   std::deque<domain::ActivityEvent> queue_;
-  size_t dropped_ = 0;  // since the last warning
+  uint64_t next_seq_ = 1;  // of the next queued event; queue_ holds the newest ones in order
+  uint64_t settled_ = 0;   // every event up to this sequence number is written or given up
+  size_t dropped_ = 0;     // since the last warning
   bool stop_ = false;
   std::thread thread_;
   std::mutex write_mu_;  // one batch at a time, in queue order

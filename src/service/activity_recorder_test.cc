@@ -2,6 +2,10 @@
 
 #include "service/activity_recorder.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "domain/activity_action.h"
 #include "service/activity_test_fixture.h"
 
@@ -202,15 +206,43 @@ TEST_F(ActivityRecorderTest, AFailedWriteKeepsTheEventsQueuedAndNeverThrows) {
   EXPECT_EQ(recorder.Prune().status().code(), StatusCode::kUnavailable);
 }
 
-TEST_F(ActivityRecorderTest, TheWriterThreadWritesWithoutAFlush) {
+TEST_F(ActivityRecorderTest, WithTheWriterThreadAnEventIsDurableWhenRecordReturns) {
   recorder_->Start();
   const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
-  recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
-  for (int i = 0; i < 500 && recorder_->queued() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Requests from several threads share batches; each returns only once its event is written.
+  std::vector<std::thread> callers;
+  std::atomic<int> missing{0};
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        RequestContext ctx = ctx_;
+        ctx.correlation_id = "c" + std::to_string(t) + "-" + std::to_string(i);
+        recorder_->RecordRequest(ctx, RequestOutcome{"PUT", segments, 400});
+        domain::ActivityFilter f = Today();
+        f.correlation_id = ctx.correlation_id;
+        // No Flush(): read what is in the store right now.
+        if (ListAll(f, ctx_).size() != 1u) {
+          ++missing;
+        }
+      }
+    });
   }
-  EXPECT_EQ(ListAll(Today(), ctx_).size(), 1u);
+  for (std::thread& c : callers) {
+    c.join();
+  }
+  EXPECT_EQ(missing.load(), 0);
+  EXPECT_EQ(recorder_->queued(), 0u);
+  EXPECT_EQ(ListAll(Today(), ctx_).size(), 20u);
   recorder_->Stop();
+}
+
+TEST_F(ActivityRecorderTest, WithoutTheWriterThreadRecordingDoesNotWait) {
+  const std::vector<std::string> segments = domain::PathSegments(GalleryPath());
+  recorder_->RecordRequest(ctx_, RequestOutcome{"PUT", segments, 400});
+  EXPECT_EQ(recorder_->queued(), 1u);  // Flush() or Stop() writes it
+  EXPECT_EQ(ListAll(Today(), ctx_).size(), 0u);
+  ASSERT_TRUE(recorder_->Flush().ok());
+  EXPECT_EQ(ListAll(Today(), ctx_).size(), 1u);
 }
 
 TEST_F(ActivityRecorderTest, PruneRemovesEventsOlderThanTheRetention) {

@@ -249,5 +249,25 @@ TEST_F(ActivityLogTest, EventsSurviveARestart) {
   EXPECT_EQ(kept[0]["resourceId"], Rg("rg1"));
 }
 
+TEST_F(ActivityLogTest, AnAnsweredWriteIsLoggedEvenIfGallerydIsKilledRightAfter) {
+  // Each answer is sent only once its event is durable: kill -9 at once loses none of them.
+  for (int i = 0; i < 5; ++i) {
+    const std::string rg = "rg-kill" + std::to_string(i);
+    ASSERT_EQ(CallWithIds("PUT", Q(Rg(rg), kRgApi), "corr-kill-" + std::to_string(i),
+                          {{"location", kSouthCentral}})
+                  .status,
+              201);
+  }
+  ASSERT_EQ(Call("PUT", Q(Rg("bad"), kRgApi), {{"location", "nowhere"}}).status, 400);
+  server_->Kill();
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  for (int i = 0; i < 5; ++i) {
+    json kept = Events(Range() + " and correlationId eq 'corr-kill-" + std::to_string(i) + "'", 1);
+    ASSERT_EQ(kept.size(), 1u) << i;
+    EXPECT_EQ(kept[0]["status"]["value"], "Succeeded");
+  }
+  EXPECT_EQ(Events(Range() + " and resourceGroupName eq 'bad'", 1).size(), 1u);
+}
+
 }  // namespace
 }  // namespace gallery::testing
