@@ -130,7 +130,14 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
 std::vector<std::string_view> SupportedApiVersions(ApiFamily family) {
   auto all = [](const auto&... lists) {
     std::vector<std::string_view> out;
-    (out.insert(out.end(), lists.begin(), lists.end()), ...);
+    out.reserve((lists.size() + ...));
+    // push_back, not a folded insert of ranges: GCC 12 misreads the latter as an overflow.
+    auto append = [&out](const auto& list) {
+      for (std::string_view v : list) {
+        out.push_back(v);
+      }
+    };
+    (append(lists), ...);
     return out;
   };
   switch (family) {
