@@ -70,4 +70,13 @@ std::string NewLabelUuid() {
 
 std::string RandomToken(Random& random, size_t n) { return Base64UrlEncode(random.Bytes(n)); }
 
+std::string NewClientSecret(Random& random, size_t n) {
+  while (true) {
+    std::string secret = RandomToken(random, n);
+    if (secret.empty() || secret[0] != '-') {
+      return secret;  // redrawn, not edited: every secret stays uniformly random
+    }
+  }
+}
+
 }  // namespace gallery

@@ -25,5 +25,8 @@ std::string NewUuid(Random& random);
 std::string NewLabelUuid();
 // `n` random bytes as URL-safe base64 without padding (secrets, tokens).
 std::string RandomToken(Random& random, size_t n);
+// A secret handed to people (client secrets): RandomToken that never starts with '-', so a
+// command line (`az login -p SECRET`) never takes it for an option.
+std::string NewClientSecret(Random& random, size_t n);
 
 }  // namespace gallery

@@ -41,6 +41,34 @@ TEST(RandomTest, LabelUuidsAreVersion4AndDistinctAcrossThreads) {
   EXPECT_EQ(seen.size(), 1000u);  // each thread seeds its own generator independently
 }
 
+// Returns `first` once, then what the system returns.
+class ScriptedRandom final : public Random {
+ public:
+  explicit ScriptedRandom(std::string first) : first_(std::move(first)) {}
+  std::string Bytes(size_t n) override {
+    if (!first_.empty()) {
+      std::string out = first_;
+      first_.clear();
+      out.resize(n, '\0');
+      return out;
+    }
+    return system_->Bytes(n);
+  }
+
+ private:
+  std::string first_;
+  std::unique_ptr<Random> system_ = NewSystemRandom();
+};
+
+TEST(RandomTest, ClientSecretsNeverStartWithADash) {
+  // 0xF8 encodes to '-' first in URL-safe base64: that draw is discarded.
+  ScriptedRandom random(std::string(1, static_cast<char>(0xF8)));
+  ASSERT_EQ(RandomToken(*std::make_unique<ScriptedRandom>(std::string(1, static_cast<char>(0xF8))), 30)[0], '-');
+  const std::string secret = NewClientSecret(random, 30);
+  EXPECT_EQ(secret.size(), 40u);
+  EXPECT_NE(secret[0], '-');
+}
+
 TEST(RandomTest, TokensAreUrlSafe) {
   auto random = NewSystemRandom();
   std::string t = RandomToken(*random, 30);

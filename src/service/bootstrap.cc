@@ -59,7 +59,7 @@ Result<BootstrapIdentity> EnsureBootstrap(metadata::MetadataStore& store, const 
   admin.kind = domain::PrincipalKind::kServicePrincipal;
   admin.display_name = "gallery-admin";
   admin.app_id = NewUuid(random);
-  id.client_secret = RandomToken(random, 30);
+  id.client_secret = NewClientSecret(random, 30);
   admin.secret_hash = access::HashSecret(id.client_secret, random);
   admin.directory_admin = true;
   admin.created_at = now;

@@ -151,7 +151,7 @@ Result<CreatedServicePrincipal> DirectoryService::CreateServicePrincipal(
     const RequestContext& ctx, const std::string& display_name) {
   GALLERY_RETURN_IF_ERROR(CheckName(display_name, "displayName"));
   CreatedServicePrincipal out;
-  out.secret = RandomToken(random_, kSecretBytes);
+  out.secret = NewClientSecret(random_, kSecretBytes);
   Principal p = NewPrincipal(ctx, PrincipalKind::kServicePrincipal, display_name);
   p.app_id = NewUuid(random_);
   p.secret_hash = access::HashSecret(out.secret, random_);
@@ -161,7 +161,7 @@ Result<CreatedServicePrincipal> DirectoryService::CreateServicePrincipal(
 
 Result<std::string> DirectoryService::AddPassword(const RequestContext& ctx,
                                                   const std::string& object_id) {
-  const std::string secret = RandomToken(random_, kSecretBytes);
+  const std::string secret = NewClientSecret(random_, kSecretBytes);
   const std::string hash = access::HashSecret(secret, random_);
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
   GALLERY_RETURN_IF_ERROR(CheckAdmin(*tx, ctx));

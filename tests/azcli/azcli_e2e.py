@@ -149,7 +149,8 @@ class Az:
         self.run("cloud", "set", "-n", name)
 
     def login_sp(self, app_id, secret, tenant):
-        accounts = self.json("login", "--service-principal", "-u", app_id, "-p", secret,
+        # --password=: a secret that began with '-' would otherwise read as an option.
+        accounts = self.json("login", "--service-principal", "-u", app_id, "--password=" + secret,
                              "--tenant", tenant)
         check(isinstance(accounts, list) and accounts, "az login lists subscriptions", str(accounts))
         return accounts
@@ -433,7 +434,7 @@ def scenario_sharing(args, root):
         step("alice logs in and sees exactly her version")
         reader = Az(server, root, "alice")
         reader.register_cloud()
-        accounts = reader.json("login", "-u", "alice@example.test", "-p", "Alice-Passw0rd!")
+        accounts = reader.json("login", "-u", "alice@example.test", "--password=Alice-Passw0rd!")
         check([a["id"] for a in accounts] == [sub], "alice sees the one subscription", str(accounts))
         mine = reader.json("sig", "image-version", "show", "-g", "rg1", "-r", "gal1", "-i", "def1",
                            "-e", "1.0.0")
