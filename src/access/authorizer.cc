@@ -1,6 +1,5 @@
 #include "access/authorizer.h"
 
-#include <cctype>
 #include <unordered_map>
 #include <vector>
 
@@ -17,8 +16,7 @@ struct NoCaseHash {
   size_t operator()(std::string_view s) const {
     size_t h = 1469598103934665603ull;  // FNV-1a
     for (char c : s) {
-      h = (h ^ static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)))) *
-          1099511628211ull;
+      h = (h ^ static_cast<unsigned char>(LowerAscii(c))) * 1099511628211ull;
     }
     return h;
   }
@@ -27,12 +25,6 @@ struct NoCaseEqual {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const { return EqualsIgnoreCase(a, b); }
 };
-
-// True when the scope with key `outer` is `inner` or lies above it. Both are lower-case keys.
-bool ScopeContains(std::string_view outer, std::string_view inner) {
-  return inner.size() >= outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
-         (inner.size() == outer.size() || inner[outer.size()] == '/');
-}
 
 }  // namespace
 
@@ -124,7 +116,7 @@ Result<bool> Authorizer::Check(const domain::Caller& caller, std::string_view ac
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Index> index, Current());
   const std::string target = scope.Key();
   return index->Any(caller, [&](const Index::Grant& g) {
-    return ScopeContains(g.scope_key, target) && domain::Allows(*g.role, action);
+    return KeyContains(g.scope_key, target) && domain::Allows(*g.role, action);
   });
 }
 
@@ -132,7 +124,7 @@ Result<bool> Authorizer::HoldsRoleWithin(const domain::Caller& caller, const Res
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Index> index, Current());
   const std::string outer = scope.Key();
   return index->Any(caller,
-                    [&](const Index::Grant& g) { return ScopeContains(outer, g.scope_key); });
+                    [&](const Index::Grant& g) { return KeyContains(outer, g.scope_key); });
 }
 
 }  // namespace gallery::access

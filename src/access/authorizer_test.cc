@@ -11,6 +11,7 @@
 
 #include "access/actions.h"
 #include "metadata/sqlite_store.h"
+#include "metadata/test_store.h"
 
 namespace gallery::access {
 namespace {
@@ -41,13 +42,8 @@ const char kVersionWrite[] = "Microsoft.Compute/galleries/images/versions/write"
 class AuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gallery-authorizer-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    dir_ = metadata::test_support::FreshTestDir("gallery-authorizer-test");
+    ASSERT_NO_FATAL_FAILURE(metadata::test_support::OpenTestStore(dir_, store_));
     authz_ = std::make_unique<Authorizer>(*store_);
   }
   void TearDown() override {

@@ -8,6 +8,7 @@
 #include "access/authorizer.h"
 #include "domain/role_definition.h"
 #include "metadata/sqlite_store.h"
+#include "metadata/test_store.h"
 
 namespace gallery::access {
 namespace {
@@ -20,13 +21,8 @@ constexpr char kOid[] = "a11ce000-0000-0000-0000-000000000001";
 class GrantOwnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gallery-grant-owner-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    dir_ = metadata::test_support::FreshTestDir("gallery-grant-owner-test");
+    ASSERT_NO_FATAL_FAILURE(metadata::test_support::OpenTestStore(dir_, store_));
     auto tx = store_->Begin(metadata::TxMode::kWrite);
     ASSERT_TRUE(tx.ok());
     ASSERT_TRUE((*tx)->PutTenant({"t1", "T1", 1}).ok());

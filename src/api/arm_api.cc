@@ -1,7 +1,5 @@
 #include "api/arm_api.h"
 
-#include <cstdint>
-
 #include <nlohmann/json.hpp>
 
 #include "api/activity_log_api.h"
@@ -12,10 +10,12 @@
 #include "api/base_url.h"
 #include "api/json_reader.h"
 #include "api/registration_api.h"
+#include "api/request_ids.h"
 #include "api/role_api.h"
 #include "api/url.h"
 #include "api/wire.h"
 #include "common/log.h"
+#include "domain/activity_action.h"
 
 namespace gallery::api {
 
@@ -102,12 +102,11 @@ bool IsProvisioning(domain::ProvisioningState s) {
 }  // namespace
 
 ArmApi::ArmApi(service::GalleryService& service, service::RoleService& roles,
-               Authenticator& authenticator, Random& random, ArmApiOptions options,
+               Authenticator& authenticator, ArmApiOptions options,
                ArmApiExtensions extensions)
     : service_(service),
       roles_(roles),
       authenticator_(authenticator),
-      random_(random),
       extensions_(extensions),
       public_endpoint_(std::move(options.public_endpoint)) {}
 
@@ -124,19 +123,7 @@ std::string ArmApi::PublicEndpoint() const {
 HttpResponse ArmApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestInfo& info) {
   Call call;
   call.request = std::move(request);
-  call.ctx.request_id = NewLabelUuid();
-  auto header = [&](std::string_view name) {
-    auto it = call.request.find(boost::beast::string_view(name.data(), name.size()));
-    return it == call.request.end() ? std::string() : std::string(it->value());
-  };
-  call.ctx.correlation_id = header("x-ms-correlation-request-id");
-  call.ctx.client_request_id = header("x-ms-client-request-id").substr(0, 128);
-  if (call.ctx.correlation_id.empty()) {
-    call.ctx.correlation_id = call.ctx.client_request_id;
-  }
-  if (call.ctx.correlation_id.empty() || call.ctx.correlation_id.size() > 128) {
-    call.ctx.correlation_id = call.ctx.request_id;
-  }
+  call.ctx = RequestIdsOf(call.request);
   // Links go back to the host the client used (base_url.h).
   call.base_url = BaseUrlOf(call.request, PublicEndpoint());
 
@@ -190,10 +177,12 @@ std::string_view AddressWithoutPort(std::string_view peer) {
 }  // namespace
 
 void ArmApi::Record(const Call& call, const HttpResponse& res, const RequestInfo& info) {
-  if (extensions_.activity == nullptr) {
-    return;
-  }
   const auto method = call.request.method_string();
+  if (extensions_.activity == nullptr ||
+      !domain::LeavesActivityEvent(std::string_view(method.data(), method.size()),
+                                   static_cast<int>(res.result_int()))) {
+    return;  // before reading back an error body: most GETs end here
+  }
   service::RequestOutcome outcome;
   outcome.method = std::string_view(method.data(), method.size());
   outcome.segments = call.target.segments;
@@ -250,8 +239,8 @@ std::string ArmApi::RenderText(const std::shared_ptr<const metadata::Resource>& 
   if (wire.expand_replication_status) {
     return render();
   }
-  // The entry holds the resource, so its address names it uniquely while the entry lives.
-  std::string key = std::to_string(reinterpret_cast<uintptr_t>(resource.get()));
+  // Keyed by the resource's id, so a changed resource's rendering replaces the stale one.
+  std::string key = metadata::Meta(*resource).id.Key();
   key += '\n';
   key += wire.api_version;
   if (std::shared_ptr<const std::string> known = render_cache_.Find(key, resource.get())) {

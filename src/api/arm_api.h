@@ -15,7 +15,6 @@
 #include "api/http_types.h"
 #include "api/render_cache.h"
 #include "api/wire.h"
-#include "common/random.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
 #include "service/gallery_service.h"
@@ -42,7 +41,7 @@ class ArmApi {
  public:
   // References (and the extensions' pointers) must outlive the ArmApi.
   ArmApi(service::GalleryService& service, service::RoleService& roles,
-         Authenticator& authenticator, Random& random, ArmApiOptions options,
+         Authenticator& authenticator, ArmApiOptions options,
          ArmApiExtensions extensions = {});
 
   HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
@@ -65,7 +64,6 @@ class ArmApi {
   service::GalleryService& service_;
   service::RoleService& roles_;
   Authenticator& authenticator_;
-  Random& random_;
   ArmApiExtensions extensions_;
   mutable std::mutex endpoint_mu_;
   std::string public_endpoint_;

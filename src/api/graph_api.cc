@@ -6,6 +6,7 @@
 #include "api/base_url.h"
 #include "api/graph_filter.h"
 #include "api/json_reader.h"
+#include "api/request_ids.h"
 #include "api/url.h"
 #include "common/log.h"
 #include "common/resource_id.h"
@@ -185,11 +186,7 @@ bool GraphApi::Serves(std::string_view target) {
 HttpResponse GraphApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestInfo& info) {
   Call call;
   call.request = std::move(request);
-  call.ctx.request_id = NewUuid(random_);
-  auto client_id = call.request.find("client-request-id");
-  call.ctx.correlation_id = client_id != call.request.end() && client_id->value().size() <= 128
-                                ? std::string(client_id->value())
-                                : call.ctx.request_id;
+  call.ctx = RequestIdsOf(call.request);
   call.base_url = BaseUrlOf(call.request, "https://127.0.0.1");
   HttpResponse res = [&]() -> HttpResponse {
     const auto raw = call.request.target();

@@ -17,6 +17,7 @@
 #include "api/token_endpoint.h"
 #include "api/url.h"
 #include "metadata/sqlite_store.h"
+#include "service/test_store.h"
 #include "service/bootstrap.h"
 
 namespace gallery::api {
@@ -44,12 +45,9 @@ std::string Form(const std::vector<std::pair<std::string, std::string>>& fields)
 class IdentityApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gallery-identity-api-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store_ = std::move(*metadata::OpenSqliteStore(dir_ / "gallery.db"));
-    boot_ = *service::EnsureBootstrap(*store_, clock_, *random_);
+    dir_ = service::test_support::FreshTestDir("gallery-identity-api-test");
+    ASSERT_NO_FATAL_FAILURE(
+        service::test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     tokens_ = std::make_unique<access::TokenService>(
         *store_, Key(), clock_, access::TokenServiceOptions{.arm_audience = kArm});
     tokens_->SetGraphAudience(kEndpoint);
@@ -63,7 +61,7 @@ class IdentityApiTest : public ::testing::Test {
     directory_ = std::make_unique<service::DirectoryService>(*store_, clock_, *random_);
     endpoint_ = std::make_unique<TokenEndpoint>(*tokens_, Key(), "https://fallback:1");
     graph_ = std::make_unique<GraphApi>(*directory_, *graph_auth_, *random_);
-    aliases_ = std::make_unique<SubscriptionAliasApi>(*directory_, *arm_auth_, *random_);
+    aliases_ = std::make_unique<SubscriptionAliasApi>(*directory_, *arm_auth_);
   }
   void TearDown() override {
     store_.reset();

@@ -3,13 +3,13 @@
 // an unchanged resource costs a lookup and a copy instead of building and serializing its JSON
 // document (the largest part of a GET's own work).
 //
-// An entry is valid only for the exact resource object it was rendered from: the metadata
-// store hands out the same immutable object while the stored resource is unchanged
+// An entry is keyed by what the text depends on besides the resource (its id and the
+// api-version) and is valid only for the exact resource object it was rendered from: the
+// metadata store hands out the same immutable object while the stored resource is unchanged
 // (MetadataStore::FindResource), and the entry holds that object, so its address cannot be
-// reused by another resource while the entry lives (callers may key entries by that address
-// and what else the text depends on, the api-version). A changed resource is a new object and
-// simply misses; the cache never answers from stale state, and entries of replaced objects
-// age out. Bounded by the text bytes plus an allowance for the resource each entry holds;
+// reused by another resource while the entry lives. A changed resource is a new object: it
+// misses, and its rendering replaces the stale entry. The cache never answers from stale
+// state. Bounded by the text bytes plus an allowance for the resource each entry holds;
 // thread-safe.
 
 #include <memory>

@@ -4,6 +4,7 @@
 
 #include "api/arm_error.h"
 #include "api/json_reader.h"
+#include "api/request_ids.h"
 #include "api/url.h"
 #include "common/log.h"
 #include "common/resource_id.h"
@@ -38,19 +39,16 @@ HttpResponse JsonResponse(http::status status, const json& body) {
 }  // namespace
 
 SubscriptionAliasApi::SubscriptionAliasApi(service::DirectoryService& directory,
-                                           Authenticator& authenticator, Random& random)
-    : directory_(directory), authenticator_(authenticator), random_(random) {}
+                                           Authenticator& authenticator)
+    : directory_(directory), authenticator_(authenticator) {}
 
 bool SubscriptionAliasApi::Serves(std::string_view target) {
-  const std::string path = ToLower(target.substr(0, target.find('?')));
-  return path == kPrefix || path.starts_with(std::string(kPrefix) + "/");
+  return PathIsOrUnder(target, kPrefix);
 }
 
 HttpResponse SubscriptionAliasApi::Handle(HttpRequest&& request,
                                           [[maybe_unused]] const RequestInfo& info) {
-  service::RequestContext ctx;
-  ctx.request_id = NewUuid(random_);
-  ctx.correlation_id = ctx.request_id;
+  service::RequestContext ctx = RequestIdsOf(request);
   HttpResponse res = [&]() -> HttpResponse {
     const auto raw = request.target();
     Result<Target> target = ParseTarget(std::string_view(raw.data(), raw.size()));

@@ -19,7 +19,6 @@
 
 #include "api/authenticator.h"
 #include "api/http_types.h"
-#include "common/random.h"
 #include "service/directory_service.h"
 
 namespace gallery::api {
@@ -27,8 +26,7 @@ namespace gallery::api {
 class SubscriptionAliasApi {
  public:
   // The references must outlive the API. `authenticator` accepts ARM-audience tokens.
-  SubscriptionAliasApi(service::DirectoryService& directory, Authenticator& authenticator,
-                       Random& random);
+  SubscriptionAliasApi(service::DirectoryService& directory, Authenticator& authenticator);
 
   // True for targets under /providers/Microsoft.Subscription (any casing).
   static bool Serves(std::string_view target);
@@ -38,7 +36,6 @@ class SubscriptionAliasApi {
  private:
   service::DirectoryService& directory_;
   Authenticator& authenticator_;
-  Random& random_;
 };
 
 }  // namespace gallery::api

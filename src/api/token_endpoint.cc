@@ -61,8 +61,8 @@ TokenEndpoint::TokenEndpoint(access::TokenService& tokens, const access::Signing
     : tokens_(tokens), key_(key), public_endpoint_(std::move(public_endpoint)) {}
 
 bool TokenEndpoint::Serves(std::string_view target) {
-  const std::string path = ToLower(PathOf(target));
-  return path == "/adfs" || path.starts_with("/adfs/") || path == "/metadata/endpoints";
+  return PathIsOrUnder(target, "/adfs") ||
+         EqualsIgnoreCase(PathOf(target), "/metadata/endpoints");
 }
 
 void TokenEndpoint::SetPublicEndpoint(std::string endpoint) {

@@ -154,6 +154,12 @@ Result<Target> ParseTarget(std::string_view target) {
   return out;
 }
 
+bool PathIsOrUnder(std::string_view target, std::string_view prefix) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return path.size() >= prefix.size() && EqualsIgnoreCase(path.substr(0, prefix.size()), prefix) &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 std::string UrlEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

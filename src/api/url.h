@@ -21,6 +21,10 @@ struct Target {
 
 // Parses "/a/b%20c?x=1&y". InvalidArgument (reason "InvalidUri") for a bad escape.
 Result<Target> ParseTarget(std::string_view target);
+// True when the path of request target `target` (before any '?') is `prefix` or lies below it
+// ("/adfs", "/adfs/oauth2/token"; not "/adfsx"), ignoring case. Allocates nothing: front doors
+// ask it of every request.
+bool PathIsOrUnder(std::string_view target, std::string_view prefix);
 // Percent-encodes a query value or a path segment.
 std::string UrlEncode(std::string_view text);
 

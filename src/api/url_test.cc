@@ -132,6 +132,16 @@ TEST(UrlTest, UrlEncodeKeepsUnreservedCharacters) {
   EXPECT_EQ(UrlEncode("AZaz09-_.~"), "AZaz09-_.~");
 }
 
+TEST(UrlTest, PathIsOrUnderMatchesWholeSegmentsIgnoringCaseAndTheQuery) {
+  EXPECT_TRUE(PathIsOrUnder("/adfs", "/adfs"));
+  EXPECT_TRUE(PathIsOrUnder("/ADFS/oauth2/token", "/adfs"));
+  EXPECT_TRUE(PathIsOrUnder("/adfs?x=/y", "/adfs"));
+  EXPECT_FALSE(PathIsOrUnder("/adfsx", "/adfs"));
+  EXPECT_FALSE(PathIsOrUnder("/adf", "/adfs"));
+  EXPECT_FALSE(PathIsOrUnder("/x?/adfs", "/adfs"));
+  EXPECT_FALSE(PathIsOrUnder("/subscriptions/s", "/adfs"));
+}
+
 TEST(UrlTest, UrlEncodeEscapesReservedCharactersInUpperCaseHex) {
   EXPECT_EQ(UrlEncode("a b/c+d%e?f&g=h:"), "a%20b%2Fc%2Bd%25e%3Ff%26g%3Dh%3A");
   EXPECT_EQ(UrlEncode("\xC3\xA9"), "%C3%A9");

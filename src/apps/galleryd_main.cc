@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
   service::ActivityLogService activity_log(**store, gallery_service,
                                            config.service.limits.list_page_size,
                                            service::ReadableScopes(authorizer));
-  service::RegistrationService registrations(**store, gallery_service, clock,
+  service::RegistrationService registrations(**store, gallery_service, authorizer, clock,
                                              config.service.registration_delay_ms);
   service::DirectoryHooks directory_hooks;
   // A deleted principal's tokens must stop working at once, not when they expire.
@@ -239,16 +239,11 @@ int main(int argc, char** argv) {
   };
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
-  api::ArmApi arm(gallery_service, role_service, authenticator, *random, api_options,
+  api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
                   {&activity, &activity_log, &registrations});
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
-  api::SubscriptionAliasApi aliases(directory, authenticator, *random);
-  if (Status cloud = WriteCloudDefinition(dir / "azure-cloud.json", requested_endpoint,
-                                          token_options.arm_audience);
-      !cloud.ok()) {
-    return Fail("cannot write azure-cloud.json", cloud);
-  }
+  api::SubscriptionAliasApi aliases(directory, authenticator);
 
   ServerOptions server_options;
   server_options.listen_address = listen;

@@ -5,13 +5,6 @@
 
 namespace gallery {
 
-namespace {
-
-// ASCII only, whatever the process locale: ids, names and keys compare the same everywhere.
-constexpr char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-}  // namespace
-
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -195,11 +188,11 @@ std::string ResourceId::Key() const {
   return key;
 }
 
-bool ResourceId::Contains(const ResourceId& other) const {
-  const std::string mine = Key();
-  const std::string theirs = other.Key();
-  return theirs == mine || (theirs.size() > mine.size() && theirs.compare(0, mine.size(), mine) == 0 &&
-                            theirs[mine.size()] == '/');
+bool KeyContains(std::string_view outer, std::string_view inner) {
+  return inner.size() >= outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+         (inner.size() == outer.size() || inner[outer.size()] == '/');
 }
+
+bool ResourceId::Contains(const ResourceId& other) const { return KeyContains(Key(), other.Key()); }
 
 }  // namespace gallery

@@ -69,8 +69,13 @@ class ResourceId {
   std::vector<Segment> segments_;
 };
 
-// ASCII lower-casing, for case-insensitive names and keys.
+// ASCII lower-casing, for case-insensitive names and keys, whatever the process locale.
+constexpr char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 std::string ToLower(std::string_view s);
+// True when the resource with key `outer` (ResourceId::Key) is the one with key `inner` or lies
+// above it, segment-wise: ".../galleries/g1" contains ".../galleries/g1/images/d" but not
+// ".../galleries/g10".
+bool KeyContains(std::string_view outer, std::string_view inner);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 }  // namespace gallery

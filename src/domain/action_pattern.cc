@@ -1,13 +1,11 @@
 #include "domain/action_pattern.h"
 
-#include <cctype>
+#include "common/resource_id.h"
 
 namespace gallery::domain {
 
 namespace {
-bool SameChar(char a, char b) {
-  return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-}
+bool SameChar(char a, char b) { return LowerAscii(a) == LowerAscii(b); }
 }  // namespace
 
 bool ActionMatches(std::string_view pattern, std::string_view action) {

@@ -25,6 +25,12 @@ std::string Suffix(std::string_view method, bool trailing_action) {
 
 }  // namespace
 
+bool LeavesActivityEvent(std::string_view method, int http_status) {
+  const bool refused = http_status == 401 || http_status == 403;
+  const bool reads = method == "GET" || method == "HEAD" || method == "OPTIONS";
+  return refused || !reads;
+}
+
 ActivityAction ActivityActionFor(std::string_view method, std::span<const std::string> p) {
   ActivityAction out;
   const size_t n = p.size();

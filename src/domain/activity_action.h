@@ -35,6 +35,10 @@ struct ActivityAction {
 // `method` is the HTTP method in upper case; `segments` the decoded path segments.
 ActivityAction ActivityActionFor(std::string_view method, std::span<const std::string> segments);
 
+// Whether an answered request leaves an activity event: every write (any method but GET, HEAD
+// and OPTIONS), and any refused request (401, 403). Reads never cost a write.
+bool LeavesActivityEvent(std::string_view method, int http_status);
+
 // The non-empty segments of a path: "/subscriptions/s1/resourceGroups/rg1" ->
 // {"subscriptions", "s1", "resourceGroups", "rg1"}. No decoding.
 std::vector<std::string> PathSegments(std::string_view path);

@@ -12,6 +12,19 @@ ActivityAction For(const std::string& method, const std::string& path) {
 constexpr char kGallery[] =
     "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/galleries/g1";
 
+TEST(ActivityActionTest, WritesAndRefusalsLeaveEventsAnsweredReadsDoNot) {
+  for (const char* write : {"PUT", "PATCH", "DELETE", "POST"}) {
+    EXPECT_TRUE(LeavesActivityEvent(write, 200)) << write;
+    EXPECT_TRUE(LeavesActivityEvent(write, 400)) << write;
+  }
+  for (const char* read : {"GET", "HEAD", "OPTIONS"}) {
+    EXPECT_FALSE(LeavesActivityEvent(read, 200)) << read;
+    EXPECT_FALSE(LeavesActivityEvent(read, 404)) << read;
+    EXPECT_TRUE(LeavesActivityEvent(read, 401)) << read;
+    EXPECT_TRUE(LeavesActivityEvent(read, 403)) << read;
+  }
+}
+
 TEST(ActivityActionTest, ResourceWritesAndDeletesNameTheArmTypeAndTheResource) {
   ActivityAction put = For("PUT", kGallery);
   EXPECT_EQ(put.action, "Microsoft.Compute/galleries/write");

@@ -2,7 +2,9 @@
 // The directory: tenants, their subscriptions, and the principals that act in them.
 // Nothing crosses a tenant: every subscription and principal belongs to exactly one.
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/time.h"
@@ -40,6 +42,11 @@ struct Principal {
   bool directory_admin = false;
   TimestampMs created_at = 0;
 };
+
+// "User", "ServicePrincipal", "Group": ARM's principalType, and how principals are stored.
+const char* PrincipalTypeName(PrincipalKind kind);
+// The kind named by an ARM principalType (any casing); nullopt for any other text.
+std::optional<PrincipalKind> ParsePrincipalType(std::string_view text);
 
 // The principal a request acts as, as its access token describes it. Every handler receives
 // one. Access checks use the principal and its groups together.

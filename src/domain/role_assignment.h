@@ -40,9 +40,5 @@ struct RoleAssignmentInput {
 // "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}".
 std::string RoleAssignmentId(const RoleAssignment& assignment);
 
-// "User", "ServicePrincipal", "Group": ARM's principalType.
-const char* PrincipalTypeName(PrincipalKind kind);
-// The kind named by an ARM principalType (any casing); nullopt for any other text.
-std::optional<PrincipalKind> ParsePrincipalType(std::string_view text);
 
 }  // namespace gallery::domain

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "metadata/sqlite_store.h"
+#include "metadata/test_store.h"
 
 namespace gallery::metadata {
 namespace {
@@ -38,9 +39,7 @@ class SqliteActivityTest : public ::testing::Test {
   }
   void Reopen() {
     store_.reset();
-    auto store = OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenTestStore(dir_, store_));
   }
   std::unique_ptr<Transaction> Tx(TxMode mode) {
     auto tx = store_->Begin(mode);

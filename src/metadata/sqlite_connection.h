@@ -109,6 +109,13 @@ class SqliteConnection {
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
 };
 
+// The error for a stored row that does not decode: Internal "stored {what} '{id}' is corrupt:
+// {why}".
+inline Status CorruptRow(std::string_view what, std::string_view id, std::string_view why) {
+  return Status::Internal("stored " + std::string(what) + " '" + std::string(id) +
+                          "' is corrupt: " + std::string(why));
+}
+
 // Runs `st` (already bound) and reads at most one row with `read` (a function of the statement
 // returning Result<T>).
 template <typename T, typename F>

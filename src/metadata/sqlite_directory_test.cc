@@ -8,6 +8,7 @@
 #include <random>
 
 #include "metadata/sqlite_store.h"
+#include "metadata/test_store.h"
 
 namespace gallery::metadata {
 namespace {
@@ -19,12 +20,8 @@ using domain::PrincipalKind;
 class SqliteDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("gallery-dir-test-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-    Result<std::unique_ptr<MetadataStore>> store = OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    dir_ = test_support::FreshTestDir("gallery-dir-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenTestStore(dir_, store_));
   }
   void TearDown() override {
     store_.reset();

@@ -36,24 +36,19 @@ constexpr std::string_view kListDefinitions =
     "SELECT name, tenant_id, body FROM role_definitions ORDER BY name";
 constexpr std::string_view kDeleteDefinition = "DELETE FROM role_definitions WHERE name = ?1";
 
-Status Corrupt(std::string_view what, std::string_view name, std::string_view why) {
-  return Status::Internal("stored " + std::string(what) + " '" + std::string(name) +
-                          "' is corrupt: " + std::string(why));
-}
-
 Result<domain::RoleAssignment> ReadAssignment(const SqliteStatement& st) {
   domain::RoleAssignment a;
   a.name = st.ColumnText(0);
   Result<ResourceId> scope = ResourceId::Parse(st.ColumnText(1));
   if (!scope.ok()) {
-    return Corrupt("role assignment", a.name, "its scope does not parse");
+    return CorruptRow("role assignment", a.name, "its scope does not parse");
   }
   a.scope = std::move(scope).value();
   a.role_definition_name = st.ColumnText(2);
   a.principal_id = st.ColumnText(3);
   std::optional<domain::PrincipalKind> kind = domain::ParsePrincipalType(st.ColumnText(4));
   if (!kind.has_value()) {
-    return Corrupt("role assignment", a.name, "unknown principal type");
+    return CorruptRow("role assignment", a.name, "unknown principal type");
   }
   a.principal_type = *kind;
   a.description = st.ColumnText(5);
@@ -84,7 +79,7 @@ Result<domain::RoleDefinition> ReadDefinition(const SqliteStatement& st) {
   std::string_view body = st.ColumnText(2);
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) {
-    return Corrupt("role definition", d.name, "its body is not a JSON object");
+    return CorruptRow("role definition", d.name, "its body is not a JSON object");
   }
   try {
     d.role_name = doc.at("roleName").get<std::string>();
@@ -101,7 +96,7 @@ Result<domain::RoleDefinition> ReadDefinition(const SqliteStatement& st) {
     d.created_by = doc.at("createdBy").get<std::string>();
     d.updated_by = doc.at("updatedBy").get<std::string>();
   } catch (const json::exception& e) {
-    return Corrupt("role definition", d.name, e.what());
+    return CorruptRow("role definition", d.name, e.what());
   }
   return d;
 }

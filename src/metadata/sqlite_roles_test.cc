@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "metadata/sqlite_store.h"
+#include "metadata/test_store.h"
 
 namespace gallery::metadata {
 namespace {
@@ -38,13 +39,8 @@ domain::RoleAssignment Assignment(const std::string& name, const ResourceId& sco
 class SqliteRolesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("gallery-roles-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    dir_ = test_support::FreshTestDir("gallery-roles-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenTestStore(dir_, store_));
   }
   void TearDown() override {
     store_.reset();

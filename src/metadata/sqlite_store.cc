@@ -212,18 +212,7 @@ constexpr std::string_view kPruneOperations =
 
 // ---------------------------------------------------------------- enums stored as text
 
-// The domain gives principal kinds no spelling; this is their stored one.
-std::string_view KindName(domain::PrincipalKind kind) {
-  switch (kind) {
-    case domain::PrincipalKind::kServicePrincipal:
-      return "ServicePrincipal";
-    case domain::PrincipalKind::kUser:
-      return "User";
-    case domain::PrincipalKind::kGroup:
-      return "Group";
-  }
-  return "Unknown";
-}
+std::string_view KindName(domain::PrincipalKind kind) { return domain::PrincipalTypeName(kind); }
 std::string_view KindName(domain::OperationKind kind) { return domain::ToString(kind); }
 std::string_view StatusName(domain::OperationStatus status) { return domain::ToString(status); }
 
@@ -261,11 +250,6 @@ constexpr std::array kOperationStatuses = {
     domain::OperationStatus::kFailed, domain::OperationStatus::kCanceled};
 
 // ---------------------------------------------------------------- rows
-
-Status CorruptRow(std::string_view what, std::string_view id, std::string_view why) {
-  return Status::Internal("stored " + std::string(what) + " '" + std::string(id) +
-                          "' is corrupt: " + std::string(why));
-}
 
 // Columns: id, type, body, key.
 Result<std::shared_ptr<const Resource>> ReadSharedResource(const SqliteStatement& st,
@@ -528,7 +512,8 @@ class SqliteStore final : public MetadataStore {
   void ReleaseReader(SqliteConnection* conn);
   ResourceMemo& memo() { return memo_; }
 
-  // Brackets the COMMIT of a write transaction, for FindResource's cache (see generation_).
+  // Brackets the COMMIT of a write transaction that changed resources, for FindResource's
+  // cache (see generation_).
   void WriteCommitStarts() { generation_.fetch_add(1, std::memory_order_acq_rel); }
   void WriteCommitEnded() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
@@ -552,8 +537,10 @@ class SqliteStore final : public MetadataStore {
   ResourceMemo memo_;
 
   // FindResource's cache. This process is the only one that writes the database (Open() takes
-  // an exclusive lock on it), and every write commits through a write transaction that bumps
-  // generation_ before and after its COMMIT: an entry read at an even generation is the
+  // an exclusive lock on it), and every change of a resource row commits through a write
+  // transaction that bumps generation_ before and after its COMMIT (PutResource and
+  // DeleteResource are the only statements that write that table): an entry read at an even
+  // generation is the
   // committed state for as long as the generation stays the same. While a commit runs (odd
   // generation) point reads go to SQLite and remember nothing.
   struct Found {
@@ -643,7 +630,9 @@ class SqliteTransaction final : public Transaction {
   SqliteConnection* conn_;  // null once ended
   TxMode mode_;
   std::unique_lock<std::timed_mutex> write_lock_;  // owned only by write transactions
-  bool roles_changed_ = false;  // a role table was written: bump the generation on commit
+  // What the transaction wrote, so that a commit invalidates only the caches of those tables.
+  bool resources_changed_ = false;  // FindResource's cache (generation_)
+  bool roles_changed_ = false;      // the authorizer's index (role_generation_)
 };
 
 // ---- SqliteStore
@@ -788,12 +777,14 @@ Status SqliteTransaction::End(std::string_view sql) {
   }
   Status status = Status::Ok();
   if (conn_->InTransaction()) {
-    const bool commits_writes = mode_ == TxMode::kWrite && sql == kCommit;
-    if (commits_writes) {
+    // Only a commit that changed resources invalidates FindResource's cache: the activity
+    // log, operations and registrations are written far more often than resources.
+    const bool commits_resources = sql == kCommit && resources_changed_;
+    if (commits_resources) {
       store_->WriteCommitStarts();
     }
     status = RunSql(*conn_, sql);
-    if (commits_writes) {
+    if (commits_resources) {
       store_->WriteCommitEnded();
     }
     if (conn_->InTransaction()) {
@@ -911,7 +902,9 @@ Status SqliteTransaction::PutResource(const Resource& resource) {
       .Bind(8, body)
       .Bind(9, meta.created_at)
       .Bind(10, meta.updated_at);
-  return st.Run();
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  resources_changed_ = true;
+  return Status::Ok();
 }
 
 Status SqliteTransaction::DeleteResource(const ResourceId& id) {
@@ -922,6 +915,7 @@ Status SqliteTransaction::DeleteResource(const ResourceId& id) {
   if (conn_->Changes() == 0) {
     return Status::NotFound("resource '" + id.ToString() + "' not found");
   }
+  resources_changed_ = true;
   return Status::Ok();
 }
 

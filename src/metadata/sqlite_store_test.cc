@@ -348,6 +348,26 @@ TEST_F(SqliteStoreTest, FindResourceNeverReturnsStateOlderThanTheLastCommit) {
   EXPECT_EQ(std::get<domain::Gallery>(*Find(*store_, g.meta.id)).description, "200");
 }
 
+TEST_F(SqliteStoreTest, OnlyCommitsThatChangeResourcesInvalidateFindResource) {
+  PutAll({MakeGallery(kSub, "rg", "g"), MakeGallery(kSub, "rg", "other")});
+  const ResourceId id = GalleryId(kSub, "rg", "g");
+  ASSERT_NE(Find(*store_, id), nullptr);  // remembered
+  // A change behind the store's back (never done in production: the store is the only writer)
+  // shows what the store answers from memory.
+  ExecRaw(db_file_, "UPDATE resources SET body = json_set(body, '$.properties.description', "
+                    "'behind') WHERE key = '" + id.Key() + "'");
+  {
+    auto tx = Begin(TxMode::kWrite);  // a commit that changes no resource
+    ASSERT_OK(tx->PutSetting("k", "v"));
+    ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(std::get<domain::Gallery>(*Find(*store_, id)).description, "");
+  domain::Gallery other = MakeGallery(kSub, "rg", "other");
+  other.description = "changed";
+  PutAll({other});  // a commit that changes a resource: every remembered read is dropped
+  EXPECT_EQ(std::get<domain::Gallery>(*Find(*store_, id)).description, "behind");
+}
+
 TEST_F(SqliteStoreTest, ASecondStoreOnTheSameFileIsRefusedWhileTheFirstIsOpen) {
   Result<std::unique_ptr<MetadataStore>> second = OpenSqliteStore(db_file_);
   ASSERT_FALSE(second.ok());

@@ -20,11 +20,7 @@ constexpr int64_t kMaxDurableWaitMs = 5000;
 constexpr int kHttpOk = 200;
 constexpr int kHttpConflict = 409;
 constexpr int kHttpInternalError = 500;
-constexpr int kHttpUnauthorized = 401;
-constexpr int kHttpForbidden = 403;
 constexpr int kHttpBadRequest = 400;
-
-bool IsRead(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
 }  // namespace
 
@@ -53,12 +49,7 @@ ActivityEvent ActivityRecorder::NewEvent(const domain::OperationOrigin& who,
 
 std::optional<ActivityEvent> ActivityRecorder::EventFor(const RequestContext& ctx,
                                                         const RequestOutcome& outcome) const {
-  const bool refused =
-      outcome.http_status == kHttpUnauthorized || outcome.http_status == kHttpForbidden;
-  if (IsRead(outcome.method) && !refused) {
-    return std::nullopt;
-  }
-  if (outcome.method == "OPTIONS" && !refused) {
+  if (!domain::LeavesActivityEvent(outcome.method, outcome.http_status)) {
     return std::nullopt;
   }
   const domain::ActivityAction what = domain::ActivityActionFor(outcome.method, outcome.segments);

@@ -15,6 +15,7 @@
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
 #include "service/bootstrap.h"
+#include "service/test_store.h"
 #include "service/gallery_service.h"
 #include "service/operation_runner.h"
 #include "service/registration_service.h"
@@ -26,16 +27,8 @@ class ServiceFixture : public ::testing::Test {
   static constexpr TimestampMs kStart = 1'800'000'000'000;  // 2027-01-15
 
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gallery-activity-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto boot = EnsureBootstrap(*store_, clock_, *random_);
-    ASSERT_TRUE(boot.ok()) << boot.status().ToString();
-    boot_ = *boot;
+    dir_ = test_support::FreshTestDir("gallery-activity-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
     ctx_.correlation_id = "corr-1";
     ctx_.client_request_id = "client-1";
@@ -68,7 +61,7 @@ class ServiceFixture : public ::testing::Test {
                                                 *runner_, *authorizer_);
     activity_log_ = std::make_unique<ActivityLogService>(
         *store_, *service_, config_.limits.list_page_size, std::move(visible));
-    registrations_ = std::make_unique<RegistrationService>(*store_, *service_, clock_,
+    registrations_ = std::make_unique<RegistrationService>(*store_, *service_, *authorizer_, clock_,
                                                            config_.registration_delay_ms);
   }
 

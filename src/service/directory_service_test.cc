@@ -10,6 +10,7 @@
 #include "access/secret_hash.h"
 #include "metadata/sqlite_store.h"
 #include "service/bootstrap.h"
+#include "service/test_store.h"
 
 namespace gallery::service {
 namespace {
@@ -20,16 +21,8 @@ using domain::PrincipalKind;
 class DirectoryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gallery-directory-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto boot = EnsureBootstrap(*store_, clock_, *random_);
-    ASSERT_TRUE(boot.ok());
-    boot_ = *boot;
+    dir_ = test_support::FreshTestDir("gallery-directory-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     admin_.caller = {boot_.tenant_id, boot_.object_id, "gallery-admin"};
     hooks_.principal_deleted = [this] { ++deletions_; };
     hooks_.subscription_created = [this](metadata::Transaction& tx, const domain::Subscription& sub,

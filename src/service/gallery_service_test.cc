@@ -13,6 +13,7 @@
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
 #include "service/operation_runner.h"
+#include "service/test_store.h"
 
 namespace gallery::service {
 namespace {
@@ -26,10 +27,7 @@ constexpr TimestampMs kStart = 1'800'000'000'000;  // 2027-01-15
 class GalleryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gallery-service-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = test_support::FreshTestDir("gallery-service-test");
     Open();
   }
   void TearDown() override {
@@ -46,12 +44,7 @@ class GalleryServiceTest : public ::testing::Test {
     runner_.reset();
     authz_.reset();
     store_.reset();
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    auto boot = EnsureBootstrap(*store_, clock_, *random_);
-    ASSERT_TRUE(boot.ok()) << boot.status().ToString();
-    boot_ = *boot;
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
     runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
     authz_ = std::make_unique<access::Authorizer>(*store_);

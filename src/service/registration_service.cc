@@ -45,8 +45,25 @@ Status RequireGalleryPreview(metadata::Transaction& tx, const std::string& subsc
 }
 
 RegistrationService::RegistrationService(metadata::MetadataStore& store, GalleryService& gallery,
-                                         const Clock& clock, int64_t delay_ms)
-    : store_(store), gallery_(gallery), clock_(clock), delay_ms_(delay_ms) {}
+                                         access::Authorizer& authorizer, const Clock& clock,
+                                         int64_t delay_ms)
+    : store_(store),
+      gallery_(gallery),
+      guard_(authorizer, store),
+      clock_(clock),
+      delay_ms_(delay_ms) {}
+
+namespace {
+
+// The action that registers (or unregisters) `name`: "{namespace}/register/action" for a
+// provider, "Microsoft.Features/providers/features/register/action" for a feature.
+std::string RegistrationAction(RegistrationKind kind, const std::string& name, bool registers) {
+  const std::string verb = registers ? "register/action" : "unregister/action";
+  return kind == RegistrationKind::kFeature ? "Microsoft.Features/providers/features/" + verb
+                                            : name + "/" + verb;
+}
+
+}  // namespace
 
 Result<RegistrationState> RegistrationService::Apply(const RequestContext& ctx,
                                                      const std::string& subscription,
@@ -54,6 +71,10 @@ Result<RegistrationState> RegistrationService::Apply(const RequestContext& ctx,
                                                      bool registered_by_default,
                                                      std::optional<bool> request) {
   GALLERY_RETURN_IF_ERROR(gallery_.GetSubscription(ctx, subscription).status());
+  if (request.has_value()) {
+    GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, RegistrationAction(kind, name, *request),
+                                           ResourceId::ForSubscription(subscription)));
+  }
   const metadata::TxMode mode =
       request.has_value() ? metadata::TxMode::kWrite : metadata::TxMode::kRead;
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(mode));

@@ -20,6 +20,7 @@
 #include "domain/provider_catalog.h"
 #include "domain/registration.h"
 #include "metadata/metadata_store.h"
+#include "service/access_guard.h"
 #include "service/gallery_service.h"
 #include "service/request_context.h"
 
@@ -37,9 +38,12 @@ struct ProviderState {
 
 class RegistrationService {
  public:
-  // The references must outlive the service.
-  RegistrationService(metadata::MetadataStore& store, GalleryService& gallery, const Clock& clock,
-                      int64_t delay_ms);
+  // The references must outlive the service. Registering and unregistering need the actions
+  // Azure names ("{namespace}/register/action", "Microsoft.Features/providers/features/
+  // register/action", and the unregister ones) at the subscription: Owner and Contributor hold
+  // them, a Reader does not.
+  RegistrationService(metadata::MetadataStore& store, GalleryService& gallery,
+                      access::Authorizer& authorizer, const Clock& clock, int64_t delay_ms);
 
   Result<FeatureState> GetFeature(const RequestContext& ctx, const std::string& subscription,
                                   std::string_view provider, std::string_view feature);
@@ -77,6 +81,7 @@ class RegistrationService {
 
   metadata::MetadataStore& store_;
   GalleryService& gallery_;
+  AccessGuard guard_;
   const Clock& clock_;
   int64_t delay_ms_;
 };

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/role_definition.h"
 #include "service/activity_test_fixture.h"
 #include "service/config_loader.h"
 
@@ -106,6 +107,63 @@ TEST_F(RegistrationServiceTest, UnknownNamesAndForeignSubscriptionsAreErrors) {
             "SubscriptionNotFound");
   EXPECT_EQ(registrations_->ListProviders(stranger, boot_.subscription_id).status().reason(),
             "SubscriptionNotFound");
+}
+
+TEST_F(RegistrationServiceTest, RegisteringNeedsTheRegisterActionsAReaderLacks) {
+  // A user who holds Reader, then Contributor, on the subscription.
+  domain::Principal user;
+  user.object_id = "reader-user";
+  user.tenant_id = boot_.tenant_id;
+  user.kind = domain::PrincipalKind::kUser;
+  user.display_name = "Rita";
+  user.user_principal_name = "rita@contoso.example";
+  domain::RoleAssignment grant;
+  grant.name = "6f1c2a0e-4b59-4a7e-9d0f-0a1b2c3d4e5f";
+  grant.scope = ResourceId::ForSubscription(boot_.subscription_id);
+  grant.role_definition_name = domain::kReaderRoleName;
+  grant.principal_id = user.object_id;
+  auto put = [&] {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->PutPrincipal(user).ok());
+    ASSERT_TRUE((*tx)->PutRoleAssignment(grant).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  };
+  ASSERT_NO_FATAL_FAILURE(put());
+  RequestContext rita = ctx_;
+  rita.caller = {boot_.tenant_id, user.object_id, user.user_principal_name,
+                 domain::PrincipalKind::kUser, {}};
+
+  // Reading is allowed; registering a feature or a provider is not, and nothing changes.
+  EXPECT_TRUE(
+      registrations_->GetFeature(rita, boot_.subscription_id, "Microsoft.Compute", "GalleryPreview")
+          .ok());
+  Status feature = registrations_
+                       ->RegisterFeature(rita, boot_.subscription_id, "Microsoft.Compute",
+                                         "GalleryPreview")
+                       .status();
+  EXPECT_EQ(feature.reason(), "AuthorizationFailed") << feature.ToString();
+  EXPECT_NE(feature.message().find("'Microsoft.Features/providers/features/register/action'"),
+            std::string::npos)
+      << feature.message();
+  Status provider =
+      registrations_->RegisterProvider(rita, boot_.subscription_id, "Microsoft.Compute").status();
+  EXPECT_EQ(provider.reason(), "AuthorizationFailed") << provider.ToString();
+  EXPECT_NE(provider.message().find("'Microsoft.Compute/register/action'"), std::string::npos)
+      << provider.message();
+  EXPECT_EQ(Feature(), RegistrationState::kNotRegistered);
+  EXPECT_EQ(Provider(), RegistrationState::kNotRegistered);
+
+  // A Contributor may.
+  grant.role_definition_name = domain::kContributorRoleName;
+  ASSERT_NO_FATAL_FAILURE(put());
+  EXPECT_TRUE(registrations_
+                  ->RegisterFeature(rita, boot_.subscription_id, "Microsoft.Compute",
+                                    "GalleryPreview")
+                  .ok());
+  EXPECT_TRUE(
+      registrations_->RegisterProvider(rita, boot_.subscription_id, "Microsoft.Compute").ok());
+  EXPECT_NE(Feature(), RegistrationState::kNotRegistered);
 }
 
 TEST_F(RegistrationServiceTest, RequiredFeatureRefusesGalleriesUntilRegistered) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metadata/sqlite_store.h"
+#include "service/test_store.h"
 #include "service/bootstrap.h"
 
 namespace gallery::service {
@@ -53,16 +54,8 @@ TEST(RoleAssignmentFilterTest, RefusesAnythingElse) {
 class RoleServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gallery-role-service-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = metadata::OpenSqliteStore(dir_ / "gallery.db");
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-    auto boot = EnsureBootstrap(*store_, clock_, *random_);
-    ASSERT_TRUE(boot.ok());
-    boot_ = *boot;
+    dir_ = test_support::FreshTestDir("gallery-role-service-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     ctx_.caller = {
         boot_.tenant_id, boot_.object_id, "admin", domain::PrincipalKind::kServicePrincipal, {}};
     authz_ = std::make_unique<access::Authorizer>(*store_);

@@ -100,7 +100,7 @@ class InProcessGallery {
                        domain::PrincipalKind::kServicePrincipal,
                        {}});
     api_ =
-        std::make_unique<api::ArmApi>(*service_, *roles_, *auth_, *random_, api::ArmApiOptions{});
+        std::make_unique<api::ArmApi>(*service_, *roles_, *auth_, api::ArmApiOptions{});
   }
   ~InProcessGallery() {
     api_.reset();
