@@ -6,10 +6,10 @@ set -euo pipefail
 want=(build-essential cmake ninja-build pkg-config
       libboost-dev libboost-system-dev libssl-dev libsqlite3-dev
       nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-      libgtest-dev libgmock-dev openssl ca-certificates curl)
+      libgtest-dev libgmock-dev libzstd-dev openssl ca-certificates curl)
 case "${1:-build}" in
-  test)  want+=(python3 azure-cli) ;;
-  bench) want+=(wrk python3) ;;
+  test)  want+=(python3 azure-cli qemu-utils) ;;
+  bench) want+=(wrk python3 qemu-utils) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

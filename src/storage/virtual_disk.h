@@ -1,0 +1,37 @@
+#pragma once
+// VirtualDisk: the guest-visible bytes of a disk, whatever holds them (a VHD file being
+// ingested, a manifest of chunks being exported). The one shape ingest reads and export serves.
+//
+//   GALLERY_ASSIGN_OR_RETURN(auto disk, OpenDiskImage(path, DeclaredFormat::kVhd));
+//   std::vector<uint8_t> buf(1 << 20);
+//   GALLERY_RETURN_IF_ERROR(disk->ReadAt(0, buf));
+//
+// Thread-safe: ReadAt may be called concurrently from several threads (ingest hashes chunks in
+// parallel).
+
+#include <cstdint>
+#include <span>
+
+#include "common/status.h"
+
+namespace gallery::storage {
+
+class VirtualDisk {
+ public:
+  virtual ~VirtualDisk() = default;
+
+  // Guest-visible size in bytes.
+  virtual uint64_t size() const = 0;
+
+  // Fills `out` with the bytes at [offset, offset + out.size()); ranges the image does not
+  // allocate read as zeros. InvalidArgument when the range leaves [0, size()); DataLoss when
+  // the bytes cannot be trusted (a chunk whose hash does not match); Unavailable on I/O errors.
+  virtual Status ReadAt(uint64_t offset, std::span<uint8_t> out) const = 0;
+
+  // True when [offset, offset + length) is known to read as zeros without reading it (an
+  // unallocated VHD block, a hole of the file, an absent chunk). False when unknown: the
+  // caller then reads and checks. Never true for a range holding a non-zero byte.
+  virtual bool KnownZero(uint64_t offset, uint64_t length) const = 0;
+};
+
+}  // namespace gallery::storage
