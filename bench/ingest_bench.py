@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""The image-ingest benchmark of galleryd (part of make bench).
+
+usage: ingest_bench.py BUILD_DIR OUT_MD
+
+In a temporary directory on the same file system as the data directory it makes, with
+qemu-img, from raw images of SIZE_MIB (default 2048):
+  fixed   a fixed VHD of random data;
+  sparse  a dynamic VHD, 25% random data in 256 KiB pieces at random 256 KiB-aligned
+          positions, 75% zeros;
+  update  the fixed image's raw content with 2% of its 4 KiB blocks rewritten, in runs of 1 to
+          64 consecutive blocks at random positions (how package updates rewrite an OS disk).
+Then, RUNS times each (medians reported):
+  cp      `cp FILE DEST && sync` of the VHD into the data directory's file system (the baseline);
+  upload  `gallery disk upload FILE` from start to sealed (client and galleryd on this machine),
+          with galleryd's and the client's CPU seconds and galleryd's peak RSS.
+Dedup: fixed uploaded once, then update (as a fixed VHD) into the same region store; the bytes
+the second upload adds to the store, as a share of its size.
+Writes a Markdown section to OUT_MD. Every figure comes from this run.
+"""
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD, OUT = sys.argv[1], sys.argv[2]
+SIZE_MIB = int(os.environ.get("BENCH_INGEST_MIB", "2048"))
+RUNS = int(os.environ.get("BENCH_INGEST_RUNS", "3"))
+GALLERYD = os.path.join(BUILD, "src/apps/galleryd")
+GALLERY = os.path.join(BUILD, "src/apps/gallery")
+REGION = "westus"
+MIB = 1 << 20
+TICK = os.sysconf("SC_CLK_TCK")
+
+TARGET_FIXED_RATIO = 0.5  # ingest rate of random data vs cp + sync
+TARGET_SPARSE_RATIO = 2.0  # mostly-zero VHD: this much faster than cp + sync
+TARGET_RSS_MIB = 512
+TARGET_DEDUP_PERCENT = 5.0
+
+
+def log(msg):
+    print(f"ingest-bench: {msg}", flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class RandomBytes:
+    """A fast, seeded stream of pseudo-random bytes (AES-CTR of zeros by openssl)."""
+
+    def __init__(self, seed):
+        self.proc = subprocess.Popen(
+            ["openssl", "enc", "-aes-128-ctr", "-nosalt", "-pbkdf2", "-pass", f"pass:{seed}",
+             "-in", "/dev/zero"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def read(self, n):
+        data = self.proc.stdout.read(n)
+        assert len(data) == n, "openssl stopped"
+        return data
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def make_raw(path, pieces):
+    """A sparse raw image of SIZE_MIB with the given (offset, bytes) pieces written."""
+    with open(path, "wb") as f:
+        f.truncate(SIZE_MIB * MIB)
+        for offset, data in pieces:
+            f.seek(offset)
+            f.write(data)
+
+
+def random_pieces(rng, data, fraction, piece):
+    count = SIZE_MIB * MIB // piece
+    chosen = sorted(rng.sample(range(count), int(count * fraction)))
+    for i in chosen:
+        yield i * piece, data.read(piece)
+
+
+def rewrite_blocks(path, rng, data, fraction):
+    """Rewrites `fraction` of the 4 KiB blocks of `path` in runs of 1..64 blocks."""
+    blocks = SIZE_MIB * MIB // 4096
+    target, changed = int(blocks * fraction), set()
+    with open(path, "r+b") as f:
+        while len(changed) < target:
+            run_len = rng.randint(1, 64)
+            start = rng.randrange(blocks - run_len)
+            f.seek(start * 4096)
+            f.write(data.read(run_len * 4096))
+            changed.update(range(start, start + run_len))
+    return len(changed)
+
+
+def to_vhd(raw, vhd, subformat):
+    run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+         f"subformat={subformat},force_size=on", raw, vhd])
+
+
+def proc_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def proc_status_kb(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def du_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+class Galleryd:
+    def __init__(self, tmp, name):
+        self.data = os.path.join(tmp, name)
+        self.out = open(os.path.join(tmp, name + ".out"), "w+")
+        self.proc = subprocess.Popen([GALLERYD, "--data-dir", self.data, "--port", "0"],
+                                     stdout=self.out, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            self.out.seek(0)
+            text = self.out.read()
+            if "listening on https://" in text:
+                break
+            if self.proc.poll() is not None:
+                sys.exit(f"galleryd exited at start:\n{text}")
+            time.sleep(0.1)
+        else:
+            sys.exit("galleryd did not start within 30 s")
+        self.env = dict(os.environ, GALLERY_CONFIG_DIR=os.path.join(tmp, name + "-cli"))
+        run([GALLERY, "login", "--bootstrap", os.path.join(self.data, "bootstrap.json")],
+            env=self.env, stdout=subprocess.DEVNULL)
+        run([GALLERY, "group", "create", "-n", "rg", "-l", REGION], env=self.env,
+            stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+    def store(self):
+        return os.path.join(self.data, "stores", REGION)
+
+    def upload(self, path, name):
+        """Returns (seconds, galleryd cpu s, client cpu s)."""
+        g0 = proc_ticks(self.proc.pid)
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        run([GALLERY, "disk", "upload", path, "-g", "rg", "-n", name, "-l", REGION],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.monotonic() - t0
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_cpu = (proc_ticks(self.proc.pid) - g0) / TICK
+        client_cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+        return seconds, server_cpu, client_cpu
+
+
+def cp_sync(src, dest_dir):
+    dest = os.path.join(dest_dir, "copy.vhd")
+    run(["sync"])
+    t0 = time.monotonic()
+    run(["cp", src, dest])
+    run(["sync"])
+    seconds = time.monotonic() - t0
+    os.unlink(dest)
+    run(["sync"])
+    return seconds
+
+
+def main():
+    for tool in ("qemu-img", "openssl", GALLERYD, GALLERY):
+        if not shutil.which(tool):
+            sys.exit(f"ingest_bench: {tool} is missing")
+    tmp = tempfile.mkdtemp(prefix="gallery-ingest-")
+    try:
+        rng = random.Random(20261127)
+        data = RandomBytes(20261127)
+        log(f"making {SIZE_MIB} MiB images in {tmp}")
+        raw_fixed = os.path.join(tmp, "fixed.raw")
+        make_raw(raw_fixed, ((o, data.read(64 * MIB)) for o in range(0, SIZE_MIB * MIB, 64 * MIB)))
+        raw_sparse = os.path.join(tmp, "sparse.raw")
+        make_raw(raw_sparse, random_pieces(rng, data, 0.25, 256 << 10))
+        images = {"fixed": os.path.join(tmp, "fixed.vhd"), "sparse": os.path.join(tmp, "sparse.vhd")}
+        to_vhd(raw_fixed, images["fixed"], "fixed")
+        to_vhd(raw_sparse, images["sparse"], "dynamic")
+        os.unlink(raw_sparse)
+        changed = rewrite_blocks(raw_fixed, rng, data, 0.02)
+        data.close()
+        update_vhd = os.path.join(tmp, "update.vhd")
+        to_vhd(raw_fixed, update_vhd, "fixed")
+        os.unlink(raw_fixed)
+
+        rows = {}
+        for kind, path in images.items():
+            cp_times, up_times, server_cpu, client_cpu, rss = [], [], [], [], []
+            for r in range(RUNS):
+                cp_times.append(cp_sync(path, tmp))
+                daemon = Galleryd(tmp, f"g-{kind}-{r}")
+                try:
+                    s, scpu, ccpu = daemon.upload(path, f"d{r}")
+                    rss.append(proc_status_kb(daemon.proc.pid, "VmHWM") / 1024)
+                finally:
+                    daemon.stop()
+                    shutil.rmtree(daemon.data, ignore_errors=True)
+                up_times.append(s)
+                server_cpu.append(scpu)
+                client_cpu.append(ccpu)
+                log(f"{kind} run {r + 1}: cp+sync {cp_times[-1]:.2f} s, upload {s:.2f} s, "
+                    f"galleryd {scpu:.2f} cpu-s, client {ccpu:.2f} cpu-s, peak RSS {rss[-1]:.0f} MiB")
+            rows[kind] = {
+                "file_mib": os.path.getsize(path) / MIB,
+                "cp": statistics.median(cp_times), "upload": statistics.median(up_times),
+                "server_cpu": statistics.median(server_cpu),
+                "client_cpu": statistics.median(client_cpu), "rss": max(rss),
+            }
+
+        log("dedup: the image, then the same image with 2% of its 4 KiB blocks rewritten")
+        daemon = Galleryd(tmp, "g-dedup")
+        try:
+            daemon.upload(images["fixed"], "base")
+            before = du_bytes(daemon.store())
+            daemon.upload(update_vhd, "update")
+            after = du_bytes(daemon.store())
+        finally:
+            daemon.stop()
+        dedup = {"changed_blocks": changed, "before": before, "after": after,
+                 "added_percent": 100.0 * (after - before) / (SIZE_MIB * MIB)}
+        write_report(rows, dedup)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_report(rows, dedup):
+    gib = SIZE_MIB / 1024
+    lines = [
+        "", "## Image ingest (`gallery disk upload`, start to sealed)", "",
+        f"{SIZE_MIB} MiB virtual disks made by `qemu-img convert -O vpc`; client and galleryd on this "
+        f"machine; the baseline is `cp FILE DEST && sync` into the data directory's file system "
+        f"in the same run. Medians of {RUNS} runs; a fresh galleryd per run.", "",
+        "| image | VHD file | cp + sync | upload | rate vs cp | target | galleryd CPU s/GiB | client CPU s/GiB | galleryd peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    targets = {"fixed": TARGET_FIXED_RATIO, "sparse": TARGET_SPARSE_RATIO}
+    names = {"fixed": "fixed VHD, random data", "sparse": "dynamic VHD, 25% random / 75% zero"}
+    for kind, r in rows.items():
+        ratio = r["cp"] / r["upload"]
+        met = "met" if ratio >= targets[kind] and r["rss"] < TARGET_RSS_MIB else "NOT met"
+        lines.append(
+            f"| {names[kind]} | {r['file_mib']:.0f} MiB | {r['cp']:.2f} s | {r['upload']:.2f} s | "
+            f"{ratio:.2f}x | ≥ {targets[kind]}x, RSS < {TARGET_RSS_MIB} MiB: {met} | "
+            f"{r['server_cpu'] / gib:.2f} | {r['client_cpu'] / gib:.2f} | {r['rss']:.0f} MiB |")
+    d = dedup
+    met = "met" if d["added_percent"] <= TARGET_DEDUP_PERCENT else "NOT met"
+    lines += [
+        "", f"Dedup: the second image differs from the first in {d['changed_blocks']} of "
+        f"{SIZE_MIB * MIB // 4096} 4 KiB blocks (2%, runs of 1 to 64 blocks at random positions); "
+        f"the store held {d['before'] / MIB:.1f} MiB after the first and "
+        f"{d['after'] / MIB:.1f} MiB after the second: it added **{d['added_percent']:.2f}%** "
+        f"of the image's size (target ≤ {TARGET_DEDUP_PERCENT}%: {met}).", ""]
+    with open(OUT, "a") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
