@@ -206,7 +206,9 @@ VhdFooter FixedFooterFor(uint64_t size, const std::optional<VhdFooter>& original
     f = *original;
   } else {
     f.timestamp = VhdTimestampOf(now);
-    f.creator_application = {'g', 'a', 'l', 'l'};
+    // "win " (Hyper-V): readers size such a disk by its current size (qemu sizes disks of
+    // creators it does not know by their CHS geometry, which rarely covers the disk exactly).
+    f.creator_application = {'w', 'i', 'n', ' '};
     f.creator_version = 0x00010000;
     f.creator_host_os = {'W', 'i', '2', 'k'};
     f.original_size = size;

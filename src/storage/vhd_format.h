@@ -105,7 +105,8 @@ uint32_t VhdTimestampOf(TimestampMs t);
 //    uploaded as a fixed VHD exports byte-identical to the upload;
 //  - `original` is any other footer (a dynamic VHD's): the original with disk type fixed, data
 //    offset all ones, current size `size` and the checksum recomputed;
-//  - no original (a raw disk): a new footer, creator "gall", timestamp `now`, the spec's
+//  - no original (a raw disk): a new footer, creator "win " (so qemu, Hyper-V and Azure
+//    all size it by its current size), timestamp `now`, the spec's
 //    geometry, host OS "Wi2k", unique id `unique_id` (random, chosen by the caller).
 // The returned footer's checksum field is always valid.
 VhdFooter FixedFooterFor(uint64_t size, const std::optional<VhdFooter>& original, TimestampMs now,

@@ -149,7 +149,7 @@ TEST(VhdFixedFooterTest, ANewFooterNamesGalleryTheTimeAndTheCallersUniqueId) {
   const TimestampMs now = (946684800 + 1000) * int64_t{1000};
   const VhdFooter f = FixedFooterFor(20 * kMiB, std::nullopt, now, id);
   EXPECT_EQ(std::string(f.cookie.data(), 8), "conectix");
-  EXPECT_EQ(std::string(f.creator_application.data(), 4), "gall");
+  EXPECT_EQ(std::string(f.creator_application.data(), 4), "win ");
   EXPECT_EQ(std::string(f.creator_host_os.data(), 4), "Wi2k");
   EXPECT_EQ(f.timestamp, 1000u);
   EXPECT_EQ(f.unique_id, id);

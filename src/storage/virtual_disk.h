@@ -2,7 +2,7 @@
 // VirtualDisk: the guest-visible bytes of a disk, whatever holds them (a VHD file being
 // ingested, a manifest of chunks being exported). The one shape ingest reads and export serves.
 //
-//   GALLERY_ASSIGN_OR_RETURN(auto disk, OpenDiskImage(path, DeclaredFormat::kVhd));
+//   GALLERY_ASSIGN_OR_RETURN(auto disk, OpenDiskImage(path, length, DeclaredFormat::kVhd, &info));
 //   std::vector<uint8_t> buf(1 << 20);
 //   GALLERY_RETURN_IF_ERROR(disk->ReadAt(0, buf));
 //
