@@ -137,11 +137,15 @@ Status FsyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-Status MakeDir(const fs::path& dir) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+// Creates `dir` unless it exists; returns whether it created it.
+Result<bool> MakeDir(const fs::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    return true;
+  }
+  if (errno != EEXIST) {
     return IoError("cannot create folder", dir, errno);
   }
-  return Status::Ok();
+  return false;
 }
 
 // Per-thread zstd contexts: creating one per chunk would cost an allocation of ~1 MiB each.
@@ -299,10 +303,12 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   }
   // From here the store owns lock_fd and releases it on every return.
   std::unique_ptr<FileChunkStore> store(new FileChunkStore(root, options, lock_fd));
-  GALLERY_RETURN_IF_ERROR(MakeDir(root / "chunks"));
-  GALLERY_RETURN_IF_ERROR(MakeDir(root / "tmp"));
+  GALLERY_ASSIGN_OR_RETURN(bool made_chunks, MakeDir(root / "chunks"));
+  GALLERY_ASSIGN_OR_RETURN(bool made_tmp, MakeDir(root / "tmp"));
+  bool made_fan_out = false;
   for (int i = 0; i < kFanOut; ++i) {
-    GALLERY_RETURN_IF_ERROR(MakeDir(store->FanOutDir(static_cast<uint8_t>(i))));
+    GALLERY_ASSIGN_OR_RETURN(bool made, MakeDir(store->FanOutDir(static_cast<uint8_t>(i))));
+    made_fan_out = made_fan_out || made;
   }
   // Leftovers of batches a crash interrupted: never visible, removed now.
   const fs::path tmp = root / "tmp";
@@ -315,8 +321,12 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   }));
   GALLERY_RETURN_IF_ERROR(unlink_status);
   // The folders just made must survive a crash before the first chunk is renamed into them.
-  GALLERY_RETURN_IF_ERROR(FsyncDir(root / "chunks"));
-  GALLERY_RETURN_IF_ERROR(FsyncDir(root));
+  if (made_fan_out) {
+    GALLERY_RETURN_IF_ERROR(FsyncDir(root / "chunks"));
+  }
+  if (made_chunks || made_tmp) {
+    GALLERY_RETURN_IF_ERROR(FsyncDir(root));
+  }
   return store;
 }
 
@@ -367,8 +377,9 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
                       {iovec{header.data(), header.size()},
                        iovec{const_cast<uint8_t*>(payload.data()), payload.size()}},
                       path);
-  if (s.ok()) {
-    // The write time is the chunk's first use (rename keeps it).
+  if (s.ok() && own_clock_ == nullptr) {
+    // The write time is the chunk's first use (rename keeps it); the kernel sets it already
+    // when the clock is the system's.
     const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
     if (::futimens(fd.get(), times) != 0) {
       s = IoError("cannot set the time of", path, errno);
