@@ -27,9 +27,9 @@ constexpr char kChunkMagic[4] = {'G', 'C', 'H', 'K'};
 constexpr uint8_t kChunkFormatVersion = 1;
 constexpr size_t kHeaderBytes = 16;
 enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
-// No chunk is larger (chunk sizes are at most 64 MiB): a header claiming more is damage, not a
-// reason to allocate.
-constexpr uint64_t kMaxContentBytes = uint64_t{1} << 30;
+// No chunk is larger (ingest's chunk sizes are at most 64 MiB): a header claiming more is
+// damage, not a reason to allocate.
+constexpr uint64_t kMaxContentBytes = uint64_t{64} << 20;
 constexpr int kFanOut = 256;
 
 std::string ErrnoText(int err) { return std::error_code(err, std::system_category()).message(); }
@@ -436,13 +436,15 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
   if (length > kMaxContentBytes) {
     return Damaged(digest, path, "implausible length");
   }
-  std::vector<uint8_t> content(length);
+  // Lengths are checked before allocating, so a damaged header costs no large allocation.
+  std::vector<uint8_t> content;
   const uint64_t stored = file_size - kHeaderBytes;
   switch (static_cast<Encoding>(header[5])) {
     case Encoding::kRaw: {
       if (stored != length) {
         return Damaged(digest, path, "wrong length");
       }
+      content.resize(length);
       GALLERY_ASSIGN_OR_RETURN(complete, PreadAll(fd.get(), content, kHeaderBytes, path));
       break;
     }
@@ -453,6 +455,10 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
       std::vector<uint8_t> compressed(stored);
       GALLERY_ASSIGN_OR_RETURN(complete, PreadAll(fd.get(), compressed, kHeaderBytes, path));
       if (complete) {
+        if (ZSTD_getFrameContentSize(compressed.data(), compressed.size()) != length) {
+          return Damaged(digest, path, "undecodable");
+        }
+        content.resize(length);
         size_t n = ZSTD_decompressDCtx(ThreadZstd().d, content.data(), content.size(),
                                        compressed.data(), compressed.size());
         if (ZSTD_isError(n) || n != length) {
