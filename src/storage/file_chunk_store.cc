@@ -230,7 +230,16 @@ class FileChunkStore::Batch final : public ChunkBatch {
       return Status::Ok();
     }
     Status s = Publish(committing);
-    RemoveTemps(committing);  // those not renamed, after an error
+    if (!s.ok()) {
+      // Those not renamed are discarded; adding them again writes them anew.
+      RemoveTemps(committing);
+      std::lock_guard lock(mu_);
+      for (const Pending& p : committing) {
+        if (!p.temp.empty()) {
+          staged_.erase(p.digest);
+        }
+      }
+    }
     return s;
   }
 
