@@ -168,7 +168,8 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
     }
     next.state = DiskState::kActiveSAS;
   }
-  next.grant = DiskAccessGrant{grant_id, *in.access, ctx.now + seconds * 1000};
+  // Whole seconds: the expiry travels in the signed URL as RFC 3339 text.
+  next.grant = DiskAccessGrant{grant_id, *in.access, (ctx.now / 1000 + seconds) * 1000};
   next.meta.updated_at = ctx.now;
   return next;
 }
