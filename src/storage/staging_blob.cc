@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 namespace gallery::storage {
 
@@ -33,16 +34,9 @@ Status SyncDirectory(const std::filesystem::path& dir) {
   return rc == 0 ? Status::Ok() : OsError("fsync", dir, err);
 }
 
-}  // namespace
-
-Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::path& path,
-                                                         uint64_t size) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return Status::Unavailable("create " + path.parent_path().string() + ": " + ec.message());
-  }
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+// Opens `path` (mode 0600 when created); returns the descriptor and the file's size.
+Result<std::pair<int, uint64_t>> OpenFile(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
   if (fd < 0) {
     return OsError("open", path, errno);
   }
@@ -52,8 +46,21 @@ Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::
     ::close(fd);
     return OsError("stat", path, err);
   }
+  return std::make_pair(fd, static_cast<uint64_t>(st.st_size));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::path& path,
+                                                         uint64_t size) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return Status::Unavailable("create " + path.parent_path().string() + ": " + ec.message());
+  }
+  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(path, O_RDWR | O_CREAT));
+  auto [fd, existing] = opened;
   auto blob = std::unique_ptr<StagingBlob>(new StagingBlob(path, fd, size));
-  const uint64_t existing = static_cast<uint64_t>(st.st_size);
   if (existing == size) {
     return blob;
   }
@@ -71,18 +78,8 @@ Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::
 }
 
 Result<std::unique_ptr<StagingBlob>> StagingBlob::Open(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    return OsError("open", path, errno);
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return OsError("stat", path, err);
-  }
-  return std::unique_ptr<StagingBlob>(
-      new StagingBlob(path, fd, static_cast<uint64_t>(st.st_size)));
+  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(path, O_RDWR));
+  return std::unique_ptr<StagingBlob>(new StagingBlob(path, opened.first, opened.second));
 }
 
 StagingBlob::~StagingBlob() {
