@@ -148,15 +148,18 @@ class ExportSource final : public BodySource {
   ExportSource(std::unique_ptr<storage::VirtualDisk> disk,
                const std::array<uint8_t, storage::kVhdFooterSize>& footer, uint64_t offset,
                uint64_t length)
-      : disk_(std::move(disk)), footer_(footer), offset_(offset), length_(length),
+      : disk_(std::move(disk)),
+        footer_(footer),
+        offset_(offset),
+        length_(length),
         remaining_(length) {}
 
   uint64_t size() const override { return length_; }
 
   Result<size_t> Read(std::span<uint8_t> out) override {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
-    GALLERY_RETURN_IF_ERROR(storage::ReadExport(*disk_, storage::ExportFormat::kVhd, footer_,
-                                                offset_, out.first(n)));
+    GALLERY_RETURN_IF_ERROR(
+        storage::ReadExport(*disk_, storage::ExportFormat::kVhd, footer_, offset_, out.first(n)));
     offset_ += n;
     remaining_ -= n;
     return n;
@@ -185,8 +188,8 @@ std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(const domain::Disk& di
   for (size_t i = 0, j = 0; i < disk.unique_id.size() && j < id.size() * 2; ++i) {
     const char c = disk.unique_id[i];
     const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-                                                             : -1;
+                  : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                                                              : -1;
     if (v >= 0) {
       id[j / 2] = static_cast<uint8_t>(id[j / 2] | (j % 2 == 0 ? v << 4 : v));
       ++j;
@@ -206,13 +209,13 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   const TimestampMs now = clock_.Now();
   auto refuse = [&](const BlobError& e) -> HttpReply {
     GLOG_DEBUG("blob {} {} from {} -> {} {}", std::string(request.method_string()),
-               std::string(request.target()), info.remote_address,
-               static_cast<unsigned>(e.status), e.code);
+               std::string(request.target()), info.remote_address, static_cast<unsigned>(e.status),
+               e.code);
     return ErrorAnswer(e, now);
   };
   auto failed = [&](const Status& s) -> HttpReply {
-    GLOG_WARN("blob {} {}: {}", std::string(request.method_string()),
-              std::string(request.target()), s.ToString());
+    GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
+              s.ToString());
     if (s.code() == StatusCode::kDataLoss) {
       return refuse({http::status::internal_server_error, "InternalError",
                      "The disk's stored bytes failed verification: " + s.message()});
@@ -259,8 +262,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   }
   if (now >= *expiry) {
     return refuse(AuthenticationFailed("Signed expiry time [" + claim.expiry +
-                                       "] must be after the current time [" +
-                                       FormatTimestamp(now) + "]: this access expired."));
+                                       "] must be after the current time [" + FormatTimestamp(now) +
+                                       "]: this access expired."));
   }
   Result<std::optional<domain::Disk>> found = disks_.FindByUniqueId(unique_id);
   if (!found.ok()) {
@@ -281,10 +284,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                    "permission: it needs a " +
                        std::string(needed == "r" ? "Read" : "Write") + " grant."});
   }
-  const bool state_ok = call == Call::kRead
-                            ? disk.state == domain::DiskState::kActiveSAS
-                            : disk.state == domain::DiskState::kActiveUpload &&
-                                  disk.meta.operation_id.empty();
+  const bool state_ok = call == Call::kRead ? disk.state == domain::DiskState::kActiveSAS
+                                            : disk.state == domain::DiskState::kActiveUpload &&
+                                                  disk.meta.operation_id.empty();
   if (!state_ok) {
     return refuse({http::status::conflict, "OperationNotAllowed",
                    "The operation is not allowed while the disk is in state '" +
@@ -319,15 +321,17 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     std::optional<ByteRange> range = ParseRange(range_text);
     if (!range.has_value() || !range->first.has_value() || !range->last.has_value()) {
       return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The value '" + range_text + "' of the x-ms-range (or Range) header is "
-                     "not a byte range 'bytes=A-B'."});
+                     "The value '" + range_text +
+                         "' of the x-ms-range (or Range) header is "
+                         "not a byte range 'bytes=A-B'."});
     }
     const uint64_t first = *range->first;
     const uint64_t length = *range->last - first + 1;
     if (first % kPageBytes != 0 || length % kPageBytes != 0 || *range->last >= blob_size) {
       return refuse({http::status::range_not_satisfiable, "InvalidPageRange",
-                     "The page range " + range_text + " is invalid: it must start and end on "
-                     "512-byte boundaries and lie inside the blob of " +
+                     "The page range " + range_text +
+                         " is invalid: it must start and end on "
+                         "512-byte boundaries and lie inside the blob of " +
                          std::to_string(blob_size) + " bytes."});
     }
     if (length > kMaxPageWriteBytes) {
@@ -339,8 +343,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     const bool update = EqualsIgnoreCase(page_write, "update");
     if (!update && !EqualsIgnoreCase(page_write, "clear")) {
       return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The value '" + page_write + "' of header x-ms-page-write is not "
-                     "'update' or 'clear'."});
+                     "The value '" + page_write +
+                         "' of header x-ms-page-write is not "
+                         "'update' or 'clear'."});
     }
     const std::string& body = request.body();
     if (update ? body.size() != length : !body.empty()) {
@@ -354,9 +359,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
       return failed(blob.status());
     }
     Status written =
-        update ? (*blob)->WritePages(first, std::span<const uint8_t>(
-                                                reinterpret_cast<const uint8_t*>(body.data()),
-                                                body.size()))
+        update ? (*blob)->WritePages(
+                     first, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()),
+                                                     body.size()))
                : (*blob)->ClearPages(first, length);
     if (!written.ok()) {
       return failed(written);
@@ -389,10 +394,10 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
       length = first <= last ? last - first + 1 : 0;
     }
     if (first >= total || length == 0) {
-      HttpResponse res = ErrorAnswer({http::status::range_not_satisfiable,
-                                      "InvalidRange",
+      HttpResponse res = ErrorAnswer({http::status::range_not_satisfiable, "InvalidRange",
                                       "The range specified is invalid for the current size of "
-                                      "the resource (" + std::to_string(total) + " bytes)."},
+                                      "the resource (" +
+                                          std::to_string(total) + " bytes)."},
                                      now);
       res.set(http::field::content_range, "bytes */" + std::to_string(total));
       return res;
@@ -406,8 +411,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   res.set(http::field::last_modified, HttpDate(disk.meta.updated_at));
   if (ranged) {
     res.set(http::field::content_range, "bytes " + std::to_string(first) + "-" +
-                                             std::to_string(first + length - 1) + "/" +
-                                             std::to_string(total));
+                                            std::to_string(first + length - 1) + "/" +
+                                            std::to_string(total));
   }
   if (method == http::verb::head) {
     res.content_length(length);
@@ -419,9 +424,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (!bytes.ok()) {
     return failed(bytes.status());
   }
-  return HttpReply(std::move(res), std::make_unique<ExportSource>(std::move(*bytes),
-                                                                  ExportFooter(disk), first,
-                                                                  length));
+  return HttpReply(std::move(res), std::make_unique<ExportSource>(
+                                       std::move(*bytes), ExportFooter(disk), first, length));
 }
 
 }  // namespace gallery::api

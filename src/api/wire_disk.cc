@@ -6,7 +6,8 @@ namespace gallery::api {
 
 nlohmann::json ToWire(const domain::Disk& disk) {
   nlohmann::json out = Envelope(disk.meta, domain::Disk::kType);
-  out["sku"] = {{"name", disk.sku_name}, {"tier", disk.sku_name.substr(0, disk.sku_name.find('_'))}};
+  out["sku"] = {{"name", disk.sku_name},
+                {"tier", disk.sku_name.substr(0, disk.sku_name.find('_'))}};
   nlohmann::json& props = out["properties"];
   for (const auto& [k, v] : disk.extra.items()) {
     props[k] = v;
@@ -50,17 +51,17 @@ Result<domain::DiskInput> DiskFromWire(const nlohmann::json& body) {
     GALLERY_ASSIGN_OR_RETURN(in.upload_size_bytes, creation->Int64("uploadSizeBytes"));
   }
   // Read-only fields clients echo back are not kept.
-  in.extra = props->Rest({"osType", "hyperVGeneration", "creationData", "diskSizeGB",
-                          "diskSizeBytes", "uniqueId", "timeCreated", "provisioningState",
-                          "diskState"});
+  in.extra =
+      props->Rest({"osType", "hyperVGeneration", "creationData", "diskSizeGB", "diskSizeBytes",
+                   "uniqueId", "timeCreated", "provisioningState", "diskState"});
   return in;
 }
 
 Result<domain::DiskAccessInput> DiskAccessFromWire(const nlohmann::json& body) {
   JsonReader reader(body, "grantAccessData");
   domain::DiskAccessInput in;
-  GALLERY_ASSIGN_OR_RETURN(in.access, ReadEnum<domain::DiskAccessLevel>(
-                                          reader, "access", domain::ParseDiskAccessLevel));
+  GALLERY_ASSIGN_OR_RETURN(
+      in.access, ReadEnum<domain::DiskAccessLevel>(reader, "access", domain::ParseDiskAccessLevel));
   GALLERY_ASSIGN_OR_RETURN(in.duration_seconds, reader.Int64("durationInSeconds"));
   return in;
 }

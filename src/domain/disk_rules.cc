@@ -44,8 +44,7 @@ Status CheckUploadSize(int64_t bytes) {
 
 Status NotAllowedInState(const Disk& disk, std::string_view what) {
   return Status::FailedPrecondition("The disk '" + disk.meta.id.Name() + "' is in state '" +
-                                    std::string(ToString(disk.state)) + "': " +
-                                    std::string(what))
+                                    std::string(ToString(disk.state)) + "': " + std::string(what))
       .WithReason("OperationNotAllowed");
 }
 
@@ -73,8 +72,8 @@ Result<Disk> NewDisk(const ResourceId& id, const DiskInput& in, const std::strin
   if (!in.location.has_value()) {
     return MissingField("location");
   }
-  GALLERY_ASSIGN_OR_RETURN(Region region, ctx.regions.ResolveReplicationRegion(*in.location,
-                                                                               "location"));
+  GALLERY_ASSIGN_OR_RETURN(Region region,
+                           ctx.regions.ResolveReplicationRegion(*in.location, "location"));
   Disk disk;
   if (in.sku_name.has_value()) {
     GALLERY_ASSIGN_OR_RETURN(disk.sku_name, ParseDiskSku(*in.sku_name, "disk.sku.name"));
@@ -156,15 +155,17 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
   Disk next = current;
   if (*in.access == DiskAccessLevel::kWrite) {
     if (current.state != DiskState::kReadyToUpload && current.state != DiskState::kActiveUpload) {
-      return NotAllowedInState(current, "Write access is granted only to a disk created for "
-                                        "upload that is not sealed yet (ReadyToUpload or "
-                                        "ActiveUpload).");
+      return NotAllowedInState(current,
+                               "Write access is granted only to a disk created for "
+                               "upload that is not sealed yet (ReadyToUpload or "
+                               "ActiveUpload).");
     }
     next.state = DiskState::kActiveUpload;
   } else {
     if (current.state != DiskState::kUnattached) {
-      return NotAllowedInState(current, "Read access is granted only to an uploaded, sealed "
-                                        "disk that is Unattached.");
+      return NotAllowedInState(current,
+                               "Read access is granted only to an uploaded, sealed "
+                               "disk that is Unattached.");
     }
     next.state = DiskState::kActiveSAS;
   }
@@ -176,8 +177,9 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
 
 Status CheckDiskDeletable(const Disk& disk) {
   if (disk.state == DiskState::kActiveUpload || disk.state == DiskState::kActiveSAS) {
-    return NotAllowedInState(disk, "a disk cannot be deleted while it has an active access "
-                                   "grant; revoke it first (endGetAccess).");
+    return NotAllowedInState(disk,
+                             "a disk cannot be deleted while it has an active access "
+                             "grant; revoke it first (endGetAccess).");
   }
   return Status::Ok();
 }

@@ -51,13 +51,15 @@ TEST_F(DiskRulesTest, NewUploadDiskIsReadyToUpload) {
 }
 
 TEST_F(DiskRulesTest, DiskNameRules) {
-  for (const std::string& bad : std::vector<std::string>{"-lead", "trail.", "trail-", "has space", std::string(81, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"-lead", "trail.", "trail-", "has space", std::string(81, 'a')}) {
     Result<Disk> d = NewDisk(DiskId(bad), ValidInput(), "u", ctx_);
     ASSERT_FALSE(d.ok()) << bad;
     EXPECT_EQ(d.status().reason(), "InvalidParameter");
     EXPECT_THAT(d.status().message(), HasSubstr("Disk name '" + bad + "'"));
   }
-  for (const std::string& good : std::vector<std::string>{"a", "disk_", "a.b-c_d", std::string(80, 'z')}) {
+  for (const std::string& good :
+       std::vector<std::string>{"a", "disk_", "a.b-c_d", std::string(80, 'z')}) {
     EXPECT_TRUE(NewDisk(DiskId(good), ValidInput(), "u", ctx_).ok()) << good;
   }
 }
@@ -92,8 +94,7 @@ TEST_F(DiskRulesTest, OnlyUploadIsSupported) {
   EXPECT_EQ(d.status().reason(), "InvalidParameter");
   EXPECT_THAT(d.status().message(), HasSubstr("only 'Upload' is supported"));
   in.create_option.reset();
-  EXPECT_THAT(NewDisk(DiskId("d1"), in, "u", ctx_).status().message(),
-              HasSubstr("createOption"));
+  EXPECT_THAT(NewDisk(DiskId("d1"), in, "u", ctx_).status().message(), HasSubstr("createOption"));
 }
 
 TEST_F(DiskRulesTest, UploadSizeIsWholeMiBPlusFooterWithinBounds) {
@@ -108,7 +109,8 @@ TEST_F(DiskRulesTest, UploadSizeIsWholeMiBPlusFooterWithinBounds) {
     EXPECT_THAT(d.status().message(), HasSubstr(std::to_string(bytes)));
     EXPECT_THAT(d.status().message(), HasSubstr("512-byte VHD footer"));
   }
-  for (int64_t bytes : {kMinUploadDiskBytes + kVhdFooterBytes, kMaxUploadDiskBytes + kVhdFooterBytes}) {
+  for (int64_t bytes :
+       {kMinUploadDiskBytes + kVhdFooterBytes, kMaxUploadDiskBytes + kVhdFooterBytes}) {
     DiskInput in = ValidInput();
     in.upload_size_bytes = bytes;
     EXPECT_TRUE(NewDisk(DiskId("d1"), in, "u", ctx_).ok()) << bytes;

@@ -38,8 +38,8 @@ Result<E> ParseEnum(const EnumTable<E, N>& table, std::string_view text, std::st
     allowed += (allowed.empty() ? "'" : ", '") + std::string(name) + "'";
   }
   return Status::InvalidArgument("The value '" + std::string(text) + "' of parameter '" +
-                                     std::string(field) + "' is not valid. Allowed values: " +
-                                     allowed + ".",
+                                     std::string(field) +
+                                     "' is not valid. Allowed values: " + allowed + ".",
                                  std::string(field))
       .WithReason("InvalidParameter");
 }

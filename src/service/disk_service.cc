@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <set>
 #include <limits>
+#include <set>
 
 #include "access/actions.h"
 #include "common/log.h"
@@ -211,15 +211,14 @@ Result<Accepted<Disk>> DiskService::Put(const RequestContext& ctx, const Resourc
     if (mode == domain::UpdateMode::kMerge) {
       return ResourceNotFound(id);
     }
-    GALLERY_ASSIGN_OR_RETURN(accepted.resource,
-                             domain::NewDisk(id, in, NewUuid(random_), rules));
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, domain::NewDisk(id, in, NewUuid(random_), rules));
     accepted.created = true;
     // The blob exists before the disk does: a crash between them leaves an orphan file that
     // Start() removes, never a disk without its blob.
     GALLERY_ASSIGN_OR_RETURN(
-        auto blob, storage::StagingBlob::Create(StagingPath(accepted.resource.unique_id),
-                                                static_cast<uint64_t>(
-                                                    accepted.resource.upload_size_bytes)));
+        auto blob,
+        storage::StagingBlob::Create(StagingPath(accepted.resource.unique_id),
+                                     static_cast<uint64_t>(accepted.resource.upload_size_bytes)));
     GALLERY_RETURN_IF_ERROR(
         tx->PutSetting(kUniqueIdKey + accepted.resource.unique_id, id.ToString()));
   }
@@ -295,8 +294,7 @@ Result<DiskOperation> DiskService::BeginGetAccess(const RequestContext& ctx, con
   out.operation = NewOperation(ctx, current, OperationKind::kBeginGetAccess);
   const domain::RuleContext rules{gallery_.regions(), gallery_.config().limits, clock_.Now()};
   // The grant is named by its operation, so the operation's result finds its URL.
-  GALLERY_ASSIGN_OR_RETURN(out.disk,
-                           domain::GrantAccess(current, in, out.operation.id, rules));
+  GALLERY_ASSIGN_OR_RETURN(out.disk, domain::GrantAccess(current, in, out.operation.id, rules));
   out.operation.status = OperationStatus::kSucceeded;
   out.operation.end_time = out.operation.start_time;
   GALLERY_RETURN_IF_ERROR(tx->PutResource(out.disk));
@@ -358,8 +356,7 @@ std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url
          "&sp=" + permission + "&se=" + expiry + "&sig=" + sig;
 }
 
-Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx,
-                                             const domain::Operation& op,
+Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx, const domain::Operation& op,
                                              const std::string& base_url) {
   GALLERY_ASSIGN_OR_RETURN(Disk disk, Get(ctx, op.resource_id));
   if (!disk.grant.has_value() || disk.grant->id != op.id) {
@@ -437,18 +434,17 @@ Status DiskService::Seal(const std::string& operation_id) {
     op->status = OperationStatus::kCanceled;
     op->end_time = clock_.Now();
     op->error_code = "ResourceDeleted";
-    op->error_message = "The disk '" + op->resource_id.ToString() +
-                        "' was deleted before it was sealed.";
+    op->error_message =
+        "The disk '" + op->resource_id.ToString() + "' was deleted before it was sealed.";
     GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
     return tx->Commit();
   }
   GALLERY_ASSIGN_OR_RETURN(auto blob, OpenStagingBlob(*disk));
   GALLERY_RETURN_IF_ERROR(blob->Sync());
   storage::DiskImageInfo info;
-  GALLERY_ASSIGN_OR_RETURN(
-      std::unique_ptr<storage::VirtualDisk> image,
-      storage::OpenDiskImage(blob->path().string(), blob->size(), storage::DeclaredFormat::kVhd,
-                             &info));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> image,
+                           storage::OpenDiskImage(blob->path().string(), blob->size(),
+                                                  storage::DeclaredFormat::kVhd, &info));
   GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk->meta.location));
   storage::IngestOptions ingest;
   ingest.chunk_size = options_.chunk_size;

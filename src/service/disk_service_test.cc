@@ -47,8 +47,8 @@ class DiskServiceTest : public ::testing::Test {
     dir_ = test_support::FreshTestDir("disk-service-test");
     Open();
     ASSERT_TRUE(gallery_
-                    ->PutResourceGroup(ctx_, ResourceId::ForResourceGroup(boot_.subscription_id,
-                                                                          "rg1"),
+                    ->PutResourceGroup(ctx_,
+                                       ResourceId::ForResourceGroup(boot_.subscription_id, "rg1"),
                                        {"westus", std::nullopt}, UpdateMode::kReplace)
                     .ok());
   }
@@ -177,10 +177,9 @@ TEST_F(DiskServiceTest, CreateInAMissingGroupOrWithoutRolesIsRefused) {
   stranger.caller.object_id = "00000000-0000-0000-0000-0000000000ff";
   auto refused = disks_->Put(stranger, DiskId(), in, UpdateMode::kReplace);
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(disks_->BeginGetAccess(stranger, DiskId(), {DiskAccessLevel::kWrite, 60})
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      disks_->BeginGetAccess(stranger, DiskId(), {DiskAccessLevel::kWrite, 60}).status().code(),
+      StatusCode::kPermissionDenied);
 }
 
 TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
@@ -191,8 +190,8 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   EXPECT_EQ(write.disk.grant->id, write.operation.id);
   auto url = disks_->AccessUrlOf(ctx_, write.operation, "https://h:1");
   ASSERT_TRUE(url.ok()) << url.status().ToString();
-  EXPECT_EQ(url->rfind("https://h:1/disks/" + d.unique_id + "?sv=2018-03-28&sr=b&si=" +
-                           write.operation.id + "&sp=w&se=",
+  EXPECT_EQ(url->rfind("https://h:1/disks/" + d.unique_id +
+                           "?sv=2018-03-28&sr=b&si=" + write.operation.id + "&sp=w&se=",
                        0),
             0u)
       << *url;
@@ -209,9 +208,7 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   EXPECT_EQ(end->operation.kind, domain::OperationKind::kEndGetAccess);
   EXPECT_FALSE(end->disk.grant.has_value());
   // While the seal runs the disk takes no new grant and cannot be deleted.
-  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60})
-                .status()
-                .reason(),
+  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60}).status().reason(),
             "OperationNotAllowed");
   EXPECT_EQ(disks_->Delete(ctx_, DiskId()).status().reason(), "OperationNotAllowed");
   // The operation runner leaves seals alone.
@@ -245,9 +242,7 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->operation.status, OperationStatus::kSucceeded);
   EXPECT_EQ(again->disk.state, DiskState::kUnattached);
-  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60})
-                .status()
-                .reason(),
+  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60}).status().reason(),
             "OperationNotAllowed");
 
   ASSERT_EQ(*disks_->Delete(ctx_, DiskId()), true);
@@ -326,10 +321,10 @@ TEST_F(DiskServiceTest, DeletingTheGroupTakesTheDiskAndItsManifest) {
   auto end = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(disks_->Seal(end->operation.id).ok());
   const std::string manifest = disks_->Get(ctx_, DiskId())->manifest_id;
-  ASSERT_TRUE(gallery_
-                  ->DeleteResourceGroup(ctx_,
-                                        ResourceId::ForResourceGroup(boot_.subscription_id, "rg1"))
-                  .ok());
+  ASSERT_TRUE(
+      gallery_
+          ->DeleteResourceGroup(ctx_, ResourceId::ForResourceGroup(boot_.subscription_id, "rg1"))
+          .ok());
   EXPECT_EQ(*runner_->RunOnce(), 1);
   auto tx = std::move(store_->Begin(metadata::TxMode::kRead)).value();
   EXPECT_FALSE(tx->GetResource(DiskId())->has_value());

@@ -91,8 +91,8 @@ StagingBlob::~StagingBlob() {
 Status StagingBlob::CheckRange(uint64_t offset, uint64_t length) const {
   if (offset > size_ || length > size_ - offset) {
     return Status::InvalidArgument("the range [" + std::to_string(offset) + ", " +
-                                   std::to_string(offset + length) +
-                                   ") leaves the blob of " + std::to_string(size_) + " bytes");
+                                   std::to_string(offset + length) + ") leaves the blob of " +
+                                   std::to_string(size_) + " bytes");
   }
   return Status::Ok();
 }
@@ -101,8 +101,8 @@ Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) 
   GALLERY_RETURN_IF_ERROR(CheckRange(offset, bytes.size()));
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) {
         continue;

@@ -73,23 +73,23 @@ class DisksTest : public ArmFixture {
     const fs::path dir = dir_.path();
     WriteAll(dir / "raw.img", RawDisk(seed));
     for (const char* sub : {"fixed", "dynamic"}) {
-      CommandResult r = RunCommand(
-          {"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
-           std::string("subformat=") + sub + ",force_size=on", (dir / "raw.img").string(),
-           (dir / (std::string(sub) + ".vhd")).string()});
+      CommandResult r =
+          RunCommand({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                      std::string("subformat=") + sub + ",force_size=on",
+                      (dir / "raw.img").string(), (dir / (std::string(sub) + ".vhd")).string()});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
 
   void CreateDisk(const std::string& name, uint64_t upload_size) {
-    HttpResult r = Call("PUT", Q(DiskPath(name), kDiskApi),
-                        {{"location", "westus"},
-                         {"tags", json::object()},
-                         {"sku", {{"name", "Standard_LRS"}}},
-                         {"properties",
-                          {{"hyperVGeneration", "V1"},
-                           {"creationData",
-                            {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}}}});
+    HttpResult r = Call(
+        "PUT", Q(DiskPath(name), kDiskApi),
+        {{"location", "westus"},
+         {"tags", json::object()},
+         {"sku", {{"name", "Standard_LRS"}}},
+         {"properties",
+          {{"hyperVGeneration", "V1"},
+           {"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}}}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(Body(r)["properties"]["diskState"], "ReadyToUpload");
   }
@@ -128,10 +128,10 @@ class DisksTest : public ArmFixture {
   HttpResult PutPage(HttpTransport& client, const std::string& url, uint64_t offset,
                      const std::string& bytes, const std::string& mode = "update") {
     HttpCall call{"PUT", url + "&comp=page", {}, bytes};
-    call.headers = {{"x-ms-page-write", mode},
-                    {"x-ms-range", "bytes=" + std::to_string(offset) + "-" +
-                                       std::to_string(offset + std::max<uint64_t>(
-                                                                   bytes.size(), 512) - 1)}};
+    call.headers = {
+        {"x-ms-page-write", mode},
+        {"x-ms-range", "bytes=" + std::to_string(offset) + "-" +
+                           std::to_string(offset + std::max<uint64_t>(bytes.size(), 512) - 1)}};
     Result<HttpResult> r = client.Send(call);
     return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
   }
@@ -157,8 +157,8 @@ class DisksTest : public ArmFixture {
           HttpResult r = PutPage(*client, url, offsets[i], blob.substr(offsets[i], kPiece));
           if (r.status != 201) {
             std::lock_guard<std::mutex> lock(mu);
-            failures.push_back(std::to_string(offsets[i]) + ": " + std::to_string(r.status) +
-                               " " + r.body);
+            failures.push_back(std::to_string(offsets[i]) + ": " + std::to_string(r.status) + " " +
+                               r.body);
           }
         }
       });
@@ -238,14 +238,17 @@ class DisksTest : public ArmFixture {
     EXPECT_EQ(whole.body.size(), expected.size());
     EXPECT_TRUE(whole.body == expected) << "the whole download differs";
     const uint64_t n = expected.size();
-    for (auto [first, last] : std::vector<std::pair<uint64_t, uint64_t>>{
-             {0, 511}, {kMiB - 100, 2 * kMiB + 99}, {9 * kMiB, 9 * kMiB + 80000},
-             {n - 512, n - 1}, {n - 4 * kMiB - 3, n - 1}}) {
+    for (auto [first, last] :
+         std::vector<std::pair<uint64_t, uint64_t>>{{0, 511},
+                                                    {kMiB - 100, 2 * kMiB + 99},
+                                                    {9 * kMiB, 9 * kMiB + 80000},
+                                                    {n - 512, n - 1},
+                                                    {n - 4 * kMiB - 3, n - 1}}) {
       HttpResult part = Get(url, "bytes=" + std::to_string(first) + "-" + std::to_string(last));
       ASSERT_EQ(part.status, 206) << part.body;
-      EXPECT_EQ(part.Header("Content-Range").value_or(""),
-                "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
-                    std::to_string(n));
+      EXPECT_EQ(
+          part.Header("Content-Range").value_or(""),
+          "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(n));
       EXPECT_TRUE(part.body == expected.substr(first, last - first + 1)) << first << "-" << last;
     }
     HttpResult tail = Get(url, "bytes=-512");
@@ -291,7 +294,7 @@ TEST_F(DisksTest, DynamicVhdUploadDownloadsAsTheFixedConversion) {
   EXPECT_TRUE(whole.body.compare(0, kRawBytes, fixed, 0, kRawBytes) == 0);
   const std::string footer = whole.body.substr(kRawBytes);
   EXPECT_EQ(footer.substr(0, 8), "conectix");
-  EXPECT_EQ(footer.substr(60, 4), std::string("\0\0\0\2", 4));  // disk type: fixed
+  EXPECT_EQ(footer.substr(60, 4), std::string("\0\0\0\2", 4));       // disk type: fixed
   EXPECT_EQ(footer.substr(48, 8), fixed.substr(kRawBytes + 48, 8));  // current size
   HttpResult part = Get(url, "bytes=1000-5000");
   EXPECT_EQ(part.status, 206);
@@ -320,19 +323,19 @@ TEST_F(DisksTest, DataPlaneRefusalsHaveStorageErrorShapes) {
   // Ranges and bodies.
   auto put_range = [&](const std::string& range, const std::string& body,
                        const std::string& mode = "update") {
-    HttpCall call{"PUT", url + "&comp=page", {{"x-ms-page-write", mode}, {"x-ms-range", range}},
-                  body};
+    HttpCall call{
+        "PUT", url + "&comp=page", {{"x-ms-page-write", mode}, {"x-ms-range", range}}, body};
     return *client_->Send(call);
   };
   ExpectStorageError(put_range("bytes=100-611", std::string(512, 'x')), 416, "InvalidPageRange");
   ExpectStorageError(put_range("bytes=0-510", std::string(511, 'x')), 416, "InvalidPageRange");
-  ExpectStorageError(put_range("bytes=" + std::to_string(20 * kMiB + 512) + "-" +
-                                   std::to_string(20 * kMiB + 1023),
-                               std::string(512, 'x')),
-                     416, "InvalidPageRange");
-  ExpectStorageError(put_range("bytes=0-" + std::to_string(4 * kMiB + 511),
-                               std::string(4 * kMiB + 512, 'x')),
-                     400, "InvalidHeaderValue", "4 MiB");
+  ExpectStorageError(
+      put_range("bytes=" + std::to_string(20 * kMiB + 512) + "-" + std::to_string(20 * kMiB + 1023),
+                std::string(512, 'x')),
+      416, "InvalidPageRange");
+  ExpectStorageError(
+      put_range("bytes=0-" + std::to_string(4 * kMiB + 511), std::string(4 * kMiB + 512, 'x')), 400,
+      "InvalidHeaderValue", "4 MiB");
   ExpectStorageError(put_range("pages=0-511", page), 400, "InvalidHeaderValue");
   ExpectStorageError(put_range("bytes=0-1023", page), 400, "InvalidHeaderValue", "512 bytes");
   ExpectStorageError(put_range("bytes=0-511", page, "replace"), 400, "InvalidHeaderValue");
@@ -405,26 +408,26 @@ TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
 }
 
 TEST_F(DisksTest, DiskArmRulesAndLists) {
-  HttpResult bad = Call("PUT", Q(DiskPath("e1"), kDiskApi),
-                        {{"location", "westus"},
-                         {"properties", {{"creationData", {{"createOption", "Empty"}}}}}});
+  HttpResult bad = Call(
+      "PUT", Q(DiskPath("e1"), kDiskApi),
+      {{"location", "westus"}, {"properties", {{"creationData", {{"createOption", "Empty"}}}}}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Body(bad)["error"]["code"], "InvalidParameter");
-  HttpResult size = Call("PUT", Q(DiskPath("e1"), kDiskApi),
-                         {{"location", "westus"},
-                          {"properties",
-                           {{"creationData",
-                             {{"createOption", "Upload"}, {"uploadSizeBytes", 20 * kMiB}}}}}});
+  HttpResult size =
+      Call("PUT", Q(DiskPath("e1"), kDiskApi),
+           {{"location", "westus"},
+            {"properties",
+             {{"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", 20 * kMiB}}}}}});
   EXPECT_EQ(size.status, 400);
-  EXPECT_NE(Body(size)["error"]["message"].get<std::string>().find("20971520"),
-            std::string::npos);
+  EXPECT_NE(Body(size)["error"]["message"].get<std::string>().find("20971520"), std::string::npos);
   EXPECT_EQ(Call("PUT", Q(DiskPath("e1"), "2017-03-30"), json::object()).status, 400);
   CreateDisk("a1", 20 * kMiB + 512);
   HttpResult patched = Call("PATCH", Q(DiskPath("a1"), kDiskApi), {{"tags", {{"k", "v"}}}});
   EXPECT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(Body(patched)["tags"]["k"], "v");
-  HttpResult grow = Call("PATCH", Q(DiskPath("a1"), kDiskApi),
-                         {{"properties", {{"creationData", {{"uploadSizeBytes", 40 * kMiB + 512}}}}}});
+  HttpResult grow =
+      Call("PATCH", Q(DiskPath("a1"), kDiskApi),
+           {{"properties", {{"creationData", {{"uploadSizeBytes", 40 * kMiB + 512}}}}}});
   EXPECT_EQ(Body(grow)["error"]["code"], "PropertyChangeNotAllowed");
   json in_group = Body(Call("GET", Q(Compute("rg1") + "/disks", kDiskApi)));
   ASSERT_EQ(in_group["value"].size(), 1u);
