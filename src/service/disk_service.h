@@ -47,6 +47,7 @@
 #include "service/access_guard.h"
 #include "service/gallery_service.h"
 #include "service/request_context.h"
+#include "storage/ingest.h"
 #include "storage/region_stores.h"
 #include "storage/staging_blob.h"
 #include "storage/virtual_disk.h"
@@ -57,8 +58,8 @@ struct DiskServiceOptions {
   // Where staging blobs live: {uploads_dir}/{uniqueId}.blob.
   std::filesystem::path uploads_dir;
   // Ingest of a seal: chunk size (a power of two, 4 KiB..64 MiB) and worker threads.
-  uint32_t chunk_size = 1u << 20;
-  int ingest_threads = 2;
+  uint32_t chunk_size = storage::kDefaultChunkSize;
+  int ingest_threads = storage::kDefaultIngestThreads;
 };
 
 // An operation of a disk and the disk as it is after it was accepted.
