@@ -132,6 +132,11 @@ Result<std::vector<PageRange>> ParsePageList(std::string_view xml) {
 PageBlobClient::PageBlobClient(HttpTransport& transport, std::string sas_url)
     : transport_(transport), sas_url_(std::move(sas_url)) {}
 
+PageBlobClient::PageBlobClient(std::unique_ptr<HttpTransport> transport, std::string sas_url)
+    : owned_transport_(std::move(transport)),
+      transport_(*owned_transport_),
+      sas_url_(std::move(sas_url)) {}
+
 std::string PageBlobClient::UrlWith(std::string_view query) const {
   if (query.empty()) {
     return sas_url_;

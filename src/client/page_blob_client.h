@@ -14,6 +14,7 @@
 // own PageBlobClient over its own transport (connection).
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ class PageBlobClient {
   // `sas_url`: the absolute signed URL of the blob, on the transport's server. Both must
   // outlive the client.
   PageBlobClient(HttpTransport& transport, std::string sas_url);
+  // The same, owning its transport (one connection per client).
+  PageBlobClient(std::unique_ptr<HttpTransport> transport, std::string sas_url);
 
   // Writes `data` at `offset` (`PUT &comp=page`, `x-ms-page-write: update`; 201 expected).
   // InvalidArgument, without sending, unless offset and data.size() are multiples of 512 and
@@ -67,6 +70,7 @@ class PageBlobClient {
                           std::string body, std::initializer_list<int> expected);
   std::string UrlWith(std::string_view query) const;
 
+  std::unique_ptr<HttpTransport> owned_transport_;
   HttpTransport& transport_;
   std::string sas_url_;
 };
