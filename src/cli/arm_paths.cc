@@ -42,8 +42,7 @@ std::string ManagedImagePath(std::string_view subscription, std::string_view gro
   return ComputeGroupPath(subscription, group) + "/images/" + PercentEncode(image);
 }
 
-std::string DiskPath(std::string_view subscription, std::string_view group,
-                     std::string_view disk) {
+std::string DiskPath(std::string_view subscription, std::string_view group, std::string_view disk) {
   return ComputeGroupPath(subscription, group) + "/disks/" + PercentEncode(disk);
 }
 

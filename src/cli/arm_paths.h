@@ -45,7 +45,6 @@ std::string ManagedImagePath(std::string_view subscription, std::string_view gro
                              std::string_view image);
 
 // .../providers/Microsoft.Compute/disks/{n}
-std::string DiskPath(std::string_view subscription, std::string_view group,
-                     std::string_view disk);
+std::string DiskPath(std::string_view subscription, std::string_view group, std::string_view disk);
 
 }  // namespace gallery::cli

@@ -96,9 +96,9 @@ Result<std::string> GrantAccess(CommandContext& ctx, Session& s, const DiskOptio
 // A client of the blob at `sas` with its own connection to the URL's server.
 Result<std::unique_ptr<PageBlobClient>> NewBlobClient(CommandContext& ctx, const std::string& sas) {
   GALLERY_ASSIGN_OR_RETURN(Url url, Url::Parse(sas));
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport,
-                           ctx.env().make_transport(url.Origin() + "/",
-                                                    ctx.profile().ca_certificate));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<HttpTransport> transport,
+      ctx.env().make_transport(url.Origin() + "/", ctx.profile().ca_certificate));
   return std::make_unique<PageBlobClient>(std::move(transport), sas);
 }
 
@@ -120,8 +120,7 @@ Status EndAccess(CommandContext& ctx, Session& s, const DiskOptions& o, std::str
   int last_percent = -1;
   LroOptions lro;
   lro.on_status = [&](const json& op) {
-    if (!op.is_object() || !op.contains("percentComplete") ||
-        !op["percentComplete"].is_number()) {
+    if (!op.is_object() || !op.contains("percentComplete") || !op["percentComplete"].is_number()) {
       return;
     }
     int percent = static_cast<int>(op["percentComplete"].get<double>());
@@ -132,8 +131,8 @@ Status EndAccess(CommandContext& ctx, Session& s, const DiskOptions& o, std::str
     err << (tty ? "\r\033[K" : "") << label << ": " << percent << "%" << (tty ? "" : "\n")
         << std::flush;
   };
-  Status status = s.arm->Post(ActionPath(s, o, "endGetAccess"), api::kDisks, json::object(), lro)
-                      .status();
+  Status status =
+      s.arm->Post(ActionPath(s, o, "endGetAccess"), api::kDisks, json::object(), lro).status();
   if (tty && last_percent >= 0) {
     err << "\n" << std::flush;
   }
@@ -157,8 +156,8 @@ storage::VhdUniqueId NewUniqueId(Random& random) {
 
 // --resume: the disk must still take writes and expect this file's upload size.
 Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
-  GALLERY_ASSIGN_OR_RETURN(json disk, s.arm->Get(DiskPath(s.subscription, o.group, o.name),
-                                                 api::kDisks));
+  GALLERY_ASSIGN_OR_RETURN(json disk,
+                           s.arm->Get(DiskPath(s.subscription, o.group, o.name), api::kDisks));
   std::string state = StringAt(disk, "/properties/diskState"_json_pointer);
   if (state != "ActiveUpload" && state != "ReadyToUpload") {
     return Status::FailedPrecondition("The disk '" + o.name + "' is in state '" + state +
@@ -186,18 +185,18 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     return UsageError("disk upload needs -l/--location (or --resume for an existing disk)");
   }
   UploadFormat format = o.format == "raw" ? UploadFormat::kRaw : UploadFormat::kVhd;
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<UploadSource> source,
-                           UploadSource::Open(o.file, format, ctx.clock().Now(),
-                                              NewUniqueId(*ctx.env().random)));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<UploadSource> source,
+      UploadSource::Open(o.file, format, ctx.clock().Now(), NewUniqueId(*ctx.env().random)));
   const uint64_t upload_size = source->layout().upload_size;
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
   const std::string path = DiskPath(s.subscription, o.group, o.name);
   if (o.resume) {
     GALLERY_RETURN_IF_ERROR(CheckResumable(s, o, upload_size));
   } else {
-    json properties = {{"hyperVGeneration", o.hyper_v_generation},
-                       {"creationData",
-                        {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}};
+    json properties = {
+        {"hyperVGeneration", o.hyper_v_generation},
+        {"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}};
     if (!o.os_type.empty()) {
       properties["osType"] = o.os_type;
     }
@@ -206,8 +205,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
                  {"properties", std::move(properties)}};
     GALLERY_RETURN_IF_ERROR(s.arm->Put(path, api::kDisks, body, ctx.Lro(false)).status());
   }
-  GALLERY_ASSIGN_OR_RETURN(std::string sas,
-                           GrantAccess(ctx, s, o, "Write", kDefaultAccessSeconds));
+  GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Write", kDefaultAccessSeconds));
   std::vector<Piece> pieces = PlanPieces(upload_size);
   if (o.resume) {
     GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, NewBlobClient(ctx, sas));
@@ -232,8 +230,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
                "The upload stopped with " + FormatBytes(bar.done()) + " of " +
                FormatBytes(upload_size) + " done; the disk '" + o.name +
                "' stays in ActiveUpload. Finish it with: gallery disk upload " + o.file + " -g " +
-               o.group + " -n " + o.name + (o.format == "raw" ? " --format raw" : "") +
-               " --resume")
+               o.group + " -n " + o.name + (o.format == "raw" ? " --format raw" : "") + " --resume")
         .WithReason("UploadInterrupted");
   }
   GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, o, "Sealing the disk"));
@@ -296,8 +293,7 @@ Status List(CommandContext& ctx, const DiskOptions& o) {
 
 Status Delete(CommandContext& ctx, const DiskOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  return s.arm
-      ->Delete(DiskPath(s.subscription, o.group, o.name), api::kDisks, ctx.Lro(o.no_wait))
+  return s.arm->Delete(DiskPath(s.subscription, o.group, o.name), api::kDisks, ctx.Lro(o.no_wait))
       .status();
 }
 
@@ -343,15 +339,14 @@ void RegisterDiskCommands(CLI::App& root, CommandContext& ctx) {
   AddDiskArgs(upload, upload_opts.get());
   upload->add_option("-l,--location", upload_opts->location, "Location of a new disk");
   upload->add_option("--sku", upload_opts->sku, "Storage SKU")
-      ->transform(CLI::IsMember({"Standard_LRS", "Premium_LRS", "StandardSSD_LRS",
-                                 "UltraSSD_LRS", "Premium_ZRS", "StandardSSD_ZRS",
-                                 "PremiumV2_LRS"},
+      ->transform(CLI::IsMember({"Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS",
+                                 "Premium_ZRS", "StandardSSD_ZRS", "PremiumV2_LRS"},
                                 CLI::ignore_case))
       ->capture_default_str();
   upload->add_option("--os-type", upload_opts->os_type, "Operating system of the disk")
       ->transform(CLI::IsMember({"Linux", "Windows"}, CLI::ignore_case));
-  upload->add_option("--hyper-v-generation", upload_opts->hyper_v_generation,
-                     "Hypervisor generation")
+  upload
+      ->add_option("--hyper-v-generation", upload_opts->hyper_v_generation, "Hypervisor generation")
       ->transform(CLI::IsMember({"V1", "V2"}, CLI::ignore_case))
       ->capture_default_str();
   AddTransferArgs(upload, upload_opts.get());
@@ -395,8 +390,9 @@ void RegisterDiskCommands(CLI::App& root, CommandContext& ctx) {
   grant->add_option("--access-level", grant_opts->access_level, "Read or Write")
       ->required()
       ->transform(CLI::IsMember({"Read", "Write"}, CLI::ignore_case));
-  grant->add_option("--duration-in-seconds", grant_opts->duration_seconds,
-                    "How long the URL stays valid")
+  grant
+      ->add_option("--duration-in-seconds", grant_opts->duration_seconds,
+                   "How long the URL stays valid")
       ->capture_default_str();
   AddCommonOptions(grant, &grant_opts->common);
   OnRun(grant, ctx, [&ctx, grant_opts] { return Grant(ctx, *grant_opts); });

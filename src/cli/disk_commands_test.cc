@@ -84,13 +84,13 @@ TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
                  "Linux", "--threads", "1"}),
             0)
       << err();
-  EXPECT_THAT(transport_.Requests(),
-              ElementsAre("PUT " + kDisk + kApi, "POST " + kDisk + "/beginGetAccess" + kApi,
-                          "GET " + kOp, "GET " + kOpResult,
-                          "PUT " + std::string(kTestSas) + "&comp=page",
-                          "PUT " + std::string(kTestSas) + "&comp=page",
-                          "POST " + kDisk + "/endGetAccess" + kApi, "GET " + kOp, "GET " + kOp,
-                          "GET " + kDisk + kApi));
+  EXPECT_THAT(
+      transport_.Requests(),
+      ElementsAre("PUT " + kDisk + kApi, "POST " + kDisk + "/beginGetAccess" + kApi, "GET " + kOp,
+                  "GET " + kOpResult, "PUT " + std::string(kTestSas) + "&comp=page",
+                  "PUT " + std::string(kTestSas) + "&comp=page",
+                  "POST " + kDisk + "/endGetAccess" + kApi, "GET " + kOp, "GET " + kOp,
+                  "GET " + kDisk + kApi));
   EXPECT_EQ(transport_.Body(0), json::parse(R"({"location":"westus",
       "sku":{"name":"Standard_LRS"},
       "properties":{"osType":"Linux","hyperVGeneration":"V1",
@@ -121,8 +121,7 @@ TEST_F(DiskCommandsTest, ResumeSendsOnlyThePiecesThePageListLacks) {
   transport_.Respond(200);  // endGetAccess done at once
   transport_.RespondJson(200, Disk("Unattached"));
 
-  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "--resume", "--threads", "1"}),
-            0)
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "--resume", "--threads", "1"}), 0)
       << err();
   EXPECT_THAT(transport_.Requests(),
               ElementsAre("GET " + kDisk + kApi, "POST " + kDisk + "/beginGetAccess" + kApi,
@@ -166,9 +165,8 @@ TEST_F(DiskCommandsTest, StorageErrorOfAPageWriteIsShownAndNothingIsSealed) {
   RespondGrant();
   transport_.Respond(403, StorageError("AuthenticationFailed", "The signature has expired."),
                      {{"x-ms-error-code", "AuthenticationFailed"}});
-  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads",
-                 "1"}),
-            1);
+  EXPECT_EQ(
+      Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads", "1"}), 1);
   EXPECT_THAT(err(), HasSubstr("ERROR: (AuthenticationFailed) The signature has expired.\n"));
   EXPECT_EQ(transport_.calls.size(), 5u);  // no endGetAccess
   EXPECT_EQ(transport_.calls.back().method, "PUT");
@@ -183,9 +181,8 @@ TEST_F(DiskCommandsTest, FailedSealShowsTheOperationError) {
   transport_.RespondJson(
       200, {{"status", "Failed"},
             {"error", {{"code", "InvalidVhd"}, {"message", "The VHD footer checksum is wrong"}}}});
-  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads",
-                 "1"}),
-            1);
+  EXPECT_EQ(
+      Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads", "1"}), 1);
   EXPECT_THAT(err(), HasSubstr("ERROR: (InvalidVhd) The VHD footer checksum is wrong\n"));
   EXPECT_EQ(transport_.pending(), 0u);
 }
@@ -214,8 +211,7 @@ TEST_F(DiskCommandsTest, MissingFileAndMissingLocationAreRefusedBeforeAnyRequest
   EXPECT_THAT(err(), HasSubstr("nope.vhd"));
   EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1"}), 2);
   EXPECT_THAT(err(), HasSubstr("-l/--location"));
-  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "w", "--threads", "0"}),
-            2);
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "w", "--threads", "0"}), 2);
   EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "w", "--format", "qcow2"}),
             2);
   EXPECT_TRUE(transport_.calls.empty());
@@ -228,8 +224,8 @@ TEST_F(DiskCommandsTest, InterruptedUploadLeavesTheDiskForResume) {
   RespondGrant();
   transport_.Respond(201);
   transport_.Respond(201);
-  EXPECT_EQ(Run({"disk", "upload", path, "-g", "rg1", "-n", "d1", "-l", "westus", "--format",
-                 "raw", "--threads", "1", "--stop-after-pieces", "2"}),
+  EXPECT_EQ(Run({"disk", "upload", path, "-g", "rg1", "-n", "d1", "-l", "westus", "--format", "raw",
+                 "--threads", "1", "--stop-after-pieces", "2"}),
             1);
   EXPECT_THAT(err(), HasSubstr("ERROR: (UploadInterrupted) The upload stopped with 8.0 MiB of "
                                "20.0 MiB done; the disk 'd1' stays in ActiveUpload. Finish it "
@@ -251,11 +247,11 @@ TEST_F(DiskCommandsTest, DownloadRawReadsPiecesSkipsZerosAndRevokes) {
                  "--threads", "1"}),
             0)
       << err();
-  EXPECT_THAT(transport_.Requests(),
-              ElementsAre("POST " + kDisk + "/beginGetAccess" + kApi, "GET " + kOp,
-                          "GET " + kOpResult, "GET " + std::string(kTestSas),
-                          "GET " + std::string(kTestSas), "GET " + std::string(kTestSas),
-                          "POST " + kDisk + "/endGetAccess" + kApi));
+  EXPECT_THAT(
+      transport_.Requests(),
+      ElementsAre("POST " + kDisk + "/beginGetAccess" + kApi, "GET " + kOp, "GET " + kOpResult,
+                  "GET " + std::string(kTestSas), "GET " + std::string(kTestSas),
+                  "GET " + std::string(kTestSas), "POST " + kDisk + "/endGetAccess" + kApi));
   EXPECT_EQ(transport_.Body(0), json::parse(R"({"access":"Read","durationInSeconds":3600})"));
   EXPECT_EQ(FindHeader(transport_.calls[4].headers, "Range"), "bytes=0-4194303");
   EXPECT_EQ(FindHeader(transport_.calls[5].headers, "Range"), "bytes=4194304-8388607");
@@ -271,8 +267,7 @@ TEST_F(DiskCommandsTest, DownloadErrorStillRevokesAndIsShown) {
   RespondGrant();
   transport_.Respond(404, StorageError("BlobNotFound", "The specified blob does not exist."));
   transport_.Respond(200);  // endGetAccess
-  EXPECT_EQ(Run({"disk", "download", "-g", "rg1", "-n", "d1", "-o",
-                 (dir_ / "out.vhd").string()}),
+  EXPECT_EQ(Run({"disk", "download", "-g", "rg1", "-n", "d1", "-o", (dir_ / "out.vhd").string()}),
             3);
   EXPECT_THAT(err(), HasSubstr("ERROR: (BlobNotFound) The specified blob does not exist.\n"));
   EXPECT_EQ(transport_.Requests().back(), "POST " + kDisk + "/endGetAccess" + kApi);
@@ -314,8 +309,9 @@ TEST_F(DiskCommandsTest, RevokeShowListAndDelete) {
 TEST_F(DiskCommandsTest, ShowOfAMissingDiskExitsWithNotFound) {
   transport_.RespondJson(404, {{"error",
                                 {{"code", "ResourceNotFound"},
-                                 {"message", "The Resource 'Microsoft.Compute/disks/d1' under "
-                                             "resource group 'rg1' was not found."}}}});
+                                 {"message",
+                                  "The Resource 'Microsoft.Compute/disks/d1' under "
+                                  "resource group 'rg1' was not found."}}}});
   EXPECT_EQ(Run({"disk", "show", "-g", "rg1", "-n", "d1"}), 3);
   EXPECT_THAT(err(), HasSubstr("ERROR: (ResourceNotFound) The Resource"));
 }

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cli/file_io.h"
+
 namespace gallery::cli {
 
 namespace {
@@ -27,33 +29,6 @@ std::string FooterBytes(const storage::VhdFooter& footer) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-Status IoError(const std::string& path, std::string_view what) {
-  int err = errno;
-  std::string message = "cannot " + std::string(what) + " " + path + ": " + std::strerror(err);
-  return err == ENOENT ? Status::NotFound(std::move(message))
-                       : Status::Unavailable(std::move(message));
-}
-
-// Reads exactly out.size() bytes at `offset`; Unavailable on errors and early ends of file.
-Status ReadExactly(int fd, const std::string& path, uint64_t offset, std::span<char> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return IoError(path, "read");
-    }
-    if (n == 0) {
-      return Status::Unavailable(path + " ended early (it changed during the upload?)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
 Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail,
                              ImageFormat format) {
   std::span<const uint8_t, kFooterBytes> footer_bytes(tail.data(), kFooterBytes);
@@ -63,16 +38,14 @@ Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail,
   layout.footer.assign(tail.begin(), tail.end());
   layout.file_bytes = file_size - kFooterBytes;
   if (format == ImageFormat::kVhdDynamic) {
-    layout.upload_size =
-        std::max(RoundUp(file_size, kMiB), kMinUploadDataBytes) + kFooterBytes;
+    layout.upload_size = std::max(RoundUp(file_size, kMiB), kMinUploadDataBytes) + kFooterBytes;
     return layout;
   }
   uint64_t data = layout.file_bytes;
   if (data == 0 || data % kMiB != 0 || footer.current_size != data) {
     return Refuse(storage::kInvalidVhdReason,
                   "The fixed VHD holds " + std::to_string(data) +
-                      " bytes of disk and its footer says " +
-                      std::to_string(footer.current_size) +
+                      " bytes of disk and its footer says " + std::to_string(footer.current_size) +
                       "; an upload needs both equal to a whole number of MiB. Convert the raw "
                       "disk with: qemu-img convert -f raw -O vpc -o subformat=fixed,force_size=on "
                       "disk.raw disk.vhd (or upload the raw disk with --format raw)");
@@ -87,9 +60,8 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
     return Refuse(storage::kUnsupportedFormatReason,
                   "The file is a " + std::string(storage::ImageFormatName(sniffed)) +
                       " image, not a raw disk; " +
-                      (storage::IsAcceptedVhd(sniffed)
-                           ? std::string("upload it with --format vhd")
-                           : storage::FormatRefusal(sniffed)));
+                      (storage::IsAcceptedVhd(sniffed) ? std::string("upload it with --format vhd")
+                                                       : storage::FormatRefusal(sniffed)));
   }
   UploadLayout layout;
   layout.format = ImageFormat::kRaw;
@@ -103,10 +75,11 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
 }  // namespace
 
 Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> head,
-                                std::span<const uint8_t> tail, UploadFormat format,
-                                TimestampMs now, const storage::VhdUniqueId& unique_id) {
+                                std::span<const uint8_t> tail, UploadFormat format, TimestampMs now,
+                                const storage::VhdUniqueId& unique_id) {
   if (file_size == 0) {
-    return Refuse(storage::kUnsupportedFormatReason, "The file is empty: there is no disk to upload");
+    return Refuse(storage::kUnsupportedFormatReason,
+                  "The file is empty: there is no disk to upload");
   }
   ImageFormat sniffed = storage::SniffFormat(head, tail);
   if (format == UploadFormat::kRaw) {
@@ -115,7 +88,8 @@ Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> hea
   if (!storage::IsAcceptedVhd(sniffed) || tail.size() < kFooterBytes) {
     std::string message = storage::FormatRefusal(sniffed);
     if (sniffed == ImageFormat::kUnknown) {
-      message += " To upload the file's bytes as a raw disk, use --format raw.";
+      message += message.empty() || message.back() == '.' ? " " : ". ";
+      message += "To upload the file's bytes as a raw disk, use --format raw.";
     }
     return Refuse(storage::kUnsupportedFormatReason, std::move(message));
   }
@@ -132,13 +106,13 @@ Result<std::unique_ptr<UploadSource>> UploadSource::Open(const std::string& path
                                                          const storage::VhdUniqueId& unique_id) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return IoError(path, "open");
+    return FileError(path, "open");
   }
   // Owns fd until the source does.
   std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { ::close(*f); });
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    return IoError(path, "inspect");
+    return FileError(path, "inspect");
   }
   if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument(path + " is not a regular file");
@@ -194,19 +168,19 @@ Status UploadSource::Read(const Piece& piece, std::string& out) const {
 
 Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector<Piece>& pieces,
                                    const TransferOptions& options) {
-  return RunPieces(pieces, options,
-                   [&source](PageBlobClient& blob, const Piece& piece,
-                             std::string& buffer) -> Result<bool> {
-                     if (source.KnownZero(piece)) {
-                       return false;
-                     }
-                     GALLERY_RETURN_IF_ERROR(source.Read(piece, buffer));
-                     if (IsAllZero(buffer)) {
-                       return false;
-                     }
-                     GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, buffer));
-                     return true;
-                   });
+  return RunPieces(
+      pieces, options,
+      [&source](PageBlobClient& blob, const Piece& piece, std::string& buffer) -> Result<bool> {
+        if (source.KnownZero(piece)) {
+          return false;
+        }
+        GALLERY_RETURN_IF_ERROR(source.Read(piece, buffer));
+        if (IsAllZero(buffer)) {
+          return false;
+        }
+        GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, buffer));
+        return true;
+      });
 }
 
 }  // namespace gallery::cli

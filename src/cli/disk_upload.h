@@ -43,9 +43,9 @@ enum class UploadFormat { kVhd, kRaw };
 // How a file maps onto the upload's page blob.
 struct UploadLayout {
   storage::ImageFormat format = storage::ImageFormat::kUnknown;  // fixed/dynamic VHD or raw
-  uint64_t upload_size = 0;  // the blob: n MiB + 512
-  uint64_t file_bytes = 0;   // blob bytes [0, file_bytes) are the file's, at the same offsets
-  std::string footer;        // the blob's last 512 bytes
+  uint64_t upload_size = 0;                                      // the blob: n MiB + 512
+  uint64_t file_bytes = 0;  // blob bytes [0, file_bytes) are the file's, at the same offsets
+  std::string footer;       // the blob's last 512 bytes
 };
 
 // Decides the layout from the file's size, its first bytes (up to storage::kSniffHeadBytes)
@@ -55,8 +55,8 @@ struct UploadLayout {
 // (and a VHD declared raw), storage::kInvalidVhdReason for a broken footer or a fixed VHD whose
 // size is not n MiB + 512; an empty file is refused too.
 Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> head,
-                                std::span<const uint8_t> tail, UploadFormat format,
-                                TimestampMs now, const storage::VhdUniqueId& unique_id);
+                                std::span<const uint8_t> tail, UploadFormat format, TimestampMs now,
+                                const storage::VhdUniqueId& unique_id);
 
 // A file opened for upload with its layout. Thread-safe reads (pread).
 class UploadSource {

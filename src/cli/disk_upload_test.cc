@@ -36,10 +36,10 @@ Result<UploadLayout> Plan(uint64_t size, const std::string& head, const std::str
 // ---- pieces ---------------------------------------------------------------------------------
 
 TEST(PlanPiecesTest, FourMiBPiecesWithTheFooterInTheLastOne) {
-  EXPECT_THAT(PlanPieces(k20MiB + 512),
-              ElementsAre(Piece{0, 4 * kMiB}, Piece{4 * kMiB, 4 * kMiB},
-                          Piece{8 * kMiB, 4 * kMiB}, Piece{12 * kMiB, 4 * kMiB},
-                          Piece{16 * kMiB, 4 * kMiB}, Piece{k20MiB, 512}));
+  EXPECT_THAT(
+      PlanPieces(k20MiB + 512),
+      ElementsAre(Piece{0, 4 * kMiB}, Piece{4 * kMiB, 4 * kMiB}, Piece{8 * kMiB, 4 * kMiB},
+                  Piece{12 * kMiB, 4 * kMiB}, Piece{16 * kMiB, 4 * kMiB}, Piece{k20MiB, 512}));
   EXPECT_THAT(PlanPieces(6 * kMiB + 512),
               ElementsAre(Piece{0, 4 * kMiB}, Piece{4 * kMiB, 2 * kMiB + 512}));
   EXPECT_THAT(PlanPieces(0), IsEmpty());
@@ -48,11 +48,11 @@ TEST(PlanPiecesTest, FourMiBPiecesWithTheFooterInTheLastOne) {
 TEST(PiecesNotWrittenTest, OnlyPiecesCoveredWholeAreDone) {
   std::vector<Piece> pieces = PlanPieces(12 * kMiB + 512);  // 0-4, 4-8, 8-12 MiB, the footer
   // Piece 0 covered by two adjacent ranges out of order; piece 1 only half; piece 2 not at all.
-  std::vector<PageRange> written = {{2 * kMiB, 4 * kMiB - 1}, {0, 2 * kMiB - 1},
-                                    {4 * kMiB, 6 * kMiB - 1}};
-  EXPECT_THAT(PiecesNotWritten(pieces, written),
-              ElementsAre(Piece{4 * kMiB, 4 * kMiB}, Piece{8 * kMiB, 4 * kMiB},
-                          Piece{12 * kMiB, 512}));
+  std::vector<PageRange> written = {
+      {2 * kMiB, 4 * kMiB - 1}, {0, 2 * kMiB - 1}, {4 * kMiB, 6 * kMiB - 1}};
+  EXPECT_THAT(
+      PiecesNotWritten(pieces, written),
+      ElementsAre(Piece{4 * kMiB, 4 * kMiB}, Piece{8 * kMiB, 4 * kMiB}, Piece{12 * kMiB, 512}));
   EXPECT_THAT(PiecesNotWritten(pieces, {{0, 12 * kMiB + 511}}), IsEmpty());
   EXPECT_EQ(PiecesNotWritten(pieces, {}), pieces);
   // Overlapping ranges merge; the footer's last byte missing leaves the last piece to do.
@@ -75,8 +75,8 @@ TEST(IsAllZeroTest, FindsAnyNonZeroByte) {
 
 TEST(PlanLayoutTest, FixedVhdIsUploadedAsItIs) {
   std::string footer = FixedFooter(k20MiB);
-  Result<UploadLayout> layout = Plan(k20MiB + 512, std::string(4096, 'a'), footer,
-                                     UploadFormat::kVhd);
+  Result<UploadLayout> layout =
+      Plan(k20MiB + 512, std::string(4096, 'a'), footer, UploadFormat::kVhd);
   ASSERT_TRUE(layout.ok()) << layout.status().ToString();
   EXPECT_EQ(layout->format, storage::ImageFormat::kVhdFixed);
   EXPECT_EQ(layout->upload_size, k20MiB + 512);
@@ -157,8 +157,7 @@ TEST(PlanLayoutTest, AFileWithoutFooterIsNotAVhdAndRawIsSuggested) {
 }
 
 TEST(PlanLayoutTest, AVhdDeclaredRawIsRefused) {
-  Result<UploadLayout> layout =
-      Plan(k20MiB + 512, "", FixedFooter(k20MiB), UploadFormat::kRaw);
+  Result<UploadLayout> layout = Plan(k20MiB + 512, "", FixedFooter(k20MiB), UploadFormat::kRaw);
   EXPECT_EQ(layout.status().reason(), storage::kUnsupportedFormatReason);
   EXPECT_THAT(layout.status().message(), HasSubstr("--format vhd"));
 }
@@ -252,7 +251,7 @@ TEST_F(UploadSourceTest, DynamicVhdBytesStayAtTheirOffsetsAndTheFooterMovesToThe
   ASSERT_TRUE(source->Read(pieces[0], bytes).ok());
   EXPECT_EQ(bytes.substr(0, body.size()), body);
   EXPECT_TRUE(IsAllZero(bytes.substr(body.size())));  // the trailing footer is not copied here
-  EXPECT_TRUE(source->KnownZero(pieces[1]));           // padding past the file
+  EXPECT_TRUE(source->KnownZero(pieces[1]));          // padding past the file
   ASSERT_TRUE(source->Read(pieces[5], bytes).ok());
   EXPECT_EQ(bytes, footer);
 }

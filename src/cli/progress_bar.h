@@ -41,8 +41,7 @@ class ProgressBar {
   static constexpr std::chrono::milliseconds kLogInterval{5000};
 
   // `out` and `clock` must outlive the bar. Starts the clock now.
-  ProgressBar(std::ostream& out, bool tty, const Clock& clock, uint64_t total,
-              std::string label);
+  ProgressBar(std::ostream& out, bool tty, const Clock& clock, uint64_t total, std::string label);
 
   // Counts `bytes` more as done and redraws when due.
   void Add(uint64_t bytes);

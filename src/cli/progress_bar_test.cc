@@ -64,8 +64,9 @@ TEST(ProgressBarTest, OnATerminalRedrawsInPlaceAtMostEveryInterval) {
   EXPECT_EQ(out.str(), "");
   clock.Advance(ProgressBar::kTtyInterval.count());
   bar.Add(kMiB);
-  EXPECT_EQ(out.str(), "\r\033[KUploading [##########          ]  50% 2.0 MiB/4.0 MiB 10.5 MB/s "
-                       "ETA 0:01");
+  EXPECT_EQ(out.str(),
+            "\r\033[KUploading [##########          ]  50% 2.0 MiB/4.0 MiB 10.5 MB/s "
+            "ETA 0:01");
   bar.Finish();
   EXPECT_THAT(out.str(), HasSubstr("\r\033[KUploading [##########"));
   EXPECT_EQ(out.str().back(), '\n');

@@ -158,7 +158,8 @@ Status StatusFromHttpError(int http_status, std::string_view body) {
                        : "Operation returned an invalid status '" + phrase + "'";
     return Status(StatusCodeForHttpStatus(http_status, ""), std::move(message));
   }
-  return StatusFromArmError(StatusCodeForHttpStatus(http_status, StringField(*error, "code")), *error);
+  return StatusFromArmError(StatusCodeForHttpStatus(http_status, StringField(*error, "code")),
+                            *error);
 }
 
 std::string_view ArmClient::MethodName(Method method) {

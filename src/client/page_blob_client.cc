@@ -79,10 +79,10 @@ std::string RangeHeader(uint64_t offset, uint64_t length) {
 Status CheckWriteRange(uint64_t offset, uint64_t length) {
   if (offset % PageBlobClient::kPageBytes != 0 || length % PageBlobClient::kPageBytes != 0 ||
       length == 0 || length > PageBlobClient::kMaxWriteBytes) {
-    return Status::InvalidArgument("a page write must start and end on 512-byte boundaries and "
-                                   "carry 512 bytes to 4 MiB (offset " +
-                                   std::to_string(offset) + ", length " + std::to_string(length) +
-                                   ")");
+    return Status::InvalidArgument(
+        "a page write must start and end on 512-byte boundaries and "
+        "carry 512 bytes to 4 MiB (offset " +
+        std::to_string(offset) + ", length " + std::to_string(length) + ")");
   }
   return Status::Ok();
 }
@@ -176,8 +176,7 @@ Status PageBlobClient::ClearPages(uint64_t offset, uint64_t length) {
 }
 
 Result<std::vector<PageRange>> PageBlobClient::PageRanges() {
-  GALLERY_ASSIGN_OR_RETURN(HttpResult r,
-                           Send("GET", UrlWith("comp=pagelist"), {}, "", {kHttpOk}));
+  GALLERY_ASSIGN_OR_RETURN(HttpResult r, Send("GET", UrlWith("comp=pagelist"), {}, "", {kHttpOk}));
   return ParsePageList(r.body);
 }
 
@@ -185,9 +184,9 @@ Status PageBlobClient::ReadRange(uint64_t offset, std::span<char> out) {
   if (out.empty()) {
     return Status::Ok();
   }
-  GALLERY_ASSIGN_OR_RETURN(HttpResult r, Send("GET", sas_url_,
-                                              {{"Range", RangeHeader(offset, out.size())}}, "",
-                                              {kHttpOk, kHttpPartialContent}));
+  GALLERY_ASSIGN_OR_RETURN(HttpResult r,
+                           Send("GET", sas_url_, {{"Range", RangeHeader(offset, out.size())}}, "",
+                                {kHttpOk, kHttpPartialContent}));
   // A 200 is the whole blob; take the range from it.
   std::string_view body = r.body;
   if (r.status == kHttpOk) {
@@ -212,8 +211,9 @@ Result<uint64_t> PageBlobClient::Size() {
   // "bytes 0-511/TOTAL"
   std::string range = r.Header("Content-Range").value_or("");
   size_t slash = range.rfind('/');
-  std::optional<uint64_t> total =
-      slash == std::string::npos ? std::nullopt : ParseUint(std::string_view(range).substr(slash + 1));
+  std::optional<uint64_t> total = slash == std::string::npos
+                                      ? std::nullopt
+                                      : ParseUint(std::string_view(range).substr(slash + 1));
   if (!total.has_value()) {
     return InvalidResponse("the server's ranged read has no usable Content-Range ('" + range +
                            "')");
