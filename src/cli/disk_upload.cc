@@ -178,7 +178,8 @@ Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector
         if (IsAllZero(buffer)) {
           return false;
         }
-        GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, buffer));
+        // Moved: the request owns the bytes; Read refills the buffer for the next piece.
+        GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, std::move(buffer)));
         return true;
       });
 }

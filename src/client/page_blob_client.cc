@@ -159,11 +159,11 @@ Result<HttpResult> PageBlobClient::Send(std::string method, std::string url, Htt
   return r;
 }
 
-Status PageBlobClient::PutPages(uint64_t offset, std::string_view data) {
+Status PageBlobClient::PutPages(uint64_t offset, std::string data) {
   GALLERY_RETURN_IF_ERROR(CheckWriteRange(offset, data.size()));
-  return Send("PUT", UrlWith("comp=page"),
-              {{"x-ms-page-write", "update"}, {"x-ms-range", RangeHeader(offset, data.size())}},
-              std::string(data), {kHttpCreated})
+  std::string range = RangeHeader(offset, data.size());
+  return Send("PUT", UrlWith("comp=page"), {{"x-ms-page-write", "update"}, {"x-ms-range", range}},
+              std::move(data), {kHttpCreated})
       .status();
 }
 

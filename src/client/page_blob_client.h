@@ -47,8 +47,9 @@ class PageBlobClient {
 
   // Writes `data` at `offset` (`PUT &comp=page`, `x-ms-page-write: update`; 201 expected).
   // InvalidArgument, without sending, unless offset and data.size() are multiples of 512 and
-  // 0 < data.size() <= kMaxWriteBytes.
-  Status PutPages(uint64_t offset, std::string_view data);
+  // 0 < data.size() <= kMaxWriteBytes. Taken by value: a caller moving its buffer in saves a
+  // copy of up to 4 MiB.
+  Status PutPages(uint64_t offset, std::string data);
 
   // Clears `length` bytes at `offset` (`x-ms-page-write: clear`); same checks as PutPages.
   Status ClearPages(uint64_t offset, uint64_t length);
