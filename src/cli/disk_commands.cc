@@ -219,18 +219,23 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
   }
   ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), upload_size, "Uploading");
   bar.Add(upload_size - todo);  // written before this run
-  TransferStats stats;
-  {
+  Result<TransferStats> stats = [&] {
     InterruptScope catch_ctrl_c;
-    GALLERY_ASSIGN_OR_RETURN(stats, UploadPieces(*source, pieces, Transfer(ctx, o, sas, bar)));
-  }
+    return UploadPieces(*source, pieces, Transfer(ctx, o, sas, bar));
+  }();
   bar.Finish();
-  if (stats.interrupted) {
-    return Status::FailedPrecondition(
-               "The upload stopped with " + FormatBytes(bar.done()) + " of " +
-               FormatBytes(upload_size) + " done; the disk '" + o.name +
-               "' stays in ActiveUpload. Finish it with: gallery disk upload " + o.file + " -g " +
-               o.group + " -n " + o.name + (o.format == "raw" ? " --format raw" : "") + " --resume")
+  std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
+                       (o.format == "raw" ? " --format raw" : "") + " --resume";
+  if (!stats.ok()) {
+    // The error is reported as it is; the pieces written so far are kept by the server.
+    *ctx.env().err << "The disk '" << o.name << "' stays in ActiveUpload; after fixing the cause, "
+                   << "finish the upload with: " << resume << "\n";
+    return stats.status();
+  }
+  if (stats->interrupted) {
+    return Status::FailedPrecondition("The upload stopped with " + FormatBytes(bar.done()) +
+                                      " of " + FormatBytes(upload_size) + " done; the disk '" +
+                                      o.name + "' stays in ActiveUpload. Finish it with: " + resume)
         .WithReason("UploadInterrupted");
   }
   GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, o, "Sealing the disk"));

@@ -168,6 +168,9 @@ TEST_F(DiskCommandsTest, StorageErrorOfAPageWriteIsShownAndNothingIsSealed) {
   EXPECT_EQ(
       Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads", "1"}), 1);
   EXPECT_THAT(err(), HasSubstr("ERROR: (AuthenticationFailed) The signature has expired.\n"));
+  EXPECT_THAT(err(), HasSubstr("The disk 'd1' stays in ActiveUpload; after fixing the cause, "
+                               "finish the upload with: gallery disk upload " +
+                               vhd_ + " -g rg1 -n d1 --resume\n"));
   EXPECT_EQ(transport_.calls.size(), 5u);  // no endGetAccess
   EXPECT_EQ(transport_.calls.back().method, "PUT");
 }
