@@ -302,6 +302,30 @@ TEST_F(UploadSourceTest, StopAfterPiecesInterruptsAndAnErrorStopsTheUpload) {
   EXPECT_EQ(transport.calls.size(), 3u);  // nothing after the failed piece
 }
 
+TEST_F(UploadSourceTest, CancelFlagStopsBeforeTheNextPiece) {
+  std::string path = (dir_ / "disk.raw").string();
+  WriteSparseFile(path, 0, {{0, Pattern(8 * kMiB, 9)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
+  ASSERT_NE(source, nullptr);
+  FakeTransport transport;
+  transport.Respond(201);
+  std::atomic<bool> cancel{false};
+  TransferOptions options;
+  options.threads = 1;
+  options.cancel = &cancel;
+  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
+    return std::make_unique<PageBlobClient>(transport, kTestSas);
+  };
+  // Ctrl-C arrives while the first piece is being sent.
+  options.on_piece_done = [&cancel](uint64_t) { cancel = true; };
+  Result<TransferStats> stats =
+      UploadPieces(*source, PlanPieces(source->layout().upload_size), options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_TRUE(stats->interrupted);
+  EXPECT_EQ(stats->pieces_sent, 1u);
+  EXPECT_EQ(transport.calls.size(), 1u);
+}
+
 TEST_F(UploadSourceTest, ParallelWorkersEachConnectOnceAndSendEveryPiece) {
   std::string path = (dir_ / "disk.raw").string();
   WriteSparseFile(path, 0, {{0, Pattern(32 * kMiB, 1)}});
