@@ -169,6 +169,16 @@ TEST(PlanLayoutTest, EmptyFileIsRefused) {
 
 // ---- sources and uploads --------------------------------------------------------------------
 
+// One worker whose client talks to `transport`.
+TransferOptions OneWorker(FakeTransport& transport) {
+  TransferOptions options;
+  options.threads = 1;
+  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
+    return std::make_unique<PageBlobClient>(transport, kTestSas);
+  };
+  return options;
+}
+
 class UploadSourceTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = MakeTempDir(); }
@@ -221,11 +231,7 @@ TEST_F(UploadSourceTest, FixedVhdHolesAndPaddingAreKnownZeroWithoutReading) {
   FakeTransport transport;
   transport.Respond(201);
   transport.Respond(201);
-  TransferOptions options;
-  options.threads = 1;
-  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
-    return std::make_unique<PageBlobClient>(transport, kTestSas);
-  };
+  TransferOptions options = OneWorker(transport);
   Result<TransferStats> stats = UploadPieces(*source, pieces, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->pieces_sent, 2u);
@@ -280,12 +286,8 @@ TEST_F(UploadSourceTest, StopAfterPiecesInterruptsAndAnErrorStopsTheUpload) {
   std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
   FakeTransport transport;
   transport.Respond(201);
-  TransferOptions options;
-  options.threads = 1;
+  TransferOptions options = OneWorker(transport);
   options.stop_after_pieces = 1;
-  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
-    return std::make_unique<PageBlobClient>(transport, kTestSas);
-  };
   Result<TransferStats> stats = UploadPieces(*source, pieces, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_TRUE(stats->interrupted);
@@ -310,12 +312,8 @@ TEST_F(UploadSourceTest, CancelFlagStopsBeforeTheNextPiece) {
   FakeTransport transport;
   transport.Respond(201);
   std::atomic<bool> cancel{false};
-  TransferOptions options;
-  options.threads = 1;
+  TransferOptions options = OneWorker(transport);
   options.cancel = &cancel;
-  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
-    return std::make_unique<PageBlobClient>(transport, kTestSas);
-  };
   // Ctrl-C arrives while the first piece is being sent.
   options.on_piece_done = [&cancel](uint64_t) { cancel = true; };
   Result<TransferStats> stats =
