@@ -174,6 +174,14 @@ Status OperationRunner::Complete(const domain::Operation& due) {
           if (!id.IsResourceGroup()) {
             GALLERY_RETURN_IF_ERROR(tx->DeleteResource(id));
           }
+          // A disk's bytes go with it (its staging blob is swept by the disk service).
+          if (const auto* disk = std::get_if<domain::Disk>(&*it);
+              disk != nullptr && !disk->manifest_id.empty()) {
+            Status gone = tx->DeleteManifest(disk->manifest_id);
+            if (!gone.ok() && gone.code() != StatusCode::kNotFound) {
+              return gone;
+            }
+          }
         }
       }
       GALLERY_RETURN_IF_ERROR(tx->DeleteResource(op.resource_id));
