@@ -62,6 +62,7 @@ class DiskCliTest : public ::testing::Test {
     return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
   }
 
+  // Runs a tool by its absolute path (RunCommand does not search PATH).
   static CommandResult Tool(const std::vector<std::string>& argv) { return RunCommand(argv); }
 
   // Random 1 MiB runs between zero runs (holes), so both skipping paths are exercised.
@@ -83,7 +84,7 @@ class DiskCliTest : public ::testing::Test {
 
   std::string MakeVhd(const std::string& subformat) {
     std::string vhd = Path(subformat + ".vhd");
-    CommandResult r = Tool({"qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+    CommandResult r = Tool({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
                             "subformat=" + subformat + ",force_size=on", raw_, vhd});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return vhd;
@@ -91,7 +92,7 @@ class DiskCliTest : public ::testing::Test {
 
   // qemu-img compare of a downloaded raw disk with the source.
   void ExpectSameAsSource(const std::string& raw) {
-    CommandResult r = Tool({"qemu-img", "compare", "-f", "raw", "-F", "raw", raw_, raw});
+    CommandResult r = Tool({"/usr/bin/qemu-img", "compare", "-f", "raw", "-F", "raw", raw_, raw});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_TRUE(Contains(r.out, "Images are identical.")) << r.out;
   }
@@ -124,7 +125,7 @@ TEST_F(DiskCliTest, FixedVhdUploadDownloadsByteIdenticalAndAsTheSameRawDisk) {
 
   std::string out_vhd = Path("out.vhd");
   Ok(Download("fixed1", out_vhd, "vhd"));
-  CommandResult cmp = Tool({"cmp", vhd, out_vhd});
+  CommandResult cmp = Tool({"/usr/bin/cmp", vhd, out_vhd});
   EXPECT_EQ(cmp.exit_code, 0) << cmp.out;
 
   std::string out_raw = Path("out.raw");
@@ -167,7 +168,7 @@ TEST_F(DiskCliTest, InterruptedUploadResumesAndHoldsTheSameDisk) {
   EXPECT_EQ(disk["properties"]["diskState"], "Unattached") << disk.dump();
   std::string out_vhd = Path("res1.vhd");
   Ok(Download("res1", out_vhd, "vhd"));
-  EXPECT_EQ(Tool({"cmp", vhd, out_vhd}).exit_code, 0);
+  EXPECT_EQ(Tool({"/usr/bin/cmp", vhd, out_vhd}).exit_code, 0);
 }
 
 TEST_F(DiskCliTest, AFileThatIsNotAVhdIsRefusedAndNoDiskIsMade) {
