@@ -16,7 +16,8 @@ Then, RUNS times each (medians reported):
           with galleryd's and the client's CPU seconds and galleryd's peak RSS.
 Dedup: fixed uploaded once, then update (as a fixed VHD) into the same region store; the bytes
 the second upload adds to the store, as a share of its size.
-Writes a Markdown section to OUT_MD. Every figure comes from this run.
+Writes a Markdown section to OUT_MD. Every figure comes from this run. Needs about 8 times
+SIZE_MIB of free space in TMPDIR.
 """
 import json
 import os
@@ -215,8 +216,10 @@ def main():
                     s, scpu, ccpu = daemon.upload(path, f"d{r}")
                     rss.append(proc_status_kb(daemon.proc.pid, "VmHWM") / 1024)
                 finally:
+                    # The data stays until the end: deleting thousands of chunk files makes ext4
+                    # (without a journal) slow to create files for the next half minute, which
+                    # would charge one run's cleanup to the next run.
                     daemon.stop()
-                    shutil.rmtree(daemon.data, ignore_errors=True)
                 up_times.append(s)
                 server_cpu.append(scpu)
                 client_cpu.append(ccpu)
