@@ -1,0 +1,93 @@
+#pragma once
+// ChunkStore: a region store's set of chunks, each kept once under the SHA-256 of its content.
+//
+// Chunks enter through a batch, so many chunks become durable with one flush:
+//
+//   std::unique_ptr<ChunkBatch> batch = store.BeginBatch();
+//   GALLERY_ASSIGN_OR_RETURN(bool present, store.Contains(digest));
+//   if (!present) GALLERY_RETURN_IF_ERROR(batch->Add(digest, bytes));
+//   GALLERY_RETURN_IF_ERROR(batch->Commit());  // durable, then visible
+//   GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> back, store.Read(digest));  // verified
+//
+// Every chunk has a last-used time: when it was written or last confirmed by Contains.
+// Garbage collection (garbage_collector.h) only deletes chunks no manifest refers to whose
+// last use is older than its cutoff, which is what makes it safe while uploads run.
+//
+// Implementations: FileChunkStore (a folder, file_chunk_store.h). All methods are thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "storage/chunk_digest.h"
+
+namespace gallery::storage {
+
+// What a store holds, for reports and benchmarks.
+struct StoreUsage {
+  uint64_t chunks = 0;
+  // Bytes the chunks take in the store (after compression, with per-chunk headers).
+  uint64_t stored_bytes = 0;
+};
+
+// New chunks on their way into a store. Thread-safe: several workers Add concurrently, and a
+// Commit may run while others Add (it commits what was added before it started).
+class ChunkBatch {
+ public:
+  // Removes the temporary data of chunks added and not committed.
+  virtual ~ChunkBatch() = default;
+
+  // Stages `bytes` as the chunk `digest` (the caller computed digest = DigestOf(bytes)); not
+  // visible to readers until Commit. Adding a digest already in this batch is a no-op.
+  // Unavailable on I/O errors, ResourceExhausted when the disk is full.
+  virtual Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) = 0;
+
+  // Makes every chunk added so far durable, then visible under its digest: after a crash a
+  // chunk is either absent or complete, never visible with partial content. The batch stays
+  // usable for more Adds and Commits. On error, chunks of this commit may or may not be
+  // visible (each one that is, is complete) and the rest are discarded.
+  virtual Status Commit() = 0;
+};
+
+class ChunkStore {
+ public:
+  virtual ~ChunkStore() = default;
+
+  // True when the chunk is present (and therefore complete). A hit refreshes the chunk's
+  // last-used time to now, so a garbage collection running concurrently keeps it.
+  // Unavailable on I/O errors.
+  virtual Result<bool> Contains(const ChunkDigest& digest) = 0;
+
+  // The chunk's content, verified against `digest`. NotFound when absent; DataLoss naming the
+  // chunk when the stored bytes are short, undecodable or hash to something else; Unavailable
+  // on I/O errors.
+  virtual Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) = 0;
+
+  // A new, empty batch writing into this store. The store must outlive it.
+  virtual std::unique_ptr<ChunkBatch> BeginBatch() = 0;
+
+  // Deletes the chunk. NotFound when absent; Unavailable on I/O errors.
+  virtual Status Remove(const ChunkDigest& digest) = 0;
+
+  // Deletes the chunk only if its last use is older than `used_before`, atomically with
+  // respect to Contains: a Contains that returned true before the removal keeps the chunk,
+  // one after it returns false. Returns the stored bytes freed, or nullopt when the chunk was
+  // kept (used since) or is absent. Unavailable on I/O errors.
+  virtual Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& digest,
+                                                         TimestampMs used_before) = 0;
+
+  // Calls `fn` for every chunk with its last-used time, in no particular order. Chunks added or
+  // removed meanwhile may or may not be seen. Unavailable on I/O errors.
+  virtual Status ForEach(
+      const std::function<void(const ChunkDigest& digest, TimestampMs last_used)>& fn) = 0;
+
+  // Chunk count and stored bytes (walks the store: for reports, not hot paths).
+  virtual Result<StoreUsage> Usage() = 0;
+};
+
+}  // namespace gallery::storage

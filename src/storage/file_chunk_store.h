@@ -1,0 +1,68 @@
+#pragma once
+// FileChunkStore: the embedded ChunkStore, a folder on a local file system.
+//
+//   {root}/chunks/ab/ab12...(64 hex)   one file per chunk, 256 fan-out folders by first byte
+//   {root}/tmp/                        batch files not yet committed; emptied at Open
+//   {root}/LOCK                        held (flock) while the store is open
+//
+// A chunk file is a 16-byte header (magic, format version, encoding raw or zstd, content
+// length) and the content, raw or zstd-compressed; both kinds coexist, so `compress` can be
+// switched at any time. The digest is always over the uncompressed content. A chunk's
+// last-used time is its file's modification time.
+//
+//   GALLERY_ASSIGN_OR_RETURN(auto store, FileChunkStore::Open(data_dir / "stores" / region));
+//
+// Errors: every I/O failure is Unavailable naming the path and the OS error; a full disk is
+// ResourceExhausted. Thread-safe.
+
+#include <filesystem>
+#include <memory>
+
+#include "common/time.h"
+#include "storage/chunk_store.h"
+
+namespace gallery::storage {
+
+struct FileChunkStoreOptions {
+  // Store new chunks zstd-compressed (kept raw when that does not make them smaller).
+  bool compress = false;
+  int compression_level = 1;
+  // Source of last-used times; the system clock when null. Must outlive the store.
+  const Clock* clock = nullptr;
+};
+
+class FileChunkStore final : public ChunkStore {
+ public:
+  // Opens the store at `root`, creating its folders if needed, and removes leftovers of batches
+  // a crash interrupted. One FileChunkStore per root at a time: FailedPrecondition when the
+  // root is open elsewhere (this process or another). Unavailable on I/O errors.
+  static Result<std::unique_ptr<FileChunkStore>> Open(const std::filesystem::path& root,
+                                                      FileChunkStoreOptions options = {});
+  ~FileChunkStore() override;
+
+  Result<bool> Contains(const ChunkDigest& digest) override;
+  Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override;
+  std::unique_ptr<ChunkBatch> BeginBatch() override;
+  Status Remove(const ChunkDigest& digest) override;
+  Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& digest,
+                                                 TimestampMs used_before) override;
+  Status ForEach(
+      const std::function<void(const ChunkDigest& digest, TimestampMs last_used)>& fn) override;
+  Result<StoreUsage> Usage() override;
+
+  // Where the chunk's file is (whether or not it exists): for tools and tests.
+  std::filesystem::path ChunkPath(const ChunkDigest& digest) const;
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  class Batch;
+  FileChunkStore(std::filesystem::path root, FileChunkStoreOptions options, int lock_fd);
+
+  std::filesystem::path root_;
+  FileChunkStoreOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<Clock> own_clock_;
+  int lock_fd_;
+};
+
+}  // namespace gallery::storage
