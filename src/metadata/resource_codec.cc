@@ -48,11 +48,21 @@ json EncodeRange(const domain::ResourceRange& range) {
   return out;
 }
 
+// A disk's data, when it has some: written only then, so documents of images and versions made
+// without data keep their former shape.
+void PutData(json& out, const std::string& manifest_id, int64_t size_bytes) {
+  if (!manifest_id.empty()) {
+    out["manifest_id"] = manifest_id;
+    out["size_bytes"] = size_bytes;
+  }
+}
+
 json EncodeDiskImage(const domain::DiskImage& disk) {
   json out = json::object();
   PutOptional(out, "lun", disk.lun);
   out["size_in_gb"] = disk.size_in_gb;
   out["host_caching"] = std::string(domain::ToString(disk.host_caching));
+  PutData(out, disk.manifest_id, disk.size_bytes);
   return out;
 }
 
@@ -66,6 +76,7 @@ json EncodeImageDisk(const domain::ImageDisk& disk) {
   PutOptional(out, "disk_size_gb", disk.disk_size_gb);
   out["storage_account_type"] = disk.storage_account_type;
   out["extra"] = disk.extra;
+  PutData(out, disk.manifest_id, disk.size_bytes);
   return out;
 }
 
@@ -186,6 +197,8 @@ class Reader {
   Reader(const json* object, std::string* error) : object_(object), error_(error) {}
 
   bool ok() const { return error_->empty(); }
+
+  bool Has(const char* key) const { return object_ != nullptr && object_->contains(key); }
 
   std::string String(const char* key) {
     const json* v = Require(key);
@@ -422,6 +435,10 @@ domain::DiskImage ReadDiskImage(Reader& r) {
   disk.lun = r.OptionalInt32("lun");
   disk.size_in_gb = r.Int32("size_in_gb");
   disk.host_caching = r.Enum("host_caching", &domain::ParseHostCaching);
+  if (r.Has("manifest_id")) {
+    disk.manifest_id = r.String("manifest_id");
+    disk.size_bytes = r.Int64("size_bytes");
+  }
   return disk;
 }
 
@@ -435,6 +452,10 @@ domain::ImageDisk ReadImageDisk(Reader& r) {
   disk.disk_size_gb = r.OptionalInt32("disk_size_gb");
   disk.storage_account_type = r.String("storage_account_type");
   disk.extra = r.Value("extra");
+  if (r.Has("manifest_id")) {
+    disk.manifest_id = r.String("manifest_id");
+    disk.size_bytes = r.Int64("size_bytes");
+  }
   return disk;
 }
 
