@@ -27,6 +27,9 @@ inline constexpr char kRoleDefinitionsWrite[] = "Microsoft.Authorization/roleDef
 inline constexpr char kRoleDefinitionsDelete[] = "Microsoft.Authorization/roleDefinitions/delete";
 inline constexpr char kUsagesRead[] = "Microsoft.Compute/locations/usages/read";
 inline constexpr char kOperationsRead[] = "Microsoft.Compute/locations/operations/read";
+// Managed disks: read, write and delete come from ActionOn; the access grants are actions.
+inline constexpr char kDiskBeginGetAccess[] = "Microsoft.Compute/disks/beginGetAccess/action";
+inline constexpr char kDiskEndGetAccess[] = "Microsoft.Compute/disks/endGetAccess/action";
 inline constexpr char kMoveResources[] =
     "Microsoft.Resources/subscriptions/resourceGroups/moveResources/action";
 

@@ -4,36 +4,20 @@
 #include <utility>
 
 #include "common/resource_id.h"
+#include "domain/enum_table.h"
 
 namespace gallery::domain {
 
 namespace {
 
 template <typename E, size_t N>
-std::string_view Name(const std::array<std::pair<E, std::string_view>, N>& table, E v) {
-  for (const auto& [value, name] : table) {
-    if (value == v) {
-      return name;
-    }
-  }
-  return "Unknown";
+std::string_view Name(const EnumTable<E, N>& table, E v) {
+  return EnumName(table, v);
 }
 
 template <typename E, size_t N>
-Result<E> Parse(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text,
-                std::string_view field) {
-  std::string allowed;
-  for (const auto& [value, name] : table) {
-    if (EqualsIgnoreCase(name, text)) {
-      return value;
-    }
-    allowed += (allowed.empty() ? "'" : ", '") + std::string(name) + "'";
-  }
-  return Status::InvalidArgument("The value '" + std::string(text) + "' of parameter '" +
-                                     std::string(field) + "' is not valid. Allowed values: " +
-                                     allowed + ".",
-                                 std::string(field))
-      .WithReason("InvalidParameter");
+Result<E> Parse(const EnumTable<E, N>& table, std::string_view text, std::string_view field) {
+  return ParseEnum(table, text, field);
 }
 
 constexpr std::array<std::pair<OsType, std::string_view>, 2> kOsTypes{

@@ -51,17 +51,29 @@ Status ValidateGalleryImageName(std::string_view name) {
                  "periods and dashes allowed in the middle, up to 80 characters total.");
 }
 
-Status ValidateManagedImageName(std::string_view name) {
+namespace {
+
+// Managed images and disks: 1-80 characters, letters, digits, '_', '.', '-'; starts with a
+// letter or digit, ends with a letter, digit or '_'.
+Status ValidateComputeName(std::string_view kind, std::string_view name) {
   const bool ok = !name.empty() && name.size() <= 80 && AllOf(name, "_.-") &&
                   IsAlnum(name.front()) && (IsAlnum(name.back()) || name.back() == '_');
   if (ok) {
     return Status::Ok();
   }
-  return BadName("Image", name,
+  return BadName(kind, name,
                  "It must be 1 to 80 characters of letters, digits, underscores, periods and "
                  "hyphens, start with a letter or digit, and end with a letter, digit or "
                  "underscore.");
 }
+
+}  // namespace
+
+Status ValidateManagedImageName(std::string_view name) {
+  return ValidateComputeName("Image", name);
+}
+
+Status ValidateDiskName(std::string_view name) { return ValidateComputeName("Disk", name); }
 
 Status ValidateResourceGroupName(std::string_view name) {
   const bool ok = !name.empty() && name.size() <= 90 && AllOf(name, "_-.()") && name.back() != '.';

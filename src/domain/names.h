@@ -21,6 +21,8 @@ Status ValidateGalleryImageName(std::string_view name);
 // 1-80 characters: letters, digits, '_', '.' and '-'; starts with a letter or digit; ends with
 // a letter, digit or '_'.
 Status ValidateManagedImageName(std::string_view name);
+// Managed disks: the same rule as managed images, named "Disk" in the message.
+Status ValidateDiskName(std::string_view name);
 // 1-90 characters: letters, digits, '_', '-', '.', '(' and ')'; does not end with '.'.
 Status ValidateResourceGroupName(std::string_view name);
 // An identifier part (publisher, offer, sku): 1..max_length characters of letters, digits, '-',

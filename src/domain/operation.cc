@@ -10,6 +10,10 @@ std::string_view ToString(OperationKind kind) {
       return "Update";
     case OperationKind::kDelete:
       return "Delete";
+    case OperationKind::kBeginGetAccess:
+      return "BeginGetAccess";
+    case OperationKind::kEndGetAccess:
+      return "EndGetAccess";
   }
   return "Unknown";
 }

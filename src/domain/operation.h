@@ -11,7 +11,9 @@
 
 namespace gallery::domain {
 
-enum class OperationKind { kCreate, kUpdate, kDelete };
+// kBeginGetAccess and kEndGetAccess are a disk's grant and revocation (its POST actions); an
+// kEndGetAccess of an uploading disk seals it, done by the disk service, not the runner.
+enum class OperationKind { kCreate, kUpdate, kDelete, kBeginGetAccess, kEndGetAccess };
 enum class OperationStatus { kInProgress, kSucceeded, kFailed, kCanceled };
 
 std::string_view ToString(OperationKind kind);

@@ -19,6 +19,7 @@
 // Internal for corrupt rows; DataLoss never (the engine guarantees its own integrity).
 // MetadataStore is thread-safe; a Transaction is used by one thread at a time.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@
 #include "common/result.h"
 #include "domain/activity_event.h"
 #include "domain/directory.h"
+#include "domain/disk.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/gallery_image_version.h"
@@ -37,11 +39,12 @@
 #include "domain/resource_group.h"
 #include "domain/role_assignment.h"
 #include "domain/role_definition.h"
+#include "metadata/manifest_record.h"
 
 namespace gallery::metadata {
 
 using Resource = std::variant<domain::ResourceGroup, domain::Gallery, domain::GalleryImage,
-                              domain::GalleryImageVersion, domain::ManagedImage>;
+                              domain::GalleryImageVersion, domain::ManagedImage, domain::Disk>;
 
 // The envelope of any resource.
 const domain::TrackedResource& Meta(const Resource& r);
@@ -183,6 +186,17 @@ class Transaction {
   // Every registration of the subscription, by kind and name.
   virtual Result<std::vector<domain::Registration>> ListRegistrations(
       const std::string& subscription) = 0;
+
+  // ---- manifests (manifest_record.h): committed only once their chunks are durable
+  // Inserts, or replaces the manifest with the same id.
+  virtual Status PutManifest(const ManifestRecord& manifest) = 0;
+  // nullopt when absent.
+  virtual Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) = 0;
+  // NotFound when absent.
+  virtual Status DeleteManifest(const std::string& id) = 0;
+  // Calls `fn` for every manifest, in id order, until it returns an error (returned as is).
+  // `fn` must not call the manifest methods of this transaction.
+  virtual Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) = 0;
 
   // ---- settings: small named values of the installation (the bootstrap record, ...)
   // nullopt when `key` was never set.

@@ -7,8 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/resource_id.h"
 #include "common/semver.h"
+#include "domain/disk_rules.h"
 #include "domain/enums.h"
 
 namespace gallery::metadata {
@@ -167,6 +169,28 @@ json Properties(const domain::ManagedImage& image) {
   return p;
 }
 
+json Properties(const domain::Disk& disk) {
+  json p = json::object();
+  p["sku_name"] = disk.sku_name;
+  PutOptionalEnum(p, "os_type", disk.os_type);
+  PutOptionalEnum(p, "hyper_v_generation", disk.hyper_v_generation);
+  p["create_option"] = disk.create_option;
+  p["upload_size_bytes"] = disk.upload_size_bytes;
+  p["disk_size_bytes"] = disk.disk_size_bytes;
+  p["state"] = std::string(domain::ToString(disk.state));
+  p["unique_id"] = disk.unique_id;
+  p["time_created"] = disk.time_created;
+  if (disk.grant.has_value()) {
+    p["grant"] = {{"id", disk.grant->id},
+                  {"level", std::string(domain::ToString(disk.grant->level))},
+                  {"expires_at", disk.grant->expires_at}};
+  }
+  p["manifest_id"] = disk.manifest_id;
+  p["vhd_footer"] = Base64UrlEncode(disk.vhd_footer);  // binary
+  p["extra"] = disk.extra;
+  return p;
+}
+
 template <typename T>
 json Encode(const T& resource) {
   const domain::TrackedResource& meta = resource.meta;
@@ -198,7 +222,8 @@ class Reader {
 
   bool ok() const { return error_->empty(); }
 
-  bool Has(const char* key) const { return object_ != nullptr && object_->contains(key); }
+  // Whether `key` is present and not null.
+  bool Has(const char* key) const { return FindSet(key) != nullptr; }
 
   std::string String(const char* key) {
     const json* v = Require(key);
@@ -541,6 +566,33 @@ void ReadProperties(Reader& p, domain::ManagedImage* image) {
   image->extra = p.Value("extra");
 }
 
+// A footer that is not base64url is reported through `error`, the reader's shared slot.
+void ReadProperties(Reader& p, domain::Disk* disk, std::string* error) {
+  disk->sku_name = p.String("sku_name");
+  disk->os_type = p.OptionalEnum("os_type", &domain::ParseOsType);
+  disk->hyper_v_generation = p.OptionalEnum("hyper_v_generation", &domain::ParseHyperVGeneration);
+  disk->create_option = p.String("create_option");
+  disk->upload_size_bytes = p.Int64("upload_size_bytes");
+  disk->disk_size_bytes = p.Int64("disk_size_bytes");
+  disk->state = p.Enum("state", &domain::ParseDiskState);
+  disk->unique_id = p.String("unique_id");
+  disk->time_created = p.Int64("time_created");
+  if (p.Has("grant")) {
+    Reader grant = p.Object("grant");
+    disk->grant = domain::DiskAccessGrant{grant.String("id"),
+                                          grant.Enum("level", &domain::ParseDiskAccessLevel),
+                                          grant.Int64("expires_at")};
+  }
+  disk->manifest_id = p.String("manifest_id");
+  const std::string footer = p.String("vhd_footer");
+  if (std::optional<std::string> bytes = Base64UrlDecode(footer); bytes.has_value()) {
+    disk->vhd_footer = std::move(*bytes);
+  } else if (p.ok()) {
+    *error = "field 'properties.vhd_footer' is not base64url";
+  }
+  disk->extra = p.Value("extra");
+}
+
 Status Corrupt(std::string_view id, std::string_view why) {
   return Status::Internal("stored resource '" + std::string(id) +
                           "' is corrupt: " + std::string(why));
@@ -561,7 +613,8 @@ Result<Resource> DecodeAs(const json& doc, ResourceId id) {
   meta.created_at = r.Int64("created_at");
   meta.updated_at = r.Int64("updated_at");
   Reader properties = r.Object("properties");
-  if constexpr (std::is_same_v<T, domain::GalleryImageVersion>) {
+  if constexpr (std::is_same_v<T, domain::GalleryImageVersion> ||
+                std::is_same_v<T, domain::Disk>) {
     ReadProperties(properties, &resource, &error);
   } else {
     ReadProperties(properties, &resource);
@@ -585,6 +638,7 @@ constexpr TypeEntry kTypes[] = {
     {domain::GalleryImage::kType, &DecodeAs<domain::GalleryImage>},
     {domain::GalleryImageVersion::kType, &DecodeAs<domain::GalleryImageVersion>},
     {domain::ManagedImage::kType, &DecodeAs<domain::ManagedImage>},
+    {domain::Disk::kType, &DecodeAs<domain::Disk>},
 };
 
 }  // namespace

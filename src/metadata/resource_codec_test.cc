@@ -192,9 +192,9 @@ TEST(ResourceCodecTest, CorruptNestedVersionFieldsAreInternal) {
 
 TEST(ResourceCodecTest, UnknownStoredTypeIsInternal) {
   json doc = EncodeResource(fixtures::FullGallery());
-  doc["id"] = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d";
-  ExpectCorrupt(DecodeResource("Microsoft.Compute/disks", doc),
-                "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d",
+  doc["id"] = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/snapshots/d";
+  ExpectCorrupt(DecodeResource("Microsoft.Compute/snapshots", doc),
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/snapshots/d",
                 "not a stored resource type");
 }
 

@@ -60,6 +60,12 @@ SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
   return *this;
 }
 
+SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  RecordBind(sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
 Result<bool> SqliteStatement::Step() {
   if (bind_rc_ != SQLITE_OK) {
     return SqliteError(bind_rc_, db_, std::string("binding a parameter of ") + sqlite3_sql(stmt_));
@@ -90,6 +96,15 @@ std::string_view SqliteStatement::ColumnText(int column) const {
   }
   // sqlite3_column_bytes after sqlite3_column_text: the length of the UTF-8 form just returned.
   return {reinterpret_cast<const char*>(text),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+std::string_view SqliteStatement::ColumnBlob(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) {
+    return {};
+  }
+  return {static_cast<const char*>(bytes),
           static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 

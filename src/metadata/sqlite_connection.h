@@ -48,6 +48,8 @@ class SqliteStatement {
   // Binds parameter `index` (1-based). A failed bind is reported by the next Step()/Run().
   SqliteStatement& Bind(int index, std::string_view text);
   SqliteStatement& Bind(int index, int64_t value);
+  // Binds bytes as a BLOB (no text conversion).
+  SqliteStatement& BindBlob(int index, std::string_view bytes);
 
   // Runs to the next row: true when a row is available, false when the statement is done.
   // Errors as SqliteError().
@@ -58,6 +60,8 @@ class SqliteStatement {
   // Columns of the current row (0-based). Text is valid until the next Step() or destruction.
   std::string_view ColumnText(int column) const;
   int64_t ColumnInt64(int column) const;
+  // A BLOB column's bytes, valid like ColumnText.
+  std::string_view ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;
 
  private:

@@ -170,6 +170,16 @@ CREATE TABLE registrations (
   PRIMARY KEY (subscription, kind, name_key)
 );
 )sql"},
+    {6, R"sql(
+-- Manifests: the bytes of disks (and later images and versions) as ordered chunk lists, kept
+-- as opaque encoded bodies; region names the chunk store their chunks live in.
+CREATE TABLE manifests (
+  id         TEXT PRIMARY KEY NOT NULL,
+  region     TEXT NOT NULL,
+  body       BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 constexpr int32_t kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

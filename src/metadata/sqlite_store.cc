@@ -205,6 +205,15 @@ constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE key =
 constexpr std::string_view kPutSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+constexpr std::string_view kPutManifest =
+    "INSERT INTO manifests (id, region, body, created_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(id) DO UPDATE SET region = excluded.region, body = excluded.body, "
+    "created_at = excluded.created_at";
+constexpr std::string_view kGetManifest =
+    "SELECT id, region, body, created_at FROM manifests WHERE id = ?1";
+constexpr std::string_view kDeleteManifest = "DELETE FROM manifests WHERE id = ?1";
+constexpr std::string_view kListManifests =
+    "SELECT id, region, body, created_at FROM manifests ORDER BY id";
 constexpr std::string_view kNextOperationDue =
     "SELECT min(not_before) FROM operations WHERE status = 'InProgress'";
 constexpr std::string_view kPruneOperations =
@@ -244,7 +253,8 @@ constexpr std::array kPrincipalKinds = {domain::PrincipalKind::kServicePrincipal
                                         domain::PrincipalKind::kUser,
                                         domain::PrincipalKind::kGroup};
 constexpr std::array kOperationKinds = {
-    domain::OperationKind::kCreate, domain::OperationKind::kUpdate, domain::OperationKind::kDelete};
+    domain::OperationKind::kCreate, domain::OperationKind::kUpdate, domain::OperationKind::kDelete,
+    domain::OperationKind::kBeginGetAccess, domain::OperationKind::kEndGetAccess};
 constexpr std::array kOperationStatuses = {
     domain::OperationStatus::kInProgress, domain::OperationStatus::kSucceeded,
     domain::OperationStatus::kFailed, domain::OperationStatus::kCanceled};
@@ -604,6 +614,10 @@ class SqliteTransaction final : public Transaction {
   Result<int64_t> PruneOperations(TimestampMs cutoff) override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
+  Status PutManifest(const ManifestRecord& manifest) override;
+  Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) override;
+  Status DeleteManifest(const std::string& id) override;
+  Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) override;
 
   Status AppendActivityEvent(const domain::ActivityEvent& event) override;
   Result<ActivityPage> ListActivityEvents(const ActivityQuery& query) override;
@@ -1212,6 +1226,60 @@ Status SqliteTransaction::PutSetting(const std::string& key, const std::string& 
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutSetting));
   st.Bind(1, key).Bind(2, value);
   return st.Run();
+}
+
+namespace {
+
+// Columns: id, region, body, created_at.
+ManifestRecord ReadManifest(const SqliteStatement& st) {
+  return ManifestRecord{std::string(st.ColumnText(0)), std::string(st.ColumnText(1)),
+                        std::string(st.ColumnBlob(2)), st.ColumnInt64(3)};
+}
+
+}  // namespace
+
+Status SqliteTransaction::PutManifest(const ManifestRecord& manifest) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifest));
+  st.Bind(1, manifest.id)
+      .Bind(2, manifest.region)
+      .BindBlob(3, manifest.body)
+      .Bind(4, manifest.created_at);
+  return st.Run();
+}
+
+Result<std::optional<ManifestRecord>> SqliteTransaction::GetManifest(const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kGetManifest));
+  st.Bind(1, id);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) {
+    return std::optional<ManifestRecord>();
+  }
+  return std::optional<ManifestRecord>(ReadManifest(st));
+}
+
+Status SqliteTransaction::DeleteManifest(const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kDeleteManifest));
+  st.Bind(1, id);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  if (conn_->Changes() == 0) {
+    return Status::NotFound("manifest '" + id + "' not found");
+  }
+  return Status::Ok();
+}
+
+Status SqliteTransaction::ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kListManifests));
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return Status::Ok();
+    }
+    GALLERY_RETURN_IF_ERROR(fn(ReadManifest(st)));
+  }
 }
 
 Status SqliteTransaction::AppendActivityEvent(const domain::ActivityEvent& e) {

@@ -994,5 +994,65 @@ TEST_F(SqliteStoreTest, SettingsPersistAndReplace) {
   EXPECT_EQ(value->value_or(""), "{\"a\":2}");
 }
 
+TEST_F(SqliteStoreTest, ManifestsRoundTripBinaryBodiesAndAreListedAndDeleted) {
+  const std::string binary("\0\x01\xfe\xff body", 9);
+  const ManifestRecord a{"m-a", "westus", binary, 100};
+  const ManifestRecord b{"m-b", "eastus", "second", 200};
+  {
+    auto tx = Begin(TxMode::kRead);
+    EXPECT_FALSE(tx->GetManifest("m-a")->has_value());
+    EXPECT_EQ(tx->PutManifest(a).code(), StatusCode::kFailedPrecondition);
+  }
+  {
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(tx->PutManifest(b));
+    ASSERT_OK(tx->PutManifest(ManifestRecord{"m-a", "x", "old", 1}));
+    ASSERT_OK(tx->PutManifest(a));  // replaces
+    ASSERT_OK(tx->Commit());
+  }
+  Reopen();
+  {
+    auto tx = Begin(TxMode::kRead);
+    Result<std::optional<ManifestRecord>> back = tx->GetManifest("m-a");
+    ASSERT_TRUE(back.ok() && back->has_value()) << back.status().ToString();
+    EXPECT_EQ(**back, a);
+    std::vector<ManifestRecord> all;
+    ASSERT_OK(tx->ForEachManifest([&](const ManifestRecord& m) {
+      all.push_back(m);
+      return Status::Ok();
+    }));
+    EXPECT_EQ(all, (std::vector<ManifestRecord>{a, b}));
+    int seen = 0;
+    Status stopped = tx->ForEachManifest([&](const ManifestRecord&) {
+      ++seen;
+      return Status::Unavailable("stop");
+    });
+    EXPECT_EQ(stopped.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(seen, 1);
+  }
+  auto tx = Begin(TxMode::kWrite);
+  ASSERT_OK(tx->DeleteManifest("m-a"));
+  EXPECT_EQ(tx->DeleteManifest("m-a").code(), StatusCode::kNotFound);
+  ASSERT_OK(tx->Commit());
+  auto read = Begin(TxMode::kRead);
+  EXPECT_FALSE(read->GetManifest("m-a")->has_value());
+  EXPECT_TRUE(read->GetManifest("m-b")->has_value());
+}
+
+TEST_F(SqliteStoreTest, DiskAccessOperationKindsRoundTrip) {
+  for (domain::OperationKind kind :
+       {domain::OperationKind::kBeginGetAccess, domain::OperationKind::kEndGetAccess}) {
+    domain::Operation op = MakeOperation("op-k", domain::OperationStatus::kInProgress, 1, 1);
+    op.kind = kind;
+    {
+      auto tx = Begin(TxMode::kWrite);
+      ASSERT_OK(tx->PutOperation(op));
+      ASSERT_OK(tx->Commit());
+    }
+    auto tx = Begin(TxMode::kRead);
+    EXPECT_EQ((*tx->GetOperation("op-k"))->kind, kind);
+  }
+}
+
 }  // namespace
 }  // namespace gallery::metadata

@@ -8,6 +8,7 @@
 
 #include "common/resource_id.h"
 #include "metadata/metadata_store.h"
+#include "domain/disk_rules.h"
 
 namespace gallery::metadata::fixtures {
 
@@ -34,6 +35,10 @@ inline ResourceId VersionId(const std::string& sub, const std::string& rg,
 inline ResourceId ManagedImageId(const std::string& sub, const std::string& rg,
                                  const std::string& name) {
   return ResourceId::ForResource(sub, rg, "Microsoft.Compute", {{"images", name}});
+}
+
+inline ResourceId DiskId(const std::string& sub, const std::string& rg, const std::string& name) {
+  return ResourceId::ForResource(sub, rg, "Microsoft.Compute", {{"disks", name}});
 }
 
 inline domain::TrackedResource FullMeta(ResourceId id) {
@@ -230,6 +235,40 @@ inline void ExpectSameDetails(const domain::ManagedImage& a, const domain::Manag
   EXPECT_EQ(a.extra, b.extra);
 }
 
+inline domain::Disk FullDisk() {
+  domain::Disk d;
+  d.meta = FullMeta(DiskId("Sub-1", "Rg-One", "Disk-1"));
+  d.sku_name = "Premium_LRS";
+  d.os_type = domain::OsType::kLinux;
+  d.hyper_v_generation = domain::HyperVGeneration::kV2;
+  d.upload_size_bytes = (int64_t{64} << 20) + 512;
+  d.disk_size_bytes = int64_t{64} << 20;
+  d.state = domain::DiskState::kActiveSAS;
+  d.unique_id = "0b7e1f9c-4c2e-4d1a-9a51-6f0f2d3e4a5b";
+  d.time_created = 1700000000123;
+  d.grant = domain::DiskAccessGrant{"grant-1", domain::DiskAccessLevel::kRead, 1700000003600};
+  d.manifest_id = "manifest-1";
+  d.vhd_footer = std::string("conectix\0\x01\xff", 11);
+  d.extra = {{"encryption", {{"type", "EncryptionAtRestWithPlatformKey"}}}};
+  return d;
+}
+
+inline void ExpectSameDetails(const domain::Disk& a, const domain::Disk& b) {
+  EXPECT_EQ(a.sku_name, b.sku_name);
+  EXPECT_EQ(a.os_type, b.os_type);
+  EXPECT_EQ(a.hyper_v_generation, b.hyper_v_generation);
+  EXPECT_EQ(a.create_option, b.create_option);
+  EXPECT_EQ(a.upload_size_bytes, b.upload_size_bytes);
+  EXPECT_EQ(a.disk_size_bytes, b.disk_size_bytes);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.unique_id, b.unique_id);
+  EXPECT_EQ(a.time_created, b.time_created);
+  EXPECT_EQ(a.grant, b.grant);
+  EXPECT_EQ(a.manifest_id, b.manifest_id);
+  EXPECT_EQ(a.vhd_footer, b.vhd_footer);
+  EXPECT_EQ(a.extra, b.extra);
+}
+
 // Same alternative and every field equal.
 inline void ExpectSameResource(const Resource& a, const Resource& b) {
   ASSERT_EQ(a.index(), b.index()) << TypeOf(a) << " vs " << TypeOf(b);
@@ -244,7 +283,7 @@ inline void ExpectSameResource(const Resource& a, const Resource& b) {
 
 // One fully populated resource of every type.
 inline std::vector<Resource> EveryResourceType() {
-  return {FullGroup(), FullGallery(), FullImage(), FullVersion(), FullManagedImage()};
+  return {FullGroup(), FullGallery(), FullImage(), FullVersion(), FullManagedImage(), FullDisk()};
 }
 
 }  // namespace gallery::metadata::fixtures

@@ -15,11 +15,16 @@
 // Errors: every I/O failure is Unavailable naming the path and the OS error; a full disk is
 // ResourceExhausted. Thread-safe.
 
+#include <array>
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "common/time.h"
 #include "storage/chunk_store.h"
+
+struct stat;
 
 namespace gallery::storage {
 
@@ -58,11 +63,23 @@ class FileChunkStore final : public ChunkStore {
   class Batch;
   FileChunkStore(std::filesystem::path root, FileChunkStoreOptions options, int lock_fd);
 
+  std::filesystem::path FanOutDir(uint8_t first_byte) const;
+  // Serializes, per digest, the operations that must not interleave: Contains (refresh),
+  // renames into place, removals.
+  std::mutex& Stripe(const ChunkDigest& digest);
+  // Writes header and content (compressed if configured) to a new file at `path`, its time
+  // set to now. Removes the file on error.
+  Status WriteChunkFile(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+  // Calls fn for each chunk file with its stat.
+  Status Walk(const std::function<void(const ChunkDigest& digest, const struct stat& st)>& fn);
+
   std::filesystem::path root_;
   FileChunkStoreOptions options_;
   const Clock* clock_;
   std::unique_ptr<Clock> own_clock_;
-  int lock_fd_;
+  int lock_fd_;  // holds the flock; also names the file system for syncfs
+  std::array<std::mutex, 64> stripes_;
+  std::atomic<uint64_t> next_batch_id_{0};
 };
 
 }  // namespace gallery::storage

@@ -1,0 +1,345 @@
+#include "storage/file_chunk_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "storage/chunks_test_util.h"
+
+namespace gallery::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr TimestampMs kStart = 1'800'000'000'000;
+
+std::vector<uint8_t> Compressible(size_t size, uint8_t seed) {
+  std::vector<uint8_t> out(size);
+  for (size_t i = 0; i < size; ++i) {
+    out[i] = static_cast<uint8_t>((i / 64) * seed);
+  }
+  return out;
+}
+
+class FileChunkStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<FileChunkStore> OpenStore(bool compress = false) {
+    Result<std::unique_ptr<FileChunkStore>> store =
+        FileChunkStore::Open(dir_.path(), {.compress = compress, .clock = &clock_});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Adds and commits `bytes`; returns its digest.
+  ChunkDigest Put(ChunkStore& store, const std::vector<uint8_t>& bytes) {
+    ChunkDigest digest = DigestOf(bytes);
+    std::unique_ptr<ChunkBatch> batch = store.BeginBatch();
+    EXPECT_TRUE(batch->Add(digest, bytes).ok());
+    EXPECT_TRUE(batch->Commit().ok());
+    return digest;
+  }
+
+  size_t TempFiles() const {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path() / "tmp")) ++n;
+    return n;
+  }
+
+  TempDir dir_;
+  FakeClock clock_{kStart};
+};
+
+TEST_F(FileChunkStoreTest, CommittedChunksReadBackVerifiedAndAreCounted) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(100000, 1);
+  std::vector<uint8_t> b = MemoryDisk::RandomBytes(1, 2);
+  ChunkDigest da = Put(*store, a);
+  ChunkDigest db = Put(*store, b);
+  Result<std::vector<uint8_t>> back = store->Read(da);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, a);
+  EXPECT_EQ(*store->Read(db), b);
+  EXPECT_TRUE(*store->Contains(da));
+  EXPECT_EQ(store->ChunkPath(da), dir_.path() / "chunks" / ToHex(da).substr(0, 2) / ToHex(da));
+  Result<StoreUsage> usage = store->Usage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->chunks, 2u);
+  EXPECT_EQ(usage->stored_bytes, 100000u + 1u + 2 * 16u);
+}
+
+TEST_F(FileChunkStoreTest, AbsentChunkIsNotFoundAndNotContained) {
+  auto store = OpenStore();
+  ChunkDigest d = DigestOf(MemoryDisk::RandomBytes(10, 3));
+  EXPECT_FALSE(*store->Contains(d));
+  Result<std::vector<uint8_t>> r = store->Read(d);
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(r.status().message().find(ToHex(d)), std::string::npos);
+  EXPECT_EQ(store->Remove(d).code(), StatusCode::kNotFound);
+}
+
+TEST_F(FileChunkStoreTest, AddingTheSameDigestTwiceInABatchWritesItOnce) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(5000, 4);
+  auto batch = store->BeginBatch();
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  EXPECT_EQ(TempFiles(), 1u);
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_EQ(store->Usage()->chunks, 1u);
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+TEST_F(FileChunkStoreTest, ABatchDestroyedWithoutCommitLeavesNothing) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(5000, 5);
+  {
+    auto batch = store->BeginBatch();
+    ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+    EXPECT_FALSE(*store->Contains(DigestOf(a)));  // staged is not visible
+    EXPECT_EQ(TempFiles(), 1u);
+  }
+  EXPECT_EQ(TempFiles(), 0u);
+  EXPECT_FALSE(*store->Contains(DigestOf(a)));
+  EXPECT_EQ(store->Usage()->chunks, 0u);
+}
+
+TEST_F(FileChunkStoreTest, ABatchCommitsAgainAfterMoreAdds) {
+  auto store = OpenStore();
+  auto batch = store->BeginBatch();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(300, 6);
+  std::vector<uint8_t> b = MemoryDisk::RandomBytes(300, 7);
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  ASSERT_TRUE(batch->Add(DigestOf(b), b).ok());
+  EXPECT_TRUE(*store->Contains(DigestOf(a)));
+  EXPECT_FALSE(*store->Contains(DigestOf(b)));
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_TRUE(*store->Contains(DigestOf(b)));
+  EXPECT_TRUE(batch->Commit().ok());  // nothing staged: a no-op
+}
+
+// A crash between writing temp files and renaming them: at the next open they are removed,
+// and were never visible under a chunk's name.
+TEST_F(FileChunkStoreTest, TempFilesLeftByACrashAreNeverVisibleAndRemovedAtOpen) {
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(4096, 8);
+  ChunkDigest d = DigestOf(a);
+  {
+    auto store = OpenStore();
+    auto batch = store->BeginBatch();
+    ASSERT_TRUE(batch->Add(d, a).ok());
+    // Simulate the crash: keep the temp file, as a killed process would, and a torn one.
+    for (const auto& e : fs::directory_iterator(dir_.path() / "tmp")) {
+      fs::copy_file(e.path(), dir_.path() / "tmp" / "crashed-copy");
+    }
+    std::ofstream(dir_.path() / "tmp" / (ToHex(d) + ".torn")) << "GCHK";
+    EXPECT_FALSE(*store->Contains(d));
+  }
+  ASSERT_FALSE(fs::is_empty(dir_.path() / "tmp"));
+  auto store = OpenStore();
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));
+  EXPECT_FALSE(*store->Contains(d));
+  EXPECT_EQ(store->Read(d).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->Usage()->chunks, 0u);
+}
+
+TEST_F(FileChunkStoreTest, ASecondOpenOfTheSameRootIsRefusedUntilTheFirstCloses) {
+  auto store = OpenStore();
+  Result<std::unique_ptr<FileChunkStore>> second = FileChunkStore::Open(dir_.path());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  store.reset();
+  EXPECT_TRUE(FileChunkStore::Open(dir_.path()).ok());
+}
+
+TEST_F(FileChunkStoreTest, OpenReportsUnavailableWhenTheRootCannotBeCreated) {
+  std::ofstream(dir_.path() / "file") << "x";
+  Result<std::unique_ptr<FileChunkStore>> r = FileChunkStore::Open(dir_.path() / "file" / "sub");
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("file"), std::string::npos) << r.status().message();
+}
+
+class DamagedChunkTest : public FileChunkStoreTest,
+                         public ::testing::WithParamInterface<bool /*compress*/> {};
+
+TEST_P(DamagedChunkTest, AFlippedByteATruncationOrAForeignFileIsDataLoss) {
+  auto store = OpenStore(GetParam());
+  const std::vector<uint8_t> content = Compressible(50000, 3);
+  const ChunkDigest d = Put(*store, content);
+  const fs::path path = store->ChunkPath(d);
+  std::string original;
+  {
+    std::ifstream in(path, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  };
+  auto expect_data_loss = [&](const std::string& what) {
+    Result<std::vector<uint8_t>> r = store->Read(d);
+    EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << what << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find(ToHex(d)), std::string::npos) << what;
+  };
+  for (size_t pos :
+       {size_t{0}, size_t{5}, size_t{9}, size_t{16}, original.size() / 2, original.size() - 1}) {
+    std::string flipped = original;
+    flipped[pos] = static_cast<char>(flipped[pos] ^ 0x20);
+    write(flipped);
+    expect_data_loss("flip at " + std::to_string(pos));
+  }
+  for (size_t n : {size_t{0}, size_t{10}, size_t{16}, original.size() - 1}) {
+    write(original.substr(0, n));
+    expect_data_loss("truncated to " + std::to_string(n));
+  }
+  write(original + "x");
+  expect_data_loss("one byte more");
+  write(original);
+  EXPECT_EQ(*store->Read(d), content);
+  fs::remove(path);
+  EXPECT_EQ(store->Read(d).status().code(), StatusCode::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(RawAndCompressed, DamagedChunkTest, ::testing::Bool());
+
+TEST_F(FileChunkStoreTest, CompressedAndRawChunksCoexistAndDigestTheUncompressedContent) {
+  const std::vector<uint8_t> text = Compressible(1 << 20, 5);
+  const std::vector<uint8_t> noise = MemoryDisk::RandomBytes(1 << 16, 9);
+  ChunkDigest raw_text;
+  {
+    auto raw = OpenStore(false);
+    raw_text = Put(*raw, text);
+    EXPECT_EQ(fs::file_size(raw->ChunkPath(raw_text)), text.size() + 16);
+  }
+  auto compressed = OpenStore(true);
+  const std::vector<uint8_t> text2 = Compressible(1 << 20, 7);
+  ChunkDigest zstd_text = Put(*compressed, text2);
+  ChunkDigest zstd_noise = Put(*compressed, noise);
+  EXPECT_EQ(zstd_text, DigestOf(text2));
+  EXPECT_LT(fs::file_size(compressed->ChunkPath(zstd_text)), text2.size() / 10);
+  // Incompressible content is kept raw even when compressing.
+  EXPECT_EQ(fs::file_size(compressed->ChunkPath(zstd_noise)), noise.size() + 16);
+  EXPECT_EQ(*compressed->Read(raw_text), text);
+  EXPECT_EQ(*compressed->Read(zstd_text), text2);
+  compressed.reset();
+  auto raw_again = OpenStore(false);
+  EXPECT_EQ(*raw_again->Read(zstd_text), text2);
+  EXPECT_EQ(*raw_again->Read(zstd_noise), noise);
+}
+
+TEST_F(FileChunkStoreTest, ContainsRefreshesTheLastUsedTimeThatForEachReports) {
+  auto store = OpenStore();
+  ChunkDigest a = Put(*store, MemoryDisk::RandomBytes(100, 10));
+  clock_.Advance(5000);
+  ChunkDigest b = Put(*store, MemoryDisk::RandomBytes(100, 11));
+  std::map<ChunkDigest, TimestampMs> seen;
+  auto list = [&] {
+    seen.clear();
+    ASSERT_TRUE(store->ForEach([&](const ChunkDigest& d, TimestampMs t) { seen[d] = t; }).ok());
+  };
+  list();
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[a], kStart);
+  EXPECT_EQ(seen[b], kStart + 5000);
+  clock_.Advance(5000);
+  EXPECT_TRUE(*store->Contains(a));
+  list();
+  EXPECT_EQ(seen[a], kStart + 10000);
+  EXPECT_EQ(seen[b], kStart + 5000);
+}
+
+TEST_F(FileChunkStoreTest, ForEachSkipsFilesThatAreNotChunks) {
+  auto store = OpenStore();
+  ChunkDigest a = Put(*store, MemoryDisk::RandomBytes(100, 12));
+  std::ofstream(dir_.path() / "chunks" / "00" / "notes.txt") << "x";
+  // A valid name in the wrong fan-out folder is not a chunk of this store either.
+  std::string other = ToHex(a);
+  std::ofstream(dir_.path() / "chunks" / (other.substr(0, 2) == "00" ? "01" : "00") / other) << "x";
+  int n = 0;
+  ASSERT_TRUE(store
+                  ->ForEach([&](const ChunkDigest& d, TimestampMs) {
+                    EXPECT_EQ(d, a);
+                    ++n;
+                  })
+                  .ok());
+  EXPECT_EQ(n, 1);
+}
+
+TEST_F(FileChunkStoreTest, RemoveIfUnusedKeepsChunksUsedSinceTheCutoff) {
+  auto store = OpenStore();
+  std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(1000, 13);
+  ChunkDigest old_chunk = Put(*store, bytes);
+  clock_.Advance(10000);
+  ChunkDigest refreshed = Put(*store, MemoryDisk::RandomBytes(1000, 14));
+  clock_.Advance(10000);
+  ASSERT_TRUE(*store->Contains(refreshed));
+  const TimestampMs cutoff = kStart + 15000;
+  Result<std::optional<uint64_t>> removed = store->RemoveIfUnused(old_chunk, cutoff);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, std::optional<uint64_t>(1016));
+  EXPECT_FALSE(*store->Contains(old_chunk));
+  removed = store->RemoveIfUnused(refreshed, cutoff);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_FALSE(removed->has_value());
+  EXPECT_TRUE(*store->Contains(refreshed));
+  // Absent: nothing freed, not an error.
+  removed = store->RemoveIfUnused(old_chunk, cutoff);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_FALSE(removed->has_value());
+}
+
+// I/O failures (here a folder replaced by a file, which fails with ENOTDIR even for root).
+TEST_F(FileChunkStoreTest, IoErrorsAreUnavailableNamingThePath) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(100, 15);
+  const fs::path tmp = dir_.path() / "tmp";
+  fs::remove(tmp);
+  std::ofstream(tmp) << "not a folder";
+  Status s = store->BeginBatch()->Add(DigestOf(a), a);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find(tmp.string()), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("Not a directory"), std::string::npos) << s.message();
+  fs::remove(tmp);
+  fs::create_directory(tmp);
+
+  ChunkDigest d = Put(*store, a);
+  const fs::path fan_out = store->ChunkPath(d).parent_path();
+  fs::remove_all(fan_out);
+  std::ofstream(fan_out) << "not a folder";
+  Result<std::vector<uint8_t>> r = store->Read(d);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find(fan_out.string()), std::string::npos);
+  EXPECT_EQ(store->Contains(d).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->Remove(d).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->RemoveIfUnused(d, kStart + 1).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->ForEach([](const ChunkDigest&, TimestampMs) {}).code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(store->Usage().status().code(), StatusCode::kUnavailable);
+}
+
+// Several threads adding overlapping chunks to one batch and committing concurrently.
+TEST_F(FileChunkStoreTest, ConcurrentAddsAndCommitsStoreEachChunkOnce) {
+  auto store = OpenStore();
+  auto batch = store->BeginBatch();
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 40; ++i) chunks.push_back(MemoryDisk::RandomBytes(2000, 100 + i));
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const auto& c = chunks[(i + t * 10) % 40];
+        if (!batch->Add(DigestOf(c), c).ok()) ++failures;
+        if (i % 7 == t && !batch->Commit().ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store->Usage()->chunks, 40u);
+  for (const auto& c : chunks) EXPECT_EQ(*store->Read(DigestOf(c)), c);
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+}  // namespace
+}  // namespace gallery::storage

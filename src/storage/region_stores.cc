@@ -1,0 +1,28 @@
+#include "storage/region_stores.h"
+
+#include <cctype>
+
+namespace gallery::storage {
+
+Result<ChunkStore*> RegionStores::For(const std::string& region) {
+  // Region names come from the catalog, but they name a folder: never let one climb out.
+  bool plain = !region.empty();
+  for (char c : region) {
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_');
+  }
+  if (!plain) {
+    return Status::InvalidArgument("'" + region + "' is not a region store name");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = stores_.find(region);
+  if (it != stores_.end()) {
+    return static_cast<ChunkStore*>(it->second.get());
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<FileChunkStore> store,
+                           FileChunkStore::Open(root_ / region, options_));
+  ChunkStore* raw = store.get();
+  stores_.emplace(region, std::move(store));
+  return raw;
+}
+
+}  // namespace gallery::storage

@@ -1,0 +1,196 @@
+#include "storage/staging_blob.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace gallery::storage {
+
+namespace {
+
+Status OsError(const std::string& what, const std::filesystem::path& path, int err) {
+  const std::string message = what + " " + path.string() + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) {
+    return Status::ResourceExhausted(message);
+  }
+  if (err == ENOENT) {
+    return Status::NotFound(message);
+  }
+  return Status::Unavailable(message);
+}
+
+Status SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return OsError("open", dir, errno);
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : OsError("fsync", dir, err);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::path& path,
+                                                         uint64_t size) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return Status::Unavailable("create " + path.parent_path().string() + ": " + ec.message());
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return OsError("open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return OsError("stat", path, err);
+  }
+  auto blob = std::unique_ptr<StagingBlob>(new StagingBlob(path, fd, size));
+  const uint64_t existing = static_cast<uint64_t>(st.st_size);
+  if (existing == size) {
+    return blob;
+  }
+  if (existing != 0) {
+    return Status::InvalidArgument("the staging blob " + path.string() + " has " +
+                                   std::to_string(existing) + " bytes, not " +
+                                   std::to_string(size));
+  }
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    return OsError("truncate", path, errno);
+  }
+  GALLERY_RETURN_IF_ERROR(blob->Sync());
+  GALLERY_RETURN_IF_ERROR(SyncDirectory(path.parent_path()));
+  return blob;
+}
+
+Result<std::unique_ptr<StagingBlob>> StagingBlob::Open(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    return OsError("open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return OsError("stat", path, err);
+  }
+  return std::unique_ptr<StagingBlob>(
+      new StagingBlob(path, fd, static_cast<uint64_t>(st.st_size)));
+}
+
+StagingBlob::~StagingBlob() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+Status StagingBlob::CheckRange(uint64_t offset, uint64_t length) const {
+  if (offset > size_ || length > size_ - offset) {
+    return Status::InvalidArgument("the range [" + std::to_string(offset) + ", " +
+                                   std::to_string(offset + length) +
+                                   ") leaves the blob of " + std::to_string(size_) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, bytes.size()));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return OsError("write", path_, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, length));
+  if (length == 0) {
+    return Status::Ok();
+  }
+  if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                  static_cast<off_t>(length)) != 0) {
+    return OsError("punch a hole in", path_, errno);
+  }
+  return Status::Ok();
+}
+
+Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, out.size()));
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n =
+        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return OsError("read", path_, errno);
+    }
+    if (n == 0) {
+      return Status::Unavailable("read " + path_.string() + ": the file is shorter than expected");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<PageRange>> StagingBlob::PageRanges() const {
+  std::vector<PageRange> out;
+  off_t pos = 0;
+  const off_t end = static_cast<off_t>(size_);
+  while (pos < end) {
+    const off_t data = ::lseek(fd_, pos, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) {
+        break;  // no data after pos
+      }
+      return OsError("seek in", path_, errno);
+    }
+    off_t hole = ::lseek(fd_, data, SEEK_HOLE);
+    if (hole < 0) {
+      return OsError("seek in", path_, errno);
+    }
+    hole = std::min(hole, end);
+    if (data >= hole) {
+      break;
+    }
+    if (!out.empty() && out.back().offset + out.back().length == static_cast<uint64_t>(data)) {
+      out.back().length += static_cast<uint64_t>(hole - data);
+    } else {
+      out.push_back({static_cast<uint64_t>(data), static_cast<uint64_t>(hole - data)});
+    }
+    pos = hole;
+  }
+  return out;
+}
+
+Status StagingBlob::Sync() {
+  if (::fsync(fd_) != 0) {
+    return OsError("fsync", path_, errno);
+  }
+  return Status::Ok();
+}
+
+Status StagingBlob::Remove() {
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
+    return OsError("remove", path_, errno);
+  }
+  return SyncDirectory(path_.parent_path());
+}
+
+}  // namespace gallery::storage

@@ -1,0 +1,74 @@
+#pragma once
+// StagingBlob: the page blob a disk upload writes into before it is sealed, a sparse file of
+// exactly the upload size at {data-dir}/uploads/{uniqueId}.blob.
+//
+//   GALLERY_ASSIGN_OR_RETURN(auto blob, StagingBlob::Create(path, upload_size));
+//   GALLERY_RETURN_IF_ERROR(blob->WritePages(offset, bytes));   // 512-byte aligned by caller
+//   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> written, blob->PageRanges());
+//   GALLERY_RETURN_IF_ERROR(blob->Sync());                      // before sealing
+//
+// Never-written pages are holes and read as zeros. PageRanges asks the file system (SEEK_DATA /
+// SEEK_HOLE), so after a crash it lists what is really on disk; its granularity is the file
+// system's block, so a range may extend a written range to a block boundary (those bytes read
+// as zeros). Errors: Unavailable naming the path and the OS error; ResourceExhausted when the
+// disk is full. Thread-safe: writes to different ranges may run concurrently.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+
+namespace gallery::storage {
+
+// [offset, offset + length) of a blob.
+struct PageRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  bool operator==(const PageRange&) const = default;
+};
+
+class StagingBlob {
+ public:
+  // Creates the file (and its folder) with `size` bytes, all holes, mode 0600; an existing
+  // file of that size is opened as it is (an upload resumed after a restart). InvalidArgument
+  // when an existing file has another size.
+  static Result<std::unique_ptr<StagingBlob>> Create(const std::filesystem::path& path,
+                                                     uint64_t size);
+  // Opens an existing blob. NotFound when it does not exist.
+  static Result<std::unique_ptr<StagingBlob>> Open(const std::filesystem::path& path);
+
+  ~StagingBlob();
+  StagingBlob(const StagingBlob&) = delete;
+  StagingBlob& operator=(const StagingBlob&) = delete;
+
+  uint64_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Writes `bytes` at `offset`. InvalidArgument when the range leaves [0, size()).
+  Status WritePages(uint64_t offset, std::span<const uint8_t> bytes);
+  // Makes [offset, offset + length) read as zeros, freeing whole blocks. InvalidArgument when
+  // the range leaves [0, size()).
+  Status ClearPages(uint64_t offset, uint64_t length);
+  // Reads `out.size()` bytes at `offset` (holes as zeros). InvalidArgument outside the blob.
+  Status ReadPages(uint64_t offset, std::span<uint8_t> out) const;
+  // The ranges holding data, in order, merged, inside [0, size()).
+  Result<std::vector<PageRange>> PageRanges() const;
+  // fsync: every write so far is durable.
+  Status Sync();
+  // Deletes the file (a missing file is fine) and syncs its folder.
+  Status Remove();
+
+ private:
+  StagingBlob(std::filesystem::path path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  Status CheckRange(uint64_t offset, uint64_t length) const;
+
+  std::filesystem::path path_;
+  int fd_;
+  uint64_t size_;
+};
+
+}  // namespace gallery::storage

@@ -1,0 +1,99 @@
+#include "storage/staging_blob.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace gallery::storage {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr uint64_t kMiB = 1 << 20;
+
+class StagingBlobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("staging-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(StagingBlobTest, CreatesASparseFileOfExactlyTheSizeWithMode0600) {
+  auto blob = StagingBlob::Create(dir_ / "uploads" / "u.blob", 64 * kMiB + 512);
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(fs::file_size(dir_ / "uploads" / "u.blob"), 64 * kMiB + 512);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "uploads" / "u.blob").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_LT(static_cast<uint64_t>(st.st_blocks) * 512, kMiB);  // holes, not zeros
+  auto ranges = (*blob)->PageRanges();
+  ASSERT_TRUE(ranges.ok());
+  EXPECT_TRUE(ranges->empty());
+}
+
+TEST_F(StagingBlobTest, WrittenRangesAreListedAndReadBack) {
+  auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", 8 * kMiB + 512)).value();
+  std::vector<uint8_t> a(kMiB, 0xab);
+  std::vector<uint8_t> b(kMiB, 0xcd);
+  ASSERT_TRUE(blob->WritePages(4 * kMiB, b).ok());
+  ASSERT_TRUE(blob->WritePages(0, a).ok());
+  ASSERT_TRUE(blob->WritePages(kMiB, a).ok());  // adjacent: merged
+  auto ranges = blob->PageRanges();
+  ASSERT_TRUE(ranges.ok());
+  EXPECT_EQ(*ranges, (std::vector<PageRange>{{0, 2 * kMiB}, {4 * kMiB, kMiB}}));
+  std::vector<uint8_t> back(512);
+  ASSERT_TRUE(blob->ReadPages(4 * kMiB + 512, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 0xcd));
+  ASSERT_TRUE(blob->ReadPages(3 * kMiB, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 0));
+  ASSERT_TRUE(blob->Sync().ok());
+}
+
+TEST_F(StagingBlobTest, ClearedPagesReadAsZerosAndLeaveTheList) {
+  auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", 4 * kMiB + 512)).value();
+  ASSERT_TRUE(blob->WritePages(0, std::vector<uint8_t>(2 * kMiB, 1)).ok());
+  ASSERT_TRUE(blob->ClearPages(kMiB, kMiB).ok());
+  EXPECT_EQ(*blob->PageRanges(), (std::vector<PageRange>{{0, kMiB}}));
+  std::vector<uint8_t> back(512, 9);
+  ASSERT_TRUE(blob->ReadPages(kMiB + 512, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 0));
+  EXPECT_EQ(fs::file_size(dir_ / "u.blob"), 4 * kMiB + 512);  // size kept
+}
+
+TEST_F(StagingBlobTest, RangesOutsideTheBlobAreInvalidArgument) {
+  auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", kMiB)).value();
+  EXPECT_EQ(blob->WritePages(kMiB - 256, std::vector<uint8_t>(512)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(blob->ClearPages(kMiB, 512).code(), StatusCode::kInvalidArgument);
+  std::vector<uint8_t> out(512);
+  EXPECT_EQ(blob->ReadPages(UINT64_MAX - 10, out).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(StagingBlobTest, ReopeningKeepsWhatWasWrittenAndAnotherSizeIsRefused) {
+  {
+    auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", 2 * kMiB)).value();
+    ASSERT_TRUE(blob->WritePages(kMiB, std::vector<uint8_t>(kMiB, 7)).ok());
+  }
+  auto again = StagingBlob::Create(dir_ / "u.blob", 2 * kMiB);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->PageRanges(), (std::vector<PageRange>{{kMiB, kMiB}}));
+  auto opened = StagingBlob::Open(dir_ / "u.blob");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ((*opened)->size(), 2 * kMiB);
+  EXPECT_EQ(StagingBlob::Create(dir_ / "u.blob", 3 * kMiB).status().code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*opened)->Remove().ok());
+  EXPECT_FALSE(fs::exists(dir_ / "u.blob"));
+  EXPECT_TRUE((*opened)->Remove().ok());  // already gone
+  EXPECT_EQ(StagingBlob::Open(dir_ / "u.blob").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gallery::storage
