@@ -78,6 +78,10 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   int64_t retention_days = config.service.activity_retention_ms / kDayMs;
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "activityLog", "retentionDays", 1, 3650, &retention_days));
   config.service.activity_retention_ms = retention_days * kDayMs;
+  int64_t gc_seconds = config.service.gc_interval_ms / 1000;
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));
+  config.service.gc_interval_ms = gc_seconds * 1000;
   return config;
 }
 
