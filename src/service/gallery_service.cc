@@ -632,6 +632,15 @@ Result<Page<domain::ManagedImage>> GalleryService::ListManagedImages(
   return List<domain::ManagedImage>(ctx, q, page_token);
 }
 
+Result<Page<domain::Disk>> GalleryService::ListDisks(const RequestContext& ctx,
+                                                     const ListScope& scope,
+                                                     const std::string& page_token) {
+  ResourceQuery q;
+  q.subscription = scope.subscription;
+  q.resource_group = scope.resource_group;
+  return List<domain::Disk>(ctx, q, page_token);
+}
+
 Result<std::optional<domain::Operation>> GalleryService::DeleteResource(const RequestContext& ctx,
                                                                         const ResourceId& id) {
   GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kDelete), id));

@@ -34,6 +34,7 @@
 #include "common/random.h"
 #include "common/result.h"
 #include "common/time.h"
+#include "domain/disk.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/disk.h"
@@ -160,6 +161,9 @@ class GalleryService {
   Result<Page<domain::ManagedImage>> ListManagedImages(const RequestContext& ctx,
                                                        const ListScope& scope,
                                                        const std::string& page_token);
+  // Managed disks (their writes are DiskService's).
+  Result<Page<domain::Disk>> ListDisks(const RequestContext& ctx, const ListScope& scope,
+                                       const std::string& page_token);
 
   // nullopt when the resource does not exist (ARM answers 204). Galleries and definitions with
   // children: FailedPrecondition, reason CannotDeleteResource.

@@ -103,6 +103,8 @@ std::vector<std::string> ManifestsOf(const metadata::Resource& resource) {
     for (const domain::ImageDisk& d : image->data_disks) {
       add(d.manifest_id);
     }
+  } else if (const auto* disk = std::get_if<domain::Disk>(&resource)) {
+    add(disk->manifest_id);
   } else if (const auto* version = std::get_if<domain::GalleryImageVersion>(&resource)) {
     add(version->os_disk_image.manifest_id);
     for (const domain::DiskImage& d : version->data_disk_images) {

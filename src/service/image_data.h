@@ -90,7 +90,8 @@ class ImageData {
   std::vector<std::string> endpoints_;
 };
 
-// The manifests a resource owns (none for other types), for deleting them with it.
+// The manifests a resource owns (a disk's, an image's, a version's disks'; none for other
+// types), for deleting them with it.
 std::vector<std::string> ManifestsOf(const metadata::Resource& resource);
 
 // Deletes the manifests `resource` owns; missing ones are skipped.

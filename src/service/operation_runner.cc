@@ -174,6 +174,7 @@ Status OperationRunner::Complete(const domain::Operation& due) {
         for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
           const ResourceId& id = metadata::Meta(*it).id;
           if (!id.IsResourceGroup()) {
+            // Its bytes go with it (a disk's staging blob is swept by the disk service).
             GALLERY_RETURN_IF_ERROR(DeleteManifestsOf(*tx, *it));
             GALLERY_RETURN_IF_ERROR(tx->DeleteResource(id));
           }

@@ -1,0 +1,522 @@
+#include "service/disk_service.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <limits>
+
+#include "access/actions.h"
+#include "common/log.h"
+#include "domain/disk_rules.h"
+#include "service/resource_checks.h"
+#include "storage/disk_image.h"
+#include "storage/ingest.h"
+#include "storage/manifest.h"
+#include "storage/manifest_disk.h"
+#include "storage/vhd_format.h"
+
+namespace gallery::service {
+
+using access::ActionOn;
+using access::Verb;
+using domain::Disk;
+using domain::DiskState;
+using domain::OperationKind;
+using domain::OperationStatus;
+using domain::ProvisioningState;
+using metadata::Resource;
+using metadata::Transaction;
+using metadata::TxMode;
+
+namespace {
+
+// A seal is run by the sealer, never by the operation runner: its not_before is never due.
+constexpr TimestampMs kNeverDue = std::numeric_limits<TimestampMs>::max();
+constexpr int32_t kResumeBatch = 1 << 20;
+constexpr char kUniqueIdKey[] = "disk-unique-id/";
+constexpr char kBlobSuffix[] = ".blob";
+
+Result<std::optional<Disk>> GetDisk(Transaction& tx, const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx.GetResource(id));
+  if (!found.has_value()) {
+    return std::optional<Disk>();
+  }
+  if (Disk* disk = std::get_if<Disk>(&*found)) {
+    return std::optional<Disk>(std::move(*disk));
+  }
+  return Status::Internal("The stored resource '" + id.ToString() + "' is not a disk.");
+}
+
+bool Sealing(const Disk& disk) { return !disk.meta.operation_id.empty(); }
+
+Status SealRunning(const Disk& disk) {
+  return Status::FailedPrecondition("The disk '" + disk.meta.id.Name() +
+                                    "' is being sealed (operation " + disk.meta.operation_id +
+                                    "); try again when it is Unattached.")
+      .WithReason("OperationNotAllowed");
+}
+
+// The RFC 3339 text of an expiry in whole seconds, as the URL carries it.
+std::string ExpiryText(TimestampMs t) {
+  std::string text = FormatTimestamp(t / 1000 * 1000);
+  if (text.size() > 6 && text.compare(text.size() - 6, 6, "+00:00") == 0) {
+    text.replace(text.size() - 6, 6, "Z");
+  }
+  return text;
+}
+
+}  // namespace
+
+DiskService::DiskService(metadata::MetadataStore& store, GalleryService& gallery,
+                         access::Authorizer& authorizer, const access::AccessSigner& signer,
+                         storage::RegionStores& stores, const Clock& clock, Random& random,
+                         DiskServiceOptions options)
+    : store_(store),
+      gallery_(gallery),
+      guard_(authorizer, store),
+      signer_(signer),
+      stores_(stores),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {}
+
+DiskService::~DiskService() { Stop(); }
+
+std::filesystem::path DiskService::StagingPath(const std::string& unique_id) const {
+  return options_.uploads_dir / (unique_id + kBlobSuffix);
+}
+
+Status DiskService::Start() {
+  std::vector<std::string> seals;
+  std::set<std::string> live_uploads;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Operation> running,
+                             tx->ListRunnableOperations(kNeverDue, kResumeBatch));
+    for (const domain::Operation& op : running) {
+      if (op.kind == OperationKind::kEndGetAccess) {
+        seals.push_back(op.id);
+      }
+    }
+    // Staging blobs of disks that are gone (a resource group's delete takes disks without
+    // this service) are removed.
+    GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Subscription> subscriptions,
+                             tx->ListSubscriptions());
+    for (const domain::Subscription& sub : subscriptions) {
+      metadata::ResourceQuery q;
+      q.subscription = sub.id;
+      q.type = Disk::kType;
+      GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(q));
+      for (const Resource& r : page.items) {
+        live_uploads.insert(std::get<Disk>(r).unique_id + kBlobSuffix);
+      }
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.uploads_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > std::strlen(kBlobSuffix) && name.ends_with(kBlobSuffix) &&
+        !live_uploads.contains(name)) {
+      GLOG_INFO("removing the staging blob {} of a deleted disk", entry.path().string());
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (thread_.joinable()) {
+      return Status::Ok();
+    }
+    stop_ = false;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  for (const std::string& id : seals) {
+    GLOG_INFO("resuming the seal of operation {}", id);
+    Enqueue(id);
+  }
+  return Status::Ok();
+}
+
+void DiskService::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void DiskService::Enqueue(const std::string& operation_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(operation_id);
+    progress_[operation_id] = 0;
+  }
+  cv_.notify_all();
+}
+
+void DiskService::Loop() {
+  while (true) {
+    std::string next;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) {
+        return;
+      }
+      next = queue_.front();
+      queue_.pop_front();
+    }
+    Status sealed = Seal(next);
+    if (!sealed.ok()) {
+      GLOG_WARN("seal of operation {}: {}", next, sealed.ToString());
+      Status failed = FailSeal(next, sealed);
+      if (!failed.ok()) {
+        GLOG_WARN("seal of operation {}: cannot record the failure: {}", next, failed.ToString());
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.erase(next);
+  }
+}
+
+domain::Operation DiskService::NewOperation(const RequestContext& ctx, const Disk& disk,
+                                            OperationKind kind) {
+  domain::Operation op;
+  op.origin = OriginOf(ctx);
+  op.id = NewUuid(random_);
+  op.subscription = disk.meta.id.subscription();
+  op.location = disk.meta.location;
+  op.kind = kind;
+  op.resource_id = disk.meta.id;
+  op.start_time = clock_.Now();
+  op.not_before = op.start_time;
+  return op;
+}
+
+// ---- ARM
+
+Result<Accepted<Disk>> DiskService::Put(const RequestContext& ctx, const ResourceId& id,
+                                        const domain::DiskInput& in, domain::UpdateMode mode) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kWrite), id));
+  const domain::RuleContext rules{gallery_.regions(), gallery_.config().limits, clock_.Now()};
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/true));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> existing, GetDisk(*tx, id));
+  Accepted<Disk> accepted;
+  if (existing.has_value()) {
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, domain::UpdateDisk(*existing, in, mode, rules));
+  } else {
+    if (mode == domain::UpdateMode::kMerge) {
+      return ResourceNotFound(id);
+    }
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource,
+                             domain::NewDisk(id, in, NewUuid(random_), rules));
+    accepted.created = true;
+    // The blob exists before the disk does: a crash between them leaves an orphan file that
+    // Start() removes, never a disk without its blob.
+    GALLERY_ASSIGN_OR_RETURN(
+        auto blob, storage::StagingBlob::Create(StagingPath(accepted.resource.unique_id),
+                                                static_cast<uint64_t>(
+                                                    accepted.resource.upload_size_bytes)));
+    GALLERY_RETURN_IF_ERROR(
+        tx->PutSetting(kUniqueIdKey + accepted.resource.unique_id, id.ToString()));
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(accepted.resource));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("{} disk {} by {} (correlation {})", accepted.created ? "create" : "update",
+            id.ToString(), ctx.caller.object_id, ctx.correlation_id);
+  return accepted;
+}
+
+Result<Disk> DiskService::Get(const RequestContext& ctx, const ResourceId& id) {
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> found, gallery_.GetResource(ctx, id));
+  if (const Disk* disk = std::get_if<Disk>(found.get())) {
+    return *disk;
+  }
+  return Status::Internal("The stored resource '" + id.ToString() + "' is not a disk.");
+}
+
+Result<Page<Disk>> DiskService::List(const RequestContext& ctx, const ListScope& scope,
+                                     const std::string& page_token) {
+  return gallery_.ListDisks(ctx, scope, page_token);
+}
+
+Result<Disk> DiskService::GetForWrite(Transaction& tx, const RequestContext& ctx,
+                                      const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(CheckAncestors(tx, id, ctx.caller.tenant_id, /*for_write=*/true));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(tx, id));
+  if (!disk.has_value()) {
+    return ResourceNotFound(id);
+  }
+  return std::move(*disk);
+}
+
+Result<bool> DiskService::Delete(const RequestContext& ctx, const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kDelete), id));
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(*tx, id));
+  if (!disk.has_value()) {
+    GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/false));
+    return false;
+  }
+  if (Sealing(*disk)) {
+    return SealRunning(*disk);
+  }
+  GALLERY_RETURN_IF_ERROR(domain::CheckDiskDeletable(*disk));
+  if (!disk->manifest_id.empty()) {
+    Status gone = tx->DeleteManifest(disk->manifest_id);
+    if (!gone.ok() && gone.code() != StatusCode::kNotFound) {
+      return gone;
+    }
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutSetting(kUniqueIdKey + disk->unique_id, ""));
+  GALLERY_RETURN_IF_ERROR(tx->DeleteResource(id));
+  GALLERY_RETURN_IF_ERROR(tx->DeleteRoleAssignmentsWithin(id).status());
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  // After the commit: a crash before this leaves an orphan blob that Start() removes.
+  std::error_code ec;
+  std::filesystem::remove(StagingPath(disk->unique_id), ec);
+  GLOG_INFO("delete disk {} by {} (correlation {})", id.ToString(), ctx.caller.object_id,
+            ctx.correlation_id);
+  return true;
+}
+
+Result<DiskOperation> DiskService::BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                                  const domain::DiskAccessInput& in) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kDiskBeginGetAccess, id));
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(Disk current, GetForWrite(*tx, ctx, id));
+  if (Sealing(current)) {
+    return SealRunning(current);
+  }
+  DiskOperation out;
+  out.operation = NewOperation(ctx, current, OperationKind::kBeginGetAccess);
+  const domain::RuleContext rules{gallery_.regions(), gallery_.config().limits, clock_.Now()};
+  // The grant is named by its operation, so the operation's result finds its URL.
+  GALLERY_ASSIGN_OR_RETURN(out.disk,
+                           domain::GrantAccess(current, in, out.operation.id, rules));
+  out.operation.status = OperationStatus::kSucceeded;
+  out.operation.end_time = out.operation.start_time;
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(out.disk));
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("grant {} access to disk {} by {} until {}", domain::ToString(out.disk.grant->level),
+            id.ToString(), ctx.caller.object_id, ExpiryText(out.disk.grant->expires_at));
+  return out;
+}
+
+Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const ResourceId& id) {
+  GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kDiskEndGetAccess, id));
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(Disk disk, GetForWrite(*tx, ctx, id));
+  DiskOperation out;
+  out.operation = NewOperation(ctx, disk, OperationKind::kEndGetAccess);
+  if (Sealing(disk)) {
+    // A second revocation joins the seal that runs.
+    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> running,
+                             tx->GetOperation(disk.meta.operation_id));
+    if (running.has_value()) {
+      out.disk = disk;
+      out.operation = *running;
+      return out;
+    }
+  }
+  const bool seal = disk.state == DiskState::kActiveUpload;
+  if (seal) {
+    // Writes stop now (the grant is gone); the sealer finishes the operation.
+    out.operation.not_before = kNeverDue;
+    disk.meta.provisioning_state = ProvisioningState::kUpdating;
+    disk.meta.operation_id = out.operation.id;
+  } else {
+    if (disk.state == DiskState::kActiveSAS) {
+      disk.state = DiskState::kUnattached;
+    }
+    out.operation.status = OperationStatus::kSucceeded;
+    out.operation.end_time = out.operation.start_time;
+  }
+  disk.grant.reset();
+  disk.meta.updated_at = out.operation.start_time;
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(disk));
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  out.disk = std::move(disk);
+  GLOG_INFO("end access to disk {} by {}{}", id.ToString(), ctx.caller.object_id,
+            seal ? " (sealing, operation " + out.operation.id + ")" : "");
+  if (seal) {
+    Enqueue(out.operation.id);
+  }
+  return out;
+}
+
+std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url) const {
+  const std::string permission = disk.grant->level == domain::DiskAccessLevel::kWrite ? "w" : "r";
+  const std::string expiry = ExpiryText(disk.grant->expires_at);
+  const std::string sig = signer_.Sign({disk.unique_id, permission, disk.grant->id, expiry});
+  return base_url + "/disks/" + disk.unique_id + "?sv=2018-03-28&sr=b&si=" + disk.grant->id +
+         "&sp=" + permission + "&se=" + expiry + "&sig=" + sig;
+}
+
+Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx,
+                                             const domain::Operation& op,
+                                             const std::string& base_url) {
+  GALLERY_ASSIGN_OR_RETURN(Disk disk, Get(ctx, op.resource_id));
+  if (!disk.grant.has_value() || disk.grant->id != op.id) {
+    return Status::FailedPrecondition("The access granted by operation '" + op.id +
+                                      "' was revoked or replaced by a later grant.")
+        .WithReason("OperationNotAllowed");
+  }
+  return AccessUrl(disk, base_url);
+}
+
+std::optional<int> DiskService::SealProgress(const std::string& operation_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = progress_.find(operation_id);
+  if (it == progress_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+// ---- data plane
+
+Result<std::optional<Disk>> DiskService::FindByUniqueId(const std::string& unique_id) {
+  std::optional<std::string> id_text;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(id_text, tx->GetSetting(kUniqueIdKey + unique_id));
+  }
+  if (!id_text.has_value() || id_text->empty()) {
+    return std::optional<Disk>();
+  }
+  GALLERY_ASSIGN_OR_RETURN(ResourceId id, ResourceId::Parse(*id_text));
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const Resource> found, store_.FindResource(id));
+  const Disk* disk = found == nullptr ? nullptr : std::get_if<Disk>(found.get());
+  if (disk == nullptr || disk->unique_id != unique_id) {
+    return std::optional<Disk>();  // deleted with its resource group
+  }
+  return std::optional<Disk>(*disk);
+}
+
+Result<std::unique_ptr<storage::StagingBlob>> DiskService::OpenStagingBlob(const Disk& disk) {
+  return storage::StagingBlob::Open(StagingPath(disk.unique_id));
+}
+
+Result<std::unique_ptr<storage::VirtualDisk>> DiskService::OpenSealedDisk(const Disk& disk) {
+  std::optional<metadata::ManifestRecord> record;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(record, tx->GetManifest(disk.manifest_id));
+  }
+  if (!record.has_value()) {
+    return Status::DataLoss("The manifest '" + disk.manifest_id + "' of disk '" +
+                            disk.meta.id.ToString() + "' is missing.");
+  }
+  GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(record->body));
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(record->region));
+  return std::unique_ptr<storage::VirtualDisk>(
+      std::make_unique<storage::ManifestDisk>(std::move(manifest), *store));
+}
+
+// ---- seal
+
+Status DiskService::Seal(const std::string& operation_id) {
+  std::optional<domain::Operation> op;
+  std::optional<Disk> disk;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(op, tx->GetOperation(operation_id));
+    if (!op.has_value() || op->terminal()) {
+      return Status::Ok();
+    }
+    GALLERY_ASSIGN_OR_RETURN(disk, GetDisk(*tx, op->resource_id));
+  }
+  if (!disk.has_value() || disk->meta.operation_id != operation_id) {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+    op->status = OperationStatus::kCanceled;
+    op->end_time = clock_.Now();
+    op->error_code = "ResourceDeleted";
+    op->error_message = "The disk '" + op->resource_id.ToString() +
+                        "' was deleted before it was sealed.";
+    GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
+    return tx->Commit();
+  }
+  GALLERY_ASSIGN_OR_RETURN(auto blob, OpenStagingBlob(*disk));
+  GALLERY_RETURN_IF_ERROR(blob->Sync());
+  storage::DiskImageInfo info;
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<storage::VirtualDisk> image,
+      storage::OpenDiskImage(blob->path().string(), blob->size(), storage::DeclaredFormat::kVhd,
+                             &info));
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk->meta.location));
+  storage::IngestOptions ingest;
+  ingest.chunk_size = options_.chunk_size;
+  ingest.threads = options_.ingest_threads;
+  ingest.progress = [this, &operation_id](uint64_t done, uint64_t total) {
+    const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_[operation_id] = std::min(percent, 99);  // 100 once committed
+  };
+  GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::Ingest(*image, *store, ingest));
+  // Every chunk is durable: the manifest and the disk's new state commit together.
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> current, GetDisk(*tx, op->resource_id));
+  if (!current.has_value() || current->meta.operation_id != operation_id) {
+    return Status::Ok();  // deleted meanwhile; its chunks are garbage now
+  }
+  const TimestampMs now = clock_.Now();
+  metadata::ManifestRecord record{NewUuid(random_), current->meta.location,
+                                  storage::EncodeManifest(manifest), now};
+  GALLERY_RETURN_IF_ERROR(tx->PutManifest(record));
+  current->manifest_id = record.id;
+  current->state = DiskState::kUnattached;
+  current->disk_size_bytes = static_cast<int64_t>(info.virtual_size);
+  if (info.footer.has_value()) {
+    const auto bytes = storage::SerializeVhdFooter(*info.footer);
+    current->vhd_footer.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  current->meta.provisioning_state = ProvisioningState::kSucceeded;
+  current->meta.operation_id.clear();
+  current->meta.updated_at = now;
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+  op->status = OperationStatus::kSucceeded;
+  op->end_time = now;
+  ++op->attempts;
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  Status removed = blob->Remove();
+  if (!removed.ok()) {
+    GLOG_WARN("sealed disk {}: staging blob not removed: {}", current->meta.id.ToString(),
+              removed.ToString());
+  }
+  GLOG_INFO("sealed disk {}: {} bytes, manifest {} ({} chunks)", current->meta.id.ToString(),
+            info.virtual_size, record.id, manifest.chunks.size());
+  return Status::Ok();
+}
+
+Status DiskService::FailSeal(const std::string& operation_id, const Status& why) {
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op, tx->GetOperation(operation_id));
+  if (!op.has_value() || op->terminal()) {
+    return Status::Ok();
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(*tx, op->resource_id));
+  if (disk.has_value() && disk->meta.operation_id == operation_id) {
+    // The uploaded bytes stay: the owner may fix ranges under a new Write grant and seal again.
+    disk->state = DiskState::kReadyToUpload;
+    disk->meta.provisioning_state = ProvisioningState::kSucceeded;
+    disk->meta.operation_id.clear();
+    disk->meta.updated_at = clock_.Now();
+    GALLERY_RETURN_IF_ERROR(tx->PutResource(*disk));
+  }
+  op->status = OperationStatus::kFailed;
+  op->end_time = clock_.Now();
+  ++op->attempts;
+  op->error_code = why.reason().empty() ? "InternalError" : why.reason();
+  op->error_message = why.message();
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
+  return tx->Commit();
+}
+
+}  // namespace gallery::service

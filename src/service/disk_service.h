@@ -1,0 +1,150 @@
+#pragma once
+// DiskService: managed disks made by upload, their access grants, and sealing an upload into
+// the region's chunk store.
+//
+//   PUT disk (createOption Upload)      -> ReadyToUpload, an empty staging blob of the size
+//   BeginGetAccess Write                 -> ActiveUpload, a signed URL (blob data plane)
+//   (page writes through the URL)
+//   EndGetAccess                         -> seal: the blob is validated as a VHD and ingested;
+//                                           the disk becomes Unattached with its manifest
+//   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached
+//
+// PUT, GET, LIST and DELETE are synchronous (a PUT on an existing disk changes tags only).
+// BeginGetAccess and EndGetAccess return a durable Operation (the API answers 202 with
+// Azure-AsyncOperation): a grant and a revocation complete at once; a seal is InProgress until
+// the sealer finishes it (a worker thread, not the operation runner's) and is resumed by
+// Start() after a restart. A seal whose blob is not a valid VHD fails the operation with the
+// parser's InvalidArgument message, puts the disk back in ReadyToUpload with its bytes kept
+// (fix the ranges, grant Write again, seal again) and writes no chunk.
+//
+// Access: like GalleryService, every call first checks its ARM action at the disk
+// (Microsoft.Compute/disks/read|write|delete, .../beginGetAccess/action,
+// .../endGetAccess/action); refusals are 403 AuthorizationFailed (access_guard.h).
+// Errors: NotFound (SubscriptionNotFound, ResourceGroupNotFound, ResourceNotFound);
+// InvalidArgument (the rules'); FailedPrecondition OperationNotAllowed for a grant or delete
+// the disk's state does not allow, or a change while a seal runs. Thread-safe.
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "access/access_signature.h"
+#include "access/authorizer.h"
+#include "common/random.h"
+#include "common/result.h"
+#include "common/time.h"
+#include "domain/disk.h"
+#include "domain/operation.h"
+#include "metadata/metadata_store.h"
+#include "service/access_guard.h"
+#include "service/gallery_service.h"
+#include "service/request_context.h"
+#include "storage/region_stores.h"
+#include "storage/staging_blob.h"
+#include "storage/virtual_disk.h"
+
+namespace gallery::service {
+
+struct DiskServiceOptions {
+  // Where staging blobs live: {uploads_dir}/{uniqueId}.blob.
+  std::filesystem::path uploads_dir;
+  // Ingest of a seal: chunk size (a power of two, 4 KiB..64 MiB) and worker threads.
+  uint32_t chunk_size = 1u << 20;
+  int ingest_threads = 2;
+};
+
+// An operation of a disk and the disk as it is after it was accepted.
+struct DiskOperation {
+  domain::Disk disk;
+  domain::Operation operation;
+};
+
+class DiskService {
+ public:
+  // References must outlive the service. `gallery` provides the region catalog, the limits,
+  // lists and operation lookups.
+  DiskService(metadata::MetadataStore& store, GalleryService& gallery,
+              access::Authorizer& authorizer, const access::AccessSigner& signer,
+              storage::RegionStores& stores, const Clock& clock, Random& random,
+              DiskServiceOptions options);
+  ~DiskService();
+
+  // Starts the sealer and resumes the seals a stopped galleryd left InProgress; removes staging
+  // blobs no disk refers to any more.
+  Status Start();
+  // Stops the sealer (a running seal is abandoned and resumed by the next Start()).
+  void Stop();
+
+  // ---- ARM
+  // Creates (created = true) or updates the tags of a disk. kMerge (PATCH) requires the disk.
+  Result<Accepted<domain::Disk>> Put(const RequestContext& ctx, const ResourceId& id,
+                                     const domain::DiskInput& in, domain::UpdateMode mode);
+  Result<domain::Disk> Get(const RequestContext& ctx, const ResourceId& id);
+  Result<Page<domain::Disk>> List(const RequestContext& ctx, const ListScope& scope,
+                                  const std::string& page_token);
+  // Deletes the disk, its manifest and staging blob; false when it was not there.
+  Result<bool> Delete(const RequestContext& ctx, const ResourceId& id);
+  Result<DiskOperation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                       const domain::DiskAccessInput& in);
+  Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
+
+  // The accessSAS of a BeginGetAccess operation the caller may read: the URL of the grant it
+  // created, on `base_url` ("https://host:port"). FailedPrecondition (OperationNotAllowed) when
+  // that grant was revoked or replaced since.
+  Result<std::string> AccessUrlOf(const RequestContext& ctx, const domain::Operation& op,
+                                  const std::string& base_url);
+  // How far an InProgress seal is, 0..100; nullopt when unknown (not a running seal).
+  std::optional<int> SealProgress(const std::string& operation_id) const;
+
+  // The signed URL of the disk's current grant (which must be set).
+  std::string AccessUrl(const domain::Disk& disk, const std::string& base_url) const;
+
+  // ---- blob data plane (api/blob_api.h checks the URL; these only find and move bytes)
+  // The disk whose uniqueId is `unique_id`; nullopt when none.
+  Result<std::optional<domain::Disk>> FindByUniqueId(const std::string& unique_id);
+  // The staging blob of a disk being uploaded.
+  Result<std::unique_ptr<storage::StagingBlob>> OpenStagingBlob(const domain::Disk& disk);
+  // The bytes of a sealed disk, verified as they are read.
+  Result<std::unique_ptr<storage::VirtualDisk>> OpenSealedDisk(const domain::Disk& disk);
+  const access::AccessSigner& signer() const { return signer_; }
+
+  // Runs the seal of `operation_id` on the calling thread (the sealer's work; tests call it).
+  Status Seal(const std::string& operation_id);
+
+ private:
+  std::filesystem::path StagingPath(const std::string& unique_id) const;
+  Result<domain::Disk> GetForWrite(metadata::Transaction& tx, const RequestContext& ctx,
+                                   const ResourceId& id);
+  domain::Operation NewOperation(const RequestContext& ctx, const domain::Disk& disk,
+                                 domain::OperationKind kind);
+  // Ends a seal: the disk back to ReadyToUpload and the operation Failed with `why`.
+  Status FailSeal(const std::string& operation_id, const Status& why);
+  void Enqueue(const std::string& operation_id);
+  void Loop();
+
+  metadata::MetadataStore& store_;
+  GalleryService& gallery_;
+  AccessGuard guard_;
+  const access::AccessSigner& signer_;
+  storage::RegionStores& stores_;
+  const Clock& clock_;
+  Random& random_;
+  DiskServiceOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::map<std::string, int> progress_;  // operation id -> percent, while sealing
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gallery::service

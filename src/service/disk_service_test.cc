@@ -1,0 +1,341 @@
+// DiskService over a real SQLite store and real chunk stores in a temp dir, with a fake clock:
+// every state transition of an upload, sealing, failed seals and resumption.
+
+#include "service/disk_service.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "domain/disk_rules.h"
+#include "service/operation_runner.h"
+#include "service/test_store.h"
+#include "storage/vhd_format.h"
+
+namespace gallery::service {
+namespace {
+
+namespace fs = std::filesystem;
+using domain::DiskAccessLevel;
+using domain::DiskState;
+using domain::OperationStatus;
+using domain::UpdateMode;
+
+constexpr TimestampMs kStart = 1'800'000'000'000;
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr uint64_t kDiskBytes = 20 * kMiB;
+
+// A fixed VHD of kDiskBytes: a recognisable pattern in the first and last MiB, zeros between.
+std::vector<uint8_t> FixedVhd() {
+  std::vector<uint8_t> bytes(kDiskBytes + 512, 0);
+  for (uint64_t i = 0; i < kMiB; ++i) {
+    bytes[i] = static_cast<uint8_t>(i * 7 + 1);
+    bytes[kDiskBytes - kMiB + i] = static_cast<uint8_t>(i * 13 + 5);
+  }
+  const auto footer = storage::SerializeVhdFooter(
+      storage::FixedFooterFor(kDiskBytes, std::nullopt, kStart, storage::VhdUniqueId{}));
+  std::copy(footer.begin(), footer.end(), bytes.begin() + kDiskBytes);
+  return bytes;
+}
+
+class DiskServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test_support::FreshTestDir("disk-service-test");
+    Open();
+    ASSERT_TRUE(gallery_
+                    ->PutResourceGroup(ctx_, ResourceId::ForResourceGroup(boot_.subscription_id,
+                                                                          "rg1"),
+                                       {"westus", std::nullopt}, UpdateMode::kReplace)
+                    .ok());
+  }
+  void TearDown() override {
+    Close();
+    fs::remove_all(dir_);
+  }
+  void Close() {
+    disks_.reset();
+    gallery_.reset();
+    runner_.reset();
+    authz_.reset();
+    stores_.reset();
+    store_.reset();
+  }
+  void Open() {
+    Close();
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
+    ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
+    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
+    authz_ = std::make_unique<access::Authorizer>(*store_);
+    gallery_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
+                                                *runner_, *authz_);
+    stores_ = std::make_unique<storage::RegionStores>(dir_ / "stores");
+    DiskServiceOptions options;
+    options.uploads_dir = dir_ / "uploads";
+    disks_ = std::make_unique<DiskService>(*store_, *gallery_, *authz_, *signer_, *stores_, clock_,
+                                           *random_, options);
+  }
+
+  ResourceId DiskId(const std::string& name = "d1") {
+    return ResourceId::ForResource(boot_.subscription_id, "rg1", "Microsoft.Compute",
+                                   {{"disks", name}});
+  }
+  domain::Disk Create(const std::string& name = "d1") {
+    domain::DiskInput in;
+    in.location = "westus";
+    in.create_option = "Upload";
+    in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+    auto put = disks_->Put(ctx_, DiskId(name), in, UpdateMode::kReplace);
+    EXPECT_TRUE(put.ok()) << put.status().ToString();
+    EXPECT_TRUE(put->created);
+    return put->resource;
+  }
+  DiskOperation Grant(DiskAccessLevel level, const std::string& name = "d1") {
+    auto g = disks_->BeginGetAccess(ctx_, DiskId(name), {level, 600});
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return *g;
+  }
+  void Upload(const domain::Disk& disk, const std::vector<uint8_t>& bytes) {
+    auto blob = disks_->OpenStagingBlob(disk);
+    ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+    ASSERT_TRUE((*blob)->WritePages(0, bytes).ok());
+  }
+  domain::Operation Operation(const std::string& id) {
+    auto tx = std::move(store_->Begin(metadata::TxMode::kRead)).value();
+    return std::move(tx->GetOperation(id)).value().value();
+  }
+  uint64_t StoredChunks() {
+    auto store = stores_->For("westus");
+    return (*store)->Usage()->chunks;
+  }
+  fs::path StagingFile(const domain::Disk& disk) {
+    return dir_ / "uploads" / (disk.unique_id + ".blob");
+  }
+
+  fs::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<Random> random_ = NewSystemRandom();
+  std::unique_ptr<access::AccessSigner> signer_ =
+      std::move(access::AccessSigner::FromKey(std::string(32, 's'))).value();
+  domain::RegionCatalog regions_ = domain::RegionCatalog::Default();
+  ServiceConfig config_;
+  std::unique_ptr<metadata::MetadataStore> store_;
+  std::unique_ptr<OperationRunner> runner_;
+  std::unique_ptr<access::Authorizer> authz_;
+  std::unique_ptr<GalleryService> gallery_;
+  std::unique_ptr<storage::RegionStores> stores_;
+  std::unique_ptr<DiskService> disks_;
+  BootstrapIdentity boot_;
+  RequestContext ctx_;
+};
+
+TEST_F(DiskServiceTest, PutCreatesAReadyToUploadDiskWithItsStagingBlob) {
+  domain::Disk d = Create();
+  EXPECT_EQ(d.state, DiskState::kReadyToUpload);
+  EXPECT_EQ(fs::file_size(StagingFile(d)), kDiskBytes + 512);
+  auto got = disks_->Get(ctx_, DiskId());
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->unique_id, d.unique_id);
+  auto found = disks_->FindByUniqueId(d.unique_id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->meta.id.ToString(), DiskId().ToString());
+  EXPECT_FALSE(disks_->FindByUniqueId("no-such-disk")->has_value());
+  auto page = disks_->List(ctx_, {boot_.subscription_id, "rg1", std::nullopt}, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+}
+
+TEST_F(DiskServiceTest, PutOnAnExistingDiskChangesTagsOnly) {
+  domain::Disk d = Create();
+  domain::DiskInput in;
+  in.tags = domain::Tags{{"team", "a"}};
+  auto patched = disks_->Put(ctx_, DiskId(), in, UpdateMode::kMerge);
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  EXPECT_FALSE(patched->created);
+  EXPECT_EQ(patched->resource.meta.tags, in.tags);
+  EXPECT_EQ(patched->resource.unique_id, d.unique_id);
+  in.upload_size_bytes = 64 * kMiB + 512;
+  EXPECT_EQ(disks_->Put(ctx_, DiskId(), in, UpdateMode::kMerge).status().reason(),
+            "PropertyChangeNotAllowed");
+  EXPECT_EQ(disks_->Put(ctx_, DiskId("absent"), in, UpdateMode::kMerge).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(DiskServiceTest, CreateInAMissingGroupOrWithoutRolesIsRefused) {
+  domain::DiskInput in;
+  in.location = "westus";
+  in.create_option = "Upload";
+  in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+  const ResourceId elsewhere = ResourceId::ForResource(boot_.subscription_id, "nogroup",
+                                                       "Microsoft.Compute", {{"disks", "d"}});
+  EXPECT_EQ(disks_->Put(ctx_, elsewhere, in, UpdateMode::kReplace).status().reason(),
+            "ResourceGroupNotFound");
+  RequestContext stranger = ctx_;
+  stranger.caller.object_id = "00000000-0000-0000-0000-0000000000ff";
+  auto refused = disks_->Put(stranger, DiskId(), in, UpdateMode::kReplace);
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(disks_->BeginGetAccess(stranger, DiskId(), {DiskAccessLevel::kWrite, 60})
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
+  domain::Disk d = Create();
+  DiskOperation write = Grant(DiskAccessLevel::kWrite);
+  EXPECT_EQ(write.disk.state, DiskState::kActiveUpload);
+  EXPECT_EQ(write.operation.status, OperationStatus::kSucceeded);
+  EXPECT_EQ(write.disk.grant->id, write.operation.id);
+  auto url = disks_->AccessUrlOf(ctx_, write.operation, "https://h:1");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_EQ(url->rfind("https://h:1/disks/" + d.unique_id + "?sv=2018-03-28&sr=b&si=" +
+                           write.operation.id + "&sp=w&se=",
+                       0),
+            0u)
+      << *url;
+  // A second Write grant replaces the first: its URL is gone.
+  DiskOperation rewrite = Grant(DiskAccessLevel::kWrite);
+  EXPECT_EQ(disks_->AccessUrlOf(ctx_, write.operation, "https://h:1").status().reason(),
+            "OperationNotAllowed");
+  const std::vector<uint8_t> vhd = FixedVhd();
+  ASSERT_NO_FATAL_FAILURE(Upload(rewrite.disk, vhd));
+
+  auto end = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(end.ok()) << end.status().ToString();
+  EXPECT_EQ(end->operation.status, OperationStatus::kInProgress);
+  EXPECT_EQ(end->operation.kind, domain::OperationKind::kEndGetAccess);
+  EXPECT_FALSE(end->disk.grant.has_value());
+  // While the seal runs the disk takes no new grant and cannot be deleted.
+  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60})
+                .status()
+                .reason(),
+            "OperationNotAllowed");
+  EXPECT_EQ(disks_->Delete(ctx_, DiskId()).status().reason(), "OperationNotAllowed");
+  // The operation runner leaves seals alone.
+  EXPECT_EQ(*runner_->RunOnce(), 0);
+  ASSERT_TRUE(disks_->Seal(end->operation.id).ok());
+
+  EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kSucceeded);
+  domain::Disk sealed = *disks_->Get(ctx_, DiskId());
+  EXPECT_EQ(sealed.state, DiskState::kUnattached);
+  EXPECT_EQ(sealed.disk_size_bytes, static_cast<int64_t>(kDiskBytes));
+  EXPECT_EQ(sealed.vhd_footer, std::string(vhd.end() - 512, vhd.end()));
+  EXPECT_FALSE(sealed.manifest_id.empty());
+  EXPECT_FALSE(fs::exists(StagingFile(d)));
+  EXPECT_EQ(StoredChunks(), 2u);  // the two non-zero MiB
+
+  DiskOperation read = Grant(DiskAccessLevel::kRead);
+  EXPECT_EQ(read.disk.state, DiskState::kActiveSAS);
+  auto bytes = disks_->OpenSealedDisk(read.disk);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  std::vector<uint8_t> back(kDiskBytes);
+  ASSERT_TRUE((*bytes)->ReadAt(0, back).ok());
+  EXPECT_TRUE(std::equal(back.begin(), back.end(), vhd.begin()));
+  EXPECT_EQ(disks_->Delete(ctx_, DiskId()).status().reason(), "OperationNotAllowed");
+
+  auto revoke = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(revoke.ok());
+  EXPECT_EQ(revoke->operation.status, OperationStatus::kSucceeded);
+  EXPECT_EQ(revoke->disk.state, DiskState::kUnattached);
+  // Ending access when none is granted is a successful no-op.
+  auto again = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->operation.status, OperationStatus::kSucceeded);
+  EXPECT_EQ(again->disk.state, DiskState::kUnattached);
+  EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60})
+                .status()
+                .reason(),
+            "OperationNotAllowed");
+
+  ASSERT_EQ(*disks_->Delete(ctx_, DiskId()), true);
+  EXPECT_EQ(*disks_->Delete(ctx_, DiskId()), false);
+  auto tx = std::move(store_->Begin(metadata::TxMode::kRead)).value();
+  EXPECT_FALSE(tx->GetManifest(sealed.manifest_id)->has_value());
+  EXPECT_FALSE(disks_->FindByUniqueId(d.unique_id)->has_value());
+}
+
+TEST_F(DiskServiceTest, AMalformedVhdFailsTheSealAndKeepsTheUpload) {
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  std::vector<uint8_t> vhd = FixedVhd();
+  vhd[kDiskBytes] = 'X';  // the footer's cookie
+  ASSERT_NO_FATAL_FAILURE(Upload(d, vhd));
+  ASSERT_TRUE(disks_->Start().ok());
+  auto end = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(end.ok());
+  domain::Operation op;
+  for (int i = 0; i < 500; ++i) {
+    op = Operation(end->operation.id);
+    if (op.terminal()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "InvalidVhd");
+  EXPECT_NE(op.error_message.find("cookie"), std::string::npos) << op.error_message;
+  domain::Disk back = *disks_->Get(ctx_, DiskId());
+  EXPECT_EQ(back.state, DiskState::kReadyToUpload);
+  EXPECT_TRUE(back.meta.operation_id.empty());
+  EXPECT_TRUE(fs::exists(StagingFile(d)));
+  EXPECT_EQ(StoredChunks(), 0u);
+  // The owner can grant Write again, fix the footer and seal.
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto retry = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(retry.ok());
+  for (int i = 0; i < 500 && !Operation(retry->operation.id).terminal(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Operation(retry->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
+}
+
+TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());  // no sealer running: stays InProgress
+  ASSERT_TRUE(end.ok());
+  Open();  // a restart
+  EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kInProgress);
+  ASSERT_TRUE(disks_->Start().ok());
+  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
+}
+
+TEST_F(DiskServiceTest, StartRemovesStagingBlobsOfDisksThatAreGone) {
+  domain::Disk kept = Create("kept");
+  const fs::path orphan = dir_ / "uploads" / "0000-orphan.blob";
+  { std::ofstream(orphan) << "x"; }
+  ASSERT_TRUE(disks_->Start().ok());
+  EXPECT_FALSE(fs::exists(orphan));
+  EXPECT_TRUE(fs::exists(StagingFile(kept)));
+}
+
+TEST_F(DiskServiceTest, DeletingTheGroupTakesTheDiskAndItsManifest) {
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(disks_->Seal(end->operation.id).ok());
+  const std::string manifest = disks_->Get(ctx_, DiskId())->manifest_id;
+  ASSERT_TRUE(gallery_
+                  ->DeleteResourceGroup(ctx_,
+                                        ResourceId::ForResourceGroup(boot_.subscription_id, "rg1"))
+                  .ok());
+  EXPECT_EQ(*runner_->RunOnce(), 1);
+  auto tx = std::move(store_->Begin(metadata::TxMode::kRead)).value();
+  EXPECT_FALSE(tx->GetResource(DiskId())->has_value());
+  EXPECT_FALSE(tx->GetManifest(manifest)->has_value());
+  EXPECT_FALSE(disks_->FindByUniqueId(d.unique_id)->has_value());
+}
+
+}  // namespace
+}  // namespace gallery::service
