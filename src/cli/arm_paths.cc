@@ -42,4 +42,8 @@ std::string ManagedImagePath(std::string_view subscription, std::string_view gro
   return ComputeGroupPath(subscription, group) + "/images/" + PercentEncode(image);
 }
 
+std::string DiskPath(std::string_view subscription, std::string_view group, std::string_view disk) {
+  return ComputeGroupPath(subscription, group) + "/disks/" + PercentEncode(disk);
+}
+
 }  // namespace gallery::cli

@@ -19,6 +19,7 @@ inline constexpr std::string_view kSubscriptionAliases = "2021-10-01";
 inline constexpr std::string_view kProviders = "2021-04-01";
 inline constexpr std::string_view kFeatures = "2021-07-01";
 inline constexpr std::string_view kActivityLog = "2015-04-01";
+inline constexpr std::string_view kDisks = "2022-07-02";
 }  // namespace api
 
 // /subscriptions/{s}
@@ -42,5 +43,8 @@ std::string VersionPath(std::string_view subscription, std::string_view group,
 // .../providers/Microsoft.Compute/images/{n}
 std::string ManagedImagePath(std::string_view subscription, std::string_view group,
                              std::string_view image);
+
+// .../providers/Microsoft.Compute/disks/{n}
+std::string DiskPath(std::string_view subscription, std::string_view group, std::string_view disk);
 
 }  // namespace gallery::cli

@@ -203,6 +203,7 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterAdCommands(app, ctx);
     RegisterActivityLogCommands(app, ctx);
     RegisterRegistrationCommands(app, ctx);
+    RegisterDiskCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

@@ -106,6 +106,8 @@ void RegisterUsageCommands(CLI::App& root, CommandContext& ctx);  // usage
 void RegisterAdCommands(CLI::App& root, CommandContext& ctx);     // ad (the directory)
 void RegisterActivityLogCommands(CLI::App& root, CommandContext& ctx);   // activity-log
 void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx);  // feature, provider
+// disk (managed disks, their upload and download)
+void RegisterDiskCommands(CLI::App& root, CommandContext& ctx);
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

@@ -231,6 +231,13 @@ std::vector<Column> ManagedImageColumns() {
                  FieldColumn("HyperVGeneration", "properties.hyperVGeneration")});
 }
 
+std::vector<Column> DiskColumns() {
+  return Concat(TrackedResourceColumns(),
+                {FieldColumn("Sku", "sku.name"), FieldColumn("OsType", "properties.osType"),
+                 FieldColumn("DiskSizeGB", "properties.diskSizeGB"),
+                 FieldColumn("DiskState", "properties.diskState")});
+}
+
 std::vector<Column> UsageColumns() {
   Column name{"Name", [](const json& j) {
                 std::string localized = CellText(Lookup(j, "name.localizedValue"));

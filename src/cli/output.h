@@ -47,6 +47,8 @@ std::vector<Column> DefinitionColumns();
 std::vector<Column> VersionColumns();
 // Gallery columns + OsType, HyperVGeneration
 std::vector<Column> ManagedImageColumns();
+// Gallery columns + Sku, OsType, DiskSizeGB, DiskState
+std::vector<Column> DiskColumns();
 std::vector<Column> UsageColumns();    // Name (localized), Current, Limit
 std::vector<Column> AccountColumns();  // Name, SubscriptionId, State, IsDefault
 

@@ -53,7 +53,9 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-StatusCode CodeForHttpStatus(int status, std::string_view arm_code) {
+}  // namespace
+
+StatusCode StatusCodeForHttpStatus(int status, std::string_view arm_code) {
   switch (status) {
     case kHttpBadRequest:
       return StatusCode::kInvalidArgument;
@@ -73,6 +75,8 @@ StatusCode CodeForHttpStatus(int status, std::string_view arm_code) {
       return StatusCode::kInternal;
   }
 }
+
+namespace {
 
 Status InvalidResponse(std::string message) {
   return Status::Internal(std::move(message)).WithReason(std::string(kInvalidResponse));
@@ -152,9 +156,10 @@ Status StatusFromHttpError(int http_status, std::string_view body) {
     std::string message =
         phrase.empty() ? "Operation returned an invalid status " + std::to_string(http_status)
                        : "Operation returned an invalid status '" + phrase + "'";
-    return Status(CodeForHttpStatus(http_status, ""), std::move(message));
+    return Status(StatusCodeForHttpStatus(http_status, ""), std::move(message));
   }
-  return StatusFromArmError(CodeForHttpStatus(http_status, StringField(*error, "code")), *error);
+  return StatusFromArmError(StatusCodeForHttpStatus(http_status, StringField(*error, "code")),
+                            *error);
 }
 
 std::string_view ArmClient::MethodName(Method method) {
@@ -304,6 +309,7 @@ Result<json> ArmClient::PollAsyncOperation(Method method, const std::string& res
                                            const HttpResult& initial, const LroOptions& lro) {
   const std::string op_url = *initial.Header("Azure-AsyncOperation");
   HttpResult latest;
+  json output;
   for (bool first = true;; first = false) {
     if (!first) {
       WaitBeforeNextPoll(latest, lro);
@@ -313,6 +319,9 @@ Result<json> ArmClient::PollAsyncOperation(Method method, const std::string& res
       return StatusFromHttpError(latest.status, latest.body);
     }
     GALLERY_ASSIGN_OR_RETURN(json op, ParseBody(latest, op_url));
+    if (lro.on_status) {
+      lro.on_status(op);
+    }
     std::string status = ToLower(StringField(op, "status"));
     if (status.empty()) {
       return InvalidResponse("the operation status at " + op_url + " has no 'status'");
@@ -327,6 +336,10 @@ Result<json> ArmClient::PollAsyncOperation(Method method, const std::string& res
       return StatusFromArmError(StatusCode::kFailedPrecondition, error);
     }
     if (status == "succeeded") {
+      if (op.contains("properties") && op["properties"].is_object() &&
+          op["properties"].contains("output")) {
+        output = op["properties"]["output"];
+      }
       break;
     }
   }
@@ -342,7 +355,7 @@ Result<json> ArmClient::PollAsyncOperation(Method method, const std::string& res
     case Method::kPost: {
       auto location = initial.Header("Location");
       if (!location.has_value()) {
-        return json();
+        return output;
       }
       GALLERY_ASSIGN_OR_RETURN(HttpResult r, Send(Method::kGet, *location, nullptr));
       if (!IsOneOf(r.status, {kHttpOk, kHttpCreated, kHttpNoContent})) {

@@ -43,6 +43,9 @@ struct LroOptions {
   bool no_wait = false;
   // Called before each wait between two polls (e.g. to animate a spinner). May be empty.
   std::function<void()> on_wait;
+  // Called with each status body of an Azure-AsyncOperation poll (e.g. to show its
+  // `percentComplete`). May be empty.
+  std::function<void(const nlohmann::json& operation)> on_status;
 };
 
 class ArmClient {
@@ -88,7 +91,8 @@ class ArmClient {
                                 const LroOptions& lro = {});
 
   // POST an action (200, 201, 202 or 204 initially). With Azure-AsyncOperation the result is
-  // the `Location` URL's answer when the initial response named one, else null.
+  // the `Location` URL's answer when the initial response named one, else the operation's
+  // `properties.output` (Azure's shape for action results), else null.
   Result<nlohmann::json> Post(std::string_view path, std::string_view api_version,
                               const nlohmann::json& body, const LroOptions& lro = {});
 
@@ -122,6 +126,10 @@ std::string ArmUrl(std::string_view path, std::string_view api_version,
 // 409 AlreadyExists when the ARM code says something exists (e.g. "ResourceExists") else
 // FailedPrecondition, 429 and 503 Unavailable, anything else Internal.
 Status StatusFromHttpError(int http_status, std::string_view body);
+
+// The StatusCode of a non-success HTTP answer, as StatusFromHttpError maps it; `error_code` is
+// the service's error code (decides 409 between AlreadyExists and FailedPrecondition).
+StatusCode StatusCodeForHttpStatus(int http_status, std::string_view error_code);
 
 // Turns an ARM error object (`{"code","message","target"}`) into a Status with `code`.
 Status StatusFromArmError(StatusCode code, const nlohmann::json& error);

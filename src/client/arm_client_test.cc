@@ -357,5 +357,30 @@ TEST_F(ArmClientTest, PostWithAsyncOperationReturnsTheLocationResult) {
   EXPECT_EQ(transport_.calls[0].method, "POST");
 }
 
+TEST_F(ArmClientTest, PostWithAsyncOperationAndNoLocationReturnsThePropertiesOutput) {
+  transport_.Respond(202, "", {{"Azure-AsyncOperation", kOpUrl}});
+  transport_.RespondJson(
+      200, {{"status", "Succeeded"}, {"properties", {{"output", {{"accessSAS", "https://o"}}}}}});
+  Result<json> r = arm_.Post("/x/beginGetAccess", "2022-07-02", {{"access", "Read"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, json({{"accessSAS", "https://o"}}));
+  EXPECT_EQ(transport_.calls.size(), 2u);
+}
+
+TEST_F(ArmClientTest, OnStatusSeesEveryOperationStatusBody) {
+  transport_.Respond(202, "", {{"Azure-AsyncOperation", kOpUrl}});
+  transport_.RespondJson(200, {{"status", "InProgress"}, {"percentComplete", 40}});
+  transport_.RespondJson(200, {{"status", "Succeeded"}, {"percentComplete", 100}});
+  std::vector<json> seen;
+  LroOptions lro;
+  lro.on_status = [&seen](const json& op) { seen.push_back(op); };
+  Result<json> r = arm_.Post("/x/endGetAccess", "2022-07-02", json::object(), lro);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->is_null());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0]["percentComplete"], 40);
+  EXPECT_EQ(seen[1]["percentComplete"], 100);
+}
+
 }  // namespace
 }  // namespace gallery

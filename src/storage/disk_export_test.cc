@@ -10,22 +10,10 @@ namespace {
 
 using testing::kMiB;
 
-constexpr uint64_t kDiskSize = 16 * kMiB;
+constexpr uint64_t kDiskSize = testing::kTestDiskSize;
 
-class DiskExportTest : public ::testing::Test {
+class DiskExportTest : public testing::QemuImagesTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    images_ = new testing::QemuImages();
-    setup_error_ = new std::string(testing::MakeQemuImages(*dir_, kDiskSize, images_));
-  }
-  static void TearDownTestSuite() {
-    delete images_;
-    delete dir_;
-    delete setup_error_;
-  }
-  void SetUp() override { ASSERT_TRUE(setup_error_->empty()) << *setup_error_; }
-
   // Opens a qemu-img VHD uploaded the way a client does (a dynamic one padded).
   std::unique_ptr<VirtualDisk> OpenUpload(const std::string& vhd, DiskImageInfo* info) {
     const std::vector<uint8_t> bytes = testing::ReadBytes(vhd);
@@ -62,51 +50,43 @@ class DiskExportTest : public ::testing::Test {
     std::string out = testing::Run("qemu-img compare " + args, &code);
     return code == 0 ? "" : "qemu-img compare " + args + ": " + out;
   }
-
-  static testing::TempDir* dir_;
-  static testing::QemuImages* images_;
-  static std::string* setup_error_;
-  testing::TempDir dir;
 };
-testing::TempDir* DiskExportTest::dir_ = nullptr;
-testing::QemuImages* DiskExportTest::images_ = nullptr;
-std::string* DiskExportTest::setup_error_ = nullptr;
 
 TEST_F(DiskExportTest, AFixedVhdUploadExportsByteIdenticalToTheUpload) {
   DiskImageInfo info;
-  std::unique_ptr<VirtualDisk> disk = OpenUpload(images_->fixed, &info);
+  std::unique_ptr<VirtualDisk> disk = OpenUpload(images().fixed, &info);
   ASSERT_TRUE(disk);
   const auto footer = SerializeVhdFooter(FixedFooterFor(disk->size(), info.footer, 0, {}));
   const std::string exported = ExportToFile(*disk, ExportFormat::kVhd, footer, "export.vhd");
   int code = 0;
-  const std::string out = testing::Run("cmp " + exported + " " + images_->fixed, &code);
+  const std::string out = testing::Run("cmp " + exported + " " + images().fixed, &code);
   EXPECT_EQ(code, 0) << out;
-  EXPECT_EQ(testing::ReadBytes(exported), testing::ReadBytes(images_->fixed));
+  EXPECT_EQ(testing::ReadBytes(exported), testing::ReadBytes(images().fixed));
 }
 
 TEST_F(DiskExportTest, ADynamicVhdUploadExportsAsAFixedVhdOfTheSameDisk) {
   DiskImageInfo info;
-  std::unique_ptr<VirtualDisk> disk = OpenUpload(images_->dynamic, &info);
+  std::unique_ptr<VirtualDisk> disk = OpenUpload(images().dynamic, &info);
   ASSERT_TRUE(disk);
   const VhdFooter fixed = FixedFooterFor(disk->size(), info.footer, 0, {});
   const std::string exported =
       ExportToFile(*disk, ExportFormat::kVhd, SerializeVhdFooter(fixed), "export.vhd");
-  EXPECT_EQ(Compare("-f vpc -F raw " + exported + " " + images_->raw), "");
+  EXPECT_EQ(Compare("-f vpc -F raw " + exported + " " + images().raw), "");
   int code = 0;
   const std::string info_out = testing::Run("qemu-img info -f vpc " + exported, &code);
   EXPECT_EQ(code, 0) << info_out;
   EXPECT_NE(info_out.find("(16777216 bytes)"), std::string::npos) << info_out;
   const std::vector<uint8_t> bytes = testing::ReadBytes(exported);
   ASSERT_EQ(bytes.size(), kDiskSize + 512);
-  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end() - 512, images_->raw_bytes.begin()));
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end() - 512, images().raw_bytes.begin()));
 }
 
 TEST_F(DiskExportTest, ARawDiskExportsAsRawAndAsAFixedVhdWithANewFooter) {
   Result<std::unique_ptr<VirtualDisk>> disk =
-      OpenDiskImage(images_->raw, kDiskSize, DeclaredFormat::kRaw, nullptr);
+      OpenDiskImage(images().raw, kDiskSize, DeclaredFormat::kRaw, nullptr);
   ASSERT_TRUE(disk.ok()) << disk.status().ToString();
   const std::string raw = ExportToFile(**disk, ExportFormat::kRaw, {}, "export.img", 3 * kMiB);
-  EXPECT_EQ(testing::ReadBytes(raw), images_->raw_bytes);
+  EXPECT_EQ(testing::ReadBytes(raw), images().raw_bytes);
 
   const VhdUniqueId id{9, 8, 7};
   const auto footer = SerializeVhdFooter(FixedFooterFor(kDiskSize, std::nullopt, 0, id));
@@ -114,7 +94,7 @@ TEST_F(DiskExportTest, ARawDiskExportsAsRawAndAsAFixedVhdWithANewFooter) {
   // qemu sizes VHDs from other creators than Hyper-V and itself by their CHS geometry, which
   // rarely covers the disk exactly; read it by the footer's current size as Hyper-V and Azure do.
   EXPECT_EQ(Compare("--image-opts driver=vpc,force_size_calc=current_size,file.filename=" + vhd +
-                    " driver=raw,file.filename=" + images_->raw),
+                    " driver=raw,file.filename=" + images().raw),
             "");
   // And the export opens again as the fixed VHD it is.
   Result<std::unique_ptr<VirtualDisk>> again =
@@ -124,10 +104,10 @@ TEST_F(DiskExportTest, ARawDiskExportsAsRawAndAsAFixedVhdWithANewFooter) {
 
 TEST_F(DiskExportTest, WindowsAtOddOffsetsAcrossTheFooterBoundary) {
   DiskImageInfo info;
-  std::unique_ptr<VirtualDisk> disk = OpenUpload(images_->fixed, &info);
+  std::unique_ptr<VirtualDisk> disk = OpenUpload(images().fixed, &info);
   ASSERT_TRUE(disk);
   const auto footer = SerializeVhdFooter(FixedFooterFor(disk->size(), info.footer, 0, {}));
-  const std::vector<uint8_t> whole = testing::ReadBytes(images_->fixed);
+  const std::vector<uint8_t> whole = testing::ReadBytes(images().fixed);
   struct Window {
     uint64_t offset;
     uint64_t length;
@@ -148,7 +128,7 @@ TEST_F(DiskExportTest, WindowsAtOddOffsetsAcrossTheFooterBoundary) {
 
 TEST_F(DiskExportTest, WindowsLeavingTheStreamAreInvalidArgument) {
   Result<std::unique_ptr<VirtualDisk>> disk =
-      OpenDiskImage(images_->raw, kDiskSize, DeclaredFormat::kRaw, nullptr);
+      OpenDiskImage(images().raw, kDiskSize, DeclaredFormat::kRaw, nullptr);
   ASSERT_TRUE(disk.ok());
   std::vector<uint8_t> buf(2);
   const std::array<uint8_t, kVhdFooterSize> footer{};

@@ -139,29 +139,26 @@ class DynamicVhdDisk final : public VirtualDisk {
     if (!RangeInside(offset, out.size(), size_)) {
       return OutOfRange(offset, out.size(), size_);
     }
-    return ForEachSegment(offset, out.size(), [&](const Segment& s) -> Status {
+    GALLERY_ASSIGN_OR_RETURN(const std::vector<Segment> segments, SegmentsOf(offset, out.size()));
+    for (const Segment& s : segments) {
       std::span<uint8_t> piece = out.subspan(s.disk_offset - offset, s.length);
       if (s.file_offset == kUnmapped) {
         std::fill(piece.begin(), piece.end(), 0);
-        return Status::Ok();
+      } else {
+        GALLERY_RETURN_IF_ERROR(file_->ReadAt(s.file_offset, piece));
       }
-      return file_->ReadAt(s.file_offset, piece);
-    });
+    }
+    return Status::Ok();
   }
 
   bool KnownZero(uint64_t offset, uint64_t length) const override {
     if (!RangeInside(offset, length, size_)) {
       return false;
     }
-    bool zero = true;
-    Status s = ForEachSegment(offset, length, [&](const Segment& seg) -> Status {
-      if (seg.file_offset != kUnmapped && !file_->IsHole(seg.file_offset, seg.length)) {
-        zero = false;
-        return Status::Internal("stop");  // ends the walk early; not reported
-      }
-      return Status::Ok();
-    });
-    return s.ok() && zero;
+    Result<std::vector<Segment>> segments = SegmentsOf(offset, length);
+    return segments.ok() && std::all_of(segments->begin(), segments->end(), [&](const Segment& s) {
+             return s.file_offset == kUnmapped || file_->IsHole(s.file_offset, s.length);
+           });
   }
 
  private:
@@ -175,10 +172,10 @@ class DynamicVhdDisk final : public VirtualDisk {
     uint64_t file_offset;
   };
 
-  // Calls `fn` for the segments covering [offset, offset + length) in order, merging adjacent
-  // sectors of the same kind; stops at the first error.
-  template <typename Fn>
-  Status ForEachSegment(uint64_t offset, uint64_t length, Fn&& fn) const {
+  // The segments covering [offset, offset + length) (inside the disk) in order, adjacent
+  // sectors of the same kind merged. Reads the sector bitmaps of the allocated blocks touched.
+  Result<std::vector<Segment>> SegmentsOf(uint64_t offset, uint64_t length) const {
+    std::vector<Segment> segments;
     const uint64_t end = offset + length;
     uint64_t pos = offset;
     std::vector<uint8_t> bitmap;
@@ -188,7 +185,7 @@ class DynamicVhdDisk final : public VirtualDisk {
       const uint64_t piece_end = std::min(end, block_start + block_size_);
       const uint32_t entry = bat_[block];
       if (entry == kVhdUnallocated) {
-        GALLERY_RETURN_IF_ERROR(fn(Segment{pos, piece_end - pos, kUnmapped}));
+        segments.push_back({pos, piece_end - pos, kUnmapped});
         pos = piece_end;
         continue;
       }
@@ -211,13 +208,13 @@ class DynamicVhdDisk final : public VirtualDisk {
           ++next;
         }
         const uint64_t run_end = std::min(piece_end, block_start + next * kSector);
-        const uint64_t file_offset = mapped ? data_offset + (pos - block_start) : kUnmapped;
-        GALLERY_RETURN_IF_ERROR(fn(Segment{pos, run_end - pos, file_offset}));
+        segments.push_back(
+            {pos, run_end - pos, mapped ? data_offset + (pos - block_start) : kUnmapped});
         pos = run_end;
         sector = next;
       }
     }
-    return Status::Ok();
+    return segments;
   }
 
   std::unique_ptr<ImageFile> file_;
@@ -541,6 +538,8 @@ Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(const std::string& path, uint
     return Status::Unavailable("Cannot open disk image " + path + ": " + why);
   }
   auto file = std::make_unique<ImageFile>(fd, path);
+  // Ingest reads the image front to back: ask for a larger read-ahead (advice only).
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     return Status::Unavailable("Cannot stat disk image " + path + ": " + std::strerror(errno));

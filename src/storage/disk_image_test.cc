@@ -12,30 +12,23 @@ namespace {
 
 using testing::kMiB;
 
-constexpr uint64_t kDiskSize = 16 * kMiB;
+constexpr uint64_t kDiskSize = testing::kTestDiskSize;
 // Offsets in qemu-img's dynamic VHD: footer copy, dynamic header, BAT.
 constexpr size_t kHeaderAt = 512;
 constexpr size_t kBatAt = 1536;
 
 // qemu-img's fixed and dynamic VHDs of a 16 MiB raw disk (data in blocks 0, 2, 3, 4 and 7 of
 // 2 MiB; blocks 1, 5 and 6 all zero), made once; each test writes its own upload blobs.
-class DiskImageTest : public ::testing::Test {
+class DiskImageTest : public testing::QemuImagesTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    images_ = new testing::QemuImages();
-    setup_error_ = new std::string(testing::MakeQemuImages(*dir_, kDiskSize, images_));
-  }
-  static void TearDownTestSuite() {
-    delete images_;
-    delete dir_;
-    delete setup_error_;
-  }
   void SetUp() override {
-    ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
-    raw_ = images_->raw_bytes;
-    fixed_ = testing::ReadBytes(images_->fixed);
-    dynamic_ = testing::ReadBytes(images_->dynamic);
+    QemuImagesTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
+    raw_ = images().raw_bytes;
+    fixed_ = testing::ReadBytes(images().fixed);
+    dynamic_ = testing::ReadBytes(images().dynamic);
     ASSERT_EQ(fixed_.size(), kDiskSize + 512);
   }
 
@@ -80,19 +73,12 @@ class DiskImageTest : public ::testing::Test {
   uint32_t BatEntry(size_t i) const { return testing::GetBe32(dynamic_, kBatAt + 4 * i); }
   void SetBatEntry(size_t i, uint32_t v) { testing::PutBe32(dynamic_, kBatAt + 4 * i, v); }
 
-  static testing::TempDir* dir_;
-  static testing::QemuImages* images_;
-  static std::string* setup_error_;
-  testing::TempDir dir;
   std::vector<uint8_t> raw_;
   std::vector<uint8_t> fixed_;
   std::vector<uint8_t> dynamic_;
   DiskImageInfo info_;
   int blobs_ = 0;
 };
-testing::TempDir* DiskImageTest::dir_ = nullptr;
-testing::QemuImages* DiskImageTest::images_ = nullptr;
-std::string* DiskImageTest::setup_error_ = nullptr;
 
 // Reads the whole disk in odd-sized pieces at odd offsets from two threads at once and
 // compares with the raw bytes.
@@ -202,6 +188,9 @@ TEST_F(DiskImageTest, ADynamicVhdUploadPaddedLikeAClientReadsAsTheRawDisk) {
     ExpectNotKnownZero(**disk, 0, 512);
     ExpectNotKnownZero(**disk, 3 * kMiB, 5 * kMiB);
     ExpectNotKnownZero(**disk, 14 * kMiB, kDiskSize);
+    // Inside allocated block 2 (data only at 4 MiB + 100 KiB), the pieces the client skipped
+    // are holes of the file.
+    EXPECT_EQ((*disk)->KnownZero(5 * kMiB, kMiB / 2), sparse);
   }
 }
 
@@ -479,7 +468,7 @@ TEST_F(DiskImageTest, VhdxQcow2AndVmdkImagesAreRefusedWithTheCommandThatConverts
   for (const Case& c : cases) {
     const std::string path = dir.File("image." + c.extension);
     const std::string error =
-        testing::QemuImg("convert -f raw -O " + c.qemu_format + " " + images_->raw + " " + path);
+        testing::QemuImg("convert -f raw -O " + c.qemu_format + " " + images().raw + " " + path);
     ASSERT_TRUE(error.empty()) << error;
     const std::vector<uint8_t> image = testing::ReadBytes(path);
     const uint64_t length = testing::DynamicUploadLength(image.size());

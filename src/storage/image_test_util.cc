@@ -104,6 +104,27 @@ std::string MakeQemuImages(const TempDir& dir, uint64_t size, QemuImages* out) {
   return error;
 }
 
+TempDir* QemuImagesTest::images_dir_ = nullptr;
+QemuImages* QemuImagesTest::images_ = nullptr;
+std::string* QemuImagesTest::error_ = nullptr;
+
+void QemuImagesTest::SetUpTestSuite() {
+  images_dir_ = new TempDir();
+  images_ = new QemuImages();
+  error_ = new std::string(MakeQemuImages(*images_dir_, kTestDiskSize, images_));
+}
+
+void QemuImagesTest::TearDownTestSuite() {
+  delete images_;
+  delete images_dir_;
+  delete error_;
+  images_ = nullptr;
+  images_dir_ = nullptr;
+  error_ = nullptr;
+}
+
+void QemuImagesTest::SetUp() { ASSERT_TRUE(error_->empty()) << *error_; }
+
 void WriteUploadBlob(const std::string& path, const std::vector<uint8_t>& image, uint64_t length,
                      bool sparse) {
   const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);

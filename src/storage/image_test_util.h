@@ -2,6 +2,8 @@
 // Test helpers for the image format tests: a temporary directory, qemu-img, files as bytes,
 // raw disks with data and zero regions, and Azure-style upload blobs made from VHD files.
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -10,6 +12,8 @@
 namespace gallery::storage::testing {
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
+// The size of the disk QemuImagesTest makes.
+inline constexpr uint64_t kTestDiskSize = 16 * kMiB;
 
 // A fresh directory under the system temp dir, removed with its contents on destruction.
 class TempDir {
@@ -55,6 +59,26 @@ struct QemuImages {
 };
 // Makes them in `dir`; returns an empty string on success, else what failed.
 std::string MakeQemuImages(const TempDir& dir, uint64_t size, QemuImages* out);
+
+// A fixture holding a 16 MiB raw disk and qemu-img's fixed and dynamic VHDs of it, made once per
+// test suite; each test also gets its own empty `dir`.
+class QemuImagesTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+ protected:
+  // Fails the test when the images could not be made (qemu-img missing).
+  void SetUp() override;
+  static const QemuImages& images() { return *images_; }
+
+  TempDir dir;
+
+ private:
+  static TempDir* images_dir_;
+  static QemuImages* images_;
+  static std::string* error_;
+};
 
 // Writes `bytes` into a new file of `length` bytes (length >= bytes.size() - 512 when
 // `footer_at_end`) the way an upload client fills a page blob: the image's bytes at their own

@@ -19,33 +19,20 @@ std::span<const uint8_t, kVhdDynamicHeaderSize> HeaderAt(const std::vector<uint8
 }
 
 // Fixed and dynamic VHDs of a 16 MiB disk made by qemu-img, shared by the tests.
-class VhdFormatTest : public ::testing::Test {
+class VhdFormatTest : public testing::QemuImagesTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    images_ = new testing::QemuImages();
-    setup_error_ = new std::string(testing::MakeQemuImages(*dir_, 16 * kMiB, images_));
-  }
-  static void TearDownTestSuite() {
-    delete images_;
-    delete dir_;
-    delete setup_error_;
-  }
   void SetUp() override {
-    ASSERT_TRUE(setup_error_->empty()) << *setup_error_;
-    fixed_ = testing::ReadBytes(images_->fixed);
-    dynamic_ = testing::ReadBytes(images_->dynamic);
+    QemuImagesTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
+    fixed_ = testing::ReadBytes(images().fixed);
+    dynamic_ = testing::ReadBytes(images().dynamic);
   }
 
-  static testing::TempDir* dir_;
-  static testing::QemuImages* images_;
-  static std::string* setup_error_;
   std::vector<uint8_t> fixed_;
   std::vector<uint8_t> dynamic_;
 };
-testing::TempDir* VhdFormatTest::dir_ = nullptr;
-testing::QemuImages* VhdFormatTest::images_ = nullptr;
-std::string* VhdFormatTest::setup_error_ = nullptr;
 
 TEST_F(VhdFormatTest, ParsesTheFooterQemuImgWritesForAFixedDisk) {
   Result<VhdFooter> f = ParseVhdFooter(LastSector(fixed_));

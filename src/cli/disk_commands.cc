@@ -1,0 +1,413 @@
+// `gallery disk upload|download|show|list|delete|grant-access|revoke-access`: managed disks
+// (Microsoft.Compute/disks) and their bytes, moved through the blob data plane.
+
+#include <csignal>
+
+#include "cli/args.h"
+#include "cli/arm_paths.h"
+#include "cli/context.h"
+#include "cli/disk_download.h"
+#include "cli/disk_upload.h"
+#include "cli/progress_bar.h"
+#include "client/url.h"
+
+namespace gallery::cli {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultThreads = 4;
+constexpr int kDefaultAccessSeconds = 3600;
+constexpr uint64_t kFooterBytes = storage::kVhdFooterSize;
+
+struct DiskOptions {
+  std::string group;
+  std::string name;
+  std::string location;
+  std::string file;
+  std::string sku = "Standard_LRS";
+  std::string os_type;
+  std::string hyper_v_generation = "V1";
+  std::string format = "vhd";
+  std::string access_level;
+  int threads = kDefaultThreads;
+  int duration_seconds = kDefaultAccessSeconds;
+  bool resume = false;
+  bool no_wait = false;
+  int64_t stop_after_pieces = -1;
+  CommonOptions common;
+};
+
+// Set by SIGINT during a transfer: workers finish their pieces and stop, so an upload is left
+// resumable and its progress is reported. A second Ctrl-C ends the program (SA_RESETHAND).
+std::atomic<bool> interrupted{false};
+
+extern "C" void OnInterrupt(int /*signal*/) { interrupted = true; }
+
+// Catches SIGINT while alive.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    interrupted = false;
+    struct sigaction action {};
+    action.sa_handler = OnInterrupt;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptScope() { ::sigaction(SIGINT, &previous_, nullptr); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+std::string ActionPath(const Session& s, const DiskOptions& o, std::string_view action) {
+  return DiskPath(s.subscription, o.group, o.name) + "/" + std::string(action);
+}
+
+std::string StringAt(const json& j, const json::json_pointer& pointer) {
+  return j.is_object() && j.contains(pointer) && j.at(pointer).is_string()
+             ? j.at(pointer).get<std::string>()
+             : "";
+}
+
+// beginGetAccess: the signed URL of the disk's blob.
+Result<std::string> GrantAccess(CommandContext& ctx, Session& s, const DiskOptions& o,
+                                std::string_view access, int duration_seconds) {
+  GALLERY_ASSIGN_OR_RETURN(
+      json result,
+      s.arm->Post(ActionPath(s, o, "beginGetAccess"), api::kDisks,
+                  {{"access", access}, {"durationInSeconds", duration_seconds}}, ctx.Lro(false)));
+  std::string sas = StringAt(result, "/accessSAS"_json_pointer);
+  if (sas.empty()) {
+    sas = StringAt(result, "/properties/output/accessSAS"_json_pointer);
+  }
+  if (sas.empty()) {
+    return Status::Internal("the server granted access to disk '" + o.name +
+                            "' without an accessSAS")
+        .WithReason("InvalidResponse");
+  }
+  return sas;
+}
+
+// A client of the blob at `sas` with its own connection to the URL's server.
+Result<std::unique_ptr<PageBlobClient>> NewBlobClient(CommandContext& ctx, const std::string& sas) {
+  GALLERY_ASSIGN_OR_RETURN(Url url, Url::Parse(sas));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<HttpTransport> transport,
+      ctx.env().make_transport(url.Origin() + "/", ctx.profile().ca_certificate));
+  return std::make_unique<PageBlobClient>(std::move(transport), sas);
+}
+
+TransferOptions Transfer(CommandContext& ctx, const DiskOptions& o, const std::string& sas,
+                         ProgressBar& bar) {
+  TransferOptions options;
+  options.threads = o.threads;
+  options.connect = [&ctx, sas] { return NewBlobClient(ctx, sas); };
+  options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
+  options.cancel = &interrupted;
+  options.stop_after_pieces = o.stop_after_pieces;
+  return options;
+}
+
+// endGetAccess, polled to the end; the operation's percentComplete is shown on stderr.
+Status EndAccess(CommandContext& ctx, Session& s, const DiskOptions& o, std::string_view label) {
+  std::ostream& err = *ctx.env().err;
+  bool tty = ctx.env().stderr_is_tty;
+  int last_percent = -1;
+  LroOptions lro;
+  lro.on_status = [&](const json& op) {
+    if (!op.is_object() || !op.contains("percentComplete") || !op["percentComplete"].is_number()) {
+      return;
+    }
+    int percent = static_cast<int>(op["percentComplete"].get<double>());
+    if (percent == last_percent) {
+      return;
+    }
+    last_percent = percent;
+    err << (tty ? "\r\033[K" : "") << label << ": " << percent << "%" << (tty ? "" : "\n")
+        << std::flush;
+  };
+  Status status =
+      s.arm->Post(ActionPath(s, o, "endGetAccess"), api::kDisks, json::object(), lro).status();
+  if (tty && last_percent >= 0) {
+    err << "\n" << std::flush;
+  }
+  return status;
+}
+
+Status CheckThreads(int threads) {
+  if (threads < 1) {
+    return UsageError("argument --threads: must be at least 1 (got " + std::to_string(threads) +
+                      ")");
+  }
+  return Status::Ok();
+}
+
+storage::VhdUniqueId NewUniqueId(Random& random) {
+  std::string bytes = random.Bytes(sizeof(storage::VhdUniqueId));
+  storage::VhdUniqueId id{};
+  std::copy_n(bytes.begin(), id.size(), id.begin());
+  return id;
+}
+
+// --resume: the disk must still take writes and expect this file's upload size.
+Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
+  GALLERY_ASSIGN_OR_RETURN(json disk,
+                           s.arm->Get(DiskPath(s.subscription, o.group, o.name), api::kDisks));
+  std::string state = StringAt(disk, "/properties/diskState"_json_pointer);
+  if (state != "ActiveUpload" && state != "ReadyToUpload") {
+    return Status::FailedPrecondition("The disk '" + o.name + "' is in state '" + state +
+                                      "'; --resume needs an upload in progress (ActiveUpload or "
+                                      "ReadyToUpload).")
+        .WithReason("InvalidDiskState");
+  }
+  json expected = disk.is_object() && disk.contains("properties")
+                      ? disk["properties"].value("creationData", json::object())
+                      : json::object();
+  if (expected.value("uploadSizeBytes", uint64_t{0}) != upload_size) {
+    return Status::FailedPrecondition(
+               "The disk '" + o.name + "' expects an upload of " +
+               std::to_string(expected.value("uploadSizeBytes", uint64_t{0})) +
+               " bytes, but this file makes " + std::to_string(upload_size) +
+               "; resume with the file (and --format) the upload started with.")
+        .WithReason("UploadSizeMismatch");
+  }
+  return Status::Ok();
+}
+
+Status Upload(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_RETURN_IF_ERROR(CheckThreads(o.threads));
+  if (!o.resume && o.location.empty()) {
+    return UsageError("disk upload needs -l/--location (or --resume for an existing disk)");
+  }
+  UploadFormat format = o.format == "raw" ? UploadFormat::kRaw : UploadFormat::kVhd;
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<UploadSource> source,
+      UploadSource::Open(o.file, format, ctx.clock().Now(), NewUniqueId(*ctx.env().random)));
+  const uint64_t upload_size = source->layout().upload_size;
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  const std::string path = DiskPath(s.subscription, o.group, o.name);
+  if (o.resume) {
+    GALLERY_RETURN_IF_ERROR(CheckResumable(s, o, upload_size));
+  } else {
+    json properties = {
+        {"hyperVGeneration", o.hyper_v_generation},
+        {"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}};
+    if (!o.os_type.empty()) {
+      properties["osType"] = o.os_type;
+    }
+    json body = {{"location", o.location},
+                 {"sku", {{"name", o.sku}}},
+                 {"properties", std::move(properties)}};
+    GALLERY_RETURN_IF_ERROR(s.arm->Put(path, api::kDisks, body, ctx.Lro(false)).status());
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Write", kDefaultAccessSeconds));
+  std::vector<Piece> pieces = PlanPieces(upload_size);
+  if (o.resume) {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, NewBlobClient(ctx, sas));
+    GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> written, blob->PageRanges());
+    pieces = PiecesNotWritten(pieces, std::move(written));
+  }
+
+  uint64_t todo = 0;
+  for (const Piece& p : pieces) {
+    todo += p.length;
+  }
+  ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), upload_size, "Uploading");
+  bar.Add(upload_size - todo);  // written before this run
+  Result<TransferStats> stats = [&] {
+    InterruptScope catch_ctrl_c;
+    return UploadPieces(*source, pieces, Transfer(ctx, o, sas, bar));
+  }();
+  bar.Finish();
+  std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
+                       (o.format == "raw" ? " --format raw" : "") + " --resume";
+  if (!stats.ok()) {
+    // The error is reported as it is; the pieces written so far are kept by the server.
+    *ctx.env().err << "The disk '" << o.name << "' stays in ActiveUpload; after fixing the cause, "
+                   << "finish the upload with: " << resume << "\n";
+    return stats.status();
+  }
+  if (stats->interrupted) {
+    return Status::FailedPrecondition("The upload stopped with " + FormatBytes(bar.done()) +
+                                      " of " + FormatBytes(upload_size) + " done; the disk '" +
+                                      o.name + "' stays in ActiveUpload. Finish it with: " + resume)
+        .WithReason("UploadInterrupted");
+  }
+  GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, o, "Sealing the disk"));
+  GALLERY_ASSIGN_OR_RETURN(json disk, s.arm->Get(path, api::kDisks));
+  return ctx.Print(o.common, disk, DiskColumns());
+}
+
+// Reads the blob at `sas` into the output file; the caller revokes the grant.
+Status DownloadBlob(CommandContext& ctx, const DiskOptions& o, const std::string& sas) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, NewBlobClient(ctx, sas));
+  GALLERY_ASSIGN_OR_RETURN(uint64_t size, blob->Size());
+  bool raw = o.format == "raw";
+  if (raw && size < kFooterBytes) {
+    return Status::Internal("the disk's blob is " + std::to_string(size) +
+                            " bytes, too short to be a VHD")
+        .WithReason("InvalidResponse");
+  }
+  uint64_t length = raw ? size - kFooterBytes : size;
+  ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), length, "Downloading");
+  TransferStats stats;
+  {
+    InterruptScope catch_ctrl_c;
+    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(o.file, length, Transfer(ctx, o, sas, bar)));
+  }
+  bar.Finish();
+  if (stats.interrupted) {
+    return Status::FailedPrecondition("The download stopped with " + FormatBytes(bar.done()) +
+                                      " of " + FormatBytes(length) + " done; " + o.file +
+                                      " is incomplete.")
+        .WithReason("DownloadInterrupted");
+  }
+  return Status::Ok();
+}
+
+Status Download(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_RETURN_IF_ERROR(CheckThreads(o.threads));
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Read", kDefaultAccessSeconds));
+  Status downloaded = DownloadBlob(ctx, o, sas);
+  // The grant is revoked whatever happened, so the disk does not stay in ActiveSAS.
+  Status revoked = EndAccess(ctx, s, o, "Revoking access");
+  GALLERY_RETURN_IF_ERROR(downloaded);
+  return revoked;
+}
+
+Status Show(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  GALLERY_ASSIGN_OR_RETURN(json disk,
+                           s.arm->Get(DiskPath(s.subscription, o.group, o.name), api::kDisks));
+  return ctx.Print(o.common, disk, DiskColumns());
+}
+
+Status List(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  std::string scope = o.group.empty() ? ComputeSubscriptionPath(s.subscription)
+                                      : ComputeGroupPath(s.subscription, o.group);
+  GALLERY_ASSIGN_OR_RETURN(json disks, s.arm->List(scope + "/disks", api::kDisks));
+  return ctx.Print(o.common, disks, DiskColumns());
+}
+
+Status Delete(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  return s.arm->Delete(DiskPath(s.subscription, o.group, o.name), api::kDisks, ctx.Lro(o.no_wait))
+      .status();
+}
+
+Status Grant(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  GALLERY_ASSIGN_OR_RETURN(std::string sas,
+                           GrantAccess(ctx, s, o, o.access_level, o.duration_seconds));
+  // az prints the URL under "accessSas".
+  return ctx.Print(o.common, {{"accessSas", sas}}, {FieldColumn("AccessSas", "accessSas")});
+}
+
+Status Revoke(CommandContext& ctx, const DiskOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  return EndAccess(ctx, s, o, "Revoking access");
+}
+
+// -g and -n (required).
+void AddDiskArgs(CLI::App* cmd, DiskOptions* o) {
+  cmd->add_option("-g,--resource-group", o->group, "Resource group name")->required();
+  cmd->add_option("-n,--name", o->name, "Disk name")->required();
+}
+
+void AddTransferArgs(CLI::App* cmd, DiskOptions* o) {
+  cmd->add_option("--threads", o->threads, "Parallel transfers of 4 MiB pieces")
+      ->capture_default_str();
+  cmd->add_option("--format", o->format, "vhd: the file is a VHD; raw: the disk's bytes")
+      ->transform(CLI::IsMember({"vhd", "raw"}, CLI::ignore_case))
+      ->capture_default_str();
+  // Test hook: interrupts the transfer after this many pieces (the group "" hides it).
+  cmd->add_option("--stop-after-pieces", o->stop_after_pieces)->group("");
+}
+
+}  // namespace
+
+void RegisterDiskCommands(CLI::App& root, CommandContext& ctx) {
+  CLI::App* disk = root.add_subcommand("disk", "Managed disks: upload, download, access");
+  disk->require_subcommand(1);
+
+  auto upload_opts = std::make_shared<DiskOptions>();
+  CLI::App* upload = disk->add_subcommand(
+      "upload", "Create a disk from a local VHD (or raw) file and upload its bytes");
+  upload->add_option("file", upload_opts->file, "The file to upload")->required();
+  AddDiskArgs(upload, upload_opts.get());
+  upload->add_option("-l,--location", upload_opts->location, "Location of a new disk");
+  upload->add_option("--sku", upload_opts->sku, "Storage SKU")
+      ->transform(CLI::IsMember({"Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS",
+                                 "Premium_ZRS", "StandardSSD_ZRS", "PremiumV2_LRS"},
+                                CLI::ignore_case))
+      ->capture_default_str();
+  upload->add_option("--os-type", upload_opts->os_type, "Operating system of the disk")
+      ->transform(CLI::IsMember({"Linux", "Windows"}, CLI::ignore_case));
+  upload
+      ->add_option("--hyper-v-generation", upload_opts->hyper_v_generation, "Hypervisor generation")
+      ->transform(CLI::IsMember({"V1", "V2"}, CLI::ignore_case))
+      ->capture_default_str();
+  AddTransferArgs(upload, upload_opts.get());
+  upload->add_flag("--resume", upload_opts->resume,
+                   "Finish an interrupted upload: send only the pieces not yet written");
+  AddCommonOptions(upload, &upload_opts->common);
+  OnRun(upload, ctx, [&ctx, upload_opts] { return Upload(ctx, *upload_opts); });
+
+  auto download_opts = std::make_shared<DiskOptions>();
+  CLI::App* download =
+      disk->add_subcommand("download", "Download a disk's bytes into a local file");
+  AddDiskArgs(download, download_opts.get());
+  download->add_option("-o,--file", download_opts->file, "The file to write")->required();
+  AddTransferArgs(download, download_opts.get());
+  download->add_option("--subscription", download_opts->common.subscription,
+                       "Subscription id or name (default: the profile's current subscription)");
+  OnRun(download, ctx, [&ctx, download_opts] { return Download(ctx, *download_opts); });
+
+  auto show_opts = std::make_shared<DiskOptions>();
+  CLI::App* show = disk->add_subcommand("show", "Show a disk");
+  AddDiskArgs(show, show_opts.get());
+  AddCommonOptions(show, &show_opts->common);
+  OnRun(show, ctx, [&ctx, show_opts] { return Show(ctx, *show_opts); });
+
+  auto list_opts = std::make_shared<DiskOptions>();
+  CLI::App* list = disk->add_subcommand("list", "List disks of a resource group or subscription");
+  list->add_option("-g,--resource-group", list_opts->group, "Resource group name");
+  AddCommonOptions(list, &list_opts->common);
+  OnRun(list, ctx, [&ctx, list_opts] { return List(ctx, *list_opts); });
+
+  auto delete_opts = std::make_shared<DiskOptions>();
+  CLI::App* del = disk->add_subcommand("delete", "Delete a disk");
+  AddDiskArgs(del, delete_opts.get());
+  AddCommonOptions(del, &delete_opts->common);
+  del->add_flag("--no-wait", delete_opts->no_wait, "Do not wait for the deletion to finish");
+  OnRun(del, ctx, [&ctx, delete_opts] { return Delete(ctx, *delete_opts); });
+
+  auto grant_opts = std::make_shared<DiskOptions>();
+  CLI::App* grant = disk->add_subcommand("grant-access", "Get a signed URL to read or write");
+  AddDiskArgs(grant, grant_opts.get());
+  grant->add_option("--access-level", grant_opts->access_level, "Read or Write")
+      ->required()
+      ->transform(CLI::IsMember({"Read", "Write"}, CLI::ignore_case));
+  grant
+      ->add_option("--duration-in-seconds", grant_opts->duration_seconds,
+                   "How long the URL stays valid")
+      ->capture_default_str();
+  AddCommonOptions(grant, &grant_opts->common);
+  OnRun(grant, ctx, [&ctx, grant_opts] { return Grant(ctx, *grant_opts); });
+
+  auto revoke_opts = std::make_shared<DiskOptions>();
+  CLI::App* revoke = disk->add_subcommand(
+      "revoke-access", "End access; after an upload this seals the disk's bytes");
+  AddDiskArgs(revoke, revoke_opts.get());
+  AddCommonOptions(revoke, &revoke_opts->common);
+  OnRun(revoke, ctx, [&ctx, revoke_opts] { return Revoke(ctx, *revoke_opts); });
+}
+
+}  // namespace gallery::cli

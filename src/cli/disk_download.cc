@@ -1,0 +1,43 @@
+#include "cli/disk_download.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cli/file_io.h"
+
+namespace gallery::cli {
+
+Result<TransferStats> DownloadToFile(const std::string& path, uint64_t length,
+                                     const TransferOptions& options) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return FileError(path, "create");
+  }
+  std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { ::close(*f); });
+  // Sized first: the pieces never written are holes reading as zeros.
+  if (::ftruncate(fd, static_cast<off_t>(length)) != 0) {
+    return FileError(path, "resize");
+  }
+  GALLERY_ASSIGN_OR_RETURN(
+      TransferStats stats,
+      RunPieces(PlanPieces(length), options,
+                [fd, &path](PageBlobClient& blob, const Piece& piece,
+                            std::string& buffer) -> Result<bool> {
+                  buffer.resize(piece.length);
+                  GALLERY_RETURN_IF_ERROR(blob.ReadRange(piece.offset, buffer));
+                  if (IsAllZero(buffer)) {
+                    return false;
+                  }
+                  GALLERY_RETURN_IF_ERROR(WriteExactly(fd, path, piece.offset, buffer));
+                  return true;
+                }));
+  if (::fsync(fd) != 0) {
+    return FileError(path, "flush");
+  }
+  return stats;
+}
+
+}  // namespace gallery::cli

@@ -1,0 +1,359 @@
+// The upload planner: layouts of fixed/dynamic VHDs and raw files, pieces, zero and hole
+// skipping, resuming from a page list.
+
+#include "cli/disk_upload.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cli/disk_test_util.h"
+#include "client/fake_transport.h"
+
+namespace gallery::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr uint64_t k20MiB = 20 * kMiB;
+const storage::VhdUniqueId kId{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+constexpr TimestampMs kNow = 1'700'000'000'000;
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Result<UploadLayout> Plan(uint64_t size, const std::string& head, const std::string& tail,
+                          UploadFormat format) {
+  return PlanLayout(size, Bytes(head), Bytes(tail), format, kNow, kId);
+}
+
+// ---- pieces ---------------------------------------------------------------------------------
+
+TEST(PlanPiecesTest, FourMiBPiecesWithTheFooterInTheLastOne) {
+  EXPECT_THAT(
+      PlanPieces(k20MiB + 512),
+      ElementsAre(Piece{0, 4 * kMiB}, Piece{4 * kMiB, 4 * kMiB}, Piece{8 * kMiB, 4 * kMiB},
+                  Piece{12 * kMiB, 4 * kMiB}, Piece{16 * kMiB, 4 * kMiB}, Piece{k20MiB, 512}));
+  EXPECT_THAT(PlanPieces(6 * kMiB + 512),
+              ElementsAre(Piece{0, 4 * kMiB}, Piece{4 * kMiB, 2 * kMiB + 512}));
+  EXPECT_THAT(PlanPieces(0), IsEmpty());
+}
+
+TEST(PiecesNotWrittenTest, OnlyPiecesCoveredWholeAreDone) {
+  std::vector<Piece> pieces = PlanPieces(12 * kMiB + 512);  // 0-4, 4-8, 8-12 MiB, the footer
+  // Piece 0 covered by two adjacent ranges out of order; piece 1 only half; piece 2 not at all.
+  std::vector<PageRange> written = {
+      {2 * kMiB, 4 * kMiB - 1}, {0, 2 * kMiB - 1}, {4 * kMiB, 6 * kMiB - 1}};
+  EXPECT_THAT(
+      PiecesNotWritten(pieces, written),
+      ElementsAre(Piece{4 * kMiB, 4 * kMiB}, Piece{8 * kMiB, 4 * kMiB}, Piece{12 * kMiB, 512}));
+  EXPECT_THAT(PiecesNotWritten(pieces, {{0, 12 * kMiB + 511}}), IsEmpty());
+  EXPECT_EQ(PiecesNotWritten(pieces, {}), pieces);
+  // Overlapping ranges merge; the footer's last byte missing leaves the last piece to do.
+  EXPECT_THAT(PiecesNotWritten(pieces, {{0, 9 * kMiB}, {5 * kMiB, 12 * kMiB + 510}}),
+              ElementsAre(Piece{12 * kMiB, 512}));
+}
+
+TEST(IsAllZeroTest, FindsAnyNonZeroByte) {
+  std::string bytes(4099, '\0');
+  EXPECT_TRUE(IsAllZero(bytes));
+  EXPECT_TRUE(IsAllZero(""));
+  bytes[4098] = 1;  // in the tail after the 8-byte words
+  EXPECT_FALSE(IsAllZero(bytes));
+  bytes[4098] = 0;
+  bytes[9] = 1;
+  EXPECT_FALSE(IsAllZero(bytes));
+}
+
+// ---- layouts --------------------------------------------------------------------------------
+
+TEST(PlanLayoutTest, FixedVhdIsUploadedAsItIs) {
+  std::string footer = FixedFooter(k20MiB);
+  Result<UploadLayout> layout =
+      Plan(k20MiB + 512, std::string(4096, 'a'), footer, UploadFormat::kVhd);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  EXPECT_EQ(layout->format, storage::ImageFormat::kVhdFixed);
+  EXPECT_EQ(layout->upload_size, k20MiB + 512);
+  EXPECT_EQ(layout->file_bytes, k20MiB);
+  EXPECT_EQ(layout->footer, footer);
+}
+
+TEST(PlanLayoutTest, FixedVhdWhoseSizeIsNotWholeMiBIsRefusedWithTheFix) {
+  uint64_t data = k20MiB + 4096;
+  Result<UploadLayout> layout =
+      Plan(data + 512, std::string(4096, 'a'), FixedFooter(data), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("force_size=on"));
+  // A footer whose current size differs from the file's data.
+  layout = Plan(k20MiB + 512, "", FixedFooter(2 * k20MiB), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+}
+
+TEST(PlanLayoutTest, BadFooterChecksumIsAnInvalidVhd) {
+  std::string footer = FixedFooter(k20MiB);
+  footer[100] ^= 1;
+  Result<UploadLayout> layout = Plan(k20MiB + 512, "", footer, UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+}
+
+TEST(PlanLayoutTest, DynamicVhdIsRoundedUpToWholeMiBAndAtLeastTheMinimum) {
+  std::string footer = DynamicFooter(64 * kMiB);
+  // A small dynamic VHD: padded to Azure's smallest upload.
+  Result<UploadLayout> small = Plan(3 * kMiB + 7 * 512, footer, footer, UploadFormat::kVhd);
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->format, storage::ImageFormat::kVhdDynamic);
+  EXPECT_EQ(small->upload_size, k20MiB + 512);
+  EXPECT_EQ(small->file_bytes, 3 * kMiB + 6 * 512);
+  EXPECT_EQ(small->footer, footer);
+  // A larger one: its file size rounded up to 1 MiB, plus the footer.
+  Result<UploadLayout> large = Plan(30 * kMiB + 1024, footer, footer, UploadFormat::kVhd);
+  ASSERT_TRUE(large.ok()) << large.status().ToString();
+  EXPECT_EQ(large->upload_size, 31 * kMiB + 512);
+  EXPECT_EQ(large->file_bytes, 30 * kMiB + 512);
+}
+
+TEST(PlanLayoutTest, RawFileIsPaddedToWholeMiBAndGetsAFixedFooter) {
+  Result<UploadLayout> layout =
+      Plan(kMiB + kMiB / 2, std::string(4096, 'r'), std::string(512, 'r'), UploadFormat::kRaw);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  EXPECT_EQ(layout->format, storage::ImageFormat::kRaw);
+  EXPECT_EQ(layout->upload_size, 2 * kMiB + 512);
+  EXPECT_EQ(layout->file_bytes, kMiB + kMiB / 2);
+  ASSERT_EQ(layout->footer.size(), 512u);
+  std::span<const uint8_t, 512> footer_bytes(Bytes(layout->footer).data(), 512);
+  Result<storage::VhdFooter> footer = storage::ParseVhdFooter(footer_bytes);
+  ASSERT_TRUE(footer.ok()) << footer.status().ToString();
+  EXPECT_EQ(footer->type(), storage::VhdDiskType::kFixed);
+  EXPECT_EQ(footer->current_size, 2 * kMiB);
+  EXPECT_EQ(footer->unique_id, kId);
+  EXPECT_EQ(footer->timestamp, storage::VhdTimestampOf(kNow));
+}
+
+TEST(PlanLayoutTest, ForeignFormatsAreRefusedWithTheConversion) {
+  std::string qcow2 = std::string("QFI\xfb", 4) + std::string(4092, '\0');
+  Result<UploadLayout> layout = Plan(k20MiB, qcow2, std::string(512, '\0'), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(layout.status().reason(), storage::kUnsupportedFormatReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("qcow2"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("qemu-img convert"));
+  // Declared raw, a qcow2 is still refused.
+  EXPECT_EQ(Plan(k20MiB, qcow2, std::string(512, '\0'), UploadFormat::kRaw).status().reason(),
+            storage::kUnsupportedFormatReason);
+}
+
+TEST(PlanLayoutTest, AFileWithoutFooterIsNotAVhdAndRawIsSuggested) {
+  Result<UploadLayout> layout =
+      Plan(k20MiB, std::string(4096, 'x'), std::string(512, 'x'), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().reason(), storage::kUnsupportedFormatReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("--format raw"));
+}
+
+TEST(PlanLayoutTest, AVhdDeclaredRawIsRefused) {
+  Result<UploadLayout> layout = Plan(k20MiB + 512, "", FixedFooter(k20MiB), UploadFormat::kRaw);
+  EXPECT_EQ(layout.status().reason(), storage::kUnsupportedFormatReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("--format vhd"));
+}
+
+TEST(PlanLayoutTest, EmptyFileIsRefused) {
+  EXPECT_EQ(Plan(0, "", "", UploadFormat::kRaw).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Plan(0, "", "", UploadFormat::kVhd).status().code(), StatusCode::kInvalidArgument);
+}
+
+// ---- sources and uploads --------------------------------------------------------------------
+
+// One worker whose client talks to `transport`.
+TransferOptions OneWorker(FakeTransport& transport) {
+  TransferOptions options;
+  options.threads = 1;
+  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
+    return std::make_unique<PageBlobClient>(transport, kTestSas);
+  };
+  return options;
+}
+
+class UploadSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir(); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<UploadSource> Open(const std::string& path, UploadFormat format) {
+    Result<std::unique_ptr<UploadSource>> source = UploadSource::Open(path, format, kNow, kId);
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    return source.ok() ? std::move(source).value() : nullptr;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(UploadSourceTest, MissingFileIsNotFoundAndADirectoryIsRefused) {
+  EXPECT_EQ(UploadSource::Open((dir_ / "nope.vhd").string(), UploadFormat::kVhd, kNow, kId)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(UploadSource::Open(dir_.string(), UploadFormat::kVhd, kNow, kId).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(UploadSourceTest, FixedVhdHolesAndPaddingAreKnownZeroWithoutReading) {
+  // 20 MiB + 512: data in piece 1, explicit zeros in piece 2, holes elsewhere, footer last.
+  std::string path = (dir_ / "fixed.vhd").string();
+  WriteSparseFile(path, k20MiB + 512,
+                  {{4 * kMiB + 4096, Pattern(8192, 7)},
+                   {8 * kMiB, std::string(4 * kMiB, '\0')},
+                   {k20MiB, FixedFooter(k20MiB)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kVhd);
+  ASSERT_NE(source, nullptr);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  ASSERT_EQ(pieces.size(), 6u);
+  if (FileSystemHasHoles(dir_)) {
+    EXPECT_TRUE(source->KnownZero(pieces[0]));
+    EXPECT_TRUE(source->KnownZero(pieces[3]));
+  }
+  EXPECT_FALSE(source->KnownZero(pieces[1]));
+  EXPECT_FALSE(source->KnownZero(pieces[5]));  // the footer
+
+  std::string bytes;
+  ASSERT_TRUE(source->Read(pieces[1], bytes).ok());
+  EXPECT_EQ(bytes.substr(4096, 8192), Pattern(8192, 7));
+  EXPECT_TRUE(IsAllZero(bytes.substr(0, 4096)));
+  ASSERT_TRUE(source->Read(pieces[5], bytes).ok());
+  EXPECT_EQ(bytes, FixedFooter(k20MiB));
+
+  // Only the data piece and the footer go over the wire.
+  FakeTransport transport;
+  transport.Respond(201);
+  transport.Respond(201);
+  TransferOptions options = OneWorker(transport);
+  Result<TransferStats> stats = UploadPieces(*source, pieces, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->pieces_sent, 2u);
+  EXPECT_EQ(stats->pieces_skipped, 4u);
+  EXPECT_EQ(stats->bytes_sent, 4 * kMiB + 512);
+  EXPECT_FALSE(stats->interrupted);
+  ASSERT_EQ(transport.calls.size(), 2u);
+  EXPECT_EQ(FindHeader(transport.calls[0].headers, "x-ms-range"), "bytes=4194304-8388607");
+  EXPECT_EQ(FindHeader(transport.calls[1].headers, "x-ms-range"), "bytes=20971520-20972031");
+  EXPECT_EQ(transport.calls[1].body, FixedFooter(k20MiB));
+}
+
+TEST_F(UploadSourceTest, DynamicVhdBytesStayAtTheirOffsetsAndTheFooterMovesToTheEnd) {
+  std::string path = (dir_ / "dynamic.vhd").string();
+  std::string footer = DynamicFooter(64 * kMiB);
+  std::string body = footer + Pattern(3 * kMiB - 512, 3);  // footer copy, then "structures"
+  WriteSparseFile(path, 0, {{0, body}, {body.size(), footer}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kVhd);
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->layout().upload_size, k20MiB + 512);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  std::string bytes;
+  ASSERT_TRUE(source->Read(pieces[0], bytes).ok());
+  EXPECT_EQ(bytes.substr(0, body.size()), body);
+  EXPECT_TRUE(IsAllZero(bytes.substr(body.size())));  // the trailing footer is not copied here
+  EXPECT_TRUE(source->KnownZero(pieces[1]));          // padding past the file
+  ASSERT_TRUE(source->Read(pieces[5], bytes).ok());
+  EXPECT_EQ(bytes, footer);
+}
+
+TEST_F(UploadSourceTest, RawFileIsWrappedInAFixedFooter) {
+  std::string path = (dir_ / "disk.raw").string();
+  WriteSparseFile(path, 0, {{0, Pattern(kMiB + 1000, 5)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->layout().upload_size, 2 * kMiB + 512);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  ASSERT_EQ(pieces.size(), 1u);
+  std::string bytes;
+  ASSERT_TRUE(source->Read(pieces[0], bytes).ok());
+  ASSERT_EQ(bytes.size(), 2 * kMiB + 512);
+  EXPECT_EQ(bytes.substr(0, kMiB + 1000), Pattern(kMiB + 1000, 5));
+  EXPECT_TRUE(IsAllZero(bytes.substr(kMiB + 1000, kMiB - 1000)));
+  EXPECT_EQ(bytes.substr(2 * kMiB), source->layout().footer);
+}
+
+TEST_F(UploadSourceTest, StopAfterPiecesInterruptsAndAnErrorStopsTheUpload) {
+  std::string path = (dir_ / "disk.raw").string();
+  WriteSparseFile(path, 0, {{0, Pattern(12 * kMiB, 9)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
+  ASSERT_NE(source, nullptr);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  FakeTransport transport;
+  transport.Respond(201);
+  TransferOptions options = OneWorker(transport);
+  options.stop_after_pieces = 1;
+  Result<TransferStats> stats = UploadPieces(*source, pieces, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_TRUE(stats->interrupted);
+  EXPECT_EQ(stats->pieces_sent, 1u);
+  EXPECT_EQ(transport.calls.size(), 1u);
+
+  options.stop_after_pieces = -1;
+  transport.Respond(201);
+  transport.Respond(500, "<Error><Code>InternalError</Code><Message>disk full</Message></Error>");
+  Result<TransferStats> failed = UploadPieces(*source, pieces, options);
+  EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(failed.status().reason(), "InternalError");
+  EXPECT_EQ(failed.status().message(), "disk full");
+  EXPECT_EQ(transport.calls.size(), 3u);  // nothing after the failed piece
+}
+
+TEST_F(UploadSourceTest, CancelFlagStopsBeforeTheNextPiece) {
+  std::string path = (dir_ / "disk.raw").string();
+  WriteSparseFile(path, 0, {{0, Pattern(8 * kMiB, 9)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
+  ASSERT_NE(source, nullptr);
+  FakeTransport transport;
+  transport.Respond(201);
+  std::atomic<bool> cancel{false};
+  TransferOptions options = OneWorker(transport);
+  options.cancel = &cancel;
+  // Ctrl-C arrives while the first piece is being sent.
+  options.on_piece_done = [&cancel](uint64_t) { cancel = true; };
+  Result<TransferStats> stats =
+      UploadPieces(*source, PlanPieces(source->layout().upload_size), options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_TRUE(stats->interrupted);
+  EXPECT_EQ(stats->pieces_sent, 1u);
+  EXPECT_EQ(transport.calls.size(), 1u);
+}
+
+TEST_F(UploadSourceTest, ParallelWorkersEachConnectOnceAndSendEveryPiece) {
+  std::string path = (dir_ / "disk.raw").string();
+  WriteSparseFile(path, 0, {{0, Pattern(32 * kMiB, 1)}});
+  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
+  ASSERT_NE(source, nullptr);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  std::vector<std::unique_ptr<RecordingTransport>> transports;
+  TransferOptions options;
+  options.threads = 4;
+  options.connect = [&transports]() -> Result<std::unique_ptr<PageBlobClient>> {
+    transports.push_back(std::make_unique<RecordingTransport>());
+    return std::make_unique<PageBlobClient>(*transports.back(), kTestSas);
+  };
+  Result<TransferStats> stats = UploadPieces(*source, pieces, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(transports.size(), 4u);
+  EXPECT_EQ(stats->pieces_sent, pieces.size());
+  std::vector<std::string> ranges;
+  for (const auto& t : transports) {
+    ranges.insert(ranges.end(), t->ranges.begin(), t->ranges.end());
+  }
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::string> expected;
+  for (const Piece& p : pieces) {
+    expected.push_back("bytes=" + std::to_string(p.offset) + "-" +
+                       std::to_string(p.offset + p.length - 1));
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ranges, expected);
+}
+
+}  // namespace
+}  // namespace gallery::cli

@@ -1,0 +1,68 @@
+#pragma once
+// ProgressBar: the transfer progress of `gallery disk upload|download` on stderr: bytes done
+// of total, rate and time left.
+//
+//   ProgressBar bar(err, /*tty=*/true, clock, total_bytes);
+//   ... workers call bar.Add(piece_bytes) ...
+//   bar.Finish();
+//
+// On a terminal the line is redrawn in place ("\r") at most every kTtyInterval; otherwise one
+// full line is written every kLogInterval, so logs of a long transfer stay short.
+// Thread-safe: Add may be called from several threads.
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <ostream>
+#include <string>
+
+#include "common/time.h"
+
+namespace gallery::cli {
+
+// "0 B", "512 B", "1.0 KiB", "4.0 MiB", "1.50 GiB" (binary units; one decimal below GiB,
+// two from GiB on).
+std::string FormatBytes(uint64_t bytes);
+
+// Decimal megabytes per second with one decimal: "12.3 MB/s".
+std::string FormatRate(double bytes_per_second);
+
+// "m:ss" under an hour, "h:mm:ss" from an hour on; "--:--" when unknown (negative).
+std::string FormatEta(double seconds);
+
+// One progress line: "[#####               ]  25% 256.0 MiB/1.0 GiB 12.3 MB/s ETA 1:02".
+// The rate is done/elapsed; rate and ETA read "--" / "--:--" before a millisecond has passed
+// or a byte was done. `total` 0 counts as complete.
+std::string FormatProgressLine(uint64_t done, uint64_t total, std::chrono::milliseconds elapsed);
+
+class ProgressBar {
+ public:
+  static constexpr std::chrono::milliseconds kTtyInterval{200};
+  static constexpr std::chrono::milliseconds kLogInterval{5000};
+
+  // `out` and `clock` must outlive the bar. Starts the clock now.
+  ProgressBar(std::ostream& out, bool tty, const Clock& clock, uint64_t total, std::string label);
+
+  // Counts `bytes` more as done and redraws when due.
+  void Add(uint64_t bytes);
+  // Draws the final state and ends the line. Idempotent.
+  void Finish();
+
+  uint64_t done() const;
+
+ private:
+  void DrawLocked(bool final);
+
+  std::ostream& out_;
+  const bool tty_;
+  const Clock& clock_;
+  const uint64_t total_;
+  const std::string label_;
+  const TimestampMs start_;
+  mutable std::mutex mu_;
+  uint64_t done_ = 0;
+  TimestampMs last_draw_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace gallery::cli
