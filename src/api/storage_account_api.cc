@@ -5,6 +5,7 @@
 #include "api/page_blob_protocol.h"
 #include "api/url.h"
 #include "common/log.h"
+#include "common/resource_id.h"
 #include "domain/blob_uri.h"
 #include "storage/account_blobs.h"
 #include "storage/staging_blob.h"
@@ -24,7 +25,8 @@ bool ParseLength(std::string_view text, uint64_t* out) {
 
 bool StorageAccountApi::Serves(std::string_view target) { return PathIsOrUnder(target, "/blob"); }
 
-HttpResponse StorageAccountApi::Handle(HttpRequest&& request, const RequestInfo& info) {
+HttpResponse StorageAccountApi::Handle(HttpRequest&& request,
+                                       [[maybe_unused]] const RequestInfo& info) {
   const TimestampMs now = clock_.Now();
   auto refuse = [&](const BlobError& e) -> HttpResponse {
     GLOG_DEBUG("storage {} {} from {} -> {} {}", std::string(request.method_string()),

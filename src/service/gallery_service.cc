@@ -456,7 +456,8 @@ Result<std::optional<domain::ManagedImage>> GalleryService::VersionSource(
     image.reset();
   }
   // An image whose blob is still being ingested has no data to copy yet.
-  if (image.has_value() && image_data_ != nullptr && AwaitsIngest(*image)) {
+  if (image.has_value() && image_data_ != nullptr &&
+      image->meta.provisioning_state == ProvisioningState::kCreating && AwaitsIngest(*image)) {
     return Status::FailedPrecondition("The managed image '" + source.ToString() +
                                       "' is still being created: its disk data is not stored "
                                       "yet. Wait for it to succeed, then create the version.")
