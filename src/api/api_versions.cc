@@ -20,6 +20,11 @@ constexpr std::array<std::string_view, 23> kCompute = {
     "2020-06-01", "2020-12-01", "2021-03-01", "2021-04-01", "2021-07-01", "2021-11-01",
     "2022-03-01", "2022-08-01", "2022-11-01", "2023-03-01", "2023-07-01", "2023-09-01",
     "2024-03-01", "2024-07-01", "2024-11-01", "2025-02-01", "2025-04-01"};
+// Microsoft.Compute/disks has its own versions (DiskRP).
+constexpr std::array<std::string_view, 18> kDisks = {
+    "2018-04-01", "2018-06-01", "2018-09-30", "2019-03-01", "2019-07-01", "2019-11-01",
+    "2020-05-01", "2020-06-30", "2020-09-30", "2020-12-01", "2021-04-01", "2021-08-01",
+    "2021-12-01", "2022-03-02", "2022-07-02", "2023-01-02", "2023-04-02", "2023-10-02"};
 constexpr std::array<std::string_view, 20> kResources = {
     "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01", "2017-05-10",
     "2018-02-01", "2018-05-01", "2019-05-01", "2019-05-10", "2019-06-01",
@@ -46,6 +51,7 @@ constexpr bool In(const std::array<std::string_view, N>& list, std::string_view 
 }
 static_assert(std::is_sorted(kGallery.begin(), kGallery.end()));
 static_assert(std::is_sorted(kCompute.begin(), kCompute.end()));
+static_assert(std::is_sorted(kDisks.begin(), kDisks.end()));
 static_assert(std::is_sorted(kResources.begin(), kResources.end()));
 static_assert(std::is_sorted(kResourcesNewer.begin(), kResourcesNewer.end()));
 static_assert(std::is_sorted(kAuthorization.begin(), kAuthorization.end()));
@@ -72,6 +78,7 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
   }
   auto gallery = [&] { return In(kGallery, api_version); };
   auto compute = [&] { return In(kCompute, api_version); };
+  auto disks = [&] { return In(kDisks, api_version); };
   auto resources = [&] { return In(kResources, api_version) || In(kResourcesNewer, api_version); };
   bool ok = false;
   switch (family) {
@@ -81,11 +88,14 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
     case ApiFamily::kCompute:
       ok = compute();
       break;
+    case ApiFamily::kDisks:
+      ok = disks();
+      break;
     case ApiFamily::kResources:
       ok = resources();
       break;
     case ApiFamily::kOperations:
-      ok = gallery() || compute() || resources();
+      ok = gallery() || compute() || disks() || resources();
       break;
     case ApiFamily::kAuthorization:
       ok = In(kAuthorization, api_version);
@@ -107,6 +117,9 @@ Status CheckApiVersion(ApiFamily family, std::string_view api_version) {
   }
   if (family == ApiFamily::kCompute || family == ApiFamily::kOperations) {
     supported += (supported.empty() ? "" : ", ") + Join(kCompute);
+  }
+  if (family == ApiFamily::kDisks || family == ApiFamily::kOperations) {
+    supported += (supported.empty() ? "" : ", ") + Join(kDisks);
   }
   if (family == ApiFamily::kResources || family == ApiFamily::kOperations) {
     supported += (supported.empty() ? "" : ", ") + Join(kResources) + ", " + Join(kResourcesNewer);
@@ -145,10 +158,12 @@ std::vector<std::string_view> SupportedApiVersions(ApiFamily family) {
       return all(kGallery);
     case ApiFamily::kCompute:
       return all(kCompute);
+    case ApiFamily::kDisks:
+      return all(kDisks);
     case ApiFamily::kResources:
       return all(kResources, kResourcesNewer);
     case ApiFamily::kOperations:
-      return all(kGallery, kCompute, kResources, kResourcesNewer);
+      return all(kGallery, kCompute, kDisks, kResources, kResourcesNewer);
     case ApiFamily::kAuthorization:
       return all(kAuthorization);
     case ApiFamily::kFeatures:

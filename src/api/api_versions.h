@@ -13,6 +13,7 @@ namespace gallery::api {
 enum class ApiFamily {
   kGallery,        // galleries, image definitions, image versions: 2018-06-01 .. 2025-03-03
   kCompute,        // managed images, usages, other Microsoft.Compute types: 2018-04-01 ..
+  kDisks,          // managed disks (Microsoft.Compute DiskRP): 2018-04-01 .. 2023-10-02
   kResources,      // subscriptions, resource groups, moves
   kOperations,     // operation status URLs (the server wrote their api-version): any known one
   kAuthorization,  // Microsoft.Authorization role assignments and definitions: 2015-07-01 ..

@@ -116,5 +116,17 @@ TEST(ApiVersionsTest, OperationsRejectUnknownVersions) {
   }
 }
 
+TEST(ApiVersionsTest, DisksAcceptDiskRpVersionsAndTheirOperationsToo) {
+  for (const char* v : {"2018-04-01", "2019-07-01", "2022-07-02", "2023-10-02"}) {
+    EXPECT_TRUE(CheckApiVersion(ApiFamily::kDisks, v).ok()) << v;
+    EXPECT_TRUE(CheckApiVersion(ApiFamily::kOperations, v).ok()) << v;
+  }
+  Status old = CheckApiVersion(ApiFamily::kDisks, "2017-03-30");
+  EXPECT_EQ(old.reason(), "InvalidApiVersionParameter");
+  EXPECT_NE(old.message().find("2022-07-02"), std::string::npos);
+  EXPECT_FALSE(CheckApiVersion(ApiFamily::kDisks, "2024-03-01").ok());
+  EXPECT_FALSE(CheckApiVersion(ApiFamily::kCompute, "2022-07-02").ok());
+}
+
 }  // namespace
 }  // namespace gallery::api

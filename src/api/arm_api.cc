@@ -82,6 +82,12 @@ ApiFamily FamilyOf(RouteKind kind) {
       return ApiFamily::kFeatures;
     case RouteKind::kActivityLog:
       return ApiFamily::kInsights;
+    case RouteKind::kDisksInSubscription:
+    case RouteKind::kDisks:
+    case RouteKind::kDisk:
+    case RouteKind::kDiskBeginGetAccess:
+    case RouteKind::kDiskEndGetAccess:
+      return ApiFamily::kDisks;
     default:
       return ApiFamily::kCompute;
   }
@@ -215,6 +221,7 @@ nlohmann::json Render(const domain::GalleryImageVersion& r, const WireOptions& o
   return ToWire(r, o);
 }
 nlohmann::json Render(const domain::ManagedImage& r, const WireOptions&) { return ToWire(r); }
+nlohmann::json Render(const domain::Disk& r, const WireOptions&) { return ToWire(r); }
 
 std::string OperationUrl(const std::string& base, const domain::Operation& op,
                          std::string_view kind, const std::string& api_version) {
@@ -477,7 +484,19 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       if (!op.ok()) {
         return error(op.status());
       }
-      HttpResponse res = Json(http::status::ok, OperationStatusToWire(*op));
+      nlohmann::json status = OperationStatusToWire(*op);
+      if (extensions_.disks != nullptr) {
+        if (std::optional<int> percent = extensions_.disks->SealProgress(op->id)) {
+          status["percentComplete"] = *percent;
+        }
+        if (op->kind == domain::OperationKind::kBeginGetAccess &&
+            op->status == domain::OperationStatus::kSucceeded) {
+          if (auto url = extensions_.disks->AccessUrlOf(ctx, *op, call.base_url); url.ok()) {
+            status["properties"] = {{"output", {{"accessSAS", *url}}}};
+          }
+        }
+      }
+      HttpResponse res = Json(http::status::ok, status);
       if (!op->terminal()) {
         res.set(http::field::retry_after, "1");
       }
@@ -497,10 +516,24 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         return res;
       }
       if (op->status != domain::OperationStatus::kSucceeded) {
+        // A seal refused by the VHD checks is the client's error (400); others are conflicts.
+        if (op->kind == domain::OperationKind::kEndGetAccess && op->error_code != "InternalError") {
+          return error(Status::InvalidArgument(op->error_message).WithReason(op->error_code));
+        }
         return error(Status::FailedPrecondition(op->error_message).WithReason(op->error_code));
       }
       if (op->kind == domain::OperationKind::kDelete) {
         return Empty(http::status::no_content);
+      }
+      if (op->kind == domain::OperationKind::kEndGetAccess) {
+        return Empty(http::status::ok);
+      }
+      if (op->kind == domain::OperationKind::kBeginGetAccess) {
+        if (extensions_.disks == nullptr) {
+          return error(Unserved(route));
+        }
+        auto url = extensions_.disks->AccessUrlOf(ctx, *op, call.base_url);
+        return url.ok() ? Json(http::status::ok, {{"accessSAS", *url}}) : error(url.status());
       }
       return get_resource(op->resource_id);
     }
@@ -598,6 +631,75 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         default:
           return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
       }
+    case RouteKind::kDisksInSubscription:
+    case RouteKind::kDisks:
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      return list(service_.ListDisks(
+          ctx,
+          {route.id.subscription(),
+           route.kind == RouteKind::kDisks ? route.id.resource_group() : "", std::nullopt},
+          page_token));
+    case RouteKind::kDisk:
+      if (method == http::verb::get) {
+        return get_resource(route.id);
+      }
+      if (extensions_.disks == nullptr) {
+        return error(Unserved(route));
+      }
+      switch (method) {
+        case http::verb::put:
+        case http::verb::patch: {
+          Result<nlohmann::json> json = body();
+          if (!json.ok()) {
+            return error(json.status());
+          }
+          auto input = DiskFromWire(*json);
+          if (!input.ok()) {
+            return error(input.status());
+          }
+          auto result = extensions_.disks->Put(
+              ctx, route.id, *input,
+              method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace);
+          // 200 even when created: the Azure CLI refuses a 201 for a disk.
+          return result.ok() ? Json(http::status::ok, ToWire(result->resource))
+                             : error(result.status());
+        }
+        case http::verb::delete_: {
+          auto result = extensions_.disks->Delete(ctx, route.id);
+          if (!result.ok()) {
+            return error(result.status());
+          }
+          return Empty(*result ? http::status::ok : http::status::no_content);
+        }
+        default:
+          return MethodNotAllowed(method, "GET, PUT, PATCH, DELETE");
+      }
+    case RouteKind::kDiskBeginGetAccess:
+    case RouteKind::kDiskEndGetAccess: {
+      if (method != http::verb::post) {
+        return MethodNotAllowed(method, "POST");
+      }
+      if (extensions_.disks == nullptr) {
+        return error(Unserved(route));
+      }
+      Result<service::DiskOperation> result = [&]() -> Result<service::DiskOperation> {
+        if (route.kind == RouteKind::kDiskEndGetAccess) {
+          return extensions_.disks->EndGetAccess(ctx, route.id);
+        }
+        GALLERY_ASSIGN_OR_RETURN(nlohmann::json json, body());
+        GALLERY_ASSIGN_OR_RETURN(domain::DiskAccessInput input, DiskAccessFromWire(json));
+        return extensions_.disks->BeginGetAccess(ctx, route.id, input);
+      }();
+      if (!result.ok()) {
+        return error(result.status());
+      }
+      HttpResponse res = Empty(http::status::accepted);
+      AddAsyncHeaders(res, call.base_url, result->operation, call.api_version);
+      call.operation_id = result->operation.id;
+      return res;
+    }
     case RouteKind::kRoleAssignments:
     case RouteKind::kRoleAssignment:
     case RouteKind::kRoleDefinitions:

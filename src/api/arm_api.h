@@ -17,6 +17,7 @@
 #include "api/wire.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
+#include "service/disk_service.h"
 #include "service/gallery_service.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
@@ -35,6 +36,7 @@ struct ArmApiExtensions {
   service::ActivitySink* activity = nullptr;  // records every request's outcome
   service::ActivityLogService* activity_log = nullptr;
   service::RegistrationService* registrations = nullptr;
+  service::DiskService* disks = nullptr;  // managed disk writes and access grants
 };
 
 class ArmApi {

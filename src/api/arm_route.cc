@@ -35,6 +35,10 @@ Result<ArmRoute> SubscriptionProviderRoute(const std::vector<std::string>& p,
     r.kind = RouteKind::kImagesInSubscription;
     return r;
   }
+  if (n == 5 && Is(p[4], "disks")) {
+    r.kind = RouteKind::kDisksInSubscription;
+    return r;
+  }
   if (n >= 7 && Is(p[4], "locations")) {
     r.location = p[5];
     if (n == 7 && Is(p[6], "usages")) {
@@ -103,9 +107,27 @@ Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std
     }
     return r;
   }
+  if (Is(p[6], "disks") && n <= 9) {
+    r.kind = RouteKind::kDisks;
+    r.id = ResourceId::ForResourceGroup(sub, rg);
+    if (n >= 8) {
+      r.kind = RouteKind::kDisk;
+      r.id = compute({{"disks", p[7]}});
+    }
+    if (n == 9) {
+      if (Is(p[8], "beginGetAccess")) {
+        r.kind = RouteKind::kDiskBeginGetAccess;
+      } else if (Is(p[8], "endGetAccess")) {
+        r.kind = RouteKind::kDiskEndGetAccess;
+      } else {
+        return NoRoute(p);
+      }
+    }
+    return r;
+  }
   if (n == 8) {
     // The type is a fixed segment: ids carry ARM's casing of it, not the client's.
-    for (const char* type : {"virtualMachines", "disks", "snapshots"}) {
+    for (const char* type : {"virtualMachines", "snapshots"}) {
       if (Is(p[6], type)) {
         r.kind = RouteKind::kUnservedComputeResource;
         r.id = compute({{type, p[7]}});

@@ -32,7 +32,12 @@ enum class RouteKind {
   kLatestVersion,            // .../versions/latest
   kManagedImages,            // RG/providers/Microsoft.Compute/images
   kManagedImage,             // .../images/{name}
-  kUnservedComputeResource,  // RG/providers/Microsoft.Compute/{virtualMachines|disks|snapshots}/{n}
+  kDisksInSubscription,      // /subscriptions/{s}/providers/Microsoft.Compute/disks
+  kDisks,                    // RG/providers/Microsoft.Compute/disks
+  kDisk,                     // .../disks/{name}
+  kDiskBeginGetAccess,       // .../disks/{name}/beginGetAccess
+  kDiskEndGetAccess,         // .../disks/{name}/endGetAccess
+  kUnservedComputeResource,  // RG/providers/Microsoft.Compute/{virtualMachines|snapshots}/{n}
   // {scope}/providers/Microsoft.Authorization/...: `id` is the scope (a subscription, a
   // resource group, or a resource), `name` the assignment's or definition's GUID.
   kRoleAssignments,  // {scope}/providers/Microsoft.Authorization/roleAssignments

@@ -204,8 +204,25 @@ TEST(ArmRouteTest, ManagedImageIdIsCanonical) {
   EXPECT_EQ(r.id.ToString(), kCompute + "/images/Base-Image");
 }
 
-TEST(ArmRouteTest, VirtualMachinesDisksAndSnapshotsAreUnservedComputeResources) {
-  for (const char* type : {"virtualMachines", "disks", "snapshots"}) {
+TEST(ArmRouteTest, DiskRoutesNameTheDiskOrItsGroup) {
+  ArmRoute disk = Match(kCompute + "/DISKS/Disk-1");
+  EXPECT_EQ(disk.kind, RouteKind::kDisk);
+  EXPECT_EQ(disk.id.ToString(), kCompute + "/disks/Disk-1");
+  EXPECT_EQ(Match(kCompute + "/disks").kind, RouteKind::kDisks);
+  EXPECT_EQ(Match(kCompute + "/disks").id.ToString(), kGroup);
+  ArmRoute begin = Match(kCompute + "/disks/d1/beginGetAccess");
+  EXPECT_EQ(begin.kind, RouteKind::kDiskBeginGetAccess);
+  EXPECT_EQ(begin.id.ToString(), kCompute + "/disks/d1");
+  EXPECT_EQ(Match(kCompute + "/disks/d1/endgetaccess").kind, RouteKind::kDiskEndGetAccess);
+  EXPECT_EQ(Match(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Compute/disks")
+                .kind,
+            RouteKind::kDisksInSubscription);
+  ExpectNoRoute(kCompute + "/disks/d1/otherAction");
+  ExpectNoRoute(kCompute + "/disks/d1/beginGetAccess/x");
+}
+
+TEST(ArmRouteTest, VirtualMachinesAndSnapshotsAreUnservedComputeResources) {
+  for (const char* type : {"virtualMachines", "snapshots"}) {
     ArmRoute r = Match(kCompute + "/" + type + "/thing1");
     EXPECT_EQ(r.kind, RouteKind::kUnservedComputeResource) << type;
     EXPECT_EQ(r.id.ToString(), kCompute + "/" + type + "/thing1") << type;
@@ -250,7 +267,6 @@ TEST(ArmRouteTest, UnknownPathsAreNotFoundInvalidResourceType) {
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/somethingElse");
   // (/subscriptions/{s}/providers[/{ns}] are the resource provider routes.)
   ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Storage/accounts");
-  ExpectNoRoute(std::string("/subscriptions/") + kSub + "/providers/Microsoft.Compute/disks");
   ExpectNoRoute(std::string("/subscriptions/") + kSub +
                 "/providers/Microsoft.Compute/locations/eastus2");
   ExpectNoRoute(kGroup + "/resources");

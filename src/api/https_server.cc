@@ -15,6 +15,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -52,6 +53,8 @@ constexpr std::chrono::seconds kShutdownTimeout{5};
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr uint64_t kMaxLingerBytes = uint64_t{1} << 20;
 constexpr size_t kLingerBufferBytes = 16 * 1024;
+// A streamed body (BodySource) is read and written this much at a time.
+constexpr size_t kStreamPieceBytes = 256 * 1024;
 // Pause before accepting again after a failed accept (e.g. out of file descriptors), so that
 // a persistent failure does not spin an I/O thread.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -280,14 +283,24 @@ class Session : public std::enable_shared_from_this<Session> {
     const HttpRequest& req = parser_->get();
     const unsigned version = req.version();
     const bool client_keeps_alive = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
     GLOG_DEBUG("{} {} {}", info_.remote_address, req.method_string(), req.target());
     HttpResponse res;
+    std::unique_ptr<BodySource> source;
     try {
-      res = server_.handler(parser_->release(), info_);
+      HttpReply reply = server_.handler(parser_->release(), info_);
+      res = std::move(reply.response);
+      source = std::move(reply.body);
       const bool handler_keeps_alive = res.keep_alive();
       res.version(version);
       res.keep_alive(client_keeps_alive && handler_keeps_alive);
-      res.prepare_payload();  // throws for a body on a 1xx, 204 or 304 response
+      if (source != nullptr) {
+        res.body().clear();
+      }
+      // A HEAD answer may state the length of the body a GET would have.
+      if (!(head && res.body().empty() && res.has_content_length())) {
+        res.prepare_payload();  // throws for a body on a 1xx, 204 or 304 response
+      }
     } catch (const std::exception& e) {
       GLOG_ERROR("request handler failed for {}: {}", info_.remote_address, e.what());
       res = InternalError(version, client_keeps_alive);
@@ -296,11 +309,78 @@ class Session : public std::enable_shared_from_this<Session> {
       res = InternalError(version, client_keeps_alive);
     }
     GLOG_DEBUG("{} -> {}", info_.remote_address, res.result_int());
+    if (source != nullptr) {
+      StartStream(std::move(res), std::move(source));
+      return;
+    }
     res_ = std::move(res);
     lowest().expires_after(options().write_timeout);
     http::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::OnWrite, shared_from_this(), res_.need_eof()));
+  }
+
+  // A streamed body: the header, then pieces of at most kStreamPieceBytes from the source, each
+  // written before the next is read, so memory stays one piece per connection.
+  void StartStream(HttpResponse head, std::unique_ptr<BodySource> source) {
+    stream_res_.emplace(head.result(), head.version());
+    for (const auto& field : head.base()) {
+      stream_res_->set(field.name_string(), field.value());
+    }
+    stream_res_->keep_alive(head.keep_alive());
+    stream_res_->content_length(source->size());
+    stream_res_->body().data = nullptr;
+    stream_res_->body().more = true;
+    stream_remaining_ = source->size();
+    source_ = std::move(source);
+    piece_.resize(kStreamPieceBytes);
+    stream_sr_.emplace(*stream_res_);
+    lowest().expires_after(options().write_timeout);
+    http::async_write_header(stream_, *stream_sr_,
+                             beast::bind_front_handler(&Session::OnStreamWritten,
+                                                       shared_from_this()));
+  }
+
+  void OnStreamWritten(beast::error_code ec, size_t) {
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec) {
+      LogDisconnect("write a streamed body", ec);
+      return;
+    }
+    if (stream_sr_->is_done()) {
+      const bool close = stream_res_->need_eof();
+      EndStream();
+      OnWrite(close, {}, 0);
+      return;
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(stream_remaining_, piece_.size()));
+    Result<size_t> got = want == 0 ? Result<size_t>(size_t{0})
+                                   : source_->Read(std::span<uint8_t>(piece_.data(), want));
+    if (!got.ok() || (want > 0 && *got == 0) || *got > want) {
+      // The status line is sent: the only honest answer left is to cut the connection.
+      GLOG_WARN("{}: streamed body failed after {} bytes: {}", info_.remote_address,
+                source_->size() - stream_remaining_,
+                got.ok() ? std::string("the source ended early") : got.status().ToString());
+      EndStream();
+      lowest().close();
+      return;
+    }
+    stream_remaining_ -= *got;
+    stream_res_->body().data = piece_.data();
+    stream_res_->body().size = *got;
+    stream_res_->body().more = stream_remaining_ > 0;
+    lowest().expires_after(options().write_timeout);
+    http::async_write(stream_, *stream_sr_,
+                      beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this()));
+  }
+
+  void EndStream() {
+    stream_sr_.reset();
+    stream_res_.reset();
+    source_.reset();
+    piece_ = {};
   }
 
   static HttpResponse InternalError(unsigned version, bool keep_alive) {
@@ -392,6 +472,12 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next one
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpResponse res_;  // the response being written; must live until the write completes
+  // A streamed response being written (StartStream).
+  std::optional<http::response<http::buffer_body>> stream_res_;
+  std::optional<http::response_serializer<http::buffer_body>> stream_sr_;
+  std::unique_ptr<BodySource> source_;
+  std::vector<uint8_t> piece_;
+  uint64_t stream_remaining_ = 0;
   RequestInfo info_;
   bool registered_ = false;
   std::unique_ptr<char[]> linger_buffer_;  // only for connections closed after an error

@@ -105,35 +105,52 @@ Result<std::optional<std::string>> JsonReader::String(std::string_view key) cons
   return std::optional<std::string>(v->get<std::string>());
 }
 
-Result<std::optional<int32_t>> JsonReader::Int32(std::string_view key) const {
+Result<std::optional<int64_t>> JsonReader::IntegerIn(std::string_view key, int64_t min,
+                                                      int64_t max,
+                                                      std::string_view expected) const {
   const nlohmann::json* v = Find(key);
   if (v == nullptr) {
-    return std::optional<int32_t>();
+    return std::optional<int64_t>();
   }
   // Non-negative literals parse as unsigned; reading one above INT64_MAX as int64_t would wrap
   // (18446744073709551615 -> -1), so unsigned values are range-checked as unsigned.
   if (v->is_number_unsigned()) {
     const uint64_t n = v->get<uint64_t>();
-    if (n <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
-      return std::optional<int32_t>(static_cast<int32_t>(n));
+    if (n <= static_cast<uint64_t>(max)) {
+      return std::optional<int64_t>(static_cast<int64_t>(n));
     }
   } else if (v->is_number_integer()) {
     const int64_t n = v->get<int64_t>();
-    if (n >= std::numeric_limits<int32_t>::min() && n <= std::numeric_limits<int32_t>::max()) {
-      return std::optional<int32_t>(static_cast<int32_t>(n));
+    if (n >= min && n <= max) {
+      return std::optional<int64_t>(n);
     }
   }
-  // Some clients send numbers as strings ("2"); accept exact integers only.
+  // Some clients send numbers as strings ("2"); accept exact non-negative integers only.
   if (v->is_string()) {
     const std::string s = v->get<std::string>();
-    if (!s.empty() && s.size() <= 10 && s.find_first_not_of("0123456789") == std::string::npos) {
-      int64_t n = std::stoll(s);
-      if (n <= std::numeric_limits<int32_t>::max()) {
-        return std::optional<int32_t>(static_cast<int32_t>(n));
+    if (!s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos) {
+      const int64_t n = std::stoll(s);
+      if (n <= max) {
+        return std::optional<int64_t>(n);
       }
     }
   }
-  return WrongType(key, "a 32-bit integer");
+  return WrongType(key, expected);
+}
+
+Result<std::optional<int32_t>> JsonReader::Int32(std::string_view key) const {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<int64_t> n,
+                           IntegerIn(key, std::numeric_limits<int32_t>::min(),
+                                     std::numeric_limits<int32_t>::max(), "a 32-bit integer"));
+  if (!n.has_value()) {
+    return std::optional<int32_t>();
+  }
+  return std::optional<int32_t>(static_cast<int32_t>(*n));
+}
+
+Result<std::optional<int64_t>> JsonReader::Int64(std::string_view key) const {
+  return IntegerIn(key, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                   "a 64-bit integer");
 }
 
 Result<std::optional<bool>> JsonReader::Bool(std::string_view key) const {

@@ -31,6 +31,7 @@ class JsonReader {
 
   Result<std::optional<std::string>> String(std::string_view key) const;
   Result<std::optional<int32_t>> Int32(std::string_view key) const;
+  Result<std::optional<int64_t>> Int64(std::string_view key) const;
   Result<std::optional<bool>> Bool(std::string_view key) const;
   // Absent: nullopt. null: engaged nullopt (clear). A string: the parsed date-time.
   Result<std::optional<std::optional<TimestampMs>>> Timestamp(std::string_view key) const;
@@ -43,6 +44,9 @@ class JsonReader {
 
  private:
   Status WrongType(std::string_view key, std::string_view expected) const;
+  // An integer in [min, max] (or a string of decimal digits naming one); WrongType otherwise.
+  Result<std::optional<int64_t>> IntegerIn(std::string_view key, int64_t min, int64_t max,
+                                           std::string_view expected) const;
   const nlohmann::json* Find(std::string_view key) const;
 
   const nlohmann::json* json_;

@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "domain/directory.h"
+#include "domain/disk.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/gallery_image_version.h"
@@ -40,6 +41,9 @@ nlohmann::json ToWire(const domain::Gallery& gallery);
 nlohmann::json ToWire(const domain::GalleryImage& image);
 nlohmann::json ToWire(const domain::GalleryImageVersion& version, const WireOptions& options);
 nlohmann::json ToWire(const domain::ManagedImage& image);
+// sku.name, properties.{osType, hyperVGeneration, creationData, diskSizeGB, diskSizeBytes,
+// uniqueId, timeCreated, provisioningState, diskState}.
+nlohmann::json ToWire(const domain::Disk& disk);
 nlohmann::json ToWire(const domain::QuotaUsage& usage);
 // The Azure-AsyncOperation status body: {"name","status","startTime","endTime","error"}.
 nlohmann::json OperationStatusToWire(const domain::Operation& operation);
@@ -50,5 +54,8 @@ Result<domain::GalleryImageInput> GalleryImageFromWire(const nlohmann::json& bod
 Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(const nlohmann::json& body,
                                                                      std::string_view api_version);
 Result<domain::ManagedImageInput> ManagedImageFromWire(const nlohmann::json& body);
+Result<domain::DiskInput> DiskFromWire(const nlohmann::json& body);
+// A beginGetAccess body: {"access": "Read"|"Write", "durationInSeconds": N}.
+Result<domain::DiskAccessInput> DiskAccessFromWire(const nlohmann::json& body);
 
 }  // namespace gallery::api

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "access/access_signature.h"
 #include "access/authorizer.h"
 #include "access/grant_owner.h"
 #include "access/signing_key.h"
@@ -18,6 +19,7 @@
 #include "access/token_validator.h"
 #include "api/arm_api.h"
 #include "api/bearer_authenticator.h"
+#include "api/blob_api.h"
 #include "api/cloud_definition.h"
 #include "api/graph_api.h"
 #include "api/https_server.h"
@@ -28,12 +30,14 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "storage/region_stores.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
 #include "service/activity_visibility.h"
 #include "service/directory_service.h"
+#include "service/disk_service.h"
 #include "service/gallery_service.h"
 #include "service/garbage_collection.h"
 #include "service/image_data.h"
@@ -41,7 +45,6 @@
 #include "service/operation_runner.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
-#include "storage/region_stores.h"
 
 namespace {
 
@@ -258,6 +261,19 @@ int main(int argc, char** argv) {
                                            service::ReadableScopes(authorizer));
   service::RegistrationService registrations(**store, gallery_service, authorizer, clock,
                                              config.service.registration_delay_ms);
+  // Disks: data-plane URLs signed with a key kept in the data directory, staging blobs under
+  // uploads/, sealed bytes in one chunk store per region under stores/.
+  Result<std::unique_ptr<access::AccessSigner>> access_signer =
+      access::LoadOrCreateAccessSigner(dir / "disk-access-key", *random);
+  if (!access_signer.ok()) {
+    return Fail("cannot prepare the disk access key", access_signer.status());
+  }
+  service::DiskServiceOptions disk_options;
+  disk_options.uploads_dir = dir / "uploads";
+  disk_options.chunk_size = config.service.disk_chunk_size;
+  disk_options.ingest_threads = config.service.disk_ingest_threads;
+  service::DiskService disks(**store, gallery_service, authorizer, **access_signer, region_stores,
+                             clock, *random, disk_options);
   service::DirectoryHooks directory_hooks;
   // A deleted principal's tokens must stop working at once, not when they expire.
   directory_hooks.principal_deleted = [&validator] { validator.InvalidateCache(); };
@@ -271,7 +287,8 @@ int main(int argc, char** argv) {
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
-                  {&activity, &activity_log, &registrations});
+                  {&activity, &activity_log, &registrations, &disks});
+  api::BlobApi blobs(disks, clock);
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
   api::SubscriptionAliasApi aliases(directory, authenticator);
@@ -282,7 +299,8 @@ int main(int argc, char** argv) {
   server_options.port = static_cast<uint16_t>(port);
   server_options.threads = threads;
   Result<std::unique_ptr<HttpsServer>> server =
-      HttpsServer::Start(server_options, *tls, [&](HttpRequest&& req, const RequestInfo& info) {
+      HttpsServer::Start(server_options, *tls,
+                         [&](HttpRequest&& req, const RequestInfo& info) -> HttpReply {
         const std::string_view target(req.target().data(), req.target().size());
         if (api::TokenEndpoint::Serves(target)) {
           return token_endpoint.Handle(std::move(req), info);
@@ -293,6 +311,8 @@ int main(int argc, char** argv) {
         if (api::SubscriptionAliasApi::Serves(target)) {
           return aliases.Handle(std::move(req), info);
         }
+        if (api::BlobApi::Serves(target)) {
+          return blobs.Handle(std::move(req), info);
         if (api::StorageAccountApi::Serves(target)) {
           return storage_accounts.Handle(std::move(req), info);
         }
@@ -326,6 +346,9 @@ int main(int argc, char** argv) {
                                "https://127.0.0.1:" + port_text, "https://localhost:" + port_text});
   activity.Start();
   runner.Start();
+  if (Status started = disks.Start(); !started.ok()) {
+    return Fail("cannot start the disk sealer", started);
+  }
   garbage_collection.Start();
 
   std::cout << "galleryd listening on " << endpoint << "\n"
@@ -344,6 +367,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &received);
   GLOG_INFO("galleryd stopping");
   (*server)->Stop();
+  disks.Stop();
   image_ingest.Stop();
   garbage_collection.Stop();
   runner.Stop();

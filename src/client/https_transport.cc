@@ -197,6 +197,8 @@ struct HttpsTransport::Impl {
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_body_bytes);
     parser.header_limit(kMaxResponseHeaderBytes);
+    // An answer to HEAD has no body, whatever its Content-Length says.
+    parser.skip(request.method() == http::verb::head);
     // The header is read on its own: Beast 1.74's eager body parsing does not enforce the body
     // limit against a Content-Length (it is checked while reading the header alone).
     http::async_read_header(*stream, buffer, parser,

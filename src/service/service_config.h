@@ -19,6 +19,10 @@ struct ServiceConfig {
   bool require_feature_registration = false;
   // How long a provider or feature registration stays Registering (or Unregistering).
   int64_t registration_delay_ms = 0;
+  // Sealing an uploaded disk: the chunk size of its manifest (a power of two, 4 KiB..64 MiB)
+  // and the ingest's worker threads.
+  uint32_t disk_chunk_size = 1u << 20;
+  int32_t disk_ingest_threads = 2;
   // Activity log entries are kept this long.
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
   // Garbage collection of the region chunk stores runs at start and then this often.

@@ -50,7 +50,8 @@ class ChunkBatch {
   // Makes every chunk added so far durable, then visible under its digest: after a crash a
   // chunk is either absent or complete, never visible with partial content. The batch stays
   // usable for more Adds and Commits. On error, chunks of this commit may or may not be
-  // visible (each one that is, is complete) and the rest are discarded.
+  // visible (each one that is, is complete) and the rest are discarded (they may be added
+  // again).
   virtual Status Commit() = 0;
 };
 

@@ -314,8 +314,7 @@ class DynamicVhdValidator {
         data_end_ - h.table_offset < bat_bytes) {
       return InvalidVhd("VHD block allocation table (" + Num(h.max_table_entries) + " entries, " +
                         Num(bat_bytes) + " bytes at table offset " + Num(h.table_offset) +
-                        ") is larger than the file: expected it inside "
-                        "the VHD data [512, " +
+                        ") is larger than the file: expected it inside the VHD data [512, " +
                         Num(data_end_) + ") (is the upload truncated?)");
     }
     std::vector<uint32_t> bat(h.max_table_entries);

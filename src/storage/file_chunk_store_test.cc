@@ -316,6 +316,27 @@ TEST_F(FileChunkStoreTest, IoErrorsAreUnavailableNamingThePath) {
   EXPECT_EQ(store->Usage().status().code(), StatusCode::kUnavailable);
 }
 
+TEST_F(FileChunkStoreTest, AFailedCommitDiscardsItsChunksAndTheyCanBeAddedAgain) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(100, 16);
+  const ChunkDigest d = DigestOf(a);
+  const fs::path fan_out = store->ChunkPath(d).parent_path();
+  auto batch = store->BeginBatch();
+  ASSERT_TRUE(batch->Add(d, a).ok());
+  fs::remove(fan_out);
+  std::ofstream(fan_out) << "not a folder";
+  Status s = batch->Commit();
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find(fan_out.string()), std::string::npos) << s.message();
+  EXPECT_EQ(TempFiles(), 0u);
+  fs::remove(fan_out);
+  fs::create_directory(fan_out);
+  EXPECT_FALSE(*store->Contains(d));
+  ASSERT_TRUE(batch->Add(d, a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_EQ(*store->Read(d), a);
+}
+
 // Several threads adding overlapping chunks to one batch and committing concurrently.
 TEST_F(FileChunkStoreTest, ConcurrentAddsAndCommitsStoreEachChunkOnce) {
   auto store = OpenStore();

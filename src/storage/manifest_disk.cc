@@ -15,6 +15,7 @@ bool InRange(uint64_t offset, uint64_t length, uint64_t size) {
 
 ManifestDisk::ManifestDisk(Manifest manifest, ChunkStore& store, size_t cached_chunks)
     : manifest_(std::move(manifest)),
+      valid_(ValidateManifest(manifest_)),
       store_(store),
       cached_chunks_(std::max<size_t>(1, cached_chunks)) {}
 
@@ -52,6 +53,9 @@ Result<ManifestDisk::ChunkBytes> ManifestDisk::Chunk(uint64_t index) const {
 }
 
 Status ManifestDisk::ReadAt(uint64_t offset, std::span<uint8_t> out) const {
+  if (!valid_.ok()) {
+    return Status::DataLoss("the disk's manifest is inconsistent: " + valid_.message());
+  }
   if (!InRange(offset, out.size(), manifest_.virtual_size)) {
     return Status::InvalidArgument("read of " + std::to_string(out.size()) + " bytes at " +
                                    std::to_string(offset) + " leaves the disk of " +
@@ -77,7 +81,7 @@ Status ManifestDisk::ReadAt(uint64_t offset, std::span<uint8_t> out) const {
 }
 
 bool ManifestDisk::KnownZero(uint64_t offset, uint64_t length) const {
-  if (!InRange(offset, length, manifest_.virtual_size)) {
+  if (!valid_.ok() || !InRange(offset, length, manifest_.virtual_size)) {
     return false;
   }
   if (length == 0) {

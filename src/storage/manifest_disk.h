@@ -26,8 +26,8 @@ class ManifestDisk final : public VirtualDisk {
  public:
   static constexpr size_t kDefaultCachedChunks = 4;
 
-  // `manifest` must be valid (ValidateManifest; DecodeManifest's output is). `store` must
-  // outlive the disk. `cached_chunks` >= 1.
+  // `manifest` should be valid (DecodeManifest's output is); if not, every read is DataLoss
+  // and nothing is known zero. `store` must outlive the disk. `cached_chunks` >= 1.
   ManifestDisk(Manifest manifest, ChunkStore& store, size_t cached_chunks = kDefaultCachedChunks);
 
   uint64_t size() const override { return manifest_.virtual_size; }
@@ -44,6 +44,7 @@ class ManifestDisk final : public VirtualDisk {
   Result<ChunkBytes> Chunk(uint64_t index) const;
 
   Manifest manifest_;
+  Status valid_;  // ValidateManifest(manifest_)
   ChunkStore& store_;
   size_t cached_chunks_;
   mutable std::mutex mu_;

@@ -152,5 +152,17 @@ TEST_F(ManifestDiskTest, ADamagedChunkIsDataLossAndAMissingOneToo) {
   EXPECT_TRUE(disk.ReadAt(3 * kChunk, out).ok());
 }
 
+TEST_F(ManifestDiskTest, AnInconsistentManifestReadsAsDataLossNeverOutOfBounds) {
+  Manifest short_list = manifest_;
+  short_list.chunks.pop_back();
+  ManifestDisk disk(short_list, *store_);
+  std::vector<uint8_t> out(10);
+  EXPECT_EQ(disk.ReadAt(disk.size() - 10, out).code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(disk.KnownZero(kChunk, kChunk));
+  Manifest no_chunk_size = manifest_;
+  no_chunk_size.chunk_size = 0;
+  EXPECT_EQ(ManifestDisk(no_chunk_size, *store_).ReadAt(0, out).code(), StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace gallery::storage

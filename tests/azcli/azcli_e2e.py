@@ -495,8 +495,88 @@ def scenario_features(args, root):
         server.stop()
 
 
+def scenario_disks(args, root):
+    """az disk: create for upload, grant Write, upload pages, seal, grant Read, download."""
+    import http.client
+    import ssl
+    import urllib.parse
+    server = Galleryd(args.galleryd, root)
+    try:
+        az = Az(server, root, "admin")
+        az.register_cloud()
+        az.login_admin()
+        az.json("group", "create", "-n", "rg1", "-l", "westus")
+        raw = os.path.join(root, "raw.img")
+        vhd = os.path.join(root, "disk.vhd")
+        size = 24 << 20
+        with open(raw, "wb") as f:
+            f.truncate(size)
+            f.seek(0)
+            f.write(os.urandom(3 << 20))
+            f.seek(size - (1 << 20))
+            f.write(os.urandom(1 << 20))
+        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                        "subformat=fixed,force_size=on", raw, vhd], check=True)
+        with open(vhd, "rb") as f:
+            image = f.read()
+        step("disk create --for-upload")
+        d = az.json("disk", "create", "-g", "rg1", "-n", "d1", "-l", "westus", "--for-upload",
+                    "--upload-size-bytes", str(len(image)), "--sku", "Standard_LRS")
+        check(d["diskState"] == "ReadyToUpload", "a new upload disk is ReadyToUpload", str(d))
+        d = az.json("disk", "show", "-g", "rg1", "-n", "d1")
+        check(d["diskState"] == "ReadyToUpload", "disk show: ReadyToUpload", str(d))
+        step("grant-access Write and upload pages")
+        sas = az.json("disk", "grant-access", "-g", "rg1", "-n", "d1", "--access-level", "Write",
+                      "--duration-in-seconds", "3600")["accessSas"]
+        url = urllib.parse.urlsplit(sas)
+        context = ssl.create_default_context(cafile=server.ca)
+
+        def call(method, headers=None, body=None):
+            conn = http.client.HTTPSConnection(url.hostname, url.port, context=context)
+            conn.request(method, url.path + "?" + url.query + ("&comp=page" if method == "PUT"
+                                                               else ""), body=body,
+                         headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            conn.close()
+            return r.status, data, r
+
+        piece = 4 << 20
+        for off in range(0, len(image), piece):
+            chunk = image[off:off + piece]
+            if chunk.count(0) == len(chunk):
+                continue
+            status, body, _ = call("PUT", {"x-ms-page-write": "update",
+                                           "x-ms-range": f"bytes={off}-{off + len(chunk) - 1}"},
+                                   chunk)
+            check(status == 201, f"page write at {off}", f"{status} {body[:200]!r}")
+        step("revoke-access seals the disk")
+        az.run("disk", "revoke-access", "-g", "rg1", "-n", "d1")
+        d = az.json("disk", "show", "-g", "rg1", "-n", "d1")
+        check(d["diskState"] == "Unattached" and d["diskSizeBytes"] == size,
+              "a sealed disk is Unattached with its size", str(d))
+        step("grant-access Read and download with Range")
+        sas = az.json("disk", "grant-access", "-g", "rg1", "-n", "d1", "--access-level", "Read",
+                      "--duration-in-seconds", "600")["accessSas"]
+        url = urllib.parse.urlsplit(sas)
+        for first, last in [(0, (1 << 20) - 1), (len(image) - 4096, len(image) - 1)]:
+            status, body, _ = call("GET", {"Range": f"bytes={first}-{last}"})
+            check(status == 206 and body == image[first:last + 1], f"range {first}-{last}",
+                  str(status))
+        status, body, _ = call("GET")
+        check(status == 200 and body == image, "the whole download equals the upload",
+              f"{status} {len(body)}")
+        az.run("disk", "revoke-access", "-g", "rg1", "-n", "d1")
+        step("disk delete")
+        az.run("disk", "delete", "-g", "rg1", "-n", "d1", "--yes")
+        az.run("disk", "show", "-g", "rg1", "-n", "d1", rc=3)
+    finally:
+        server.stop()
+
+
 SCENARIOS = {"lifecycle": scenario_lifecycle, "hybrid": scenario_hybrid,
-             "sharing": scenario_sharing, "features": scenario_features}
+             "sharing": scenario_sharing, "features": scenario_features,
+             "disks": scenario_disks}
 
 
 def main():

@@ -1,0 +1,441 @@
+// Managed disks over real HTTPS: create for upload, a Write grant, parallel out-of-order page
+// writes of qemu-img-made fixed and dynamic VHDs, the page list, the seal, a Read grant with
+// ranged and whole downloads, every data-plane refusal, a malformed VHD, and kill -9 mid-upload.
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <thread>
+
+#include "arm_test_fixture.h"
+
+namespace gallery::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kDiskApi[] = "2022-07-02";
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr uint64_t kRawBytes = 24 * kMiB;
+constexpr uint64_t kPiece = 4 * kMiB;
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+// Pseudo-random data in a few places, zeros elsewhere.
+std::string RawDisk(uint32_t seed) {
+  std::string raw(kRawBytes, '\0');
+  uint32_t x = seed;
+  auto fill = [&](uint64_t from, uint64_t len) {
+    for (uint64_t i = from; i < from + len; ++i) {
+      x = x * 1664525u + 1013904223u;
+      raw[i] = static_cast<char>(x >> 24);
+    }
+  };
+  fill(0, 3 * kMiB);
+  fill(9 * kMiB + 4096, 70000);
+  fill(kRawBytes - 5 * kMiB, 5 * kMiB);
+  return raw;
+}
+
+// The blob an upload client writes for a VHD file: its bytes at their offsets, and for a
+// dynamic VHD (whose file is not n MiB + 512) the footer again at the end of a blob rounded up.
+std::string UploadBlob(const std::string& vhd) {
+  if ((vhd.size() - 512) % kMiB == 0) {
+    return vhd;
+  }
+  // At least the smallest upload Azure accepts (20 MiB + 512).
+  const uint64_t length = std::max<uint64_t>((vhd.size() + kMiB - 1) / kMiB, 20) * kMiB + 512;
+  std::string blob(length, '\0');
+  std::copy(vhd.begin(), vhd.end(), blob.begin());
+  std::copy(vhd.end() - 512, vhd.end(), blob.end() - 512);
+  return blob;
+}
+
+class DisksTest : public ArmFixture {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    ASSERT_NO_FATAL_FAILURE(CreateGroup("rg1"));
+  }
+
+  std::string DiskPath(const std::string& d) const { return Compute("rg1") + "/disks/" + d; }
+
+  // Makes raw, fixed and dynamic images with qemu-img.
+  void MakeImages(uint32_t seed) {
+    const fs::path dir = dir_.path();
+    WriteAll(dir / "raw.img", RawDisk(seed));
+    for (const char* sub : {"fixed", "dynamic"}) {
+      CommandResult r = RunCommand(
+          {"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+           std::string("subformat=") + sub + ",force_size=on", (dir / "raw.img").string(),
+           (dir / (std::string(sub) + ".vhd")).string()});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+
+  void CreateDisk(const std::string& name, uint64_t upload_size) {
+    HttpResult r = Call("PUT", Q(DiskPath(name), kDiskApi),
+                        {{"location", "westus"},
+                         {"tags", json::object()},
+                         {"sku", {{"name", "Standard_LRS"}}},
+                         {"properties",
+                          {{"hyperVGeneration", "V1"},
+                           {"creationData",
+                            {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}}}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Body(r)["properties"]["diskState"], "ReadyToUpload");
+  }
+
+  // Follows a disk action's 202 to its end; returns the operation status body and the final
+  // answer of its Location.
+  std::pair<json, HttpResult> Finish(const HttpResult& accepted) {
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    const std::string status_url = accepted.Header("Azure-AsyncOperation").value_or("");
+    const std::string location = accepted.Header("Location").value_or("");
+    json status;
+    for (int i = 0; i < 600; ++i) {
+      status = Body(Call("GET", status_url));
+      if (status.value("status", "") != "InProgress") {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return {status, Call("GET", location)};
+  }
+
+  std::string Grant(const std::string& name, const std::string& access, int seconds = 3600) {
+    auto [status, result] = Finish(Call("POST", Q(DiskPath(name) + "/beginGetAccess", kDiskApi),
+                                        {{"access", access}, {"durationInSeconds", seconds}}));
+    EXPECT_EQ(status["status"], "Succeeded") << status.dump();
+    EXPECT_EQ(result.status, 200) << result.body;
+    const std::string url = Body(result).value("accessSAS", "");
+    EXPECT_EQ(status["properties"]["output"]["accessSAS"], url);
+    return url;
+  }
+
+  std::pair<json, HttpResult> Revoke(const std::string& name) {
+    return Finish(Call("POST", Q(DiskPath(name) + "/endGetAccess", kDiskApi)));
+  }
+
+  HttpResult PutPage(HttpTransport& client, const std::string& url, uint64_t offset,
+                     const std::string& bytes, const std::string& mode = "update") {
+    HttpCall call{"PUT", url + "&comp=page", {}, bytes};
+    call.headers = {{"x-ms-page-write", mode},
+                    {"x-ms-range", "bytes=" + std::to_string(offset) + "-" +
+                                       std::to_string(offset + std::max<uint64_t>(
+                                                                   bytes.size(), 512) - 1)}};
+    Result<HttpResult> r = client.Send(call);
+    return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
+  }
+
+  // Writes the non-zero 4 MiB pieces of `blob`, last first, from four threads.
+  void UploadParallel(const std::string& url, const std::string& blob) {
+    std::vector<uint64_t> offsets;
+    for (uint64_t off = 0; off < blob.size(); off += kPiece) {
+      const std::string piece = blob.substr(off, kPiece);
+      if (piece.find_first_not_of('\0') != std::string::npos) {
+        offsets.push_back(off);
+      }
+    }
+    std::reverse(offsets.begin(), offsets.end());
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    std::vector<std::string> failures;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        auto client = server_->Client();
+        for (size_t i = next++; i < offsets.size(); i = next++) {
+          HttpResult r = PutPage(*client, url, offsets[i], blob.substr(offsets[i], kPiece));
+          if (r.status != 201) {
+            std::lock_guard<std::mutex> lock(mu);
+            failures.push_back(std::to_string(offsets[i]) + ": " + std::to_string(r.status) +
+                               " " + r.body);
+          }
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    EXPECT_TRUE(failures.empty()) << failures.front();
+  }
+
+  HttpResult Get(const std::string& url, const std::string& range = "",
+                 const std::string& method = "GET") {
+    HttpCall call{method, url, {}, ""};
+    if (!range.empty()) {
+      call.headers.push_back({"Range", range});
+    }
+    Result<HttpResult> r = client_->Send(call);
+    return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
+  }
+
+  static void ExpectStorageError(const HttpResult& r, int status, const std::string& code,
+                                 const std::string& message_part = "") {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("x-ms-error-code").value_or(""), code) << r.body;
+    EXPECT_NE(r.body.find("<Error><Code>" + code + "</Code><Message>"), std::string::npos)
+        << r.body;
+    EXPECT_NE(r.body.find(message_part), std::string::npos) << r.body;
+  }
+
+  uint64_t ChunkFiles() const {
+    const fs::path chunks = dir_.path() / "data" / "stores" / "westus" / "chunks";
+    uint64_t n = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(chunks, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      n += it->is_regular_file() ? 1 : 0;
+    }
+    return n;
+  }
+
+  // Uploads `vhd`, seals it and checks the disk; returns a Read URL.
+  std::string UploadAndSeal(const std::string& name, const std::string& vhd) {
+    const std::string blob = UploadBlob(vhd);
+    CreateDisk(name, blob.size());
+    const std::string url = Grant(name, "Write");
+    EXPECT_NE(url.find(server_->endpoint() + "/disks/"), std::string::npos) << url;
+    EXPECT_NE(url.find("sp=w"), std::string::npos) << url;
+    UploadParallel(url, blob);
+    HttpResult list = Get(url + "&comp=pagelist");
+    EXPECT_EQ(list.status, 200) << list.body;
+    EXPECT_NE(list.body.find("<PageList><PageRange><Start>0</Start>"), std::string::npos)
+        << list.body;
+    json disk = Body(Call("GET", Q(DiskPath(name), kDiskApi)));
+    EXPECT_EQ(disk["properties"]["diskState"], "ActiveUpload");
+    auto [status, result] = Revoke(name);
+    EXPECT_EQ(status["status"], "Succeeded") << status.dump();
+    EXPECT_EQ(result.status, 200);
+    disk = Body(Call("GET", Q(DiskPath(name), kDiskApi)));
+    EXPECT_EQ(disk["properties"]["diskState"], "Unattached") << disk.dump();
+    EXPECT_EQ(disk["properties"]["diskSizeBytes"], kRawBytes);
+    EXPECT_EQ(disk["properties"]["diskSizeGB"], 1);
+    EXPECT_EQ(disk["properties"]["creationData"]["uploadSizeBytes"], blob.size());
+    EXPECT_EQ(disk["sku"]["name"], "Standard_LRS");
+    // The old Write URL died with its grant.
+    ExpectStorageError(PutPage(*client_, url, 0, std::string(512, 'x')), 403,
+                       "AuthenticationFailed", "revoked");
+    return Grant(name, "Read");
+  }
+
+  // Ranged and whole downloads equal `expected`.
+  void ExpectDownload(const std::string& url, const std::string& expected) {
+    HttpResult head = Get(url, "", "HEAD");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.Header("Content-Length").value_or(""), std::to_string(expected.size()));
+    HttpResult whole = Get(url);
+    ASSERT_EQ(whole.status, 200) << whole.body.substr(0, 300);
+    EXPECT_EQ(whole.body.size(), expected.size());
+    EXPECT_TRUE(whole.body == expected) << "the whole download differs";
+    const uint64_t n = expected.size();
+    for (auto [first, last] : std::vector<std::pair<uint64_t, uint64_t>>{
+             {0, 511}, {kMiB - 100, 2 * kMiB + 99}, {9 * kMiB, 9 * kMiB + 80000},
+             {n - 512, n - 1}, {n - 4 * kMiB - 3, n - 1}}) {
+      HttpResult part = Get(url, "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+      ASSERT_EQ(part.status, 206) << part.body;
+      EXPECT_EQ(part.Header("Content-Range").value_or(""),
+                "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                    std::to_string(n));
+      EXPECT_TRUE(part.body == expected.substr(first, last - first + 1)) << first << "-" << last;
+    }
+    HttpResult tail = Get(url, "bytes=-512");
+    EXPECT_EQ(tail.status, 206);
+    EXPECT_TRUE(tail.body == expected.substr(n - 512));
+    ExpectStorageError(Get(url, "bytes=" + std::to_string(n) + "-"), 416, "InvalidRange");
+  }
+};
+
+TEST_F(DisksTest, FixedVhdUploadSealsAndDownloadsByteForByte) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(7));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  ASSERT_EQ(fixed.size(), kRawBytes + 512);
+  const std::string url = UploadAndSeal("fixed1", fixed);
+  ASSERT_FALSE(url.empty());
+  EXPECT_NE(url.find("sp=r"), std::string::npos);
+  ExpectDownload(url, fixed);
+  json disk = Body(Call("GET", Q(DiskPath("fixed1"), kDiskApi)));
+  EXPECT_EQ(disk["properties"]["diskState"], "ActiveSAS");
+  // Deleting needs the grant revoked first.
+  HttpResult refused = Call("DELETE", Q(DiskPath("fixed1"), kDiskApi));
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(Body(refused)["error"]["code"], "OperationNotAllowed");
+  auto [status, result] = Revoke("fixed1");
+  EXPECT_EQ(status["status"], "Succeeded");
+  EXPECT_EQ(Body(Call("GET", Q(DiskPath("fixed1"), kDiskApi)))["properties"]["diskState"],
+            "Unattached");
+  ExpectStorageError(Get(url, "bytes=0-511"), 403, "AuthenticationFailed");
+  EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 200);
+  EXPECT_EQ(Call("GET", Q(DiskPath("fixed1"), kDiskApi)).status, 404);
+  EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 204);
+}
+
+TEST_F(DisksTest, DynamicVhdUploadDownloadsAsTheFixedConversion) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(11));
+  const std::string dynamic = ReadAll(dir_.path() / "dynamic.vhd");
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  const std::string url = UploadAndSeal("dyn1", dynamic);
+  ASSERT_FALSE(url.empty());
+  HttpResult whole = Get(url);
+  ASSERT_EQ(whole.status, 200);
+  ASSERT_EQ(whole.body.size(), fixed.size());
+  EXPECT_TRUE(whole.body.compare(0, kRawBytes, fixed, 0, kRawBytes) == 0);
+  const std::string footer = whole.body.substr(kRawBytes);
+  EXPECT_EQ(footer.substr(0, 8), "conectix");
+  EXPECT_EQ(footer.substr(60, 4), std::string("\0\0\0\2", 4));  // disk type: fixed
+  EXPECT_EQ(footer.substr(48, 8), fixed.substr(kRawBytes + 48, 8));  // current size
+  HttpResult part = Get(url, "bytes=1000-5000");
+  EXPECT_EQ(part.status, 206);
+  EXPECT_TRUE(part.body == fixed.substr(1000, 4001));
+}
+
+TEST_F(DisksTest, DataPlaneRefusalsHaveStorageErrorShapes) {
+  CreateDisk("d1", 20 * kMiB + 512);
+  const std::string url = Grant("d1", "Write");
+  ASSERT_FALSE(url.empty());
+  const std::string page(512, 'a');
+  EXPECT_EQ(PutPage(*client_, url, 0, page).status, 201);
+  // Signatures: forged, altered, a field changed.
+  std::string forged = url;
+  const size_t sig = forged.find("sig=") + 4;
+  forged[sig] = forged[sig] == 'A' ? 'B' : 'A';
+  ExpectStorageError(PutPage(*client_, forged, 0, page), 403, "AuthenticationFailed",
+                     "Signature did not match");
+  std::string reader = url;
+  reader.replace(reader.find("sp=w"), 4, "sp=r");
+  ExpectStorageError(Get(reader), 403, "AuthenticationFailed");
+  std::string unsigned_url = url.substr(0, url.find("&sig="));
+  ExpectStorageError(PutPage(*client_, unsigned_url, 0, page), 403, "AuthenticationFailed");
+  // A Write URL cannot read.
+  ExpectStorageError(Get(url), 403, "AuthorizationPermissionMismatch");
+  // Ranges and bodies.
+  auto put_range = [&](const std::string& range, const std::string& body,
+                       const std::string& mode = "update") {
+    HttpCall call{"PUT", url + "&comp=page", {{"x-ms-page-write", mode}, {"x-ms-range", range}},
+                  body};
+    return *client_->Send(call);
+  };
+  ExpectStorageError(put_range("bytes=100-611", std::string(512, 'x')), 416, "InvalidPageRange");
+  ExpectStorageError(put_range("bytes=0-510", std::string(511, 'x')), 416, "InvalidPageRange");
+  ExpectStorageError(put_range("bytes=" + std::to_string(20 * kMiB + 512) + "-" +
+                                   std::to_string(20 * kMiB + 1023),
+                               std::string(512, 'x')),
+                     416, "InvalidPageRange");
+  ExpectStorageError(put_range("bytes=0-" + std::to_string(4 * kMiB + 511),
+                               std::string(4 * kMiB + 512, 'x')),
+                     400, "InvalidHeaderValue", "4 MiB");
+  ExpectStorageError(put_range("pages=0-511", page), 400, "InvalidHeaderValue");
+  ExpectStorageError(put_range("bytes=0-1023", page), 400, "InvalidHeaderValue", "512 bytes");
+  ExpectStorageError(put_range("bytes=0-511", page, "replace"), 400, "InvalidHeaderValue");
+  ExpectStorageError(put_range("bytes=0-511", page, "clear"), 400, "InvalidHeaderValue");
+  EXPECT_EQ(put_range("bytes=0-511", "", "clear").status, 201);
+  // A later grant replaces this one; an expired grant says when it ended.
+  const std::string second = Grant("d1", "Write", 1);
+  ExpectStorageError(PutPage(*client_, url, 0, page), 403, "AuthenticationFailed", "revoked");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ExpectStorageError(PutPage(*client_, second, 0, page), 403, "AuthenticationFailed", "expired");
+  // A disk that is gone: the URL is genuine, the blob is not there any more.
+  const std::string third = Grant("d1", "Write");
+  auto [status, result] = Revoke("d1");  // an empty blob is no VHD: the seal fails
+  EXPECT_EQ(status["status"], "Failed");
+  EXPECT_EQ(Call("DELETE", Q(DiskPath("d1"), kDiskApi)).status, 200);
+  ExpectStorageError(PutPage(*client_, third, 0, page), 404, "BlobNotFound");
+  // Unknown calls.
+  ExpectStorageError(Get(third + "&comp=blocklist"), 400, "InvalidQueryParameterValue");
+}
+
+TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(3));
+  std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  fixed[kRawBytes] = 'X';  // the footer's cookie
+  CreateDisk("bad", fixed.size());
+  const std::string url = Grant("bad", "Write");
+  UploadParallel(url, fixed);
+  auto [status, result] = Revoke("bad");
+  EXPECT_EQ(status["status"], "Failed") << status.dump();
+  EXPECT_EQ(status["error"]["code"], "InvalidVhd");
+  EXPECT_NE(status["error"]["message"].get<std::string>().find("cookie"), std::string::npos)
+      << status.dump();
+  EXPECT_EQ(result.status, 400) << result.body;
+  EXPECT_EQ(Body(result)["error"]["code"], "InvalidVhd");
+  json disk = Body(Call("GET", Q(DiskPath("bad"), kDiskApi)));
+  EXPECT_EQ(disk["properties"]["diskState"], "ReadyToUpload");
+  EXPECT_EQ(ChunkFiles(), 0u);
+  // The bytes stayed: fix the footer under a new grant and seal.
+  const std::string again = Grant("bad", "Write");
+  HttpResult list = Get(again + "&comp=pagelist");
+  EXPECT_NE(list.body.find("<Start>0</Start>"), std::string::npos) << list.body;
+  const std::string good = ReadAll(dir_.path() / "fixed.vhd");
+  EXPECT_EQ(PutPage(*client_, again, kRawBytes, good.substr(kRawBytes)).status, 201);
+  auto [sealed, sealed_result] = Revoke("bad");
+  EXPECT_EQ(sealed["status"], "Succeeded") << sealed.dump();
+  EXPECT_GT(ChunkFiles(), 0u);
+}
+
+TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(5));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  CreateDisk("k1", fixed.size());
+  const std::string url = Grant("k1", "Write");
+  EXPECT_EQ(PutPage(*client_, url, 0, fixed.substr(0, kPiece)).status, 201);
+  const std::string old_endpoint = server_->endpoint();
+  server_->Kill();
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  std::string moved = url;
+  moved.replace(0, old_endpoint.size(), server_->endpoint());
+  HttpResult list = Get(moved + "&comp=pagelist");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("<PageRange><Start>0</Start><End>" + std::to_string(kPiece - 1) +
+                           "</End></PageRange>"),
+            std::string::npos)
+      << list.body;
+  UploadParallel(moved, fixed);
+  auto [status, result] = Revoke("k1");
+  EXPECT_EQ(status["status"], "Succeeded") << status.dump();
+  ExpectDownload(Grant("k1", "Read"), fixed);
+}
+
+TEST_F(DisksTest, DiskArmRulesAndLists) {
+  HttpResult bad = Call("PUT", Q(DiskPath("e1"), kDiskApi),
+                        {{"location", "westus"},
+                         {"properties", {{"creationData", {{"createOption", "Empty"}}}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["code"], "InvalidParameter");
+  HttpResult size = Call("PUT", Q(DiskPath("e1"), kDiskApi),
+                         {{"location", "westus"},
+                          {"properties",
+                           {{"creationData",
+                             {{"createOption", "Upload"}, {"uploadSizeBytes", 20 * kMiB}}}}}});
+  EXPECT_EQ(size.status, 400);
+  EXPECT_NE(Body(size)["error"]["message"].get<std::string>().find("20971520"),
+            std::string::npos);
+  EXPECT_EQ(Call("PUT", Q(DiskPath("e1"), "2017-03-30"), json::object()).status, 400);
+  CreateDisk("a1", 20 * kMiB + 512);
+  HttpResult patched = Call("PATCH", Q(DiskPath("a1"), kDiskApi), {{"tags", {{"k", "v"}}}});
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Body(patched)["tags"]["k"], "v");
+  HttpResult grow = Call("PATCH", Q(DiskPath("a1"), kDiskApi),
+                         {{"properties", {{"creationData", {{"uploadSizeBytes", 40 * kMiB + 512}}}}}});
+  EXPECT_EQ(Body(grow)["error"]["code"], "PropertyChangeNotAllowed");
+  json in_group = Body(Call("GET", Q(Compute("rg1") + "/disks", kDiskApi)));
+  ASSERT_EQ(in_group["value"].size(), 1u);
+  EXPECT_EQ(in_group["value"][0]["name"], "a1");
+  json in_sub = Body(Call("GET", Q(Sub() + "/providers/Microsoft.Compute/disks", kDiskApi)));
+  EXPECT_EQ(in_sub["value"].size(), 1u);
+  HttpResult read_early = Call("POST", Q(DiskPath("a1") + "/beginGetAccess", kDiskApi),
+                               {{"access", "Read"}, {"durationInSeconds", 60}});
+  EXPECT_EQ(read_early.status, 409);
+  EXPECT_EQ(Body(read_early)["error"]["code"], "OperationNotAllowed");
+}
+
+}  // namespace
+}  // namespace gallery::testing
