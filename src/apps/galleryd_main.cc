@@ -313,6 +313,7 @@ int main(int argc, char** argv) {
         }
         if (api::BlobApi::Serves(target)) {
           return blobs.Handle(std::move(req), info);
+        }
         if (api::StorageAccountApi::Serves(target)) {
           return storage_accounts.Handle(std::move(req), info);
         }
