@@ -16,6 +16,29 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// A blob read piece by piece, so a large download is never held in memory.
+class BlobSource final : public BodySource {
+ public:
+  BlobSource(std::unique_ptr<storage::StagingBlob> blob, uint64_t offset, uint64_t length)
+      : blob_(std::move(blob)), offset_(offset), length_(length), remaining_(length) {}
+
+  uint64_t size() const override { return length_; }
+
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
+    GALLERY_RETURN_IF_ERROR(blob_->ReadPages(offset_, out.first(n)));
+    offset_ += n;
+    remaining_ -= n;
+    return n;
+  }
+
+ private:
+  std::unique_ptr<storage::StagingBlob> blob_;
+  uint64_t offset_;
+  uint64_t length_;
+  uint64_t remaining_;
+};
+
 bool ParseLength(std::string_view text, uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
@@ -25,16 +48,16 @@ bool ParseLength(std::string_view text, uint64_t* out) {
 
 bool StorageAccountApi::Serves(std::string_view target) { return PathIsOrUnder(target, "/blob"); }
 
-HttpResponse StorageAccountApi::Handle(HttpRequest&& request,
+HttpReply StorageAccountApi::Handle(HttpRequest&& request,
                                        [[maybe_unused]] const RequestInfo& info) {
   const TimestampMs now = clock_.Now();
-  auto refuse = [&](const BlobError& e) -> HttpResponse {
+  auto refuse = [&](const BlobError& e) -> HttpReply {
     GLOG_DEBUG("storage {} {} from {} -> {} {}", std::string(request.method_string()),
                std::string(request.target()), info.remote_address,
                static_cast<unsigned>(e.status), e.code);
     return StorageErrorAnswer(e, now);
   };
-  auto failed = [&](const Status& s) -> HttpResponse {
+  auto failed = [&](const Status& s) -> HttpReply {
     if (s.code() == StatusCode::kNotFound) {
       return refuse({http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
     }
@@ -163,17 +186,11 @@ HttpResponse StorageAccountApi::Handle(HttpRequest&& request,
   res.set("x-ms-blob-content-length", std::to_string(total));
   if (method == http::verb::head) {
     res.content_length(w.length);
-    return res;
+    res.keep_alive(request.keep_alive());
+    return HttpReply(std::move(res));
   }
-  // TODO(streaming): answer with a body source once the server streams bodies.
-  std::string body(w.length, '\0');
-  if (Status s = (*blob)->ReadPages(
-          w.first, std::span<uint8_t>(reinterpret_cast<uint8_t*>(body.data()), body.size()));
-      !s.ok()) {
-    return failed(s);
-  }
-  res.body() = std::move(body);
-  return res;
+  return HttpReply(std::move(res), std::make_unique<BlobSource>(std::move(*blob), w.first,
+                                                                w.length));
 }
 
 }  // namespace gallery::api

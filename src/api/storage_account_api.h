@@ -39,7 +39,7 @@ class StorageAccountApi {
   // True for the targets this endpoint answers (/blob/...).
   static bool Serves(std::string_view target);
 
-  HttpResponse Handle(HttpRequest&& request, const RequestInfo& info);
+  HttpReply Handle(HttpRequest&& request, const RequestInfo& info);
 
  private:
   Authenticator& authenticator_;

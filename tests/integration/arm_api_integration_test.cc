@@ -80,6 +80,8 @@ class ArmApiTest : public ::testing::Test {
                                {"blobUri", *vhd},
                                {"diskSizeGB", 1}}}}}}}});
     ASSERT_EQ(i.status, 201) << i.body;
+    // Its blob is ingested by the image's operation; versions need the data stored.
+    WaitSucceeded(Compute("rg1") + "/images/img1", "2022-11-01");
   }
 
   json VersionBody(const std::string& location = "southcentralus") {
