@@ -127,8 +127,11 @@ class CliTest : public ::testing::Test {
     // The image's VHD, uploaded with `gallery storage blob upload` (it prints the URL).
     const std::filesystem::path file = dir_.path() / "ubuntu.vhd";
     ASSERT_TRUE(WriteFileAtomic(file, SmallFixedVhd(), 0600).ok());
-    json blob = Json({"storage", "blob", "upload", file.string(), "--account", "acct",
-                      "--container", "vhds", "-n", "ubuntu.vhd"});
+    // The progress bar goes to stderr; the URL to stdout.
+    CommandResult uploaded = Gallery({"storage", "blob", "upload", file.string(), "--account",
+                                      "acct", "--container", "vhds", "-n", "ubuntu.vhd"});
+    ASSERT_EQ(uploaded.exit_code, 0) << uploaded.err;
+    json blob = json::parse(uploaded.out, nullptr, false);
     vhd_ = blob.value("url", "");
     ASSERT_EQ(vhd_, server_->endpoint() + "/blob/acct/vhds/ubuntu.vhd") << blob.dump();
     Json({"image", "create", "-g", "rg1", "-n", "ubuntu-img", "--os-type", "Linux",
@@ -408,7 +411,7 @@ TEST_F(CliTest, ManagedImageCreateShowListDelete) {
   EXPECT_EQ(raw["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 1);
 
   Json({"image", "create", "-g", "rg1", "-n", "img2", "--os-type", "Linux", "--source",
-        "https://storage.example/vhds/two.vhd"});
+        vhd_});
   EXPECT_EQ(Json({"image", "list"}).size(), 2u);
   EXPECT_EQ(Json({"image", "list", "-g", "rg1"}).size(), 2u);
 
