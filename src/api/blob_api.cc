@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 
+#include "api/page_blob_protocol.h"
 #include "api/url.h"
 #include "common/log.h"
 #include "common/random.h"
@@ -17,129 +18,11 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr char kStorageVersion[] = "2018-03-28";
-constexpr uint64_t kPageBytes = 512;
-
-// A refusal in Azure Storage's shape.
-struct BlobError {
-  http::status status;
-  std::string code;
-  std::string message;
-};
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string HttpDate(TimestampMs t) {
-  const time_t seconds = static_cast<time_t>(t / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-HttpResponse Answer(http::status status, TimestampMs now) {
-  HttpResponse res{status, 11};
-  res.set("x-ms-request-id", NewLabelUuid());
-  res.set("x-ms-version", kStorageVersion);
-  res.set(http::field::date, HttpDate(now));
-  return res;
-}
-
-HttpResponse ErrorAnswer(const BlobError& e, TimestampMs now) {
-  HttpResponse res = Answer(e.status, now);
-  res.set("x-ms-error-code", e.code);
-  res.set(http::field::content_type, "application/xml");
-  res.body() = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + XmlEscape(e.code) +
-               "</Code><Message>" + XmlEscape(e.message) + "</Message></Error>";
-  return res;
-}
-
 BlobError AuthenticationFailed(const std::string& why) {
   return {http::status::forbidden, "AuthenticationFailed",
           "Server failed to authenticate the request. Make sure the value of the signature is "
           "formed correctly. " +
               why};
-}
-
-std::string Header(const HttpRequest& req, std::string_view name) {
-  auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-  return it == req.end() ? std::string() : std::string(it->value());
-}
-
-bool ParseUint(std::string_view text, uint64_t* out) {
-  if (text.empty()) {
-    return false;
-  }
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-// "bytes=A-B", "bytes=A-" (to the end) or "bytes=-N" (the last N); `first`/`last` inclusive.
-// nullopt when malformed.
-struct ByteRange {
-  std::optional<uint64_t> first;
-  std::optional<uint64_t> last;
-};
-std::optional<ByteRange> ParseRange(std::string_view value) {
-  constexpr std::string_view kPrefix = "bytes=";
-  if (value.substr(0, kPrefix.size()) != kPrefix) {
-    return std::nullopt;
-  }
-  value.remove_prefix(kPrefix.size());
-  const size_t dash = value.find('-');
-  if (dash == std::string_view::npos) {
-    return std::nullopt;
-  }
-  ByteRange r;
-  uint64_t n = 0;
-  if (dash > 0) {
-    if (!ParseUint(value.substr(0, dash), &n)) {
-      return std::nullopt;
-    }
-    r.first = n;
-  }
-  if (dash + 1 < value.size()) {
-    if (!ParseUint(value.substr(dash + 1), &n)) {
-      return std::nullopt;
-    }
-    r.last = n;
-  }
-  if (!r.first.has_value() && !r.last.has_value()) {
-    return std::nullopt;
-  }
-  if (r.first.has_value() && r.last.has_value() && *r.last < *r.first) {
-    return std::nullopt;
-  }
-  return r;
-}
-
-// The range header of a request: x-ms-range wins over Range, as in Azure Storage.
-std::string RangeHeader(const HttpRequest& req) {
-  std::string range = Header(req, "x-ms-range");
-  return range.empty() ? std::string(Header(req, "Range")) : range;
 }
 
 // The fixed VHD of a sealed disk, read piece by piece.
@@ -148,18 +31,15 @@ class ExportSource final : public BodySource {
   ExportSource(std::unique_ptr<storage::VirtualDisk> disk,
                const std::array<uint8_t, storage::kVhdFooterSize>& footer, uint64_t offset,
                uint64_t length)
-      : disk_(std::move(disk)),
-        footer_(footer),
-        offset_(offset),
-        length_(length),
+      : disk_(std::move(disk)), footer_(footer), offset_(offset), length_(length),
         remaining_(length) {}
 
   uint64_t size() const override { return length_; }
 
   Result<size_t> Read(std::span<uint8_t> out) override {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
-    GALLERY_RETURN_IF_ERROR(
-        storage::ReadExport(*disk_, storage::ExportFormat::kVhd, footer_, offset_, out.first(n)));
+    GALLERY_RETURN_IF_ERROR(storage::ReadExport(*disk_, storage::ExportFormat::kVhd, footer_,
+                                                offset_, out.first(n)));
     offset_ += n;
     remaining_ -= n;
     return n;
@@ -188,8 +68,8 @@ std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(const domain::Disk& di
   for (size_t i = 0, j = 0; i < disk.unique_id.size() && j < id.size() * 2; ++i) {
     const char c = disk.unique_id[i];
     const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
-                                                              : -1;
+                  : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
+                                                             : -1;
     if (v >= 0) {
       id[j / 2] = static_cast<uint8_t>(id[j / 2] | (j % 2 == 0 ? v << 4 : v));
       ++j;
@@ -209,13 +89,13 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   const TimestampMs now = clock_.Now();
   auto refuse = [&](const BlobError& e) -> HttpReply {
     GLOG_DEBUG("blob {} {} from {} -> {} {}", std::string(request.method_string()),
-               std::string(request.target()), info.remote_address, static_cast<unsigned>(e.status),
-               e.code);
-    return ErrorAnswer(e, now);
+               std::string(request.target()), info.remote_address,
+               static_cast<unsigned>(e.status), e.code);
+    return StorageErrorAnswer(e, now);
   };
   auto failed = [&](const Status& s) -> HttpReply {
-    GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
-              s.ToString());
+    GLOG_WARN("blob {} {}: {}", std::string(request.method_string()),
+              std::string(request.target()), s.ToString());
     if (s.code() == StatusCode::kDataLoss) {
       return refuse({http::status::internal_server_error, "InternalError",
                      "The disk's stored bytes failed verification: " + s.message()});
@@ -262,8 +142,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   }
   if (now >= *expiry) {
     return refuse(AuthenticationFailed("Signed expiry time [" + claim.expiry +
-                                       "] must be after the current time [" + FormatTimestamp(now) +
-                                       "]: this access expired."));
+                                       "] must be after the current time [" +
+                                       FormatTimestamp(now) + "]: this access expired."));
   }
   Result<std::optional<domain::Disk>> found = disks_.FindByUniqueId(unique_id);
   if (!found.ok()) {
@@ -284,9 +164,10 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                    "permission: it needs a " +
                        std::string(needed == "r" ? "Read" : "Write") + " grant."});
   }
-  const bool state_ok = call == Call::kRead ? disk.state == domain::DiskState::kActiveSAS
-                                            : disk.state == domain::DiskState::kActiveUpload &&
-                                                  disk.meta.operation_id.empty();
+  const bool state_ok = call == Call::kRead
+                            ? disk.state == domain::DiskState::kActiveSAS
+                            : disk.state == domain::DiskState::kActiveUpload &&
+                                  disk.meta.operation_id.empty();
   if (!state_ok) {
     return refuse({http::status::conflict, "OperationNotAllowed",
                    "The operation is not allowed while the disk is in state '" +
@@ -302,118 +183,37 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     if (!ranges.ok()) {
       return failed(ranges.status());
     }
-    std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><PageList>";
-    for (const storage::PageRange& r : *ranges) {
-      xml += "<PageRange><Start>" + std::to_string(r.offset) + "</Start><End>" +
-             std::to_string(r.offset + r.length - 1) + "</End></PageRange>";
-    }
-    xml += "</PageList>";
-    HttpResponse res = Answer(http::status::ok, now);
-    res.set(http::field::content_type, "application/xml");
-    res.set("x-ms-blob-content-length", std::to_string((*blob)->size()));
-    res.body() = std::move(xml);
-    return res;
+    return PageListAnswer(*ranges, (*blob)->size(), now);
   }
 
   if (call == Call::kWritePages) {
-    const uint64_t blob_size = static_cast<uint64_t>(disk.upload_size_bytes);
-    const std::string range_text = RangeHeader(request);
-    std::optional<ByteRange> range = ParseRange(range_text);
-    if (!range.has_value() || !range->first.has_value() || !range->last.has_value()) {
-      return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The value '" + range_text +
-                         "' of the x-ms-range (or Range) header is "
-                         "not a byte range 'bytes=A-B'."});
-    }
-    const uint64_t first = *range->first;
-    const uint64_t length = *range->last - first + 1;
-    if (first % kPageBytes != 0 || length % kPageBytes != 0 || *range->last >= blob_size) {
-      return refuse({http::status::range_not_satisfiable, "InvalidPageRange",
-                     "The page range " + range_text +
-                         " is invalid: it must start and end on "
-                         "512-byte boundaries and lie inside the blob of " +
-                         std::to_string(blob_size) + " bytes."});
-    }
-    if (length > kMaxPageWriteBytes) {
-      return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The page range " + range_text + " is " + std::to_string(length) +
-                         " bytes: at most 4 MiB (4194304 bytes) may be written at once."});
-    }
-    const std::string page_write = Header(request, "x-ms-page-write");
-    const bool update = EqualsIgnoreCase(page_write, "update");
-    if (!update && !EqualsIgnoreCase(page_write, "clear")) {
-      return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The value '" + page_write +
-                         "' of header x-ms-page-write is not "
-                         "'update' or 'clear'."});
-    }
-    const std::string& body = request.body();
-    if (update ? body.size() != length : !body.empty()) {
-      return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The body has " + std::to_string(body.size()) + " bytes but the range " +
-                         range_text + (update ? " has " + std::to_string(length) : " clears") +
-                         (update ? " bytes." : " pages and takes none.")});
+    std::variant<PageWrite, BlobError> write =
+        ParsePageWrite(request, static_cast<uint64_t>(disk.upload_size_bytes));
+    if (const BlobError* e = std::get_if<BlobError>(&write)) {
+      return refuse(*e);
     }
     Result<std::unique_ptr<storage::StagingBlob>> blob = disks_.OpenStagingBlob(disk);
     if (!blob.ok()) {
       return failed(blob.status());
     }
-    Status written =
-        update ? (*blob)->WritePages(
-                     first, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()),
-                                                     body.size()))
-               : (*blob)->ClearPages(first, length);
+    Status written = ApplyPageWrite(std::get<PageWrite>(write), request, **blob);
     if (!written.ok()) {
       return failed(written);
     }
-    HttpResponse res = Answer(http::status::created, now);
-    res.set(http::field::etag, "\"0x" + std::to_string(now) + "\"");
-    res.set(http::field::last_modified, HttpDate(now));
-    res.set("x-ms-request-server-encrypted", "false");
-    return res;
+    return PageWriteAnswer(now);
   }
 
   // Read: the sealed disk as a fixed VHD.
   const uint64_t total = static_cast<uint64_t>(disk.disk_size_bytes) + storage::kVhdFooterSize;
-  uint64_t first = 0;
-  uint64_t length = total;
-  const std::string range_text = RangeHeader(request);
-  const bool ranged = !range_text.empty();
-  if (ranged) {
-    std::optional<ByteRange> range = ParseRange(range_text);
-    if (!range.has_value()) {
-      return refuse({http::status::bad_request, "InvalidHeaderValue",
-                     "The value '" + range_text + "' of the Range header is not a byte range."});
-    }
-    if (!range->first.has_value()) {  // the last N bytes
-      length = std::min(*range->last, total);
-      first = total - length;
-    } else {
-      first = *range->first;
-      const uint64_t last = std::min(range->last.value_or(total - 1), total - 1);
-      length = first <= last ? last - first + 1 : 0;
-    }
-    if (first >= total || length == 0) {
-      HttpResponse res = ErrorAnswer({http::status::range_not_satisfiable, "InvalidRange",
-                                      "The range specified is invalid for the current size of "
-                                      "the resource (" +
-                                          std::to_string(total) + " bytes)."},
-                                     now);
-      res.set(http::field::content_range, "bytes */" + std::to_string(total));
-      return res;
-    }
+  std::variant<ReadWindow, HttpResponse> window = ResolveReadWindow(request, total, now);
+  if (HttpResponse* refused = std::get_if<HttpResponse>(&window)) {
+    return std::move(*refused);
   }
-  HttpResponse res = Answer(ranged ? http::status::partial_content : http::status::ok, now);
-  res.set(http::field::content_type, "application/octet-stream");
-  res.set(http::field::accept_ranges, "bytes");
-  res.set("x-ms-blob-type", "PageBlob");
+  const uint64_t first = std::get<ReadWindow>(window).first;
+  const uint64_t length = std::get<ReadWindow>(window).length;
+  HttpResponse res = ReadAnswer(std::get<ReadWindow>(window), total, now);
   res.set(http::field::etag, "\"" + disk.manifest_id + "\"");
   res.set(http::field::last_modified, HttpDate(disk.meta.updated_at));
-  if (ranged) {
-    res.set(http::field::content_range, "bytes " + std::to_string(first) + "-" +
-                                            std::to_string(first + length - 1) + "/" +
-                                            std::to_string(total));
-  }
   if (method == http::verb::head) {
     res.content_length(length);
     res.keep_alive(request.keep_alive());
@@ -424,8 +224,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (!bytes.ok()) {
     return failed(bytes.status());
   }
-  return HttpReply(std::move(res), std::make_unique<ExportSource>(
-                                       std::move(*bytes), ExportFooter(disk), first, length));
+  return HttpReply(std::move(res), std::make_unique<ExportSource>(std::move(*bytes),
+                                                                  ExportFooter(disk), first,
+                                                                  length));
 }
 
 }  // namespace gallery::api

@@ -23,6 +23,7 @@
 #include "api/cloud_definition.h"
 #include "api/graph_api.h"
 #include "api/https_server.h"
+#include "api/storage_account_api.h"
 #include "api/subscription_alias_api.h"
 #include "api/tls_material.h"
 #include "api/token_endpoint.h"
@@ -38,6 +39,9 @@
 #include "service/directory_service.h"
 #include "service/disk_service.h"
 #include "service/gallery_service.h"
+#include "service/garbage_collection.h"
+#include "service/image_data.h"
+#include "service/image_ingest_worker.h"
 #include "service/operation_runner.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
@@ -225,6 +229,32 @@ int main(int argc, char** argv) {
   access::Authorizer authorizer(**store);
   service::GalleryService gallery_service(**store, config.regions, config.service, clock, *random,
                                           runner, authorizer);
+  // Image data: managed images and versions keep their disks as manifests in the region
+  // stores; blobs of the storage-account endpoint are ingested by the image's operation; the
+  // stores are swept of unreferenced chunks in the background.
+  storage::RegionStores region_stores(dir / "stores");
+  const service::StoreForRegion store_for = [&region_stores](const std::string& region) {
+    return region_stores.For(region);
+  };
+  service::ImageDataOptions image_data_options;
+  image_data_options.blobs_root = dir / "blobs";
+  service::ImageData image_data(store_for, image_data_options, *random);
+  service::ImageIngestWorker image_ingest(**store, image_data, clock, runner);
+  runner.SetWork(&image_ingest);
+  gallery_service.SetImageData(&image_data);
+  service::GarbageCollection garbage_collection(
+      **store, store_for,
+      [stores = dir / "stores"] {
+        std::vector<std::string> regions;
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(stores, ec)) {
+          if (entry.is_directory()) {
+            regions.push_back(entry.path().filename().string());
+          }
+        }
+        return regions;
+      },
+      clock, {.interval_ms = config.service.gc_interval_ms});
   service::RoleService role_service(**store, authorizer, clock);
   service::ActivityLogService activity_log(**store, gallery_service,
                                            config.service.limits.list_page_size,
@@ -238,7 +268,6 @@ int main(int argc, char** argv) {
   if (!access_signer.ok()) {
     return Fail("cannot prepare the disk access key", access_signer.status());
   }
-  storage::RegionStores region_stores(dir / "stores");
   service::DiskServiceOptions disk_options;
   disk_options.uploads_dir = dir / "uploads";
   disk_options.chunk_size = config.service.disk_chunk_size;
@@ -263,6 +292,7 @@ int main(int argc, char** argv) {
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
   api::SubscriptionAliasApi aliases(directory, authenticator);
+  api::StorageAccountApi storage_accounts(authenticator, dir / "blobs", clock);
 
   ServerOptions server_options;
   server_options.listen_address = listen;
@@ -283,6 +313,9 @@ int main(int argc, char** argv) {
         }
         if (api::BlobApi::Serves(target)) {
           return blobs.Handle(std::move(req), info);
+        }
+        if (api::StorageAccountApi::Serves(target)) {
+          return storage_accounts.Handle(std::move(req), info);
         }
         return arm.Handle(std::move(req), info);
       });
@@ -308,11 +341,16 @@ int main(int argc, char** argv) {
   if (!written.ok()) {
     return Fail("cannot write bootstrap.json", written);
   }
+  // Blob URIs name this server by any of the names its certificate carries.
+  const std::string port_text = std::to_string((*server)->port());
+  image_data.SetBlobEndpoints({endpoint.substr(0, endpoint.size() - 1),
+                               "https://127.0.0.1:" + port_text, "https://localhost:" + port_text});
   activity.Start();
   runner.Start();
   if (Status started = disks.Start(); !started.ok()) {
     return Fail("cannot start the disk sealer", started);
   }
+  garbage_collection.Start();
 
   std::cout << "galleryd listening on " << endpoint << "\n"
             << "  tenant        " << identity->tenant_id << "\n"
@@ -331,6 +369,8 @@ int main(int argc, char** argv) {
   GLOG_INFO("galleryd stopping");
   (*server)->Stop();
   disks.Stop();
+  image_ingest.Stop();
+  garbage_collection.Stop();
   runner.Stop();
   activity.Stop();  // after the runner: its last completions are written too
   return 0;

@@ -103,6 +103,13 @@ Result<ArmClient*> CommandContext::ConnectTo(const Profile& profile, bool persis
   return arm_.get();
 }
 
+Result<std::optional<std::string>> CommandContext::ArmToken() {
+  if (credentials_ == nullptr) {
+    return Status::FailedPrecondition("Not connected: run a command that connects first.");
+  }
+  return credentials_->GetToken();
+}
+
 Result<GraphClient*> CommandContext::ConnectGraph() {
   GALLERY_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
   GALLERY_RETURN_IF_ERROR(ConnectTo(profile, /*persist_tokens=*/true).status());
@@ -204,6 +211,7 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterActivityLogCommands(app, ctx);
     RegisterRegistrationCommands(app, ctx);
     RegisterDiskCommands(app, ctx);
+    RegisterStorageCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

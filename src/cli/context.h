@@ -55,6 +55,9 @@ class CommandContext {
   Result<ArmClient*> ConnectTo(const Profile& profile, bool persist_tokens = false);
   // The profile of the last ConnectTo/Connect, with discovered endpoints and fetched tokens.
   const Profile& profile() const { return profile_; }
+  // The ARM bearer token of the last ConnectTo/Connect (nullopt without credentials), for the
+  // storage-account endpoint, which authenticates with it.
+  Result<std::optional<std::string>> ArmToken();
   // A Graph client (the directory) for the saved profile.
   Result<GraphClient*> ConnectGraph();
 
@@ -108,6 +111,8 @@ void RegisterActivityLogCommands(CLI::App& root, CommandContext& ctx);   // acti
 void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx);  // feature, provider
 // disk (managed disks, their upload and download)
 void RegisterDiskCommands(CLI::App& root, CommandContext& ctx);
+// storage (the storage-account endpoint's blobs)
+void RegisterStorageCommands(CLI::App& root, CommandContext& ctx);
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

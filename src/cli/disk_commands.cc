@@ -147,13 +147,6 @@ Status CheckThreads(int threads) {
   return Status::Ok();
 }
 
-storage::VhdUniqueId NewUniqueId(Random& random) {
-  std::string bytes = random.Bytes(sizeof(storage::VhdUniqueId));
-  storage::VhdUniqueId id{};
-  std::copy_n(bytes.begin(), id.size(), id.begin());
-  return id;
-}
-
 // --resume: the disk must still take writes and expect this file's upload size.
 Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
   GALLERY_ASSIGN_OR_RETURN(json disk,
@@ -187,7 +180,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
   UploadFormat format = o.format == "raw" ? UploadFormat::kRaw : UploadFormat::kVhd;
   GALLERY_ASSIGN_OR_RETURN(
       std::unique_ptr<UploadSource> source,
-      UploadSource::Open(o.file, format, ctx.clock().Now(), NewUniqueId(*ctx.env().random)));
+      UploadSource::Open(o.file, format, ctx.clock().Now(), NewVhdUniqueId(*ctx.env().random)));
   const uint64_t upload_size = source->layout().upload_size;
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
   const std::string path = DiskPath(s.subscription, o.group, o.name);

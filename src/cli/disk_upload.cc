@@ -184,4 +184,11 @@ Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector
       });
 }
 
+storage::VhdUniqueId NewVhdUniqueId(Random& random) {
+  std::string bytes = random.Bytes(sizeof(storage::VhdUniqueId));
+  storage::VhdUniqueId id{};
+  std::copy_n(bytes.begin(), id.size(), id.begin());
+  return id;
+}
+
 }  // namespace gallery::cli

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "cli/piece_transfer.h"
+#include "common/random.h"
 #include "common/result.h"
 #include "common/time.h"
 #include "storage/image_format.h"
@@ -57,6 +58,9 @@ struct UploadLayout {
 Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> head,
                                 std::span<const uint8_t> tail, UploadFormat format, TimestampMs now,
                                 const storage::VhdUniqueId& unique_id);
+
+// A random unique id for the footer made for a raw file.
+storage::VhdUniqueId NewVhdUniqueId(Random& random);
 
 // A file opened for upload with its layout. Thread-safe reads (pread).
 class UploadSource {

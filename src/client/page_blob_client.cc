@@ -151,12 +151,26 @@ Result<HttpResult> PageBlobClient::Send(std::string method, std::string url, Htt
   call.url = std::move(url);
   call.headers = std::move(headers);
   call.headers.emplace_back("x-ms-version", std::string(kStorageVersion));
+  if (!bearer_token_.empty()) {
+    call.headers.emplace_back("Authorization", "Bearer " + bearer_token_);
+  }
   call.body = std::move(body);
   GALLERY_ASSIGN_OR_RETURN(HttpResult r, transport_.Send(call));
   if (std::find(expected.begin(), expected.end(), r.status) == expected.end()) {
     return StatusFromStorageError(r.status, r.body, r.Header("x-ms-error-code").value_or(""));
   }
   return r;
+}
+
+Status PageBlobClient::Create(uint64_t size) {
+  if (size == 0 || size % kPageBytes != 0) {
+    return Status::InvalidArgument("A page blob's size must be a positive multiple of 512, not " +
+                                   std::to_string(size) + ".");
+  }
+  return Send("PUT", sas_url_,
+              {{"x-ms-blob-type", "PageBlob"}, {"x-ms-blob-content-length", std::to_string(size)}},
+              "", {kHttpCreated})
+      .status();
 }
 
 Status PageBlobClient::PutPages(uint64_t offset, std::string data) {

@@ -45,6 +45,15 @@ class PageBlobClient {
   // The same, owning its transport (one connection per client).
   PageBlobClient(std::unique_ptr<HttpTransport> transport, std::string sas_url);
 
+  // Sends `Authorization: Bearer <token>` with every request: the storage-account endpoint
+  // authenticates callers with their ARM token (a signed URL needs none).
+  void SetBearerToken(std::string token) { bearer_token_ = std::move(token); }
+
+  // Creates (or replaces) an empty page blob of `size` bytes (`PUT` with `x-ms-blob-type:
+  // PageBlob`; 201 expected). InvalidArgument, without sending, unless size is a positive
+  // multiple of 512.
+  Status Create(uint64_t size);
+
   // Writes `data` at `offset` (`PUT &comp=page`, `x-ms-page-write: update`; 201 expected).
   // InvalidArgument, without sending, unless offset and data.size() are multiples of 512 and
   // 0 < data.size() <= kMaxWriteBytes. Taken by value: a caller moving its buffer in saves a
@@ -74,6 +83,7 @@ class PageBlobClient {
   std::unique_ptr<HttpTransport> owned_transport_;
   HttpTransport& transport_;
   std::string sas_url_;
+  std::string bearer_token_;
 };
 
 // Turns a non-success storage answer into a Status (see the class comment).

@@ -27,6 +27,10 @@ struct DiskImage {
   std::optional<int32_t> lun;  // data disks only
   int32_t size_in_gb = 0;
   HostCaching host_caching = HostCaching::kReadOnly;
+  // The version's copy of the disk in its source region: a manifest (empty for versions made
+  // without data) and its virtual size.
+  std::string manifest_id;
+  int64_t size_bytes = 0;
 };
 
 // Per-region replication progress, as $expand=ReplicationStatus reports it.

@@ -259,12 +259,19 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
     }
     v.replication_mode = EqualsIgnoreCase(*in.replication_mode, "Full") ? "Full" : "Shallow";
   }
-  // Disk sizes come from the source image's disks (real sizes arrive with image data).
-  v.os_disk_image.size_in_gb = source->os_disk.disk_size_gb.value_or(0);
-  v.os_disk_image.host_caching = source->os_disk.caching.value_or(HostCaching::kReadOnly);
+  // Disk sizes are the source image's: the real size of its data when it has some (the
+  // service gives the version its own copy of the manifests), else the size it declares.
+  auto disk_image = [](const ImageDisk& d, HostCaching default_caching) {
+    DiskImage out;
+    out.lun = d.lun;
+    out.size_in_gb = d.size_bytes > 0 ? SizeInGiB(d.size_bytes) : d.disk_size_gb.value_or(0);
+    out.host_caching = d.caching.value_or(default_caching);
+    out.size_bytes = d.size_bytes;
+    return out;
+  };
+  v.os_disk_image = disk_image(source->os_disk, HostCaching::kReadOnly);
   for (const ImageDisk& d : source->data_disks) {
-    v.data_disk_images.push_back(
-        {d.lun, d.disk_size_gb.value_or(0), d.caching.value_or(HostCaching::kNone)});
+    v.data_disk_images.push_back(disk_image(d, HostCaching::kNone));
   }
   v.extra_publishing = in.extra_publishing;
   v.extra = in.extra;

@@ -21,8 +21,18 @@ struct ImageDisk {
   std::optional<int32_t> disk_size_gb;
   std::string storage_account_type;
   nlohmann::json extra = nlohmann::json::object();  // diskEncryptionSet, ...
+  // The disk's bytes, once the image holds them: a manifest in the image's region (empty while
+  // a blob source is being ingested, and for images made without data), and its virtual size.
+  std::string manifest_id;
+  int64_t size_bytes = 0;
   friend bool operator==(const ImageDisk&, const ImageDisk&) = default;
 };
+
+// A disk size in whole GiB, rounded up (ARM's diskSizeGB and sizeInGB).
+inline int32_t SizeInGiB(int64_t bytes) {
+  constexpr int64_t kGiB = int64_t{1} << 30;
+  return static_cast<int32_t>((bytes + kGiB - 1) / kGiB);
+}
 
 struct ManagedImage {
   static constexpr const char* kType = "Microsoft.Compute/images";

@@ -50,11 +50,21 @@ json EncodeRange(const domain::ResourceRange& range) {
   return out;
 }
 
+// A disk's data, when it has some: written only then, so documents of images and versions made
+// without data keep their former shape.
+void PutData(json& out, const std::string& manifest_id, int64_t size_bytes) {
+  if (!manifest_id.empty()) {
+    out["manifest_id"] = manifest_id;
+    out["size_bytes"] = size_bytes;
+  }
+}
+
 json EncodeDiskImage(const domain::DiskImage& disk) {
   json out = json::object();
   PutOptional(out, "lun", disk.lun);
   out["size_in_gb"] = disk.size_in_gb;
   out["host_caching"] = std::string(domain::ToString(disk.host_caching));
+  PutData(out, disk.manifest_id, disk.size_bytes);
   return out;
 }
 
@@ -68,6 +78,7 @@ json EncodeImageDisk(const domain::ImageDisk& disk) {
   PutOptional(out, "disk_size_gb", disk.disk_size_gb);
   out["storage_account_type"] = disk.storage_account_type;
   out["extra"] = disk.extra;
+  PutData(out, disk.manifest_id, disk.size_bytes);
   return out;
 }
 
@@ -449,6 +460,10 @@ domain::DiskImage ReadDiskImage(Reader& r) {
   disk.lun = r.OptionalInt32("lun");
   disk.size_in_gb = r.Int32("size_in_gb");
   disk.host_caching = r.Enum("host_caching", &domain::ParseHostCaching);
+  if (r.Has("manifest_id")) {
+    disk.manifest_id = r.String("manifest_id");
+    disk.size_bytes = r.Int64("size_bytes");
+  }
   return disk;
 }
 
@@ -462,6 +477,10 @@ domain::ImageDisk ReadImageDisk(Reader& r) {
   disk.disk_size_gb = r.OptionalInt32("disk_size_gb");
   disk.storage_account_type = r.String("storage_account_type");
   disk.extra = r.Value("extra");
+  if (r.Has("manifest_id")) {
+    disk.manifest_id = r.String("manifest_id");
+    disk.size_bytes = r.Int64("size_bytes");
+  }
   return disk;
 }
 

@@ -107,6 +107,8 @@ inline domain::GalleryImageVersion FullVersion() {
   v.os_disk_image = {std::nullopt, 30, domain::HostCaching::kReadWrite};
   v.data_disk_images = {{0, 100, domain::HostCaching::kNone},
                         {1, 200, domain::HostCaching::kReadOnly}};
+  v.data_disk_images[1].manifest_id = "m-version-lun1";
+  v.data_disk_images[1].size_bytes = (int64_t{200} << 30) - 4096;
   v.replication = {{"southcentralus", domain::ReplicationState::kCompleted, "", 100},
                    {"eastus", domain::ReplicationState::kReplicating, "copying chunks", 37}};
   v.extra_publishing = {{"targetExtendedLocations", nlohmann::json::array()}};
@@ -125,6 +127,8 @@ inline domain::ManagedImage FullManagedImage() {
   m.os_disk.disk_size_gb = 64;
   m.os_disk.storage_account_type = "Premium_LRS";
   m.os_disk.extra = {{"diskEncryptionSet", {{"id", "/des"}}}};
+  m.os_disk.manifest_id = "m-image-os";
+  m.os_disk.size_bytes = int64_t{64} << 30;
   domain::ImageDisk data;
   data.lun = 3;
   data.managed_disk_id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d";
@@ -178,6 +182,8 @@ inline void ExpectSameDisk(const domain::DiskImage& a, const domain::DiskImage& 
   EXPECT_EQ(a.lun, b.lun);
   EXPECT_EQ(a.size_in_gb, b.size_in_gb);
   EXPECT_EQ(a.host_caching, b.host_caching);
+  EXPECT_EQ(a.manifest_id, b.manifest_id);
+  EXPECT_EQ(a.size_bytes, b.size_bytes);
 }
 
 inline void ExpectSameDetails(const domain::GalleryImageVersion& a,

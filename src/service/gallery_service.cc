@@ -8,6 +8,8 @@
 #include "domain/gallery_rules.h"
 #include "domain/latest.h"
 #include "domain/managed_image_rules.h"
+#include "service/image_data.h"
+#include "service/image_ingest_worker.h"
 #include "service/registration_service.h"
 #include "service/resource_checks.h"
 
@@ -398,8 +400,15 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
       }
       GALLERY_ASSIGN_OR_RETURN(source, VersionSource(ctx, tx, id, *source_id));
     }
-    return domain::NewGalleryImageVersion(id, in, *definition,
-                                          source.has_value() ? &*source : nullptr, Rules());
+    GALLERY_ASSIGN_OR_RETURN(
+        domain::GalleryImageVersion version,
+        domain::NewGalleryImageVersion(id, in, *definition,
+                                       source.has_value() ? &*source : nullptr, Rules()));
+    if (image_data_ != nullptr && source.has_value()) {
+      // The version's replica in its source region: the image's manifests, copied as records.
+      GALLERY_RETURN_IF_ERROR(image_data_->CopyImageManifests(tx, *source, &version));
+    }
+    return version;
   };
   return Put<domain::GalleryImageVersion>(
       ctx, id, mode, domain::QuotaKind::kImageVersions, create,
@@ -446,7 +455,82 @@ Result<std::optional<domain::ManagedImage>> GalleryService::VersionSource(
                             image->meta.provisioning_state == ProvisioningState::kFailed)) {
     image.reset();
   }
+  // An image whose blob is still being ingested has no data to copy yet.
+  if (image.has_value() && image_data_ != nullptr &&
+      image->meta.provisioning_state == ProvisioningState::kCreating && AwaitsIngest(*image)) {
+    return Status::FailedPrecondition("The managed image '" + source.ToString() +
+                                      "' is still being created: its disk data is not stored "
+                                      "yet. Wait for it to succeed, then create the version.")
+        .WithReason("OperationNotAllowed");
+  }
   return image;
+}
+
+Status GalleryService::ImageDiskData(const RequestContext& ctx, Transaction& tx,
+                                     const domain::ManagedImage& image, const std::string& field,
+                                     domain::ImageDisk* disk) {
+  if (!disk->snapshot_id.empty()) {
+    return Status::InvalidArgument("The snapshot source '" + disk->snapshot_id + "' of " + field +
+                                       " is not supported: this service does not serve "
+                                       "snapshots. Create the image from a managed disk or from "
+                                       "a VHD blob on this server.",
+                                   field + ".snapshot.id")
+        .WithReason("InvalidParameter");
+  }
+  if (!disk->blob_uri.empty()) {
+    // Checked now, ingested by the image's operation (image_ingest_worker.h).
+    return image_data_->ServedBlob(disk->blob_uri, field + ".blobUri").status();
+  }
+  const std::string target = field + ".managedDisk.id";
+  Result<ResourceId> disk_id = ResourceId::Parse(disk->managed_disk_id);
+  if (!disk_id.ok() || !EqualsIgnoreCase(disk_id->Type(), domain::Disk::kType)) {
+    return Status::InvalidArgument("The source '" + disk->managed_disk_id + "' of " + target +
+                                       " is not a managed disk id "
+                                       "(/subscriptions/{s}/resourceGroups/{g}/providers/"
+                                       "Microsoft.Compute/disks/{name}).",
+                                   target)
+        .WithReason("InvalidParameter");
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
+                           tx.GetSubscription(disk_id->subscription()));
+  const std::string read = ActionOn(*disk_id, Verb::kRead);
+  GALLERY_ASSIGN_OR_RETURN(bool readable, guard_.Allowed(ctx, read, *disk_id));
+  if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, ctx.caller.tenant_id) || !readable) {
+    return Status::PermissionDenied(
+               "The client '" + ctx.caller.display_name + "' with object id '" +
+               ctx.caller.object_id + "' does not have permission to perform action '" + read +
+               "' on the linked scope '" + disk_id->ToString() + "'.")
+        .WithReason("LinkedAuthorizationFailed");
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Disk> source, GetAs<domain::Disk>(tx, *disk_id));
+  if (!source.has_value()) {
+    return Status::InvalidArgument("Source " + disk->managed_disk_id + " of " + field +
+                                       " is not found. Please check the source exists and is in "
+                                       "the same region as the image.",
+                                   target)
+        .WithReason("InvalidParameter");
+  }
+  if (!EqualsIgnoreCase(source->meta.location, image.meta.location)) {
+    return Status::InvalidArgument("The disk '" + disk->managed_disk_id + "' is in region '" +
+                                       source->meta.location + "'; the image is in '" +
+                                       image.meta.location +
+                                       "'. An image is made from disks of its own region.",
+                                   target)
+        .WithReason("InvalidParameter");
+  }
+  if (source->state != domain::DiskState::kUnattached || source->manifest_id.empty()) {
+    return Status::FailedPrecondition(
+               "The disk '" + disk->managed_disk_id + "' is " +
+               std::string(domain::ToString(source->state)) +
+               ": an image is made only from a sealed disk (Unattached). Finish its upload "
+               "(endGetAccess) or end its read access first.")
+        .WithReason("OperationNotAllowed");
+  }
+  GALLERY_ASSIGN_OR_RETURN(disk->manifest_id,
+                           image_data_->CopyManifest(tx, source->manifest_id, image.meta.location,
+                                                     &disk->size_bytes));
+  disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
+  return Status::Ok();
 }
 
 Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
@@ -455,11 +539,17 @@ Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
   auto create = [&](Transaction& tx) -> Result<domain::ManagedImage> {
     GALLERY_ASSIGN_OR_RETURN(domain::ManagedImage image, domain::NewManagedImage(id, in, Rules()));
     // Disk and snapshot sources must exist; blob sources are read when image data is ingested.
-    std::vector<std::pair<const domain::ImageDisk*, std::string>> disks{
+    std::vector<std::pair<domain::ImageDisk*, std::string>> disks{
         {&image.os_disk, "image.properties.storageProfile.osDisk"}};
     for (size_t i = 0; i < image.data_disks.size(); ++i) {
       disks.push_back({&image.data_disks[i], "image.properties.storageProfile.dataDisks[" +
                                                  std::to_string(i) + "]"});
+    }
+    if (image_data_ != nullptr) {
+      for (const auto& [disk, field] : disks) {
+        GALLERY_RETURN_IF_ERROR(ImageDiskData(ctx, tx, image, field, disk));
+      }
+      return image;
     }
     for (const auto& [disk, field] : disks) {
       const std::string& ref = !disk->managed_disk_id.empty() ? disk->managed_disk_id

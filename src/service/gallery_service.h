@@ -37,6 +37,7 @@
 #include "domain/disk.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
+#include "domain/disk.h"
 #include "domain/gallery_image_version.h"
 #include "domain/managed_image.h"
 #include "domain/operation.h"
@@ -47,6 +48,7 @@
 #include "domain/rule_context.h"
 #include "metadata/metadata_store.h"
 #include "service/access_guard.h"
+#include "service/image_data.h"
 #include "service/request_context.h"
 #include "service/service_config.h"
 
@@ -89,6 +91,11 @@ class GalleryService {
                  access::Authorizer& authorizer);
 
   const domain::RegionCatalog& regions() const { return regions_; }
+
+  // Managed images and versions carry data (image_data.h) once this is set; without it they
+  // are metadata only (blob URIs anywhere, disk sources only checked to exist). `data` must
+  // outlive the service; set before requests arrive.
+  void SetImageData(ImageData* data) { image_data_ = data; }
   const ServiceConfig& config() const { return config_; }
 
   // ---- subscriptions: those of the caller's tenant where it holds a role at any scope
@@ -211,6 +218,13 @@ class GalleryService {
                                                             const ResourceId& version,
                                                             const ResourceId& source);
 
+  // With image data (SetImageData): checks one disk source of a new image and gives the disk
+  // its data: a managed disk's manifest is copied; a blob URI must be on this server (ingested
+  // later by the operation); snapshots are refused.
+  Status ImageDiskData(const RequestContext& ctx, metadata::Transaction& tx,
+                       const domain::ManagedImage& image, const std::string& field,
+                       domain::ImageDisk* disk);
+
   domain::RuleContext Rules() const;
   domain::Operation NewOperation(const RequestContext& ctx, const ResourceId& id,
                                  const std::string& location, domain::OperationKind kind);
@@ -222,6 +236,7 @@ class GalleryService {
   Random& random_;
   OperationSignal& signal_;
   AccessGuard guard_;
+  ImageData* image_data_ = nullptr;
 };
 
 }  // namespace gallery::service

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "domain/gallery_image_version_rules.h"
+#include "service/image_data.h"
 
 namespace gallery::service {
 
@@ -20,6 +21,7 @@ constexpr int64_t kMaxSleepMs = 1000;
 constexpr int64_t kPruneEveryMs = 600 * 1000;
 constexpr int32_t kMaxAttempts = 10;
 constexpr int64_t kMaxBackoffMs = 30 * 1000;
+constexpr int64_t kWorkLeaseMs = 5 * 1000;
 }  // namespace
 
 OperationRunner::OperationRunner(metadata::MetadataStore& store, const Clock& clock,
@@ -172,18 +174,13 @@ Status OperationRunner::Complete(const domain::Operation& due) {
         for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
           const ResourceId& id = metadata::Meta(*it).id;
           if (!id.IsResourceGroup()) {
+            // Its bytes go with it (a disk's staging blob is swept by the disk service).
+            GALLERY_RETURN_IF_ERROR(DeleteManifestsOf(*tx, *it));
             GALLERY_RETURN_IF_ERROR(tx->DeleteResource(id));
-          }
-          // A disk's bytes go with it (its staging blob is swept by the disk service).
-          if (const auto* disk = std::get_if<domain::Disk>(&*it);
-              disk != nullptr && !disk->manifest_id.empty()) {
-            Status gone = tx->DeleteManifest(disk->manifest_id);
-            if (!gone.ok() && gone.code() != StatusCode::kNotFound) {
-              return gone;
-            }
           }
         }
       }
+      GALLERY_RETURN_IF_ERROR(DeleteManifestsOf(*tx, *resource));
       GALLERY_RETURN_IF_ERROR(tx->DeleteResource(op.resource_id));
       // What was shared goes with the resource: a later resource of the same name starts
       // with no one's access.
@@ -198,6 +195,15 @@ Status OperationRunner::Complete(const domain::Operation& due) {
     op.error_code = "ResourceDeleted";
     op.error_message = "The resource '" + op.resource_id.ToString() +
                        "' was deleted before this operation completed.";
+  } else if (metadata::Meta(*resource).operation_id == op.id && work_ != nullptr &&
+             work_->Needs(op, *resource)) {
+    // Not yet: the work runs elsewhere and makes the operation due when it is done; until
+    // then the lease keeps this loop from spinning, and a restart starts the work again.
+    work_->Start(op);
+    op.status = domain::OperationStatus::kInProgress;
+    op.not_before = clock_.Now() + kWorkLeaseMs;
+    GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
+    return tx->Commit();
   } else if (metadata::Meta(*resource).operation_id == op.id) {
     domain::TrackedResource& meta = metadata::Meta(*resource);
     meta.provisioning_state = ProvisioningState::kSucceeded;

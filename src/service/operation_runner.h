@@ -4,7 +4,9 @@
 // Every accepted PUT/PATCH/DELETE leaves an InProgress Operation in the metadata store. The
 // runner's thread completes each one once it is due (not_before): a create or update sets the
 // resource Succeeded (a version's target regions Completed), a delete removes the resource (a
-// resource group with everything in it) and the role assignments at and below it. Because
+// resource group with everything in it), the manifests it owns (image data) and the role
+// assignments at and below it. An operation whose resource still needs work (operation_work.h)
+// is handed to that work and looked at again after a lease. Because
 // operations are durable, a galleryd restarted after kill -9 finishes what was in flight: Start()
 // runs everything due at once. An operation whose resource was taken over by a later request
 // finishes Succeeded (its change was applied) or, when the resource was deleted meanwhile,
@@ -21,6 +23,7 @@
 #include "metadata/metadata_store.h"
 #include "service/activity_recorder.h"
 #include "service/gallery_service.h"
+#include "service/operation_work.h"
 
 namespace gallery::service {
 
@@ -30,6 +33,10 @@ class OperationRunner final : public OperationSignal {
   // outlive the runner.
   OperationRunner(metadata::MetadataStore& store, const Clock& clock, int64_t retention_ms,
                   ActivitySink* activity = nullptr);
+
+  // Work some operations need before they complete (operation_work.h), e.g. ingesting an
+  // image's blobs. `work` must outlive the runner; set before Start().
+  void SetWork(OperationWork* work) { work_ = work; }
   ~OperationRunner() override;
 
   void Start();
@@ -53,6 +60,7 @@ class OperationRunner final : public OperationSignal {
   const Clock& clock_;
   int64_t retention_ms_;
   ActivitySink* activity_;
+  OperationWork* work_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -201,7 +201,9 @@ TEST(ActivityAndFeatureConfigTest, ReadsTheKeysWithTheirDefaultsAndRefusesBadVal
   EXPECT_FALSE(defaults->service.require_feature_registration);
   EXPECT_EQ(defaults->service.registration_delay_ms, 0);
   EXPECT_EQ(defaults->service.activity_retention_ms, int64_t{90} * 24 * 3600 * 1000);
+  EXPECT_EQ(defaults->service.gc_interval_ms, int64_t{3600} * 1000);
   auto config = ParseGalleryConfig(nlohmann::json::parse(R"({
+      "storage": {"gcIntervalSeconds": 60},
       "requireFeatureRegistration": true,
       "features": {"registrationDelayMs": 1500},
       "activityLog": {"retentionDays": 7}})"));
@@ -209,10 +211,12 @@ TEST(ActivityAndFeatureConfigTest, ReadsTheKeysWithTheirDefaultsAndRefusesBadVal
   EXPECT_TRUE(config->service.require_feature_registration);
   EXPECT_EQ(config->service.registration_delay_ms, 1500);
   EXPECT_EQ(config->service.activity_retention_ms, int64_t{7} * 24 * 3600 * 1000);
+  EXPECT_EQ(config->service.gc_interval_ms, int64_t{60} * 1000);
   for (const char* bad :
        {R"({"requireFeatureRegistration": "yes"})", R"({"activityLog": {"retentionDays": 0}})",
         R"({"activityLog": {"retentionDays": 3651}})",
-        R"({"features": {"registrationDelayMs": -1}})", R"({"activityLog": 90})"}) {
+        R"({"features": {"registrationDelayMs": -1}})", R"({"activityLog": 90})",
+        R"({"storage": {"gcIntervalSeconds": 0}})"}) {
     auto parsed = ParseGalleryConfig(nlohmann::json::parse(bad));
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;

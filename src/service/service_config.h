@@ -26,6 +26,8 @@ struct ServiceConfig {
   int32_t disk_ingest_threads = storage::kDefaultIngestThreads;
   // Activity log entries are kept this long.
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
+  // Garbage collection of the region chunk stores runs at start and then this often.
+  int64_t gc_interval_ms = int64_t{3600} * 1000;
 };
 
 }  // namespace gallery::service

@@ -9,6 +9,7 @@
 
 #include "common/file_util.h"
 #include "galleryd_process.h"
+#include "test_image.h"
 
 namespace gallery::testing {
 namespace {
@@ -67,6 +68,8 @@ class ArmApiTest : public ::testing::Test {
                            {"hyperVGeneration", "V1"},
                            {"identifier", {{"publisher", "p"}, {"offer", "o"}, {"sku", "s"}}}}}});
     ASSERT_EQ(d.status, 201) << d.body;
+    Result<std::string> vhd = UploadTestVhd(*client_, server_->endpoint());
+    ASSERT_TRUE(vhd.ok()) << vhd.status().ToString();
     HttpResult i = Call("PUT", Compute("rg1") + "/images/img1?api-version=2022-11-01",
                         {{"location", "southcentralus"},
                          {"properties",
@@ -74,9 +77,11 @@ class ArmApiTest : public ::testing::Test {
                             {{"osDisk",
                               {{"osType", "Linux"},
                                {"osState", "Generalized"},
-                               {"blobUri", "https://acct.blob.local/vhds/os.vhd"},
-                               {"diskSizeGB", 30}}}}}}}});
+                               {"blobUri", *vhd},
+                               {"diskSizeGB", 1}}}}}}}});
     ASSERT_EQ(i.status, 201) << i.body;
+    // Its blob is ingested by the image's operation; versions need the data stored.
+    WaitSucceeded(Compute("rg1") + "/images/img1", "2022-11-01");
   }
 
   json VersionBody(const std::string& location = "southcentralus") {
@@ -129,7 +134,7 @@ TEST_F(ArmApiTest, CreatesGalleryDefinitionImageAndVersionWithOperations) {
   EXPECT_EQ(v["name"], "1.0.0");
   EXPECT_EQ(v["type"], "Microsoft.Compute/galleries/images/versions");
   EXPECT_EQ(v["properties"]["storageProfile"]["source"]["id"], Compute("rg1") + "/images/img1");
-  EXPECT_EQ(v["properties"]["storageProfile"]["osDiskImage"]["sizeInGB"], 30);
+  EXPECT_EQ(v["properties"]["storageProfile"]["osDiskImage"]["sizeInGB"], 1);
   auto targets = v["properties"]["publishingProfile"]["targetRegions"];
   ASSERT_EQ(targets.size(), 2u);
   EXPECT_EQ(targets[0]["name"], "South Central US");

@@ -14,6 +14,7 @@
 
 #include "common/file_util.h"
 #include "galleryd_process.h"
+#include "test_image.h"
 
 namespace gallery::testing {
 
@@ -100,9 +101,10 @@ class ArmFixture : public ::testing::Test {
               {"hyperVGeneration", hv},
               {"identifier", {{"publisher", publisher}, {"offer", offer}, {"sku", sku}}}}}};
   }
-  static json ImageBody(const std::string& location = kSouthCentral,
-                        const std::string& os_type = "Linux", const std::string& hv = "V1",
-                        const std::string& os_state = "Generalized") {
+  // A managed image of the test VHD (test_image.h), uploaded to this server on first use.
+  json ImageBody(const std::string& location = kSouthCentral,
+                 const std::string& os_type = "Linux", const std::string& hv = "V1",
+                 const std::string& os_state = "Generalized") {
     return {{"location", location},
             {"properties",
              {{"hyperVGeneration", hv},
@@ -110,8 +112,18 @@ class ArmFixture : public ::testing::Test {
                {{"osDisk",
                  {{"osType", os_type},
                   {"osState", os_state},
-                  {"blobUri", "https://acct.blob.local/vhds/os.vhd"},
-                  {"diskSizeGB", 30}}}}}}}};
+                  {"blobUri", TestVhdUri()},
+                  {"diskSizeGB", 1}}}}}}}};
+  }
+  // The URL of the test VHD on this fixture's galleryd; uploaded once per data directory and
+  // named by the current endpoint (the port changes across restarts).
+  std::string TestVhdUri() {
+    if (!vhd_uploaded_) {
+      Result<std::string> uri = UploadTestVhd(*client_, server_->endpoint());
+      EXPECT_TRUE(uri.ok()) << uri.status().ToString();
+      vhd_uploaded_ = uri.ok();
+    }
+    return server_->endpoint() + "/blob/acct/vhds/os.vhd";
   }
   // A version from managed image `image` (in rg1) replicated to `targets` (default: the
   // location with 1 replica and East US with the common count).
@@ -144,8 +156,8 @@ class ArmFixture : public ::testing::Test {
                  const json& body = DefBody()) {
     CreateAt(DefPath(d, g), kGalleryApi, body);
   }
-  void CreateImage(const std::string& i = "img1", const json& body = ImageBody()) {
-    CreateAt(ImagePath(i), kImageApi, body);
+  void CreateImage(const std::string& i = "img1", const json& body = nullptr) {
+    CreateAt(ImagePath(i), kImageApi, body.is_null() ? ImageBody() : body);
   }
   void CreateVersion(const std::string& v, const json& body, const std::string& d = "def1",
                      const std::string& g = "gal1") {
@@ -258,6 +270,7 @@ class ArmFixture : public ::testing::Test {
 
   TempDir dir_;
   int configs_ = 0;
+  bool vhd_uploaded_ = false;
   std::unique_ptr<GallerydProcess> server_;
   std::unique_ptr<HttpsTransport> client_;
   json bootstrap_;

@@ -15,13 +15,13 @@
 
 #include "common/file_util.h"
 #include "galleryd_process.h"
+#include "test_image.h"
 
 namespace gallery::testing {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kVhd = "https://storage.example/vhds/ubuntu.vhd";
 
 std::vector<std::string> Words(const std::string& line) {
   std::istringstream in(line);
@@ -124,9 +124,20 @@ class CliTest : public ::testing::Test {
     Json({"sig", "create", "-g", "rg1", "-r", "gallery1", "--description", "golden images"});
     Json({"sig", "image-definition", "create", "-g", "rg1", "-r", "gallery1", "-i", "ubuntu22",
           "--publisher", "contoso", "--offer", "ubuntu", "--sku", "22_04", "--os-type", "Linux"});
+    // The image's VHD, uploaded with `gallery storage blob upload` (it prints the URL).
+    const std::filesystem::path file = dir_.path() / "ubuntu.vhd";
+    ASSERT_TRUE(WriteFileAtomic(file, SmallFixedVhd(), 0600).ok());
+    // The progress bar goes to stderr; the URL to stdout.
+    CommandResult uploaded = Gallery({"storage", "blob", "upload", file.string(), "--account",
+                                      "acct", "--container", "vhds", "-n", "ubuntu.vhd"});
+    ASSERT_EQ(uploaded.exit_code, 0) << uploaded.err;
+    json blob = json::parse(uploaded.out, nullptr, false);
+    vhd_ = blob.value("url", "");
+    ASSERT_EQ(vhd_, server_->endpoint() + "/blob/acct/vhds/ubuntu.vhd") << blob.dump();
     Json({"image", "create", "-g", "rg1", "-n", "ubuntu-img", "--os-type", "Linux",
-          "--os-disk-size-gb", "30", "--source", kVhd});
+          "--os-disk-size-gb", "30", "--source", vhd_});
   }
+  std::string vhd_;
 
   std::vector<std::string> VersionArgs(const std::string& verb, const std::string& version) {
     return {"sig", "image-version", verb, "-g", "rg1", "-r", "gallery1",
@@ -392,14 +403,15 @@ TEST_F(CliTest, ManagedImageCreateShowListDelete) {
   json img = Json({"image", "show", "-g", "rg1", "-n", "ubuntu-img"});
   EXPECT_EQ(img["location"], "southcentralus");
   EXPECT_EQ(img["properties"]["provisioningState"], "Succeeded");
-  EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["blobUri"], kVhd);
-  EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 30);
+  EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["blobUri"], vhd_);
+  // The VHD's real size (20 MiB) in whole GiB, not the declared 30.
+  EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 1);
   EXPECT_EQ(img["properties"]["storageProfile"]["osDisk"]["osType"], "Linux");
   json raw = Body(Get(Compute("rg1") + "/images/ubuntu-img?api-version=2022-11-01"));
-  EXPECT_EQ(raw["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 30);
+  EXPECT_EQ(raw["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 1);
 
   Json({"image", "create", "-g", "rg1", "-n", "img2", "--os-type", "Linux", "--source",
-        "https://storage.example/vhds/two.vhd"});
+        vhd_});
   EXPECT_EQ(Json({"image", "list"}).size(), 2u);
   EXPECT_EQ(Json({"image", "list", "-g", "rg1"}).size(), 2u);
 

@@ -21,6 +21,8 @@ class OperationsTest : public ArmFixture {
     ASSERT_EQ(Call("PUT", Q(GalleryPath("gal1"), kGalleryApi), GalleryBody()).status, 201);
     ASSERT_EQ(Call("PUT", Q(DefPath("def1"), kGalleryApi), DefBody()).status, 201);
     ASSERT_EQ(Call("PUT", Q(ImagePath("img1"), kImageApi), ImageBody()).status, 201);
+    // A version copies its image's data, so the image (its blob ingested) must be done first.
+    WaitSucceeded(ImagePath("img1"), kImageApi);
   }
 
   static std::string LastSegment(const std::string& url) {

@@ -46,7 +46,7 @@ class PersistenceTest : public ArmFixture {
     image["tags"] = {{"i", "3"}};
     image["properties"]["storageProfile"]["osDisk"]["caching"] = "ReadWrite";
     image["properties"]["storageProfile"]["dataDisks"] =
-        json::array({{{"lun", 1}, {"blobUri", "https://acct.blob.local/vhds/d1.vhd"}, {"diskSizeGB", 64}}});
+        json::array({{{"lun", 1}, {"blobUri", TestVhdUri()}, {"diskSizeGB", 1}}});
     image["properties"]["storageProfile"]["zoneResilient"] = true;
     CreateAt(ImagePath("img1"), kImageApi, image);
     json version = VersionBody("img1", kSouthCentral,
@@ -109,7 +109,7 @@ class PersistenceTest : public ArmFixture {
     EXPECT_EQ(pp["targetRegions"][1]["storageAccountType"], "Premium_LRS");
     EXPECT_EQ(pp["targetRegions"][1]["excludeFromLatest"], true);
     EXPECT_EQ(pp["targetRegions"][1]["regionalReplicaCount"], 3);
-    EXPECT_EQ(v["properties"]["storageProfile"]["dataDiskImages"][0]["sizeInGB"], 64);
+    EXPECT_EQ(v["properties"]["storageProfile"]["dataDiskImages"][0]["sizeInGB"], 1);
     EXPECT_EQ(v["properties"]["replicationStatus"]["aggregatedState"], "Completed");
     EXPECT_EQ(v["tags"]["v"], "4");
   }

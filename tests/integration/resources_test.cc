@@ -97,9 +97,9 @@ TEST_F(ResourcesTest, ManagedImagePutAnswers201Then200NeverAcceptedAndDeletes) {
   json got = WaitSucceeded(ImagePath("img1"), kImageApi);
   EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["osType"], "Linux");
   EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["osState"], "Generalized");
-  EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["blobUri"],
-            "https://acct.blob.local/vhds/os.vhd");
-  EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 30);
+  EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["blobUri"], TestVhdUri());
+  // The real size of the test VHD's 20 MiB, in whole GiB.
+  EXPECT_EQ(got["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 1);
   EXPECT_EQ(got["properties"]["hyperVGeneration"], "V1");
   json tagged = ImageBody();
   tagged["tags"] = {{"env", "prod"}};
@@ -336,7 +336,7 @@ TEST_F(ResourcesTest, CliVersionUpdateWithEmptyStorageProfileKeepsTheSource) {
   ASSERT_EQ(put.status, 200) << put.body;
   json after = WaitSucceeded(VerPath("1.0.0"), kVersionApi);
   EXPECT_EQ(after["properties"]["storageProfile"]["source"]["id"], ImagePath("img1"));
-  EXPECT_EQ(after["properties"]["storageProfile"]["osDiskImage"]["sizeInGB"], 30);
+  EXPECT_EQ(after["properties"]["storageProfile"]["osDiskImage"]["sizeInGB"], 1);
   json targets = after["properties"]["publishingProfile"]["targetRegions"];
   ASSERT_EQ(targets.size(), 2u);
   EXPECT_EQ(targets[0]["regionalReplicaCount"], 2);

@@ -1,0 +1,85 @@
+#pragma once
+// The Azure Storage page-blob protocol pieces both blob data planes speak (blob_api.h for disk
+// grants, storage_account_api.h for the storage-account endpoint): answers and refusals in
+// Azure Storage's shape, range headers, page writes, page lists and ranged reads.
+//
+// Refusals are an XML `<Error><Code/><Message/></Error>` body with the `x-ms-error-code`
+// header; every answer carries `x-ms-request-id`, `x-ms-version` and `Date`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "api/http_types.h"
+#include "common/time.h"
+#include "storage/staging_blob.h"
+
+namespace gallery::api {
+
+inline constexpr char kStorageVersion[] = "2018-03-28";
+inline constexpr uint64_t kPageBytes = 512;
+inline constexpr uint64_t kMaxPageWriteBytes = uint64_t{4} << 20;
+
+// A refusal in Azure Storage's shape.
+struct BlobError {
+  boost::beast::http::status status;
+  std::string code;
+  std::string message;
+};
+
+// RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate(TimestampMs t);
+// An empty answer with the storage headers.
+HttpResponse StorageAnswer(boost::beast::http::status status, TimestampMs now);
+// The XML error answer of `e`.
+HttpResponse StorageErrorAnswer(const BlobError& e, TimestampMs now);
+// A header's value, empty when absent.
+std::string HeaderOf(const HttpRequest& req, std::string_view name);
+
+// "bytes=A-B", "bytes=A-" (to the end) or "bytes=-N" (the last N); inclusive.
+struct ByteRange {
+  std::optional<uint64_t> first;
+  std::optional<uint64_t> last;
+};
+// nullopt when malformed.
+std::optional<ByteRange> ParseByteRange(std::string_view value);
+// The range header of a request: x-ms-range wins over Range, as in Azure Storage.
+std::string RangeHeader(const HttpRequest& req);
+
+// A checked `PUT ?comp=page`: `x-ms-page-write: update` (the body is the range's bytes) or
+// `clear` (no body), on 512-byte boundaries, at most 4 MiB, inside a blob of `blob_size`.
+struct PageWrite {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  bool update = true;
+};
+// The write, or the refusal: 400 InvalidHeaderValue (malformed range or x-ms-page-write, a
+// body of another length, over 4 MiB), 416 InvalidPageRange (off 512-byte boundaries, outside
+// the blob).
+std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
+// Applies a checked write to `blob`.
+Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::StagingBlob& blob);
+// The 201 answer of a page write.
+HttpResponse PageWriteAnswer(TimestampMs now);
+// The 200 answer of `GET ?comp=pagelist`.
+HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges, uint64_t blob_size,
+                            TimestampMs now);
+
+// The window of a GET/HEAD of a blob of `total` bytes: whole (ranged false) or the request's
+// range clipped to the blob.
+struct ReadWindow {
+  uint64_t first = 0;
+  uint64_t length = 0;
+  bool ranged = false;
+};
+// The window, or the refusal answer (400 InvalidHeaderValue for a malformed range, 416
+// InvalidRange with `Content-Range: bytes */total` for one outside the blob).
+std::variant<ReadWindow, HttpResponse> ResolveReadWindow(const HttpRequest& req, uint64_t total,
+                                                         TimestampMs now);
+// The 200/206 answer headers of a read of `window` (Content-Range when ranged, the length).
+HttpResponse ReadAnswer(const ReadWindow& window, uint64_t total, TimestampMs now);
+
+}  // namespace gallery::api

@@ -1,0 +1,127 @@
+#include "service/image_data.h"
+
+#include <sys/stat.h>
+
+#include "storage/account_blobs.h"
+#include "storage/disk_image.h"
+
+namespace gallery::service {
+
+ImageData::ImageData(StoreForRegion stores, ImageDataOptions options, Random& random)
+    : stores_(std::move(stores)), options_(std::move(options)), random_(random) {}
+
+Result<domain::BlobLocation> ImageData::ServedBlob(const std::string& uri,
+                                                   const std::string& field) const {
+  return domain::ParseServedBlobUri(uri, endpoints_, field);
+}
+
+std::filesystem::path ImageData::BlobPath(const std::string& tenant,
+                                          const domain::BlobLocation& at) const {
+  return storage::AccountBlobPath(options_.blobs_root, tenant, at);
+}
+
+Result<std::string> ImageData::CopyManifest(metadata::Transaction& tx,
+                                            const std::string& manifest_id,
+                                            const std::string& region, int64_t* size_bytes) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> source,
+                           tx.GetManifest(manifest_id));
+  if (!source.has_value()) {
+    return Status::NotFound("The data of the source (manifest '" + manifest_id +
+                            "') was not found.")
+        .WithReason("ManifestNotFound");
+  }
+  GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(source->body));
+  *size_bytes = static_cast<int64_t>(manifest.virtual_size);
+  metadata::ManifestRecord copy;
+  copy.id = NewUuid(random_);
+  copy.region = region;
+  copy.body = source->body;
+  GALLERY_RETURN_IF_ERROR(tx.PutManifest(copy));
+  return copy.id;
+}
+
+Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,
+                                     domain::GalleryImageVersion* version) {
+  auto copy = [&](const domain::ImageDisk& from, domain::DiskImage* to) -> Status {
+    if (from.manifest_id.empty()) {
+      return Status::Ok();
+    }
+    GALLERY_ASSIGN_OR_RETURN(to->manifest_id, CopyManifest(tx, from.manifest_id,
+                                                           version->meta.location,
+                                                           &to->size_bytes));
+    to->size_in_gb = domain::SizeInGiB(to->size_bytes);
+    return Status::Ok();
+  };
+  GALLERY_RETURN_IF_ERROR(copy(image.os_disk, &version->os_disk_image));
+  for (size_t i = 0; i < image.data_disks.size() && i < version->data_disk_images.size(); ++i) {
+    GALLERY_RETURN_IF_ERROR(copy(image.data_disks[i], &version->data_disk_images[i]));
+  }
+  return Status::Ok();
+}
+
+Result<storage::Manifest> ImageData::IngestBlob(
+    const std::string& tenant, const domain::BlobLocation& at, const std::string& region,
+    const std::function<void(uint64_t, uint64_t)>& progress, std::atomic<bool>* cancel) {
+  const std::filesystem::path path = BlobPath(tenant, at);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument("The blob '" + at.account + "/" + at.container + "/" +
+                                   at.blob + "' does not exist on this server's blob endpoint.")
+        .WithReason("InvalidParameter");
+  }
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_(region));
+  storage::DiskImageInfo info;
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> disk,
+                           storage::OpenDiskImage(path.string(), static_cast<uint64_t>(st.st_size),
+                                                  storage::DeclaredFormat::kVhd, &info));
+  storage::IngestOptions options = options_.ingest;
+  options.progress = progress;
+  options.cancel = cancel;
+  return storage::Ingest(*disk, *store, options);
+}
+
+Result<std::string> ImageData::CommitManifest(metadata::Transaction& tx,
+                                              const storage::Manifest& manifest,
+                                              const std::string& region) {
+  metadata::ManifestRecord record;
+  record.id = NewUuid(random_);
+  record.region = region;
+  record.body = storage::EncodeManifest(manifest);
+  GALLERY_RETURN_IF_ERROR(tx.PutManifest(record));
+  return record.id;
+}
+
+std::vector<std::string> ManifestsOf(const metadata::Resource& resource) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& id) {
+    if (!id.empty()) {
+      out.push_back(id);
+    }
+  };
+  if (const auto* image = std::get_if<domain::ManagedImage>(&resource)) {
+    add(image->os_disk.manifest_id);
+    for (const domain::ImageDisk& d : image->data_disks) {
+      add(d.manifest_id);
+    }
+  } else if (const auto* disk = std::get_if<domain::Disk>(&resource)) {
+    add(disk->manifest_id);
+  } else if (const auto* version = std::get_if<domain::GalleryImageVersion>(&resource)) {
+    add(version->os_disk_image.manifest_id);
+    for (const domain::DiskImage& d : version->data_disk_images) {
+      add(d.manifest_id);
+    }
+  }
+  return out;
+}
+
+Status DeleteManifestsOf(metadata::Transaction& tx, const metadata::Resource& resource) {
+  for (const std::string& id : ManifestsOf(resource)) {
+    Status deleted = tx.DeleteManifest(id);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gallery::service

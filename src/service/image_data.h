@@ -1,0 +1,100 @@
+#pragma once
+// ImageData: the bytes behind managed images and image versions.
+//
+// Each disk of a managed image (the OS disk and every data disk) and of an image version is a
+// manifest (storage/manifest.h) in the metadata store's `manifests` table, whose chunks live in
+// the chunk store of the resource's region. A manifest belongs to exactly one resource and is
+// deleted with it; the chunks are shared and freed by garbage collection.
+//
+// Where an image's data comes from:
+//  - a managed disk, sealed (Unattached) in the image's region: its manifest is copied (a new
+//    record with the same body; no chunk is read or written), at PUT time;
+//  - a blob on this server's storage-account endpoint (domain/blob_uri.h): the blob is opened as
+//    a VHD (storage/disk_image.h) and ingested into the region's store in the image's
+//    long-running operation (service/image_ingest_worker.h);
+// and a version copies its image's manifests when it is created.
+//
+// Thread-safe: the stores and options are fixed after construction, but for the endpoints,
+// which are set once the server listens, before requests arrive.
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "common/result.h"
+#include "domain/blob_uri.h"
+#include "domain/gallery_image_version.h"
+#include "domain/managed_image.h"
+#include "metadata/metadata_store.h"
+#include "storage/chunk_store.h"
+#include "storage/ingest.h"
+#include "storage/manifest.h"
+
+namespace gallery::service {
+
+// The chunk store of a region (its short name); NotFound/Unavailable when there is none.
+using StoreForRegion = std::function<Result<storage::ChunkStore*>(const std::string& region)>;
+
+struct ImageDataOptions {
+  // Where tenants' storage-account blobs live (storage/account_blobs.h).
+  std::filesystem::path blobs_root;
+  storage::IngestOptions ingest;
+};
+
+class ImageData {
+ public:
+  // `random` names new manifests; it and the stores must outlive this object.
+  ImageData(StoreForRegion stores, ImageDataOptions options, Random& random);
+
+  // The "https://HOST:PORT" prefixes under which this server's blob endpoint is reached; the
+  // first is the one error messages name. Set before requests arrive.
+  void SetBlobEndpoints(std::vector<std::string> endpoints) { endpoints_ = std::move(endpoints); }
+  const std::vector<std::string>& blob_endpoints() const { return endpoints_; }
+
+  // The blob a disk's blobUri names on this server (InvalidArgument naming this server's
+  // endpoint otherwise; see domain::ParseServedBlobUri).
+  Result<domain::BlobLocation> ServedBlob(const std::string& uri, const std::string& field) const;
+  // The file of a tenant's blob.
+  std::filesystem::path BlobPath(const std::string& tenant, const domain::BlobLocation& at) const;
+
+  // A new manifest record with the body of `manifest_id`, in `region`; returns its id and
+  // stores the disk's virtual size in `*size_bytes`. NotFound (reason "ManifestNotFound") when
+  // the source record is missing; DataLoss when its body does not decode.
+  Result<std::string> CopyManifest(metadata::Transaction& tx, const std::string& manifest_id,
+                                   const std::string& region, int64_t* size_bytes);
+
+  // Gives `version` its own copy of each manifest of `image` (OS disk and data disks, matched
+  // by position), with their sizes. Disks of the image without data are left without.
+  Status CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,
+                            domain::GalleryImageVersion* version);
+
+  // Reads the tenant's blob as a VHD and writes its chunks into the region's store; the
+  // manifest is returned, to be committed with CommitManifest. InvalidArgument with the
+  // parser's message for a malformed VHD; InvalidArgument (reason "InvalidParameter") when the
+  // blob does not exist; the store's errors otherwise.
+  Result<storage::Manifest> IngestBlob(const std::string& tenant, const domain::BlobLocation& at,
+                                       const std::string& region,
+                                       const std::function<void(uint64_t, uint64_t)>& progress,
+                                       std::atomic<bool>* cancel);
+  // Records `manifest` (whose chunks are durable) in `region`; returns its new id.
+  Result<std::string> CommitManifest(metadata::Transaction& tx, const storage::Manifest& manifest,
+                                     const std::string& region);
+
+ private:
+  StoreForRegion stores_;
+  ImageDataOptions options_;
+  Random& random_;
+  std::vector<std::string> endpoints_;
+};
+
+// The manifests a resource owns (a disk's, an image's, a version's disks'; none for other
+// types), for deleting them with it.
+std::vector<std::string> ManifestsOf(const metadata::Resource& resource);
+
+// Deletes the manifests `resource` owns; missing ones are skipped.
+Status DeleteManifestsOf(metadata::Transaction& tx, const metadata::Resource& resource);
+
+}  // namespace gallery::service

@@ -1,0 +1,417 @@
+// Managed images and versions carrying data: GalleryService with ImageData, the ingest worker
+// and the operation runner over a real SQLite store and real region chunk stores in a temp dir.
+
+#include "service/image_data.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "service/gallery_service.h"
+#include "service/image_ingest_worker.h"
+#include "service/operation_runner.h"
+#include "service/test_store.h"
+#include "storage/region_stores.h"
+#include "storage/vhd_format.h"
+
+namespace gallery::service {
+namespace {
+
+using domain::OperationStatus;
+using domain::ProvisioningState;
+using domain::UpdateMode;
+
+constexpr TimestampMs kStart = 1'800'000'000'000;
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr char kEndpoint[] = "https://127.0.0.1:8443";
+
+// Records what the runner hands over, so a test runs the ingest on its own thread.
+class RecordingWork final : public OperationWork {
+ public:
+  explicit RecordingWork(ImageIngestWorker& worker) : worker_(worker) {}
+  bool Needs(const domain::Operation& op, const metadata::Resource& r) const override {
+    return worker_.Needs(op, r);
+  }
+  void Start(const domain::Operation& op) override { started.push_back(op); }
+  std::vector<domain::Operation> started;
+
+ private:
+  ImageIngestWorker& worker_;
+};
+
+// A fixed VHD of `size` bytes of disk: a pattern in the first MiB, zeros after, the footer.
+std::string FixedVhd(uint64_t size) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < kMiB; ++i) {
+    bytes[i] = static_cast<char>((i * 7 + 3) % 251);
+  }
+  storage::VhdUniqueId id{};
+  const auto footer = storage::SerializeVhdFooter(
+      storage::FixedFooterFor(size, std::nullopt, kStart, id));
+  bytes.append(reinterpret_cast<const char*>(footer.data()), footer.size());
+  return bytes;
+}
+
+class ImageDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test_support::FreshTestDir("image-data-test");
+    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
+    ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
+    stores_ = std::make_unique<storage::RegionStores>(dir_ / "stores");
+    ImageDataOptions options;
+    options.blobs_root = dir_ / "blobs";
+    data_ = std::make_unique<ImageData>(
+        [this](const std::string& region) { return stores_->For(region); }, options, *random_);
+    data_->SetBlobEndpoints({kEndpoint});
+    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
+    worker_ = std::make_unique<ImageIngestWorker>(*store_, *data_, clock_, *runner_);
+    work_ = std::make_unique<RecordingWork>(*worker_);
+    runner_->SetWork(work_.get());
+    authz_ = std::make_unique<access::Authorizer>(*store_);
+    service_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
+                                                *runner_, *authz_);
+    service_->SetImageData(data_.get());
+    ASSERT_TRUE(service_->PutResourceGroup(ctx_, Group(), {"southcentralus", std::nullopt},
+                                          UpdateMode::kReplace).ok());
+  }
+  void TearDown() override {
+    service_.reset();
+    worker_.reset();
+    runner_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ResourceId Group() { return ResourceId::ForResourceGroup(boot_.subscription_id, "rg1"); }
+  ResourceId Compute(std::vector<ResourceId::Segment> segs) {
+    return ResourceId::ForResource(boot_.subscription_id, "rg1", "Microsoft.Compute",
+                                   std::move(segs));
+  }
+  ResourceId ImageId(const std::string& name = "img1") { return Compute({{"images", name}}); }
+  ResourceId DiskId(const std::string& name) { return Compute({{"disks", name}}); }
+  ResourceId DefinitionId() { return Compute({{"galleries", "gal1"}, {"images", "def1"}}); }
+  ResourceId VersionId(const std::string& v) { return DefinitionId().Child("versions", v); }
+
+  void WriteBlob(const std::string& name, const std::string& bytes) {
+    const std::filesystem::path path = dir_ / "blobs" / boot_.tenant_id / "acct" / "vhds" / name;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+
+  domain::ManagedImageInput ImageFrom(domain::ImageDisk disk) {
+    domain::ManagedImageInput in;
+    in.location = "southcentralus";
+    in.os_type = domain::OsType::kLinux;
+    in.os_state = domain::OsState::kGeneralized;
+    in.os_disk = std::move(disk);
+    return in;
+  }
+  domain::ImageDisk BlobDisk(const std::string& uri) {
+    domain::ImageDisk d;
+    d.blob_uri = uri;
+    return d;
+  }
+  Result<Accepted<domain::ManagedImage>> PutImage(const domain::ManagedImageInput& in,
+                                                  const std::string& name = "img1") {
+    return service_->PutManagedImage(ctx_, ImageId(name), in, UpdateMode::kReplace);
+  }
+
+  // Runs due operations; ingests handed to the worker run here, then the runner again.
+  void Settle() {
+    ASSERT_TRUE(runner_->RunOnce().ok());
+    std::vector<domain::Operation> started;
+    started.swap(work_->started);
+    for (const domain::Operation& op : started) {
+      Status s = worker_->Run(op);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    ASSERT_TRUE(runner_->RunOnce().ok());
+  }
+
+  std::optional<metadata::ManifestRecord> Manifest(const std::string& id) {
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    EXPECT_TRUE(tx.ok());
+    auto m = (*tx)->GetManifest(id);
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? *m : std::nullopt;
+  }
+  int ManifestCount() {
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    int n = 0;
+    EXPECT_TRUE((*tx)->ForEachManifest([&](const metadata::ManifestRecord&) {
+                       ++n;
+                       return Status::Ok();
+                     }).ok());
+    return n;
+  }
+  domain::Operation Op(const std::string& id) {
+    auto op = service_->GetOperation(ctx_, boot_.subscription_id, id);
+    EXPECT_TRUE(op.ok()) << op.status().ToString();
+    return op.ok() ? *op : domain::Operation{};
+  }
+
+  // An image img1 made from a 20 MiB fixed VHD blob, ingested and provisioned.
+  void MakeImage() {
+    WriteBlob("os.vhd", FixedVhd(20 * kMiB));
+    auto accepted = PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd")));
+    ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(Settle());
+  }
+  void MakeDefinition() {
+    domain::GalleryInput g;
+    g.location = "southcentralus";
+    ASSERT_TRUE(service_->PutGallery(ctx_, DefinitionId().Parent(), g, UpdateMode::kReplace).ok());
+    domain::GalleryImageInput def;
+    def.location = "southcentralus";
+    def.os_type = domain::OsType::kLinux;
+    def.os_state = domain::OsState::kGeneralized;
+    def.identifier = domain::ImageIdentifier{"p", "o", "s"};
+    ASSERT_TRUE(service_->PutGalleryImage(ctx_, DefinitionId(), def, UpdateMode::kReplace).ok());
+    ASSERT_TRUE(runner_->RunOnce().ok());
+  }
+  Result<Accepted<domain::GalleryImageVersion>> PutVersion(const std::string& v) {
+    domain::GalleryImageVersionInput in;
+    in.location = "southcentralus";
+    in.source_id = ImageId().ToString();
+    in.target_regions = std::vector<domain::TargetRegionInput>{{"southcentralus"}};
+    return service_->PutGalleryImageVersion(ctx_, VersionId(v), in, UpdateMode::kReplace);
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<Random> random_ = NewSystemRandom();
+  domain::RegionCatalog regions_ = domain::RegionCatalog::Default();
+  ServiceConfig config_;
+  std::unique_ptr<metadata::MetadataStore> store_;
+  std::unique_ptr<storage::RegionStores> stores_;
+  std::unique_ptr<ImageData> data_;
+  std::unique_ptr<OperationRunner> runner_;
+  std::unique_ptr<ImageIngestWorker> worker_;
+  std::unique_ptr<RecordingWork> work_;
+  std::unique_ptr<access::Authorizer> authz_;
+  std::unique_ptr<GalleryService> service_;
+  BootstrapIdentity boot_;
+  RequestContext ctx_;
+};
+
+TEST_F(ImageDataTest, ABlobImageIsIngestedInItsOperationAndGetsItsRealSize) {
+  WriteBlob("os.vhd", FixedVhd(20 * kMiB));
+  auto accepted = PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd")));
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  EXPECT_TRUE(accepted->resource.os_disk.manifest_id.empty());
+  // The runner hands the operation to the worker instead of completing it.
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  ASSERT_EQ(work_->started.size(), 1u);
+  EXPECT_EQ(Op(accepted->operation.id).status, OperationStatus::kInProgress);
+  EXPECT_EQ(service_->GetManagedImage(ctx_, ImageId())->meta.provisioning_state,
+            ProvisioningState::kCreating);
+  ASSERT_TRUE(worker_->Run(work_->started[0]).ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  auto image = service_->GetManagedImage(ctx_, ImageId());
+  ASSERT_TRUE(image.ok());
+  EXPECT_EQ(image->meta.provisioning_state, ProvisioningState::kSucceeded);
+  EXPECT_EQ(image->os_disk.size_bytes, int64_t(20 * kMiB));
+  EXPECT_EQ(image->os_disk.disk_size_gb, 1);
+  ASSERT_FALSE(image->os_disk.manifest_id.empty());
+  auto record = Manifest(image->os_disk.manifest_id);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->region, "southcentralus");
+  auto manifest = storage::DecodeManifest(record->body);
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->virtual_size, 20 * kMiB);
+  EXPECT_EQ(Op(accepted->operation.id).status, OperationStatus::kSucceeded);
+}
+
+TEST_F(ImageDataTest, WhileTheIngestRunsTheRunnerLeasesTheOperation) {
+  WriteBlob("os.vhd", FixedVhd(20 * kMiB));
+  auto accepted = PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd")));
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_EQ(*runner_->RunOnce(), 0);  // not due again until the lease ends
+  EXPECT_EQ(work_->started.size(), 1u);
+  clock_.Advance(5000);
+  ASSERT_TRUE(runner_->RunOnce().ok());  // a restarted galleryd would start it again
+  EXPECT_EQ(work_->started.size(), 2u);
+}
+
+TEST_F(ImageDataTest, AMalformedBlobFailsTheOperationWithTheParsersMessageAndKeepsNoManifest) {
+  std::string bytes = FixedVhd(20 * kMiB);
+  bytes[bytes.size() - 512] = 'X';  // the footer's cookie
+  WriteBlob("bad.vhd", bytes);
+  auto accepted =
+      PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/bad.vhd")));
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_NO_FATAL_FAILURE(Settle());
+  domain::Operation op = Op(accepted->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_FALSE(op.error_code.empty());
+  EXPECT_NE(op.error_message.find("cookie"), std::string::npos) << op.error_message;
+  EXPECT_NE(op.error_message.find("bad.vhd"), std::string::npos) << op.error_message;
+  EXPECT_EQ(service_->GetManagedImage(ctx_, ImageId())->meta.provisioning_state,
+            ProvisioningState::kFailed);
+  EXPECT_EQ(ManifestCount(), 0);
+}
+
+TEST_F(ImageDataTest, AMissingBlobFailsTheOperation) {
+  auto accepted =
+      PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/none.vhd")));
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_NO_FATAL_FAILURE(Settle());
+  domain::Operation op = Op(accepted->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "InvalidParameter");
+  EXPECT_NE(op.error_message.find("does not exist"), std::string::npos) << op.error_message;
+}
+
+TEST_F(ImageDataTest, ABlobElsewhereIsRefusedNamingThisServersEndpoint) {
+  auto refused = PutImage(ImageFrom(BlobDisk("https://acct.blob.local/vhds/os.vhd")));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().target(), "image.properties.storageProfile.osDisk.blobUri");
+  EXPECT_NE(refused.status().message().find(std::string(kEndpoint) + "/blob/"),
+            std::string::npos);
+  EXPECT_EQ(service_->GetManagedImage(ctx_, ImageId()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ImageDataTest, SnapshotSourcesAreRefused) {
+  domain::ImageDisk d;
+  d.snapshot_id = Compute({{"snapshots", "s1"}}).ToString();
+  auto refused = PutImage(ImageFrom(d));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "InvalidParameter");
+  EXPECT_NE(refused.status().message().find("snapshots"), std::string::npos);
+}
+
+TEST_F(ImageDataTest, SpecializedDisksMakeNoImage) {
+  domain::ManagedImageInput in = ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd"));
+  in.os_state = domain::OsState::kSpecialized;
+  auto refused = PutImage(in);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("specialized"), std::string::npos);
+}
+
+// A sealed disk, as the disk service leaves it: Unattached with a manifest.
+class ImageFromDiskTest : public ImageDataTest {
+ protected:
+  void PutDisk(const std::string& name, domain::DiskState state,
+               const std::string& location = "southcentralus") {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE(tx.ok());
+    storage::Manifest m;
+    m.virtual_size = 3 * (uint64_t{1} << 30) + 512 * kMiB;
+    m.chunk_size = storage::kDefaultChunkSize;
+    m.chunks.resize(storage::ChunkCount(m.virtual_size, m.chunk_size));
+    metadata::ManifestRecord record{"disk-manifest-" + name, location, storage::EncodeManifest(m),
+                                    kStart};
+    ASSERT_TRUE((*tx)->PutManifest(record).ok());
+    domain::Disk disk;
+    disk.meta.id = DiskId(name);
+    disk.meta.location = location;
+    disk.meta.provisioning_state = ProvisioningState::kSucceeded;
+    disk.state = state;
+    disk.manifest_id = state == domain::DiskState::kUnattached ? record.id : "";
+    disk.unique_id = "u-" + name;
+    ASSERT_TRUE((*tx)->PutResource(disk).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  domain::ImageDisk FromDisk(const std::string& name) {
+    domain::ImageDisk d;
+    d.managed_disk_id = DiskId(name).ToString();
+    return d;
+  }
+};
+
+TEST_F(ImageFromDiskTest, ASealedDisksManifestIsCopiedAtOnce) {
+  PutDisk("d1", domain::DiskState::kUnattached);
+  auto accepted = PutImage(ImageFrom(FromDisk("d1")));
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  const domain::ImageDisk& os = accepted->resource.os_disk;
+  ASSERT_FALSE(os.manifest_id.empty());
+  EXPECT_NE(os.manifest_id, "disk-manifest-d1");
+  EXPECT_EQ(os.disk_size_gb, 4);  // 3.5 GiB rounded up
+  EXPECT_EQ(Manifest(os.manifest_id)->body, Manifest("disk-manifest-d1")->body);
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_TRUE(work_->started.empty());  // nothing to ingest
+  EXPECT_EQ(service_->GetManagedImage(ctx_, ImageId())->meta.provisioning_state,
+            ProvisioningState::kSucceeded);
+}
+
+TEST_F(ImageFromDiskTest, ADiskNotSealedIsRefused) {
+  PutDisk("d1", domain::DiskState::kActiveUpload);
+  auto refused = PutImage(ImageFrom(FromDisk("d1")));
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("ActiveUpload"), std::string::npos);
+}
+
+TEST_F(ImageFromDiskTest, ADiskOfAnotherRegionIsRefused) {
+  PutDisk("d1", domain::DiskState::kUnattached, "eastus");
+  auto refused = PutImage(ImageFrom(FromDisk("d1")));
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("eastus"), std::string::npos);
+}
+
+TEST_F(ImageFromDiskTest, AMissingDiskIsRefused) {
+  auto refused = PutImage(ImageFrom(FromDisk("none")));
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("is not found"), std::string::npos);
+}
+
+TEST_F(ImageFromDiskTest, ADiskOfAnotherTenantOrUnreadableIsRefused) {
+  domain::ImageDisk d;
+  d.managed_disk_id =
+      ResourceId::ForResource("00000000-0000-0000-0000-00000000dead", "rg1", "Microsoft.Compute",
+                              {{"disks", "d1"}})
+          .ToString();
+  auto refused = PutImage(ImageFrom(d));
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().reason(), "LinkedAuthorizationFailed");
+}
+
+TEST_F(ImageDataTest, AVersionCopiesTheImagesManifestsAndKeepsThemWhenTheImageGoes) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  auto version = PutVersion("1.0.0");
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  const domain::DiskImage& os = version->resource.os_disk_image;
+  const std::string image_manifest = service_->GetManagedImage(ctx_, ImageId())->os_disk.manifest_id;
+  ASSERT_FALSE(os.manifest_id.empty());
+  EXPECT_NE(os.manifest_id, image_manifest);
+  EXPECT_EQ(Manifest(os.manifest_id)->body, Manifest(image_manifest)->body);
+  EXPECT_EQ(os.size_in_gb, 1);
+  EXPECT_EQ(os.size_bytes, int64_t(20 * kMiB));
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  auto stored = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->meta.provisioning_state, ProvisioningState::kSucceeded);
+  ASSERT_EQ(stored->replication.size(), 1u);
+  EXPECT_EQ(stored->replication[0].state, domain::ReplicationState::kCompleted);
+
+  ASSERT_TRUE(service_->DeleteResource(ctx_, ImageId()).ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_FALSE(Manifest(image_manifest).has_value());
+  EXPECT_TRUE(Manifest(os.manifest_id).has_value());
+
+  ASSERT_TRUE(service_->DeleteResource(ctx_, VersionId("1.0.0")).ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_EQ(ManifestCount(), 0);
+}
+
+TEST_F(ImageDataTest, AVersionOfAnImageStillIngestingIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  WriteBlob("os.vhd", FixedVhd(20 * kMiB));
+  ASSERT_TRUE(PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd"))).ok());
+  auto refused = PutVersion("1.0.0");
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("still being created"), std::string::npos);
+}
+
+TEST_F(ImageDataTest, DeletingTheResourceGroupDeletesEveryManifestInIt) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  EXPECT_EQ(ManifestCount(), 1);
+  ASSERT_TRUE(service_->DeleteResourceGroup(ctx_, Group()).ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_EQ(ManifestCount(), 0);
+}
+
+}  // namespace
+}  // namespace gallery::service

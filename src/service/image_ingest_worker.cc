@@ -1,0 +1,183 @@
+#include "service/image_ingest_worker.h"
+
+#include "common/log.h"
+#include "storage/ingest.h"
+
+namespace gallery::service {
+
+using domain::ImageDisk;
+using domain::ManagedImage;
+using metadata::Transaction;
+using metadata::TxMode;
+
+namespace {
+
+bool DiskAwaitsIngest(const ImageDisk& disk) {
+  return !disk.blob_uri.empty() && disk.manifest_id.empty();
+}
+
+// The blob a stored blobUri names. Its endpoint was checked when the image was accepted; the
+// server may listen on another port since, so only the path counts now.
+Result<domain::BlobLocation> StoredBlob(const std::string& uri) {
+  const size_t scheme = uri.find("://");
+  const size_t path = scheme == std::string::npos ? scheme : uri.find('/', scheme + 3);
+  if (path == std::string::npos) {
+    return Status::InvalidArgument("The blob URI '" + uri + "' names no blob.")
+        .WithReason("InvalidParameter");
+  }
+  const std::string without_query = uri.substr(path, uri.find_first_of("?#", path) - path);
+  return domain::ParseBlobPath(without_query);
+}
+
+// Errors that another attempt would not change: the blob and its content are the user's.
+bool Permanent(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ||
+         s.code() == StatusCode::kFailedPrecondition || s.code() == StatusCode::kDataLoss;
+}
+
+}  // namespace
+
+bool AwaitsIngest(const ManagedImage& image) {
+  if (DiskAwaitsIngest(image.os_disk)) {
+    return true;
+  }
+  for (const ImageDisk& d : image.data_disks) {
+    if (DiskAwaitsIngest(d)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ImageIngestWorker::ImageIngestWorker(metadata::MetadataStore& store, ImageData& data,
+                                     const Clock& clock, OperationSignal& runner)
+    : store_(store), data_(data), clock_(clock), runner_(runner) {}
+
+ImageIngestWorker::~ImageIngestWorker() { Stop(); }
+
+bool ImageIngestWorker::Needs(const domain::Operation& op,
+                              const metadata::Resource& resource) const {
+  const auto* image = std::get_if<ManagedImage>(&resource);
+  return op.kind == domain::OperationKind::kCreate && image != nullptr && AwaitsIngest(*image);
+}
+
+void ImageIngestWorker::Start(const domain::Operation& op) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || running_.count(op.id) > 0) {
+    return;
+  }
+  running_.insert(op.id);
+  threads_.emplace_back([this, op] {
+    Status s = Run(op);
+    if (!s.ok()) {
+      GLOG_WARN("ingest for operation {} on {}: {} (retried later)", op.id,
+                op.resource_id.ToString(), s.ToString());
+    }
+    std::lock_guard<std::mutex> done(mu_);
+    running_.erase(op.id);
+  });
+}
+
+void ImageIngestWorker::Stop() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    threads.swap(threads_);
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+}
+
+Status ImageIngestWorker::Run(const domain::Operation& op) {
+  std::optional<ManagedImage> image;
+  {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> found,
+                             tx->GetResource(op.resource_id));
+    if (found.has_value() && std::holds_alternative<ManagedImage>(*found)) {
+      image = std::get<ManagedImage>(std::move(*found));
+    }
+  }
+  if (!image.has_value() || image->meta.operation_id != op.id || !AwaitsIngest(*image)) {
+    return Status::Ok();  // deleted, replaced or done: the runner sees to the operation
+  }
+  std::vector<ImageDisk*> disks{&image->os_disk};
+  for (ImageDisk& d : image->data_disks) {
+    disks.push_back(&d);
+  }
+  // Ingest first, outside any transaction; record every manifest together afterwards.
+  std::vector<std::pair<ImageDisk*, storage::Manifest>> ingested;
+  for (ImageDisk* disk : disks) {
+    if (!DiskAwaitsIngest(*disk)) {
+      continue;
+    }
+    Result<domain::BlobLocation> at = StoredBlob(disk->blob_uri);
+    Result<storage::Manifest> manifest =
+        at.ok() ? data_.IngestBlob(op.origin.tenant_id, *at, image->meta.location, nullptr,
+                                   &stopping_)
+                : Result<storage::Manifest>(at.status());
+    if (!manifest.ok()) {
+      if (Permanent(manifest.status())) {
+        return Fail(op, Status(manifest.status().code(),
+                               "The blob '" + disk->blob_uri +
+                                   "' cannot be made into an image disk: " +
+                                   manifest.status().message())
+                            .WithReason(manifest.status().reason().empty()
+                                            ? "InvalidParameter"
+                                            : manifest.status().reason()));
+      }
+      return manifest.status();
+    }
+    ingested.emplace_back(disk, std::move(*manifest));
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                           tx->GetResource(op.resource_id));
+  const auto* still = current.has_value() ? std::get_if<ManagedImage>(&*current) : nullptr;
+  if (still == nullptr || still->meta.operation_id != op.id) {
+    return Status::Ok();  // gone meanwhile: nothing recorded, the chunks are garbage
+  }
+  for (auto& [disk, manifest] : ingested) {
+    GALLERY_ASSIGN_OR_RETURN(disk->manifest_id,
+                             data_.CommitManifest(*tx, manifest, image->meta.location));
+    disk->size_bytes = static_cast<int64_t>(manifest.virtual_size);
+    disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(*image));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> stored, tx->GetOperation(op.id));
+  if (stored.has_value() && !stored->terminal()) {
+    stored->not_before = clock_.Now();  // due now: the runner completes it
+    GALLERY_RETURN_IF_ERROR(tx->PutOperation(*stored));
+  }
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("ingested {} disk(s) of {}", ingested.size(), op.resource_id.ToString());
+  runner_.Notify();
+  return Status::Ok();
+}
+
+Status ImageIngestWorker::Fail(const domain::Operation& op, const Status& error) {
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> stored, tx->GetOperation(op.id));
+  if (!stored.has_value() || stored->terminal()) {
+    return Status::Ok();
+  }
+  stored->status = domain::OperationStatus::kFailed;
+  stored->end_time = clock_.Now();
+  stored->error_code = error.reason();
+  stored->error_message = error.message();
+  GALLERY_RETURN_IF_ERROR(tx->PutOperation(*stored));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                           tx->GetResource(op.resource_id));
+  if (current.has_value() && metadata::Meta(*current).operation_id == op.id) {
+    metadata::Meta(*current).provisioning_state = domain::ProvisioningState::kFailed;
+    metadata::Meta(*current).operation_id.clear();
+    GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+  }
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_WARN("operation {} on {} failed: {}", op.id, op.resource_id.ToString(), error.message());
+  return Status::Ok();
+}
+
+}  // namespace gallery::service
