@@ -28,7 +28,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: deps $(BUILD_DIR)/build.ninja
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target galleryd https_baseline
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target galleryd gallery https_baseline
 	@scripts/install-deps.sh bench
 	bench/run.sh $(BUILD_DIR)
 

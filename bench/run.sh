@@ -9,7 +9,8 @@
 #   base-list https_baseline, a constant body the size of the list response
 #   put       PUT of an image definition (an update, same body every time)
 # at 1, 16 and 64 connections, 3 runs of RUN_SECONDS each after a WARMUP_SECONDS warm-up.
-# bench/report.py turns the wrk outputs into docs/benchmarks.md and prints it.
+# bench/report.py turns the wrk outputs into docs/benchmarks.md and prints it; then
+# bench/ingest_bench.py measures image ingest (gallery disk upload) and appends its section.
 # Everything it starts is stopped, and the temporary directory removed, on exit.
 set -euo pipefail
 
@@ -251,6 +252,11 @@ read -r busy1 idle1 steal1 < <(machine_ticks)
 
 mkdir -p "$(dirname "$OUT")"
 python3 "$ROOT/bench/report.py" "$FACTS" "$RESULTS" >"$TMP/report.md"
+
+# ---- image ingest: gallery disk upload vs cp + sync (bench/ingest_bench.py) ------------------
+for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+echo "bench: image ingest (2 GiB VHDs, about 10 min)"
+TMPDIR="$TMP" python3 "$ROOT/bench/ingest_bench.py" "$BUILD" "$TMP/report.md" || die "ingest benchmark failed"
 mv "$TMP/report.md" "$OUT"
 echo
 cat "$OUT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Creates the data bench/run.sh measures, in a running galleryd, over keep-alive HTTPS.
 
-A resource group rg, a gallery g, an image definition d, a managed image img and N image
+A resource group rg, a gallery g, an image definition d, a managed image img (from a 20 MiB
+fixed VHD of zeros, made by qemu-img and uploaded to the storage-account endpoint) and N image
 versions 1.0.0 .. 1.0.(N-1) of d (created in parallel), then waits until every version is
 Succeeded and checks that one list request returns all N (listPageSize must be >= N).
 
@@ -13,7 +14,9 @@ import http.client
 import json
 import os
 import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -34,6 +37,16 @@ class Client:
         self.host, self.port = u.hostname, u.port
         self.ctx = ssl.create_default_context(cafile=ca)
         self.conn = None
+
+    def raw(self, method, path, headers, body):
+        """One request with a byte body; returns the status."""
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=30)
+        headers = dict(headers, Authorization="Bearer " + os.environ.get("GALLERY_TOKEN", ""))
+        conn.request(method, path, body=body, headers=headers)
+        res = conn.getresponse()
+        res.read()
+        conn.close()
+        return res.status
 
     def request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
@@ -56,6 +69,28 @@ class Client:
                 self.conn = None
                 if attempt:
                     raise
+
+
+def upload_blank_vhd(client, path):
+    """Uploads a 20 MiB fixed VHD of zeros as a page blob at `path`: the blob is created
+    with the VHD's size and only its footer is written (the rest reads as zeros)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, vhd = os.path.join(tmp, "blank.raw"), os.path.join(tmp, "blank.vhd")
+        with open(raw, "wb") as f:
+            f.truncate(20 << 20)
+        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                        "subformat=fixed,force_size=on", raw, vhd], check=True)
+        with open(vhd, "rb") as f:
+            image = f.read()
+    size = len(image)
+    for headers, body in (
+            ({"x-ms-blob-type": "PageBlob", "x-ms-blob-content-length": str(size)}, b""),
+            ({"x-ms-page-write": "update", "x-ms-range": f"bytes={size - 512}-{size - 1}"},
+             image[-512:])):
+        query = "" if "x-ms-blob-type" in headers else "?comp=page"
+        status = client.raw("PUT", path + query, headers, body)
+        if status != 201:
+            die(f"PUT {path}{query} -> {status}")
 
 
 def put_ok(client, path, body):
@@ -102,10 +137,11 @@ def main():
                                             "identifier": {"publisher": "p", "offer": "o",
                                                            "sku": "s"}}})
     wait_succeeded(c, f"{dfn}?api-version={API}")
+    upload_blank_vhd(c, "/blob/bench/vhds/blank.vhd")
     put_ok(c, f"{img}?api-version=2022-11-01",
            {"location": loc, "properties": {"storageProfile": {"osDisk": {
-               "osType": "Linux", "osState": "Generalized", "blobUri": "https://x/y.vhd",
-               "diskSizeGB": 30}}}})
+               "osType": "Linux", "osState": "Generalized",
+               "blobUri": endpoint.rstrip("/") + "/blob/bench/vhds/blank.vhd"}}}})
     image = wait_succeeded(c, f"{img}?api-version=2022-11-01")
     body = {"location": loc,
             "properties": {"publishingProfile": {"targetRegions": [{"name": loc}]},

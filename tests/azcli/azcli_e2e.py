@@ -180,6 +180,26 @@ class GalleryCli:
         return json.loads(p.stdout) if p.stdout.strip() else None
 
 
+def upload_test_vhd(root, gallery, name="os.vhd"):
+    """Uploads a 24 MiB fixed VHD made by qemu-img (random head and tail, zeros between) to
+    the server's storage-account endpoint with our CLI; returns the blob URL and the raw."""
+    raw = os.path.join(root, name + ".raw")
+    vhd = os.path.join(root, name)
+    size = 24 << 20
+    with open(raw, "wb") as f:
+        f.truncate(size)
+        f.write(os.urandom(1 << 20))
+        f.seek(size - (1 << 20))
+        f.write(os.urandom(1 << 20))
+    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                    "subformat=fixed,force_size=on", raw, vhd], check=True)
+    out = gallery.run("storage", "blob", "upload", vhd, "--account", "acct", "--container",
+                      "vhds", "-n", name)
+    check(out["url"].endswith("/blob/acct/vhds/" + name), "VHD uploaded to the blob endpoint",
+          str(out))
+    return out["url"], raw
+
+
 def rg_id(sub, rg):
     return f"/subscriptions/{sub}/resourceGroups/{rg}"
 
@@ -250,14 +270,17 @@ def scenario_lifecycle(args, root):
                  "--publisher", "p", "--offer", "o", "--sku", "s", "--os-type", "Linux")
 
         step("managed image (az resource create; az image needs the hybrid profile)")
+        blob_url, _ = upload_test_vhd(root, GalleryCli(args.gallery, server, root))
         img_id = rg_id(sub, "rg1") + "/providers/Microsoft.Compute/images/img1"
         img = az.json("resource", "create", "--id", img_id, "--api-version", "2022-11-01",
                       "--location", "southcentralus", "--properties",
                       json.dumps({"storageProfile": {"osDisk": {
                           "osType": "Linux", "osState": "Generalized",
-                          "blobUri": "https://acct.blob.core.local.test/vhds/os.vhd"}},
+                          "blobUri": blob_url}},
                           "hyperVGeneration": "V1"}))
         check(img["id"].lower() == img_id.lower(), "managed image created", str(img))
+        check(img["properties"]["storageProfile"]["osDisk"]["diskSizeGB"] == 1,
+              "the image's disk size is the VHD's (24 MiB: 1 GiB rounded up)", str(img))
 
         step("image-version create (waits), --no-wait + wait, show --expand")
         v = az.json("sig", "image-version", "create", "-g", "rg1", "-r", "gallery1", "-i", "def1",
@@ -324,12 +347,17 @@ def scenario_hybrid(args, root):
         az.register_cloud("gallery-hybrid", profile="2020-09-01-hybrid")
         az.login_admin()
         az.json("group", "create", "-n", "rg1", "-l", "southcentralus")
-        step("az image create from a blob URI")
+        step("az image create from a blob URI of this server")
+        blob_url, _ = upload_test_vhd(root, GalleryCli(args.gallery, server, root))
         img = az.json("image", "create", "-g", "rg1", "-n", "img1", "--os-type", "Linux",
-                      "--source", "https://acct.blob.core.local.test/vhds/os.vhd")
+                      "--source", blob_url)
         check(img["provisioningState"] == "Succeeded" and
-              img["storageProfile"]["osDisk"]["blobUri"].endswith("/vhds/os.vhd") and
-              img["storageProfile"]["osDisk"]["osState"] == "Generalized", "image create", str(img))
+              img["storageProfile"]["osDisk"]["blobUri"] == blob_url and
+              img["storageProfile"]["osDisk"]["osState"] == "Generalized" and
+              img["storageProfile"]["osDisk"]["diskSizeGb"] == 1, "image create", str(img))
+        step("a blob URI elsewhere is refused, naming this server's endpoint")
+        az.error("image", "create", "-g", "rg1", "-n", "img2", "--os-type", "Linux",
+                 "--source", "https://acct.blob.core.windows.net/vhds/os.vhd")
         shown = az.json("image", "show", "-g", "rg1", "-n", "img1")
         check(shown["id"] == img["id"], "image show")
         check([i["name"] for i in az.json("image", "list", "-g", "rg1")] == ["img1"], "image list")
@@ -339,7 +367,9 @@ def scenario_hybrid(args, root):
                 "--publisher", "p", "--offer", "o", "--sku", "s", "--os-type", "Linux")
         v = az.json("sig", "image-version", "create", "-g", "rg1", "-r", "g1", "-i", "d1",
                     "-e", "1.0.0", "--managed-image", img["id"])
-        check(v["provisioningState"] == "Succeeded", "version from the image", str(v))
+        check(v["provisioningState"] == "Succeeded" and
+              v["storageProfile"]["osDiskImage"]["sizeInGb"] == 1,
+              "version from the image, with the image's real disk size", str(v))
         az.error("image", "show", "-g", "rg1", "-n", "nosuch", rc=3)
     finally:
         server.stop()
@@ -370,11 +400,12 @@ def scenario_sharing(args, root):
                 "--publisher", "p", "--offer", "o", "--sku", "s", "--os-type", "Linux")
         # A version in subscription 1 made from a managed image in subscription 2.
         img2 = rg_id(sub2, "rg2") + "/providers/Microsoft.Compute/images/img2"
+        blob_url, _ = upload_test_vhd(root, cli)
         az.json("resource", "create", "--id", img2, "--api-version", "2022-11-01",
                 "--location", "southcentralus", "--properties",
                 json.dumps({"storageProfile": {"osDisk": {
                     "osType": "Linux", "osState": "Generalized",
-                    "blobUri": "https://acct.blob.core.local.test/vhds/os.vhd"}}}))
+                    "blobUri": blob_url}}}))
         for e in ("1.0.0", "2.0.0"):
             v = az.json("sig", "image-version", "create", "-g", "rg1", "-r", "gal1", "-i", "def1",
                         "-e", e, "--managed-image", img2)
