@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/posix_io.h"
+
 namespace gallery::storage {
 namespace {
 
@@ -33,22 +35,6 @@ Status Prefixed(const Status& s, std::string_view prefix) {
   return Status(s.code(), std::string(prefix) + s.message(), s.target()).WithReason(s.reason());
 }
 
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // The open image file: positioned reads and hole queries. Thread-safe: pread does not move the
 // file offset, and lseek(SEEK_DATA) returns its answer rather than relying on the shared offset.
 class ImageFile {
@@ -56,22 +42,14 @@ class ImageFile {
   ImageFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
   Status ReadAt(uint64_t offset, std::span<uint8_t> out) const {
-    size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = ::pread(fd_.get(), out.data() + done, out.size() - done,
-                                static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        return Status::Unavailable("Cannot read " + path_ + " at offset " + Num(offset + done) +
-                                   ": " + std::strerror(errno));
-      }
-      if (n == 0) {
-        return Status::Unavailable("Cannot read " + path_ + " at offset " + Num(offset + done) +
-                                   ": the file ends there");
-      }
-      done += static_cast<size_t>(n);
+    const ssize_t n = PreadFull(fd_.get(), out, offset);
+    if (n < 0) {
+      return Status::Unavailable("Cannot read " + path_ + " at offset " + Num(offset) + ": " +
+                                 std::strerror(errno));
+    }
+    if (static_cast<size_t>(n) < out.size()) {
+      return Status::Unavailable("Cannot read " + path_ + " at offset " +
+                                 Num(offset + static_cast<uint64_t>(n)) + ": the file ends there");
     }
     return Status::Ok();
   }
@@ -86,7 +64,7 @@ class ImageFile {
   }
 
  private:
-  UniqueFd fd_;
+  Fd fd_;
   std::string path_;
 };
 

@@ -16,6 +16,8 @@
 #include <set>
 #include <system_error>
 
+#include "storage/posix_io.h"
+
 namespace gallery::storage {
 
 namespace fs = std::filesystem;
@@ -42,23 +44,6 @@ Status IoError(std::string_view what, const fs::path& path, int err) {
   }
   return Status::Unavailable(std::move(message));
 }
-
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::array<uint8_t, kHeaderBytes> MakeHeader(Encoding encoding, uint64_t content_length) {
   std::array<uint8_t, kHeaderBytes> header{};
@@ -108,22 +93,11 @@ Status WriteAll(int fd, std::array<struct iovec, 2> iov, const fs::path& path) {
 
 // Reads exactly out.size() bytes at `offset`; false when the file ends first.
 Result<bool> PreadAll(int fd, std::span<uint8_t> out, uint64_t offset, const fs::path& path) {
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n =
-        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return IoError("cannot read", path, errno);
-    }
-    if (n == 0) {
-      return false;
-    }
-    done += static_cast<size_t>(n);
+  const ssize_t n = PreadFull(fd, out, offset);
+  if (n < 0) {
+    return IoError("cannot read", path, errno);
   }
-  return true;
+  return static_cast<size_t>(n) == out.size();
 }
 
 Status FsyncDir(const fs::path& dir) {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <utility>
 
+#include "storage/posix_io.h"
+
 namespace gallery::storage {
 
 namespace {
@@ -128,20 +130,12 @@ Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
 
 Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
   GALLERY_RETURN_IF_ERROR(CheckRange(offset, out.size()));
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n =
-        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return OsError("read", path_, errno);
-    }
-    if (n == 0) {
-      return Status::Unavailable("read " + path_.string() + ": the file is shorter than expected");
-    }
-    done += static_cast<size_t>(n);
+  const ssize_t n = PreadFull(fd_, out, offset);
+  if (n < 0) {
+    return OsError("read", path_, errno);
+  }
+  if (static_cast<size_t>(n) < out.size()) {
+    return Status::Unavailable("read " + path_.string() + ": the file is shorter than expected");
   }
   return Status::Ok();
 }
