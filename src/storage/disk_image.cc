@@ -256,7 +256,8 @@ class DynamicVhdValidator {
   }
 
   Status CheckFooterCopy() const {
-    if (head_.size() < kFooterSize || std::memcmp(head_.data(), "conectix", 8) != 0) {
+    if (head_.size() < kFooterSize ||
+        std::memcmp(head_.data(), kVhdFooterCookie.data(), kVhdFooterCookie.size()) != 0) {
       return InvalidVhd(
           "A dynamic VHD starts with a copy of its footer, but offset 0 of the upload holds "
           "none (cookie is not 'conectix')");
@@ -438,7 +439,8 @@ Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageFile> file, ui
     }
     std::string message =
         FormatRefusal(ImageFormat::kUnknown) + " (" + parsed.status().message() + ")";
-    if (std::memcmp(head.data(), "conectix", std::min<size_t>(head.size(), 8)) == 0) {
+    if (std::memcmp(head.data(), kVhdFooterCookie.data(),
+                    std::min(head.size(), kVhdFooterCookie.size())) == 0) {
       message +=
           ". The upload starts with a VHD footer copy: a dynamic VHD must also end with "
           "its footer, in the last 512 bytes of the upload";

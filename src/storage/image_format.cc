@@ -44,7 +44,7 @@ std::string ConvertCommand(std::string_view qemu_format, std::string_view extens
 }  // namespace
 
 ImageFormat SniffFormat(std::span<const uint8_t> head, std::span<const uint8_t> tail) {
-  if (tail.size() == kVhdFooterSize && StartsWith(tail, "conectix")) {
+  if (tail.size() == kVhdFooterSize && StartsWith(tail, kVhdFooterCookie)) {
     return VhdKind(tail);
   }
   if (StartsWith(head, "vhdxfile")) {

@@ -7,7 +7,6 @@
 namespace gallery::storage {
 namespace {
 
-constexpr std::string_view kFooterCookie = "conectix";
 constexpr std::string_view kDynamicCookie = "cxsparse";
 constexpr uint32_t kHeaderVersion = 0x00010000;
 // Unix time of 2000-01-01T00:00:00Z, the epoch of VHD timestamps.
@@ -107,7 +106,7 @@ uint32_t VhdFooterChecksum(const VhdFooter& footer) {
 
 Result<VhdFooter> ParseVhdFooter(std::span<const uint8_t, kVhdFooterSize> bytes) {
   GALLERY_RETURN_IF_ERROR(
-      CheckCookieAndChecksum(bytes, "VHD footer", kFooterCookie, kVhdFooterChecksumOffset));
+      CheckCookieAndChecksum(bytes, "VHD footer", kVhdFooterCookie, kVhdFooterChecksumOffset));
   VhdFooter f;
   f.cookie = Copy<8, char>(bytes, 0);
   f.features = Be32(bytes, 8);

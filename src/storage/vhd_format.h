@@ -25,6 +25,8 @@ namespace gallery::storage {
 // The ARM error code of a structurally invalid VHD.
 inline constexpr std::string_view kInvalidVhdReason = "InvalidVhd";
 
+// The cookie that opens a VHD footer (and the footer copy at the start of a dynamic VHD).
+inline constexpr std::string_view kVhdFooterCookie = "conectix";
 inline constexpr size_t kVhdFooterSize = 512;
 inline constexpr size_t kVhdDynamicHeaderSize = 1024;
 inline constexpr size_t kVhdSectorSize = 512;
