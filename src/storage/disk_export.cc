@@ -1,20 +1,18 @@
 #include "storage/disk_export.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <string>
+
+#include "common/resource_id.h"
 
 namespace gallery::storage {
 
 Result<ExportFormat> ParseExportFormat(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower == "raw") {
+  if (EqualsIgnoreCase(text, "raw")) {
     return ExportFormat::kRaw;
   }
-  if (lower == "vhd") {
+  if (EqualsIgnoreCase(text, "vhd")) {
     return ExportFormat::kVhd;
   }
   return Status::InvalidArgument(
