@@ -62,8 +62,10 @@ class ScriptedRandom final : public Random {
 
 TEST(RandomTest, ClientSecretsNeverStartWithADash) {
   // 0xF8 encodes to '-' first in URL-safe base64: that draw is discarded.
-  ScriptedRandom random(std::string(1, static_cast<char>(0xF8)));
-  ASSERT_EQ(RandomToken(*std::make_unique<ScriptedRandom>(std::string(1, static_cast<char>(0xF8))), 30)[0], '-');
+  const std::string dash_first(1, static_cast<char>(0xF8));
+  ScriptedRandom probe(dash_first);
+  ASSERT_EQ(RandomToken(probe, 30)[0], '-');
+  ScriptedRandom random(dash_first);
   const std::string secret = NewClientSecret(random, 30);
   EXPECT_EQ(secret.size(), 40u);
   EXPECT_NE(secret[0], '-');
