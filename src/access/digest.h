@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 of a byte string (token thumbprints, cache keys).
+// SHA-256 of a byte string (key thumbprints).
 
 #include <string>
 #include <string_view>

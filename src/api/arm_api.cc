@@ -355,35 +355,30 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     return accepted(apply(*input, mode));
   };
   const std::string page_token = call.target.Query("$skiptoken");
+  // A whole list in one answer (tenants, subscriptions).
+  auto unpaged = [&](const auto& items) -> HttpResponse {
+    if (!items.ok()) {
+      return error(items.status());
+    }
+    nlohmann::json value = nlohmann::json::array();
+    for (const auto& item : *items) {
+      value.push_back(ToWire(item));
+    }
+    return Json(http::status::ok, {{"value", std::move(value)}});
+  };
 
   switch (route.kind) {
     case RouteKind::kTenants: {
       if (method != http::verb::get) {
         return MethodNotAllowed(method, "GET");
       }
-      auto tenants = service_.ListTenants(ctx);
-      if (!tenants.ok()) {
-        return error(tenants.status());
-      }
-      nlohmann::json value = nlohmann::json::array();
-      for (const domain::Tenant& t : *tenants) {
-        value.push_back(ToWire(t));
-      }
-      return Json(http::status::ok, {{"value", std::move(value)}});
+      return unpaged(service_.ListTenants(ctx));
     }
     case RouteKind::kSubscriptions: {
       if (method != http::verb::get) {
         return MethodNotAllowed(method, "GET");
       }
-      auto subs = service_.ListSubscriptions(ctx);
-      if (!subs.ok()) {
-        return error(subs.status());
-      }
-      nlohmann::json value = nlohmann::json::array();
-      for (const domain::Subscription& s : *subs) {
-        value.push_back(ToWire(s));
-      }
-      return Json(http::status::ok, {{"value", std::move(value)}});
+      return unpaged(service_.ListSubscriptions(ctx));
     }
     case RouteKind::kSubscription: {
       if (method != http::verb::get) {

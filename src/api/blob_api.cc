@@ -25,34 +25,6 @@ BlobError AuthenticationFailed(const std::string& why) {
               why};
 }
 
-// The fixed VHD of a sealed disk, read piece by piece.
-class ExportSource final : public BodySource {
- public:
-  ExportSource(std::unique_ptr<storage::VirtualDisk> disk,
-               const std::array<uint8_t, storage::kVhdFooterSize>& footer, uint64_t offset,
-               uint64_t length)
-      : disk_(std::move(disk)), footer_(footer), offset_(offset), length_(length),
-        remaining_(length) {}
-
-  uint64_t size() const override { return length_; }
-
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
-    GALLERY_RETURN_IF_ERROR(storage::ReadExport(*disk_, storage::ExportFormat::kVhd, footer_,
-                                                offset_, out.first(n)));
-    offset_ += n;
-    remaining_ -= n;
-    return n;
-  }
-
- private:
-  std::unique_ptr<storage::VirtualDisk> disk_;
-  std::array<uint8_t, storage::kVhdFooterSize> footer_;
-  uint64_t offset_;
-  uint64_t length_;
-  uint64_t remaining_;
-};
-
 // The export footer: the uploaded one when it was a fixed VHD's (so the download is the upload
 // byte for byte), else one made for the disk's size.
 std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(const domain::Disk& disk) {
@@ -209,24 +181,26 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (HttpResponse* refused = std::get_if<HttpResponse>(&window)) {
     return std::move(*refused);
   }
-  const uint64_t first = std::get<ReadWindow>(window).first;
-  const uint64_t length = std::get<ReadWindow>(window).length;
-  HttpResponse res = ReadAnswer(std::get<ReadWindow>(window), total, now);
+  const ReadWindow& w = std::get<ReadWindow>(window);
+  HttpResponse res = ReadAnswer(w, total, now);
   res.set(http::field::etag, "\"" + disk.manifest_id + "\"");
   res.set(http::field::last_modified, HttpDate(disk.meta.updated_at));
   if (method == http::verb::head) {
-    res.content_length(length);
+    res.content_length(w.length);
     res.keep_alive(request.keep_alive());
-    HttpReply reply(std::move(res));
-    return reply;
+    return HttpReply(std::move(res));
   }
   Result<std::unique_ptr<storage::VirtualDisk>> bytes = disks_.OpenSealedDisk(disk);
   if (!bytes.ok()) {
     return failed(bytes.status());
   }
-  return HttpReply(std::move(res), std::make_unique<ExportSource>(std::move(*bytes),
-                                                                  ExportFooter(disk), first,
-                                                                  length));
+  // The fixed VHD of the sealed disk.
+  return HttpReply(std::move(res),
+                   WindowSource([bytes = std::move(*bytes), footer = ExportFooter(disk)](
+                                    uint64_t offset, std::span<uint8_t> out) {
+                     return storage::ReadExport(*bytes, storage::ExportFormat::kVhd, footer,
+                                                offset, out);
+                   }, w));
 }
 
 }  // namespace gallery::api

@@ -7,9 +7,13 @@
 // header; every answer carries `x-ms-request-id`, `x-ms-version` and `Date`.
 
 #include <cstdint>
+#include <algorithm>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -81,5 +85,32 @@ std::variant<ReadWindow, HttpResponse> ResolveReadWindow(const HttpRequest& req,
                                                          TimestampMs now);
 // The 200/206 answer headers of a read of `window` (Content-Range when ranged, the length).
 HttpResponse ReadAnswer(const ReadWindow& window, uint64_t total, TimestampMs now);
+
+// The streamed body of a read of `window`: `read_at(offset, out)` fills `out` with the bytes at
+// `offset`, piece by piece, so a large download is never held in memory. `read_at` may own
+// what it reads from (it lives as long as the body).
+template <typename ReadAt>
+std::unique_ptr<BodySource> WindowSource(ReadAt read_at, const ReadWindow& window) {
+  class Source final : public BodySource {
+   public:
+    Source(ReadAt read_at, uint64_t offset, uint64_t length)
+        : read_at_(std::move(read_at)), offset_(offset), length_(length), remaining_(length) {}
+    uint64_t size() const override { return length_; }
+    Result<size_t> Read(std::span<uint8_t> out) override {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
+      GALLERY_RETURN_IF_ERROR(read_at_(offset_, out.first(n)));
+      offset_ += n;
+      remaining_ -= n;
+      return n;
+    }
+
+   private:
+    ReadAt read_at_;
+    uint64_t offset_;
+    uint64_t length_;
+    uint64_t remaining_;
+  };
+  return std::make_unique<Source>(std::move(read_at), window.first, window.length);
+}
 
 }  // namespace gallery::api

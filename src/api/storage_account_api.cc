@@ -16,29 +16,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// A blob read piece by piece, so a large download is never held in memory.
-class BlobSource final : public BodySource {
- public:
-  BlobSource(std::unique_ptr<storage::StagingBlob> blob, uint64_t offset, uint64_t length)
-      : blob_(std::move(blob)), offset_(offset), length_(length), remaining_(length) {}
-
-  uint64_t size() const override { return length_; }
-
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
-    GALLERY_RETURN_IF_ERROR(blob_->ReadPages(offset_, out.first(n)));
-    offset_ += n;
-    remaining_ -= n;
-    return n;
-  }
-
- private:
-  std::unique_ptr<storage::StagingBlob> blob_;
-  uint64_t offset_;
-  uint64_t length_;
-  uint64_t remaining_;
-};
-
 bool ParseLength(std::string_view text, uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
@@ -189,8 +166,11 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     res.keep_alive(request.keep_alive());
     return HttpReply(std::move(res));
   }
-  return HttpReply(std::move(res), std::make_unique<BlobSource>(std::move(*blob), w.first,
-                                                                w.length));
+  return HttpReply(std::move(res),
+                   WindowSource([blob = std::move(*blob)](uint64_t offset,
+                                                          std::span<uint8_t> out) {
+                     return blob->ReadPages(offset, out);
+                   }, w));
 }
 
 }  // namespace gallery::api
