@@ -4,6 +4,7 @@
 #include "cli/arm_paths.h"
 #include "cli/context.h"
 #include "client/token_credential_provider.h"
+#include "client/url.h"
 
 namespace gallery::cli {
 
@@ -108,6 +109,18 @@ Result<std::optional<std::string>> CommandContext::ArmToken() {
     return Status::FailedPrecondition("Not connected: run a command that connects first.");
   }
   return credentials_->GetToken();
+}
+
+Result<std::unique_ptr<PageBlobClient>> CommandContext::ConnectBlob(
+    const std::string& url, const std::optional<std::string>& bearer_token) {
+  GALLERY_ASSIGN_OR_RETURN(Url parsed, Url::Parse(url));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport,
+                           env_.make_transport(parsed.Origin() + "/", profile_.ca_certificate));
+  auto client = std::make_unique<PageBlobClient>(std::move(transport), url);
+  if (bearer_token.has_value()) {
+    client->SetBearerToken(*bearer_token);
+  }
+  return client;
 }
 
 Result<GraphClient*> CommandContext::ConnectGraph() {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "cli/output.h"
 #include "client/arm_client.h"
 #include "client/graph_client.h"
+#include "client/page_blob_client.h"
 #include "client/profile.h"
 
 namespace gallery::cli {
@@ -58,6 +60,11 @@ class CommandContext {
   // The ARM bearer token of the last ConnectTo/Connect (nullopt without credentials), for the
   // storage-account endpoint, which authenticates with it.
   Result<std::optional<std::string>> ArmToken();
+  // A client of the page blob at absolute `url` (a signed URL, or a storage-account blob URL
+  // with `bearer_token`) over its own connection to the URL's server, trusting the profile's
+  // CA: one per transfer worker.
+  Result<std::unique_ptr<PageBlobClient>> ConnectBlob(
+      const std::string& url, const std::optional<std::string>& bearer_token = std::nullopt);
   // A Graph client (the directory) for the saved profile.
   Result<GraphClient*> ConnectGraph();
 

@@ -9,7 +9,6 @@
 #include "cli/disk_download.h"
 #include "cli/disk_upload.h"
 #include "cli/progress_bar.h"
-#include "client/url.h"
 
 namespace gallery::cli {
 
@@ -93,20 +92,11 @@ Result<std::string> GrantAccess(CommandContext& ctx, Session& s, const DiskOptio
   return sas;
 }
 
-// A client of the blob at `sas` with its own connection to the URL's server.
-Result<std::unique_ptr<PageBlobClient>> NewBlobClient(CommandContext& ctx, const std::string& sas) {
-  GALLERY_ASSIGN_OR_RETURN(Url url, Url::Parse(sas));
-  GALLERY_ASSIGN_OR_RETURN(
-      std::unique_ptr<HttpTransport> transport,
-      ctx.env().make_transport(url.Origin() + "/", ctx.profile().ca_certificate));
-  return std::make_unique<PageBlobClient>(std::move(transport), sas);
-}
-
 TransferOptions Transfer(CommandContext& ctx, const DiskOptions& o, const std::string& sas,
                          ProgressBar& bar) {
   TransferOptions options;
   options.threads = o.threads;
-  options.connect = [&ctx, sas] { return NewBlobClient(ctx, sas); };
+  options.connect = [&ctx, sas] { return ctx.ConnectBlob(sas); };
   options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
   options.cancel = &interrupted;
   options.stop_after_pieces = o.stop_after_pieces;
@@ -201,7 +191,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Write", kDefaultAccessSeconds));
   std::vector<Piece> pieces = PlanPieces(upload_size);
   if (o.resume) {
-    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, NewBlobClient(ctx, sas));
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, ctx.ConnectBlob(sas));
     GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> written, blob->PageRanges());
     pieces = PiecesNotWritten(pieces, std::move(written));
   }
@@ -238,7 +228,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
 
 // Reads the blob at `sas` into the output file; the caller revokes the grant.
 Status DownloadBlob(CommandContext& ctx, const DiskOptions& o, const std::string& sas) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, NewBlobClient(ctx, sas));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, ctx.ConnectBlob(sas));
   GALLERY_ASSIGN_OR_RETURN(uint64_t size, blob->Size());
   bool raw = o.format == "raw";
   if (raw && size < kFooterBytes) {

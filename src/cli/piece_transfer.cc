@@ -1,9 +1,11 @@
 #include "cli/piece_transfer.h"
 
 #include <algorithm>
-#include <cstring>
+#include <span>
 #include <mutex>
 #include <thread>
+
+#include "storage/chunk_digest.h"
 
 namespace gallery::cli {
 
@@ -43,21 +45,8 @@ std::vector<Piece> PiecesNotWritten(const std::vector<Piece>& pieces,
 }
 
 bool IsAllZero(std::string_view bytes) {
-  // Compare 8 bytes at a time; the tail byte by byte.
-  size_t i = 0;
-  for (; i + sizeof(uint64_t) <= bytes.size(); i += sizeof(uint64_t)) {
-    uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, sizeof word);
-    if (word != 0) {
-      return false;
-    }
-  }
-  for (; i < bytes.size(); ++i) {
-    if (bytes[i] != 0) {
-      return false;
-    }
-  }
-  return true;
+  return storage::IsAllZero(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 Result<TransferStats> RunPieces(const std::vector<Piece>& pieces, const TransferOptions& options,

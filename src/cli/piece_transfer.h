@@ -42,7 +42,7 @@ std::vector<Piece> PlanPieces(uint64_t size, uint64_t piece_bytes = kPieceBytes)
 std::vector<Piece> PiecesNotWritten(const std::vector<Piece>& pieces,
                                     std::vector<PageRange> written);
 
-// True when every byte of `bytes` is zero.
+// True when every byte of `bytes` is zero: storage::IsAllZero over a string's bytes.
 bool IsAllZero(std::string_view bytes);
 
 struct TransferStats {

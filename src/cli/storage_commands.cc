@@ -58,17 +58,7 @@ Status Upload(CommandContext& ctx, const BlobOptions& o) {
   GALLERY_RETURN_IF_ERROR(ctx.Connect(o.common).status());
   GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> token, ctx.ArmToken());
   const std::string url = BlobUrl(ctx.profile().arm_endpoint, o);
-  auto connect = [&ctx, url, token]() -> Result<std::unique_ptr<PageBlobClient>> {
-    GALLERY_ASSIGN_OR_RETURN(Url parsed, Url::Parse(url));
-    GALLERY_ASSIGN_OR_RETURN(
-        std::unique_ptr<HttpTransport> transport,
-        ctx.env().make_transport(parsed.Origin() + "/", ctx.profile().ca_certificate));
-    auto client = std::make_unique<PageBlobClient>(std::move(transport), url);
-    if (token.has_value()) {
-      client->SetBearerToken(*token);
-    }
-    return client;
-  };
+  auto connect = [&ctx, url, token] { return ctx.ConnectBlob(url, token); };
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, connect());
   GALLERY_RETURN_IF_ERROR(blob->Create(size));
   ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), size, "Uploading");

@@ -1,5 +1,6 @@
 #include "test_image.h"
 
+#include "client/page_blob_client.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::testing {
@@ -7,16 +8,6 @@ namespace gallery::testing {
 namespace {
 
 constexpr uint64_t kPatternBytes = uint64_t{1} << 20;
-
-Status Expect(const Result<HttpResult>& r, int status, const std::string& what) {
-  if (!r.ok()) {
-    return r.status();
-  }
-  if (r->status != status) {
-    return Status::Internal(what + " answered " + std::to_string(r->status) + ": " + r->body);
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -36,28 +27,16 @@ std::string SmallFixedVhd() {
 Result<std::string> UploadTestVhd(HttpTransport& client, const std::string& endpoint,
                                   const std::string& blob) {
   const std::string vhd = SmallFixedVhd();
-  const std::string path = "/blob/" + blob;
-  HttpCall create{"PUT",
-                  path,
-                  {{"x-ms-blob-type", "PageBlob"},
-                   {"x-ms-blob-content-length", std::to_string(vhd.size())},
-                   {"x-ms-version", "2018-03-28"}},
-                  ""};
-  GALLERY_RETURN_IF_ERROR(Expect(client.Send(create), 201, "PUT " + path));
+  const std::string url = endpoint + "/blob/" + blob;
+  PageBlobClient page_blob(client, url);
+  GALLERY_RETURN_IF_ERROR(page_blob.Create(vhd.size()));
   // Only what is not zero: the pattern and the footer.
   const std::pair<uint64_t, uint64_t> pieces[] = {{0, kPatternBytes},
                                                   {kTestVhdDiskBytes, vhd.size() - kTestVhdDiskBytes}};
   for (const auto& [offset, length] : pieces) {
-    HttpCall write{"PUT",
-                   path + "?comp=page",
-                   {{"x-ms-page-write", "update"},
-                    {"x-ms-range", "bytes=" + std::to_string(offset) + "-" +
-                                       std::to_string(offset + length - 1)},
-                    {"x-ms-version", "2018-03-28"}},
-                   vhd.substr(offset, length)};
-    GALLERY_RETURN_IF_ERROR(Expect(client.Send(write), 201, "PUT " + path + "?comp=page"));
+    GALLERY_RETURN_IF_ERROR(page_blob.PutPages(offset, vhd.substr(offset, length)));
   }
-  return endpoint + path;
+  return url;
 }
 
 }  // namespace gallery::testing
