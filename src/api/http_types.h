@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -26,6 +27,14 @@ namespace gallery {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// The value of the request's first header named `name` (any casing); empty when absent. Valid
+// while the request is.
+inline std::string_view HeaderValue(const HttpRequest& request, std::string_view name) {
+  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  return it == request.end() ? std::string_view()
+                             : std::string_view(it->value().data(), it->value().size());
+}
 
 // What the server knows about a request beyond its bytes. Owned by the connection; valid only
 // during the handler call.

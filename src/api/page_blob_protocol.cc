@@ -73,8 +73,7 @@ HttpResponse StorageErrorAnswer(const BlobError& e, TimestampMs now) {
 }
 
 std::string HeaderOf(const HttpRequest& req, std::string_view name) {
-  auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-  return it == req.end() ? std::string() : std::string(it->value());
+  return std::string(HeaderValue(req, name));
 }
 
 std::optional<ByteRange> ParseByteRange(std::string_view value) {
