@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -55,6 +56,17 @@ class ChunkBatch {
   virtual Status Commit() = 0;
 };
 
+// A batch that survives a restart of the process (ChunkStore::OpenStagedBatch): the chunks of an
+// upload in progress, staged as the writes arrive and committed when the upload is sealed.
+class StagedBatch : public ChunkBatch {
+ public:
+  // True when the chunk is staged in this batch (or was, and has been committed).
+  virtual bool Holds(const ChunkDigest& digest) = 0;
+  // A staged chunk's content, verified. NotFound when the batch does not hold it; DataLoss as
+  // ChunkStore::Read.
+  virtual Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) = 0;
+};
+
 class ChunkStore {
  public:
   virtual ~ChunkStore() = default;
@@ -71,6 +83,19 @@ class ChunkStore {
 
   // A new, empty batch writing into this store. The store must outlive it.
   virtual std::unique_ptr<ChunkBatch> BeginBatch() = 0;
+
+  // The staged batch `name` (a plain file name: letters, digits, '-', '_', '.'), created empty
+  // or continued: what it staged before survives a crash or restart of the process until it is
+  // committed or discarded. The first open of a name in a process verifies every chunk it holds
+  // and drops the damaged ones (a crash can cut a write short). Adding a chunk the store holds
+  // already keeps a reference to the stored one instead of writing it, so a garbage collection
+  // cannot take it before the batch commits. One open StagedBatch per name at a time; the store
+  // must outlive it. InvalidArgument for a bad name; Unavailable on I/O errors.
+  virtual Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) = 0;
+  // Removes a staged batch and what it staged (a missing one is fine).
+  virtual Status DiscardStagedBatch(const std::string& name) = 0;
+  // The names of the staged batches, in no particular order.
+  virtual Result<std::vector<std::string>> ListStagedBatches() = 0;
 
   // Deletes the chunk. NotFound when absent; Unavailable on I/O errors.
   virtual Status Remove(const ChunkDigest& digest) = 0;

@@ -8,7 +8,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -195,7 +197,7 @@ class FileChunkStore::Batch final : public ChunkBatch {
   }
 
   Status Commit() override {
-    std::vector<Pending> committing;
+    std::vector<StagedFile> committing;
     {
       std::lock_guard lock(mu_);
       committing.swap(pending_);
@@ -203,14 +205,14 @@ class FileChunkStore::Batch final : public ChunkBatch {
     if (committing.empty()) {
       return Status::Ok();
     }
-    Status s = Publish(committing);
+    Status s = store_.Publish(committing);
     if (!s.ok()) {
       // Those not renamed are discarded; adding them again writes them anew.
       RemoveTemps(committing);
       std::lock_guard lock(mu_);
-      for (const Pending& p : committing) {
-        if (!p.temp.empty()) {
-          staged_.erase(p.digest);
+      for (const StagedFile& f : committing) {
+        if (!f.path.empty()) {
+          staged_.erase(f.digest);
         }
       }
     }
@@ -218,50 +220,147 @@ class FileChunkStore::Batch final : public ChunkBatch {
   }
 
  private:
-  struct Pending {
-    ChunkDigest digest;
-    fs::path temp;  // empty once renamed into place
-  };
-
-  static void RemoveTemps(const std::vector<Pending>& pending) {
-    for (const Pending& p : pending) {
-      if (!p.temp.empty()) {
-        ::unlink(p.temp.c_str());
+  static void RemoveTemps(const std::vector<StagedFile>& pending) {
+    for (const StagedFile& f : pending) {
+      if (!f.path.empty()) {
+        ::unlink(f.path.c_str());
       }
     }
-  }
-
-  Status Publish(std::vector<Pending>& committing) {
-    GALLERY_RETURN_IF_ERROR(FlushFileSystem());
-    for (Pending& p : committing) {
-      fs::path final_path = store_.ChunkPath(p.digest);
-      {
-        std::lock_guard stripe(store_.Stripe(p.digest));
-        if (::rename(p.temp.c_str(), final_path.c_str()) != 0) {
-          return IoError("cannot rename into", final_path, errno);
-        }
-      }
-      p.temp.clear();
-    }
-    // Makes every folder that received a name durable at once.
-    GALLERY_RETURN_IF_ERROR(FlushFileSystem());
-    return Status::Ok();
-  }
-
-  Status FlushFileSystem() {
-    if (::syncfs(store_.lock_fd_) != 0) {
-      return IoError("cannot flush the file system of", store_.root_, errno);
-    }
-    return Status::Ok();
   }
 
   FileChunkStore& store_;
   const uint64_t id_;
   std::mutex mu_;
   std::set<ChunkDigest> staged_;
-  std::vector<Pending> pending_;
+  std::vector<StagedFile> pending_;
   uint64_t next_sequence_ = 0;
 };
+
+// A staged batch keeps each chunk in its folder under the chunk's own name: written as
+// "{hex}.part" and renamed, so a crash leaves a whole file or a ".part" (removed at open), and
+// a file cut short by a power loss is caught by the verification of the first open.
+class FileChunkStore::Staged final : public StagedBatch {
+ public:
+  Staged(FileChunkStore& store, std::string name, fs::path dir, std::set<ChunkDigest> held)
+      : store_(store), name_(std::move(name)), dir_(std::move(dir)), held_(std::move(held)) {}
+  ~Staged() override {
+    std::lock_guard lock(store_.staged_mu_);
+    store_.staged_open_.erase(name_);
+  }
+
+  Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
+    {
+      std::lock_guard lock(mu_);
+      if (held_.contains(digest)) {
+        return Status::Ok();
+      }
+    }
+    const fs::path path = dir_ / ToHex(digest);
+    bool linked = false;
+    {
+      // A stored chunk is linked, not written: its file cannot change (chunks are immutable)
+      // and the link keeps it alive if a garbage collection unlinks its name meanwhile.
+      std::lock_guard stripe(store_.Stripe(digest));
+      const fs::path stored = store_.ChunkPath(digest);
+      if (::link(stored.c_str(), path.c_str()) == 0 || errno == EEXIST) {
+        linked = true;
+      } else if (errno != ENOENT) {
+        return IoError("cannot link", path, errno);
+      }
+    }
+    if (!linked) {
+      fs::path part = path;
+      part += ".part";
+      ::unlink(part.c_str());
+      GALLERY_RETURN_IF_ERROR(store_.WriteChunkFile(part, bytes));
+      if (::rename(part.c_str(), path.c_str()) != 0) {
+        Status s = IoError("cannot rename into", path, errno);
+        ::unlink(part.c_str());
+        return s;
+      }
+    }
+    std::lock_guard lock(mu_);
+    held_.insert(digest);
+    uncommitted_.insert(digest);
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    std::vector<StagedFile> files;
+    {
+      std::lock_guard lock(mu_);
+      for (const ChunkDigest& digest : uncommitted_) {
+        files.push_back({digest, dir_ / ToHex(digest)});
+      }
+    }
+    if (files.empty()) {
+      return Status::Ok();
+    }
+    GALLERY_RETURN_IF_ERROR(store_.Publish(files));
+    std::lock_guard lock(mu_);
+    for (const StagedFile& f : files) {
+      uncommitted_.erase(f.digest);
+    }
+    return Status::Ok();
+  }
+
+  bool Holds(const ChunkDigest& digest) override {
+    std::lock_guard lock(mu_);
+    return held_.contains(digest);
+  }
+
+  Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override {
+    bool committed = false;
+    {
+      std::lock_guard lock(mu_);
+      if (!held_.contains(digest)) {
+        return Status::NotFound("chunk " + ToHex(digest) + " is not staged in " + dir_.string());
+      }
+      committed = !uncommitted_.contains(digest);
+    }
+    return store_.ReadChunkFile(committed ? store_.ChunkPath(digest) : dir_ / ToHex(digest),
+                                digest);
+  }
+
+  // Everything held is uncommitted at open: a commit cut short by a crash is redone.
+  void MarkAllUncommitted() { uncommitted_ = held_; }
+
+ private:
+  FileChunkStore& store_;
+  const std::string name_;
+  const fs::path dir_;
+  std::mutex mu_;
+  std::set<ChunkDigest> held_;
+  std::set<ChunkDigest> uncommitted_;
+};
+
+Status FileChunkStore::FlushFileSystem() {
+  if (::syncfs(lock_fd_) != 0) {
+    return IoError("cannot flush the file system of", root_, errno);
+  }
+  return Status::Ok();
+}
+
+Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
+  GALLERY_RETURN_IF_ERROR(FlushFileSystem());
+  for (StagedFile& f : files) {
+    fs::path final_path = ChunkPath(f.digest);
+    {
+      std::lock_guard stripe(Stripe(f.digest));
+      if (::rename(f.path.c_str(), final_path.c_str()) != 0) {
+        return IoError("cannot rename into", final_path, errno);
+      }
+      // rename does nothing when both names are links of one file (a staged link of a stored
+      // chunk): the staged name goes here.
+      if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
+        return IoError("cannot remove", f.path, errno);
+      }
+    }
+    f.path.clear();
+  }
+  // Makes every folder that received a name durable at once.
+  return FlushFileSystem();
+}
 
 Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& root,
                                                              FileChunkStoreOptions options) {
@@ -288,6 +387,7 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   std::unique_ptr<FileChunkStore> store(new FileChunkStore(root, options, lock_fd));
   GALLERY_ASSIGN_OR_RETURN(bool made_chunks, MakeDir(root / "chunks"));
   GALLERY_ASSIGN_OR_RETURN(bool made_tmp, MakeDir(root / "tmp"));
+  GALLERY_ASSIGN_OR_RETURN(bool made_staged, MakeDir(root / "staged"));
   bool made_fan_out = false;
   for (int i = 0; i < kFanOut; ++i) {
     GALLERY_ASSIGN_OR_RETURN(bool made, MakeDir(store->FanOutDir(static_cast<uint8_t>(i))));
@@ -307,7 +407,7 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   if (made_fan_out) {
     GALLERY_RETURN_IF_ERROR(FsyncDir(root / "chunks"));
   }
-  if (made_chunks || made_tmp) {
+  if (made_chunks || made_tmp || made_staged) {
     GALLERY_RETURN_IF_ERROR(FsyncDir(root));
   }
   return store;
@@ -390,7 +490,11 @@ Result<bool> FileChunkStore::Contains(const ChunkDigest& digest) {
 }
 
 Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
-  const fs::path path = ChunkPath(digest);
+  return ReadChunkFile(ChunkPath(digest), digest);
+}
+
+Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
+                                                           const ChunkDigest& digest) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) {
@@ -464,6 +568,105 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
 
 std::unique_ptr<ChunkBatch> FileChunkStore::BeginBatch() {
   return std::make_unique<Batch>(*this, next_batch_id_++);
+}
+
+namespace {
+
+Status CheckStagedName(const std::string& name) {
+  const bool plain =
+      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!plain) {
+    return Status::InvalidArgument("'" + name + "' is not a staged batch name");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
+  bool verify = false;
+  {
+    std::lock_guard lock(staged_mu_);
+    if (!staged_open_.insert(name).second) {
+      return Status::FailedPrecondition("the staged batch '" + name + "' is open already");
+    }
+    verify = !staged_verified_.contains(name);
+  }
+  // Closes the name again when the open fails.
+  auto abandon = [&](Status s) {
+    std::lock_guard lock(staged_mu_);
+    staged_open_.erase(name);
+    return s;
+  };
+  const fs::path dir = root_ / "staged" / name;
+  Result<bool> made = MakeDir(dir);
+  if (!made.ok()) {
+    return abandon(made.status());
+  }
+  std::set<ChunkDigest> held;
+  std::vector<fs::path> drop;
+  Status listed = ForEachEntry(dir, [&](const char* entry) {
+    std::optional<ChunkDigest> digest = ParseDigest(entry);
+    if (!digest.has_value()) {
+      drop.push_back(dir / entry);  // a write a crash interrupted
+    } else if (!verify || ReadChunkFile(dir / entry, *digest).ok()) {
+      held.insert(*digest);
+    } else {
+      drop.push_back(dir / entry);
+    }
+  });
+  if (!listed.ok()) {
+    return abandon(listed);
+  }
+  for (const fs::path& path : drop) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return abandon(IoError("cannot remove", path, errno));
+    }
+  }
+  if (*made) {
+    if (Status synced = FsyncDir(root_ / "staged"); !synced.ok()) {
+      return abandon(synced);
+    }
+  }
+  {
+    std::lock_guard lock(staged_mu_);
+    staged_verified_.insert(name);
+  }
+  auto batch = std::make_unique<Staged>(*this, name, dir, std::move(held));
+  batch->MarkAllUncommitted();
+  return std::unique_ptr<StagedBatch>(std::move(batch));
+}
+
+Status FileChunkStore::DiscardStagedBatch(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
+  const fs::path dir = root_ / "staged" / name;
+  std::vector<fs::path> files;
+  Status listed = ForEachEntry(dir, [&](const char* entry) { files.push_back(dir / entry); });
+  if (!listed.ok()) {
+    return listed.code() == StatusCode::kUnavailable && !fs::exists(dir) ? Status::Ok() : listed;
+  }
+  for (const fs::path& path : files) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return IoError("cannot remove", path, errno);
+    }
+  }
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
+    return IoError("cannot remove", dir, errno);
+  }
+  std::lock_guard lock(staged_mu_);
+  staged_verified_.erase(name);
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> FileChunkStore::ListStagedBatches() {
+  std::vector<std::string> names;
+  GALLERY_RETURN_IF_ERROR(
+      ForEachEntry(root_ / "staged", [&](const char* entry) { names.emplace_back(entry); }));
+  return names;
 }
 
 Status FileChunkStore::Remove(const ChunkDigest& digest) {

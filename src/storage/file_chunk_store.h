@@ -3,6 +3,9 @@
 //
 //   {root}/chunks/ab/ab12...(64 hex)   one file per chunk, 256 fan-out folders by first byte
 //   {root}/tmp/                        batch files not yet committed; emptied at Open
+//   {root}/staged/{name}/ab12...       a staged batch's chunks (a hard link to the stored file
+//                                      when the store had the chunk already); kept until
+//                                      committed or discarded
 //   {root}/LOCK                        held (flock) while the store is open
 //
 // A chunk file is a 16-byte header (magic, format version, encoding raw or zstd, content
@@ -20,6 +23,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "common/time.h"
 #include "storage/chunk_store.h"
@@ -48,6 +54,9 @@ class FileChunkStore final : public ChunkStore {
   Result<bool> Contains(const ChunkDigest& digest) override;
   Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override;
   std::unique_ptr<ChunkBatch> BeginBatch() override;
+  Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override;
+  Status DiscardStagedBatch(const std::string& name) override;
+  Result<std::vector<std::string>> ListStagedBatches() override;
   Status Remove(const ChunkDigest& digest) override;
   Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& digest,
                                                  TimestampMs used_before) override;
@@ -61,6 +70,7 @@ class FileChunkStore final : public ChunkStore {
 
  private:
   class Batch;
+  class Staged;
   FileChunkStore(std::filesystem::path root, FileChunkStoreOptions options, int lock_fd);
 
   std::filesystem::path FanOutDir(uint8_t first_byte) const;
@@ -70,6 +80,18 @@ class FileChunkStore final : public ChunkStore {
   // Writes header and content (compressed if configured) to a new file at `path`, its time
   // set to now. Removes the file on error.
   Status WriteChunkFile(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+  // The verified content of the chunk file at `path`, which should hold `digest`.
+  Result<std::vector<uint8_t>> ReadChunkFile(const std::filesystem::path& path,
+                                             const ChunkDigest& digest);
+  // A chunk file waiting to be published; `path` is cleared once it is.
+  struct StagedFile {
+    ChunkDigest digest;
+    std::filesystem::path path;
+  };
+  // Makes the files durable (syncfs), renames each to its chunk's name, and makes the names
+  // durable (syncfs). A file that is a hard link of the stored chunk leaves no name behind.
+  Status Publish(std::vector<StagedFile>& files);
+  Status FlushFileSystem();
   // Calls fn for each chunk file with its stat.
   Status Walk(const std::function<void(const ChunkDigest& digest, const struct stat& st)>& fn);
 
@@ -80,6 +102,9 @@ class FileChunkStore final : public ChunkStore {
   int lock_fd_;  // holds the flock; also names the file system for syncfs
   std::array<std::mutex, 64> stripes_;
   std::atomic<uint64_t> next_batch_id_{0};
+  std::mutex staged_mu_;
+  std::set<std::string> staged_verified_;  // staged batches checked since Open
+  std::set<std::string> staged_open_;      // staged batches open now
 };
 
 }  // namespace gallery::storage

@@ -362,5 +362,109 @@ TEST_F(FileChunkStoreTest, ConcurrentAddsAndCommitsStoreEachChunkOnce) {
   EXPECT_EQ(TempFiles(), 0u);
 }
 
+
+// ---- staged batches
+
+TEST_F(FileChunkStoreTest, AStagedBatchSurvivesARestartAndIsInvisibleUntilCommitted) {
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(4096, 41);
+  const ChunkDigest da = DigestOf(a);
+  {
+    auto store = OpenStore();
+    auto batch = store->OpenStagedBatch("upload-1");
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    ASSERT_TRUE((*batch)->Add(da, a).ok());
+    EXPECT_TRUE((*batch)->Holds(da));
+    EXPECT_FALSE(*store->Contains(da));
+  }  // the process "stops" without a commit
+  auto store = OpenStore();
+  EXPECT_EQ(*store->ListStagedBatches(), std::vector<std::string>{"upload-1"});
+  auto batch = store->OpenStagedBatch("upload-1");
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_TRUE((*batch)->Holds(da));
+  EXPECT_EQ(*(*batch)->Read(da), a);
+  EXPECT_FALSE(*store->Contains(da));
+  ASSERT_TRUE((*batch)->Commit().ok());
+  EXPECT_TRUE(*store->Contains(da));
+  EXPECT_EQ(*store->Read(da), a);
+  EXPECT_EQ(*(*batch)->Read(da), a);  // still readable through the batch, from the store
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "staged" / "upload-1"));
+}
+
+TEST_F(FileChunkStoreTest, AStagedChunkTheStoreHoldsIsLinkedAndSurvivesItsRemoval) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(4096, 42);
+  const ChunkDigest da = Put(*store, a);
+  auto batch = store->OpenStagedBatch("upload-2");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE((*batch)->Add(da, a).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(store->ChunkPath(da).c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 2u);  // linked, not written again
+  // A garbage collection takes the stored name meanwhile; the commit brings the chunk back.
+  ASSERT_TRUE(store->Remove(da).ok());
+  EXPECT_EQ(*(*batch)->Read(da), a);
+  ASSERT_TRUE((*batch)->Commit().ok());
+  EXPECT_EQ(*store->Read(da), a);
+  ASSERT_EQ(::stat(store->ChunkPath(da).c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+}
+
+TEST_F(FileChunkStoreTest, TheFirstOpenOfAStagedBatchDropsDamagedAndUnfinishedChunks) {
+  std::vector<uint8_t> good = MemoryDisk::RandomBytes(4096, 43);
+  std::vector<uint8_t> bad = MemoryDisk::RandomBytes(4096, 44);
+  const fs::path dir = dir_.path() / "staged" / "upload-3";
+  {
+    auto store = OpenStore();
+    auto batch = store->OpenStagedBatch("upload-3");
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE((*batch)->Add(DigestOf(good), good).ok());
+    ASSERT_TRUE((*batch)->Add(DigestOf(bad), bad).ok());
+  }
+  // A power loss cut one file short; a write was interrupted before its rename.
+  fs::resize_file(dir / ToHex(DigestOf(bad)), 100);
+  std::ofstream(dir / (ToHex(DigestOf(good)) + ".part")) << "partial";
+  auto store = OpenStore();
+  auto batch = store->OpenStagedBatch("upload-3");
+  ASSERT_TRUE(batch.ok());
+  EXPECT_TRUE((*batch)->Holds(DigestOf(good)));
+  EXPECT_FALSE((*batch)->Holds(DigestOf(bad)));
+  EXPECT_EQ((*batch)->Read(DigestOf(bad)).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(dir / ToHex(DigestOf(bad))));
+  EXPECT_FALSE(fs::exists(dir / (ToHex(DigestOf(good)) + ".part")));
+  ASSERT_TRUE((*batch)->Commit().ok());
+  EXPECT_FALSE(*store->Contains(DigestOf(bad)));
+  EXPECT_EQ(*store->Read(DigestOf(good)), good);
+}
+
+TEST_F(FileChunkStoreTest, StagedBatchNamesAreCheckedAndOpenOnceAtATime) {
+  auto store = OpenStore();
+  for (const std::string name : {"", "..", "a/b", "x y"}) {
+    EXPECT_EQ(store->OpenStagedBatch(name).status().code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(store->DiscardStagedBatch(name).code(), StatusCode::kInvalidArgument) << name;
+  }
+  auto first = store->OpenStagedBatch("u");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(store->OpenStagedBatch("u").status().code(), StatusCode::kFailedPrecondition);
+  first->reset();
+  EXPECT_TRUE(store->OpenStagedBatch("u").ok());
+}
+
+TEST_F(FileChunkStoreTest, DiscardingAStagedBatchRemovesItsChunks) {
+  auto store = OpenStore();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(4096, 45);
+  {
+    auto batch = store->OpenStagedBatch("gone");
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE((*batch)->Add(DigestOf(a), a).ok());
+  }
+  ASSERT_TRUE(store->DiscardStagedBatch("gone").ok());
+  EXPECT_FALSE(fs::exists(dir_.path() / "staged" / "gone"));
+  EXPECT_TRUE(store->ListStagedBatches()->empty());
+  EXPECT_TRUE(store->DiscardStagedBatch("gone").ok());  // a missing one is fine
+  auto again = store->OpenStagedBatch("gone");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->Holds(DigestOf(a)));
+}
+
 }  // namespace
 }  // namespace gallery::storage

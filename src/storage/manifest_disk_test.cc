@@ -24,6 +24,15 @@ class CountingStore final : public ChunkStore {
     return inner_.Read(d);
   }
   std::unique_ptr<ChunkBatch> BeginBatch() override { return inner_.BeginBatch(); }
+  Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override {
+    return inner_.OpenStagedBatch(name);
+  }
+  Status DiscardStagedBatch(const std::string& name) override {
+    return inner_.DiscardStagedBatch(name);
+  }
+  Result<std::vector<std::string>> ListStagedBatches() override {
+    return inner_.ListStagedBatches();
+  }
   Status Remove(const ChunkDigest& d) override { return inner_.Remove(d); }
   Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& d, TimestampMs t) override {
     return inner_.RemoveIfUnused(d, t);
