@@ -63,6 +63,20 @@ class MemoryDisk final : public VirtualDisk {
     std::memset(bytes_.data() + start, 0, end - start);
     known_zero_.emplace_back(start, end);
   }
+  std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const override {
+    for (const auto& [start, digest] : known_digests_) {
+      if (offset == start && length == known_length_) {
+        return digest;
+      }
+    }
+    return std::nullopt;
+  }
+  // Declares the digest of the `length` bytes at `start` known (whatever it is: a test may lie).
+  void SetKnownDigest(uint64_t start, uint64_t length, const ChunkDigest& digest) {
+    known_length_ = length;
+    known_digests_.emplace_back(start, digest);
+  }
+
   // Reads touching `offset` fail with Unavailable.
   void FailReadsAt(uint64_t offset) { fail_at_ = offset; }
   uint64_t bytes_read() const { return bytes_read_.load(); }
@@ -71,6 +85,8 @@ class MemoryDisk final : public VirtualDisk {
  private:
   std::vector<uint8_t> bytes_;
   std::vector<std::pair<uint64_t, uint64_t>> known_zero_;
+  std::vector<std::pair<uint64_t, ChunkDigest>> known_digests_;
+  uint64_t known_length_ = 0;
   uint64_t fail_at_ = UINT64_MAX;
   mutable std::atomic<uint64_t> bytes_read_{0};
 };

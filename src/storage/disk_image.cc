@@ -35,39 +35,6 @@ Status Prefixed(const Status& s, std::string_view prefix) {
   return Status(s.code(), std::string(prefix) + s.message(), s.target()).WithReason(s.reason());
 }
 
-// The open image file: positioned reads and hole queries. Thread-safe: pread does not move the
-// file offset, and lseek(SEEK_DATA) returns its answer rather than relying on the shared offset.
-class ImageFile {
- public:
-  ImageFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-
-  Status ReadAt(uint64_t offset, std::span<uint8_t> out) const {
-    const ssize_t n = PreadFull(fd_.get(), out, offset);
-    if (n < 0) {
-      return Status::Unavailable("Cannot read " + path_ + " at offset " + Num(offset) + ": " +
-                                 std::strerror(errno));
-    }
-    if (static_cast<size_t>(n) < out.size()) {
-      return Status::Unavailable("Cannot read " + path_ + " at offset " +
-                                 Num(offset + static_cast<uint64_t>(n)) + ": the file ends there");
-    }
-    return Status::Ok();
-  }
-
-  // True when [offset, offset + length) holds no data: a hole that reads as zeros.
-  bool IsHole(uint64_t offset, uint64_t length) const {
-    const off_t data = ::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_DATA);
-    if (data < 0) {
-      return errno == ENXIO;  // no data at or after `offset`
-    }
-    return static_cast<uint64_t>(data) >= offset + length;
-  }
-
- private:
-  Fd fd_;
-  std::string path_;
-};
-
 bool RangeInside(uint64_t offset, uint64_t length, uint64_t size) {
   return length <= size && offset <= size - length;
 }
@@ -80,7 +47,7 @@ Status OutOfRange(uint64_t offset, uint64_t length, uint64_t size) {
 // A disk stored flat in the file: a fixed VHD's data area, or a raw disk.
 class FlatDisk final : public VirtualDisk {
  public:
-  FlatDisk(std::unique_ptr<ImageFile> file, uint64_t size) : file_(std::move(file)), size_(size) {}
+  FlatDisk(std::unique_ptr<ImageSource> file, uint64_t size) : file_(std::move(file)), size_(size) {}
 
   uint64_t size() const override { return size_; }
 
@@ -95,15 +62,23 @@ class FlatDisk final : public VirtualDisk {
     return RangeInside(offset, length, size_) && file_->IsHole(offset, length);
   }
 
+  // The disk's offsets are the source's: what the source hashed is the disk's.
+  std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const override {
+    if (!RangeInside(offset, length, size_)) {
+      return std::nullopt;
+    }
+    return file_->KnownDigest(offset, length);
+  }
+
  private:
-  std::unique_ptr<ImageFile> file_;
+  std::unique_ptr<ImageSource> file_;
   uint64_t size_;
 };
 
 // A dynamic VHD: blocks mapped by the BAT (validated at open), each a sector bitmap then data.
 class DynamicVhdDisk final : public VirtualDisk {
  public:
-  DynamicVhdDisk(std::unique_ptr<ImageFile> file, uint64_t size, uint32_t block_size,
+  DynamicVhdDisk(std::unique_ptr<ImageSource> file, uint64_t size, uint32_t block_size,
                  std::vector<uint32_t> bat)
       : file_(std::move(file)),
         size_(size),
@@ -195,7 +170,7 @@ class DynamicVhdDisk final : public VirtualDisk {
     return segments;
   }
 
-  std::unique_ptr<ImageFile> file_;
+  std::unique_ptr<ImageSource> file_;
   uint64_t size_;
   uint32_t block_size_;
   uint64_t bitmap_bytes_;
@@ -238,7 +213,7 @@ std::string Describe(const Extent& e) {
 // Everything a dynamic VHD's structures must satisfy; returns the BAT.
 class DynamicVhdValidator {
  public:
-  DynamicVhdValidator(const ImageFile& file, uint64_t length, const VhdFooter& footer,
+  DynamicVhdValidator(const ImageSource& file, uint64_t length, const VhdFooter& footer,
                       std::span<const uint8_t> head, std::span<const uint8_t> tail)
       : file_(file), data_end_(length - kFooterSize), footer_(footer), head_(head), tail_(tail) {}
 
@@ -365,7 +340,7 @@ class DynamicVhdValidator {
                       "); expected each block stored once");
   }
 
-  const ImageFile& file_;
+  const ImageSource& file_;
   uint64_t data_end_;
   const VhdFooter& footer_;
   std::span<const uint8_t> head_;
@@ -410,7 +385,7 @@ Status RefuseDifferencing(std::string_view parent) {
   return Unsupported(std::move(message));
 }
 
-Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageFile> file, uint64_t length,
+Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageSource> file, uint64_t length,
                                              DiskImageInfo& info) {
   if (length < kFooterSize) {
     return InvalidVhd("The upload is " + Num(length) +
@@ -477,7 +452,7 @@ Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageFile> file, ui
       std::move(file), footer.current_size, header.block_size, std::move(bat)));
 }
 
-Result<std::unique_ptr<VirtualDisk>> OpenRaw(std::unique_ptr<ImageFile> file, uint64_t length,
+Result<std::unique_ptr<VirtualDisk>> OpenRaw(std::unique_ptr<ImageSource> file, uint64_t length,
                                              DiskImageInfo& info) {
   if (length == 0 || length % kSector != 0 || length > kMaxDiskImageSize) {
     return Status::InvalidArgument("The raw disk is " + Num(length) +
@@ -503,34 +478,25 @@ Result<std::unique_ptr<VirtualDisk>> OpenRaw(std::unique_ptr<ImageFile> file, ui
 
 }  // namespace
 
-Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(const std::string& path, uint64_t length,
-                                                   DeclaredFormat declared, DiskImageInfo* info) {
+Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(std::unique_ptr<ImageSource> source,
+                                                   uint64_t length, DeclaredFormat declared,
+                                                   DiskImageInfo* info) {
   DiskImageInfo local;
   DiskImageInfo& out = info != nullptr ? *info : local;
   out = DiskImageInfo{};
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const std::string why = std::strerror(errno);
-    if (errno == ENOENT) {
-      return Status::NotFound("Disk image " + path + " does not exist");
-    }
-    return Status::Unavailable("Cannot open disk image " + path + ": " + why);
-  }
-  auto file = std::make_unique<ImageFile>(fd, path);
-  // Ingest reads the image front to back: ask for a larger read-ahead (advice only).
-  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return Status::Unavailable("Cannot stat disk image " + path + ": " + std::strerror(errno));
-  }
-  if (static_cast<uint64_t>(st.st_size) < length) {
-    return Status::Unavailable("Disk image " + path + " is " + Num(st.st_size) +
-                               " bytes, shorter than the " + Num(length) + " bytes expected");
-  }
   if (declared == DeclaredFormat::kRaw) {
-    return OpenRaw(std::move(file), length, out);
+    return OpenRaw(std::move(source), length, out);
   }
-  return OpenVhd(std::move(file), length, out);
+  return OpenVhd(std::move(source), length, out);
+}
+
+Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(const std::string& path, uint64_t length,
+                                                   DeclaredFormat declared, DiskImageInfo* info) {
+  if (info != nullptr) {
+    *info = DiskImageInfo{};
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> source, OpenImageFile(path, length));
+  return OpenDiskImage(std::move(source), length, declared, info);
 }
 
 }  // namespace gallery::storage

@@ -24,6 +24,7 @@
 
 #include "common/result.h"
 #include "storage/image_format.h"
+#include "storage/image_source.h"
 #include "storage/vhd_format.h"
 #include "storage/virtual_disk.h"
 
@@ -74,5 +75,10 @@ struct DiskImageInfo {
 // data. The file must not change while the disk is open.
 Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(const std::string& path, uint64_t length,
                                                    DeclaredFormat declared, DiskImageInfo* info);
+// The same over any source of at least `length` bytes (an upload whose chunks were stored as
+// they arrived, upload_blob.h). A fixed VHD's or raw disk's KnownDigest is the source's.
+Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(std::unique_ptr<ImageSource> source,
+                                                   uint64_t length, DeclaredFormat declared,
+                                                   DiskImageInfo* info);
 
 }  // namespace gallery::storage

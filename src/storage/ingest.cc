@@ -81,6 +81,14 @@ class IngestRun {
     if (disk_.KnownZero(offset, buffer.size())) {
       return Status::Ok();
     }
+    // A chunk hashed when it was uploaded and in the store already is neither read nor written.
+    if (std::optional<ChunkDigest> known = disk_.KnownDigest(offset, buffer.size())) {
+      GALLERY_ASSIGN_OR_RETURN(bool present, store_.Contains(*known));
+      if (present) {
+        manifest_.chunks[index] = *known;
+        return Status::Ok();
+      }
+    }
     GALLERY_RETURN_IF_ERROR(disk_.ReadAt(offset, buffer));
     if (IsAllZero(buffer)) {
       return Status::Ok();

@@ -7,7 +7,8 @@
 //   // every chunk of m is durable in `store`: commit m in the metadata store now
 //
 // Workers take chunk indexes from a shared counter. A chunk the disk knows to be zero is not
-// read; a chunk that reads as zeros is not hashed; a chunk the store already holds (Contains,
+// read; a chunk whose digest the disk knows (VirtualDisk::KnownDigest) and the store holds is
+// neither read nor written; a chunk that reads as zeros is not hashed; a chunk the store already holds (Contains,
 // which also refreshes it against garbage collection) is not written. Memory: threads x
 // chunk_size.
 

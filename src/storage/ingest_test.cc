@@ -83,6 +83,25 @@ TEST_F(IngestTest, ZeroChunksAreNotStoredAndKnownZeroRangesAreNotRead) {
   EXPECT_EQ(ReadBack(*m), disk.bytes());
 }
 
+TEST_F(IngestTest, AKnownDigestTheStoreHoldsIsNeitherReadNorWrittenAndAnUnknownOneIsRead) {
+  MemoryDisk first(MemoryDisk::RandomBytes(2 * kChunk, 7));
+  Result<Manifest> stored = Ingest(first, *store_, Options());
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  // The second disk's chunk 0 is the first disk's chunk 0 (known, held: not read); its chunk 1
+  // claims a digest the store lacks (read and hashed as usual).
+  std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(2 * kChunk, 8);
+  std::copy_n(first.bytes().begin(), kChunk, bytes.begin());
+  MemoryDisk second(bytes);
+  second.SetKnownDigest(0, kChunk, *stored->chunks[0]);
+  second.SetKnownDigest(kChunk, kChunk, DigestOf(MemoryDisk::RandomBytes(kChunk, 99)));
+  Result<Manifest> m = Ingest(second, *store_, Options(1));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(second.bytes_read(), kChunk);
+  EXPECT_EQ(m->chunks[0], stored->chunks[0]);
+  EXPECT_EQ(m->chunks[1], DigestOf(std::span<const uint8_t>(bytes).subspan(kChunk)));
+  EXPECT_EQ(ReadBack(*m), bytes);
+}
+
 TEST_F(IngestTest, TwoDisksSharingChunksStoreThemOnce) {
   std::vector<uint8_t> base = MemoryDisk::RandomBytes(16 * kChunk, 3);
   MemoryDisk first(base);

@@ -10,9 +10,11 @@
 // parallel).
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "common/status.h"
+#include "storage/chunk_digest.h"
 
 namespace gallery::storage {
 
@@ -32,6 +34,15 @@ class VirtualDisk {
   // unallocated VHD block, a hole of the file, an absent chunk). False when unknown: the
   // caller then reads and checks. Never true for a range holding a non-zero byte.
   virtual bool KnownZero(uint64_t offset, uint64_t length) const = 0;
+
+  // The SHA-256 of the content of [offset, offset + length) when known without reading it (an
+  // upload hashed its whole chunks as they arrived); nullopt when unknown. A chunk with this
+  // digest may or may not be in a store: Ingest asks the store before it relies on it.
+  virtual std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const {
+    (void)offset;
+    (void)length;
+    return std::nullopt;
+  }
 };
 
 }  // namespace gallery::storage
