@@ -34,11 +34,7 @@ class ImageFile final : public ImageSource {
   }
 
   bool IsHole(uint64_t offset, uint64_t length) const override {
-    const off_t data = ::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_DATA);
-    if (data < 0) {
-      return errno == ENXIO;  // no data at or after `offset`
-    }
-    return static_cast<uint64_t>(data) >= offset + length;
+    return IsFileHole(fd_.get(), offset, length);
   }
 
  private:

@@ -50,4 +50,14 @@ inline ssize_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset) {
   return static_cast<ssize_t>(done);
 }
 
+// True when [offset, offset + length) of the file holds no data (SEEK_DATA finds none before
+// its end): a hole that reads as zeros. False when there is data or the file system cannot say.
+inline bool IsFileHole(int fd, uint64_t offset, uint64_t length) {
+  const off_t data = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+  if (data < 0) {
+    return errno == ENXIO;  // no data at or after `offset`
+  }
+  return static_cast<uint64_t>(data) >= offset + length;
+}
+
 }  // namespace gallery::storage

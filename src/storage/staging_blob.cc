@@ -170,6 +170,10 @@ Result<std::vector<PageRange>> StagingBlob::PageRanges() const {
   return out;
 }
 
+bool StagingBlob::IsHole(uint64_t offset, uint64_t length) const {
+  return CheckRange(offset, length).ok() && IsFileHole(fd_, offset, length);
+}
+
 Status StagingBlob::Sync() {
   if (::fsync(fd_) != 0) {
     return OsError("fsync", path_, errno);

@@ -20,17 +20,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "storage/page_blob.h"
 
 namespace gallery::storage {
 
-// [offset, offset + length) of a blob.
-struct PageRange {
-  uint64_t offset = 0;
-  uint64_t length = 0;
-  bool operator==(const PageRange&) const = default;
-};
-
-class StagingBlob {
+class StagingBlob final : public PageBlob {
  public:
   // Creates the file (and its folder) with `size` bytes, all holes, mode 0600; an existing
   // file of that size is opened as it is (an upload resumed after a restart). InvalidArgument
@@ -44,18 +38,21 @@ class StagingBlob {
   StagingBlob(const StagingBlob&) = delete;
   StagingBlob& operator=(const StagingBlob&) = delete;
 
-  uint64_t size() const { return size_; }
+  uint64_t size() const override { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
   // Writes `bytes` at `offset`. InvalidArgument when the range leaves [0, size()).
-  Status WritePages(uint64_t offset, std::span<const uint8_t> bytes);
+  Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
   // Makes [offset, offset + length) read as zeros, freeing whole blocks. InvalidArgument when
   // the range leaves [0, size()).
-  Status ClearPages(uint64_t offset, uint64_t length);
+  Status ClearPages(uint64_t offset, uint64_t length) override;
   // Reads `out.size()` bytes at `offset` (holes as zeros). InvalidArgument outside the blob.
-  Status ReadPages(uint64_t offset, std::span<uint8_t> out) const;
+  Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;
   // The ranges holding data, in order, merged, inside [0, size()).
-  Result<std::vector<PageRange>> PageRanges() const;
+  Result<std::vector<PageRange>> PageRanges() const override;
+  // True when [offset, offset + length) holds no data (a hole of the file), found without
+  // reading; false when unknown or on errors.
+  bool IsHole(uint64_t offset, uint64_t length) const;
   // fsync: every write so far is durable.
   Status Sync();
   // Deletes the file (a missing file is fine) and syncs its folder.

@@ -1,0 +1,393 @@
+#include "storage/upload_blob.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "storage/chunk_digest.h"
+#include "storage/vhd_format.h"
+
+namespace gallery::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kMinChunkSize = 4u << 10;
+constexpr uint32_t kMaxChunkSize = 64u << 20;
+constexpr size_t kSlotBytes = 32;
+constexpr char kSlotsMagic[8] = {'G', 'S', 'L', 'O', 'T', 'S', '0', '1'};
+// Pieces past the whole chunks (the footer, a tail shorter than a chunk) have no chunk index.
+constexpr uint64_t kNoChunk = std::numeric_limits<uint64_t>::max();
+
+fs::path BlobPath(const fs::path& dir, const std::string& name) { return dir / (name + ".blob"); }
+fs::path SlotsPath(const fs::path& dir, const std::string& name) {
+  return dir / (name + ".slots");
+}
+
+std::array<uint8_t, kSlotBytes> SlotsHeader(uint32_t chunk_size) {
+  std::array<uint8_t, kSlotBytes> header{};
+  std::memcpy(header.data(), kSlotsMagic, sizeof kSlotsMagic);
+  for (int i = 0; i < 4; ++i) {
+    header[8 + i] = static_cast<uint8_t>(chunk_size >> (8 * i));
+  }
+  return header;
+}
+
+// The chunk size a slots header records; 0 when the header was never written (a crash right
+// after the file was made); nullopt when it is not a slots header.
+std::optional<uint32_t> ParseSlotsHeader(const std::array<uint8_t, kSlotBytes>& header) {
+  if (std::all_of(header.begin(), header.end(), [](uint8_t b) { return b == 0; })) {
+    return 0u;
+  }
+  if (std::memcmp(header.data(), kSlotsMagic, sizeof kSlotsMagic) != 0) {
+    return std::nullopt;
+  }
+  uint32_t size = 0;
+  for (int i = 0; i < 4; ++i) {
+    size |= static_cast<uint32_t>(header[8 + i]) << (8 * i);
+  }
+  return size;
+}
+
+bool ValidChunkSize(uint32_t size) {
+  return size >= kMinChunkSize && size <= kMaxChunkSize && (size & (size - 1)) == 0;
+}
+
+uint64_t ChunkCount(uint64_t blob_size, uint32_t chunk_size) {
+  return blob_size > kVhdFooterSize ? (blob_size - kVhdFooterSize) / chunk_size : 0;
+}
+
+bool IsZeroSlot(std::span<const uint8_t> slot) {
+  return std::all_of(slot.begin(), slot.end(), [](uint8_t b) { return b == 0; });
+}
+
+// Calls fn(chunk index, digest) for every set slot of `slots`, reading only its data.
+template <typename Fn>
+Status ForEachSetSlot(const StagingBlob& slots, Fn fn) {
+  GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> ranges, slots.PageRanges());
+  std::vector<uint8_t> block;
+  for (const PageRange& r : ranges) {
+    // Whole slots only; slot 0 is the header.
+    uint64_t first = std::max<uint64_t>(1, r.offset / kSlotBytes);
+    const uint64_t end = (r.offset + r.length + kSlotBytes - 1) / kSlotBytes;
+    while (first < end) {
+      const uint64_t n = std::min<uint64_t>(end - first, 2048);
+      block.resize(n * kSlotBytes);
+      GALLERY_RETURN_IF_ERROR(slots.ReadPages(first * kSlotBytes, block));
+      for (uint64_t i = 0; i < n; ++i) {
+        std::span<const uint8_t> slot(block.data() + i * kSlotBytes, kSlotBytes);
+        if (!IsZeroSlot(slot)) {
+          ChunkDigest digest;
+          std::copy(slot.begin(), slot.end(), digest.begin());
+          GALLERY_RETURN_IF_ERROR(fn(first + i - 1, digest));
+        }
+      }
+      first += n;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// The upload as the image reader sees it.
+class UploadBlob::Source_ final : public ImageSource {
+ public:
+  explicit Source_(const UploadBlob& upload) : upload_(upload) {}
+
+  Status ReadAt(uint64_t offset, std::span<uint8_t> out) const override {
+    Status s = upload_.ReadPages(offset, out);
+    if (s.code() == StatusCode::kInvalidArgument) {
+      return Status::Unavailable(s.message());
+    }
+    return s;
+  }
+
+  bool IsHole(uint64_t offset, uint64_t length) const override {
+    bool hole = true;
+    Status s = upload_.ForEachPiece(
+        offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) -> Status {
+          if (index != kNoChunk) {
+            Result<std::optional<ChunkDigest>> slot = upload_.SlotOf(index);
+            if (!slot.ok() || slot->has_value()) {
+              hole = false;
+            }
+          }
+          hole = hole && upload_.blob_->IsHole(at, n);
+          return Status::Ok();
+        });
+    return s.ok() && hole;
+  }
+
+  std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const override {
+    const uint64_t index = offset / upload_.chunk_size_;
+    if (length != upload_.chunk_size_ || offset % upload_.chunk_size_ != 0 ||
+        index >= upload_.chunk_count_) {
+      return std::nullopt;
+    }
+    std::lock_guard lock(upload_.Lock(index));
+    Result<std::optional<ChunkDigest>> slot = upload_.SlotOf(index);
+    return slot.ok() ? *slot : std::nullopt;
+  }
+
+ private:
+  const UploadBlob& upload_;
+};
+
+Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const std::string& name,
+                                                     uint64_t size, ChunkStore& store,
+                                                     uint32_t chunk_size) {
+  if (!ValidChunkSize(chunk_size)) {
+    return Status::InvalidArgument("chunk size " + std::to_string(chunk_size) +
+                                   " must be a power of two between 4 KiB and 64 MiB");
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagingBlob> blob,
+                           StagingBlob::Create(BlobPath(dir, name), size));
+  // An existing upload keeps its chunk size (its slots were made for it).
+  std::unique_ptr<StagingBlob> slots;
+  if (Result<std::unique_ptr<StagingBlob>> old = StagingBlob::Open(SlotsPath(dir, name));
+      old.ok()) {
+    std::array<uint8_t, kSlotBytes> header{};
+    if ((*old)->size() >= kSlotBytes) {
+      GALLERY_RETURN_IF_ERROR((*old)->ReadPages(0, header));
+    }
+    std::optional<uint32_t> recorded = ParseSlotsHeader(header);
+    if (!recorded.has_value() || (*recorded != 0 && !ValidChunkSize(*recorded))) {
+      return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() +
+                              " is damaged");
+    }
+    if (*recorded != 0) {
+      chunk_size = *recorded;
+    }
+    slots = std::move(old).value();
+  } else if (old.status().code() != StatusCode::kNotFound) {
+    return old.status();
+  }
+  if (slots == nullptr) {
+    GALLERY_ASSIGN_OR_RETURN(
+        slots, StagingBlob::Create(SlotsPath(dir, name),
+                                   (ChunkCount(size, chunk_size) + 1) * kSlotBytes));
+  }
+  if (slots->size() != (ChunkCount(size, chunk_size) + 1) * kSlotBytes) {
+    return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() + " has " +
+                            std::to_string(slots->size()) + " bytes, not the " +
+                            std::to_string((ChunkCount(size, chunk_size) + 1) * kSlotBytes) +
+                            " of its blob");
+  }
+  GALLERY_RETURN_IF_ERROR(slots->WritePages(0, SlotsHeader(chunk_size)));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagedBatch> batch, store.OpenStagedBatch(name));
+  std::unique_ptr<UploadBlob> upload(new UploadBlob(name, store, chunk_size, std::move(blob),
+                                                    std::move(slots), std::move(batch)));
+  GALLERY_RETURN_IF_ERROR(upload->DropLostSlots());
+  return upload;
+}
+
+Status UploadBlob::RemoveLeftovers(const fs::path& dir, const std::string& name,
+                                   ChunkStore& store) {
+  for (const fs::path& path : {BlobPath(dir, name), SlotsPath(dir, name)}) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return Status::Unavailable("remove " + path.string() + ": " + std::strerror(errno));
+    }
+  }
+  return store.DiscardStagedBatch(name);
+}
+
+UploadBlob::UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
+                       std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
+                       std::unique_ptr<StagedBatch> batch)
+    : name_(std::move(name)),
+      store_(store),
+      chunk_size_(chunk_size),
+      chunk_count_(ChunkCount(blob->size(), chunk_size)),
+      blob_(std::move(blob)),
+      slots_(std::move(slots)),
+      batch_(std::move(batch)) {}
+
+Result<std::optional<ChunkDigest>> UploadBlob::SlotOf(uint64_t index) const {
+  Slot slot{};
+  GALLERY_RETURN_IF_ERROR(slots_->ReadPages((index + 1) * kSlotBytes, slot));
+  if (IsZeroSlot(slot)) {
+    return std::optional<ChunkDigest>();
+  }
+  ChunkDigest digest;
+  std::copy(slot.begin(), slot.end(), digest.begin());
+  return std::optional<ChunkDigest>(digest);
+}
+
+Status UploadBlob::SetSlot(uint64_t index, const std::optional<ChunkDigest>& digest) {
+  Slot slot{};
+  if (digest.has_value()) {
+    std::copy(digest->begin(), digest->end(), slot.begin());
+  }
+  return slots_->WritePages((index + 1) * kSlotBytes, slot);
+}
+
+template <typename Fn>
+Status UploadBlob::ForEachPiece(uint64_t offset, uint64_t length, Fn apply) const {
+  const uint64_t end = offset + length;
+  uint64_t at = offset;
+  while (at < end) {
+    uint64_t index = at / chunk_size_;
+    uint64_t piece_end = end;
+    if (index < chunk_count_) {
+      piece_end = std::min(end, ChunkStart(index + 1));
+    } else {
+      index = kNoChunk;
+    }
+    GALLERY_RETURN_IF_ERROR(apply(index, at, piece_end - at, at - offset));
+    at = piece_end;
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Status CheckRange(uint64_t offset, uint64_t length, uint64_t size) {
+  if (offset > size || length > size - offset) {
+    return Status::InvalidArgument("the range [" + std::to_string(offset) + ", " +
+                                   std::to_string(offset + length) + ") leaves the blob of " +
+                                   std::to_string(size) + " bytes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, bytes.size(), size()));
+  return ForEachPiece(offset, bytes.size(),
+                      [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
+                        std::span<const uint8_t> piece = bytes.subspan(pos, n);
+                        if (index == kNoChunk) {
+                          return blob_->WritePages(at, piece);
+                        }
+                        if (n == chunk_size_) {
+                          return WriteChunk(index, piece);
+                        }
+                        std::lock_guard lock(Lock(index));
+                        GALLERY_RETURN_IF_ERROR(Unstore(index));
+                        return blob_->WritePages(at, piece);
+                      });
+}
+
+Status UploadBlob::WriteChunk(uint64_t index, std::span<const uint8_t> bytes) {
+  if (IsAllZero(bytes)) {
+    std::lock_guard lock(Lock(index));
+    GALLERY_ASSIGN_OR_RETURN(std::optional<ChunkDigest> slot, SlotOf(index));
+    if (slot.has_value()) {
+      GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+    }
+    return blob_->ClearPages(ChunkStart(index), chunk_size_);
+  }
+  // Hashing and staging need no lock (a staged chunk is immutable): the slot write is the
+  // moment the write takes effect.
+  const ChunkDigest digest = DigestOf(bytes);
+  GALLERY_RETURN_IF_ERROR(batch_->Add(digest, bytes));
+  std::lock_guard lock(Lock(index));
+  return SetSlot(index, digest);
+}
+
+Status UploadBlob::Unstore(uint64_t index) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<ChunkDigest> slot, SlotOf(index));
+  if (!slot.has_value()) {
+    return Status::Ok();
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, batch_->Read(*slot));
+  GALLERY_RETURN_IF_ERROR(blob_->WritePages(ChunkStart(index), bytes));
+  return SetSlot(index, std::nullopt);
+}
+
+Status UploadBlob::ClearPages(uint64_t offset, uint64_t length) {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, length, size()));
+  return ForEachPiece(offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) {
+    if (index == kNoChunk) {
+      return blob_->ClearPages(at, n);
+    }
+    std::lock_guard lock(Lock(index));
+    if (n == chunk_size_) {
+      GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+    } else {
+      GALLERY_RETURN_IF_ERROR(Unstore(index));
+    }
+    return blob_->ClearPages(at, n);
+  });
+}
+
+Status UploadBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
+  GALLERY_RETURN_IF_ERROR(CheckRange(offset, out.size(), size()));
+  return ForEachPiece(
+      offset, out.size(), [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
+        std::span<uint8_t> piece = out.subspan(pos, n);
+        if (index == kNoChunk) {
+          return blob_->ReadPages(at, piece);
+        }
+        std::lock_guard lock(Lock(index));
+        GALLERY_ASSIGN_OR_RETURN(std::optional<ChunkDigest> slot, SlotOf(index));
+        if (!slot.has_value()) {
+          return blob_->ReadPages(at, piece);
+        }
+        GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, batch_->Read(*slot));
+        std::copy_n(bytes.begin() + static_cast<ptrdiff_t>(at - ChunkStart(index)), n,
+                    piece.begin());
+        return Status::Ok();
+      });
+}
+
+Result<std::vector<PageRange>> UploadBlob::PageRanges() const {
+  GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> ranges, blob_->PageRanges());
+  GALLERY_RETURN_IF_ERROR(ForEachSetSlot(*slots_, [&](uint64_t index, const ChunkDigest&) {
+    ranges.push_back({ChunkStart(index), chunk_size_});
+    return Status::Ok();
+  }));
+  std::sort(ranges.begin(), ranges.end(),
+            [](const PageRange& a, const PageRange& b) { return a.offset < b.offset; });
+  std::vector<PageRange> merged;
+  for (const PageRange& r : ranges) {
+    if (!merged.empty() && merged.back().offset + merged.back().length >= r.offset) {
+      const uint64_t end = std::max(merged.back().offset + merged.back().length,
+                                    r.offset + r.length);
+      merged.back().length = end - merged.back().offset;
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
+}
+
+std::unique_ptr<ImageSource> UploadBlob::Source() const {
+  return std::make_unique<Source_>(*this);
+}
+
+Status UploadBlob::CommitChunks() { return batch_->Commit(); }
+
+Status UploadBlob::DropLostSlots() {
+  std::vector<uint64_t> lost;
+  GALLERY_RETURN_IF_ERROR(
+      ForEachSetSlot(*slots_, [&](uint64_t index, const ChunkDigest& digest) {
+        if (index >= chunk_count_) {
+          return Status::DataLoss("the upload's chunk map names chunk " + std::to_string(index) +
+                                  " past the end of its blob");
+        }
+        if (!batch_->Holds(digest)) {
+          lost.push_back(index);
+        }
+        return Status::Ok();
+      }));
+  for (uint64_t index : lost) {
+    GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+  }
+  return Status::Ok();
+}
+
+Status UploadBlob::Remove() {
+  GALLERY_RETURN_IF_ERROR(blob_->Remove());
+  GALLERY_RETURN_IF_ERROR(slots_->Remove());
+  batch_.reset();
+  return store_.DiscardStagedBatch(name_);
+}
+
+}  // namespace gallery::storage

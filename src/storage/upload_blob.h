@@ -1,0 +1,112 @@
+#pragma once
+// UploadBlob: the page blob of a disk upload, kept so that sealing it reads no byte twice.
+//
+// The blob's bytes are split where they arrive. A page write that covers a whole chunk of the
+// blob's data part (chunk-aligned, before the last 512 bytes, which hold a VHD's footer) is
+// hashed at once and staged in the region's chunk store (a staged batch named after the
+// upload); a chunk of zeros is not stored at all. Everything else (the edges of unaligned
+// writes, the footer) goes to a sparse StagingBlob. For a fixed VHD, blob offsets are disk
+// offsets, so the seal finds every whole chunk already hashed and stored and only reads the
+// rest.
+//
+//   {dir}/{name}.blob    the bytes outside stored chunks (StagingBlob)
+//   {dir}/{name}.slots   per chunk, the digest of the chunk stored for it (32 bytes; zeros when
+//                        none: the blob holds that chunk's bytes), after a 32-byte header
+//   store: staged batch `name`, the chunks
+//
+//   GALLERY_ASSIGN_OR_RETURN(auto upload, UploadBlob::Open(uploads, uid, size, store, 128 << 10));
+//   GALLERY_RETURN_IF_ERROR(upload->WritePages(offset, bytes));   // many, in any order
+//   // seal:
+//   GALLERY_ASSIGN_OR_RETURN(auto disk, OpenDiskImage(upload->Source(), upload->size(), ...));
+//   GALLERY_RETURN_IF_ERROR(upload->CommitChunks());   // only once the bytes are valid
+//   GALLERY_ASSIGN_OR_RETURN(Manifest m, Ingest(*disk, store, options));  // reads the rest
+//   GALLERY_RETURN_IF_ERROR(upload->Remove());
+//
+// Crashes: every step leaves a state that reads as the writes acknowledged so far (a stored
+// chunk is staged before its slot names it; a chunk's bytes reach the blob before its slot is
+// cleared), as far as the page cache survives: like a file, an upload is only durable against
+// power loss once sealed. Reopening after a restart forgets slots whose staged chunk did not
+// survive (their pages read as zeros again and leave the page list, so a resumed upload sends
+// them again). Thread-safe; one UploadBlob per name at a time.
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "storage/chunk_store.h"
+#include "storage/image_source.h"
+#include "storage/page_blob.h"
+#include "storage/staging_blob.h"
+
+namespace gallery::storage {
+
+class UploadBlob final : public PageBlob {
+ public:
+  // Opens the upload `name` of `size` bytes, creating it (all zeros) when it does not exist.
+  // `chunk_size` (a power of two, 4 KiB..64 MiB) applies to a new upload; an existing one keeps
+  // the size it was created with. InvalidArgument for a bad chunk size or an existing upload of
+  // another size; the store's errors; Unavailable on I/O errors.
+  static Result<std::unique_ptr<UploadBlob>> Open(const std::filesystem::path& dir,
+                                                  const std::string& name, uint64_t size,
+                                                  ChunkStore& store, uint32_t chunk_size);
+  // Removes what an upload left in `dir` and `store` (missing parts are fine).
+  static Status RemoveLeftovers(const std::filesystem::path& dir, const std::string& name,
+                                ChunkStore& store);
+
+  uint64_t size() const override { return blob_->size(); }
+  uint32_t chunk_size() const { return chunk_size_; }
+
+  Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
+  Status ClearPages(uint64_t offset, uint64_t length) override;
+  Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;
+  Result<std::vector<PageRange>> PageRanges() const override;
+
+  // The bytes as OpenDiskImage reads them; whole stored chunks tell their digests. The upload
+  // must outlive the source and not change while it is read.
+  std::unique_ptr<ImageSource> Source() const;
+  // Makes the staged chunks durable, then visible in the store. Call once the bytes are known
+  // valid: a refused upload must leave nothing in the store.
+  Status CommitChunks();
+  // Deletes the upload: blob, slots and staged chunks.
+  Status Remove();
+
+ private:
+  using Slot = std::array<uint8_t, 32>;
+  class Source_;
+
+  UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
+             std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
+             std::unique_ptr<StagedBatch> batch);
+
+  // Chunks [0, chunk_count_) are whole chunks of the data part; the rest of the blob is never
+  // stored as chunks.
+  uint64_t ChunkStart(uint64_t index) const { return index * chunk_size_; }
+  std::mutex& Lock(uint64_t index) const { return locks_[index % locks_.size()]; }
+  Result<std::optional<ChunkDigest>> SlotOf(uint64_t index) const;
+  Status SetSlot(uint64_t index, const std::optional<ChunkDigest>& digest);
+  // A whole chunk's new content.
+  Status WriteChunk(uint64_t index, std::span<const uint8_t> bytes);
+  // Moves a stored chunk's bytes into the blob and clears its slot (the caller holds its lock),
+  // before part of the chunk changes.
+  Status Unstore(uint64_t index);
+  // Applies `apply(offset, length, position in the request)` to each piece of [offset, offset +
+  // length) within one chunk (or past the chunks), in order.
+  template <typename Fn>
+  Status ForEachPiece(uint64_t offset, uint64_t length, Fn apply) const;
+  // Forgets slots whose chunk the staged batch does not hold (after a restart).
+  Status DropLostSlots();
+
+  const std::string name_;
+  ChunkStore& store_;
+  const uint32_t chunk_size_;
+  uint64_t chunk_count_;
+  std::unique_ptr<StagingBlob> blob_;
+  std::unique_ptr<StagingBlob> slots_;
+  std::unique_ptr<StagedBatch> batch_;
+  mutable std::array<std::mutex, 64> locks_;
+};
+
+}  // namespace gallery::storage

@@ -1,0 +1,250 @@
+#include "storage/upload_blob.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <random>
+
+#include "storage/disk_image.h"
+#include "storage/file_chunk_store.h"
+#include "storage/image_test_util.h"
+#include "storage/ingest.h"
+#include "storage/manifest_disk.h"
+
+namespace gallery::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::QemuImagesTest;
+using testing::ReadBytes;
+
+constexpr uint32_t kChunk = 64 << 10;
+
+std::vector<uint8_t> Random(size_t n, uint32_t seed) {
+  std::vector<uint8_t> out(n);
+  std::mt19937 rng(seed);
+  for (uint8_t& b : out) b = static_cast<uint8_t>(rng());
+  return out;
+}
+
+// Allocated bytes of a file (a sparse file's data).
+uint64_t Allocated(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+class UploadBlobTest : public QemuImagesTest {
+ protected:
+  void SetUp() override {
+    QemuImagesTest::SetUp();
+    OpenStore();
+  }
+
+  void OpenStore() {
+    store_.reset();
+    auto store = FileChunkStore::Open(root() / "store");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  fs::path root() const { return fs::path(dir.File("")).parent_path(); }
+  fs::path uploads() const { return root() / "uploads"; }
+
+  std::unique_ptr<UploadBlob> Open(uint64_t size, uint32_t chunk = kChunk) {
+    auto upload = UploadBlob::Open(uploads(), "u1", size, *store_, chunk);
+    EXPECT_TRUE(upload.ok()) << upload.status().ToString();
+    return upload.ok() ? std::move(upload).value() : nullptr;
+  }
+
+  std::vector<uint8_t> ReadAll(const UploadBlob& upload) {
+    std::vector<uint8_t> out(upload.size());
+    Status s = upload.ReadPages(0, out);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+
+  size_t StagedFiles() const {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(root() / "store/staged/u1")) ++n;
+    return n;
+  }
+
+  std::unique_ptr<FileChunkStore> store_;
+};
+
+TEST_F(UploadBlobTest, WholeChunksAreStagedAsTheyArriveAndTheBlobStaysEmpty) {
+  const uint64_t size = 8 * kChunk + 512;
+  auto upload = Open(size);
+  ASSERT_NE(upload, nullptr);
+  std::vector<uint8_t> expected(size, 0);
+  std::vector<uint8_t> data = Random(4 * kChunk, 1);
+  ASSERT_TRUE(upload->WritePages(2 * kChunk, data).ok());
+  std::copy(data.begin(), data.end(), expected.begin() + 2 * kChunk);
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(Allocated(uploads() / "u1.blob"), 0u);
+  EXPECT_EQ(StagedFiles(), 4u);
+  EXPECT_EQ(*upload->PageRanges(), (std::vector<PageRange>{{2 * kChunk, 4 * kChunk}}));
+  // Not in the store until committed.
+  EXPECT_FALSE(*store_->Contains(DigestOf(std::span(data).first(kChunk))));
+  ASSERT_TRUE(upload->CommitChunks().ok());
+  EXPECT_TRUE(*store_->Contains(DigestOf(std::span(data).first(kChunk))));
+  EXPECT_EQ(ReadAll(*upload), expected);
+}
+
+TEST_F(UploadBlobTest, PartialWritesGoToTheBlobAndMoveAStoredChunkThereFirst) {
+  const uint64_t size = 4 * kChunk + 512;
+  auto upload = Open(size);
+  ASSERT_NE(upload, nullptr);
+  std::vector<uint8_t> expected(size, 0);
+  auto write = [&](uint64_t offset, const std::vector<uint8_t>& bytes) {
+    ASSERT_TRUE(upload->WritePages(offset, bytes).ok());
+    std::copy(bytes.begin(), bytes.end(), expected.begin() + static_cast<ptrdiff_t>(offset));
+  };
+  write(0, Random(kChunk, 2));                   // stored
+  write(1024, Random(512, 3));                   // into the stored chunk: moves it to the blob
+  write(kChunk + kChunk / 2, Random(kChunk, 4));  // two halves, both in the blob
+  write(size - 512, Random(512, 5));             // the footer
+  EXPECT_EQ(ReadAll(*upload), expected);
+  auto source = upload->Source();
+  EXPECT_FALSE(source->KnownDigest(0, kChunk).has_value());
+  EXPECT_FALSE(source->IsHole(0, kChunk));
+  EXPECT_TRUE(source->IsHole(3 * kChunk, kChunk));
+  // A whole chunk again over part-written bytes: stored, and it wins over the blob's bytes.
+  write(kChunk, Random(kChunk, 6));
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(source->KnownDigest(kChunk, kChunk),
+            DigestOf(std::span(expected).subspan(kChunk, kChunk)));
+  EXPECT_EQ(*upload->PageRanges(), (std::vector<PageRange>{{0, 2 * kChunk + kChunk / 2},
+                                                            {size - 512, 512}}));
+}
+
+TEST_F(UploadBlobTest, ZeroChunksAreNotStoredAndClearedPagesReadAsZeros) {
+  const uint64_t size = 4 * kChunk + 512;
+  auto upload = Open(size);
+  ASSERT_NE(upload, nullptr);
+  ASSERT_TRUE(upload->WritePages(0, std::vector<uint8_t>(2 * kChunk, 0)).ok());
+  EXPECT_EQ(StagedFiles(), 0u);
+  EXPECT_TRUE(upload->PageRanges()->empty());
+  std::vector<uint8_t> data = Random(2 * kChunk, 7);
+  ASSERT_TRUE(upload->WritePages(0, data).ok());
+  ASSERT_TRUE(upload->ClearPages(0, kChunk).ok());       // a whole stored chunk
+  ASSERT_TRUE(upload->ClearPages(kChunk, 4096).ok());    // part of one
+  std::vector<uint8_t> expected(size, 0);
+  std::copy(data.begin() + kChunk + 4096, data.end(), expected.begin() + kChunk + 4096);
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(*upload->PageRanges(),
+            (std::vector<PageRange>{{kChunk + 4096, kChunk - 4096}}));
+  // Zeros over a stored chunk make it read as zeros too.
+  ASSERT_TRUE(upload->WritePages(0, data).ok());
+  ASSERT_TRUE(upload->WritePages(0, std::vector<uint8_t>(kChunk, 0)).ok());
+  std::copy(data.begin() + kChunk, data.end(), expected.begin() + kChunk);
+  EXPECT_EQ(ReadAll(*upload), expected);
+}
+
+TEST_F(UploadBlobTest, RangesOutsideTheBlobAndBadChunkSizesAreRefused) {
+  EXPECT_EQ(UploadBlob::Open(uploads(), "u1", kChunk + 512, *store_, 1000).status().code(),
+            StatusCode::kInvalidArgument);
+  auto upload = Open(kChunk + 512);
+  ASSERT_NE(upload, nullptr);
+  EXPECT_EQ(upload->WritePages(kChunk, std::vector<uint8_t>(1024, 1)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(upload->ClearPages(kChunk + 512, 512).code(), StatusCode::kInvalidArgument);
+  std::vector<uint8_t> out(1024);
+  EXPECT_EQ(upload->ReadPages(kChunk, out).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(UploadBlob::Open(uploads(), "u2", 2 * kChunk + 512, *store_, kChunk).ok(), true);
+}
+
+TEST_F(UploadBlobTest, AReopenedUploadKeepsItsBytesAndForgetsChunksThatDidNotSurvive) {
+  const uint64_t size = 4 * kChunk + 512;
+  std::vector<uint8_t> data = Random(3 * kChunk, 8);
+  {
+    auto upload = Open(size);
+    ASSERT_NE(upload, nullptr);
+    ASSERT_TRUE(upload->WritePages(0, data).ok());
+  }
+  // Reopened with another configured chunk size: the upload keeps its own.
+  auto upload = Open(size, 2 * kChunk);
+  ASSERT_NE(upload, nullptr);
+  EXPECT_EQ(upload->chunk_size(), kChunk);
+  std::vector<uint8_t> expected(size, 0);
+  std::copy(data.begin(), data.end(), expected.begin());
+  EXPECT_EQ(ReadAll(*upload), expected);
+  upload.reset();
+  // A power loss cut the second chunk's staged file short; a restart drops it.
+  const fs::path staged = root() / "store/staged/u1" /
+                          ToHex(DigestOf(std::span(data).subspan(kChunk, kChunk)));
+  fs::resize_file(staged, 100);
+  OpenStore();
+  upload = Open(size);
+  ASSERT_NE(upload, nullptr);
+  std::fill(expected.begin() + kChunk, expected.begin() + 2 * kChunk, 0);
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(*upload->PageRanges(),
+            (std::vector<PageRange>{{0, kChunk}, {2 * kChunk, kChunk}}));
+}
+
+TEST_F(UploadBlobTest, ADamagedChunkMapIsDataLoss) {
+  {
+    auto upload = Open(2 * kChunk + 512);
+    ASSERT_NE(upload, nullptr);
+  }
+  testing::WriteBytes((uploads() / "u1.slots").string(), std::vector<uint8_t>(96, 0xee));
+  EXPECT_EQ(UploadBlob::Open(uploads(), "u1", 2 * kChunk + 512, *store_, kChunk).status().code(),
+            StatusCode::kDataLoss);
+}
+
+TEST_F(UploadBlobTest, AFixedVhdUploadedInRandomOrderIsValidatedAndIngestedWithoutRereadingChunks) {
+  const std::vector<uint8_t> vhd = ReadBytes(images().fixed);
+  auto upload = Open(vhd.size(), kDefaultChunkSize);
+  ASSERT_NE(upload, nullptr);
+  // 4 MiB writes, zeros skipped, in a shuffled order, the footer among them.
+  std::vector<uint64_t> offsets;
+  for (uint64_t at = 0; at < vhd.size(); at += 4 << 20) offsets.push_back(at);
+  std::shuffle(offsets.begin(), offsets.end(), std::mt19937(9));
+  for (uint64_t at : offsets) {
+    const uint64_t n = std::min<uint64_t>(4 << 20, vhd.size() - at);
+    std::span<const uint8_t> piece(vhd.data() + at, n);
+    if (!IsAllZero(piece)) {
+      ASSERT_TRUE(upload->WritePages(at, piece).ok());
+    }
+  }
+  DiskImageInfo info;
+  auto disk = OpenDiskImage(upload->Source(), upload->size(), DeclaredFormat::kVhd, &info);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  EXPECT_EQ(info.format, ImageFormat::kVhdFixed);
+  EXPECT_TRUE((*disk)->KnownDigest(0, kDefaultChunkSize).has_value() ||
+              (*disk)->KnownZero(0, kDefaultChunkSize));
+  ASSERT_TRUE(upload->CommitChunks().ok());
+  const uint64_t before = store_->Usage()->chunks;
+  auto manifest = Ingest(**disk, *store_, IngestOptions{});
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  EXPECT_EQ(store_->Usage()->chunks, before);  // every chunk was stored on arrival
+  ManifestDisk back(*manifest, *store_);
+  std::vector<uint8_t> bytes(back.size());
+  ASSERT_TRUE(back.ReadAt(0, bytes).ok());
+  EXPECT_EQ(bytes, images().raw_bytes);
+  ASSERT_TRUE(upload->Remove().ok());
+  EXPECT_FALSE(fs::exists(uploads() / "u1.blob"));
+  EXPECT_FALSE(fs::exists(uploads() / "u1.slots"));
+  EXPECT_FALSE(fs::exists(root() / "store/staged/u1"));
+}
+
+TEST_F(UploadBlobTest, ARefusedUploadLeavesNothingInTheStore) {
+  std::vector<uint8_t> vhd = ReadBytes(images().fixed);
+  vhd[vhd.size() - 512] ^= 0xff;  // a bad footer cookie
+  auto upload = Open(vhd.size(), kDefaultChunkSize);
+  ASSERT_NE(upload, nullptr);
+  ASSERT_TRUE(upload->WritePages(0, vhd).ok());
+  auto disk = OpenDiskImage(upload->Source(), upload->size(), DeclaredFormat::kVhd, nullptr);
+  EXPECT_EQ(disk.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Usage()->chunks, 0u);
+  upload.reset();
+  ASSERT_TRUE(UploadBlob::RemoveLeftovers(uploads(), "u1", *store_).ok());
+  EXPECT_EQ(store_->Usage()->chunks, 0u);
+  EXPECT_FALSE(fs::exists(root() / "store/staged/u1"));
+}
+
+}  // namespace
+}  // namespace gallery::storage
