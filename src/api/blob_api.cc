@@ -147,7 +147,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   }
 
   if (call == Call::kPageList) {
-    Result<std::unique_ptr<storage::StagingBlob>> blob = disks_.OpenStagingBlob(disk);
+    Result<std::shared_ptr<storage::PageBlob>> blob = disks_.OpenUpload(disk);
     if (!blob.ok()) {
       return failed(blob.status());
     }
@@ -164,7 +164,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     if (const BlobError* e = std::get_if<BlobError>(&write)) {
       return refuse(*e);
     }
-    Result<std::unique_ptr<storage::StagingBlob>> blob = disks_.OpenStagingBlob(disk);
+    Result<std::shared_ptr<storage::PageBlob>> blob = disks_.OpenUpload(disk);
     if (!blob.ok()) {
       return failed(blob.status());
     }

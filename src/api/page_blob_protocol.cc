@@ -157,7 +157,7 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
 }
 
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req,
-                      storage::StagingBlob& blob) {
+                      storage::PageBlob& blob) {
   if (!write.update) {
     return blob.ClearPages(write.offset, write.length);
   }

@@ -19,7 +19,7 @@
 
 #include "api/http_types.h"
 #include "common/time.h"
-#include "storage/staging_blob.h"
+#include "storage/page_blob.h"
 
 namespace gallery::api {
 
@@ -65,7 +65,7 @@ struct PageWrite {
 // the blob).
 std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
 // Applies a checked write to `blob`.
-Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::StagingBlob& blob);
+Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);
 // The 201 answer of a page write.
 HttpResponse PageWriteAnswer(TimestampMs now);
 // The 200 answer of `GET ?comp=pagelist`.

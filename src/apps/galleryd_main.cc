@@ -244,16 +244,7 @@ int main(int argc, char** argv) {
   gallery_service.SetImageData(&image_data);
   service::GarbageCollection garbage_collection(
       **store, store_for,
-      [stores = dir / "stores"] {
-        std::vector<std::string> regions;
-        std::error_code ec;
-        for (const auto& entry : std::filesystem::directory_iterator(stores, ec)) {
-          if (entry.is_directory()) {
-            regions.push_back(entry.path().filename().string());
-          }
-        }
-        return regions;
-      },
+      [&region_stores] { return region_stores.Existing(); },
       clock, {.interval_ms = config.service.gc_interval_ms});
   service::RoleService role_service(**store, authorizer, clock);
   service::ActivityLogService activity_log(**store, gallery_service,

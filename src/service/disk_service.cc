@@ -34,7 +34,6 @@ namespace {
 constexpr TimestampMs kNeverDue = std::numeric_limits<TimestampMs>::max();
 constexpr int32_t kResumeBatch = 1 << 20;
 constexpr char kUniqueIdKey[] = "disk-unique-id/";
-constexpr char kBlobSuffix[] = ".blob";
 
 Result<std::optional<Disk>> GetDisk(Transaction& tx, const ResourceId& id) {
   GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> found, tx.GetResource(id));
@@ -82,8 +81,38 @@ DiskService::DiskService(metadata::MetadataStore& store, GalleryService& gallery
 
 DiskService::~DiskService() { Stop(); }
 
-std::filesystem::path DiskService::StagingPath(const std::string& unique_id) const {
-  return options_.uploads_dir / (unique_id + kBlobSuffix);
+Result<std::shared_ptr<storage::UploadBlob>> DiskService::UploadOf(const Disk& disk) {
+  std::lock_guard<std::mutex> lock(uploads_mu_);
+  auto it = uploads_.find(disk.unique_id);
+  if (it != uploads_.end()) {
+    return it->second;
+  }
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk.meta.location));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::unique_ptr<storage::UploadBlob> opened,
+      storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
+                                static_cast<uint64_t>(disk.upload_size_bytes), *store,
+                                options_.chunk_size));
+  std::shared_ptr<storage::UploadBlob> upload = std::move(opened);
+  uploads_.emplace(disk.unique_id, upload);
+  return upload;
+}
+
+Status DiskService::RemoveUpload(const std::string& unique_id, const std::string& region) {
+  std::shared_ptr<storage::UploadBlob> open;
+  {
+    std::lock_guard<std::mutex> lock(uploads_mu_);
+    auto it = uploads_.find(unique_id);
+    if (it != uploads_.end()) {
+      open = std::move(it->second);
+      uploads_.erase(it);
+    }
+  }
+  if (open != nullptr) {
+    return open->Remove();
+  }
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(region));
+  return storage::UploadBlob::RemoveLeftovers(options_.uploads_dir, unique_id, *store);
 }
 
 Status DiskService::Start() {
@@ -98,8 +127,8 @@ Status DiskService::Start() {
         seals.push_back(op.id);
       }
     }
-    // Staging blobs of disks that are gone (a resource group's delete takes disks without
-    // this service) are removed.
+    // Uploads of disks that are gone (a resource group's delete takes disks without this
+    // service) or sealed (a crash right after the seal) are removed.
     GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Subscription> subscriptions,
                              tx->ListSubscriptions());
     for (const domain::Subscription& sub : subscriptions) {
@@ -108,17 +137,29 @@ Status DiskService::Start() {
       q.type = Disk::kType;
       GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(q));
       for (const Resource& r : page.items) {
-        live_uploads.insert(std::get<Disk>(r).unique_id + kBlobSuffix);
+        const Disk& disk = std::get<Disk>(r);
+        if (disk.manifest_id.empty()) {
+          live_uploads.insert(disk.unique_id);
+        }
       }
     }
   }
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(options_.uploads_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > std::strlen(kBlobSuffix) && name.ends_with(kBlobSuffix) &&
-        !live_uploads.contains(name)) {
-      GLOG_INFO("removing the staging blob {} of a deleted disk", entry.path().string());
+    const std::string name = entry.path().stem().string();
+    if (!live_uploads.contains(name)) {
+      GLOG_INFO("removing {}, of an upload that ended", entry.path().string());
       std::filesystem::remove(entry.path(), ec);
+    }
+  }
+  for (const std::string& region : stores_.Existing()) {
+    GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(region));
+    GALLERY_ASSIGN_OR_RETURN(std::vector<std::string> staged, store->ListStagedBatches());
+    for (const std::string& name : staged) {
+      if (!live_uploads.contains(name)) {
+        GLOG_INFO("removing the staged chunks of upload {} in region {}", name, region);
+        GALLERY_RETURN_IF_ERROR(store->DiscardStagedBatch(name));
+      }
     }
   }
   {
@@ -215,10 +256,7 @@ Result<Accepted<Disk>> DiskService::Put(const RequestContext& ctx, const Resourc
     accepted.created = true;
     // The blob exists before the disk does: a crash between them leaves an orphan file that
     // Start() removes, never a disk without its blob.
-    GALLERY_ASSIGN_OR_RETURN(
-        auto blob,
-        storage::StagingBlob::Create(StagingPath(accepted.resource.unique_id),
-                                     static_cast<uint64_t>(accepted.resource.upload_size_bytes)));
+    GALLERY_RETURN_IF_ERROR(UploadOf(accepted.resource).status());
     GALLERY_RETURN_IF_ERROR(
         tx->PutSetting(kUniqueIdKey + accepted.resource.unique_id, id.ToString()));
   }
@@ -275,8 +313,9 @@ Result<bool> DiskService::Delete(const RequestContext& ctx, const ResourceId& id
   GALLERY_RETURN_IF_ERROR(tx->DeleteRoleAssignmentsWithin(id).status());
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   // After the commit: a crash before this leaves an orphan blob that Start() removes.
-  std::error_code ec;
-  std::filesystem::remove(StagingPath(disk->unique_id), ec);
+  if (Status removed = RemoveUpload(disk->unique_id, disk->meta.location); !removed.ok()) {
+    GLOG_WARN("deleted disk {}: upload blob not removed: {}", id.ToString(), removed.ToString());
+  }
   GLOG_INFO("delete disk {} by {} (correlation {})", id.ToString(), ctx.caller.object_id,
             ctx.correlation_id);
   return true;
@@ -396,8 +435,9 @@ Result<std::optional<Disk>> DiskService::FindByUniqueId(const std::string& uniqu
   return std::optional<Disk>(*disk);
 }
 
-Result<std::unique_ptr<storage::StagingBlob>> DiskService::OpenStagingBlob(const Disk& disk) {
-  return storage::StagingBlob::Open(StagingPath(disk.unique_id));
+Result<std::shared_ptr<storage::PageBlob>> DiskService::OpenUpload(const Disk& disk) {
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<storage::UploadBlob> upload, UploadOf(disk));
+  return std::shared_ptr<storage::PageBlob>(std::move(upload));
 }
 
 Result<std::unique_ptr<storage::VirtualDisk>> DiskService::OpenSealedDisk(const Disk& disk) {
@@ -439,12 +479,14 @@ Status DiskService::Seal(const std::string& operation_id) {
     GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
     return tx->Commit();
   }
-  GALLERY_ASSIGN_OR_RETURN(auto blob, OpenStagingBlob(*disk));
-  GALLERY_RETURN_IF_ERROR(blob->Sync());
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<storage::UploadBlob> upload, UploadOf(*disk));
   storage::DiskImageInfo info;
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> image,
-                           storage::OpenDiskImage(blob->path().string(), blob->size(),
+                           storage::OpenDiskImage(upload->Source(), upload->size(),
                                                   storage::DeclaredFormat::kVhd, &info));
+  // Valid: the chunks staged as the writes arrived join the store, and the ingest finds every
+  // whole chunk of a fixed VHD there without reading it.
+  GALLERY_RETURN_IF_ERROR(upload->CommitChunks());
   GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk->meta.location));
   storage::IngestOptions ingest;
   ingest.chunk_size = options_.chunk_size;
@@ -481,9 +523,8 @@ Status DiskService::Seal(const std::string& operation_id) {
   ++op->attempts;
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
-  Status removed = blob->Remove();
-  if (!removed.ok()) {
-    GLOG_WARN("sealed disk {}: staging blob not removed: {}", current->meta.id.ToString(),
+  if (Status removed = RemoveUpload(current->unique_id, current->meta.location); !removed.ok()) {
+    GLOG_WARN("sealed disk {}: upload blob not removed: {}", current->meta.id.ToString(),
               removed.ToString());
   }
   GLOG_INFO("sealed disk {}: {} bytes, manifest {} ({} chunks)", current->meta.id.ToString(),

@@ -2,11 +2,13 @@
 // DiskService: managed disks made by upload, their access grants, and sealing an upload into
 // the region's chunk store.
 //
-//   PUT disk (createOption Upload)      -> ReadyToUpload, an empty staging blob of the size
+//   PUT disk (createOption Upload)      -> ReadyToUpload, an empty upload blob of the size
 //   BeginGetAccess Write                 -> ActiveUpload, a signed URL (blob data plane)
-//   (page writes through the URL)
-//   EndGetAccess                         -> seal: the blob is validated as a VHD and ingested;
-//                                           the disk becomes Unattached with its manifest
+//   (page writes through the URL)        -> whole chunks are hashed and staged in the region's
+//                                           store as they arrive (storage/upload_blob.h)
+//   EndGetAccess                         -> seal: the blob is validated as a VHD, its staged
+//                                           chunks committed and the rest ingested; the disk
+//                                           becomes Unattached with its manifest
 //   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached
 //
 // PUT, GET, LIST and DELETE are synchronous (a PUT on an existing disk changes tags only).
@@ -49,15 +51,17 @@
 #include "service/request_context.h"
 #include "storage/ingest.h"
 #include "storage/region_stores.h"
-#include "storage/staging_blob.h"
+#include "storage/page_blob.h"
+#include "storage/upload_blob.h"
 #include "storage/virtual_disk.h"
 
 namespace gallery::service {
 
 struct DiskServiceOptions {
-  // Where staging blobs live: {uploads_dir}/{uniqueId}.blob.
+  // Where upload blobs live: {uploads_dir}/{uniqueId}.blob and .slots.
   std::filesystem::path uploads_dir;
-  // Ingest of a seal: chunk size (a power of two, 4 KiB..64 MiB) and worker threads.
+  // Chunks of uploads and of the ingest of a seal: their size (a power of two, 4 KiB..64 MiB)
+  // and the ingest's worker threads.
   uint32_t chunk_size = storage::kDefaultChunkSize;
   int ingest_threads = storage::kDefaultIngestThreads;
 };
@@ -78,8 +82,8 @@ class DiskService {
               DiskServiceOptions options);
   ~DiskService();
 
-  // Starts the sealer and resumes the seals a stopped galleryd left InProgress; removes staging
-  // blobs no disk refers to any more.
+  // Starts the sealer and resumes the seals a stopped galleryd left InProgress; removes upload
+  // blobs and staged chunks no disk refers to any more.
   Status Start();
   // Stops the sealer (a running seal is abandoned and resumed by the next Start()).
   void Stop();
@@ -91,7 +95,7 @@ class DiskService {
   Result<domain::Disk> Get(const RequestContext& ctx, const ResourceId& id);
   Result<Page<domain::Disk>> List(const RequestContext& ctx, const ListScope& scope,
                                   const std::string& page_token);
-  // Deletes the disk, its manifest and staging blob; false when it was not there.
+  // Deletes the disk, its manifest and upload blob; false when it was not there.
   Result<bool> Delete(const RequestContext& ctx, const ResourceId& id);
   Result<DiskOperation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                        const domain::DiskAccessInput& in);
@@ -111,8 +115,8 @@ class DiskService {
   // ---- blob data plane (api/blob_api.h checks the URL; these only find and move bytes)
   // The disk whose uniqueId is `unique_id`; nullopt when none.
   Result<std::optional<domain::Disk>> FindByUniqueId(const std::string& unique_id);
-  // The staging blob of a disk being uploaded.
-  Result<std::unique_ptr<storage::StagingBlob>> OpenStagingBlob(const domain::Disk& disk);
+  // The upload blob of a disk being uploaded (kept open while the disk may be written).
+  Result<std::shared_ptr<storage::PageBlob>> OpenUpload(const domain::Disk& disk);
   // The bytes of a sealed disk, verified as they are read.
   Result<std::unique_ptr<storage::VirtualDisk>> OpenSealedDisk(const domain::Disk& disk);
   const access::AccessSigner& signer() const { return signer_; }
@@ -121,7 +125,10 @@ class DiskService {
   Status Seal(const std::string& operation_id);
 
  private:
-  std::filesystem::path StagingPath(const std::string& unique_id) const;
+  // The disk's upload blob, opened (or created) on first use and kept until sealed or deleted.
+  Result<std::shared_ptr<storage::UploadBlob>> UploadOf(const domain::Disk& disk);
+  // Removes the upload blob of the disk `unique_id` in `region`, open or not.
+  Status RemoveUpload(const std::string& unique_id, const std::string& region);
   Result<domain::Disk> GetForWrite(metadata::Transaction& tx, const RequestContext& ctx,
                                    const ResourceId& id);
   domain::Operation NewOperation(const RequestContext& ctx, const domain::Disk& disk,
@@ -144,6 +151,8 @@ class DiskService {
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::map<std::string, int> progress_;  // operation id -> percent, while sealing
+  std::mutex uploads_mu_;
+  std::map<std::string, std::shared_ptr<storage::UploadBlob>> uploads_;  // by uniqueId
   bool stop_ = false;
   std::thread thread_;
 };

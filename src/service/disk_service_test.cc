@@ -99,7 +99,7 @@ class DiskServiceTest : public ::testing::Test {
     return *g;
   }
   void Upload(const domain::Disk& disk, const std::vector<uint8_t>& bytes) {
-    auto blob = disks_->OpenStagingBlob(disk);
+    auto blob = disks_->OpenUpload(disk);
     ASSERT_TRUE(blob.ok()) << blob.status().ToString();
     ASSERT_TRUE((*blob)->WritePages(0, bytes).ok());
   }
@@ -132,7 +132,7 @@ class DiskServiceTest : public ::testing::Test {
   RequestContext ctx_;
 };
 
-TEST_F(DiskServiceTest, PutCreatesAReadyToUploadDiskWithItsStagingBlob) {
+TEST_F(DiskServiceTest, PutCreatesAReadyToUploadDiskWithItsUploadBlob) {
   domain::Disk d = Create();
   EXPECT_EQ(d.state, DiskState::kReadyToUpload);
   EXPECT_EQ(fs::file_size(StagingFile(d)), kDiskBytes + 512);
@@ -222,6 +222,8 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   EXPECT_EQ(sealed.vhd_footer, std::string(vhd.end() - 512, vhd.end()));
   EXPECT_FALSE(sealed.manifest_id.empty());
   EXPECT_FALSE(fs::exists(StagingFile(d)));
+  EXPECT_FALSE(fs::exists(dir_ / "uploads" / (d.unique_id + ".slots")));
+  EXPECT_TRUE((*stores_->For("westus"))->ListStagedBatches()->empty());
   EXPECT_EQ(StoredChunks(), 2u);  // the two non-zero MiB
 
   DiskOperation read = Grant(DiskAccessLevel::kRead);
@@ -305,13 +307,27 @@ TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
 }
 
-TEST_F(DiskServiceTest, StartRemovesStagingBlobsOfDisksThatAreGone) {
+TEST_F(DiskServiceTest, StartRemovesUploadBlobsAndStagedChunksOfDisksThatAreGone) {
   domain::Disk kept = Create("kept");
+  Grant(DiskAccessLevel::kWrite, "kept");
+  ASSERT_NO_FATAL_FAILURE(Upload(kept, FixedVhd()));
   const fs::path orphan = dir_ / "uploads" / "0000-orphan.blob";
+  const fs::path orphan_slots = dir_ / "uploads" / "0000-orphan.slots";
   { std::ofstream(orphan) << "x"; }
+  { std::ofstream(orphan_slots) << "x"; }
+  storage::ChunkStore* store = *stores_->For("westus");
+  {
+    auto staged = store->OpenStagedBatch("0000-orphan");
+    ASSERT_TRUE(staged.ok());
+    std::vector<uint8_t> bytes(4096, 7);
+    ASSERT_TRUE((*staged)->Add(storage::DigestOf(bytes), bytes).ok());
+  }
   ASSERT_TRUE(disks_->Start().ok());
   EXPECT_FALSE(fs::exists(orphan));
+  EXPECT_FALSE(fs::exists(orphan_slots));
+  EXPECT_EQ(*store->ListStagedBatches(), std::vector<std::string>{kept.unique_id});
   EXPECT_TRUE(fs::exists(StagingFile(kept)));
+  EXPECT_TRUE(fs::exists(dir_ / "uploads" / (kept.unique_id + ".slots")));
 }
 
 TEST_F(DiskServiceTest, DeletingTheGroupTakesTheDiskAndItsManifest) {

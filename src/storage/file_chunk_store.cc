@@ -13,6 +13,7 @@
 #include <cctype>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -91,6 +92,55 @@ Status WriteAll(int fd, std::array<struct iovec, 2> iov, const fs::path& path) {
     }
   }
   return Status::Ok();
+}
+
+// Chunk files are written with O_DIRECT where the file system allows it. Measured here (1 GiB
+// of random data uploaded and sealed): galleryd spent 8.1-8.5 CPU seconds with direct writes
+// against 10.9-13.7 through the page cache, whose cost varies a lot on this machine (copying
+// into fresh page-cache pages of a virtual machine); direct writes skip that copy and the
+// later write-back. O_DIRECT wants aligned buffers, offsets and lengths: the file is written
+// padded to kDirectAlign and truncated to its length.
+constexpr size_t kDirectAlign = 4096;
+
+// A per-thread buffer aligned for direct I/O, at least `size` bytes; empty when out of memory.
+std::span<uint8_t> AlignedScratch(size_t size) {
+  struct Scratch {
+    uint8_t* data = nullptr;
+    size_t size = 0;
+    ~Scratch() { std::free(data); }
+  };
+  thread_local Scratch scratch;
+  if (scratch.size < size) {
+    std::free(scratch.data);
+    scratch.data = static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, size));
+    scratch.size = scratch.data == nullptr ? 0 : size;
+  }
+  return {scratch.data, scratch.size};
+}
+
+// Writes header and payload as a whole file through a descriptor opened with O_DIRECT. Returns
+// 0 or an errno value (EINVAL: the file system refuses this direct write).
+int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t> payload) {
+  const size_t length = header.size() + payload.size();
+  const size_t padded = (length + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
+  std::span<uint8_t> buffer = AlignedScratch(padded);
+  if (buffer.size() < padded) {
+    return ENOMEM;
+  }
+  std::memcpy(buffer.data(), header.data(), header.size());
+  std::memcpy(buffer.data() + header.size(), payload.data(), payload.size());
+  std::memset(buffer.data() + length, 0, padded - length);
+  ssize_t n;
+  do {
+    n = ::pwrite(fd, buffer.data(), padded, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return errno;
+  }
+  if (static_cast<size_t>(n) != padded) {
+    return EIO;  // a short direct write: the disk is full or failing
+  }
+  return ::ftruncate(fd, static_cast<off_t>(length)) == 0 ? 0 : errno;
 }
 
 // Reads exactly out.size() bytes at `offset`; false when the file ends first.
@@ -414,7 +464,11 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
 }
 
 FileChunkStore::FileChunkStore(fs::path root, FileChunkStoreOptions options, int lock_fd)
-    : root_(std::move(root)), options_(options), clock_(options.clock), lock_fd_(lock_fd) {
+    : root_(std::move(root)),
+      options_(options),
+      clock_(options.clock),
+      lock_fd_(lock_fd),
+      direct_io_(options.direct_io) {
   if (clock_ == nullptr) {
     own_clock_ = std::make_unique<SystemClock>();
     clock_ = own_clock_.get();
@@ -452,14 +506,39 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
     }
   }
   std::array<uint8_t, kHeaderBytes> header = MakeHeader(encoding, bytes.size());
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  bool direct = direct_io_.load(std::memory_order_relaxed);
+  Fd fd(::open(path.c_str(), kFlags | (direct ? O_DIRECT : 0), 0644));
+  if (fd.get() < 0 && direct && errno == EINVAL) {
+    direct_io_.store(false);  // the file system has no direct I/O (tmpfs)
+    direct = false;
+    fd = Fd(::open(path.c_str(), kFlags, 0644));
+  }
   if (fd.get() < 0) {
     return IoError("cannot create", path, errno);
   }
-  Status s = WriteAll(fd.get(),
-                      {iovec{header.data(), header.size()},
-                       iovec{const_cast<uint8_t*>(payload.data()), payload.size()}},
-                      path);
+  Status s;
+  if (direct) {
+    const int err = WriteDirect(fd.get(), header, payload);
+    if (err == EINVAL) {
+      // Direct writes refused after all (alignment the file system wants bigger): write
+      // through the page cache from now on.
+      direct_io_.store(false);
+      direct = false;
+      (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_DIRECT);
+      if (::ftruncate(fd.get(), 0) != 0) {
+        s = IoError("cannot truncate", path, errno);
+      }
+    } else if (err != 0) {
+      s = IoError("cannot write", path, err);
+    }
+  }
+  if (!direct && s.ok()) {
+    s = WriteAll(fd.get(),
+                 {iovec{header.data(), header.size()},
+                  iovec{const_cast<uint8_t*>(payload.data()), payload.size()}},
+                 path);
+  }
   if (s.ok() && own_clock_ == nullptr) {
     // The write time is the chunk's first use (rename keeps it); the kernel sets it already
     // when the clock is the system's.

@@ -38,6 +38,9 @@ struct FileChunkStoreOptions {
   // Store new chunks zstd-compressed (kept raw when that does not make them smaller).
   bool compress = false;
   int compression_level = 1;
+  // Write chunk files with O_DIRECT where the file system allows it (file_chunk_store.cc says
+  // why); falls back to the page cache by itself.
+  bool direct_io = true;
   // Source of last-used times; the system clock when null. Must outlive the store.
   const Clock* clock = nullptr;
 };
@@ -102,6 +105,7 @@ class FileChunkStore final : public ChunkStore {
   int lock_fd_;  // holds the flock; also names the file system for syncfs
   std::array<std::mutex, 64> stripes_;
   std::atomic<uint64_t> next_batch_id_{0};
+  std::atomic<bool> direct_io_;  // write chunk files with O_DIRECT (off once refused)
   std::mutex staged_mu_;
   std::set<std::string> staged_verified_;  // staged batches checked since Open
   std::set<std::string> staged_open_;      // staged batches open now

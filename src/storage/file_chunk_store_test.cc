@@ -363,6 +363,31 @@ TEST_F(FileChunkStoreTest, ConcurrentAddsAndCommitsStoreEachChunkOnce) {
 }
 
 
+TEST_F(FileChunkStoreTest, ChunksAreWrittenDirectOrThroughThePageCacheAlike) {
+  // Direct I/O where the file system has it (this test's folder), the page cache where it has
+  // not (tmpfs refuses O_DIRECT) or when switched off: the same chunks either way.
+  std::vector<fs::path> roots = {dir_.path() / "direct"};
+  if (fs::exists("/dev/shm")) {
+    char pattern[] = "/dev/shm/gallery_chunks_XXXXXX";
+    if (::mkdtemp(pattern) != nullptr) roots.push_back(pattern);
+  }
+  for (const fs::path& root : roots) {
+    for (bool direct : {true, false}) {
+      SCOPED_TRACE(root.string() + (direct ? " direct" : " buffered"));
+      const fs::path sub = root / (direct ? "d" : "b");
+      auto store = FileChunkStore::Open(sub, {.direct_io = direct, .clock = &clock_});
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      for (size_t size : {size_t{1}, size_t{4096}, size_t{100000}, size_t{128 << 10}}) {
+        std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(size, size);
+        ChunkDigest digest = Put(**store, bytes);
+        EXPECT_EQ(*(*store)->Read(digest), bytes);
+        EXPECT_EQ(fs::file_size((*store)->ChunkPath(digest)), size + 16);
+      }
+    }
+    if (root != roots.front()) fs::remove_all(root);
+  }
+}
+
 // ---- staged batches
 
 TEST_F(FileChunkStoreTest, AStagedBatchSurvivesARestartAndIsInvisibleUntilCommitted) {

@@ -1,5 +1,6 @@
 #include "storage/region_stores.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace gallery::storage {
@@ -23,6 +24,18 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
   ChunkStore* raw = store.get();
   stores_.emplace(region, std::move(store));
   return raw;
+}
+
+std::vector<std::string> RegionStores::Existing() const {
+  std::vector<std::string> regions;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
+    if (entry.is_directory(ec)) {
+      regions.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(regions.begin(), regions.end());
+  return regions;
 }
 
 }  // namespace gallery::storage

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "storage/file_chunk_store.h"
@@ -26,6 +27,8 @@ class RegionStores {
   // The store of `region` (a catalog short name). InvalidArgument for a name that is not a
   // plain folder name; FileChunkStore::Open's errors.
   Result<ChunkStore*> For(const std::string& region);
+  // The regions that have a store folder (opened or not), in name order.
+  std::vector<std::string> Existing() const;
 
  private:
   std::filesystem::path root_;

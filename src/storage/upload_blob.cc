@@ -386,7 +386,6 @@ Status UploadBlob::DropLostSlots() {
 Status UploadBlob::Remove() {
   GALLERY_RETURN_IF_ERROR(blob_->Remove());
   GALLERY_RETURN_IF_ERROR(slots_->Remove());
-  batch_.reset();
   return store_.DiscardStagedBatch(name_);
 }
 

@@ -70,7 +70,8 @@ class UploadBlob final : public PageBlob {
   // Makes the staged chunks durable, then visible in the store. Call once the bytes are known
   // valid: a refused upload must leave nothing in the store.
   Status CommitChunks();
-  // Deletes the upload: blob, slots and staged chunks.
+  // Deletes the upload: blob, slots and staged chunks. Later calls fail or see nothing; a call
+  // running meanwhile may fail (a write to a deleted upload is lost).
   Status Remove();
 
  private:
