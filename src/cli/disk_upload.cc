@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "cli/file_io.h"
+#include "storage/disk_image.h"
+#include "storage/posix_io.h"
 
 namespace gallery::cli {
 
@@ -29,19 +31,41 @@ std::string FooterBytes(const storage::VhdFooter& footer) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail,
-                             ImageFormat format) {
+Status RefuseDynamicSize(uint64_t size) {
+  const uint64_t whole = RoundUp(size, kMiB);
+  return Refuse(
+      storage::kInvalidVhdReason,
+      "The dynamic VHD's disk is " + std::to_string(size) +
+          " bytes (its footer's current size), not a whole number of MiB (1048576 bytes) as an "
+          "upload needs. Make it " +
+          std::to_string(whole) +
+          " bytes with: qemu-img convert -f vpc -O raw disk.vhd disk.raw && qemu-img resize -f "
+          "raw disk.raw " +
+          std::to_string(whole) +
+          " && qemu-img convert -f raw -O vpc -o subformat=fixed,force_size=on disk.raw "
+          "fixed.vhd (or upload disk.raw with --format raw, which pads it to whole MiB)");
+}
+
+Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail, ImageFormat format,
+                             TimestampMs now, const storage::VhdUniqueId& unique_id) {
   std::span<const uint8_t, kFooterBytes> footer_bytes(tail.data(), kFooterBytes);
   GALLERY_ASSIGN_OR_RETURN(storage::VhdFooter footer, storage::ParseVhdFooter(footer_bytes));
   UploadLayout layout;
   layout.format = format;
-  layout.footer.assign(tail.begin(), tail.end());
-  layout.file_bytes = file_size - kFooterBytes;
   if (format == ImageFormat::kVhdDynamic) {
-    layout.upload_size = std::max(RoundUp(file_size, kMiB), kMinUploadDataBytes) + kFooterBytes;
+    // Sent as the fixed VHD it stands for: the disk's bytes, then its footer turned fixed.
+    const uint64_t size = footer.current_size;
+    if (size == 0 || size % kMiB != 0) {
+      return RefuseDynamicSize(size);
+    }
+    layout.data_bytes = size;
+    layout.upload_size = size + kFooterBytes;
+    layout.footer = FooterBytes(storage::FixedFooterFor(size, footer, now, unique_id));
     return layout;
   }
-  uint64_t data = layout.file_bytes;
+  layout.footer.assign(tail.begin(), tail.end());
+  layout.data_bytes = file_size - kFooterBytes;
+  uint64_t data = layout.data_bytes;
   if (data == 0 || data % kMiB != 0 || footer.current_size != data) {
     return Refuse(storage::kInvalidVhdReason,
                   "The fixed VHD holds " + std::to_string(data) +
@@ -65,11 +89,64 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
   }
   UploadLayout layout;
   layout.format = ImageFormat::kRaw;
-  layout.file_bytes = file_size;
+  layout.data_bytes = file_size;
   uint64_t disk_size = RoundUp(file_size, kMiB);
   layout.upload_size = disk_size + kFooterBytes;
   layout.footer = FooterBytes(storage::FixedFooterFor(disk_size, std::nullopt, now, unique_id));
   return layout;
+}
+
+// The file's first `size` bytes as the disk (a fixed VHD's data, a raw file): positioned reads,
+// holes found with SEEK_DATA. Owns the descriptor.
+class FileDisk final : public storage::VirtualDisk {
+ public:
+  FileDisk(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~FileDisk() override { ::close(fd_); }
+  FileDisk(const FileDisk&) = delete;
+  FileDisk& operator=(const FileDisk&) = delete;
+
+  uint64_t size() const override { return size_; }
+
+  Status ReadAt(uint64_t offset, std::span<uint8_t> out) const override {
+    if (out.size() > size_ || offset > size_ - out.size()) {
+      return Status::InvalidArgument("Read of " + std::to_string(out.size()) + " bytes at " +
+                                     std::to_string(offset) + " leaves the " +
+                                     std::to_string(size_) + " bytes of " + path_);
+    }
+    return ReadExactly(fd_, path_, offset,
+                       std::span<char>(reinterpret_cast<char*>(out.data()), out.size()));
+  }
+
+  // The range is a hole when the next data starts at or after its end.
+  bool KnownZero(uint64_t offset, uint64_t length) const override {
+    if (length > size_ || offset > size_ - length) {
+      return false;
+    }
+    return storage::IsFileHole(fd_, offset, length);
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+};
+
+// The virtual disk of the dynamic VHD file at `path` (`file_size` bytes), whose footer says
+// `disk_size`; the structures are validated before any read (storage::OpenDiskImage).
+Result<std::unique_ptr<storage::VirtualDisk>> OpenDynamicVhd(const std::string& path,
+                                                             uint64_t file_size,
+                                                             uint64_t disk_size) {
+  Result<std::unique_ptr<storage::VirtualDisk>> disk =
+      storage::OpenDiskImage(path, file_size, storage::DeclaredFormat::kVhdFile, nullptr);
+  if (!disk.ok()) {
+    const Status& s = disk.status();
+    return Status(s.code(), path + ": " + s.message(), s.target()).WithReason(s.reason());
+  }
+  if ((*disk)->size() != disk_size) {
+    return Status::Unavailable(path + " changed while it was opened");
+  }
+  return disk;
 }
 
 }  // namespace
@@ -93,13 +170,13 @@ Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> hea
     }
     return Refuse(storage::kUnsupportedFormatReason, std::move(message));
   }
-  return PlanVhd(file_size, tail, sniffed);
+  return PlanVhd(file_size, tail, sniffed, now, unique_id);
 }
 
-UploadSource::UploadSource(int fd, std::string path, UploadLayout layout)
-    : fd_(fd), path_(std::move(path)), layout_(std::move(layout)) {}
+UploadSource::UploadSource(std::unique_ptr<storage::VirtualDisk> disk, UploadLayout layout)
+    : disk_(std::move(disk)), layout_(std::move(layout)) {}
 
-UploadSource::~UploadSource() { ::close(fd_); }
+UploadSource::~UploadSource() = default;
 
 Result<std::unique_ptr<UploadSource>> UploadSource::Open(const std::string& path,
                                                          UploadFormat format, TimestampMs now,
@@ -108,7 +185,7 @@ Result<std::unique_ptr<UploadSource>> UploadSource::Open(const std::string& path
   if (fd < 0) {
     return FileError(path, "open");
   }
-  // Owns fd until the source does.
+  // Owns fd until the file disk does.
   std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { ::close(*f); });
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -127,8 +204,14 @@ Result<std::unique_ptr<UploadSource>> UploadSource::Open(const std::string& path
   };
   GALLERY_ASSIGN_OR_RETURN(UploadLayout layout,
                            PlanLayout(size, bytes(head), bytes(tail), format, now, unique_id));
-  guard.release();
-  return std::unique_ptr<UploadSource>(new UploadSource(fd, path, std::move(layout)));
+  std::unique_ptr<storage::VirtualDisk> disk;
+  if (layout.format == ImageFormat::kVhdDynamic) {
+    GALLERY_ASSIGN_OR_RETURN(disk, OpenDynamicVhd(path, size, layout.data_bytes));
+  } else {
+    guard.release();
+    disk = std::make_unique<FileDisk>(fd, path, layout.data_bytes);
+  }
+  return std::unique_ptr<UploadSource>(new UploadSource(std::move(disk), std::move(layout)));
 }
 
 bool UploadSource::KnownZero(const Piece& piece) const {
@@ -136,24 +219,19 @@ bool UploadSource::KnownZero(const Piece& piece) const {
   if (end > layout_.upload_size - kFooterBytes) {
     return false;  // holds (part of) the footer
   }
-  if (piece.offset >= layout_.file_bytes) {
+  if (piece.offset >= layout_.data_bytes) {
     return true;  // padding
   }
-  // The file's part of the piece is a hole when the next data starts at or after its end.
-  off_t data = ::lseek(fd_, static_cast<off_t>(piece.offset), SEEK_DATA);
-  uint64_t file_end = std::min(end, layout_.file_bytes);
-  if (data < 0) {
-    return errno == ENXIO;  // no data after offset; other errors: unknown, read it
-  }
-  return static_cast<uint64_t>(data) >= file_end;
+  return disk_->KnownZero(piece.offset, std::min(end, layout_.data_bytes) - piece.offset);
 }
 
 Status UploadSource::Read(const Piece& piece, std::string& out) const {
   out.assign(piece.length, '\0');
   uint64_t end = piece.offset + piece.length;
-  if (piece.offset < layout_.file_bytes) {
-    uint64_t n = std::min(end, layout_.file_bytes) - piece.offset;
-    GALLERY_RETURN_IF_ERROR(ReadExactly(fd_, path_, piece.offset, std::span<char>(out.data(), n)));
+  if (piece.offset < layout_.data_bytes) {
+    uint64_t n = std::min(end, layout_.data_bytes) - piece.offset;
+    GALLERY_RETURN_IF_ERROR(
+        disk_->ReadAt(piece.offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), n)));
   }
   uint64_t footer_start = layout_.upload_size - kFooterBytes;
   if (end > footer_start) {

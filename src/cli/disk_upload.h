@@ -9,14 +9,18 @@
 //                            UploadPieces(*source, PlanPieces(source->layout().upload_size),
 //                                         options));
 //
-// Layouts (the blob is the file's bytes at their own offsets, zeros, then the footer):
+// Layouts (the blob is the disk's bytes, zeros up to n MiB, then a 512-byte fixed VHD footer:
+// the fixed layout Azure accepts, whose blob offsets are disk offsets):
 //  - fixed VHD: the file as it is; its size must be n MiB + 512 and its footer's current size
 //    n MiB;
-//  - dynamic VHD: the file's bytes before its footer, zeros up to n MiB, the footer last; n MiB
-//    is the file size rounded up to 1 MiB, and at least kMinUploadDataBytes (Azure's smallest
-//    upload); the server reads the VHD's own structures;
+//  - dynamic VHD: its virtual disk (footer current size, which must be n MiB) read through
+//    storage::OpenDiskImage, then the footer turned fixed (storage::FixedFooterFor keeps its
+//    geometry, unique id and timestamp); blocks the VHD does not allocate are known zeros and
+//    never read or sent. A VHD whose structures are broken is refused before any request;
 //  - raw (declared by the user): the file's bytes padded with zeros to a whole MiB, then a new
 //    fixed VHD footer (storage::FixedFooterFor) for that size.
+// The blob's size and data are a pure function of the file, so an interrupted upload resumes
+// onto the same blob (only a raw file's new footer holds `now` and a random unique id).
 // Anything else (VHDX, qcow2, VMDK, differencing VHD, not a VHD) is refused before any request.
 
 #include <cstdint>
@@ -32,12 +36,11 @@
 #include "common/time.h"
 #include "storage/image_format.h"
 #include "storage/vhd_format.h"
+#include "storage/virtual_disk.h"
 
 namespace gallery::cli {
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
-// The smallest data part of an upload Azure accepts (uploadSizeBytes >= 20 MiB + 512).
-inline constexpr uint64_t kMinUploadDataBytes = 20 * kMiB;
 
 enum class UploadFormat { kVhd, kRaw };
 
@@ -45,16 +48,19 @@ enum class UploadFormat { kVhd, kRaw };
 struct UploadLayout {
   storage::ImageFormat format = storage::ImageFormat::kUnknown;  // fixed/dynamic VHD or raw
   uint64_t upload_size = 0;                                      // the blob: n MiB + 512
-  uint64_t file_bytes = 0;  // blob bytes [0, file_bytes) are the file's, at the same offsets
-  std::string footer;       // the blob's last 512 bytes
+  // Blob bytes [0, data_bytes) are the disk's: the file's at the same offsets (fixed VHD, raw)
+  // or the dynamic VHD's virtual disk; zeros follow up to the footer.
+  uint64_t data_bytes = 0;
+  std::string footer;  // the blob's last 512 bytes: a fixed VHD footer
 };
 
 // Decides the layout from the file's size, its first bytes (up to storage::kSniffHeadBytes)
 // and its last 512 bytes (`tail`, shorter for a smaller file). `now` and `unique_id` go into
 // the footer made for a raw file. InvalidArgument with a message saying what the file is and
 // how to convert it: reason storage::kUnsupportedFormatReason for a foreign or unknown format
-// (and a VHD declared raw), storage::kInvalidVhdReason for a broken footer or a fixed VHD whose
-// size is not n MiB + 512; an empty file is refused too.
+// (and a VHD declared raw), storage::kInvalidVhdReason for a broken footer, a fixed VHD whose
+// size is not n MiB + 512 or a dynamic VHD whose current size is not n MiB; an empty file is
+// refused too. A dynamic VHD's other structures are checked by UploadSource::Open.
 Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> head,
                                 std::span<const uint8_t> tail, UploadFormat format, TimestampMs now,
                                 const storage::VhdUniqueId& unique_id);
@@ -62,11 +68,13 @@ Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> hea
 // A random unique id for the footer made for a raw file.
 storage::VhdUniqueId NewVhdUniqueId(Random& random);
 
-// A file opened for upload with its layout. Thread-safe reads (pread).
+// A file opened for upload with its layout; the disk's bytes come through one
+// storage::VirtualDisk (the file itself, or the dynamic VHD's disk). Thread-safe reads (pread).
 class UploadSource {
  public:
   // Opens `path` and plans its layout (see PlanLayout). NotFound when the file does not exist,
-  // Unavailable when it cannot be read, InvalidArgument when it is not a regular file.
+  // Unavailable when it cannot be read, InvalidArgument when it is not a regular file, and
+  // storage::OpenDiskImage's refusal (prefixed with the path) for a broken dynamic VHD.
   static Result<std::unique_ptr<UploadSource>> Open(const std::string& path, UploadFormat format,
                                                     TimestampMs now,
                                                     const storage::VhdUniqueId& unique_id);
@@ -76,18 +84,18 @@ class UploadSource {
 
   const UploadLayout& layout() const { return layout_; }
 
-  // True when the blob bytes of `piece` are zeros without reading them: past the file's bytes
-  // (padding) or a hole of the file (SEEK_DATA). Never true for a piece holding the footer.
+  // True when the blob bytes of `piece` are zeros without reading them: padding past the disk's
+  // bytes, a hole of the file (SEEK_DATA), or blocks and sectors a dynamic VHD does not
+  // allocate. Never true for a piece holding the footer.
   bool KnownZero(const Piece& piece) const;
 
   // Puts the blob bytes of `piece` into `out` (resized to the piece's length).
   Status Read(const Piece& piece, std::string& out) const;
 
  private:
-  UploadSource(int fd, std::string path, UploadLayout layout);
+  UploadSource(std::unique_ptr<storage::VirtualDisk> disk, UploadLayout layout);
 
-  int fd_;
-  std::string path_;
+  std::unique_ptr<storage::VirtualDisk> disk_;  // size() == layout_.data_bytes
   UploadLayout layout_;
 };
 

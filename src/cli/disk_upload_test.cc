@@ -12,6 +12,7 @@
 
 #include "cli/disk_test_util.h"
 #include "client/fake_transport.h"
+#include "storage/image_test_util.h"
 
 namespace gallery::cli {
 namespace {
@@ -80,7 +81,7 @@ TEST(PlanLayoutTest, FixedVhdIsUploadedAsItIs) {
   ASSERT_TRUE(layout.ok()) << layout.status().ToString();
   EXPECT_EQ(layout->format, storage::ImageFormat::kVhdFixed);
   EXPECT_EQ(layout->upload_size, k20MiB + 512);
-  EXPECT_EQ(layout->file_bytes, k20MiB);
+  EXPECT_EQ(layout->data_bytes, k20MiB);
   EXPECT_EQ(layout->footer, footer);
 }
 
@@ -104,20 +105,42 @@ TEST(PlanLayoutTest, BadFooterChecksumIsAnInvalidVhd) {
   EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
 }
 
-TEST(PlanLayoutTest, DynamicVhdIsRoundedUpToWholeMiBAndAtLeastTheMinimum) {
+TEST(PlanLayoutTest, DynamicVhdIsPlannedAsTheFixedVhdItStandsFor) {
   std::string footer = DynamicFooter(64 * kMiB);
-  // A small dynamic VHD: padded to Azure's smallest upload.
-  Result<UploadLayout> small = Plan(3 * kMiB + 7 * 512, footer, footer, UploadFormat::kVhd);
-  ASSERT_TRUE(small.ok()) << small.status().ToString();
-  EXPECT_EQ(small->format, storage::ImageFormat::kVhdDynamic);
-  EXPECT_EQ(small->upload_size, k20MiB + 512);
-  EXPECT_EQ(small->file_bytes, 3 * kMiB + 6 * 512);
-  EXPECT_EQ(small->footer, footer);
-  // A larger one: its file size rounded up to 1 MiB, plus the footer.
-  Result<UploadLayout> large = Plan(30 * kMiB + 1024, footer, footer, UploadFormat::kVhd);
-  ASSERT_TRUE(large.ok()) << large.status().ToString();
-  EXPECT_EQ(large->upload_size, 31 * kMiB + 512);
-  EXPECT_EQ(large->file_bytes, 30 * kMiB + 512);
+  // The file's size does not matter: the blob is the disk's current size plus a fixed footer.
+  Result<UploadLayout> layout = Plan(3 * kMiB + 7 * 512, footer, footer, UploadFormat::kVhd);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  EXPECT_EQ(layout->format, storage::ImageFormat::kVhdDynamic);
+  EXPECT_EQ(layout->upload_size, 64 * kMiB + 512);
+  EXPECT_EQ(layout->data_bytes, 64 * kMiB);
+  Result<storage::VhdFooter> fixed = storage::ParseVhdFooter(
+      std::span<const uint8_t, storage::kVhdFooterSize>(Bytes(layout->footer).data(), 512));
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();  // the checksum is valid
+  Result<storage::VhdFooter> original = storage::ParseVhdFooter(
+      std::span<const uint8_t, storage::kVhdFooterSize>(Bytes(footer).data(), 512));
+  ASSERT_TRUE(original.ok());
+  EXPECT_EQ(fixed->type(), storage::VhdDiskType::kFixed);
+  EXPECT_EQ(fixed->current_size, 64 * kMiB);
+  EXPECT_EQ(fixed->data_offset, storage::kVhdNoDataOffset);
+  EXPECT_EQ(fixed->unique_id, original->unique_id);
+  EXPECT_EQ(fixed->geometry, original->geometry);
+  EXPECT_EQ(fixed->timestamp, original->timestamp);
+  // The same file plans the same layout at any time (a resumed upload writes the same blob).
+  Result<UploadLayout> later =
+      PlanLayout(3 * kMiB + 7 * 512, Bytes(footer), Bytes(footer), UploadFormat::kVhd,
+                 kNow + 3'600'000, storage::VhdUniqueId{42});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->footer, layout->footer);
+}
+
+TEST(PlanLayoutTest, DynamicVhdWhoseDiskIsNotWholeMiBIsRefusedWithTheFix) {
+  std::string footer = DynamicFooter(21000192);  // what qemu-img makes of "21000000"
+  Result<UploadLayout> layout = Plan(3 * kMiB, footer, footer, UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("disk is 21000192 bytes"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("qemu-img resize -f raw disk.raw 22020096"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("-O vpc -o subformat=fixed,force_size=on"));
 }
 
 TEST(PlanLayoutTest, RawFileIsPaddedToWholeMiBAndGetsAFixedFooter) {
@@ -126,7 +149,7 @@ TEST(PlanLayoutTest, RawFileIsPaddedToWholeMiBAndGetsAFixedFooter) {
   ASSERT_TRUE(layout.ok()) << layout.status().ToString();
   EXPECT_EQ(layout->format, storage::ImageFormat::kRaw);
   EXPECT_EQ(layout->upload_size, 2 * kMiB + 512);
-  EXPECT_EQ(layout->file_bytes, kMiB + kMiB / 2);
+  EXPECT_EQ(layout->data_bytes, kMiB + kMiB / 2);
   ASSERT_EQ(layout->footer.size(), 512u);
   std::span<const uint8_t, 512> footer_bytes(Bytes(layout->footer).data(), 512);
   Result<storage::VhdFooter> footer = storage::ParseVhdFooter(footer_bytes);
@@ -244,24 +267,6 @@ TEST_F(UploadSourceTest, FixedVhdHolesAndPaddingAreKnownZeroWithoutReading) {
   EXPECT_EQ(transport.calls[1].body, FixedFooter(k20MiB));
 }
 
-TEST_F(UploadSourceTest, DynamicVhdBytesStayAtTheirOffsetsAndTheFooterMovesToTheEnd) {
-  std::string path = (dir_ / "dynamic.vhd").string();
-  std::string footer = DynamicFooter(64 * kMiB);
-  std::string body = footer + Pattern(3 * kMiB - 512, 3);  // footer copy, then "structures"
-  WriteSparseFile(path, 0, {{0, body}, {body.size(), footer}});
-  std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kVhd);
-  ASSERT_NE(source, nullptr);
-  EXPECT_EQ(source->layout().upload_size, k20MiB + 512);
-  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
-  std::string bytes;
-  ASSERT_TRUE(source->Read(pieces[0], bytes).ok());
-  EXPECT_EQ(bytes.substr(0, body.size()), body);
-  EXPECT_TRUE(IsAllZero(bytes.substr(body.size())));  // the trailing footer is not copied here
-  EXPECT_TRUE(source->KnownZero(pieces[1]));          // padding past the file
-  ASSERT_TRUE(source->Read(pieces[5], bytes).ok());
-  EXPECT_EQ(bytes, footer);
-}
-
 TEST_F(UploadSourceTest, RawFileIsWrappedInAFixedFooter) {
   std::string path = (dir_ / "disk.raw").string();
   WriteSparseFile(path, 0, {{0, Pattern(kMiB + 1000, 5)}});
@@ -353,6 +358,126 @@ TEST_F(UploadSourceTest, ParallelWorkersEachConnectOnceAndSendEveryPiece) {
   }
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(ranges, expected);
+}
+
+// ---- dynamic VHDs made by qemu-img --------------------------------------------------------
+
+std::string AsString(const std::vector<uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// qemu-img's dynamic VHD of a 16 MiB raw disk with data in 2 MiB blocks 0, 2, 3, 4 and 7 and
+// blocks 1, 5 and 6 unallocated (storage::testing::MakeRawDisk).
+class DynamicVhdSourceTest : public storage::testing::QemuImagesTest {
+ protected:
+  static constexpr uint64_t kDisk = storage::testing::kTestDiskSize;
+
+  std::unique_ptr<UploadSource> Open(const std::string& path) {
+    Result<std::unique_ptr<UploadSource>> source =
+        UploadSource::Open(path, UploadFormat::kVhd, kNow, kId);
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    return source.ok() ? std::move(source).value() : nullptr;
+  }
+
+  // The dynamic VHD's bytes with `bytes` written at `offset`, as a new file.
+  std::string Corrupted(uint64_t offset, const std::string& bytes) {
+    std::vector<uint8_t> image = storage::testing::ReadBytes(images().dynamic);
+    std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<ptrdiff_t>(offset));
+    std::string path = dir.File("corrupt.vhd");
+    storage::testing::WriteBytes(path, image);
+    return path;
+  }
+};
+
+TEST_F(DynamicVhdSourceTest, TheBlobIsTheDiskThenAFixedFooter) {
+  std::unique_ptr<UploadSource> source = Open(images().dynamic);
+  ASSERT_NE(source, nullptr);
+  const UploadLayout& layout = source->layout();
+  ASSERT_NE(std::filesystem::file_size(images().dynamic) % kMiB, 512u);  // not a blob size
+  EXPECT_EQ(layout.format, storage::ImageFormat::kVhdDynamic);
+  EXPECT_EQ(layout.upload_size, kDisk + 512);
+  EXPECT_EQ(layout.data_bytes, kDisk);
+  Result<storage::VhdFooter> footer = storage::ParseVhdFooter(
+      std::span<const uint8_t, storage::kVhdFooterSize>(Bytes(layout.footer).data(), 512));
+  ASSERT_TRUE(footer.ok()) << footer.status().ToString();
+  EXPECT_EQ(footer->type(), storage::VhdDiskType::kFixed);
+  EXPECT_EQ(footer->current_size, kDisk);
+  EXPECT_EQ(footer->checksum, storage::VhdFooterChecksum(*footer));
+
+  // Every piece reads as the raw disk, the footer last.
+  std::string blob;
+  std::string bytes;
+  for (const Piece& piece : PlanPieces(layout.upload_size)) {
+    ASSERT_TRUE(source->Read(piece, bytes).ok());
+    blob += bytes;
+  }
+  ASSERT_EQ(blob.size(), kDisk + 512);
+  EXPECT_TRUE(blob.substr(0, kDisk) == AsString(images().raw_bytes));
+  EXPECT_EQ(blob.substr(kDisk), layout.footer);
+  // Odd pieces across block boundaries read the same bytes.
+  ASSERT_TRUE(source->Read(Piece{3 * kMiB + 4096, 3 * kMiB + 512}, bytes).ok());
+  EXPECT_TRUE(bytes == AsString(images().raw_bytes).substr(3 * kMiB + 4096, 3 * kMiB + 512));
+}
+
+TEST_F(DynamicVhdSourceTest, UnallocatedBlocksAreKnownZeroAndTheFooterNever) {
+  std::unique_ptr<UploadSource> source = Open(images().dynamic);
+  ASSERT_NE(source, nullptr);
+  EXPECT_TRUE(source->KnownZero(Piece{2 * kMiB, 2 * kMiB}));          // block 1
+  EXPECT_TRUE(source->KnownZero(Piece{10 * kMiB, 4 * kMiB}));         // blocks 5 and 6
+  EXPECT_FALSE(source->KnownZero(Piece{0, 2 * kMiB}));                // block 0 holds data
+  EXPECT_FALSE(source->KnownZero(Piece{2 * kMiB, 4 * kMiB}));         // blocks 1 and 2
+  EXPECT_FALSE(source->KnownZero(Piece{14 * kMiB, 2 * kMiB + 512}));  // block 7 and the footer
+}
+
+TEST_F(DynamicVhdSourceTest, OnlyAllocatedDataIsSent) {
+  // A 32 MiB disk with data only in [1, 2) MiB and [21, 22) MiB: two 4 MiB pieces and the
+  // footer go over the wire; the six other pieces are unallocated and never read.
+  std::vector<uint8_t> raw(32 * kMiB, 0);
+  for (uint64_t at : {kMiB, 21 * kMiB}) {
+    std::string data = Pattern(kMiB, static_cast<int>(at / kMiB));
+    std::copy(data.begin(), data.end(), raw.begin() + static_cast<ptrdiff_t>(at));
+  }
+  std::string raw_path = dir.File("sparse.raw");
+  std::string vhd = dir.File("sparse.vhd");
+  storage::testing::WriteBytes(raw_path, raw);
+  ASSERT_EQ(storage::testing::QemuImg("convert -f raw -O vpc -o subformat=dynamic,force_size=on " +
+                                      raw_path + " " + vhd),
+            "");
+  std::unique_ptr<UploadSource> source = Open(vhd);
+  ASSERT_NE(source, nullptr);
+  std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
+  ASSERT_EQ(pieces.size(), 9u);
+  for (size_t i : {1, 2, 3, 4, 6, 7}) {
+    EXPECT_TRUE(source->KnownZero(pieces[i])) << i;
+  }
+  RecordingTransport transport;
+  TransferOptions options;
+  options.threads = 1;
+  options.connect = [&transport]() -> Result<std::unique_ptr<PageBlobClient>> {
+    return std::make_unique<PageBlobClient>(transport, kTestSas);
+  };
+  Result<TransferStats> stats = UploadPieces(*source, pieces, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->bytes_sent, 8 * kMiB + 512);
+  EXPECT_EQ(stats->pieces_skipped, 6u);
+  EXPECT_THAT(transport.ranges,
+              ElementsAre("bytes=0-4194303", "bytes=20971520-25165823", "bytes=33554432-33554943"));
+}
+
+TEST_F(DynamicVhdSourceTest, ABrokenDynamicVhdIsRefusedWithTheReason) {
+  // The dynamic header's cookie ("cxsparse" at 512): the footer parses, the structures do not.
+  std::string path = Corrupted(512, "XXXXXXXX");
+  Result<std::unique_ptr<UploadSource>> source =
+      UploadSource::Open(path, UploadFormat::kVhd, kNow, kId);
+  EXPECT_EQ(source.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(source.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_THAT(source.status().message(), HasSubstr(path + ": "));
+  EXPECT_THAT(source.status().message(), HasSubstr("cxsparse"));
+
+  // A BAT entry (block 0, at 1536) pointing past the end of the file.
+  path = Corrupted(1536, std::string("\x7f\xff\xff\x00", 4));
+  source = UploadSource::Open(path, UploadFormat::kVhd, kNow, kId);
+  EXPECT_EQ(source.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(source.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_THAT(source.status().message(), HasSubstr("block allocation table entry 0"));
 }
 
 }  // namespace

@@ -347,9 +347,12 @@ class DynamicVhdValidator {
   std::span<const uint8_t> tail_;
 };
 
-// Checks the footer's sizes against the upload's length.
-Status CheckSizes(const VhdFooter& footer, uint64_t length) {
-  if (length % kDiskSizeAlignment != kFooterSize) {
+// Checks the footer's sizes against the upload's length (kVhdFile: a dynamic VHD's length is
+// whatever its blocks take).
+Status CheckSizes(const VhdFooter& footer, uint64_t length, DeclaredFormat declared) {
+  const bool any_length =
+      declared == DeclaredFormat::kVhdFile && footer.type() == VhdDiskType::kDynamic;
+  if (!any_length && length % kDiskSizeAlignment != kFooterSize) {
     return InvalidVhd("The upload is " + Num(length) +
                       " bytes, expected a whole number of MiB plus the 512-byte VHD footer "
                       "(n x 1048576 + 512 bytes)");
@@ -386,7 +389,7 @@ Status RefuseDifferencing(std::string_view parent) {
 }
 
 Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageSource> file, uint64_t length,
-                                             DiskImageInfo& info) {
+                                             DeclaredFormat declared, DiskImageInfo& info) {
   if (length < kFooterSize) {
     return InvalidVhd("The upload is " + Num(length) +
                       " bytes, too short for a VHD, which ends with a 512-byte footer "
@@ -435,7 +438,7 @@ Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageSource> file, 
     Result<VhdDynamicHeader> header = validator.ReadHeader();
     return RefuseDifferencing(header.ok() ? header->ParentNameUtf8() : "");
   }
-  GALLERY_RETURN_IF_ERROR(CheckSizes(footer, length));
+  GALLERY_RETURN_IF_ERROR(CheckSizes(footer, length, declared));
   info.virtual_size = footer.current_size;
   if (type == VhdDiskType::kFixed) {
     return std::unique_ptr<VirtualDisk>(
@@ -487,7 +490,7 @@ Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(std::unique_ptr<ImageSource> 
   if (declared == DeclaredFormat::kRaw) {
     return OpenRaw(std::move(source), length, out);
   }
-  return OpenVhd(std::move(source), length, out);
+  return OpenVhd(std::move(source), length, declared, out);
 }
 
 Result<std::unique_ptr<VirtualDisk>> OpenDiskImage(const std::string& path, uint64_t length,

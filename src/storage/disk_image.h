@@ -33,6 +33,9 @@ namespace gallery::storage {
 // What the uploader says the blob is.
 enum class DeclaredFormat {
   kVhd,  // an Azure-style VHD upload: n MiB + 512 bytes, fixed or dynamic VHD
+  // A VHD file as tools write it (what a client reads to upload): as kVhd, except that a
+  // dynamic VHD may have any length (its structures end where its last block does).
+  kVhdFile,
   kRaw,  // the whole file is the disk
 };
 
@@ -60,6 +63,7 @@ struct DiskImageInfo {
 //    (cookie, checksum, block size); max table entries too few for the current size; a BAT
 //    outside the file; a BAT entry whose block (bitmap + data) leaves [0, length - 512) or
 //    overlaps the footer copy, the dynamic header, the BAT or another block.
+// kVhdFile: as kVhd, except that a dynamic VHD's length need not be n MiB + 512.
 // kRaw: the whole file is the disk; length must be a non-zero multiple of 512 and at most
 // kMaxDiskImageSize; a file recognised as VHD, VHDX, qcow2 or VMDK is refused (the uploader
 // declared the wrong format).

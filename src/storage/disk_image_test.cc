@@ -337,6 +337,23 @@ TEST_F(DiskImageTest, AnUnpaddedDynamicVhdIsNotWholeMiBPlusTheFooter) {
                  "whole number of MiB plus the 512-byte VHD footer"});
 }
 
+TEST_F(DiskImageTest, ADynamicVhdFileOfAnyLengthOpensAsKVhdFile) {
+  // The file qemu-img wrote, unpadded: refused as an upload blob, read as a VHD file.
+  ASSERT_NE(dynamic_.size() % kMiB, 512u);
+  const std::string path = Blob(dynamic_, dynamic_.size());
+  Result<std::unique_ptr<VirtualDisk>> disk =
+      OpenDiskImage(path, dynamic_.size(), DeclaredFormat::kVhdFile, &info_);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  EXPECT_EQ(info_.format, ImageFormat::kVhdDynamic);
+  EXPECT_EQ(info_.virtual_size, kDiskSize);
+  ExpectReadsAs(**disk, raw_);
+  ExpectKnownZero(**disk, 2 * kMiB, 4 * kMiB);
+  // A fixed VHD file keeps the n MiB + 512 rule: its current size is its data.
+  SetFixedFooter64(48, kDiskSize - kMiB);
+  ExpectRefusal(Refused(fixed_, fixed_.size(), DeclaredFormat::kVhdFile), kInvalidVhdReason,
+                {"expected the upload size less the footer"});
+}
+
 TEST_F(DiskImageTest, ACurrentSizeNotWholeMiBIsRefused) {
   SetDynamicFooter64(48, kDiskSize - 512);
   ExpectRefusal(Refused(dynamic_, DynamicLength()), kInvalidVhdReason,
