@@ -81,6 +81,9 @@ class OperationSignal {
  public:
   virtual ~OperationSignal() = default;
   virtual void Notify() = 0;
+  // `op` was made terminal outside the runner (work that failed for good): the runner tells
+  // the activity log, as for the operations it completes itself.
+  virtual void Ended(const domain::Operation& op) = 0;
 };
 
 class GalleryService {

@@ -64,7 +64,8 @@ class ImageDataTest : public ::testing::Test {
     data_ = std::make_unique<ImageData>(
         [this](const std::string& region) { return stores_->For(region); }, options, *random_);
     data_->SetBlobEndpoints({kEndpoint});
-    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
+    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms,
+                                                &activity_);
     worker_ = std::make_unique<ImageIngestWorker>(*store_, *data_, clock_, *runner_);
     work_ = std::make_unique<RecordingWork>(*worker_);
     runner_->SetWork(work_.get());
@@ -185,6 +186,17 @@ class ImageDataTest : public ::testing::Test {
   std::unique_ptr<metadata::MetadataStore> store_;
   std::unique_ptr<storage::RegionStores> stores_;
   std::unique_ptr<ImageData> data_;
+  // The operations the activity log is told ended.
+  struct EndedOperations final : ActivitySink {
+    void RecordRequest(const RequestContext&, const RequestOutcome&) override {}
+    void RecordCompletion(const domain::Operation& op) override {
+      std::lock_guard<std::mutex> lock(mu);
+      ended.push_back(op);
+    }
+    std::mutex mu;
+    std::vector<domain::Operation> ended;
+  };
+  EndedOperations activity_;
   std::unique_ptr<OperationRunner> runner_;
   std::unique_ptr<ImageIngestWorker> worker_;
   std::unique_ptr<RecordingWork> work_;
@@ -250,6 +262,11 @@ TEST_F(ImageDataTest, AMalformedBlobFailsTheOperationWithTheParsersMessageAndKee
   EXPECT_EQ(service_->GetManagedImage(ctx_, ImageId())->meta.provisioning_state,
             ProvisioningState::kFailed);
   EXPECT_EQ(ManifestCount(), 0);
+  // The failure reaches the activity log like any operation's end.
+  std::lock_guard<std::mutex> lock(activity_.mu);
+  ASSERT_EQ(activity_.ended.size(), 1u);
+  EXPECT_EQ(activity_.ended[0].id, op.id);
+  EXPECT_EQ(activity_.ended[0].status, OperationStatus::kFailed);
 }
 
 TEST_F(ImageDataTest, AMissingBlobFailsTheOperation) {

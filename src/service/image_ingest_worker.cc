@@ -177,6 +177,7 @@ Status ImageIngestWorker::Fail(const domain::Operation& op, const Status& error)
   }
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_WARN("operation {} on {} failed: {}", op.id, op.resource_id.ToString(), error.message());
+  runner_.Ended(*stored);
   return Status::Ok();
 }
 

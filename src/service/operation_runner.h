@@ -42,6 +42,7 @@ class OperationRunner final : public OperationSignal {
   void Start();
   void Stop();
   void Notify() override;
+  void Ended(const domain::Operation& op) override { Completed(op); }
 
   // Completes every operation due now; returns how many it completed. Called by the thread;
   // tests call it directly.
