@@ -25,14 +25,14 @@ Result<TransferStats> DownloadToFile(const std::string& path, uint64_t length,
       TransferStats stats,
       RunPieces(PlanPieces(length), options,
                 [fd, &path](PageBlobClient& blob, const Piece& piece,
-                            std::string& buffer) -> Result<bool> {
+                            std::string& buffer) -> Result<uint64_t> {
                   buffer.resize(piece.length);
                   GALLERY_RETURN_IF_ERROR(blob.ReadRange(piece.offset, buffer));
                   if (IsAllZero(buffer)) {
-                    return false;
+                    return uint64_t{0};
                   }
                   GALLERY_RETURN_IF_ERROR(WriteExactly(fd, path, piece.offset, buffer));
-                  return true;
+                  return piece.length;
                 }));
   if (::fsync(fd) != 0) {
     return FileError(path, "flush");

@@ -10,6 +10,7 @@
 
 #include "cli/file_io.h"
 #include "storage/disk_image.h"
+#include "storage/ingest.h"
 #include "storage/posix_io.h"
 
 namespace gallery::cli {
@@ -248,17 +249,40 @@ Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector
                                    const TransferOptions& options) {
   return RunPieces(
       pieces, options,
-      [&source](PageBlobClient& blob, const Piece& piece, std::string& buffer) -> Result<bool> {
+      [&source](PageBlobClient& blob, const Piece& piece,
+                std::string& buffer) -> Result<uint64_t> {
         if (source.KnownZero(piece)) {
-          return false;
+          return uint64_t{0};
         }
         GALLERY_RETURN_IF_ERROR(source.Read(piece, buffer));
-        if (IsAllZero(buffer)) {
-          return false;
+        // Only the runs of non-zero blocks are sent. Blocks are the server's chunk size and
+        // pieces start on its multiples, so the writes cover whole chunks, which the server
+        // hashes and stores as they arrive.
+        constexpr size_t kBlock = storage::kDefaultChunkSize;
+        std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) in the piece
+        for (size_t at = 0; at < buffer.size(); at += kBlock) {
+          const size_t end = std::min(buffer.size(), at + kBlock);
+          if (IsAllZero(std::string_view(buffer).substr(at, end - at))) {
+            continue;
+          }
+          if (!runs.empty() && runs.back().second == at) {
+            runs.back().second = end;
+          } else {
+            runs.emplace_back(at, end);
+          }
         }
-        // Moved: the request owns the bytes; Read refills the buffer for the next piece.
-        GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, std::move(buffer)));
-        return true;
+        if (runs.size() == 1 && runs[0].first == 0 && runs[0].second == buffer.size()) {
+          // Moved: the request owns the bytes; Read refills the buffer for the next piece.
+          GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, std::move(buffer)));
+          return piece.length;
+        }
+        uint64_t sent = 0;
+        for (const auto& [begin, end] : runs) {
+          GALLERY_RETURN_IF_ERROR(
+              blob.PutPages(piece.offset + begin, buffer.substr(begin, end - begin)));
+          sent += end - begin;
+        }
+        return sent;
       });
 }
 

@@ -13,6 +13,7 @@
 #include "cli/disk_test_util.h"
 #include "client/fake_transport.h"
 #include "storage/image_test_util.h"
+#include "storage/ingest.h"
 
 namespace gallery::cli {
 namespace {
@@ -250,7 +251,7 @@ TEST_F(UploadSourceTest, FixedVhdHolesAndPaddingAreKnownZeroWithoutReading) {
   ASSERT_TRUE(source->Read(pieces[5], bytes).ok());
   EXPECT_EQ(bytes, FixedFooter(k20MiB));
 
-  // Only the data piece and the footer go over the wire.
+  // Only the data piece's non-zero chunk-size block and the footer go over the wire.
   FakeTransport transport;
   transport.Respond(201);
   transport.Respond(201);
@@ -259,10 +260,12 @@ TEST_F(UploadSourceTest, FixedVhdHolesAndPaddingAreKnownZeroWithoutReading) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->pieces_sent, 2u);
   EXPECT_EQ(stats->pieces_skipped, 4u);
-  EXPECT_EQ(stats->bytes_sent, 4 * kMiB + 512);
+  EXPECT_EQ(stats->bytes_sent, storage::kDefaultChunkSize + 512);
+  EXPECT_EQ(stats->bytes_skipped, k20MiB - storage::kDefaultChunkSize);
   EXPECT_FALSE(stats->interrupted);
   ASSERT_EQ(transport.calls.size(), 2u);
-  EXPECT_EQ(FindHeader(transport.calls[0].headers, "x-ms-range"), "bytes=4194304-8388607");
+  EXPECT_EQ(FindHeader(transport.calls[0].headers, "x-ms-range"),
+            "bytes=4194304-" + std::to_string(4 * kMiB + storage::kDefaultChunkSize - 1));
   EXPECT_EQ(FindHeader(transport.calls[1].headers, "x-ms-range"), "bytes=20971520-20972031");
   EXPECT_EQ(transport.calls[1].body, FixedFooter(k20MiB));
 }
@@ -428,8 +431,9 @@ TEST_F(DynamicVhdSourceTest, UnallocatedBlocksAreKnownZeroAndTheFooterNever) {
 }
 
 TEST_F(DynamicVhdSourceTest, OnlyAllocatedDataIsSent) {
-  // A 32 MiB disk with data only in [1, 2) MiB and [21, 22) MiB: two 4 MiB pieces and the
-  // footer go over the wire; the six other pieces are unallocated and never read.
+  // A 32 MiB disk with data only in [1, 2) MiB and [21, 22) MiB: those two MiB and the footer
+  // go over the wire; six pieces are unallocated and never read, and the zeros of the two read
+  // pieces are not sent.
   std::vector<uint8_t> raw(32 * kMiB, 0);
   for (uint64_t at : {kMiB, 21 * kMiB}) {
     std::string data = Pattern(kMiB, static_cast<int>(at / kMiB));
@@ -456,10 +460,11 @@ TEST_F(DynamicVhdSourceTest, OnlyAllocatedDataIsSent) {
   };
   Result<TransferStats> stats = UploadPieces(*source, pieces, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_EQ(stats->bytes_sent, 8 * kMiB + 512);
+  EXPECT_EQ(stats->bytes_sent, 2 * kMiB + 512);
   EXPECT_EQ(stats->pieces_skipped, 6u);
   EXPECT_THAT(transport.ranges,
-              ElementsAre("bytes=0-4194303", "bytes=20971520-25165823", "bytes=33554432-33554943"));
+              ElementsAre("bytes=1048576-2097151", "bytes=22020096-23068671",
+                          "bytes=33554432-33554943"));
 }
 
 TEST_F(DynamicVhdSourceTest, ABrokenDynamicVhdIsRefusedWithTheReason) {

@@ -81,7 +81,7 @@ Result<TransferStats> RunPieces(const std::vector<Piece>& pieces, const Transfer
         return;
       }
       const Piece& piece = pieces[i];
-      Result<bool> sent = action(blob, piece, buffer);
+      Result<uint64_t> sent = action(blob, piece, buffer);
       std::lock_guard<std::mutex> lock(mu);
       if (!sent.ok()) {
         if (first_error.ok()) {
@@ -90,8 +90,9 @@ Result<TransferStats> RunPieces(const std::vector<Piece>& pieces, const Transfer
         stop = true;
         return;
       }
-      (*sent ? stats.pieces_sent : stats.pieces_skipped) += 1;
-      (*sent ? stats.bytes_sent : stats.bytes_skipped) += piece.length;
+      (*sent > 0 ? stats.pieces_sent : stats.pieces_skipped) += 1;
+      stats.bytes_sent += *sent;
+      stats.bytes_skipped += piece.length - *sent;
       if (options.on_piece_done) {
         options.on_piece_done(piece.length);
       }

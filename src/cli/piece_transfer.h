@@ -46,10 +46,10 @@ std::vector<Piece> PiecesNotWritten(const std::vector<Piece>& pieces,
 bool IsAllZero(std::string_view bytes);
 
 struct TransferStats {
-  uint64_t pieces_sent = 0;  // moved over the network
+  uint64_t pieces_sent = 0;  // moved over the network, whole or in part
   uint64_t bytes_sent = 0;
   uint64_t pieces_skipped = 0;  // all zeros: not sent (upload) or not written (download)
-  uint64_t bytes_skipped = 0;
+  uint64_t bytes_skipped = 0;   // zeros not moved, of skipped and partly sent pieces
   // The transfer stopped early (cancel flag or stop_after_pieces); pieces remain.
   bool interrupted = false;
 };
@@ -68,10 +68,11 @@ struct TransferOptions {
   int64_t stop_after_pieces = -1;
 };
 
-// What one worker does with one piece: returns true when it moved the piece over the network,
-// false when it skipped it (all zeros). `buffer` is the worker's, reused between pieces.
+// What one worker does with one piece: returns how many of its bytes it moved over the network
+// (0 when it skipped it: all zeros; fewer than its length when it sent only its non-zero
+// runs). `buffer` is the worker's, reused between pieces.
 using PieceAction =
-    std::function<Result<bool>(PageBlobClient& blob, const Piece& piece, std::string& buffer)>;
+    std::function<Result<uint64_t>(PageBlobClient& blob, const Piece& piece, std::string& buffer)>;
 
 // Runs `action` on every piece from `options.threads` workers (at least 1, at most one per
 // piece), pieces taken in order. The first error stops all workers and is returned.
