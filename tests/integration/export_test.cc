@@ -4,12 +4,9 @@
 // disk (qemu-img compare); a chunk corrupted on disk fails a download rather than returning
 // wrong bytes; revoked, expired and Write grants are refused.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include "arm_test_fixture.h"
@@ -38,8 +35,10 @@ class ExportTest : public ArmFixture {
     fs::create_directories(home_);
     os_raw_ = Path("os.raw");
     data_raw_ = Path("data.raw");
-    ASSERT_NO_FATAL_FAILURE(WriteRawDisk(os_raw_, 42));
-    ASSERT_NO_FATAL_FAILURE(WriteRawDisk(data_raw_, 7));
+    // Random 1 MiB runs between zero runs (holes).
+    const std::vector<uint64_t> runs = {0, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB};
+    ASSERT_TRUE(WriteRawTestDisk(os_raw_, kDiskBytes, 42, runs).ok());
+    ASSERT_TRUE(WriteRawTestDisk(data_raw_, kDiskBytes, 7, runs).ok());
     Ok({"login", "--bootstrap", server_->bootstrap_file().string()});
     Ok({"group", "create", "-n", "rg1", "-l", kSouthCentral});
   }
@@ -61,23 +60,6 @@ class ExportTest : public ArmFixture {
     }
     EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out << r.err;
     return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
-  }
-
-  // Random 1 MiB runs between zero runs (holes).
-  static void WriteRawDisk(const std::string& path, uint64_t seed) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(kDiskBytes)), 0);
-    std::mt19937_64 rng(seed);
-    std::string block(kMiB, '\0');
-    for (uint64_t offset : {uint64_t{0}, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB}) {
-      for (char& c : block) {
-        c = static_cast<char>(rng());
-      }
-      ASSERT_EQ(::pwrite(fd, block.data(), block.size(), static_cast<off_t>(offset)),
-                static_cast<ssize_t>(block.size()));
-    }
-    ::close(fd);
   }
 
   // Uploads `raw` as a qemu-img fixed VHD into disk `name`; returns the disk's id.
