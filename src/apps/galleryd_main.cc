@@ -30,11 +30,12 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "storage/region_stores.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
-#include "service/activity_visibility.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
+#include "service/activity_visibility.h"
 #include "service/directory_service.h"
 #include "service/disk_service.h"
 #include "service/export_grants.h"
@@ -43,9 +44,8 @@
 #include "service/image_data.h"
 #include "service/image_ingest_worker.h"
 #include "service/operation_runner.h"
-#include "service/registration_service.h"
 #include "service/role_service.h"
-#include "storage/region_stores.h"
+#include "service/registration_service.h"
 
 namespace {
 
