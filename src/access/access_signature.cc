@@ -16,12 +16,12 @@ constexpr unsigned kKeyFileMode = 0600;
 // One field per line; none of the fields may hold a newline (ids, "r"/"w", RFC 3339), so the
 // encoding is unambiguous.
 std::string StringToSign(const AccessClaim& c) {
-  return "gallery-disk-access-v1\n" + c.disk_unique_id + "\n" + c.permission + "\n" + c.grant_id +
-         "\n" + c.expiry;
+  return "gallery-disk-access-v1\n" + c.blob + "\n" + c.permission + "\n" + c.grant_id + "\n" +
+         c.expiry;
 }
 
 bool HasNewline(const AccessClaim& c) {
-  for (const std::string* field : {&c.disk_unique_id, &c.permission, &c.grant_id, &c.expiry}) {
+  for (const std::string* field : {&c.blob, &c.permission, &c.grant_id, &c.expiry}) {
     if (field->find('\n') != std::string::npos) {
       return true;
     }
@@ -55,6 +55,20 @@ bool AccessSigner::Verify(const AccessClaim& claim, std::string_view signature) 
   const std::string expected = Sign(claim);
   return signature.size() == expected.size() &&
          CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) == 0;
+}
+
+std::string AccessSigner::Url(const std::string& base_url, const std::string& path,
+                              const AccessClaim& claim) const {
+  return base_url + "/" + path + "?sv=2018-03-28&sr=b&si=" + claim.grant_id +
+         "&sp=" + claim.permission + "&se=" + claim.expiry + "&sig=" + Sign(claim);
+}
+
+std::string AccessExpiryText(TimestampMs expires_at) {
+  std::string text = FormatTimestamp(expires_at / 1000 * 1000);
+  if (text.size() > 6 && text.compare(text.size() - 6, 6, "+00:00") == 0) {
+    text.replace(text.size() - 6, 6, "Z");
+  }
+  return text;
 }
 
 Result<std::unique_ptr<AccessSigner>> LoadOrCreateAccessSigner(const std::filesystem::path& file,

@@ -30,7 +30,7 @@ TEST(AccessSignatureTest, EveryBoundFieldChangesTheSignature) {
   auto signer = Signer();
   const std::string sig = signer->Sign(kClaim);
   AccessClaim c = kClaim;
-  c.disk_unique_id = "other";
+  c.blob = "other";
   EXPECT_FALSE(signer->Verify(c, sig));
   c = kClaim;
   c.permission = "r";
@@ -46,6 +46,17 @@ TEST(AccessSignatureTest, EveryBoundFieldChangesTheSignature) {
   c.grant_id = "grant-1\n2030-01-01T00:00:00Z";
   c.expiry = "";
   EXPECT_FALSE(signer->Verify(c, signer->Sign(c)));
+}
+
+TEST(AccessSignatureTest, UrlCarriesTheClaimAndItsSignature) {
+  auto signer = Signer();
+  const AccessClaim claim{"exports/g1", "r", "g1", AccessExpiryText(1893456000123)};
+  EXPECT_EQ(claim.expiry, "2030-01-01T00:00:00Z");
+  EXPECT_EQ(signer->Url("https://h:1", "exports/g1", claim),
+            "https://h:1/exports/g1?sv=2018-03-28&sr=b&si=g1&sp=r&se=2030-01-01T00:00:00Z&sig=" +
+                signer->Sign(claim));
+  // An export's blob and a disk's uniqueId sign differently.
+  EXPECT_NE(signer->Sign(claim), signer->Sign({"g1", "r", "g1", claim.expiry}));
 }
 
 TEST(AccessSignatureTest, AlteredOrForeignSignaturesFail) {

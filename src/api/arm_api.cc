@@ -8,6 +8,7 @@
 #include "api/arm_response.h"
 #include "api/arm_route.h"
 #include "api/base_url.h"
+#include "api/export_api.h"
 #include "api/json_reader.h"
 #include "api/registration_api.h"
 #include "api/request_ids.h"
@@ -62,6 +63,8 @@ ApiFamily FamilyOf(RouteKind kind) {
     case RouteKind::kGalleryImageVersions:
     case RouteKind::kGalleryImageVersion:
     case RouteKind::kLatestVersion:
+    case RouteKind::kGalleryImageVersionBeginGetAccess:
+    case RouteKind::kGalleryImageVersionEndGetAccess:
       return ApiFamily::kGallery;
     case RouteKind::kOperationStatus:
     case RouteKind::kOperationResult:
@@ -223,20 +226,19 @@ nlohmann::json Render(const domain::GalleryImageVersion& r, const WireOptions& o
 nlohmann::json Render(const domain::ManagedImage& r, const WireOptions&) { return ToWire(r); }
 nlohmann::json Render(const domain::Disk& r, const WireOptions&) { return ToWire(r); }
 
-std::string OperationUrl(const std::string& base, const domain::Operation& op,
-                         std::string_view kind, const std::string& api_version) {
-  return base + "/subscriptions/" + op.subscription + "/providers/Microsoft.Compute/locations/" +
-         op.location + "/" + std::string(kind) + "/" + op.id + "?api-version=" + api_version;
-}
-
-void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::Operation& op,
-                     const std::string& api_version) {
-  res.set("Azure-AsyncOperation", OperationUrl(base, op, "capsOperations", api_version));
-  res.set(http::field::location, OperationUrl(base, op, "operationResults", api_version));
-  res.set(http::field::retry_after, "1");
-}
-
 }  // namespace
+
+Result<std::string> ArmApi::AccessUrlOf(const service::RequestContext& ctx,
+                                        const domain::Operation& op, const std::string& base_url) {
+  const bool disk = EqualsIgnoreCase(op.resource_id.Type(), domain::Disk::kType);
+  if (disk ? extensions_.disks == nullptr : extensions_.exports == nullptr) {
+    return Status::NotFound("Access grants of '" + op.resource_id.Type() +
+                            "' are not served by this gallery service.")
+        .WithReason("InvalidResourceType");
+  }
+  return disk ? extensions_.disks->AccessUrlOf(ctx, op, base_url)
+              : extensions_.exports->AccessUrlOf(ctx, op, base_url);
+}
 
 std::string ArmApi::RenderText(const std::shared_ptr<const metadata::Resource>& resource,
                               const WireOptions& wire) {
@@ -484,11 +486,11 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         if (std::optional<int> percent = extensions_.disks->SealProgress(op->id)) {
           status["percentComplete"] = *percent;
         }
-        if (op->kind == domain::OperationKind::kBeginGetAccess &&
-            op->status == domain::OperationStatus::kSucceeded) {
-          if (auto url = extensions_.disks->AccessUrlOf(ctx, *op, call.base_url); url.ok()) {
-            status["properties"] = {{"output", {{"accessSAS", *url}}}};
-          }
+      }
+      if (op->kind == domain::OperationKind::kBeginGetAccess &&
+          op->status == domain::OperationStatus::kSucceeded) {
+        if (auto url = AccessUrlOf(ctx, *op, call.base_url); url.ok()) {
+          status["properties"] = {{"output", {{"accessSAS", *url}}}};
         }
       }
       HttpResponse res = Json(http::status::ok, status);
@@ -524,10 +526,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         return Empty(http::status::ok);
       }
       if (op->kind == domain::OperationKind::kBeginGetAccess) {
-        if (extensions_.disks == nullptr) {
-          return error(Unserved(route));
-        }
-        auto url = extensions_.disks->AccessUrlOf(ctx, *op, call.base_url);
+        auto url = AccessUrlOf(ctx, *op, call.base_url);
         return url.ok() ? Json(http::status::ok, {{"accessSAS", *url}}) : error(url.status());
       }
       return get_resource(op->resource_id);
@@ -695,6 +694,15 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       call.operation_id = result->operation.id;
       return res;
     }
+    case RouteKind::kManagedImageBeginGetAccess:
+    case RouteKind::kManagedImageEndGetAccess:
+    case RouteKind::kGalleryImageVersionBeginGetAccess:
+    case RouteKind::kGalleryImageVersionEndGetAccess:
+      if (extensions_.exports == nullptr) {
+        return error(Unserved(route));
+      }
+      return HandleExportRoute(*extensions_.exports, ctx, call.request, route, call.base_url,
+                               call.api_version, &call.operation_id);
     case RouteKind::kRoleAssignments:
     case RouteKind::kRoleAssignment:
     case RouteKind::kRoleDefinitions:

@@ -18,6 +18,7 @@
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
 #include "service/disk_service.h"
+#include "service/export_grants.h"
 #include "service/gallery_service.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
@@ -37,6 +38,7 @@ struct ArmApiExtensions {
   service::ActivityLogService* activity_log = nullptr;
   service::RegistrationService* registrations = nullptr;
   service::DiskService* disks = nullptr;  // managed disk writes and access grants
+  service::ExportGrants* exports = nullptr;  // Read grants on images' and versions' data
 };
 
 class ArmApi {
@@ -60,6 +62,10 @@ class ArmApi {
   // The JSON text of `resource` as `wire` renders it, through render_cache_.
   std::string RenderText(const std::shared_ptr<const metadata::Resource>& resource,
                          const WireOptions& wire);
+  // The accessSAS of a Succeeded beginGetAccess operation: a disk's grant, or an image's or
+  // version's export grant. NotFound (InvalidResourceType) when that service is not run.
+  Result<std::string> AccessUrlOf(const service::RequestContext& ctx, const domain::Operation& op,
+                                  const std::string& base_url);
   // Hands the request's outcome to the activity log (when there is one).
   void Record(const Call& call, const HttpResponse& res, const RequestInfo& info);
 

@@ -34,4 +34,22 @@ HttpResponse MethodNotAllowedResponse(http::verb method, std::string_view allowe
   return res;
 }
 
+namespace {
+
+std::string OperationUrl(const std::string& base, const domain::Operation& op,
+                         std::string_view kind, const std::string& api_version) {
+  return base + "/subscriptions/" + op.subscription + "/providers/Microsoft.Compute/locations/" +
+         op.location + "/" + std::string(kind) + "/" + op.id + "?api-version=" + api_version;
+}
+
+}  // namespace
+
+void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::Operation& op,
+                     const std::string& api_version) {
+  res.set("Azure-AsyncOperation", OperationUrl(base, op, "capsOperations", api_version));
+  res.set(boost::beast::http::field::location,
+          OperationUrl(base, op, "operationResults", api_version));
+  res.set(boost::beast::http::field::retry_after, "1");
+}
+
 }  // namespace gallery::api

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/http_types.h"
+#include "domain/operation.h"
 
 namespace gallery::api {
 
@@ -22,5 +23,10 @@ HttpResponse JsonTextResponse(boost::beast::http::status status, std::string tex
 HttpResponse EmptyResponse(boost::beast::http::status status);
 // 405 with an ARM error body (MethodNotAllowed) and the Allow header.
 HttpResponse MethodNotAllowedResponse(boost::beast::http::verb method, std::string_view allowed);
+
+// The headers of an answer that started `op`: Azure-AsyncOperation (its status URL), Location
+// (its result URL), both on `base` ("https://host:port") with `api_version`, and Retry-After.
+void AddAsyncHeaders(HttpResponse& res, const std::string& base, const domain::Operation& op,
+                     const std::string& api_version);
 
 }  // namespace gallery::api

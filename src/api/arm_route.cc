@@ -59,6 +59,10 @@ Result<ArmRoute> SubscriptionProviderRoute(const std::vector<std::string>& p,
   return NoRoute(p);
 }
 
+bool IsAccessAction(const std::string& segment) {
+  return Is(segment, "beginGetAccess") || Is(segment, "endGetAccess");
+}
+
 // Routes below /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute (index 6 on).
 Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std::string& sub,
                                     const std::string& rg) {
@@ -68,6 +72,17 @@ Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std
     return ResourceId::ForResource(sub, rg, "Microsoft.Compute", std::move(segs));
   };
   if (Is(p[6], "galleries")) {
+    // .../versions/{v}/beginGetAccess|endGetAccess: the version's exports.
+    if (n == 13 && Is(p[10], "versions") && IsAccessAction(p[12])) {
+      GALLERY_ASSIGN_OR_RETURN(
+          r, GroupProviderRoute(std::vector<std::string>(p.begin(), p.end() - 1), sub, rg));
+      if (r.kind != RouteKind::kGalleryImageVersion) {
+        return NoRoute(p);
+      }
+      r.kind = Is(p[12], "beginGetAccess") ? RouteKind::kGalleryImageVersionBeginGetAccess
+                                           : RouteKind::kGalleryImageVersionEndGetAccess;
+      return r;
+    }
     static constexpr RouteKind kByDepth[] = {
         RouteKind::kGalleries,    RouteKind::kGallery,
         RouteKind::kGalleryImages, RouteKind::kGalleryImage,
@@ -97,12 +112,14 @@ Result<ArmRoute> GroupProviderRoute(const std::vector<std::string>& p, const std
     }
     return r;
   }
-  if (Is(p[6], "images") && n <= 8) {
+  if (Is(p[6], "images") && (n <= 8 || (n == 9 && IsAccessAction(p[8])))) {
     if (n == 7) {
       r.kind = RouteKind::kManagedImages;
       r.id = ResourceId::ForResourceGroup(sub, rg);
     } else {
-      r.kind = RouteKind::kManagedImage;
+      r.kind = n == 8                       ? RouteKind::kManagedImage
+               : Is(p[8], "beginGetAccess") ? RouteKind::kManagedImageBeginGetAccess
+                                            : RouteKind::kManagedImageEndGetAccess;
       r.id = compute({{"images", p[7]}});
     }
     return r;

@@ -32,6 +32,13 @@ enum class RouteKind {
   kLatestVersion,            // .../versions/latest
   kManagedImages,            // RG/providers/Microsoft.Compute/images
   kManagedImage,             // .../images/{name}
+
+  // Exports (a Gallery extension): `id` is the image or version.
+  kManagedImageBeginGetAccess,         // .../images/{name}/beginGetAccess
+  kManagedImageEndGetAccess,           // .../images/{name}/endGetAccess
+  kGalleryImageVersionBeginGetAccess,  // .../versions/{v}/beginGetAccess
+  kGalleryImageVersionEndGetAccess,    // .../versions/{v}/endGetAccess
+
   kDisksInSubscription,      // /subscriptions/{s}/providers/Microsoft.Compute/disks
   kDisks,                    // RG/providers/Microsoft.Compute/disks
   kDisk,                     // .../disks/{name}

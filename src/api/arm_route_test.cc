@@ -221,6 +221,24 @@ TEST(ArmRouteTest, DiskRoutesNameTheDiskOrItsGroup) {
   ExpectNoRoute(kCompute + "/disks/d1/beginGetAccess/x");
 }
 
+TEST(ArmRouteTest, ImageAndVersionAccessActionsNameTheResource) {
+  ArmRoute image = Match(kCompute + "/images/img1/BeginGetAccess");
+  EXPECT_EQ(image.kind, RouteKind::kManagedImageBeginGetAccess);
+  EXPECT_EQ(image.id.ToString(), kCompute + "/images/img1");
+  EXPECT_EQ(Match(kCompute + "/images/img1/endGetAccess").kind,
+            RouteKind::kManagedImageEndGetAccess);
+  const std::string version = kCompute + "/galleries/g1/images/def1/versions/1.0.0";
+  ArmRoute begin = Match(version + "/beginGetAccess");
+  EXPECT_EQ(begin.kind, RouteKind::kGalleryImageVersionBeginGetAccess);
+  EXPECT_EQ(begin.id.ToString(), version);
+  EXPECT_EQ(Match(version + "/endgetaccess").kind, RouteKind::kGalleryImageVersionEndGetAccess);
+  ExpectNoRoute(kCompute + "/images/img1/otherAction");
+  ExpectNoRoute(kCompute + "/images/img1/beginGetAccess/x");
+  ExpectNoRoute(kCompute + "/galleries/g1/images/def1/versions/latest/beginGetAccess");
+  ExpectNoRoute(kCompute + "/galleries/g1/images/def1/beginGetAccess");
+  ExpectNoRoute(kCompute + "/galleries/g1/images/def1/versions/1.0.0/otherAction");
+}
+
 TEST(ArmRouteTest, VirtualMachinesAndSnapshotsAreUnservedComputeResources) {
   for (const char* type : {"virtualMachines", "snapshots"}) {
     ArmRoute r = Match(kCompute + "/" + type + "/thing1");

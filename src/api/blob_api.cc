@@ -11,6 +11,7 @@
 #include "common/random.h"
 #include "storage/disk_export.h"
 #include "storage/vhd_format.h"
+#include "storage/virtual_disk.h"
 
 namespace gallery::api {
 
@@ -25,20 +26,23 @@ BlobError AuthenticationFailed(const std::string& why) {
               why};
 }
 
-// The export footer: the uploaded one when it was a fixed VHD's (so the download is the upload
-// byte for byte), else one made for the disk's size.
-std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(const domain::Disk& disk) {
-  std::optional<storage::VhdFooter> original;
-  if (disk.vhd_footer.size() == storage::kVhdFooterSize) {
+// The export footer: `original` when it is a fixed VHD's footer (so a download of a fixed
+// upload is the upload byte for byte), else one made for `size` with `created` and the VHD
+// unique id spelled by the hex digits of `uuid`.
+std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(uint64_t size, std::string_view original,
+                                                          TimestampMs created,
+                                                          std::string_view uuid) {
+  std::optional<storage::VhdFooter> parsed_original;
+  if (original.size() == storage::kVhdFooterSize) {
     std::array<uint8_t, storage::kVhdFooterSize> bytes{};
-    std::copy(disk.vhd_footer.begin(), disk.vhd_footer.end(), bytes.begin());
+    std::copy(original.begin(), original.end(), bytes.begin());
     if (auto parsed = storage::ParseVhdFooter(bytes); parsed.ok()) {
-      original = *parsed;
+      parsed_original = *parsed;
     }
   }
   storage::VhdUniqueId id{};
-  for (size_t i = 0, j = 0; i < disk.unique_id.size() && j < id.size() * 2; ++i) {
-    const char c = disk.unique_id[i];
+  for (size_t i = 0, j = 0; i < uuid.size() && j < id.size() * 2; ++i) {
+    const char c = uuid[i];
     const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
                   : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
                                                              : -1;
@@ -47,39 +51,60 @@ std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(const domain::Disk& di
       ++j;
     }
   }
-  return storage::SerializeVhdFooter(storage::FixedFooterFor(
-      static_cast<uint64_t>(disk.disk_size_bytes), original, disk.time_created, id));
+  return storage::SerializeVhdFooter(storage::FixedFooterFor(size, parsed_original, created, id));
+}
+
+// A read window this small is read whole before the answer starts, so a chunk that fails
+// verification is a 500 answer rather than a connection cut mid-body. Clients read in pieces
+// of this size (the page-write limit); larger windows are streamed.
+constexpr uint64_t kVerifiedBeforeAnswerBytes = kMaxPageWriteBytes;
+
+BlobError Revoked(const std::string& grant_id) {
+  return AuthenticationFailed("The access grant '" + grant_id +
+                              "' was revoked or replaced by a later grant.");
 }
 
 enum class Call { kWritePages, kPageList, kRead };
 
 }  // namespace
 
-bool BlobApi::Serves(std::string_view target) { return PathIsOrUnder(target, "/disks"); }
+bool BlobApi::Serves(std::string_view target) {
+  return PathIsOrUnder(target, "/disks") || PathIsOrUnder(target, "/exports");
+}
+
+HttpReply BlobApi::Refuse([[maybe_unused]] const HttpRequest& request,
+                          [[maybe_unused]] const RequestInfo& info, TimestampMs now,
+                          const BlobError& e) const {
+  GLOG_DEBUG("blob {} {} from {} -> {} {}", std::string(request.method_string()),
+             std::string(request.target()), info.remote_address, static_cast<unsigned>(e.status),
+             e.code);
+  return StorageErrorAnswer(e, now);
+}
+
+HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
+                          const Status& s) const {
+  GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
+            s.ToString());
+  if (s.code() == StatusCode::kDataLoss) {
+    return Refuse(request, info, now,
+                  {http::status::internal_server_error, "InternalError",
+                   "The disk's stored bytes failed verification: " + s.message()});
+  }
+  return Refuse(request, info, now, {http::status::service_unavailable, "ServerBusy", s.message()});
+}
 
 HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestInfo& info) {
   const TimestampMs now = clock_.Now();
-  auto refuse = [&](const BlobError& e) -> HttpReply {
-    GLOG_DEBUG("blob {} {} from {} -> {} {}", std::string(request.method_string()),
-               std::string(request.target()), info.remote_address,
-               static_cast<unsigned>(e.status), e.code);
-    return StorageErrorAnswer(e, now);
-  };
-  auto failed = [&](const Status& s) -> HttpReply {
-    GLOG_WARN("blob {} {}: {}", std::string(request.method_string()),
-              std::string(request.target()), s.ToString());
-    if (s.code() == StatusCode::kDataLoss) {
-      return refuse({http::status::internal_server_error, "InternalError",
-                     "The disk's stored bytes failed verification: " + s.message()});
-    }
-    return refuse({http::status::service_unavailable, "ServerBusy", s.message()});
-  };
+  auto refuse = [&](const BlobError& e) { return Refuse(request, info, now, e); };
+  auto failed = [&](const Status& s) { return Failed(request, info, now, s); };
   const std::string_view raw(request.target().data(), request.target().size());
   Result<Target> target = ParseTarget(raw);
   if (!target.ok() || target->segments.size() != 2) {
     return refuse({http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
   }
-  const std::string& unique_id = target->segments[1];
+  const bool is_export = target->segments[0] == "exports";
+  // A disk's uniqueId, or an export's grant id.
+  const std::string& name = target->segments[1];
 
   // Which call, and which permission it needs.
   const std::string comp = target->Query("comp");
@@ -99,25 +124,51 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                    "The resource doesn't support the HTTP verb " +
                        std::string(request.method_string()) + "."});
   }
+  const std::string needed = call == Call::kRead ? "r" : "w";
+  const BlobError permission_mismatch{
+      http::status::forbidden, "AuthorizationPermissionMismatch",
+      "This request is not authorized to perform this operation using this permission: it "
+      "needs a " +
+          std::string(needed == "r" ? "Read" : "Write") + " grant."};
 
   // The signature first: nothing about the disk is told to a caller without a valid URL.
-  const access::AccessClaim claim{unique_id, target->Query("sp"), target->Query("si"),
-                                  target->Query("se")};
-  const std::string sig = target->Query("sig");
-  if ((claim.permission != "r" && claim.permission != "w") || claim.grant_id.empty() ||
-      sig.empty()) {
-    return refuse(AuthenticationFailed("The URL lacks sp, si, se or sig."));
+  const access::AccessClaim claim{is_export ? service::ExportGrants::kUrlPrefix + name : name,
+                                  target->Query("sp"), target->Query("si"), target->Query("se")};
+  if (std::optional<BlobError> refused = CheckSignature(claim, target->Query("sig"), now)) {
+    return refuse(*refused);
   }
-  Result<TimestampMs> expiry = ParseTimestamp(claim.expiry, "se");
-  if (!expiry.ok() || !disks_.signer().Verify(claim, sig)) {
-    return refuse(AuthenticationFailed("Signature did not match."));
+
+  if (is_export) {
+    if (exports_ == nullptr) {
+      return refuse(
+          {http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
+    }
+    Result<std::optional<domain::ExportGrant>> grant = exports_->Find(claim.grant_id);
+    if (!grant.ok()) {
+      return failed(grant.status());
+    }
+    if (!grant->has_value() || (*grant)->id != name) {
+      return refuse(Revoked(claim.grant_id));
+    }
+    if (claim.permission != needed) {
+      return refuse(permission_mismatch);
+    }
+    Result<std::optional<service::ExportedDisk>> exported = exports_->Open(**grant);
+    if (!exported.ok()) {
+      return failed(exported.status());
+    }
+    if (!exported->has_value()) {
+      return refuse({http::status::not_found, "BlobNotFound",
+                     "The specified blob does not exist: its image or version was deleted or "
+                     "replaced."});
+    }
+    service::ExportedDisk& disk = **exported;
+    const auto footer = ExportFooter(disk.bytes->size(), "", disk.created_at, disk.manifest_id);
+    return ServeFixedVhd(request, info, now, std::move(disk.bytes), footer, disk.manifest_id,
+                         disk.updated_at);
   }
-  if (now >= *expiry) {
-    return refuse(AuthenticationFailed("Signed expiry time [" + claim.expiry +
-                                       "] must be after the current time [" +
-                                       FormatTimestamp(now) + "]: this access expired."));
-  }
-  Result<std::optional<domain::Disk>> found = disks_.FindByUniqueId(unique_id);
+
+  Result<std::optional<domain::Disk>> found = disks_.FindByUniqueId(name);
   if (!found.ok()) {
     return failed(found.status());
   }
@@ -126,15 +177,10 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   }
   const domain::Disk& disk = **found;
   if (!disk.grant.has_value() || disk.grant->id != claim.grant_id) {
-    return refuse(AuthenticationFailed("The access grant '" + claim.grant_id +
-                                       "' was revoked or replaced by a later grant."));
+    return refuse(Revoked(claim.grant_id));
   }
-  const std::string needed = call == Call::kRead ? "r" : "w";
   if (claim.permission != needed) {
-    return refuse({http::status::forbidden, "AuthorizationPermissionMismatch",
-                   "This request is not authorized to perform this operation using this "
-                   "permission: it needs a " +
-                       std::string(needed == "r" ? "Read" : "Write") + " grant."});
+    return refuse(permission_mismatch);
   }
   const bool state_ok = call == Call::kRead
                             ? disk.state == domain::DiskState::kActiveSAS
@@ -176,31 +222,67 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   }
 
   // Read: the sealed disk as a fixed VHD.
-  const uint64_t total = static_cast<uint64_t>(disk.disk_size_bytes) + storage::kVhdFooterSize;
+  Result<std::unique_ptr<storage::VirtualDisk>> bytes = disks_.OpenSealedDisk(disk);
+  if (!bytes.ok()) {
+    return failed(bytes.status());
+  }
+  const auto footer = ExportFooter(static_cast<uint64_t>(disk.disk_size_bytes), disk.vhd_footer,
+                                   disk.time_created, disk.unique_id);
+  return ServeFixedVhd(request, info, now, std::move(*bytes), footer, disk.manifest_id,
+                       disk.meta.updated_at);
+}
+
+std::optional<BlobError> BlobApi::CheckSignature(const access::AccessClaim& claim,
+                                                 const std::string& sig, TimestampMs now) const {
+  if ((claim.permission != "r" && claim.permission != "w") || claim.grant_id.empty() ||
+      sig.empty()) {
+    return AuthenticationFailed("The URL lacks sp, si, se or sig.");
+  }
+  Result<TimestampMs> expiry = ParseTimestamp(claim.expiry, "se");
+  if (!expiry.ok() || !disks_.signer().Verify(claim, sig)) {
+    return AuthenticationFailed("Signature did not match.");
+  }
+  if (now >= *expiry) {
+    return AuthenticationFailed("Signed expiry time [" + claim.expiry +
+                                "] must be after the current time [" + FormatTimestamp(now) +
+                                "]: this access expired.");
+  }
+  return std::nullopt;
+}
+
+HttpReply BlobApi::ServeFixedVhd(const HttpRequest& request, const RequestInfo& info,
+                                 TimestampMs now, std::unique_ptr<storage::VirtualDisk> bytes,
+                                 const std::array<uint8_t, storage::kVhdFooterSize>& footer,
+                                 const std::string& etag, TimestampMs last_modified) const {
+  const uint64_t total = storage::ExportedSize(storage::ExportFormat::kVhd, bytes->size());
   std::variant<ReadWindow, HttpResponse> window = ResolveReadWindow(request, total, now);
   if (HttpResponse* refused = std::get_if<HttpResponse>(&window)) {
     return std::move(*refused);
   }
   const ReadWindow& w = std::get<ReadWindow>(window);
   HttpResponse res = ReadAnswer(w, total, now);
-  res.set(http::field::etag, "\"" + disk.manifest_id + "\"");
-  res.set(http::field::last_modified, HttpDate(disk.meta.updated_at));
-  if (method == http::verb::head) {
+  res.set(http::field::etag, "\"" + etag + "\"");
+  res.set(http::field::last_modified, HttpDate(last_modified));
+  if (request.method() == http::verb::head) {
     res.content_length(w.length);
     res.keep_alive(request.keep_alive());
     return HttpReply(std::move(res));
   }
-  Result<std::unique_ptr<storage::VirtualDisk>> bytes = disks_.OpenSealedDisk(disk);
-  if (!bytes.ok()) {
-    return failed(bytes.status());
+  auto read_at = [bytes = std::shared_ptr<storage::VirtualDisk>(std::move(bytes)), footer](
+                     uint64_t offset, std::span<uint8_t> out) {
+    return storage::ReadExport(*bytes, storage::ExportFormat::kVhd, footer, offset, out);
+  };
+  if (w.length <= kVerifiedBeforeAnswerBytes) {
+    std::string body(w.length, '\0');
+    Status read =
+        read_at(w.first, std::span<uint8_t>(reinterpret_cast<uint8_t*>(body.data()), body.size()));
+    if (!read.ok()) {
+      return Failed(request, info, now, read);
+    }
+    res.body() = std::move(body);
+    return HttpReply(std::move(res));
   }
-  // The fixed VHD of the sealed disk.
-  return HttpReply(std::move(res),
-                   WindowSource([bytes = std::move(*bytes), footer = ExportFooter(disk)](
-                                    uint64_t offset, std::span<uint8_t> out) {
-                     return storage::ReadExport(*bytes, storage::ExportFormat::kVhd, footer,
-                                                offset, out);
-                   }, w));
+  return HttpReply(std::move(res), WindowSource(std::move(read_at), w));
 }
 
 }  // namespace gallery::api

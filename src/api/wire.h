@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "domain/directory.h"
 #include "domain/disk.h"
+#include "domain/export_grant.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/gallery_image_version.h"
@@ -57,5 +58,8 @@ Result<domain::ManagedImageInput> ManagedImageFromWire(const nlohmann::json& bod
 Result<domain::DiskInput> DiskFromWire(const nlohmann::json& body);
 // A beginGetAccess body: {"access": "Read"|"Write", "durationInSeconds": N}.
 Result<domain::DiskAccessInput> DiskAccessFromWire(const nlohmann::json& body);
+// An image's or version's beginGetAccess body: the disk's, plus an optional "lun" (a data
+// disk; the OS disk without it).
+Result<domain::ExportAccessInput> ExportAccessFromWire(const nlohmann::json& body);
 
 }  // namespace gallery::api

@@ -742,5 +742,28 @@ TEST(WireFromTest, ManagedImageSourceVirtualMachineIsRead) {
   EXPECT_EQ(in->extra, json::object());
 }
 
+TEST(WireTest, ExportAccessReadsTheDiskGrantAndAnOptionalLun) {
+  auto in = ExportAccessFromWire(
+      json::parse(R"({"access":"read","durationInSeconds":60,"lun":2})"));
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->access, domain::DiskAccessLevel::kRead);
+  EXPECT_EQ(in->duration_seconds, 60);
+  EXPECT_EQ(in->lun, 2);
+  auto os = ExportAccessFromWire(json::parse(R"({"access":"Read"})"));
+  ASSERT_TRUE(os.ok());
+  EXPECT_FALSE(os->lun.has_value());
+  EXPECT_FALSE(os->duration_seconds.has_value());
+}
+
+TEST(WireTest, ExportAccessRefusesMistypedFields) {
+  auto lun = ExportAccessFromWire(json::parse(R"({"access":"Read","lun":"zero"})"));
+  ASSERT_FALSE(lun.ok());
+  EXPECT_EQ(lun.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(lun.status().message(), HasSubstr("lun"));
+  auto access = ExportAccessFromWire(json::parse(R"({"access":"Delete"})"));
+  ASSERT_FALSE(access.ok());
+  EXPECT_EQ(access.status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace gallery::api

@@ -38,6 +38,7 @@
 #include "service/activity_visibility.h"
 #include "service/directory_service.h"
 #include "service/disk_service.h"
+#include "service/export_grants.h"
 #include "service/gallery_service.h"
 #include "service/garbage_collection.h"
 #include "service/image_data.h"
@@ -265,6 +266,9 @@ int main(int argc, char** argv) {
   disk_options.ingest_threads = config.service.disk_ingest_threads;
   service::DiskService disks(**store, gallery_service, authorizer, **access_signer, region_stores,
                              clock, *random, disk_options);
+  // Images' and versions' data, read through URLs signed with the same key.
+  service::ExportGrants exports(**store, gallery_service, **access_signer, region_stores, clock,
+                                *random);
   service::DirectoryHooks directory_hooks;
   // A deleted principal's tokens must stop working at once, not when they expire.
   directory_hooks.principal_deleted = [&validator] { validator.InvalidateCache(); };
@@ -278,8 +282,8 @@ int main(int argc, char** argv) {
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
-                  {&activity, &activity_log, &registrations, &disks});
-  api::BlobApi blobs(disks, clock);
+                  {&activity, &activity_log, &registrations, &disks, &exports});
+  api::BlobApi blobs(disks, clock, &exports);
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
   api::SubscriptionAliasApi aliases(directory, authenticator);

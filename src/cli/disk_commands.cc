@@ -1,12 +1,10 @@
 // `gallery disk upload|download|show|list|delete|grant-access|revoke-access`: managed disks
 // (Microsoft.Compute/disks) and their bytes, moved through the blob data plane.
 
-#include <csignal>
-
+#include "cli/access_transfer.h"
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
-#include "cli/disk_download.h"
 #include "cli/disk_upload.h"
 #include "cli/progress_bar.h"
 
@@ -16,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kDefaultThreads = 4;
-constexpr int kDefaultAccessSeconds = 3600;
-constexpr uint64_t kFooterBytes = storage::kVhdFooterSize;
-
 struct DiskOptions {
   std::string group;
   std::string name;
@@ -28,113 +22,17 @@ struct DiskOptions {
   std::string sku = "Standard_LRS";
   std::string os_type;
   std::string hyper_v_generation = "V1";
-  std::string format = "vhd";
   std::string access_level;
-  int threads = kDefaultThreads;
   int duration_seconds = kDefaultAccessSeconds;
   bool resume = false;
   bool no_wait = false;
-  int64_t stop_after_pieces = -1;
+  TransferArgs transfer;
+  DownloadArgs download;
   CommonOptions common;
 };
 
-// Set by SIGINT during a transfer: workers finish their pieces and stop, so an upload is left
-// resumable and its progress is reported. A second Ctrl-C ends the program (SA_RESETHAND).
-std::atomic<bool> interrupted{false};
-
-extern "C" void OnInterrupt(int /*signal*/) { interrupted = true; }
-
-// Catches SIGINT while alive.
-class InterruptScope {
- public:
-  InterruptScope() {
-    interrupted = false;
-    struct sigaction action {};
-    action.sa_handler = OnInterrupt;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptScope() { ::sigaction(SIGINT, &previous_, nullptr); }
-  InterruptScope(const InterruptScope&) = delete;
-  InterruptScope& operator=(const InterruptScope&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
-
-std::string ActionPath(const Session& s, const DiskOptions& o, std::string_view action) {
-  return DiskPath(s.subscription, o.group, o.name) + "/" + std::string(action);
-}
-
-std::string StringAt(const json& j, const json::json_pointer& pointer) {
-  return j.is_object() && j.contains(pointer) && j.at(pointer).is_string()
-             ? j.at(pointer).get<std::string>()
-             : "";
-}
-
-// beginGetAccess: the signed URL of the disk's blob.
-Result<std::string> GrantAccess(CommandContext& ctx, Session& s, const DiskOptions& o,
-                                std::string_view access, int duration_seconds) {
-  GALLERY_ASSIGN_OR_RETURN(
-      json result,
-      s.arm->Post(ActionPath(s, o, "beginGetAccess"), api::kDisks,
-                  {{"access", access}, {"durationInSeconds", duration_seconds}}, ctx.Lro(false)));
-  std::string sas = StringAt(result, "/accessSAS"_json_pointer);
-  if (sas.empty()) {
-    sas = StringAt(result, "/properties/output/accessSAS"_json_pointer);
-  }
-  if (sas.empty()) {
-    return Status::Internal("the server granted access to disk '" + o.name +
-                            "' without an accessSAS")
-        .WithReason("InvalidResponse");
-  }
-  return sas;
-}
-
-TransferOptions Transfer(CommandContext& ctx, const DiskOptions& o, const std::string& sas,
-                         ProgressBar& bar) {
-  TransferOptions options;
-  options.threads = o.threads;
-  options.connect = [&ctx, sas] { return ctx.ConnectBlob(sas); };
-  options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
-  options.cancel = &interrupted;
-  options.stop_after_pieces = o.stop_after_pieces;
-  return options;
-}
-
-// endGetAccess, polled to the end; the operation's percentComplete is shown on stderr.
-Status EndAccess(CommandContext& ctx, Session& s, const DiskOptions& o, std::string_view label) {
-  std::ostream& err = *ctx.env().err;
-  bool tty = ctx.env().stderr_is_tty;
-  int last_percent = -1;
-  LroOptions lro;
-  lro.on_status = [&](const json& op) {
-    if (!op.is_object() || !op.contains("percentComplete") || !op["percentComplete"].is_number()) {
-      return;
-    }
-    int percent = static_cast<int>(op["percentComplete"].get<double>());
-    if (percent == last_percent) {
-      return;
-    }
-    last_percent = percent;
-    err << (tty ? "\r\033[K" : "") << label << ": " << percent << "%" << (tty ? "" : "\n")
-        << std::flush;
-  };
-  Status status =
-      s.arm->Post(ActionPath(s, o, "endGetAccess"), api::kDisks, json::object(), lro).status();
-  if (tty && last_percent >= 0) {
-    err << "\n" << std::flush;
-  }
-  return status;
-}
-
-Status CheckThreads(int threads) {
-  if (threads < 1) {
-    return UsageError("argument --threads: must be at least 1 (got " + std::to_string(threads) +
-                      ")");
-  }
-  return Status::Ok();
+AccessTarget Target(const Session& s, const DiskOptions& o) {
+  return {DiskPath(s.subscription, o.group, o.name), api::kDisks, "disk '" + o.name + "'"};
 }
 
 // --resume: the disk must still take writes and expect this file's upload size.
@@ -163,11 +61,11 @@ Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
 }
 
 Status Upload(CommandContext& ctx, const DiskOptions& o) {
-  GALLERY_RETURN_IF_ERROR(CheckThreads(o.threads));
+  GALLERY_RETURN_IF_ERROR(CheckThreads(o.transfer.threads));
   if (!o.resume && o.location.empty()) {
     return UsageError("disk upload needs -l/--location (or --resume for an existing disk)");
   }
-  UploadFormat format = o.format == "raw" ? UploadFormat::kRaw : UploadFormat::kVhd;
+  UploadFormat format = o.transfer.format == "raw" ? UploadFormat::kRaw : UploadFormat::kVhd;
   GALLERY_ASSIGN_OR_RETURN(
       std::unique_ptr<UploadSource> source,
       UploadSource::Open(o.file, format, ctx.clock().Now(), NewVhdUniqueId(*ctx.env().random)));
@@ -188,7 +86,10 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
                  {"properties", std::move(properties)}};
     GALLERY_RETURN_IF_ERROR(s.arm->Put(path, api::kDisks, body, ctx.Lro(false)).status());
   }
-  GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Write", kDefaultAccessSeconds));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::string sas,
+      BeginAccess(ctx, s, Target(s, o),
+                  {{"access", "Write"}, {"durationInSeconds", kDefaultAccessSeconds}}));
   std::vector<Piece> pieces = PlanPieces(upload_size);
   if (o.resume) {
     GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, ctx.ConnectBlob(sas));
@@ -204,11 +105,11 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
   bar.Add(upload_size - todo);  // written before this run
   Result<TransferStats> stats = [&] {
     InterruptScope catch_ctrl_c;
-    return UploadPieces(*source, pieces, Transfer(ctx, o, sas, bar));
+    return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar));
   }();
   bar.Finish();
   std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
-                       (o.format == "raw" ? " --format raw" : "") + " --resume";
+                       (o.transfer.format == "raw" ? " --format raw" : "") + " --resume";
   if (!stats.ok()) {
     // The error is reported as it is; the pieces written so far are kept by the server.
     *ctx.env().err << "The disk '" << o.name << "' stays in ActiveUpload; after fixing the cause, "
@@ -221,47 +122,13 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
                                       o.name + "' stays in ActiveUpload. Finish it with: " + resume)
         .WithReason("UploadInterrupted");
   }
-  GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, o, "Sealing the disk"));
+  GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, Target(s, o), "Sealing the disk"));
   GALLERY_ASSIGN_OR_RETURN(json disk, s.arm->Get(path, api::kDisks));
   return ctx.Print(o.common, disk, DiskColumns());
 }
 
-// Reads the blob at `sas` into the output file; the caller revokes the grant.
-Status DownloadBlob(CommandContext& ctx, const DiskOptions& o, const std::string& sas) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PageBlobClient> blob, ctx.ConnectBlob(sas));
-  GALLERY_ASSIGN_OR_RETURN(uint64_t size, blob->Size());
-  bool raw = o.format == "raw";
-  if (raw && size < kFooterBytes) {
-    return Status::Internal("the disk's blob is " + std::to_string(size) +
-                            " bytes, too short to be a VHD")
-        .WithReason("InvalidResponse");
-  }
-  uint64_t length = raw ? size - kFooterBytes : size;
-  ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), length, "Downloading");
-  TransferStats stats;
-  {
-    InterruptScope catch_ctrl_c;
-    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(o.file, length, Transfer(ctx, o, sas, bar)));
-  }
-  bar.Finish();
-  if (stats.interrupted) {
-    return Status::FailedPrecondition("The download stopped with " + FormatBytes(bar.done()) +
-                                      " of " + FormatBytes(length) + " done; " + o.file +
-                                      " is incomplete.")
-        .WithReason("DownloadInterrupted");
-  }
-  return Status::Ok();
-}
-
 Status Download(CommandContext& ctx, const DiskOptions& o) {
-  GALLERY_RETURN_IF_ERROR(CheckThreads(o.threads));
-  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  GALLERY_ASSIGN_OR_RETURN(std::string sas, GrantAccess(ctx, s, o, "Read", kDefaultAccessSeconds));
-  Status downloaded = DownloadBlob(ctx, o, sas);
-  // The grant is revoked whatever happened, so the disk does not stay in ActiveSAS.
-  Status revoked = EndAccess(ctx, s, o, "Revoking access");
-  GALLERY_RETURN_IF_ERROR(downloaded);
-  return revoked;
+  return DownloadThroughGrant(ctx, o.download, [&o](const Session& s) { return Target(s, o); });
 }
 
 Status Show(CommandContext& ctx, const DiskOptions& o) {
@@ -287,31 +154,23 @@ Status Delete(CommandContext& ctx, const DiskOptions& o) {
 
 Status Grant(CommandContext& ctx, const DiskOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  GALLERY_ASSIGN_OR_RETURN(std::string sas,
-                           GrantAccess(ctx, s, o, o.access_level, o.duration_seconds));
+  GALLERY_ASSIGN_OR_RETURN(
+      std::string sas,
+      BeginAccess(ctx, s, Target(s, o),
+                  {{"access", o.access_level}, {"durationInSeconds", o.duration_seconds}}));
   // az prints the URL under "accessSas".
   return ctx.Print(o.common, {{"accessSas", sas}}, {FieldColumn("AccessSas", "accessSas")});
 }
 
 Status Revoke(CommandContext& ctx, const DiskOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  return EndAccess(ctx, s, o, "Revoking access");
+  return EndAccess(ctx, s, Target(s, o), "Revoking access");
 }
 
 // -g and -n (required).
 void AddDiskArgs(CLI::App* cmd, DiskOptions* o) {
   cmd->add_option("-g,--resource-group", o->group, "Resource group name")->required();
   cmd->add_option("-n,--name", o->name, "Disk name")->required();
-}
-
-void AddTransferArgs(CLI::App* cmd, DiskOptions* o) {
-  cmd->add_option("--threads", o->threads, "Parallel transfers of 4 MiB pieces")
-      ->capture_default_str();
-  cmd->add_option("--format", o->format, "vhd: the file is a VHD; raw: the disk's bytes")
-      ->transform(CLI::IsMember({"vhd", "raw"}, CLI::ignore_case))
-      ->capture_default_str();
-  // Test hook: interrupts the transfer after this many pieces (the group "" hides it).
-  cmd->add_option("--stop-after-pieces", o->stop_after_pieces)->group("");
 }
 
 }  // namespace
@@ -337,7 +196,7 @@ void RegisterDiskCommands(CLI::App& root, CommandContext& ctx) {
       ->add_option("--hyper-v-generation", upload_opts->hyper_v_generation, "Hypervisor generation")
       ->transform(CLI::IsMember({"V1", "V2"}, CLI::ignore_case))
       ->capture_default_str();
-  AddTransferArgs(upload, upload_opts.get());
+  AddTransferArgs(upload, &upload_opts->transfer);
   upload->add_flag("--resume", upload_opts->resume,
                    "Finish an interrupted upload: send only the pieces not yet written");
   AddCommonOptions(upload, &upload_opts->common);
@@ -347,10 +206,7 @@ void RegisterDiskCommands(CLI::App& root, CommandContext& ctx) {
   CLI::App* download =
       disk->add_subcommand("download", "Download a disk's bytes into a local file");
   AddDiskArgs(download, download_opts.get());
-  download->add_option("-o,--file", download_opts->file, "The file to write")->required();
-  AddTransferArgs(download, download_opts.get());
-  download->add_option("--subscription", download_opts->common.subscription,
-                       "Subscription id or name (default: the profile's current subscription)");
+  AddDownloadArgs(download, &download_opts->download, /*with_lun=*/false);
   OnRun(download, ctx, [&ctx, download_opts] { return Download(ctx, *download_opts); });
 
   auto show_opts = std::make_shared<DiskOptions>();

@@ -1,8 +1,9 @@
-// `gallery image create|show|list|delete`: managed images (Microsoft.Compute/images), the
-// sources of gallery image versions.
+// `gallery image create|show|list|delete|download`: managed images (Microsoft.Compute/images),
+// the sources of gallery image versions, and their data.
 
 #include <limits>
 
+#include "cli/access_transfer.h"
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
@@ -25,6 +26,7 @@ struct ImageOptions {
   std::vector<std::string> tags;
   bool no_wait = false;
   CommonOptions common;
+  DownloadArgs download;
 
   CLI::Option* os_disk_size_opt = nullptr;
 };
@@ -92,9 +94,22 @@ Status Delete(CommandContext& ctx, const ImageOptions& o) {
       .status();
 }
 
-void AddImageArgs(CLI::App* cmd, ImageOptions* o) {
+// Through a Read grant of the image (a Gallery extension of ARM).
+Status Download(CommandContext& ctx, const ImageOptions& o) {
+  return DownloadThroughGrant(ctx, o.download, [&o](const Session& s) {
+    return AccessTarget{ManagedImagePath(s.subscription, o.group, o.name), api::kManagedImages,
+                        "image '" + o.name + "'"};
+  });
+}
+
+// -g and -n (required).
+void AddImageNameArgs(CLI::App* cmd, ImageOptions* o) {
   cmd->add_option("-g,--resource-group", o->group, "Resource group name")->required();
   cmd->add_option("-n,--name", o->name, "Managed image name")->required();
+}
+
+void AddImageArgs(CLI::App* cmd, ImageOptions* o) {
+  AddImageNameArgs(cmd, o);
   AddCommonOptions(cmd, &o->common);
 }
 
@@ -144,6 +159,13 @@ void RegisterImageCommands(CLI::App& root, CommandContext& ctx) {
   AddImageArgs(del, delete_opts.get());
   del->add_flag("--no-wait", delete_opts->no_wait, "Do not wait for the deletion to finish");
   OnRun(del, ctx, [&ctx, delete_opts] { return Delete(ctx, *delete_opts); });
+
+  auto download_opts = std::make_shared<ImageOptions>();
+  CLI::App* download = image->add_subcommand(
+      "download", "Download an image's OS disk (or data disk --lun) into a local file");
+  AddImageNameArgs(download, download_opts.get());
+  AddDownloadArgs(download, &download_opts->download, /*with_lun=*/true);
+  OnRun(download, ctx, [&ctx, download_opts] { return Download(ctx, *download_opts); });
 }
 
 }  // namespace gallery::cli

@@ -1,8 +1,9 @@
-// `gallery sig image-version create|show|list|update|delete`: gallery image versions
-// (Microsoft.Compute/galleries/images/versions).
+// `gallery sig image-version create|show|list|update|delete|download`: gallery image versions
+// (Microsoft.Compute/galleries/images/versions) and their data.
 
 #include <limits>
 
+#include "cli/access_transfer.h"
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
@@ -29,6 +30,7 @@ struct VersionOptions {
   std::vector<std::string> tags;
   bool no_wait = false;
   CommonOptions common;
+  DownloadArgs download;
 
   CLI::Option* target_regions_opt = nullptr;
   CLI::Option* replica_count_opt = nullptr;
@@ -129,18 +131,36 @@ Status Delete(CommandContext& ctx, const VersionOptions& o) {
   return s.arm->Delete(Path(s, o), api::kImageVersions, ctx.Lro(o.no_wait)).status();
 }
 
-void AddDefinitionArgs(CLI::App* cmd, VersionOptions* o) {
+// Through a Read grant of the version (a Gallery extension of ARM).
+Status Download(CommandContext& ctx, const VersionOptions& o) {
+  return DownloadThroughGrant(ctx, o.download, [&o](const Session& s) {
+    return AccessTarget{Path(s, o), api::kImageVersions, "image version '" + o.version + "'"};
+  });
+}
+
+// -g, -r and -i (required).
+void AddDefinitionNameArgs(CLI::App* cmd, VersionOptions* o) {
   cmd->add_option("-g,--resource-group", o->group, "Resource group name")->required();
   cmd->add_option("-r,--gallery-name", o->gallery, "Gallery name")->required();
   cmd->add_option("-i,--gallery-image-definition", o->definition, "Image definition name")
       ->required();
+}
+
+// -g, -r, -i and -e (required).
+void AddVersionNameArgs(CLI::App* cmd, VersionOptions* o) {
+  AddDefinitionNameArgs(cmd, o);
+  cmd->add_option("-e,--gallery-image-version", o->version, "Version, Major.Minor.Patch")
+      ->required();
+}
+
+void AddDefinitionArgs(CLI::App* cmd, VersionOptions* o) {
+  AddDefinitionNameArgs(cmd, o);
   AddCommonOptions(cmd, &o->common);
 }
 
 void AddVersionArgs(CLI::App* cmd, VersionOptions* o) {
-  AddDefinitionArgs(cmd, o);
-  cmd->add_option("-e,--gallery-image-version", o->version, "Version, Major.Minor.Patch")
-      ->required();
+  AddVersionNameArgs(cmd, o);
+  AddCommonOptions(cmd, &o->common);
 }
 
 void AddPublishingArgs(CLI::App* cmd, VersionOptions* o) {
@@ -204,6 +224,13 @@ void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx) {
   AddVersionArgs(del, delete_opts.get());
   del->add_flag("--no-wait", delete_opts->no_wait, "Do not wait for the deletion to finish");
   OnRun(del, ctx, [&ctx, delete_opts] { return Delete(ctx, *delete_opts); });
+
+  auto download_opts = std::make_shared<VersionOptions>();
+  CLI::App* download = versions->add_subcommand(
+      "download", "Download a version's OS disk (or data disk --lun) into a local file");
+  AddVersionNameArgs(download, download_opts.get());
+  AddDownloadArgs(download, &download_opts->download, /*with_lun=*/true);
+  OnRun(download, ctx, [&ctx, download_opts] { return Download(ctx, *download_opts); });
 }
 
 }  // namespace gallery::cli

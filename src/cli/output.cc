@@ -251,4 +251,10 @@ std::vector<Column> AccountColumns() {
           FieldColumn("State", "state"), FieldColumn("IsDefault", "isDefault")};
 }
 
+std::string StringAt(const nlohmann::json& j, const nlohmann::json::json_pointer& pointer) {
+  return j.is_object() && j.contains(pointer) && j.at(pointer).is_string()
+             ? j.at(pointer).get<std::string>()
+             : "";
+}
+
 }  // namespace gallery::cli

@@ -37,6 +37,8 @@ std::string FormatOutput(const nlohmann::json& value, OutputFormat format,
 // A column reading a dotted path ("properties.provisioningState"): strings as they are,
 // numbers and booleans as JSON writes them, absent/null as "".
 Column FieldColumn(std::string header, std::string dotted_path);
+// The string at `pointer` in `j`; empty when absent or not a string.
+std::string StringAt(const nlohmann::json& j, const nlohmann::json::json_pointer& pointer);
 
 // Columns of each kind of result.
 std::vector<Column> ResourceGroupColumns();  // Name, Location, ProvisioningState

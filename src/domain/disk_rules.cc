@@ -140,18 +140,25 @@ Result<Disk> UpdateDisk(const Disk& current, const DiskInput& in, UpdateMode mod
   return next;
 }
 
-Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
-                         const std::string& grant_id, const RuleContext& ctx) {
-  if (!in.access.has_value()) {
-    return MissingField("grantAccessData.access");
-  }
-  const int64_t seconds = in.duration_seconds.value_or(kDefaultAccessSeconds);
+Result<TimestampMs> AccessExpiry(std::optional<int64_t> duration_seconds, TimestampMs now) {
+  const int64_t seconds = duration_seconds.value_or(kDefaultAccessSeconds);
   if (seconds < 1 || seconds > kMaxAccessSeconds) {
     return InvalidParameter("The value " + std::to_string(seconds) +
                                 " of grantAccessData.durationInSeconds is out of range. The value "
                                 "must be between 1 and 86400, inclusive.",
                             "grantAccessData.durationInSeconds");
   }
+  // Whole seconds: the expiry travels in the signed URL as RFC 3339 text.
+  return (now / 1000 + seconds) * 1000;
+}
+
+Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
+                         const std::string& grant_id, const RuleContext& ctx) {
+  if (!in.access.has_value()) {
+    return MissingField("grantAccessData.access");
+  }
+  GALLERY_ASSIGN_OR_RETURN(const TimestampMs expires_at,
+                           AccessExpiry(in.duration_seconds, ctx.now));
   Disk next = current;
   if (*in.access == DiskAccessLevel::kWrite) {
     if (current.state != DiskState::kReadyToUpload && current.state != DiskState::kActiveUpload) {
@@ -169,8 +176,7 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
     }
     next.state = DiskState::kActiveSAS;
   }
-  // Whole seconds: the expiry travels in the signed URL as RFC 3339 text.
-  next.grant = DiskAccessGrant{grant_id, *in.access, (ctx.now / 1000 + seconds) * 1000};
+  next.grant = DiskAccessGrant{grant_id, *in.access, expires_at};
   next.meta.updated_at = ctx.now;
   return next;
 }

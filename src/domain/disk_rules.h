@@ -27,6 +27,11 @@ Result<Disk> NewDisk(const ResourceId& id, const DiskInput& in, const std::strin
 Result<Disk> UpdateDisk(const Disk& current, const DiskInput& in, UpdateMode mode,
                         const RuleContext& ctx);
 
+// When a grant of `duration_seconds` (default 3600) given at `now` expires, in whole seconds.
+// InvalidArgument (InvalidParameter, target grantAccessData.durationInSeconds) outside
+// 1..86400.
+Result<TimestampMs> AccessExpiry(std::optional<int64_t> duration_seconds, TimestampMs now);
+
 // The grant a beginGetAccess asks for, checked against the disk's state: Write only from
 // ReadyToUpload or ActiveUpload, Read only from Unattached (FailedPrecondition, reason
 // "OperationNotAllowed", naming the state); duration 1..86400 s (default 3600; InvalidArgument

@@ -30,6 +30,7 @@
 #include "domain/activity_event.h"
 #include "domain/directory.h"
 #include "domain/disk.h"
+#include "domain/export_grant.h"
 #include "domain/gallery.h"
 #include "domain/gallery_image.h"
 #include "domain/gallery_image_version.h"
@@ -197,6 +198,16 @@ class Transaction {
   // Calls `fn` for every manifest, in id order, until it returns an error (returned as is).
   // `fn` must not call the manifest methods of this transaction.
   virtual Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) = 0;
+
+  // ---- export grants (domain/export_grant.h): Read grants on images' and versions' data
+  // Inserts, or replaces the grant with the same id.
+  virtual Status PutExportGrant(const domain::ExportGrant& grant) = 0;
+  // nullopt when absent.
+  virtual Result<std::optional<domain::ExportGrant>> GetExportGrant(const std::string& id) = 0;
+  // Deletes every grant of `resource` (any casing); how many there were.
+  virtual Result<int64_t> DeleteExportGrantsOf(const ResourceId& resource) = 0;
+  // Deletes the grants that expired before `now`; how many there were.
+  virtual Result<int64_t> PruneExportGrants(TimestampMs now) = 0;
 
   // ---- settings: small named values of the installation (the bootstrap record, ...)
   // nullopt when `key` was never set.

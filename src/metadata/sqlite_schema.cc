@@ -180,6 +180,20 @@ CREATE TABLE manifests (
   created_at INTEGER NOT NULL
 );
 )sql"},
+    {7, R"sql(
+-- Export grants: Read grants on the data of managed images and image versions (the signed
+-- /exports/{id} URLs). resource_key is ResourceId::Key() of the resource.
+CREATE TABLE export_grants (
+  id           TEXT PRIMARY KEY NOT NULL,
+  resource_key TEXT NOT NULL,
+  resource_id  TEXT NOT NULL,
+  manifest_id  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL
+);
+CREATE INDEX export_grants_by_resource ON export_grants (resource_key);
+CREATE INDEX export_grants_by_expiry ON export_grants (expires_at);
+)sql"},
 };
 
 constexpr int32_t kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

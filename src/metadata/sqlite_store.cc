@@ -26,6 +26,7 @@
 #include "metadata/resource_codec.h"
 #include "metadata/resource_memo.h"
 #include "metadata/sqlite_connection.h"
+#include "metadata/sqlite_export_grants.h"
 #include "metadata/sqlite_roles.h"
 #include "metadata/sqlite_schema.h"
 
@@ -618,6 +619,10 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) override;
   Status DeleteManifest(const std::string& id) override;
   Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) override;
+  Status PutExportGrant(const domain::ExportGrant& grant) override;
+  Result<std::optional<domain::ExportGrant>> GetExportGrant(const std::string& id) override;
+  Result<int64_t> DeleteExportGrantsOf(const ResourceId& resource) override;
+  Result<int64_t> PruneExportGrants(TimestampMs now) override;
 
   Status AppendActivityEvent(const domain::ActivityEvent& event) override;
   Result<ActivityPage> ListActivityEvents(const ActivityQuery& query) override;
@@ -1280,6 +1285,29 @@ Status SqliteTransaction::ForEachManifest(const std::function<Status(const Manif
     }
     GALLERY_RETURN_IF_ERROR(fn(ReadManifest(st)));
   }
+}
+
+// ---- export grants (sqlite_export_grants.h)
+
+Status SqliteTransaction::PutExportGrant(const domain::ExportGrant& grant) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return sqlite_export_grants::Put(*conn_, grant);
+}
+
+Result<std::optional<domain::ExportGrant>> SqliteTransaction::GetExportGrant(
+    const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  return sqlite_export_grants::Get(*conn_, id);
+}
+
+Result<int64_t> SqliteTransaction::DeleteExportGrantsOf(const ResourceId& resource) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return sqlite_export_grants::DeleteOf(*conn_, resource);
+}
+
+Result<int64_t> SqliteTransaction::PruneExportGrants(TimestampMs now) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return sqlite_export_grants::Prune(*conn_, now);
 }
 
 Status SqliteTransaction::AppendActivityEvent(const domain::ActivityEvent& e) {

@@ -8,11 +8,11 @@
 #include "access/actions.h"
 #include "common/log.h"
 #include "domain/disk_rules.h"
+#include "service/manifest_reader.h"
 #include "service/resource_checks.h"
 #include "storage/disk_image.h"
 #include "storage/ingest.h"
 #include "storage/manifest.h"
-#include "storage/manifest_disk.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::service {
@@ -53,15 +53,6 @@ Status SealRunning(const Disk& disk) {
                                     "' is being sealed (operation " + disk.meta.operation_id +
                                     "); try again when it is Unattached.")
       .WithReason("OperationNotAllowed");
-}
-
-// The RFC 3339 text of an expiry in whole seconds, as the URL carries it.
-std::string ExpiryText(TimestampMs t) {
-  std::string text = FormatTimestamp(t / 1000 * 1000);
-  if (text.size() > 6 && text.compare(text.size() - 6, 6, "+00:00") == 0) {
-    text.replace(text.size() - 6, 6, "Z");
-  }
-  return text;
 }
 
 }  // namespace
@@ -340,7 +331,8 @@ Result<DiskOperation> DiskService::BeginGetAccess(const RequestContext& ctx, con
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_INFO("grant {} access to disk {} by {} until {}", domain::ToString(out.disk.grant->level),
-            id.ToString(), ctx.caller.object_id, ExpiryText(out.disk.grant->expires_at));
+            id.ToString(), ctx.caller.object_id,
+            access::AccessExpiryText(out.disk.grant->expires_at));
   return out;
 }
 
@@ -389,10 +381,9 @@ Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const
 
 std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url) const {
   const std::string permission = disk.grant->level == domain::DiskAccessLevel::kWrite ? "w" : "r";
-  const std::string expiry = ExpiryText(disk.grant->expires_at);
-  const std::string sig = signer_.Sign({disk.unique_id, permission, disk.grant->id, expiry});
-  return base_url + "/disks/" + disk.unique_id + "?sv=2018-03-28&sr=b&si=" + disk.grant->id +
-         "&sp=" + permission + "&se=" + expiry + "&sig=" + sig;
+  return signer_.Url(base_url, "disks/" + disk.unique_id,
+                     {disk.unique_id, permission, disk.grant->id,
+                      access::AccessExpiryText(disk.grant->expires_at)});
 }
 
 Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx, const domain::Operation& op,
@@ -441,19 +432,7 @@ Result<std::shared_ptr<storage::PageBlob>> DiskService::OpenUpload(const Disk& d
 }
 
 Result<std::unique_ptr<storage::VirtualDisk>> DiskService::OpenSealedDisk(const Disk& disk) {
-  std::optional<metadata::ManifestRecord> record;
-  {
-    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
-    GALLERY_ASSIGN_OR_RETURN(record, tx->GetManifest(disk.manifest_id));
-  }
-  if (!record.has_value()) {
-    return Status::DataLoss("The manifest '" + disk.manifest_id + "' of disk '" +
-                            disk.meta.id.ToString() + "' is missing.");
-  }
-  GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(record->body));
-  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(record->region));
-  return std::unique_ptr<storage::VirtualDisk>(
-      std::make_unique<storage::ManifestDisk>(std::move(manifest), *store));
+  return OpenManifest(store_, stores_, disk.manifest_id, "disk '" + disk.meta.id.ToString() + "'");
 }
 
 // ---- seal

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "galleryd_process.h"
+#include "test_image.h"
 
 namespace gallery::testing {
 namespace {
@@ -33,7 +33,10 @@ class DiskCliTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(started->server);
     raw_ = Path("source.raw");
-    WriteRawDisk(raw_);
+    // Random 1 MiB runs between zero runs (holes), so both skipping paths are exercised.
+    ASSERT_TRUE(WriteRawTestDisk(raw_, kDiskBytes, 42,
+                                 {0, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB})
+                    .ok());
     Ok({"login", "--bootstrap", server_->bootstrap_file().string()});
     Ok({"group", "create", "-n", "rg1", "-l", "southcentralus"});
   }
@@ -64,23 +67,6 @@ class DiskCliTest : public ::testing::Test {
 
   // Runs a tool by its absolute path (RunCommand does not search PATH).
   static CommandResult Tool(const std::vector<std::string>& argv) { return RunCommand(argv); }
-
-  // Random 1 MiB runs between zero runs (holes), so both skipping paths are exercised.
-  static void WriteRawDisk(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(kDiskBytes)), 0);
-    std::mt19937_64 rng(42);
-    std::string block(kMiB, '\0');
-    for (uint64_t offset : {uint64_t{0}, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB}) {
-      for (char& c : block) {
-        c = static_cast<char>(rng());
-      }
-      ASSERT_EQ(::pwrite(fd, block.data(), block.size(), static_cast<off_t>(offset)),
-                static_cast<ssize_t>(block.size()));
-    }
-    ::close(fd);
-  }
 
   std::string MakeVhd(const std::string& subformat) {
     std::string vhd = Path(subformat + ".vhd");

@@ -1,5 +1,10 @@
 #include "test_image.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <random>
+
 #include "client/page_blob_client.h"
 #include "storage/vhd_format.h"
 
@@ -37,6 +42,26 @@ Result<std::string> UploadTestVhd(HttpTransport& client, const std::string& endp
     GALLERY_RETURN_IF_ERROR(page_blob.PutPages(offset, vhd.substr(offset, length)));
   }
   return url;
+}
+
+Status WriteRawTestDisk(const std::string& path, uint64_t size, uint64_t seed,
+                        const std::vector<uint64_t>& offsets) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Status::Unavailable("cannot create " + path);
+  }
+  bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0;
+  std::mt19937_64 rng(seed);
+  std::string block(kPatternBytes, '\0');
+  for (uint64_t offset : offsets) {
+    for (char& c : block) {
+      c = static_cast<char>(rng());
+    }
+    ok = ok && ::pwrite(fd, block.data(), block.size(), static_cast<off_t>(offset)) ==
+                   static_cast<ssize_t>(block.size());
+  }
+  ok = ::close(fd) == 0 && ok;
+  return ok ? Status::Ok() : Status::Unavailable("cannot write " + path);
 }
 
 }  // namespace gallery::testing

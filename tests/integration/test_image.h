@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "client/http_transport.h"
 #include "common/result.h"
@@ -25,5 +26,12 @@ std::string SmallFixedVhd();
 // ("https://127.0.0.1:PORT"). The storage error when a call is refused.
 Result<std::string> UploadTestVhd(HttpTransport& client, const std::string& endpoint,
                                   const std::string& blob = "acct/vhds/os.vhd");
+
+// Writes a sparse raw disk of `size` bytes to `path`: 1 MiB runs of pseudo-random bytes
+// (std::mt19937_64 seeded with `seed`) at each of `offsets`, zeros (holes) elsewhere, so
+// uploads and downloads exercise both their data and their zero paths. Unavailable naming the
+// path when it cannot be written.
+Status WriteRawTestDisk(const std::string& path, uint64_t size, uint64_t seed,
+                        const std::vector<uint64_t>& offsets);
 
 }  // namespace gallery::testing

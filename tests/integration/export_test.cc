@@ -1,0 +1,285 @@
+// Export of managed images and image versions over real HTTPS: a qemu-img-made fixed VHD
+// uploaded with `gallery disk upload`, an image made from the disk, a version of the image,
+// then `gallery image download` and `gallery sig image-version download` give back the same
+// disk (qemu-img compare); a chunk corrupted on disk fails a download rather than returning
+// wrong bytes; revoked, expired and Write grants are refused.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "arm_test_fixture.h"
+#include "storage/chunk_digest.h"
+
+namespace gallery::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+// 24 MiB: above Azure's 20 MiB minimum upload, six download pieces.
+constexpr uint64_t kDiskBytes = 24 * kMiB;
+// The chunk size of galleryd's stores (storage/ingest.h kDefaultChunkSize).
+constexpr uint64_t kChunkBytes = 128 << 10;
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class ExportTest : public ArmFixture {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    home_ = dir_.path() / "home";
+    fs::create_directories(home_);
+    os_raw_ = Path("os.raw");
+    data_raw_ = Path("data.raw");
+    // Random 1 MiB runs between zero runs (holes).
+    const std::vector<uint64_t> runs = {0, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB};
+    ASSERT_TRUE(WriteRawTestDisk(os_raw_, kDiskBytes, 42, runs).ok());
+    ASSERT_TRUE(WriteRawTestDisk(data_raw_, kDiskBytes, 7, runs).ok());
+    Ok({"login", "--bootstrap", server_->bootstrap_file().string()});
+    Ok({"group", "create", "-n", "rg1", "-l", kSouthCentral});
+  }
+
+  std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+  CommandResult Gallery(std::vector<std::string> args) {
+    args.insert(args.begin(), GalleryCliBinary());
+    return RunCommand(
+        args, {"GALLERY_CONFIG_DIR=" + (home_ / "config").string(), "HOME=" + home_.string()});
+  }
+
+  // Runs a command that must succeed; its JSON output (null when none).
+  json Ok(const std::vector<std::string>& args) {
+    CommandResult r = Gallery(args);
+    std::string cmd;
+    for (const std::string& a : args) {
+      cmd += " " + a;
+    }
+    EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out << r.err;
+    return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
+  }
+
+  // Uploads `raw` as a qemu-img fixed VHD into disk `name`; returns the disk's id.
+  std::string UploadDisk(const std::string& raw, const std::string& name) {
+    const std::string vhd = Path(name + ".vhd");
+    CommandResult made = RunCommand({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                                     "subformat=fixed,force_size=on", raw, vhd});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    json disk = Ok({"disk", "upload", vhd, "-g", "rg1", "-n", name, "-l", kSouthCentral});
+    EXPECT_EQ(disk["properties"]["diskState"], "Unattached") << disk.dump();
+    return disk.value("id", "");
+  }
+
+  // Image img1 from the OS disk (and a data disk at lun 0 when `with_data`), definition def1 in
+  // gallery gal1, and its version 1.0.0.
+  void PublishVersion(bool with_data) {
+    std::vector<std::string> create = {
+        "image", "create",    "-g",    "rg1",      "-n",
+        "img1",  "--os-type", "Linux", "--source", UploadDisk(os_raw_, "os1")};
+    if (with_data) {
+      create.insert(create.end(), {"--data-disk-sources", UploadDisk(data_raw_, "data1")});
+    }
+    json image = Ok(create);
+    ASSERT_EQ(image["properties"]["provisioningState"], "Succeeded") << image.dump();
+    Ok({"sig", "create", "-g", "rg1", "-r", "gal1"});
+    Ok({"sig", "image-definition", "create", "-g", "rg1", "-r", "gal1", "-i", "def1", "--publisher",
+        "p", "--offer", "o", "--sku", "s", "--os-type", "Linux"});
+    json version =
+        Ok({"sig", "image-version", "create", "-g", "rg1", "-r", "gal1", "-i", "def1", "-e",
+            "1.0.0", "--managed-image", "img1", "--target-regions", kSouthCentral});
+    ASSERT_EQ(version["properties"]["provisioningState"], "Succeeded") << version.dump();
+  }
+
+  std::vector<std::string> VersionDownload(const std::string& out, const std::string& format) {
+    return {"sig", "image-version", "download", "-g", "rg1",      "-r",  "gal1", "-i", "def1",
+            "-e",  "1.0.0",         "-o",       out,  "--format", format};
+  }
+  std::vector<std::string> ImageDownload(const std::string& out, const std::string& format) {
+    return {"image", "download", "-g", "rg1", "-n", "img1", "-o", out, "--format", format};
+  }
+
+  // qemu-img compare of a downloaded disk (`format` raw or vpc) with the raw `source`.
+  static void ExpectSameDisk(const std::string& source, const std::string& out,
+                             const std::string& format) {
+    CommandResult r =
+        RunCommand({"/usr/bin/qemu-img", "compare", "-f", "raw", "-F", format, source, out});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(Contains(r.out, "Images are identical.")) << r.out;
+  }
+
+  // Follows an export action's 202 to its end: the operation status and the result answer.
+  std::pair<json, HttpResult> Finish(const HttpResult& accepted) {
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    json status = Body(Call("GET", accepted.Header("Azure-AsyncOperation").value_or("")));
+    EXPECT_EQ(status["status"], "Succeeded") << status.dump();
+    return {status, Call("GET", accepted.Header("Location").value_or(""))};
+  }
+  // A Read grant of version 1.0.0 for `seconds`: its accessSAS.
+  std::string GrantVersion(int seconds = 3600) {
+    auto [status, result] =
+        Finish(Call("POST", Q(VerPath("1.0.0") + "/beginGetAccess", kVersionApi),
+                    {{"access", "Read"}, {"durationInSeconds", seconds}}));
+    EXPECT_EQ(result.status, 200) << result.body;
+    const std::string url = Body(result).value("accessSAS", "");
+    EXPECT_EQ(status["properties"]["output"]["accessSAS"], url);
+    return url;
+  }
+
+  HttpResult Get(const std::string& url, const std::string& range = "") {
+    HttpCall call{"GET", url, {}, ""};
+    if (!range.empty()) {
+      call.headers.push_back({"Range", range});
+    }
+    Result<HttpResult> r = client_->Send(call);
+    return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
+  }
+
+  static void ExpectStorageError(const HttpResult& r, int status, const std::string& code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("x-ms-error-code").value_or(""), code) << r.body;
+  }
+
+  static std::string Slice(const std::string& path, uint64_t offset, uint64_t length) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string out(length, '\0');
+    in.read(out.data(), static_cast<std::streamsize>(length));
+    return out;
+  }
+
+  fs::path home_;
+  std::string os_raw_;
+  std::string data_raw_;
+};
+
+TEST_F(ExportTest, VersionAndImageDownloadsAreTheUploadedDisks) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/true));
+
+  const std::string version_raw = Path("version.raw");
+  Ok(VersionDownload(version_raw, "raw"));
+  EXPECT_EQ(fs::file_size(version_raw), kDiskBytes);
+  ExpectSameDisk(os_raw_, version_raw, "raw");
+
+  const std::string version_data = Path("version-data.raw");
+  std::vector<std::string> data_lun = VersionDownload(version_data, "raw");
+  data_lun.insert(data_lun.end(), {"--lun", "0"});
+  Ok(data_lun);
+  ExpectSameDisk(data_raw_, version_data, "raw");
+
+  const std::string image_raw = Path("image.raw");
+  Ok(ImageDownload(image_raw, "raw"));
+  ExpectSameDisk(os_raw_, image_raw, "raw");
+
+  // The VHD form is a valid fixed VHD of the same disk.
+  const std::string image_vhd = Path("image.vhd");
+  Ok(ImageDownload(image_vhd, "vhd"));
+  EXPECT_EQ(fs::file_size(image_vhd), kDiskBytes + 512);
+  ExpectSameDisk(os_raw_, image_vhd, "vpc");
+  std::vector<std::string> data_vhd = ImageDownload(Path("image-data.vhd"), "vhd");
+  data_vhd.insert(data_vhd.end(), {"--lun", "0"});
+  Ok(data_vhd);
+  ExpectSameDisk(data_raw_, Path("image-data.vhd"), "vpc");
+}
+
+TEST_F(ExportTest, AnUnknownLunOrAMissingVersionFailsTheDownload) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  std::vector<std::string> lun = VersionDownload(Path("x.raw"), "raw");
+  lun.insert(lun.end(), {"--lun", "2"});
+  CommandResult r = Gallery(lun);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, "(InvalidParameter)")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "no data disk with lun 2")) << r.err;
+
+  std::vector<std::string> missing = VersionDownload(Path("y.raw"), "raw");
+  missing[10] = "9.9.9";
+  r = Gallery(missing);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(Contains(r.err, "(ResourceNotFound)")) << r.err;
+}
+
+TEST_F(ExportTest, ACorruptedChunkFailsTheDownloadInsteadOfReturningWrongBytes) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  // The chunk of the disk's first 128 KiB (random data, stored uncompressed), damaged in place.
+  const std::string first = Slice(os_raw_, 0, kChunkBytes);
+  const std::string hex = storage::ToHex(storage::DigestOf(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size())));
+  const fs::path chunk =
+      dir_.path() / "data" / "stores" / kSouthCentral / "chunks" / hex.substr(0, 2) / hex;
+  ASSERT_TRUE(fs::exists(chunk)) << chunk;
+  {
+    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(chunk) - 100));
+    f.put('\x5a');
+    f.seekp(static_cast<std::streamoff>(fs::file_size(chunk) - 99));
+    f.put('\xa5');
+  }
+
+  CommandResult r = Gallery(VersionDownload(Path("version.raw"), "raw"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "(InternalError)")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "failed verification")) << r.err;
+  r = Gallery(ImageDownload(Path("image.raw"), "raw"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, "(InternalError)")) << r.err;
+
+  // Over the URL: the damaged range is a 500 storage error; an intact one still reads.
+  const std::string url = GrantVersion();
+  HttpResult damaged = Get(url, "bytes=0-1048575");
+  ExpectStorageError(damaged, 500, "InternalError");
+  EXPECT_TRUE(Contains(damaged.body, "failed verification")) << damaged.body;
+  HttpResult intact = Get(url, "bytes=5242880-6291455");
+  ASSERT_EQ(intact.status, 206) << intact.body;
+  EXPECT_TRUE(intact.body == Slice(os_raw_, 5 * kMiB, kMiB));
+}
+
+TEST_F(ExportTest, AGrantServesTheVersionUntilRevokedOrExpired) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  const std::string url = GrantVersion();
+  ASSERT_TRUE(Contains(url, server_->endpoint() + "/exports/")) << url;
+  HttpResult part = Get(url, "bytes=1048000-1049999");
+  ASSERT_EQ(part.status, 206) << part.body;
+  EXPECT_TRUE(part.body == Slice(os_raw_, 1048000, 2000));
+  HttpResult footer = Get(url, "bytes=-512");
+  ASSERT_EQ(footer.status, 206);
+  EXPECT_EQ(footer.body.substr(0, 8), "conectix");
+
+  // A second grant, then endGetAccess revokes both.
+  const std::string second = GrantVersion();
+  auto [status, result] = Finish(Call("POST", Q(VerPath("1.0.0") + "/endGetAccess", kVersionApi)));
+  EXPECT_EQ(result.status, 200) << result.body;
+  ExpectStorageError(Get(url, "bytes=0-511"), 403, "AuthenticationFailed");
+  ExpectStorageError(Get(second, "bytes=0-511"), 403, "AuthenticationFailed");
+
+  // A tampered URL and an expired grant are refused the same way.
+  const std::string third = GrantVersion(1);
+  std::string tampered = third;
+  tampered.replace(tampered.find("&sp=r"), 5, "&sp=w");
+  ExpectStorageError(Get(tampered, "bytes=0-511"), 403, "AuthenticationFailed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ExpectStorageError(Get(third, "bytes=0-511"), 403, "AuthenticationFailed");
+
+  // Deleting the version ends what its grants serve.
+  const std::string fourth = GrantVersion();
+  Ok({"sig", "image-version", "delete", "-g", "rg1", "-r", "gal1", "-i", "def1", "-e", "1.0.0"});
+  ExpectStorageError(Get(fourth, "bytes=0-511"), 404, "BlobNotFound");
+}
+
+TEST_F(ExportTest, OnlyReadGrantsAreGiven) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  HttpResult write = Call("POST", Q(ImagePath("img1") + "/beginGetAccess", kImageApi),
+                          {{"access", "Write"}, {"durationInSeconds", 60}});
+  EXPECT_EQ(write.status, 400) << write.body;
+  EXPECT_EQ(Body(write)["error"]["code"], "InvalidParameter") << write.body;
+  EXPECT_EQ(Body(write)["error"]["target"], "grantAccessData.access") << write.body;
+  HttpResult missing =
+      Call("POST", Q(ImagePath("nope") + "/beginGetAccess", kImageApi), {{"access", "Read"}});
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  HttpResult get = Call("GET", Q(ImagePath("img1") + "/beginGetAccess", kImageApi));
+  EXPECT_EQ(get.status, 405) << get.body;
+}
+
+}  // namespace
+}  // namespace gallery::testing
