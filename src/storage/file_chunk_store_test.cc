@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include "storage/chunks_test_util.h"
 
@@ -445,7 +446,7 @@ TEST_F(FileChunkStoreTest, TheFirstOpenOfAStagedBatchDropsDamagedAndUnfinishedCh
     ASSERT_TRUE((*batch)->Add(DigestOf(good), good).ok());
     ASSERT_TRUE((*batch)->Add(DigestOf(bad), bad).ok());
   }
-  // A power loss cut one file short; a write was interrupted before its rename.
+  // A power loss cut one file short; a file that is not a chunk was left behind.
   fs::resize_file(dir / ToHex(DigestOf(bad)), 100);
   std::ofstream(dir / (ToHex(DigestOf(good)) + ".part")) << "partial";
   auto store = OpenStore();
@@ -459,6 +460,27 @@ TEST_F(FileChunkStoreTest, TheFirstOpenOfAStagedBatchDropsDamagedAndUnfinishedCh
   ASSERT_TRUE((*batch)->Commit().ok());
   EXPECT_FALSE(*store->Contains(DigestOf(bad)));
   EXPECT_EQ(*store->Read(DigestOf(good)), good);
+}
+
+TEST_F(FileChunkStoreTest, ConcurrentAddsOfOneChunkToAStagedBatchWriteItOnce) {
+  auto store = OpenStore();
+  auto batch = store->OpenStagedBatch("same");
+  ASSERT_TRUE(batch.ok());
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(128 << 10, 46);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        if (!(*batch)->Add(DigestOf(a), a).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(*(*batch)->Read(DigestOf(a)), a);
+  ASSERT_TRUE((*batch)->Commit().ok());
+  EXPECT_EQ(store->Usage()->chunks, 1u);
 }
 
 TEST_F(FileChunkStoreTest, StagedBatchNamesAreCheckedAndOpenOnceAtATime) {
