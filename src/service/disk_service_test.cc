@@ -12,7 +12,7 @@
 
 #include "domain/disk_rules.h"
 #include "service/operation_runner.h"
-#include "service/test_store.h"
+#include "service/service_test_base.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::service {
@@ -24,7 +24,7 @@ using domain::DiskState;
 using domain::OperationStatus;
 using domain::UpdateMode;
 
-constexpr TimestampMs kStart = 1'800'000'000'000;
+constexpr TimestampMs kStart = test_support::ServiceTestBase::kStartTime;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kDiskBytes = 20 * kMiB;
 
@@ -41,7 +41,7 @@ std::vector<uint8_t> FixedVhd() {
   return bytes;
 }
 
-class DiskServiceTest : public ::testing::Test {
+class DiskServiceTest : public test_support::ServiceTestBase {
  protected:
   void SetUp() override {
     dir_ = test_support::FreshTestDir("disk-service-test");
@@ -58,21 +58,11 @@ class DiskServiceTest : public ::testing::Test {
   }
   void Close() {
     disks_.reset();
-    gallery_.reset();
-    runner_.reset();
-    authz_.reset();
-    stores_.reset();
-    store_.reset();
+    CloseServices();
   }
   void Open() {
     Close();
-    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
-    ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
-    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
-    authz_ = std::make_unique<access::Authorizer>(*store_);
-    gallery_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
-                                                *runner_, *authz_);
-    stores_ = std::make_unique<storage::RegionStores>(dir_ / "stores");
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     DiskServiceOptions options;
     options.uploads_dir = dir_ / "uploads";
     disks_ = std::make_unique<DiskService>(*store_, *gallery_, *authz_, *signer_, *stores_, clock_,
@@ -115,21 +105,7 @@ class DiskServiceTest : public ::testing::Test {
     return dir_ / "uploads" / (disk.unique_id + ".blob");
   }
 
-  fs::path dir_;
-  FakeClock clock_{kStart};
-  std::unique_ptr<Random> random_ = NewSystemRandom();
-  std::unique_ptr<access::AccessSigner> signer_ =
-      std::move(access::AccessSigner::FromKey(std::string(32, 's'))).value();
-  domain::RegionCatalog regions_ = domain::RegionCatalog::Default();
-  ServiceConfig config_;
-  std::unique_ptr<metadata::MetadataStore> store_;
-  std::unique_ptr<OperationRunner> runner_;
-  std::unique_ptr<access::Authorizer> authz_;
-  std::unique_ptr<GalleryService> gallery_;
-  std::unique_ptr<storage::RegionStores> stores_;
   std::unique_ptr<DiskService> disks_;
-  BootstrapIdentity boot_;
-  RequestContext ctx_;
 };
 
 TEST_F(DiskServiceTest, PutCreatesAReadyToUploadDiskWithItsUploadBlob) {

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "service/operation_runner.h"
-#include "service/test_store.h"
+#include "service/service_test_base.h"
 #include "storage/manifest.h"
 
 namespace gallery::service {
@@ -19,21 +19,15 @@ namespace fs = std::filesystem;
 using domain::DiskAccessLevel;
 using domain::UpdateMode;
 
-constexpr TimestampMs kStart = 1'800'000'000'000;
+constexpr TimestampMs kStart = test_support::ServiceTestBase::kStartTime;
 constexpr uint64_t kDiskBytes = uint64_t{20} << 20;
 constexpr uint32_t kChunk = 128u << 10;
 
-class ExportGrantsTest : public ::testing::Test {
+class ExportGrantsTest : public test_support::ServiceTestBase {
  protected:
   void SetUp() override {
     dir_ = test_support::FreshTestDir("export-grants-test");
-    ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
-    ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
-    runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
-    authz_ = std::make_unique<access::Authorizer>(*store_);
-    gallery_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
-                                                *runner_, *authz_);
-    stores_ = std::make_unique<storage::RegionStores>(dir_ / "stores");
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     exports_ =
         std::make_unique<ExportGrants>(*store_, *gallery_, *signer_, *stores_, clock_, *random_);
     ASSERT_TRUE(
@@ -43,11 +37,7 @@ class ExportGrantsTest : public ::testing::Test {
   }
   void TearDown() override {
     exports_.reset();
-    gallery_.reset();
-    runner_.reset();
-    authz_.reset();
-    stores_.reset();
-    store_.reset();
+    CloseServices();
     fs::remove_all(dir_);
   }
 
@@ -86,21 +76,7 @@ class ExportGrantsTest : public ::testing::Test {
     return *op;
   }
 
-  fs::path dir_;
-  FakeClock clock_{kStart};
-  std::unique_ptr<Random> random_ = NewSystemRandom();
-  std::unique_ptr<access::AccessSigner> signer_ =
-      std::move(access::AccessSigner::FromKey(std::string(32, 's'))).value();
-  domain::RegionCatalog regions_ = domain::RegionCatalog::Default();
-  ServiceConfig config_;
-  std::unique_ptr<metadata::MetadataStore> store_;
-  std::unique_ptr<OperationRunner> runner_;
-  std::unique_ptr<access::Authorizer> authz_;
-  std::unique_ptr<GalleryService> gallery_;
-  std::unique_ptr<storage::RegionStores> stores_;
   std::unique_ptr<ExportGrants> exports_;
-  BootstrapIdentity boot_;
-  RequestContext ctx_;
 };
 
 TEST_F(ExportGrantsTest, AGrantIsASucceededOperationWhoseUrlIsSignedForTheExport) {
