@@ -482,8 +482,8 @@ HttpResponse ArmApi::Dispatch(Call& call) {
         return error(op.status());
       }
       nlohmann::json status = OperationStatusToWire(*op);
-      if (extensions_.disks != nullptr) {
-        if (std::optional<int> percent = extensions_.disks->SealProgress(op->id)) {
+      for (const service::OperationProgress* progress : extensions_.progress) {
+        if (std::optional<int> percent = progress->PercentOf(op->id)) {
           status["percentComplete"] = *percent;
         }
       }

@@ -10,6 +10,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "api/authenticator.h"
 #include "api/http_types.h"
@@ -20,6 +21,7 @@
 #include "service/disk_service.h"
 #include "service/export_grants.h"
 #include "service/gallery_service.h"
+#include "service/operation_progress.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
 
@@ -39,6 +41,8 @@ struct ArmApiExtensions {
   service::RegistrationService* registrations = nullptr;
   service::DiskService* disks = nullptr;  // managed disk writes and access grants
   service::ExportGrants* exports = nullptr;  // Read grants on images' and versions' data
+  // Workers that tell how far an operation is (operation status `percentComplete`).
+  std::vector<const service::OperationProgress*> progress;
 };
 
 class ArmApi {

@@ -282,7 +282,8 @@ int main(int argc, char** argv) {
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
-                  {&activity, &activity_log, &registrations, &disks, &exports});
+                  {&activity, &activity_log, &registrations, &disks, &exports,
+                   {&disks, &image_ingest}});
   api::BlobApi blobs(disks, clock, &exports);
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);

@@ -397,7 +397,7 @@ Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx, const do
   return AccessUrl(disk, base_url);
 }
 
-std::optional<int> DiskService::SealProgress(const std::string& operation_id) const {
+std::optional<int> DiskService::PercentOf(const std::string& operation_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = progress_.find(operation_id);
   if (it == progress_.end()) {

@@ -48,6 +48,7 @@
 #include "metadata/metadata_store.h"
 #include "service/access_guard.h"
 #include "service/gallery_service.h"
+#include "service/operation_progress.h"
 #include "service/request_context.h"
 #include "storage/ingest.h"
 #include "storage/region_stores.h"
@@ -72,7 +73,7 @@ struct DiskOperation {
   domain::Operation operation;
 };
 
-class DiskService {
+class DiskService final : public OperationProgress {
  public:
   // References must outlive the service. `gallery` provides the region catalog, the limits,
   // lists and operation lookups.
@@ -80,7 +81,7 @@ class DiskService {
               access::Authorizer& authorizer, const access::AccessSigner& signer,
               storage::RegionStores& stores, const Clock& clock, Random& random,
               DiskServiceOptions options);
-  ~DiskService();
+  ~DiskService() override;
 
   // Starts the sealer and resumes the seals a stopped galleryd left InProgress; removes upload
   // blobs and staged chunks no disk refers to any more.
@@ -106,8 +107,8 @@ class DiskService {
   // that grant was revoked or replaced since.
   Result<std::string> AccessUrlOf(const RequestContext& ctx, const domain::Operation& op,
                                   const std::string& base_url);
-  // How far an InProgress seal is, 0..100; nullopt when unknown (not a running seal).
-  std::optional<int> SealProgress(const std::string& operation_id) const;
+  // How far a running seal is (OperationProgress).
+  std::optional<int> PercentOf(const std::string& operation_id) const override;
 
   // The signed URL of the disk's current grant (which must be set).
   std::string AccessUrl(const domain::Disk& disk, const std::string& base_url) const;

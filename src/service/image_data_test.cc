@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "service/gallery_service.h"
 #include "service/image_ingest_worker.h"
@@ -232,6 +236,38 @@ TEST_F(ImageDataTest, ABlobImageIsIngestedInItsOperationAndGetsItsRealSize) {
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->virtual_size, 20 * kMiB);
   EXPECT_EQ(Op(accepted->operation.id).status, OperationStatus::kSucceeded);
+}
+
+TEST_F(ImageDataTest, WhileTheIngestRunsItsOperationTellsHowFarItIs) {
+  // 64 MiB of pattern: long enough for a watcher polling every 100 us to see it running.
+  std::string vhd = FixedVhd(64 * kMiB);
+  for (size_t i = kMiB; i < 64 * kMiB; ++i) {
+    vhd[i] = static_cast<char>((i * 31 + i / 4096) % 253 + 1);
+  }
+  WriteBlob("os.vhd", vhd);
+  auto accepted = PutImage(ImageFrom(BlobDisk(std::string(kEndpoint) + "/blob/acct/vhds/os.vhd")));
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  ASSERT_EQ(work_->started.size(), 1u);
+  const std::string id = accepted->operation.id;
+  EXPECT_FALSE(worker_->PercentOf(id).has_value());  // not running yet
+  std::atomic<bool> done{false};
+  std::vector<int> seen;
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (std::optional<int> p = worker_->PercentOf(id)) seen.push_back(*p);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  });
+  Status ran = worker_->Run(work_->started[0]);
+  done = true;
+  watcher.join();
+  ASSERT_TRUE(ran.ok()) << ran.ToString();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_GE(seen.front(), 0);
+  EXPECT_LE(seen.back(), 99);
+  EXPECT_FALSE(worker_->PercentOf(id).has_value());  // finished: the operation's state says
 }
 
 TEST_F(ImageDataTest, WhileTheIngestRunsTheRunnerLeasesTheOperation) {

@@ -78,6 +78,15 @@ void ImageIngestWorker::Start(const domain::Operation& op) {
   });
 }
 
+std::optional<int> ImageIngestWorker::PercentOf(const std::string& operation_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = percent_.find(operation_id);
+  if (it == percent_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 void ImageIngestWorker::Stop() {
   std::vector<std::thread> threads;
   {
@@ -109,13 +118,25 @@ Status ImageIngestWorker::Run(const domain::Operation& op) {
   }
   // Ingest first, outside any transaction; record every manifest together afterwards.
   std::vector<std::pair<ImageDisk*, storage::Manifest>> ingested;
-  for (ImageDisk* disk : disks) {
-    if (!DiskAwaitsIngest(*disk)) {
-      continue;
+  std::erase_if(disks, [](const ImageDisk* d) { return !DiskAwaitsIngest(*d); });
+  struct Forget {  // the progress is only told while the ingest runs
+    ImageIngestWorker& worker;
+    const std::string& id;
+    ~Forget() {
+      std::lock_guard<std::mutex> lock(worker.mu_);
+      worker.percent_.erase(id);
     }
+  } forget{*this, op.id};
+  for (size_t i = 0; i < disks.size(); ++i) {
+    ImageDisk* disk = disks[i];
+    auto progress = [this, &op, i, count = disks.size()](uint64_t done, uint64_t total) {
+      const uint64_t share = total == 0 ? 100 : done * 100 / total;
+      std::lock_guard<std::mutex> lock(mu_);
+      percent_[op.id] = static_cast<int>(std::min<uint64_t>(99, (i * 100 + share) / count));
+    };
     Result<domain::BlobLocation> at = StoredBlob(disk->blob_uri);
     Result<storage::Manifest> manifest =
-        at.ok() ? data_.IngestBlob(op.origin.tenant_id, *at, image->meta.location, nullptr,
+        at.ok() ? data_.IngestBlob(op.origin.tenant_id, *at, image->meta.location, progress,
                                    &stopping_)
                 : Result<storage::Manifest>(at.status());
     if (!manifest.ok()) {

@@ -14,7 +14,9 @@
 // Thread-safe. Stop() (or the destructor) waits for running ingests.
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +27,7 @@
 #include "metadata/metadata_store.h"
 #include "service/gallery_service.h"
 #include "service/image_data.h"
+#include "service/operation_progress.h"
 #include "service/operation_work.h"
 
 namespace gallery::service {
@@ -32,7 +35,7 @@ namespace gallery::service {
 // Whether `image` names a blob whose data is not stored yet.
 bool AwaitsIngest(const domain::ManagedImage& image);
 
-class ImageIngestWorker final : public OperationWork {
+class ImageIngestWorker final : public OperationWork, public OperationProgress {
  public:
   // All must outlive the worker.
   ImageIngestWorker(metadata::MetadataStore& store, ImageData& data, const Clock& clock,
@@ -42,6 +45,8 @@ class ImageIngestWorker final : public OperationWork {
   bool Needs(const domain::Operation& op, const metadata::Resource& resource) const override;
   void Start(const domain::Operation& op) override;
   void Stop();
+  // How far a running ingest is: the disks done and the share of the current one read.
+  std::optional<int> PercentOf(const std::string& operation_id) const override;
 
   // Ingests the blobs of `op`'s image and records the result, on the caller's thread. Start()
   // runs it on a thread; tests call it directly.
@@ -55,9 +60,10 @@ class ImageIngestWorker final : public OperationWork {
   ImageData& data_;
   const Clock& clock_;
   OperationSignal& runner_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::atomic<bool> stopping_{false};
   std::set<std::string> running_;  // operation ids
+  std::map<std::string, int> percent_;  // operation id -> percent, while running
   std::vector<std::thread> threads_;
 };
 
