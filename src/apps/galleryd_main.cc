@@ -264,8 +264,8 @@ int main(int argc, char** argv) {
   disk_options.uploads_dir = dir / "uploads";
   disk_options.chunk_size = config.service.disk_chunk_size;
   disk_options.ingest_threads = config.service.disk_ingest_threads;
-  service::DiskService disks(**store, gallery_service, authorizer, **access_signer, region_stores,
-                             clock, *random, disk_options);
+  service::DiskService disks(**store, gallery_service, runner, authorizer, **access_signer,
+                             region_stores, clock, *random, disk_options);
   // Images' and versions' data, read through URLs signed with the same key.
   service::ExportGrants exports(**store, gallery_service, **access_signer, region_stores, clock,
                                 *random);

@@ -58,11 +58,12 @@ Status SealRunning(const Disk& disk) {
 }  // namespace
 
 DiskService::DiskService(metadata::MetadataStore& store, GalleryService& gallery,
-                         access::Authorizer& authorizer, const access::AccessSigner& signer,
+                         OperationSignal& signal, access::Authorizer& authorizer, const access::AccessSigner& signer,
                          storage::RegionStores& stores, const Clock& clock, Random& random,
                          DiskServiceOptions options)
     : store_(store),
       gallery_(gallery),
+      signal_(signal),
       guard_(authorizer, store),
       signer_(signer),
       stores_(stores),
@@ -456,7 +457,9 @@ Status DiskService::Seal(const std::string& operation_id) {
     op->error_message =
         "The disk '" + op->resource_id.ToString() + "' was deleted before it was sealed.";
     GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
-    return tx->Commit();
+    GALLERY_RETURN_IF_ERROR(tx->Commit());
+    signal_.Ended(*op);
+    return Status::Ok();
   }
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<storage::UploadBlob> upload, UploadOf(*disk));
   storage::DiskImageInfo info;
@@ -502,6 +505,7 @@ Status DiskService::Seal(const std::string& operation_id) {
   ++op->attempts;
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
+  signal_.Ended(*op);
   if (Status removed = RemoveUpload(current->unique_id, current->meta.location); !removed.ok()) {
     GLOG_WARN("sealed disk {}: upload blob not removed: {}", current->meta.id.ToString(),
               removed.ToString());
@@ -532,7 +536,9 @@ Status DiskService::FailSeal(const std::string& operation_id, const Status& why)
   op->error_code = why.reason().empty() ? "InternalError" : why.reason();
   op->error_message = why.message();
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
-  return tx->Commit();
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  signal_.Ended(*op);
+  return Status::Ok();
 }
 
 }  // namespace gallery::service

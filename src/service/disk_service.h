@@ -76,8 +76,8 @@ struct DiskOperation {
 class DiskService final : public OperationProgress {
  public:
   // References must outlive the service. `gallery` provides the region catalog, the limits,
-  // lists and operation lookups.
-  DiskService(metadata::MetadataStore& store, GalleryService& gallery,
+  // lists and operation lookups; `signal` is told of each seal's end (the activity log).
+  DiskService(metadata::MetadataStore& store, GalleryService& gallery, OperationSignal& signal,
               access::Authorizer& authorizer, const access::AccessSigner& signer,
               storage::RegionStores& stores, const Clock& clock, Random& random,
               DiskServiceOptions options);
@@ -141,6 +141,7 @@ class DiskService final : public OperationProgress {
 
   metadata::MetadataStore& store_;
   GalleryService& gallery_;
+  OperationSignal& signal_;
   AccessGuard guard_;
   const access::AccessSigner& signer_;
   storage::RegionStores& stores_;

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "domain/disk_rules.h"
 #include "service/operation_runner.h"
@@ -65,8 +67,8 @@ class DiskServiceTest : public test_support::ServiceTestBase {
     ASSERT_NO_FATAL_FAILURE(OpenServices());
     DiskServiceOptions options;
     options.uploads_dir = dir_ / "uploads";
-    disks_ = std::make_unique<DiskService>(*store_, *gallery_, *authz_, *signer_, *stores_, clock_,
-                                           *random_, options);
+    disks_ = std::make_unique<DiskService>(*store_, *gallery_, ended_, *authz_, *signer_,
+                                           *stores_, clock_, *random_, options);
   }
 
   ResourceId DiskId(const std::string& name = "d1") {
@@ -105,6 +107,21 @@ class DiskServiceTest : public test_support::ServiceTestBase {
     return dir_ / "uploads" / (disk.unique_id + ".blob");
   }
 
+  // The operations the disk service says ended outside the runner.
+  struct EndedOperations final : OperationSignal {
+    void Notify() override {}
+    void Ended(const domain::Operation& op) override {
+      std::lock_guard<std::mutex> lock(mu);
+      ended.push_back(op);
+    }
+    std::vector<domain::Operation> Take() {
+      std::lock_guard<std::mutex> lock(mu);
+      return std::exchange(ended, {});
+    }
+    std::mutex mu;
+    std::vector<domain::Operation> ended;
+  };
+  EndedOperations ended_;
   std::unique_ptr<DiskService> disks_;
 };
 
@@ -192,6 +209,10 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   ASSERT_TRUE(disks_->Seal(end->operation.id).ok());
 
   EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kSucceeded);
+  const std::vector<domain::Operation> ended = ended_.Take();  // for the activity log
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].id, end->operation.id);
+  EXPECT_EQ(ended[0].status, OperationStatus::kSucceeded);
   domain::Disk sealed = *disks_->Get(ctx_, DiskId());
   EXPECT_EQ(sealed.state, DiskState::kUnattached);
   EXPECT_EQ(sealed.disk_size_bytes, static_cast<int64_t>(kDiskBytes));
@@ -249,6 +270,14 @@ TEST_F(DiskServiceTest, AMalformedVhdFailsTheSealAndKeepsTheUpload) {
   }
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_EQ(op.error_code, "InvalidVhd");
+  // The sealer's thread tells of the end right after its commit.
+  std::vector<domain::Operation> ended;
+  for (int i = 0; i < 500 && ended.empty(); ++i) {
+    ended = ended_.Take();
+    std::this_thread::sleep_for(std::chrono::milliseconds(ended.empty() ? 10 : 0));
+  }
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].status, OperationStatus::kFailed);
   EXPECT_NE(op.error_message.find("cookie"), std::string::npos) << op.error_message;
   domain::Disk back = *disks_->Get(ctx_, DiskId());
   EXPECT_EQ(back.state, DiskState::kReadyToUpload);
