@@ -186,13 +186,29 @@ TEST_F(UploadBlobTest, AReopenedUploadKeepsItsBytesAndForgetsChunksThatDidNotSur
 }
 
 TEST_F(UploadBlobTest, ADamagedChunkMapIsDataLoss) {
+  const uint64_t size = 2 * kChunk + 512;
   {
-    auto upload = Open(2 * kChunk + 512);
+    auto upload = Open(size);
     ASSERT_NE(upload, nullptr);
   }
-  testing::WriteBytes((uploads() / "u1.slots").string(), std::vector<uint8_t>(96, 0xee));
-  EXPECT_EQ(UploadBlob::Open(uploads(), "u1", 2 * kChunk + 512, *store_, kChunk).status().code(),
-            StatusCode::kDataLoss);
+  const std::string slots = (uploads() / "u1.slots").string();
+  const std::vector<uint8_t> good = ReadBytes(slots);
+  auto reopen = [&] { return UploadBlob::Open(uploads(), "u1", size, *store_, kChunk).status(); };
+  // Not a chunk map at all.
+  testing::WriteBytes(slots, std::vector<uint8_t>(96, 0xee));
+  EXPECT_EQ(reopen().code(), StatusCode::kDataLoss);
+  // A map of another length than its blob's chunks need.
+  std::vector<uint8_t> longer = good;
+  longer.resize(good.size() + 32, 0);
+  testing::WriteBytes(slots, longer);
+  EXPECT_EQ(reopen().code(), StatusCode::kDataLoss);
+  // A recorded chunk size that is not a power of two.
+  std::vector<uint8_t> odd = good;
+  odd[8] = 1;
+  testing::WriteBytes(slots, odd);
+  EXPECT_EQ(reopen().code(), StatusCode::kDataLoss);
+  testing::WriteBytes(slots, good);
+  EXPECT_TRUE(reopen().ok());
 }
 
 TEST_F(UploadBlobTest, AFixedVhdUploadedInRandomOrderIsValidatedAndIngestedWithoutRereadingChunks) {
