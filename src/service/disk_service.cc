@@ -461,7 +461,23 @@ Status DiskService::Seal(const std::string& operation_id) {
     signal_.Ended(*op);
     return Status::Ok();
   }
+  bool opened_now = false;
+  {
+    std::lock_guard<std::mutex> lock(uploads_mu_);
+    opened_now = !uploads_.contains(disk->unique_id);
+  }
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<storage::UploadBlob> upload, UploadOf(*disk));
+  if (opened_now && upload->lost_chunks() > 0) {
+    // A seal resumed after a crash that cost acknowledged writes: sealing zeros in their
+    // place would be wrong bytes. The pages left the page list, so a resumed upload resends.
+    return Status::DataLoss(
+               std::to_string(upload->lost_chunks()) + " chunks of " +
+               std::to_string(upload->chunk_size()) +
+               " bytes written before galleryd restarted were lost (their files did not "
+               "survive); grant Write access again, write those pages again (gallery disk "
+               "upload --resume sends only what is missing) and seal again.")
+        .WithReason("UploadIncomplete");
+  }
   storage::DiskImageInfo info;
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> image,
                            storage::OpenDiskImage(upload->Source(), upload->size(),

@@ -312,6 +312,39 @@ TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
 }
 
+TEST_F(DiskServiceTest, AResumedSealWhoseChunksDidNotSurviveFailsAndTheUploadCanBeResent) {
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());  // no sealer running: stays InProgress
+  ASSERT_TRUE(end.ok());
+  Close();
+  // A power loss cut the staged chunks short.
+  for (const auto& e : fs::directory_iterator(dir_ / "stores/westus/staged" / d.unique_id)) {
+    fs::resize_file(e.path(), 10);
+  }
+  Open();
+  ASSERT_TRUE(disks_->Start().ok());
+  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const domain::Operation op = Operation(end->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "UploadIncomplete");
+  EXPECT_NE(op.error_message.find("--resume"), std::string::npos) << op.error_message;
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
+  EXPECT_EQ(StoredChunks(), 0u);
+  // Writing the pages again and sealing again succeeds.
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto again = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(again.ok());
+  for (int i = 0; i < 500 && !Operation(again->operation.id).terminal(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Operation(again->operation.id).status, OperationStatus::kSucceeded);
+}
+
 TEST_F(DiskServiceTest, StartRemovesUploadBlobsAndStagedChunksOfDisksThatAreGone) {
   domain::Disk kept = Create("kept");
   Grant(DiskAccessLevel::kWrite, "kept");

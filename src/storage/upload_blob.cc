@@ -296,7 +296,7 @@ Status UploadBlob::Unstore(uint64_t index) {
   if (!slot.has_value()) {
     return Status::Ok();
   }
-  GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, batch_->Read(*slot));
+  GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadChunk(*slot));
   GALLERY_RETURN_IF_ERROR(blob_->WritePages(ChunkStart(index), bytes));
   return SetSlot(index, std::nullopt);
 }
@@ -330,7 +330,7 @@ Status UploadBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
         if (!slot.has_value()) {
           return blob_->ReadPages(at, piece);
         }
-        GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, batch_->Read(*slot));
+        GALLERY_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadChunk(*slot));
         std::copy_n(bytes.begin() + static_cast<ptrdiff_t>(at - ChunkStart(index)), n,
                     piece.begin());
         return Status::Ok();
@@ -364,6 +364,20 @@ std::unique_ptr<ImageSource> UploadBlob::Source() const {
 
 Status UploadBlob::CommitChunks() { return batch_->Commit(); }
 
+Result<std::vector<uint8_t>> UploadBlob::ReadChunk(const ChunkDigest& digest) const {
+  Result<std::vector<uint8_t>> staged = batch_->Read(digest);
+  if (staged.status().code() != StatusCode::kNotFound) {
+    return staged;
+  }
+  // Committed before a restart (a seal that did not finish): the store has it.
+  Result<std::vector<uint8_t>> stored = store_.Read(digest);
+  if (stored.status().code() == StatusCode::kNotFound) {
+    return Status::DataLoss("chunk " + ToHex(digest) + " of upload " + name_ +
+                            " is neither staged nor stored");
+  }
+  return stored;
+}
+
 Status UploadBlob::DropLostSlots() {
   std::vector<uint64_t> lost;
   GALLERY_RETURN_IF_ERROR(
@@ -372,7 +386,12 @@ Status UploadBlob::DropLostSlots() {
           return Status::DataLoss("the upload's chunk map names chunk " + std::to_string(index) +
                                   " past the end of its blob");
         }
-        if (!batch_->Holds(digest)) {
+        if (batch_->Holds(digest)) {
+          return Status::Ok();
+        }
+        // A seal committed it before a restart: it is in the store (and kept there now).
+        GALLERY_ASSIGN_OR_RETURN(bool stored, store_.Contains(digest));
+        if (!stored) {
           lost.push_back(index);
         }
         return Status::Ok();
@@ -380,6 +399,7 @@ Status UploadBlob::DropLostSlots() {
   for (uint64_t index : lost) {
     GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
   }
+  lost_chunks_ = lost.size();
   return Status::Ok();
 }
 

@@ -25,9 +25,11 @@
 // Crashes: every step leaves a state that reads as the writes acknowledged so far (a stored
 // chunk is staged before its slot names it; a chunk's bytes reach the blob before its slot is
 // cleared), as far as the page cache survives: like a file, an upload is only durable against
-// power loss once sealed. Reopening after a restart forgets slots whose staged chunk did not
-// survive (their pages read as zeros again and leave the page list, so a resumed upload sends
-// them again). Thread-safe; one UploadBlob per name at a time.
+// power loss once sealed. A chunk a seal committed before a restart is read from the store.
+// Reopening after a restart forgets slots whose chunk survived in neither place (their pages
+// read as zeros again and leave the page list, so a resumed upload sends them again) and
+// counts them (lost_chunks: a seal must not go on as if they were zeros). Thread-safe; one
+// UploadBlob per name at a time.
 
 #include <array>
 #include <filesystem>
@@ -58,6 +60,8 @@ class UploadBlob final : public PageBlob {
 
   uint64_t size() const override { return blob_->size(); }
   uint32_t chunk_size() const { return chunk_size_; }
+  // Chunks written before a restart that survived neither staged nor stored (see above).
+  uint64_t lost_chunks() const { return lost_chunks_; }
 
   Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
   Status ClearPages(uint64_t offset, uint64_t length) override;
@@ -97,7 +101,9 @@ class UploadBlob final : public PageBlob {
   // length) within one chunk (or past the chunks), in order.
   template <typename Fn>
   Status ForEachPiece(uint64_t offset, uint64_t length, Fn apply) const;
-  // Forgets slots whose chunk the staged batch does not hold (after a restart).
+  // A chunk a slot names: staged, or committed to the store by a seal. DataLoss when neither.
+  Result<std::vector<uint8_t>> ReadChunk(const ChunkDigest& digest) const;
+  // Forgets slots whose chunk is neither staged nor stored (after a restart).
   Status DropLostSlots();
 
   const std::string name_;
@@ -108,6 +114,7 @@ class UploadBlob final : public PageBlob {
   std::unique_ptr<StagingBlob> slots_;
   std::unique_ptr<StagedBatch> batch_;
   mutable std::array<std::mutex, 64> locks_;
+  uint64_t lost_chunks_ = 0;
 };
 
 }  // namespace gallery::storage

@@ -179,10 +179,34 @@ TEST_F(UploadBlobTest, AReopenedUploadKeepsItsBytesAndForgetsChunksThatDidNotSur
   OpenStore();
   upload = Open(size);
   ASSERT_NE(upload, nullptr);
+  EXPECT_EQ(upload->lost_chunks(), 1u);
   std::fill(expected.begin() + kChunk, expected.begin() + 2 * kChunk, 0);
   EXPECT_EQ(ReadAll(*upload), expected);
   EXPECT_EQ(*upload->PageRanges(),
             (std::vector<PageRange>{{0, kChunk}, {2 * kChunk, kChunk}}));
+}
+
+TEST_F(UploadBlobTest, ChunksASealCommittedBeforeARestartAreReadFromTheStore) {
+  const uint64_t size = 4 * kChunk + 512;
+  std::vector<uint8_t> data = Random(2 * kChunk, 10);
+  {
+    auto upload = Open(size);
+    ASSERT_NE(upload, nullptr);
+    ASSERT_TRUE(upload->WritePages(0, data).ok());
+    ASSERT_TRUE(upload->CommitChunks().ok());
+  }  // the seal stops here: a crash before its manifest was recorded
+  OpenStore();
+  auto upload = Open(size);
+  ASSERT_NE(upload, nullptr);
+  EXPECT_EQ(upload->lost_chunks(), 0u);
+  std::vector<uint8_t> expected(size, 0);
+  std::copy(data.begin(), data.end(), expected.begin());
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(*upload->PageRanges(), (std::vector<PageRange>{{0, 2 * kChunk}}));
+  // A partial write into such a chunk moves it from the store into the blob.
+  ASSERT_TRUE(upload->WritePages(512, std::vector<uint8_t>(512, 9)).ok());
+  std::fill(expected.begin() + 512, expected.begin() + 1024, 9);
+  EXPECT_EQ(ReadAll(*upload), expected);
 }
 
 TEST_F(UploadBlobTest, ADamagedChunkMapIsDataLoss) {
