@@ -1,6 +1,7 @@
 #include "service/disk_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -202,6 +203,24 @@ void DiskService::Loop() {
       queue_.pop_front();
     }
     Status sealed = Seal(next);
+    int attempts = 1;
+    for (int64_t delay_ms = options_.seal_retry_delay_ms;
+         attempts < options_.seal_attempts && sealed.code() == StatusCode::kUnavailable;
+         ++attempts, delay_ms *= 2) {
+      GLOG_WARN("seal of operation {} (attempt {} of {}): {}; trying again in {} ms", next,
+                attempts, options_.seal_attempts, sealed.ToString(), delay_ms);
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [this] { return stop_; })) {
+        return;  // stopping: the next Start() resumes the seal
+      }
+      lock.unlock();
+      sealed = Seal(next);
+    }
+    if (attempts > 1 && !sealed.ok()) {
+      sealed = Status(sealed.code(), "The seal failed " + std::to_string(attempts) +
+                                         " times; the last time: " + sealed.message())
+                   .WithReason(sealed.reason());
+    }
     if (!sealed.ok()) {
       GLOG_WARN("seal of operation {}: {}", next, sealed.ToString());
       Status failed = FailSeal(next, sealed);

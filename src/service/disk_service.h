@@ -14,8 +14,8 @@
 // PUT, GET, LIST and DELETE are synchronous (a PUT on an existing disk changes tags only).
 // BeginGetAccess and EndGetAccess return a durable Operation (the API answers 202 with
 // Azure-AsyncOperation): a grant and a revocation complete at once; a seal is InProgress until
-// the sealer finishes it (a worker thread, not the operation runner's) and is resumed by
-// Start() after a restart. A seal whose blob is not a valid VHD fails the operation with the
+// the sealer finishes it (a worker thread, not the operation runner's), is tried again when it
+// fails on I/O (DiskServiceOptions::seal_attempts) and is resumed by Start() after a restart. A seal whose blob is not a valid VHD fails the operation with the
 // parser's InvalidArgument message, puts the disk back in ReadyToUpload with its bytes kept
 // (fix the ranges, grant Write again, seal again) and writes no chunk.
 //
@@ -65,6 +65,11 @@ struct DiskServiceOptions {
   // and the ingest's worker threads.
   uint32_t chunk_size = storage::kDefaultChunkSize;
   int ingest_threads = storage::kDefaultIngestThreads;
+  // A seal that fails on I/O (Unavailable: a store folder gone, a read error) is tried this
+  // many times in all, waiting seal_retry_delay_ms, then twice that, and so on, in between;
+  // any other failure (a refused VHD, lost data, a full disk) ends it at once.
+  int seal_attempts = 3;
+  int64_t seal_retry_delay_ms = 2000;
 };
 
 // An operation of a disk and the disk as it is after it was accepted.

@@ -65,7 +65,7 @@ class DiskServiceTest : public test_support::ServiceTestBase {
   void Open() {
     Close();
     ASSERT_NO_FATAL_FAILURE(OpenServices());
-    DiskServiceOptions options;
+    DiskServiceOptions options = disk_options_;
     options.uploads_dir = dir_ / "uploads";
     disks_ = std::make_unique<DiskService>(*store_, *gallery_, ended_, *authz_, *signer_,
                                            *stores_, clock_, *random_, options);
@@ -122,6 +122,7 @@ class DiskServiceTest : public test_support::ServiceTestBase {
     std::vector<domain::Operation> ended;
   };
   EndedOperations ended_;
+  DiskServiceOptions disk_options_;  // Open() uses these (and its own uploads_dir)
   std::unique_ptr<DiskService> disks_;
 };
 
@@ -343,6 +344,32 @@ TEST_F(DiskServiceTest, AResumedSealWhoseChunksDidNotSurviveFailsAndTheUploadCan
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(Operation(again->operation.id).status, OperationStatus::kSucceeded);
+}
+
+TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
+  disk_options_.seal_attempts = 3;
+  disk_options_.seal_retry_delay_ms = 10;
+  Open();
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  // The region store's fan-out folders become files: committing the chunks fails on I/O.
+  for (const auto& e : fs::directory_iterator(dir_ / "stores/westus/chunks")) {
+    const fs::path path = e.path();
+    fs::remove_all(path);
+    std::ofstream(path) << "not a folder";
+  }
+  ASSERT_TRUE(disks_->Start().ok());
+  auto end = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(end.ok());
+  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const domain::Operation op = Operation(end->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_NE(op.error_message.find("failed 3 times"), std::string::npos) << op.error_message;
+  EXPECT_NE(op.error_message.find("chunks"), std::string::npos) << op.error_message;
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
 }
 
 TEST_F(DiskServiceTest, StartRemovesUploadBlobsAndStagedChunksOfDisksThatAreGone) {
