@@ -95,6 +95,15 @@ class DiskServiceTest : public test_support::ServiceTestBase {
     ASSERT_TRUE(blob.ok()) << blob.status().ToString();
     ASSERT_TRUE((*blob)->WritePages(0, bytes).ok());
   }
+  // The operation once it is terminal (the sealer runs on its own thread), waiting up to 5 s.
+  domain::Operation Terminal(const std::string& id) {
+    domain::Operation op = Operation(id);
+    for (int i = 0; i < 500 && !op.terminal(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      op = Operation(id);
+    }
+    return op;
+  }
   domain::Operation Operation(const std::string& id) {
     auto tx = std::move(store_->Begin(metadata::TxMode::kRead)).value();
     return std::move(tx->GetOperation(id)).value().value();
@@ -261,14 +270,7 @@ TEST_F(DiskServiceTest, AMalformedVhdFailsTheSealAndKeepsTheUpload) {
   ASSERT_TRUE(disks_->Start().ok());
   auto end = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(end.ok());
-  domain::Operation op;
-  for (int i = 0; i < 500; ++i) {
-    op = Operation(end->operation.id);
-    if (op.terminal()) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_EQ(op.error_code, "InvalidVhd");
   // The sealer's thread tells of the end right after its commit.
@@ -290,10 +292,7 @@ TEST_F(DiskServiceTest, AMalformedVhdFailsTheSealAndKeepsTheUpload) {
   ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
   auto retry = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(retry.ok());
-  for (int i = 0; i < 500 && !Operation(retry->operation.id).terminal(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(Operation(retry->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(Terminal(retry->operation.id).status, OperationStatus::kSucceeded);
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
 }
 
@@ -306,10 +305,7 @@ TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {
   Open();  // a restart
   EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kInProgress);
   ASSERT_TRUE(disks_->Start().ok());
-  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(Operation(end->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(Terminal(end->operation.id).status, OperationStatus::kSucceeded);
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
 }
 
@@ -326,10 +322,7 @@ TEST_F(DiskServiceTest, AResumedSealWhoseChunksDidNotSurviveFailsAndTheUploadCan
   }
   Open();
   ASSERT_TRUE(disks_->Start().ok());
-  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  const domain::Operation op = Operation(end->operation.id);
+  const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_EQ(op.error_code, "UploadIncomplete");
   EXPECT_NE(op.error_message.find("--resume"), std::string::npos) << op.error_message;
@@ -340,10 +333,7 @@ TEST_F(DiskServiceTest, AResumedSealWhoseChunksDidNotSurviveFailsAndTheUploadCan
   ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
   auto again = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(again.ok());
-  for (int i = 0; i < 500 && !Operation(again->operation.id).terminal(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(Operation(again->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(Terminal(again->operation.id).status, OperationStatus::kSucceeded);
 }
 
 TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
@@ -362,10 +352,7 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   ASSERT_TRUE(disks_->Start().ok());
   auto end = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(end.ok());
-  for (int i = 0; i < 500 && !Operation(end->operation.id).terminal(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  const domain::Operation op = Operation(end->operation.id);
+  const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_NE(op.error_message.find("failed 3 times"), std::string::npos) << op.error_message;
   EXPECT_NE(op.error_message.find("chunks"), std::string::npos) << op.error_message;
