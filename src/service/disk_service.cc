@@ -9,7 +9,6 @@
 #include "access/actions.h"
 #include "common/log.h"
 #include "domain/disk_rules.h"
-#include "service/manifest_reader.h"
 #include "service/resource_checks.h"
 #include "storage/disk_image.h"
 #include "storage/ingest.h"
@@ -68,6 +67,7 @@ DiskService::DiskService(metadata::MetadataStore& store, GalleryService& gallery
       guard_(authorizer, store),
       signer_(signer),
       stores_(stores),
+      manifests_(store, stores),
       clock_(clock),
       random_(random),
       options_(std::move(options)) {}
@@ -452,7 +452,7 @@ Result<std::shared_ptr<storage::PageBlob>> DiskService::OpenUpload(const Disk& d
 }
 
 Result<std::unique_ptr<storage::VirtualDisk>> DiskService::OpenSealedDisk(const Disk& disk) {
-  return OpenManifest(store_, stores_, disk.manifest_id, "disk '" + disk.meta.id.ToString() + "'");
+  return manifests_.Open(disk.manifest_id, "disk '" + disk.meta.id.ToString() + "'");
 }
 
 // ---- seal

@@ -48,6 +48,7 @@
 #include "metadata/metadata_store.h"
 #include "service/access_guard.h"
 #include "service/gallery_service.h"
+#include "service/manifest_reader.h"
 #include "service/operation_progress.h"
 #include "service/request_context.h"
 #include "storage/ingest.h"
@@ -150,6 +151,7 @@ class DiskService final : public OperationProgress {
   AccessGuard guard_;
   const access::AccessSigner& signer_;
   storage::RegionStores& stores_;
+  ManifestReader manifests_;  // sealed disks' bytes
   const Clock& clock_;
   Random& random_;
   DiskServiceOptions options_;

@@ -4,7 +4,6 @@
 
 #include "common/log.h"
 #include "service/image_data.h"
-#include "service/manifest_reader.h"
 
 namespace gallery::service {
 
@@ -120,7 +119,7 @@ Result<std::optional<ExportedDisk>> ExportGrants::Open(const domain::ExportGrant
   const domain::TrackedResource& meta = metadata::Meta(*resource);
   ExportedDisk out;
   GALLERY_ASSIGN_OR_RETURN(
-      out.bytes, OpenManifest(store_, stores_, grant.manifest_id, "'" + meta.id.ToString() + "'"));
+      out.bytes, manifests_.Open(grant.manifest_id, "'" + meta.id.ToString() + "'"));
   out.manifest_id = grant.manifest_id;
   out.created_at = meta.created_at;
   out.updated_at = meta.updated_at;

@@ -31,6 +31,7 @@
 #include "domain/operation.h"
 #include "metadata/metadata_store.h"
 #include "service/gallery_service.h"
+#include "service/manifest_reader.h"
 #include "service/request_context.h"
 #include "storage/region_stores.h"
 #include "storage/virtual_disk.h"
@@ -57,7 +58,7 @@ class ExportGrants {
       : store_(store),
         gallery_(gallery),
         signer_(signer),
-        stores_(stores),
+        manifests_(store, stores),
         clock_(clock),
         random_(random) {}
 
@@ -88,7 +89,7 @@ class ExportGrants {
   metadata::MetadataStore& store_;
   GalleryService& gallery_;
   const access::AccessSigner& signer_;
-  storage::RegionStores& stores_;
+  ManifestReader manifests_;
   const Clock& clock_;
   Random& random_;
 };

@@ -29,22 +29,25 @@ class ManifestDisk final : public VirtualDisk {
   // `manifest` should be valid (DecodeManifest's output is); if not, every read is DataLoss
   // and nothing is known zero. `store` must outlive the disk. `cached_chunks` >= 1.
   ManifestDisk(Manifest manifest, ChunkStore& store, size_t cached_chunks = kDefaultCachedChunks);
+  // The same over a manifest shared with others (a cache of decoded manifests).
+  ManifestDisk(std::shared_ptr<const Manifest> manifest, ChunkStore& store,
+               size_t cached_chunks = kDefaultCachedChunks);
 
-  uint64_t size() const override { return manifest_.virtual_size; }
+  uint64_t size() const override { return manifest_->virtual_size; }
   // InvalidArgument outside [0, size()); the store's NotFound for a referenced chunk that is
   // missing becomes DataLoss (the manifest promised it); DataLoss and Unavailable pass through.
   Status ReadAt(uint64_t offset, std::span<uint8_t> out) const override;
   // True when every chunk the range touches is absent (all zeros). False outside [0, size()).
   bool KnownZero(uint64_t offset, uint64_t length) const override;
 
-  const Manifest& manifest() const { return manifest_; }
+  const Manifest& manifest() const { return *manifest_; }
 
  private:
   using ChunkBytes = std::shared_ptr<const std::vector<uint8_t>>;
   Result<ChunkBytes> Chunk(uint64_t index) const;
 
-  Manifest manifest_;
-  Status valid_;  // ValidateManifest(manifest_)
+  std::shared_ptr<const Manifest> manifest_;  // never null
+  Status valid_;  // ValidateManifest(*manifest_)
   ChunkStore& store_;
   size_t cached_chunks_;
   mutable std::mutex mu_;
