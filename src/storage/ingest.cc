@@ -13,11 +13,7 @@ constexpr uint32_t kMaxChunkSize = 64u << 20;
 constexpr std::string_view kCancelledReason = "Cancelled";
 
 Status ValidateOptions(const IngestOptions& options) {
-  const uint32_t size = options.chunk_size;
-  if (size < kMinChunkSize || size > kMaxChunkSize || (size & (size - 1)) != 0) {
-    return Status::InvalidArgument("chunk size " + std::to_string(size) +
-                                   " must be a power of two between 4 KiB and 64 MiB");
-  }
+  GALLERY_RETURN_IF_ERROR(CheckChunkSize(options.chunk_size));
   if (options.threads < 1) {
     return Status::InvalidArgument("ingest needs at least one thread, not " +
                                    std::to_string(options.threads));
@@ -155,6 +151,14 @@ Result<Manifest> Ingest(const VirtualDisk& disk, ChunkStore& store, const Ingest
   GALLERY_RETURN_IF_ERROR(ValidateOptions(options));
   IngestRun run(disk, store, options);
   return run.Run();
+}
+
+Status CheckChunkSize(uint32_t size) {
+  if (size < kMinChunkSize || size > kMaxChunkSize || (size & (size - 1)) != 0) {
+    return Status::InvalidArgument("chunk size " + std::to_string(size) +
+                                   " must be a power of two between 4 KiB and 64 MiB");
+  }
+  return Status::Ok();
 }
 
 Status CancelledStatus() {

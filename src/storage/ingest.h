@@ -47,6 +47,10 @@ inline constexpr int kDefaultIngestThreads = 2;
 // Chunks are committed at least every this many new bytes, bounding temporary space.
 inline constexpr uint64_t kDefaultCommitEveryBytes = uint64_t{1} << 30;
 
+// OK when `size` is a chunk size this store writes (a power of two, 4 KiB..64 MiB), else
+// InvalidArgument saying so.
+Status CheckChunkSize(uint32_t size);
+
 struct IngestOptions {
   // A power of two between 4 KiB and 64 MiB.
   uint32_t chunk_size = kDefaultChunkSize;

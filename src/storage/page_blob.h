@@ -23,6 +23,10 @@ struct PageRange {
   bool operator==(const PageRange&) const = default;
 };
 
+// OK when [offset, offset + length) lies inside a blob of `size` bytes, else InvalidArgument
+// naming the range: the check every PageBlob makes of the ranges it is given.
+Status CheckPageRange(uint64_t offset, uint64_t length, uint64_t size);
+
 class PageBlob {
  public:
   virtual ~PageBlob() = default;

@@ -90,13 +90,17 @@ StagingBlob::~StagingBlob() {
   }
 }
 
-Status StagingBlob::CheckRange(uint64_t offset, uint64_t length) const {
-  if (offset > size_ || length > size_ - offset) {
+Status CheckPageRange(uint64_t offset, uint64_t length, uint64_t size) {
+  if (offset > size || length > size - offset) {
     return Status::InvalidArgument("the range [" + std::to_string(offset) + ", " +
                                    std::to_string(offset + length) + ") leaves the blob of " +
-                                   std::to_string(size_) + " bytes");
+                                   std::to_string(size) + " bytes");
   }
   return Status::Ok();
+}
+
+Status StagingBlob::CheckRange(uint64_t offset, uint64_t length) const {
+  return CheckPageRange(offset, length, size_);
 }
 
 Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {

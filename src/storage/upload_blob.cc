@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "storage/chunk_digest.h"
+#include "storage/ingest.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::storage {
@@ -16,8 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint32_t kMinChunkSize = 4u << 10;
-constexpr uint32_t kMaxChunkSize = 64u << 20;
 constexpr size_t kSlotBytes = 32;
 constexpr char kSlotsMagic[8] = {'G', 'S', 'L', 'O', 'T', 'S', '0', '1'};
 // Pieces past the whole chunks (the footer, a tail shorter than a chunk) have no chunk index.
@@ -53,11 +52,8 @@ std::optional<uint32_t> ParseSlotsHeader(const std::array<uint8_t, kSlotBytes>& 
   return size;
 }
 
-bool ValidChunkSize(uint32_t size) {
-  return size >= kMinChunkSize && size <= kMaxChunkSize && (size & (size - 1)) == 0;
-}
-
-uint64_t ChunkCount(uint64_t blob_size, uint32_t chunk_size) {
+// The whole chunks of the data part: the last 512 bytes (a VHD footer) are never a chunk.
+uint64_t WholeChunks(uint64_t blob_size, uint32_t chunk_size) {
   return blob_size > kVhdFooterSize ? (blob_size - kVhdFooterSize) / chunk_size : 0;
 }
 
@@ -141,10 +137,7 @@ class UploadBlob::Source_ final : public ImageSource {
 Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const std::string& name,
                                                      uint64_t size, ChunkStore& store,
                                                      uint32_t chunk_size) {
-  if (!ValidChunkSize(chunk_size)) {
-    return Status::InvalidArgument("chunk size " + std::to_string(chunk_size) +
-                                   " must be a power of two between 4 KiB and 64 MiB");
-  }
+  GALLERY_RETURN_IF_ERROR(CheckChunkSize(chunk_size));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagingBlob> blob,
                            StagingBlob::Create(BlobPath(dir, name), size));
   // An existing upload keeps its chunk size (its slots were made for it).
@@ -156,7 +149,7 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
       GALLERY_RETURN_IF_ERROR((*old)->ReadPages(0, header));
     }
     std::optional<uint32_t> recorded = ParseSlotsHeader(header);
-    if (!recorded.has_value() || (*recorded != 0 && !ValidChunkSize(*recorded))) {
+    if (!recorded.has_value() || (*recorded != 0 && !CheckChunkSize(*recorded).ok())) {
       return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() +
                               " is damaged");
     }
@@ -170,12 +163,12 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
   if (slots == nullptr) {
     GALLERY_ASSIGN_OR_RETURN(
         slots, StagingBlob::Create(SlotsPath(dir, name),
-                                   (ChunkCount(size, chunk_size) + 1) * kSlotBytes));
+                                   (WholeChunks(size, chunk_size) + 1) * kSlotBytes));
   }
-  if (slots->size() != (ChunkCount(size, chunk_size) + 1) * kSlotBytes) {
+  if (slots->size() != (WholeChunks(size, chunk_size) + 1) * kSlotBytes) {
     return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() + " has " +
                             std::to_string(slots->size()) + " bytes, not the " +
-                            std::to_string((ChunkCount(size, chunk_size) + 1) * kSlotBytes) +
+                            std::to_string((WholeChunks(size, chunk_size) + 1) * kSlotBytes) +
                             " of its blob");
   }
   GALLERY_RETURN_IF_ERROR(slots->WritePages(0, SlotsHeader(chunk_size)));
@@ -202,7 +195,7 @@ UploadBlob::UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
     : name_(std::move(name)),
       store_(store),
       chunk_size_(chunk_size),
-      chunk_count_(ChunkCount(blob->size(), chunk_size)),
+      chunk_count_(WholeChunks(blob->size(), chunk_size)),
       blob_(std::move(blob)),
       slots_(std::move(slots)),
       batch_(std::move(batch)) {}
@@ -244,21 +237,8 @@ Status UploadBlob::ForEachPiece(uint64_t offset, uint64_t length, Fn apply) cons
   return Status::Ok();
 }
 
-namespace {
-
-Status CheckRange(uint64_t offset, uint64_t length, uint64_t size) {
-  if (offset > size || length > size - offset) {
-    return Status::InvalidArgument("the range [" + std::to_string(offset) + ", " +
-                                   std::to_string(offset + length) + ") leaves the blob of " +
-                                   std::to_string(size) + " bytes");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
-  GALLERY_RETURN_IF_ERROR(CheckRange(offset, bytes.size(), size()));
+  GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, bytes.size(), size()));
   return ForEachPiece(offset, bytes.size(),
                       [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
                         std::span<const uint8_t> piece = bytes.subspan(pos, n);
@@ -302,7 +282,7 @@ Status UploadBlob::Unstore(uint64_t index) {
 }
 
 Status UploadBlob::ClearPages(uint64_t offset, uint64_t length) {
-  GALLERY_RETURN_IF_ERROR(CheckRange(offset, length, size()));
+  GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, length, size()));
   return ForEachPiece(offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) {
     if (index == kNoChunk) {
       return blob_->ClearPages(at, n);
@@ -318,7 +298,7 @@ Status UploadBlob::ClearPages(uint64_t offset, uint64_t length) {
 }
 
 Status UploadBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
-  GALLERY_RETURN_IF_ERROR(CheckRange(offset, out.size(), size()));
+  GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, out.size(), size()));
   return ForEachPiece(
       offset, out.size(), [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
         std::span<uint8_t> piece = out.subspan(pos, n);
