@@ -26,34 +26,6 @@ BlobError AuthenticationFailed(const std::string& why) {
               why};
 }
 
-// The export footer: `original` when it is a fixed VHD's footer (so a download of a fixed
-// upload is the upload byte for byte), else one made for `size` with `created` and the VHD
-// unique id spelled by the hex digits of `uuid`.
-std::array<uint8_t, storage::kVhdFooterSize> ExportFooter(uint64_t size, std::string_view original,
-                                                          TimestampMs created,
-                                                          std::string_view uuid) {
-  std::optional<storage::VhdFooter> parsed_original;
-  if (original.size() == storage::kVhdFooterSize) {
-    std::array<uint8_t, storage::kVhdFooterSize> bytes{};
-    std::copy(original.begin(), original.end(), bytes.begin());
-    if (auto parsed = storage::ParseVhdFooter(bytes); parsed.ok()) {
-      parsed_original = *parsed;
-    }
-  }
-  storage::VhdUniqueId id{};
-  for (size_t i = 0, j = 0; i < uuid.size() && j < id.size() * 2; ++i) {
-    const char c = uuid[i];
-    const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-                                                             : -1;
-    if (v >= 0) {
-      id[j / 2] = static_cast<uint8_t>(id[j / 2] | (j % 2 == 0 ? v << 4 : v));
-      ++j;
-    }
-  }
-  return storage::SerializeVhdFooter(storage::FixedFooterFor(size, parsed_original, created, id));
-}
-
 // A read window this small is read whole before the answer starts, so a chunk that fails
 // verification is a 500 answer rather than a connection cut mid-body. Clients read in pieces
 // of this size (the page-write limit); larger windows are streamed.
@@ -163,7 +135,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                      "replaced."});
     }
     service::ExportedDisk& disk = **exported;
-    const auto footer = ExportFooter(disk.bytes->size(), "", disk.created_at, disk.manifest_id);
+    const auto footer =
+        storage::ExportFooter(disk.bytes->size(), "", disk.created_at, disk.manifest_id);
     return ServeFixedVhd(request, info, now, std::move(disk.bytes), footer, disk.manifest_id,
                          disk.updated_at);
   }
@@ -182,10 +155,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (claim.permission != needed) {
     return refuse(permission_mismatch);
   }
-  const bool state_ok = call == Call::kRead
-                            ? disk.state == domain::DiskState::kActiveSAS
-                            : disk.state == domain::DiskState::kActiveUpload &&
-                                  disk.meta.operation_id.empty();
+  const bool state_ok = call == Call::kRead ? disk.state == domain::DiskState::kActiveSAS
+                                            : disk.state == domain::DiskState::kActiveUpload &&
+                                                  disk.meta.operation_id.empty();
   if (!state_ok) {
     return refuse({http::status::conflict, "OperationNotAllowed",
                    "The operation is not allowed while the disk is in state '" +
@@ -226,8 +198,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (!bytes.ok()) {
     return failed(bytes.status());
   }
-  const auto footer = ExportFooter(static_cast<uint64_t>(disk.disk_size_bytes), disk.vhd_footer,
-                                   disk.time_created, disk.unique_id);
+  const auto footer = storage::ExportFooter(static_cast<uint64_t>(disk.disk_size_bytes),
+                                            disk.vhd_footer, disk.time_created, disk.unique_id);
   return ServeFixedVhd(request, info, now, std::move(*bytes), footer, disk.manifest_id,
                        disk.meta.updated_at);
 }

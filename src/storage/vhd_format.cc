@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cstring>
 
 namespace gallery::storage {
@@ -302,6 +303,30 @@ uint64_t VhdBitmapBytes(uint32_t block_size) {
   const uint64_t bits = block_size / kVhdSectorSize;
   const uint64_t bytes = (bits + 7) / 8;
   return (bytes + kVhdSectorSize - 1) / kVhdSectorSize * kVhdSectorSize;
+}
+
+std::array<uint8_t, kVhdFooterSize> ExportFooter(uint64_t size, std::string_view original,
+                                                 TimestampMs created, std::string_view uuid) {
+  std::optional<VhdFooter> parsed_original;
+  if (original.size() == kVhdFooterSize) {
+    std::array<uint8_t, kVhdFooterSize> bytes{};
+    std::copy(original.begin(), original.end(), bytes.begin());
+    if (auto parsed = ParseVhdFooter(bytes); parsed.ok()) {
+      parsed_original = *parsed;
+    }
+  }
+  VhdUniqueId id{};
+  for (size_t i = 0, j = 0; i < uuid.size() && j < id.size() * 2; ++i) {
+    const char c = uuid[i];
+    const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                  : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                                                              : -1;
+    if (v >= 0) {
+      id[j / 2] = static_cast<uint8_t>(id[j / 2] | (j % 2 == 0 ? v << 4 : v));
+      ++j;
+    }
+  }
+  return SerializeVhdFooter(FixedFooterFor(size, parsed_original, created, id));
 }
 
 }  // namespace gallery::storage

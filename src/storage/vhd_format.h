@@ -158,4 +158,11 @@ Result<VhdDynamicHeader> ParseVhdDynamicHeader(
 // Bytes of a block's sector bitmap on disk: one bit per sector, padded to a sector boundary.
 uint64_t VhdBitmapBytes(uint32_t block_size);
 
+// The footer an export of a disk of `size` bytes ends with: FixedFooterFor of `original` (the
+// uploaded footer's 512 bytes) when it parses, so a fixed upload downloads byte for byte; else a
+// new footer with timestamp `created` and the unique id spelled by the hex digits of `uuid`
+// (a resource's or manifest's uuid: the same disk always exports the same footer).
+std::array<uint8_t, kVhdFooterSize> ExportFooter(uint64_t size, std::string_view original,
+                                                 TimestampMs created, std::string_view uuid);
+
 }  // namespace gallery::storage

@@ -58,6 +58,31 @@ TEST_F(VhdFormatTest, SerializingAParsedFooterGivesBackTheSameBytes) {
   }
 }
 
+TEST_F(VhdFormatTest, AnExportEndsWithAFixedUploadsOwnFooterOrOneMadeForTheDisk) {
+  // A fixed VHD's footer comes back byte for byte.
+  const auto own = LastSector(fixed_);
+  const std::string original(own.begin(), own.end());
+  Result<VhdFooter> parsed = ParseVhdFooter(own);
+  ASSERT_TRUE(parsed.ok());
+  const auto kept = ExportFooter(parsed->current_size, original, 0, "");
+  EXPECT_TRUE(std::equal(kept.begin(), kept.end(), own.begin()));
+  // Without one (or with bytes that are no footer): a fixed footer for the size, stamped with
+  // the time given and the uuid's digits as its unique id.
+  for (const std::string& none : {std::string(), std::string(512, 'x')}) {
+    const auto made = ExportFooter(uint64_t{20} << 20, none, 1'800'000'000'000,
+                                   "0123abcd-0000-4000-8000-00000000ffff");
+    Result<VhdFooter> f = ParseVhdFooter(made);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_EQ(f->type(), VhdDiskType::kFixed);
+    EXPECT_EQ(f->current_size, uint64_t{20} << 20);
+    const VhdUniqueId want = {0x01, 0x23, 0xab, 0xcd, 0x00, 0x00, 0x40, 0x00,
+                              0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff};
+    EXPECT_EQ(f->unique_id, want);
+    EXPECT_EQ(made, ExportFooter(uint64_t{20} << 20, none, 1'800'000'000'000,
+                                 "0123abcd-0000-4000-8000-00000000ffff"));  // stable
+  }
+}
+
 TEST_F(VhdFormatTest, SerializeKeepsReservedBytesAndRecomputesTheChecksum) {
   Result<VhdFooter> f = ParseVhdFooter(LastSector(fixed_));
   ASSERT_TRUE(f.ok());
