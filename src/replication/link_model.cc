@@ -1,0 +1,1 @@
+#include "replication/link_model.h"

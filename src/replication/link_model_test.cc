@@ -1,0 +1,3 @@
+#include "replication/link_model.h"
+#include <gtest/gtest.h>
+TEST(LinkModel, Placeholder) { SUCCEED(); }
