@@ -267,6 +267,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
   WireOptions wire;
   wire.api_version = call.api_version;
   wire.regions = &service_.regions();
+  wire.live_replication = &extensions_.live_replication;
   wire.expand_replication_status =
       ToLower(call.target.Query("$expand")).find("replicationstatus") != std::string::npos;
 

@@ -43,6 +43,8 @@ struct ArmApiExtensions {
   service::ExportGrants* exports = nullptr;  // Read grants on images' and versions' data
   // Workers that tell how far an operation is (operation status `percentComplete`).
   std::vector<const service::OperationProgress*> progress;
+  // Live bytes and rates of replication jobs ($expand=ReplicationStatus).
+  LiveReplicationOf live_replication;
 };
 
 class ArmApi {

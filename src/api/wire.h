@@ -7,7 +7,9 @@
 // (provisioningState, uniqueName, publishedDate, replicationStatus, disk sizes) are ignored.
 // Parse errors are InvalidArgument (reason InvalidRequestContent) naming the field.
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "common/result.h"
@@ -21,15 +23,22 @@
 #include "domain/operation.h"
 #include "domain/quota.h"
 #include "domain/region_catalog.h"
+#include "domain/replication_status.h"
 #include "domain/resource_group.h"
 #include "domain/resource_group_rules.h"
 
 namespace gallery::api {
 
+// What running replication jobs know of a version's region (bytes, rate), for
+// $expand=ReplicationStatus; nullopt when nothing is copying there.
+using LiveReplicationOf = std::function<std::optional<domain::LiveReplication>(
+    const ResourceId& version, const std::string& region)>;
+
 struct WireOptions {
   std::string api_version;
   bool expand_replication_status = false;
   const domain::RegionCatalog* regions = nullptr;  // display names of regions
+  const LiveReplicationOf* live_replication = nullptr;  // may be null or empty
 };
 
 // True when `api_version` (YYYY-MM-DD[-preview]) is older than `than`.

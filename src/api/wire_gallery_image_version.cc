@@ -104,14 +104,33 @@ nlohmann::json ToWire(const domain::GalleryImageVersion& v, const WireOptions& o
   props["publishingProfile"] = std::move(publishing);
   props["storageProfile"] = std::move(storage);
   if (options.expand_replication_status) {
-    nlohmann::json summary = nlohmann::json::array();
-    for (const domain::RegionReplication& r : v.replication) {
-      summary.push_back({{"region", DisplayName(r.region, options)},
-                         {"state", domain::ToString(r.state)},
-                         {"details", r.details},
-                         {"progress", r.progress}});
+    domain::LiveReplicationLookup live;
+    if (options.live_replication != nullptr && *options.live_replication) {
+      live = [&](const std::string& region) {
+        return (*options.live_replication)(v.meta.id, region);
+      };
     }
-    props["replicationStatus"] = {{"aggregatedState", domain::AggregatedReplicationState(v)},
+    const std::vector<domain::RegionReplication> regions = domain::SummarizeReplication(v, live);
+    nlohmann::json summary = nlohmann::json::array();
+    for (const domain::RegionReplication& r : regions) {
+      // Azure's four fields, then what Gallery adds (ARM clients ignore unknown fields).
+      nlohmann::json entry = {{"region", DisplayName(r.region, options)},
+                              {"state", domain::ToString(r.state)},
+                              {"details", r.details},
+                              {"progress", r.progress},
+                              {"replicasCompleted", r.replicas_done},
+                              {"replicasTotal", r.replicas_total}};
+      if (r.bytes_total > 0) {
+        entry["bytesDone"] = r.bytes_done;
+        entry["bytesTotal"] = r.bytes_total;
+        entry["bytesPerSecond"] = static_cast<int64_t>(r.bytes_per_second);
+      }
+      if (r.eta_seconds.has_value()) {
+        entry["etaSeconds"] = *r.eta_seconds;
+      }
+      summary.push_back(std::move(entry));
+    }
+    props["replicationStatus"] = {{"aggregatedState", domain::AggregatedReplicationState(regions)},
                                   {"summary", std::move(summary)}};
   }
   return out;

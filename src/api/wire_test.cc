@@ -79,8 +79,13 @@ domain::GalleryImageVersion MakeVersion() {
   v.target_regions = {own, common};
   v.os_disk_image = {std::nullopt, 30, domain::HostCaching::kReadWrite};
   v.data_disk_images = {{0, 10, domain::HostCaching::kNone}};
-  v.replication = {{"southcentralus", domain::ReplicationState::kCompleted, "", 100},
-                   {"eastus", domain::ReplicationState::kReplicating, "copying", 40}};
+  // southcentralus: 3 replicas, all done; eastus: 1 replica, being copied.
+  for (int32_t i = 0; i < 3; ++i) {
+    v.replicas.push_back({"southcentralus", i, "southcentralus",
+                          domain::ReplicationState::kCompleted, {"m"}, "", 0, 0});
+  }
+  v.replicas.push_back(
+      {"eastus", 0, "eastus", domain::ReplicationState::kReplicating, {}, "", 0, 0});
   v.extra_publishing = {{"targetExtendedLocations", json::array()}};
   v.extra = {{"safetyProfile", {{"allowDeletionOfReplicatedLocations", true}}}};
   return v;
@@ -122,8 +127,18 @@ class WireVersionTest : public ::testing::Test {
     options.api_version = std::move(api_version);
     options.expand_replication_status = expand;
     options.regions = &regions_;
+    options.live_replication = &live_;
     return ToWire(MakeVersion(), options);
   }
+
+  // eastus is 40% through 1000 bytes at 100 bytes/s.
+  LiveReplicationOf live_ = [](const ResourceId&, const std::string& region)
+      -> std::optional<domain::LiveReplication> {
+    if (region == "eastus") {
+      return domain::LiveReplication{400, 1000, 100.0};
+    }
+    return std::nullopt;
+  };
 
   domain::RegionCatalog regions_ = domain::RegionCatalog::Default();
 };
@@ -300,10 +315,19 @@ TEST_F(WireVersionTest, ReplicationStatusOnlyWithExpand) {
   EXPECT_EQ(status["summary"][0], (json{{"region", "South Central US"},
                                         {"state", "Completed"},
                                         {"details", ""},
-                                        {"progress", 100}}));
-  EXPECT_EQ(status["summary"][1]["region"], "East US");
-  EXPECT_EQ(status["summary"][1]["state"], "Replicating");
-  EXPECT_EQ(status["summary"][1]["progress"], 40);
+                                        {"progress", 100},
+                                        {"replicasCompleted", 3},
+                                        {"replicasTotal", 3}}));
+  EXPECT_EQ(status["summary"][1], (json{{"region", "East US"},
+                                        {"state", "Replicating"},
+                                        {"details", ""},
+                                        {"progress", 40},
+                                        {"replicasCompleted", 0},
+                                        {"replicasTotal", 2},
+                                        {"bytesDone", 400},
+                                        {"bytesTotal", 1000},
+                                        {"bytesPerSecond", 100},
+                                        {"etaSeconds", 6}}));
 }
 
 TEST(WireTest, VersionEndOfLifeAndReplicationModeAppearWhenSet) {

@@ -30,6 +30,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "replication/replicator.h"
 #include "storage/region_stores.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
@@ -44,6 +45,7 @@
 #include "service/image_data.h"
 #include "service/image_ingest_worker.h"
 #include "service/operation_runner.h"
+#include "service/replication_work.h"
 #include "service/role_service.h"
 #include "service/registration_service.h"
 
@@ -233,7 +235,14 @@ int main(int argc, char** argv) {
   // Image data: managed images and versions keep their disks as manifests in the region
   // stores; blobs of the storage-account endpoint are ingested by the image's operation; the
   // stores are swept of unreferenced chunks in the background.
-  storage::RegionStores region_stores(dir / "stores");
+  // One folder per store: the configured path, or stores/{name} in the data directory.
+  std::map<std::string, std::filesystem::path> store_paths;
+  for (const domain::StoreLocation& location : config.regions.Stores()) {
+    if (!location.path.empty()) {
+      store_paths.emplace(location.name, location.path);
+    }
+  }
+  storage::RegionStores region_stores(dir / "stores", {}, store_paths);
   const service::StoreForRegion store_for = [&region_stores](const std::string& region) {
     return region_stores.For(region);
   };
@@ -241,7 +250,13 @@ int main(int argc, char** argv) {
   image_data_options.blobs_root = dir / "blobs";
   service::ImageData image_data(store_for, image_data_options, *random);
   service::ImageIngestWorker image_ingest(**store, image_data, clock, runner);
-  runner.SetWork(&image_ingest);
+  runner.AddWork(&image_ingest);
+  // Versions reach their target regions' stores through the replicator's workers; their
+  // operations complete when their replicas do.
+  replication::Replicator replicator(**store, config.regions, store_for, clock, *random,
+                                     config.service.replication);
+  service::ReplicationWork replication_work(**store, replicator, clock, runner);
+  runner.AddWork(&replication_work);
   gallery_service.SetImageData(&image_data);
   service::GarbageCollection garbage_collection(
       **store, store_for,
@@ -283,7 +298,10 @@ int main(int argc, char** argv) {
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
                   {&activity, &activity_log, &registrations, &disks, &exports,
-                   {&disks, &image_ingest}});
+                   {&disks, &image_ingest},
+                   [&replicator](const ResourceId& version, const std::string& region) {
+                     return replicator.Live(version, region);
+                   }});
   api::BlobApi blobs(disks, clock, &exports);
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);
   api::GraphApi graph(directory, graph_authenticator, *random);
@@ -342,6 +360,7 @@ int main(int argc, char** argv) {
   image_data.SetBlobEndpoints({endpoint.substr(0, endpoint.size() - 1),
                                "https://127.0.0.1:" + port_text, "https://localhost:" + port_text});
   activity.Start();
+  replicator.Start();
   runner.Start();
   if (Status started = disks.Start(); !started.ok()) {
     return Fail("cannot start the disk sealer", started);
@@ -367,6 +386,7 @@ int main(int argc, char** argv) {
   disks.Stop();
   image_ingest.Stop();
   garbage_collection.Stop();
+  replicator.Stop();  // before the runner: settled versions still reach it
   runner.Stop();
   activity.Stop();  // after the runner: its last completions are written too
   return 0;

@@ -38,8 +38,9 @@ constexpr std::array<std::pair<ProvisioningState, std::string_view>, 5> kProvisi
      {ProvisioningState::kSucceeded, "Succeeded"},
      {ProvisioningState::kFailed, "Failed"},
      {ProvisioningState::kDeleting, "Deleting"}}};
-constexpr std::array<std::pair<ReplicationState, std::string_view>, 4> kReplicationStates{
+constexpr std::array<std::pair<ReplicationState, std::string_view>, 5> kReplicationStates{
     {{ReplicationState::kUnknown, "Unknown"},
+     {ReplicationState::kQueued, "Queued"},
      {ReplicationState::kReplicating, "Replicating"},
      {ReplicationState::kCompleted, "Completed"},
      {ReplicationState::kFailed, "Failed"}}};

@@ -16,8 +16,9 @@ enum class Architecture { kX64, kArm64 };
 enum class HostCaching { kNone, kReadOnly, kReadWrite };
 // provisioningState of every resource; Deleting is visible while a delete runs.
 enum class ProvisioningState { kCreating, kUpdating, kSucceeded, kFailed, kDeleting };
-// Replication state of one region of a version (ARM ReplicationState).
-enum class ReplicationState { kUnknown, kReplicating, kCompleted, kFailed };
+// Replication state of one region (or replica) of a version: ARM's ReplicationState, and
+// Queued for work not started yet (a region waiting for a worker, or for its retry).
+enum class ReplicationState { kUnknown, kQueued, kReplicating, kCompleted, kFailed };
 
 std::string_view ToString(OsType v);
 std::string_view ToString(OsState v);

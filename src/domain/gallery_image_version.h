@@ -33,12 +33,39 @@ struct DiskImage {
   int64_t size_bytes = 0;
 };
 
-// Per-region replication progress, as $expand=ReplicationStatus reports it.
+// One replica of a version in one region: a full copy of the version's disks in one of the
+// region's chunk stores (replicas of a region are spread over its stores round-robin, so two
+// replicas may share a store and its chunks). Replicas are the durable tasks of replication:
+// the reconciler (replication/replica_plan.h) adds and removes them as the publishing profile
+// changes, and the copy workers complete them.
+struct Replica {
+  std::string region;  // a target region's short name
+  int32_t index = 0;   // 0.. count-1 within the region
+  std::string store;   // the chunk store that holds its chunks
+  ReplicationState state = ReplicationState::kQueued;
+  // The replica's manifest per disk image (OS disk first, then data disks in order), recorded
+  // once its chunks are durable in `store`; empty before.
+  std::vector<std::string> manifests;
+  std::string details;      // why the last attempt failed, while retrying or Failed
+  int32_t attempts = 0;     // failed attempts so far
+  TimestampMs retry_at = 0;  // not before this after a failed attempt
+  friend bool operator==(const Replica&, const Replica&) = default;
+};
+
+// Per-region replication progress, as $expand=ReplicationStatus reports it: Azure's fields
+// (state, details, progress) and, beyond Azure, replicas and bytes done of total, the current
+// rate and an estimate of the time left (domain/replication_status.h computes it).
 struct RegionReplication {
   std::string region;
-  ReplicationState state = ReplicationState::kReplicating;
+  ReplicationState state = ReplicationState::kQueued;
   std::string details;
-  int32_t progress = 0;  // 0..100
+  int32_t progress = 0;  // 0..100, by bytes
+  int32_t replicas_done = 0;
+  int32_t replicas_total = 0;
+  int64_t bytes_done = 0;
+  int64_t bytes_total = 0;
+  double bytes_per_second = 0;
+  std::optional<int64_t> eta_seconds;  // while copying at a known rate
 };
 
 struct GalleryImageVersion {
@@ -55,7 +82,7 @@ struct GalleryImageVersion {
   std::string source_id;         // the managed image this version was made from
   DiskImage os_disk_image;
   std::vector<DiskImage> data_disk_images;
-  std::vector<RegionReplication> replication;
+  std::vector<Replica> replicas;  // every replica of every target region, by region then index
   nlohmann::json extra_publishing = nlohmann::json::object();   // other publishingProfile fields
   nlohmann::json extra = nlohmann::json::object();              // other properties
 

@@ -106,30 +106,6 @@ Result<std::vector<TargetRegion>> ResolveTargets(const std::vector<TargetRegionI
   return out;
 }
 
-// Recomputes per-region replication entries after a profile change: regions that are new or
-// whose replica count changed start Replicating; unchanged completed regions stay Completed;
-// regions no longer targeted disappear.
-void ResetReplication(const GalleryImageVersion* before, GalleryImageVersion* after) {
-  std::vector<RegionReplication> next;
-  for (const TargetRegion& t : after->target_regions) {
-    RegionReplication entry{t.name, ReplicationState::kReplicating, "", 0};
-    if (before != nullptr) {
-      for (const TargetRegion& old : before->target_regions) {
-        if (old.name != t.name || before->ReplicaCountFor(old) != after->ReplicaCountFor(t)) {
-          continue;
-        }
-        for (const RegionReplication& r : before->replication) {
-          if (r.region == t.name) {
-            entry = r;
-          }
-        }
-      }
-    }
-    next.push_back(entry);
-  }
-  after->replication = std::move(next);
-}
-
 Status ApplyPublishing(const GalleryImageVersionInput& in, UpdateMode mode,
                        const GalleryImageVersion* current, const RuleContext& ctx,
                        GalleryImageVersion* v) {
@@ -276,7 +252,6 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
   v.extra_publishing = in.extra_publishing;
   v.extra = in.extra;
   GALLERY_RETURN_IF_ERROR(ApplyPublishing(in, UpdateMode::kReplace, nullptr, ctx, &v));
-  ResetReplication(nullptr, &v);
   return v;
 }
 
@@ -306,29 +281,9 @@ Result<GalleryImageVersion> UpdateGalleryImageVersion(const GalleryImageVersion&
   GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(current.extra, in.extra, kProps));
   GalleryImageVersion next = current;
   GALLERY_RETURN_IF_ERROR(ApplyPublishing(in, mode, &current, ctx, &next));
-  ResetReplication(&current, &next);
   next.meta.provisioning_state = ProvisioningState::kUpdating;
   next.meta.updated_at = ctx.now;
   return next;
-}
-
-void MarkReplicationCompleted(GalleryImageVersion* version) {
-  for (RegionReplication& r : version->replication) {
-    r.state = ReplicationState::kCompleted;
-    r.progress = 100;
-    r.details.clear();
-  }
-}
-
-std::string_view AggregatedReplicationState(const GalleryImageVersion& version) {
-  bool all_completed = true;
-  for (const RegionReplication& r : version.replication) {
-    if (r.state == ReplicationState::kFailed) {
-      return "Failed";
-    }
-    all_completed = all_completed && r.state == ReplicationState::kCompleted;
-  }
-  return all_completed ? "Completed" : "InProgress";
 }
 
 }  // namespace gallery::domain

@@ -18,7 +18,8 @@
 
 namespace gallery::domain {
 
-// A new version, in provisioning state Creating, every target region Replicating.
+// A new version, in provisioning state Creating, without replicas (the service plans them:
+// replication/replica_plan.h).
 // `source` is the managed image named by in.source_id, already looked up by the caller:
 // nullptr when it does not exist (or lies in another tenant), which is InvalidArgument
 // (InvalidParameter) naming the source; an input without a source id is MissingField.
@@ -28,17 +29,10 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
                                                    const ManagedImage* source,
                                                    const RuleContext& ctx);
 
-// The version after a PUT (kReplace) or PATCH (kMerge), in provisioning state Updating; regions
-// that are new or whose replica count changed are Replicating again.
+// The version after a PUT (kReplace) or PATCH (kMerge), in provisioning state Updating, with the
+// current replicas (the service re-plans them for the new profile).
 Result<GalleryImageVersion> UpdateGalleryImageVersion(const GalleryImageVersion& current,
                                                       const GalleryImageVersionInput& in,
                                                       UpdateMode mode, const RuleContext& ctx);
-
-// Marks every target region Completed (progress 100): what a finished provisioning knows while
-// a version's bytes live only in its source region's store.
-void MarkReplicationCompleted(GalleryImageVersion* version);
-
-// ARM aggregatedState: Completed when every region is, Failed when one failed, else InProgress.
-std::string_view AggregatedReplicationState(const GalleryImageVersion& version);
 
 }  // namespace gallery::domain

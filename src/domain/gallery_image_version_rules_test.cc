@@ -98,7 +98,9 @@ class GalleryImageVersionRulesTest : public ::testing::Test {
     in.extra = {{"safetyProfile", {{"allowDeletionOfReplicatedLocations", false}}}};
     Result<GalleryImageVersion> v = Create(in);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
-    MarkReplicationCompleted(&*v);
+    v->replicas = {{kLocation, 0, kLocation, ReplicationState::kCompleted, {"m0"}, "", 0, 0},
+                   {kLocation, 1, kLocation, ReplicationState::kCompleted, {"m1"}, "", 0, 0},
+                   {"eastus", 0, "eastus", ReplicationState::kCompleted, {"m2"}, "", 0, 0}};
     v->meta.provisioning_state = ProvisioningState::kSucceeded;
     return *v;
   }
@@ -109,16 +111,6 @@ class GalleryImageVersionRulesTest : public ::testing::Test {
     return UpdateGalleryImageVersion(current, in, mode, ctx_);
   }
 
-  // The regions of `v` with their replication state, in order.
-  static std::vector<std::pair<std::string, ReplicationState>> StatesOf(
-      const GalleryImageVersion& v) {
-    std::vector<std::pair<std::string, ReplicationState>> out;
-    for (const RegionReplication& r : v.replication) {
-      out.emplace_back(r.region, r.state);
-    }
-    return out;
-  }
-
   RegionCatalog regions_ = RegionCatalog::Default();
   Limits limits_;
   RuleContext ctx_{regions_, limits_, kNow};
@@ -126,9 +118,6 @@ class GalleryImageVersionRulesTest : public ::testing::Test {
   ManagedImage source_;
 };
 
-using RegionStates = std::vector<std::pair<std::string, ReplicationState>>;
-constexpr ReplicationState kReplicating = ReplicationState::kReplicating;
-constexpr ReplicationState kCompleted = ReplicationState::kCompleted;
 
 // --- create ---
 
@@ -140,7 +129,7 @@ TEST_F(GalleryImageVersionRulesTest, NewVersionTargetsItsLocationWhenNoTargetsAr
   EXPECT_EQ(v->target_regions[0].storage_account_type, "Standard_LRS");
   EXPECT_EQ(v->replica_count, 1);
   EXPECT_EQ(v->ReplicaCountFor(v->target_regions[0]), 1);
-  EXPECT_EQ(StatesOf(*v), (RegionStates{{kLocation, kReplicating}}));
+  EXPECT_TRUE(v->replicas.empty());  // planned by the service (replication/replica_plan.h)
   EXPECT_EQ(v->meta.provisioning_state, ProvisioningState::kCreating);
   EXPECT_EQ(v->published_date, kNow);
   EXPECT_EQ(v->version, (SemVer{1, 0, 0}));
@@ -262,7 +251,6 @@ TEST_F(GalleryImageVersionRulesTest, TargetsInDisplayFormAreStoredAsShortNames) 
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->target_regions[0].name, kLocation);
   EXPECT_EQ(v->target_regions[1].name, "northeurope");
-  EXPECT_EQ(StatesOf(*v), (RegionStates{{kLocation, kReplicating}, {"northeurope", kReplicating}}));
 }
 
 TEST_F(GalleryImageVersionRulesTest, RegionalReplicaCountOutOfRangeIsRefused) {
@@ -492,7 +480,7 @@ TEST_F(GalleryImageVersionRulesTest, PatchWithoutTargetsKeepsThem) {
   EXPECT_EQ(v->ReplicaCountFor(v->target_regions[0]), 2);
   EXPECT_EQ(v->end_of_life, current.end_of_life);
   EXPECT_EQ(v->meta.tags, current.meta.tags);
-  EXPECT_EQ(StatesOf(*v), (RegionStates{{kLocation, kCompleted}, {"eastus", kCompleted}}));
+  EXPECT_EQ(v->replicas, current.replicas);  // the rules never touch replicas
 }
 
 TEST_F(GalleryImageVersionRulesTest, PutWithoutTargetsResetsThemToTheLocation) {
@@ -560,62 +548,6 @@ TEST_F(GalleryImageVersionRulesTest, ChangedExtrasAreNotAllowed) {
   region.target_regions = std::vector{Target(kLocation, 2), east};
   ExpectChangeNotAllowed(Update(Existing(), region).status(),
                          std::string(kTargets) + "[1].encryption");
-}
-
-// --- update: replication entries ---
-
-TEST_F(GalleryImageVersionRulesTest, NewRegionOrChangedCountReplicatesUnchangedStaysCompleted) {
-  GalleryImageVersionInput in;
-  in.target_regions = std::vector{Target(kLocation, 3), Target("eastus"), Target("westus")};
-  Result<GalleryImageVersion> v = Update(Existing(), in);
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
-  EXPECT_EQ(
-      StatesOf(*v),
-      (RegionStates{{kLocation, kReplicating}, {"eastus", kCompleted}, {"westus", kReplicating}}));
-  EXPECT_EQ(v->replication[2].progress, 0);
-  EXPECT_EQ(v->replication[1].progress, 100);
-}
-
-TEST_F(GalleryImageVersionRulesTest, ChangedCommonCountReplicatesRegionsWithoutTheirOwnCount) {
-  GalleryImageVersionInput in;
-  in.replica_count = 2;
-  Result<GalleryImageVersion> v = Update(Existing(), in, UpdateMode::kMerge);
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(StatesOf(*v), (RegionStates{{kLocation, kCompleted}, {"eastus", kReplicating}}));
-}
-
-TEST_F(GalleryImageVersionRulesTest, RemovedRegionDisappearsFromReplication) {
-  GalleryImageVersionInput in;
-  in.target_regions = std::vector{Target(kLocation, 2)};
-  Result<GalleryImageVersion> v = Update(Existing(), in);
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(StatesOf(*v), (RegionStates{{kLocation, kCompleted}}));
-}
-
-TEST_F(GalleryImageVersionRulesTest, MarkReplicationCompletedCompletesEveryRegion) {
-  GalleryImageVersionInput in = ValidInput();
-  in.target_regions = std::vector{Target(kLocation), Target("eastus")};
-  Result<GalleryImageVersion> v = Create(in);
-  ASSERT_TRUE(v.ok());
-  v->replication[1].details = "copying";
-  v->replication[1].progress = 40;
-  MarkReplicationCompleted(&*v);
-  for (const RegionReplication& r : v->replication) {
-    EXPECT_EQ(r.state, kCompleted);
-    EXPECT_EQ(r.progress, 100);
-    EXPECT_EQ(r.details, "");
-  }
-}
-
-TEST_F(GalleryImageVersionRulesTest, AggregatedStateIsCompletedFailedOrInProgress) {
-  GalleryImageVersion v = Existing();
-  EXPECT_EQ(AggregatedReplicationState(v), "Completed");
-  v.replication[1].state = kReplicating;
-  EXPECT_EQ(AggregatedReplicationState(v), "InProgress");
-  v.replication[0].state = ReplicationState::kFailed;
-  EXPECT_EQ(AggregatedReplicationState(v), "Failed");
-  v.replication[0].state = ReplicationState::kUnknown;
-  EXPECT_EQ(AggregatedReplicationState(v), "InProgress");
 }
 
 }  // namespace

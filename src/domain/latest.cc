@@ -1,5 +1,7 @@
 #include "domain/latest.h"
 
+#include "domain/replication_status.h"
+
 namespace gallery::domain {
 
 namespace {
@@ -21,12 +23,7 @@ bool Qualifies(const GalleryImageVersion& v, const std::optional<std::string>& r
   if (target == nullptr || target->exclude_from_latest.value_or(v.exclude_from_latest)) {
     return false;
   }
-  for (const RegionReplication& r : v.replication) {
-    if (r.region == *region) {
-      return r.state == ReplicationState::kCompleted;
-    }
-  }
-  return false;
+  return RegionUsable(v, *region);
 }
 
 }  // namespace

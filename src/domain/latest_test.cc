@@ -19,7 +19,7 @@ GalleryImageVersion Version(const std::string& name,
     TargetRegion t;
     t.name = region;
     v.target_regions.push_back(t);
-    v.replication.push_back({region, ReplicationState::kCompleted, "", 100});
+    v.replicas.push_back({region, 0, region, ReplicationState::kCompleted, {}, "", 0, 0});
   }
   return v;
 }
@@ -78,12 +78,12 @@ TEST(LatestTest, InARegionTheVersionMustTargetIt) {
 TEST(LatestTest, InARegionReplicationThereMustBeCompleted) {
   std::vector<GalleryImageVersion> versions = {Version("1.0.0", {"eastus", "westus"}),
                                                Version("2.0.0", {"eastus", "westus"})};
-  versions[1].replication[1].state = ReplicationState::kReplicating;
+  versions[1].replicas[1].state = ReplicationState::kReplicating;
   EXPECT_EQ(ResolveLatest(versions, std::string("westus")), 0u);
   EXPECT_EQ(ResolveLatest(versions, std::string("eastus")), 1u);
-  versions[1].replication[1].state = ReplicationState::kFailed;
+  versions[1].replicas[1].state = ReplicationState::kFailed;
   EXPECT_EQ(ResolveLatest(versions, std::string("westus")), 0u);
-  versions[1].replication.pop_back();  // no entry for westus at all
+  versions[1].replicas.pop_back();  // no replica in westus at all
   EXPECT_EQ(ResolveLatest(versions, std::string("westus")), 0u);
 }
 

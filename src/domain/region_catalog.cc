@@ -1,5 +1,7 @@
 #include "domain/region_catalog.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -35,10 +37,70 @@ RegionCatalog RegionCatalog::Default() {
   };
   std::vector<Region> regions;
   for (const Row& row : kRows) {
-    regions.push_back({NormalizeRegionName(row.display), row.display, row.gallery, row.replicate});
+    const std::string name = NormalizeRegionName(row.display);
+    regions.push_back({name, row.display, row.gallery, row.replicate, {{name, ""}}});
   }
   return RegionCatalog(std::move(regions));
 }
+
+namespace {
+
+bool PlainStoreName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                  c == '.';
+         });
+}
+
+// A region's "stores" (see FromJson).
+Result<std::vector<StoreLocation>> ParseStores(const nlohmann::json& region,
+                                               const std::string& region_name) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(
+               "Invalid region catalog: 'stores' of region '" + region_name + "' " + why,
+               "regions")
+        .WithReason("InvalidConfiguration");
+  };
+  if (!region.contains("stores")) {
+    return std::vector<StoreLocation>{{region_name, ""}};
+  }
+  const nlohmann::json& stores = region["stores"];
+  if (!stores.is_array() || stores.empty()) {
+    return bad("must be a non-empty array of {\"name\", \"path\"}.");
+  }
+  std::vector<StoreLocation> out;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    const nlohmann::json& s = stores[i];
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (!s.is_object()) {
+      return bad(at + " must be an object {\"name\", \"path\"}.");
+    }
+    StoreLocation store;
+    store.name = i == 0 ? region_name : region_name + "-" + std::to_string(i + 1);
+    if (s.contains("name")) {
+      if (!s["name"].is_string() || !PlainStoreName(s["name"].get<std::string>())) {
+        return bad(at + ".name must be a plain folder name (a-z, 0-9, '-', '_', '.'), got " +
+                   s["name"].dump() + ".");
+      }
+      if (i == 0 && s["name"].get<std::string>() != region_name) {
+        return bad("[0].name must be the region's name '" + region_name + "' (or omitted), got " +
+                   s["name"].dump() + ".");
+      }
+      store.name = s["name"].get<std::string>();
+    }
+    if (s.contains("path")) {
+      if (!s["path"].is_string() || s["path"].get<std::string>().empty()) {
+        return bad(at + ".path must be a non-empty string, got " + s["path"].dump() + ".");
+      }
+      store.path = s["path"].get<std::string>();
+    }
+    out.push_back(std::move(store));
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<RegionCatalog> RegionCatalog::FromJson(const nlohmann::json& config) {
   auto bad = [](const std::string& why) {
@@ -84,13 +146,34 @@ Result<RegionCatalog> RegionCatalog::FromJson(const nlohmann::json& config) {
     }
     seen.insert(region.name);
     seen.insert(display_key);
+    GALLERY_ASSIGN_OR_RETURN(region.stores, ParseStores(r, region.name));
     any_gallery_host = any_gallery_host || region.gallery_host;
     regions.push_back(std::move(region));
   }
   if (!any_gallery_host) {
     return bad("no region allows galleries ('galleries': true).");
   }
+  // A store name is unique and never another region's (the first store of every region is
+  // named like it).
+  std::set<std::string> store_names;
+  for (const Region& region : regions) {
+    for (const StoreLocation& store : region.stores) {
+      const bool other_region = store.name != region.name && seen.count(store.name) > 0;
+      if (!store_names.insert(store.name).second || other_region) {
+        return bad("store name '" + store.name + "' of region '" + region.name +
+                   "' is used twice (store names are unique and differ from other regions').");
+      }
+    }
+  }
   return RegionCatalog(std::move(regions));
+}
+
+std::vector<StoreLocation> RegionCatalog::Stores() const {
+  std::vector<StoreLocation> out;
+  for (const Region& region : regions_) {
+    out.insert(out.end(), region.stores.begin(), region.stores.end());
+  }
+  return out;
 }
 
 const Region* RegionCatalog::Find(std::string_view name) const {

@@ -19,25 +19,42 @@
 
 namespace gallery::domain {
 
+// A chunk store of a region: a folder, named so manifests can say where their chunks are.
+struct StoreLocation {
+  std::string name;  // unique in the catalog; a region's first store is named like the region
+  std::string path;  // empty: {data-dir}/stores/{name}
+  friend bool operator==(const StoreLocation&, const StoreLocation&) = default;
+};
+
 struct Region {
   std::string name;          // short name, lower case: "southcentralus"
   std::string display_name;  // "South Central US"
   bool gallery_host = false;        // galleries may be created here
   bool replication_target = false;  // versions may be replicated here
+  // At least one; the first holds uploads and images made in the region, and replicas are
+  // spread over all of them round-robin.
+  std::vector<StoreLocation> stores;
 };
 
 class RegionCatalog {
  public:
   // The spec's tables.
   static RegionCatalog Default();
-  // From configuration: {"regions":[{"name","displayName","galleries":bool,"replication":bool}]}.
-  // "name" defaults to the normalized "displayName" and "displayName" to "name"; the flags
-  // default to false. InvalidArgument (reason "InvalidConfiguration", target "regions") when
-  // the shape is wrong, a region has neither name, a flag is not a boolean, a name repeats
-  // (short or display, normalized), or no region hosts galleries.
+  // From configuration: {"regions":[{"name","displayName","galleries":bool,"replication":bool,
+  // "stores":[{"name","path"}]}]}. "name" defaults to the normalized "displayName" and
+  // "displayName" to "name"; the flags default to false. "stores" defaults to one store named
+  // like the region under the data directory; the first store's name is the region's (it may
+  // be omitted), later ones default to "{region}-{n}" (n from 2); "path" defaults to
+  // {data-dir}/stores/{name}. InvalidArgument (reason "InvalidConfiguration", target
+  // "regions") when the shape is wrong, a region has neither name, a flag is not a boolean, a
+  // name repeats (short or display, normalized), a store name is not a plain folder name
+  // (a-z, 0-9, '-', '_', '.') or repeats or names another region, or no region hosts
+  // galleries.
   static Result<RegionCatalog> FromJson(const nlohmann::json& config);
 
   const std::vector<Region>& regions() const { return regions_; }
+  // Every store of every region, in catalog order.
+  std::vector<StoreLocation> Stores() const;
 
   // Any catalog region; `field` names the request field in the error.
   Result<Region> Resolve(std::string_view name, std::string_view field) const;

@@ -165,5 +165,50 @@ TEST(RegionCatalogFromJsonTest, CatalogWithoutGalleryHostIsRefused) {
   ExpectBadConfig(nlohmann::json::parse(R"({"regions":[]})"), "no region allows galleries");
 }
 
+// --- stores ---
+
+TEST(RegionCatalogStoresTest, EveryRegionHasOneStoreNamedLikeItByDefault) {
+  const RegionCatalog catalog = RegionCatalog::Default();
+  for (const Region& r : catalog.regions()) {
+    EXPECT_EQ(r.stores, (std::vector<StoreLocation>{{r.name, ""}})) << r.name;
+  }
+  Result<RegionCatalog> c = RegionCatalog::FromJson(
+      nlohmann::json::parse(R"({"regions":[{"name":"a","galleries":true}]})"));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->regions()[0].stores, (std::vector<StoreLocation>{{"a", ""}}));
+}
+
+TEST(RegionCatalogStoresTest, StoresTakeNamesAndPaths) {
+  Result<RegionCatalog> c = RegionCatalog::FromJson(nlohmann::json::parse(R"({"regions":[
+      {"name":"a","galleries":true,"stores":[{"path":"/mnt/one"},{"path":"/mnt/two"},
+                                             {"name":"a-fast","path":"/ssd/a"}]},
+      {"name":"b","replication":true,"stores":[{"name":"b"},{}]}]})"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->regions()[0].stores,
+            (std::vector<StoreLocation>{{"a", "/mnt/one"}, {"a-2", "/mnt/two"},
+                                        {"a-fast", "/ssd/a"}}));
+  EXPECT_EQ(c->regions()[1].stores, (std::vector<StoreLocation>{{"b", ""}, {"b-2", ""}}));
+  EXPECT_EQ(c->Stores().size(), 5u);
+  EXPECT_EQ(c->Stores()[3], (StoreLocation{"b", ""}));
+}
+
+TEST(RegionCatalogStoresTest, BadStoresAreRefused) {
+  auto with = [](const std::string& stores) {
+    return nlohmann::json::parse(R"({"regions":[{"name":"a","galleries":true,"stores":)" +
+                                 stores + R"(},{"name":"b"}]})");
+  };
+  ExpectBadConfig(with("[]"), "'stores' of region 'a' must be a non-empty array");
+  ExpectBadConfig(with("{}"), "'stores' of region 'a' must be a non-empty array");
+  ExpectBadConfig(with("[3]"), "[0] must be an object");
+  ExpectBadConfig(with(R"([{"name":"other"}])"), "[0].name must be the region's name 'a'");
+  ExpectBadConfig(with(R"([{},{"name":"../x"}])"), "[1].name must be a plain folder name");
+  ExpectBadConfig(with(R"([{},{"name":"A"}])"), "[1].name must be a plain folder name");
+  ExpectBadConfig(with(R"([{},{"name":7}])"), "[1].name must be a plain folder name");
+  ExpectBadConfig(with(R"([{"path":""}])"), "[0].path must be a non-empty string");
+  ExpectBadConfig(with(R"([{"path":1}])"), "[0].path must be a non-empty string");
+  ExpectBadConfig(with(R"([{},{"name":"a-2"},{"name":"a-2"}])"), "store name 'a-2'");
+  ExpectBadConfig(with(R"([{},{"name":"b"}])"), "store name 'b' of region 'a' is used twice");
+}
+
 }  // namespace
 }  // namespace gallery::domain

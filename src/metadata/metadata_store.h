@@ -199,6 +199,13 @@ class Transaction {
   // `fn` must not call the manifest methods of this transaction.
   virtual Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) = 0;
 
+  // ---- replication egress: bytes copied between regions, per (source, target) region pair
+  // Adds `bytes` to the pair's total.
+  virtual Status AddEgress(const std::string& source, const std::string& target,
+                           int64_t bytes) = 0;
+  // Every pair's total, by source then target.
+  virtual Result<std::vector<EgressTotal>> ListEgress() = 0;
+
   // ---- export grants (domain/export_grant.h): Read grants on images' and versions' data
   // Inserts, or replaces the grant with the same id.
   virtual Status PutExportGrant(const domain::ExportGrant& grant) = 0;

@@ -92,12 +92,16 @@ json EncodeTargetRegion(const domain::TargetRegion& region) {
   return out;
 }
 
-json EncodeRegionReplication(const domain::RegionReplication& replication) {
+json EncodeReplica(const domain::Replica& replica) {
   json out = json::object();
-  out["region"] = replication.region;
-  out["state"] = std::string(domain::ToString(replication.state));
-  out["details"] = replication.details;
-  out["progress"] = replication.progress;
+  out["region"] = replica.region;
+  out["index"] = replica.index;
+  out["store"] = replica.store;
+  out["state"] = std::string(domain::ToString(replica.state));
+  out["manifests"] = replica.manifests;
+  out["details"] = replica.details;
+  out["attempts"] = replica.attempts;
+  out["retry_at"] = replica.retry_at;
   return out;
 }
 
@@ -150,7 +154,7 @@ json Properties(const domain::GalleryImageVersion& version) {
   p["source_id"] = version.source_id;
   p["os_disk_image"] = EncodeDiskImage(version.os_disk_image);
   p["data_disk_images"] = EncodeArray(version.data_disk_images, EncodeDiskImage);
-  p["replication"] = EncodeArray(version.replication, EncodeRegionReplication);
+  p["replicas"] = EncodeArray(version.replicas, EncodeReplica);
   p["extra_publishing"] = version.extra_publishing;
   p["extra"] = version.extra;
   return p;
@@ -301,6 +305,24 @@ class Reader {
   }
 
   // Calls read(Reader&) for each element of the array of objects `key`; returns the results.
+  // An array of strings.
+  std::vector<std::string> Strings(const char* key) {
+    std::vector<std::string> out;
+    const json* v = Require(key);
+    if (v != nullptr && !v->is_array()) {
+      Fail(key, "is not an array");
+      return out;
+    }
+    for (size_t i = 0; v != nullptr && i < v->size(); ++i) {
+      if (!(*v)[i].is_string()) {
+        Fail(key, "is not an array of strings");
+        return {};
+      }
+      out.push_back((*v)[i].get<std::string>());
+    }
+    return out;
+  }
+
   template <typename T, typename F>
   std::vector<T> Array(const char* key, F read) {
     std::vector<T> out;
@@ -494,13 +516,17 @@ domain::TargetRegion ReadTargetRegion(Reader& r) {
   return region;
 }
 
-domain::RegionReplication ReadRegionReplication(Reader& r) {
-  domain::RegionReplication replication;
-  replication.region = r.String("region");
-  replication.state = r.Enum("state", &domain::ParseReplicationState);
-  replication.details = r.String("details");
-  replication.progress = r.Int32("progress");
-  return replication;
+domain::Replica ReadReplica(Reader& r) {
+  domain::Replica replica;
+  replica.region = r.String("region");
+  replica.index = r.Int32("index");
+  replica.store = r.String("store");
+  replica.state = r.Enum("state", &domain::ParseReplicationState);
+  replica.manifests = r.Strings("manifests");
+  replica.details = r.String("details");
+  replica.attempts = r.Int32("attempts");
+  replica.retry_at = r.Int64("retry_at");
+  return replica;
 }
 
 void ReadProperties(Reader&, domain::ResourceGroup*) {}
@@ -549,7 +575,10 @@ void ReadProperties(Reader& p, domain::GalleryImageVersion* version, std::string
   Reader os_disk = p.Object("os_disk_image");
   version->os_disk_image = ReadDiskImage(os_disk);
   version->data_disk_images = p.Array<domain::DiskImage>("data_disk_images", ReadDiskImage);
-  version->replication = p.Array<domain::RegionReplication>("replication", ReadRegionReplication);
+  // Documents written before replicas existed have none; the reconciler plans them.
+  if (p.Has("replicas")) {
+    version->replicas = p.Array<domain::Replica>("replicas", ReadReplica);
+  }
   version->extra_publishing = p.Value("extra_publishing");
   version->extra = p.Value("extra");
 }

@@ -42,7 +42,7 @@ TEST(ResourceCodecTest, UnsetOptionalFieldsStayUnsetAndAreAbsentFromTheDocument)
   version.target_regions[0].regional_replica_count.reset();
   version.target_regions[0].exclude_from_latest.reset();
   version.data_disk_images.clear();
-  version.replication.clear();
+  version.replicas.clear();
   domain::ManagedImage managed = fixtures::FullManagedImage();
   managed.os_disk.caching.reset();
   managed.os_disk.disk_size_gb.reset();
@@ -105,8 +105,10 @@ TEST(ResourceCodecTest, DocumentUsesStableFieldNamesAndFormatVersion) {
   json v = EncodeResource(fixtures::FullVersion())["properties"];
   EXPECT_EQ(v["version"], "1.10.3");
   EXPECT_EQ(v["os_disk_image"], json::parse(R"({"size_in_gb": 30, "host_caching": "ReadWrite"})"));
-  EXPECT_EQ(v["replication"][1], json::parse(R"({"region": "eastus", "state": "Replicating",
-                            "details": "copying chunks", "progress": 37})"));
+  EXPECT_EQ(v["replicas"][1], json::parse(R"({"region": "eastus", "index": 1,
+                            "store": "eastus-2", "state": "Replicating", "manifests": [],
+                            "details": "attempt 1 failed: disk full", "attempts": 1,
+                            "retry_at": 1700000000000})"));
   EXPECT_EQ(EncodeResource(fixtures::FullImage())["properties"]["architecture"], "Arm64");
 }
 
@@ -177,7 +179,7 @@ TEST(ResourceCodecTest, CorruptNestedVersionFieldsAreInternal) {
   region["properties"]["target_regions"][1].erase("name");
   ExpectCorrupt(DecodeResource(type, region), id, "'properties.target_regions[1].name'");
   json not_array = good;
-  not_array["properties"]["replication"] = json::object();
+  not_array["properties"]["replicas"] = json::object();
   ExpectCorrupt(DecodeResource(type, not_array), id, "not an array");
   json element = good;
   element["properties"]["data_disk_images"][0] = 5;
@@ -196,6 +198,24 @@ TEST(ResourceCodecTest, UnknownStoredTypeIsInternal) {
   ExpectCorrupt(DecodeResource("Microsoft.Compute/snapshots", doc),
                 "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/snapshots/d",
                 "not a stored resource type");
+}
+
+TEST(ResourceCodecTest, VersionsStoredBeforeReplicasExistedDecodeWithoutThem) {
+  json doc = EncodeResource(fixtures::FullVersion());
+  ASSERT_EQ(doc["properties"]["replicas"].size(), 2u);
+  doc["properties"].erase("replicas");
+  doc["properties"]["replication"] = json::array();  // what such documents held instead
+  Result<Resource> back = DecodeResource(domain::GalleryImageVersion::kType, doc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(std::get<domain::GalleryImageVersion>(*back).replicas.empty());
+}
+
+TEST(ResourceCodecTest, ReplicaManifestsMustBeStrings) {
+  json doc = EncodeResource(fixtures::FullVersion());
+  doc["properties"]["replicas"][0]["manifests"] = json::array({1});
+  Result<Resource> back = DecodeResource(domain::GalleryImageVersion::kType, doc);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("manifests"), std::string::npos);
 }
 
 }  // namespace

@@ -194,6 +194,18 @@ CREATE TABLE export_grants (
 CREATE INDEX export_grants_by_resource ON export_grants (resource_key);
 CREATE INDEX export_grants_by_expiry ON export_grants (expires_at);
 )sql"},
+    {8, R"sql(
+-- Replication: a region may have several chunk stores, so a manifest names its store (a
+-- region's first store is named like the region, so existing rows keep their meaning).
+ALTER TABLE manifests RENAME COLUMN region TO store;
+-- Bytes replication moved between regions, per (source, target) pair, for billing.
+CREATE TABLE replication_egress (
+  source TEXT NOT NULL,
+  target TEXT NOT NULL,
+  bytes  INTEGER NOT NULL,
+  PRIMARY KEY (source, target)
+);
+)sql"},
 };
 
 constexpr int32_t kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

@@ -207,14 +207,14 @@ constexpr std::string_view kPutSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 constexpr std::string_view kPutManifest =
-    "INSERT INTO manifests (id, region, body, created_at) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(id) DO UPDATE SET region = excluded.region, body = excluded.body, "
+    "INSERT INTO manifests (id, store, body, created_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(id) DO UPDATE SET store = excluded.store, body = excluded.body, "
     "created_at = excluded.created_at";
 constexpr std::string_view kGetManifest =
-    "SELECT id, region, body, created_at FROM manifests WHERE id = ?1";
+    "SELECT id, store, body, created_at FROM manifests WHERE id = ?1";
 constexpr std::string_view kDeleteManifest = "DELETE FROM manifests WHERE id = ?1";
 constexpr std::string_view kListManifests =
-    "SELECT id, region, body, created_at FROM manifests ORDER BY id";
+    "SELECT id, store, body, created_at FROM manifests ORDER BY id";
 constexpr std::string_view kNextOperationDue =
     "SELECT min(not_before) FROM operations WHERE status = 'InProgress'";
 constexpr std::string_view kPruneOperations =
@@ -619,6 +619,8 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) override;
   Status DeleteManifest(const std::string& id) override;
   Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) override;
+  Status AddEgress(const std::string& source, const std::string& target, int64_t bytes) override;
+  Result<std::vector<EgressTotal>> ListEgress() override;
   Status PutExportGrant(const domain::ExportGrant& grant) override;
   Result<std::optional<domain::ExportGrant>> GetExportGrant(const std::string& id) override;
   Result<int64_t> DeleteExportGrantsOf(const ResourceId& resource) override;
@@ -1247,7 +1249,7 @@ Status SqliteTransaction::PutManifest(const ManifestRecord& manifest) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifest));
   st.Bind(1, manifest.id)
-      .Bind(2, manifest.region)
+      .Bind(2, manifest.store)
       .BindBlob(3, manifest.body)
       .Bind(4, manifest.created_at);
   return st.Run();
@@ -1284,6 +1286,36 @@ Status SqliteTransaction::ForEachManifest(const std::function<Status(const Manif
       return Status::Ok();
     }
     GALLERY_RETURN_IF_ERROR(fn(ReadManifest(st)));
+  }
+}
+
+// ---- replication egress
+
+Status SqliteTransaction::AddEgress(const std::string& source, const std::string& target,
+                                    int64_t bytes) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      conn_->Prepare("INSERT INTO replication_egress (source, target, bytes) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT(source, target) DO UPDATE SET bytes = bytes + excluded.bytes"));
+  st.Bind(1, source).Bind(2, target).Bind(3, bytes);
+  return st.Run();
+}
+
+Result<std::vector<EgressTotal>> SqliteTransaction::ListEgress() {
+  GALLERY_RETURN_IF_ERROR(Usable(false));
+  GALLERY_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      conn_->Prepare("SELECT source, target, bytes FROM replication_egress "
+                     "ORDER BY source, target"));
+  std::vector<EgressTotal> totals;
+  while (true) {
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return totals;
+    }
+    totals.push_back({std::string(st.ColumnText(0)), std::string(st.ColumnText(1)),
+                      st.ColumnInt64(2)});
   }
 }
 

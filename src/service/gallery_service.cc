@@ -1,5 +1,7 @@
 #include "service/gallery_service.h"
 
+#include "replication/replica_plan.h"
+
 #include "access/actions.h"
 #include "common/base64.h"
 #include "common/log.h"
@@ -408,13 +410,42 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
       // The version's replica in its source region: the image's manifests, copied as records.
       GALLERY_RETURN_IF_ERROR(image_data_->CopyImageManifests(tx, *source, &version));
     }
+    GALLERY_RETURN_IF_ERROR(PlanReplicas(tx, &version));
     return version;
   };
   return Put<domain::GalleryImageVersion>(
       ctx, id, mode, domain::QuotaKind::kImageVersions, create,
-      [&](Transaction&, const domain::GalleryImageVersion& current) {
-        return domain::UpdateGalleryImageVersion(current, in, mode, Rules());
+      [&](Transaction& tx, const domain::GalleryImageVersion& current)
+          -> Result<domain::GalleryImageVersion> {
+        GALLERY_ASSIGN_OR_RETURN(domain::GalleryImageVersion next,
+                                 domain::UpdateGalleryImageVersion(current, in, mode, Rules()));
+        GALLERY_RETURN_IF_ERROR(PlanReplicas(tx, &next));
+        return next;
       });
+}
+
+Status GalleryService::PlanReplicas(Transaction& tx, domain::GalleryImageVersion* version) {
+  const auto stores = [this](const std::string& region) {
+    std::vector<std::string> names;
+    if (Result<domain::Region> r = regions_.Resolve(region, "region"); r.ok()) {
+      for (const domain::StoreLocation& store : r->stores) {
+        names.push_back(store.name);
+      }
+    }
+    return names;
+  };
+  // A request that names the profile again gives failed replicas a new start.
+  std::vector<domain::Replica> removed =
+      replication::Reconcile(version, stores, {.retry_failed = true});
+  for (const domain::Replica& replica : removed) {
+    for (const std::string& manifest : replica.manifests) {
+      Status deleted = tx.DeleteManifest(manifest);
+      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+        return deleted;
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<domain::ManagedImage>> GalleryService::VersionSource(

@@ -216,6 +216,9 @@ class GalleryService {
   // The managed image a new version is made from: readable by the caller (LinkedAuthorization-
   // Failed otherwise), in its tenant (another tenant's is refused), and usable (nullopt when
   // missing, being deleted or failed: the rules report it).
+  // Plans `version`'s replicas for its profile (replication/replica_plan.h) and deletes the
+  // manifests of the replicas it no longer has, in `tx`.
+  Status PlanReplicas(metadata::Transaction& tx, domain::GalleryImageVersion* version);
   Result<std::optional<domain::ManagedImage>> VersionSource(const RequestContext& ctx,
                                                             metadata::Transaction& tx,
                                                             const ResourceId& version,

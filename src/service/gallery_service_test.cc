@@ -13,6 +13,8 @@
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
 #include "service/operation_runner.h"
+#include "service/replication_work.h"
+#include "domain/replication_status.h"
 #include "service/test_store.h"
 
 namespace gallery::service {
@@ -32,6 +34,8 @@ class GalleryServiceTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
+    replication_work_.reset();
+    replicator_.reset();
     runner_.reset();
     authz_.reset();
     store_.reset();
@@ -41,20 +45,39 @@ class GalleryServiceTest : public ::testing::Test {
   // (Re)opens the store and builds the service: what a galleryd start does.
   void Open() {
     service_.reset();
+    replication_work_.reset();
+    replicator_.reset();
     runner_.reset();
     authz_.reset();
     store_.reset();
     ASSERT_NO_FATAL_FAILURE(test_support::OpenBootstrapped(dir_, clock_, *random_, store_, boot_));
     ctx_.caller = {boot_.tenant_id, boot_.object_id, "admin"};
     runner_ = std::make_unique<OperationRunner>(*store_, clock_, config_.operation_retention_ms);
+    // Versions made here carry no data: their replicas complete without touching a store.
+    replicator_ = std::make_unique<replication::Replicator>(
+        *store_, regions_,
+        [](const std::string& name) -> Result<storage::ChunkStore*> {
+          return Status::Unavailable("no store " + name + " in this test");
+        },
+        clock_, *random_, replication::ReplicatorOptions{});
+    replication_work_ =
+        std::make_unique<ReplicationWork>(*store_, *replicator_, clock_, *runner_);
+    runner_->AddWork(replication_work_.get());
     authz_ = std::make_unique<access::Authorizer>(*store_);
     service_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
                                                 *runner_, *authz_);
   }
 
+  // Completes due operations; a version's replication (queued by the runner) runs here too,
+  // and the operations it made due complete.
   int RunOperations() {
     Result<int> n = runner_->RunOnce();
     EXPECT_TRUE(n.ok()) << n.status().ToString();
+    if (n.ok() && replicator_->RunQueued() > 0) {
+      Result<int> more = runner_->RunOnce();
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      return more.ok() ? *n + *more : -1;
+    }
     return n.ok() ? *n : -1;
   }
 
@@ -118,6 +141,8 @@ class GalleryServiceTest : public ::testing::Test {
   ServiceConfig config_;
   std::unique_ptr<metadata::MetadataStore> store_;
   std::unique_ptr<OperationRunner> runner_;
+  std::unique_ptr<replication::Replicator> replicator_;
+  std::unique_ptr<ReplicationWork> replication_work_;
   std::unique_ptr<access::Authorizer> authz_;
   std::unique_ptr<GalleryService> service_;
   BootstrapIdentity boot_;
@@ -285,11 +310,18 @@ TEST_F(GalleryServiceTest, VersionsCompleteEveryTargetRegion) {
   MakeBasics();
   auto v = MakeVersion("1.0.0");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
-  ASSERT_EQ(v->resource.replication.size(), 2u);
-  EXPECT_EQ(v->resource.replication[0].state, domain::ReplicationState::kReplicating);
+  // One replica planned per region (the common count, 1), in the region's first store.
+  ASSERT_EQ(v->resource.replicas.size(), 2u);
+  EXPECT_EQ(v->resource.replicas[0].region, "southcentralus");
+  EXPECT_EQ(v->resource.replicas[0].store, "southcentralus");
+  EXPECT_EQ(v->resource.replicas[1].region, "eastus");
+  EXPECT_EQ(v->resource.replicas[0].state, domain::ReplicationState::kQueued);
+  EXPECT_EQ(v->resource.meta.provisioning_state, ProvisioningState::kCreating);
   RunOperations();
   auto done = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
-  for (const auto& r : done->replication) {
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->meta.provisioning_state, ProvisioningState::kSucceeded);
+  for (const auto& r : domain::SummarizeReplication(*done)) {
     EXPECT_EQ(r.state, domain::ReplicationState::kCompleted);
     EXPECT_EQ(r.progress, 100);
   }

@@ -62,7 +62,7 @@ Result<std::vector<std::pair<std::string, storage::GcReport>>> GarbageCollection
       GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<metadata::Transaction> tx,
                                store_.Begin(metadata::TxMode::kRead));
       return tx->ForEachManifest([&](const metadata::ManifestRecord& record) -> Status {
-        if (record.region != region) {
+        if (record.store != region) {
           return Status::Ok();
         }
         Result<storage::Manifest> manifest = storage::DecodeManifest(record.body);

@@ -34,7 +34,7 @@ Result<std::string> ImageData::CopyManifest(metadata::Transaction& tx,
   *size_bytes = static_cast<int64_t>(manifest.virtual_size);
   metadata::ManifestRecord copy;
   copy.id = NewUuid(random_);
-  copy.region = region;
+  copy.store = region;  // the region's first store is named like it
   copy.body = source->body;
   GALLERY_RETURN_IF_ERROR(tx.PutManifest(copy));
   return copy.id;
@@ -85,7 +85,7 @@ Result<std::string> ImageData::CommitManifest(metadata::Transaction& tx,
                                               const std::string& region) {
   metadata::ManifestRecord record;
   record.id = NewUuid(random_);
-  record.region = region;
+  record.store = region;
   record.body = storage::EncodeManifest(manifest);
   GALLERY_RETURN_IF_ERROR(tx.PutManifest(record));
   return record.id;
@@ -109,6 +109,11 @@ std::vector<std::string> ManifestsOf(const metadata::Resource& resource) {
     add(version->os_disk_image.manifest_id);
     for (const domain::DiskImage& d : version->data_disk_images) {
       add(d.manifest_id);
+    }
+    for (const domain::Replica& replica : version->replicas) {
+      for (const std::string& id : replica.manifests) {
+        add(id);
+      }
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // and the operation runner over a real SQLite store and real region chunk stores in a temp dir.
 
 #include "service/image_data.h"
+#include "service/replication_work.h"
 
 #include <gtest/gtest.h>
 
@@ -72,7 +73,13 @@ class ImageDataTest : public ::testing::Test {
                                                 &activity_);
     worker_ = std::make_unique<ImageIngestWorker>(*store_, *data_, clock_, *runner_);
     work_ = std::make_unique<RecordingWork>(*worker_);
-    runner_->SetWork(work_.get());
+    runner_->AddWork(work_.get());
+    replicator_ = std::make_unique<replication::Replicator>(
+        *store_, regions_, [this](const std::string& name) { return stores_->For(name); },
+        clock_, *random_, replication::ReplicatorOptions{});
+    replication_work_ =
+        std::make_unique<ReplicationWork>(*store_, *replicator_, clock_, *runner_);
+    runner_->AddWork(replication_work_.get());
     authz_ = std::make_unique<access::Authorizer>(*store_);
     service_ = std::make_unique<GalleryService>(*store_, regions_, config_, clock_, *random_,
                                                 *runner_, *authz_);
@@ -83,6 +90,8 @@ class ImageDataTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     worker_.reset();
+    replication_work_.reset();
+    replicator_.reset();
     runner_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -202,6 +211,8 @@ class ImageDataTest : public ::testing::Test {
   };
   EndedOperations activity_;
   std::unique_ptr<OperationRunner> runner_;
+  std::unique_ptr<replication::Replicator> replicator_;
+  std::unique_ptr<ReplicationWork> replication_work_;
   std::unique_ptr<ImageIngestWorker> worker_;
   std::unique_ptr<RecordingWork> work_;
   std::unique_ptr<access::Authorizer> authz_;
@@ -231,7 +242,7 @@ TEST_F(ImageDataTest, ABlobImageIsIngestedInItsOperationAndGetsItsRealSize) {
   ASSERT_FALSE(image->os_disk.manifest_id.empty());
   auto record = Manifest(image->os_disk.manifest_id);
   ASSERT_TRUE(record.has_value());
-  EXPECT_EQ(record->region, "southcentralus");
+  EXPECT_EQ(record->store, "southcentralus");
   auto manifest = storage::DecodeManifest(record->body);
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->virtual_size, 20 * kMiB);
@@ -433,11 +444,16 @@ TEST_F(ImageDataTest, AVersionCopiesTheImagesManifestsAndKeepsThemWhenTheImageGo
   EXPECT_EQ(os.size_in_gb, 1);
   EXPECT_EQ(os.size_bytes, int64_t(20 * kMiB));
   ASSERT_TRUE(runner_->RunOnce().ok());
+  EXPECT_EQ(replicator_->RunQueued(), 1);  // the one region's replica
+  ASSERT_TRUE(runner_->RunOnce().ok());
   auto stored = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->meta.provisioning_state, ProvisioningState::kSucceeded);
-  ASSERT_EQ(stored->replication.size(), 1u);
-  EXPECT_EQ(stored->replication[0].state, domain::ReplicationState::kCompleted);
+  ASSERT_EQ(stored->replicas.size(), 1u);
+  EXPECT_EQ(stored->replicas[0].state, domain::ReplicationState::kCompleted);
+  ASSERT_EQ(stored->replicas[0].manifests.size(), 1u);
+  EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->body, Manifest(os.manifest_id)->body);
+  EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->store, "southcentralus");
 
   ASSERT_TRUE(service_->DeleteResource(ctx_, ImageId()).ok());
   ASSERT_TRUE(runner_->RunOnce().ok());

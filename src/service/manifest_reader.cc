@@ -34,7 +34,7 @@ Result<ManifestReader::Decoded> ManifestReader::Find(const std::string& id,
     return Status::DataLoss("The manifest '" + id + "' of " + owner +
                             " is damaged: " + manifest.status().message());
   }
-  Decoded decoded{id, record->region,
+  Decoded decoded{id, record->store,
                   std::make_shared<const storage::Manifest>(std::move(manifest).value())};
   std::lock_guard<std::mutex> lock(mu_);
   cache_.push_front(decoded);
@@ -47,7 +47,7 @@ Result<ManifestReader::Decoded> ManifestReader::Find(const std::string& id,
 Result<std::unique_ptr<storage::VirtualDisk>> ManifestReader::Open(const std::string& manifest_id,
                                                                    const std::string& owner) {
   GALLERY_ASSIGN_OR_RETURN(Decoded decoded, Find(manifest_id, owner));
-  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * chunks, stores_.For(decoded.region));
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * chunks, stores_.For(decoded.store));
   return std::unique_ptr<storage::VirtualDisk>(
       std::make_unique<storage::ManifestDisk>(std::move(decoded.manifest), *chunks));
 }

@@ -43,7 +43,7 @@ class ManifestReader {
  private:
   struct Decoded {
     std::string id;
-    std::string region;
+    std::string store;
     std::shared_ptr<const storage::Manifest> manifest;
   };
   // The decoded manifest `id`, from the cache or the metadata store.

@@ -154,6 +154,16 @@ Status OperationRunner::RecordFailedAttempt(const domain::Operation& due, const 
   return Status::Ok();
 }
 
+OperationWork* OperationRunner::NeededWork(const domain::Operation& op,
+                                           const Resource& resource) const {
+  for (OperationWork* work : work_) {
+    if (work->Needs(op, resource)) {
+      return work;
+    }
+  }
+  return nullptr;
+}
+
 Status OperationRunner::Complete(const domain::Operation& due) {
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> current, tx->GetOperation(due.id));
@@ -195,11 +205,13 @@ Status OperationRunner::Complete(const domain::Operation& due) {
     op.error_code = "ResourceDeleted";
     op.error_message = "The resource '" + op.resource_id.ToString() +
                        "' was deleted before this operation completed.";
-  } else if (metadata::Meta(*resource).operation_id == op.id && work_ != nullptr &&
-             work_->Needs(op, *resource)) {
+  } else if (OperationWork* work = metadata::Meta(*resource).operation_id == op.id
+                                        ? NeededWork(op, *resource)
+                                        : nullptr;
+             work != nullptr) {
     // Not yet: the work runs elsewhere and makes the operation due when it is done; until
     // then the lease keeps this loop from spinning, and a restart starts the work again.
-    work_->Start(op);
+    work->Start(op);
     op.status = domain::OperationStatus::kInProgress;
     op.not_before = clock_.Now() + kWorkLeaseMs;
     GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
@@ -208,9 +220,6 @@ Status OperationRunner::Complete(const domain::Operation& due) {
     domain::TrackedResource& meta = metadata::Meta(*resource);
     meta.provisioning_state = ProvisioningState::kSucceeded;
     meta.operation_id.clear();
-    if (auto* version = std::get_if<domain::GalleryImageVersion>(&*resource)) {
-      domain::MarkReplicationCompleted(version);
-    }
     GALLERY_RETURN_IF_ERROR(tx->PutResource(*resource));
   }
   op.end_time = clock_.Now();

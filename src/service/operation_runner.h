@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -35,8 +36,8 @@ class OperationRunner final : public OperationSignal {
                   ActivitySink* activity = nullptr);
 
   // Work some operations need before they complete (operation_work.h), e.g. ingesting an
-  // image's blobs. `work` must outlive the runner; set before Start().
-  void SetWork(OperationWork* work) { work_ = work; }
+  // image's blobs, replicating a version. `work` must outlive the runner; added before Start().
+  void AddWork(OperationWork* work) { work_.push_back(work); }
   ~OperationRunner() override;
 
   void Start();
@@ -50,6 +51,8 @@ class OperationRunner final : public OperationSignal {
 
  private:
   Status Complete(const domain::Operation& due);
+  // The first work `op` still needs for `resource`, or null.
+  OperationWork* NeededWork(const domain::Operation& op, const metadata::Resource& resource) const;
   // Tells the activity log that `op` ended (when there is one).
   void Completed(const domain::Operation& op);
   // After a failed completion: retry later with capped backoff, or fail the operation after
@@ -61,7 +64,7 @@ class OperationRunner final : public OperationSignal {
   const Clock& clock_;
   int64_t retention_ms_;
   ActivitySink* activity_;
-  OperationWork* work_ = nullptr;
+  std::vector<OperationWork*> work_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

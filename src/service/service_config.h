@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "domain/limits.h"
+#include "replication/replicator.h"
 #include "storage/ingest.h"
 
 namespace gallery::service {
@@ -28,6 +29,8 @@ struct ServiceConfig {
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
   // Garbage collection of the region chunk stores runs at start and then this often.
   int64_t gc_interval_ms = int64_t{3600} * 1000;
+  // Replication's workers, retries and link model (replication/replicator.h).
+  replication::ReplicatorOptions replication;
 };
 
 }  // namespace gallery::service

@@ -5,11 +5,17 @@
 
 namespace gallery::storage {
 
+std::filesystem::path RegionStores::PathOf(const std::string& name) const {
+  auto configured = paths_.find(name);
+  return configured != paths_.end() ? configured->second : root_ / name;
+}
+
 Result<ChunkStore*> RegionStores::For(const std::string& region) {
-  // Region names come from the catalog, but they name a folder: never let one climb out.
-  bool plain = !region.empty();
+  // Store names come from the catalog, but they name a folder: never let one climb out.
+  bool plain = !region.empty() && region != "." && region != "..";
   for (char c : region) {
-    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_');
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                      c == '_' || c == '.');
   }
   if (!plain) {
     return Status::InvalidArgument("'" + region + "' is not a region store name");
@@ -20,7 +26,7 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
     return static_cast<ChunkStore*>(it->second.get());
   }
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<FileChunkStore> store,
-                           FileChunkStore::Open(root_ / region, options_));
+                           FileChunkStore::Open(PathOf(region), options_));
   ChunkStore* raw = store.get();
   stores_.emplace(region, std::move(store));
   return raw;
@@ -32,6 +38,12 @@ std::vector<std::string> RegionStores::Existing() const {
   for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
     if (entry.is_directory(ec)) {
       regions.push_back(entry.path().filename().string());
+    }
+  }
+  for (const auto& [name, path] : paths_) {
+    if (std::filesystem::is_directory(path, ec) &&
+        std::find(regions.begin(), regions.end(), name) == regions.end()) {
+      regions.push_back(name);
     }
   }
   std::sort(regions.begin(), regions.end());

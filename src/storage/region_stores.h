@@ -1,8 +1,10 @@
 #pragma once
-// RegionStores: the chunk store of each region, {root}/{region}, opened on first use and kept
-// open (a FileChunkStore holds a lock on its folder, so there is one per region per process).
+// RegionStores: the chunk stores of the regions by name (a region's first store is named like
+// the region; domain::StoreLocation), each a folder: the configured path, or {root}/{name}.
+// A store is opened on first use and kept open (a FileChunkStore holds a lock on its folder,
+// so there is one per store per process).
 //
-//   RegionStores stores(data_dir / "stores");
+//   RegionStores stores(data_dir / "stores", {}, {{"westus-2", "/mnt/b/westus"}});
 //   GALLERY_ASSIGN_OR_RETURN(ChunkStore* store, stores.For("westus"));
 //
 // Thread-safe. The stores live as long as the RegionStores.
@@ -21,18 +23,23 @@ namespace gallery::storage {
 
 class RegionStores {
  public:
-  explicit RegionStores(std::filesystem::path root, FileChunkStoreOptions options = {})
-      : root_(std::move(root)), options_(options) {}
+  // `paths` places stores elsewhere than {root}/{name}.
+  explicit RegionStores(std::filesystem::path root, FileChunkStoreOptions options = {},
+                        std::map<std::string, std::filesystem::path> paths = {})
+      : root_(std::move(root)), options_(options), paths_(std::move(paths)) {}
 
-  // The store of `region` (a catalog short name). InvalidArgument for a name that is not a
-  // plain folder name; FileChunkStore::Open's errors.
-  Result<ChunkStore*> For(const std::string& region);
-  // The regions that have a store folder (opened or not), in name order.
+  // The store named `name`. InvalidArgument for a name that is not a plain folder name;
+  // FileChunkStore::Open's errors (Unavailable naming the folder when it cannot be used).
+  Result<ChunkStore*> For(const std::string& name);
+  // The stores whose folder exists (opened or not), in name order.
   std::vector<std::string> Existing() const;
+  // Where the store's folder is (whether or not it exists).
+  std::filesystem::path PathOf(const std::string& name) const;
 
  private:
   std::filesystem::path root_;
   FileChunkStoreOptions options_;
+  std::map<std::string, std::filesystem::path> paths_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<FileChunkStore>> stores_;
 };

@@ -1,0 +1,48 @@
+#pragma once
+// What a version's replicas add up to, per target region: the state $expand=ReplicationStatus
+// reports, whether a region is usable, and whether replication still has work to do.
+//
+// A region is Completed when every replica its profile asks for is; Failed when one failed for
+// good; Replicating while one is being copied; Queued otherwise (waiting for a worker or a
+// retry, or not planned yet). A region is usable (disks and exports may read it) as soon as its
+// own replicas are complete, whatever other regions are doing.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/gallery_image_version.h"
+
+namespace gallery::domain {
+
+// What a running copy knows of one region beyond the durable replica states.
+struct LiveReplication {
+  int64_t bytes_done = 0;
+  int64_t bytes_total = 0;
+  double bytes_per_second = 0;
+};
+
+// Looks up the live progress of a version's region; nullopt when nothing is copying there.
+using LiveReplicationLookup =
+    std::function<std::optional<LiveReplication>(const std::string& region)>;
+
+// One entry per target region, in the profile's order. Without live progress a region's bytes
+// are unknown and its progress counts replicas (a completed region is 100).
+std::vector<RegionReplication> SummarizeReplication(const GalleryImageVersion& version,
+                                                    const LiveReplicationLookup& live = {});
+
+// ARM aggregatedState: Completed when every region is, Failed when one failed, else InProgress.
+std::string_view AggregatedReplicationState(const std::vector<RegionReplication>& regions);
+
+// Every replica of `region` is complete and the region is a target.
+bool RegionUsable(const GalleryImageVersion& version, std::string_view region);
+
+// Some replica still needs copying (Queued or Replicating).
+bool ReplicationPending(const GalleryImageVersion& version);
+
+// No replica needs copying and at least one Failed.
+bool ReplicationFailed(const GalleryImageVersion& version);
+
+}  // namespace gallery::domain

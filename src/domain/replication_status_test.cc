@@ -1,0 +1,102 @@
+#include "domain/replication_status.h"
+
+#include <gtest/gtest.h>
+
+namespace gallery::domain {
+namespace {
+
+constexpr ReplicationState kQueued = ReplicationState::kQueued;
+constexpr ReplicationState kReplicating = ReplicationState::kReplicating;
+constexpr ReplicationState kCompleted = ReplicationState::kCompleted;
+constexpr ReplicationState kFailed = ReplicationState::kFailed;
+
+// eastus (2 replicas) and westus (common count 1).
+GalleryImageVersion Version(std::vector<Replica> replicas) {
+  GalleryImageVersion v;
+  v.target_regions = {TargetRegion{"eastus", 2, "Standard_LRS", {}, {}},
+                      TargetRegion{"westus", std::nullopt, "Standard_LRS", {}, {}}};
+  v.replica_count = 1;
+  v.replicas = std::move(replicas);
+  return v;
+}
+
+Replica R(const std::string& region, int32_t index, ReplicationState state,
+          std::string details = "") {
+  return Replica{region, index, region, state, {}, std::move(details), 0, 0};
+}
+
+TEST(ReplicationStatusTest, RegionStateFollowsItsReplicas) {
+  GalleryImageVersion v = Version({R("eastus", 0, kCompleted), R("eastus", 1, kQueued),
+                                   R("westus", 0, kCompleted)});
+  std::vector<RegionReplication> s = SummarizeReplication(v);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].region, "eastus");
+  EXPECT_EQ(s[0].state, kQueued);
+  EXPECT_EQ(s[0].replicas_done, 1);
+  EXPECT_EQ(s[0].replicas_total, 2);
+  EXPECT_EQ(s[0].progress, 50);
+  EXPECT_EQ(s[1].state, kCompleted);
+  EXPECT_EQ(s[1].progress, 100);
+  EXPECT_EQ(AggregatedReplicationState(s), "InProgress");
+  EXPECT_FALSE(RegionUsable(v, "eastus"));
+  EXPECT_TRUE(RegionUsable(v, "westus"));  // usable whatever eastus is doing
+  EXPECT_FALSE(RegionUsable(v, "northeurope"));
+  EXPECT_TRUE(ReplicationPending(v));
+  EXPECT_FALSE(ReplicationFailed(v));
+
+  v.replicas[1].state = kReplicating;
+  EXPECT_EQ(SummarizeReplication(v)[0].state, kReplicating);
+  v.replicas[1].state = kCompleted;
+  EXPECT_EQ(AggregatedReplicationState(SummarizeReplication(v)), "Completed");
+  EXPECT_TRUE(RegionUsable(v, "eastus"));
+  EXPECT_FALSE(ReplicationPending(v));
+}
+
+TEST(ReplicationStatusTest, AFailedReplicaFailsItsRegionWithItsDetails) {
+  GalleryImageVersion v = Version({R("eastus", 0, kCompleted),
+                                   R("eastus", 1, kFailed, "store 'eastus-2' is unavailable"),
+                                   R("westus", 0, kReplicating, "Attempt 1 of 5 failed")});
+  std::vector<RegionReplication> s = SummarizeReplication(v);
+  EXPECT_EQ(s[0].state, kFailed);
+  EXPECT_EQ(s[0].details, "store 'eastus-2' is unavailable");
+  EXPECT_EQ(s[1].state, kReplicating);
+  EXPECT_EQ(s[1].details, "Attempt 1 of 5 failed");
+  EXPECT_EQ(AggregatedReplicationState(s), "Failed");
+  EXPECT_FALSE(ReplicationFailed(v));  // westus still works
+  v.replicas[2].state = kCompleted;
+  EXPECT_TRUE(ReplicationFailed(v));
+}
+
+TEST(ReplicationStatusTest, RegionsWithoutPlannedReplicasAreQueued) {
+  std::vector<RegionReplication> s = SummarizeReplication(Version({}));
+  EXPECT_EQ(s[0].state, kQueued);
+  EXPECT_EQ(s[0].replicas_total, 2);
+  EXPECT_EQ(s[0].progress, 0);
+  EXPECT_EQ(AggregatedReplicationState({}), "Completed");
+}
+
+TEST(ReplicationStatusTest, LiveProgressGivesBytesRateAndEta) {
+  GalleryImageVersion v = Version({R("eastus", 0, kReplicating), R("eastus", 1, kReplicating),
+                                   R("westus", 0, kCompleted)});
+  auto live = [](const std::string& region) -> std::optional<LiveReplication> {
+    if (region == "eastus") {
+      return LiveReplication{250, 1000, 50.0};
+    }
+    return std::nullopt;
+  };
+  std::vector<RegionReplication> s = SummarizeReplication(v, live);
+  EXPECT_EQ(s[0].bytes_done, 250);
+  EXPECT_EQ(s[0].bytes_total, 1000);
+  EXPECT_EQ(s[0].progress, 25);
+  EXPECT_DOUBLE_EQ(s[0].bytes_per_second, 50.0);
+  ASSERT_TRUE(s[0].eta_seconds.has_value());
+  EXPECT_EQ(*s[0].eta_seconds, 15);
+  EXPECT_EQ(s[1].progress, 100);  // completed: no live entry needed
+  // All bytes done but not recorded yet: never 100 before the replicas are.
+  auto done = [](const std::string&) { return std::optional<LiveReplication>({1000, 1000, 0}); };
+  EXPECT_EQ(SummarizeReplication(v, done)[0].progress, 99);
+  EXPECT_FALSE(SummarizeReplication(v, done)[0].eta_seconds.has_value());
+}
+
+}  // namespace
+}  // namespace gallery::domain

@@ -1,0 +1,666 @@
+#include "replication/replicator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <variant>
+
+#include "common/log.h"
+#include "storage/ingest.h"
+#include "storage/manifest.h"
+
+namespace gallery::replication {
+
+namespace {
+
+using domain::GalleryImageVersion;
+using domain::Replica;
+using domain::ReplicationState;
+
+constexpr int64_t kRateWindowMs = 5000;
+
+// A job that stops because it is no longer wanted (not a failure: nothing is recorded); the
+// storage layer's cancellation, so storage::IsCancelled knows it.
+Status Cancelled(std::string message) {
+  return Status::Unavailable(std::move(message)).WithReason(storage::CancelledStatus().reason());
+}
+using storage::IsCancelled;
+
+bool Due(const Replica& r, const std::string& region, TimestampMs now) {
+  return r.region == region &&
+         (r.state == ReplicationState::kQueued || r.state == ReplicationState::kReplicating) &&
+         r.retry_at <= now;
+}
+
+bool Pending(const Replica& r) {
+  return r.state == ReplicationState::kQueued || r.state == ReplicationState::kReplicating;
+}
+
+const GalleryImageVersion* AsVersion(const std::shared_ptr<const metadata::Resource>& found) {
+  return found == nullptr ? nullptr : std::get_if<GalleryImageVersion>(found.get());
+}
+
+// The version's disks in replica-manifest order: the OS disk, then the data disks.
+std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
+  std::vector<const domain::DiskImage*> disks{&v.os_disk_image};
+  for (const domain::DiskImage& d : v.data_disk_images) {
+    disks.push_back(&d);
+  }
+  return disks;
+}
+
+// The region a store belongs to ("" when the catalog does not know it).
+std::string RegionOfStore(const domain::RegionCatalog& regions, const std::string& store) {
+  for (const domain::Region& region : regions.regions()) {
+    for (const domain::StoreLocation& s : region.stores) {
+      if (s.name == store) {
+        return region.name;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+// Bytes done of total for a running job, and recent samples for its rate.
+struct Replicator::Progress {
+  std::atomic<int64_t> done{0};
+  std::atomic<int64_t> total{0};
+  std::mutex mu;
+  std::deque<std::pair<TimestampMs, int64_t>> samples;
+
+  void Add(int64_t bytes, TimestampMs now) {
+    const int64_t value = done += bytes;
+    std::lock_guard<std::mutex> lock(mu);
+    samples.emplace_back(now, value);
+    while (samples.size() > 2 && samples.front().first < now - kRateWindowMs) {
+      samples.pop_front();
+    }
+  }
+  double Rate() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (samples.size() < 2 || samples.back().first <= samples.front().first) {
+      return 0;
+    }
+    return static_cast<double>(samples.back().second - samples.front().second) * 1000.0 /
+           static_cast<double>(samples.back().first - samples.front().first);
+  }
+};
+
+// One run of RunRegion: the stores, chunks and progress of one (version, region).
+class Replicator::Job {
+ public:
+  struct Source {
+    std::string store;
+    std::string region;
+    storage::ChunkStore* chunks = nullptr;
+  };
+  struct Target {
+    std::string store;
+    storage::ChunkStore* chunks = nullptr;
+    std::unique_ptr<storage::ChunkBatch> batch;
+  };
+
+  Job(Replicator& owner, ResourceId version, std::string region, std::vector<Source> sources,
+      std::vector<Target> targets, std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks,
+      std::shared_ptr<Progress> progress, std::set<std::pair<int32_t, std::string>> replicas)
+      : owner_(owner),
+        version_(std::move(version)),
+        region_(std::move(region)),
+        sources_(std::move(sources)),
+        targets_(std::move(targets)),
+        chunks_(std::move(chunks)),
+        progress_(std::move(progress)),
+        replicas_(std::move(replicas)) {}
+
+  // Copies what the targets lack, then confirms every chunk present in every target (which
+  // also refreshes the chunks' last use, so garbage collection keeps them until the replicas'
+  // manifests are recorded). Cancelled when the version no longer wants this job.
+  Status Run() {
+    for (int pass = 0; pass < 3; ++pass) {
+      GALLERY_ASSIGN_OR_RETURN(uint64_t copied, CopyMissing(/*count_progress=*/pass == 0));
+      if (pass > 0 && copied == 0) {
+        return Status::Ok();
+      }
+      if (pass == 0) {
+        progress_->done = progress_->total.load();
+      }
+    }
+    return Status::Unavailable("chunks copied to the stores of region '" + region_ +
+                               "' kept disappearing (is something deleting them?)");
+  }
+
+ private:
+  Result<uint64_t> CopyMissing(bool count_progress) {
+    const size_t per_request = static_cast<size_t>(std::max(1, owner_.options_.chunks_per_request));
+    uint64_t copied = 0;
+    uint64_t uncommitted = 0;
+    for (size_t first = 0; first < chunks_.size(); first += per_request) {
+      GALLERY_RETURN_IF_ERROR(StillWanted());
+      const size_t last = std::min(chunks_.size(), first + per_request);
+      // Which targets lack which chunk of this request.
+      std::vector<std::vector<size_t>> lacking(last - first);
+      int64_t present_bytes = 0;
+      for (size_t i = first; i < last; ++i) {
+        for (size_t t = 0; t < targets_.size(); ++t) {
+          GALLERY_ASSIGN_OR_RETURN(bool has, targets_[t].chunks->Contains(chunks_[i].first));
+          if (has) {
+            present_bytes += chunks_[i].second;
+          } else {
+            lacking[i - first].push_back(t);
+          }
+        }
+      }
+      // Read each lacking chunk once; send the request's bytes over each source's link.
+      std::vector<std::vector<uint8_t>> bytes(last - first);
+      std::map<std::string, uint64_t> by_region;
+      for (size_t i = first; i < last; ++i) {
+        if (lacking[i - first].empty()) {
+          continue;
+        }
+        GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[i].first, &bytes[i - first]));
+        by_region[from] += bytes[i - first].size();
+      }
+      for (const auto& [from, n] : by_region) {
+        if (from != region_ && owner_.options_.link) {
+          GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &owner_.cancel_));
+        }
+        if (from != region_) {
+          egress_[from] += n;
+        }
+      }
+      int64_t written_bytes = 0;
+      for (size_t i = first; i < last; ++i) {
+        for (size_t t : lacking[i - first]) {
+          GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
+          written_bytes += chunks_[i].second;
+          uncommitted += chunks_[i].second;
+          ++copied;
+        }
+      }
+      if (count_progress) {
+        progress_->Add(present_bytes + written_bytes, owner_.clock_.Now());
+      }
+      if (uncommitted >= owner_.options_.commit_bytes) {
+        GALLERY_RETURN_IF_ERROR(Commit());
+        uncommitted = 0;
+      }
+    }
+    GALLERY_RETURN_IF_ERROR(Commit());
+    return copied;
+  }
+
+  // Reads a verified copy from the first source that has one; returns its region.
+  Result<std::string> Read(const storage::ChunkDigest& digest, std::vector<uint8_t>* out) {
+    Status last = Status::NotFound("no store to read from");
+    for (const Source& source : sources_) {
+      Result<std::vector<uint8_t>> read = source.chunks->Read(digest);
+      if (read.ok()) {
+        *out = std::move(*read);
+        return source.region;
+      }
+      last = read.status();
+      if (read.status().code() == StatusCode::kDataLoss) {
+        GLOG_WARN("chunk {} in store {} is damaged; reading another copy ({})",
+                  storage::ToHex(digest), source.store, read.status().message());
+      }
+    }
+    return Status(last.code() == StatusCode::kNotFound ? StatusCode::kDataLoss : last.code(),
+                  "no store holds a readable copy of chunk " + storage::ToHex(digest) + " (last: " +
+                      last.message() + ")");
+  }
+
+  // Makes the written chunks durable, then counts the bytes that crossed regions.
+  Status Commit() {
+    for (Target& t : targets_) {
+      GALLERY_RETURN_IF_ERROR(t.batch->Commit());
+    }
+    if (egress_.empty()) {
+      return Status::Ok();
+    }
+    GALLERY_ASSIGN_OR_RETURN(auto tx, owner_.store_.Begin(metadata::TxMode::kWrite));
+    for (const auto& [from, n] : egress_) {
+      GALLERY_RETURN_IF_ERROR(tx->AddEgress(from, region_, static_cast<int64_t>(n)));
+    }
+    GALLERY_RETURN_IF_ERROR(tx->Commit());
+    egress_.clear();
+    return Status::Ok();
+  }
+
+  // Cancelled when galleryd stops, the version is gone, or none of this job's replicas is
+  // still pending in the store it fills.
+  Status StillWanted() {
+    if (owner_.cancel_) {
+      return Cancelled("galleryd is stopping");
+    }
+    GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const metadata::Resource> found,
+                             owner_.store_.FindResource(version_));
+    const GalleryImageVersion* v = AsVersion(found);
+    if (v != nullptr) {
+      for (const Replica& r : v->replicas) {
+        if (r.region == region_ && Pending(r) && replicas_.count({r.index, r.store}) > 0) {
+          return Status::Ok();
+        }
+      }
+    }
+    return Cancelled("the replicas of " + version_.ToString() + " in region '" +
+                             region_ + "' are no longer wanted");
+  }
+
+  Replicator& owner_;
+  ResourceId version_;
+  std::string region_;
+  std::vector<Source> sources_;
+  std::vector<Target> targets_;
+  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks_;
+  std::shared_ptr<Progress> progress_;
+  std::set<std::pair<int32_t, std::string>> replicas_;  // (index, store) this job fills
+  std::map<std::string, uint64_t> egress_;              // source region -> bytes not yet counted
+};
+
+Replicator::Replicator(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
+                       StoreByName stores, const Clock& clock, Random& random,
+                       ReplicatorOptions options)
+    : store_(store),
+      regions_(regions),
+      stores_(std::move(stores)),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {}
+
+Replicator::~Replicator() { Stop(); }
+
+void Replicator::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!threads_.empty() || stopping_) {
+    return;
+  }
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    threads_.emplace_back([this] { WorkerLoop(); });
+  }
+}
+
+void Replicator::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cancel_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : threads_) {
+    t.join();
+  }
+  threads_.clear();
+}
+
+void Replicator::Kick(const ResourceId& version) {
+  Result<std::shared_ptr<const metadata::Resource>> found = store_.FindResource(version);
+  const GalleryImageVersion* v = found.ok() ? AsVersion(*found) : nullptr;
+  if (v == nullptr) {
+    return;
+  }
+  const TimestampMs now = clock_.Now();
+  std::set<std::string> regions;
+  for (const Replica& r : v->replicas) {
+    if (Due(r, r.region, now)) {
+      regions.insert(r.region);
+    }
+  }
+  for (const std::string& region : regions) {
+    Enqueue(version, region);
+  }
+}
+
+void Replicator::Enqueue(const ResourceId& version, const std::string& region) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    JobKey key{version.Key(), region};
+    JobState& job = jobs_[key];
+    job.id = version;
+    if (job.running) {
+      job.again = true;
+      return;
+    }
+    if (job.queued) {
+      return;
+    }
+    job.queued = true;
+    queue_.push_back(key);
+  }
+  cv_.notify_one();
+}
+
+bool Replicator::TakeJob(JobKey* key, ResourceId* id) {
+  if (queue_.empty()) {
+    return false;
+  }
+  *key = queue_.front();
+  queue_.pop_front();
+  JobState& job = jobs_[*key];
+  job.queued = false;
+  job.running = true;
+  job.again = false;
+  *id = job.id;
+  return true;
+}
+
+void Replicator::RunJob(const JobKey& key, const ResourceId& id) {
+  Status s = RunRegion(id, key.region);
+  if (!s.ok() && !IsCancelled(s) && !cancel_) {
+    GLOG_WARN("replication of {} to {}: {}", id.ToString(), key.region, s.ToString());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  JobState& after = jobs_[key];
+  after.running = false;
+  if (after.again && !stopping_) {
+    after.again = false;
+    after.queued = true;
+    queue_.push_back(key);
+    cv_.notify_one();
+  } else if (!after.queued) {
+    jobs_.erase(key);
+  }
+}
+
+void Replicator::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) {
+      return;
+    }
+    JobKey key;
+    ResourceId id;
+    TakeJob(&key, &id);
+    lock.unlock();
+    RunJob(key, id);
+    lock.lock();
+  }
+}
+
+int Replicator::RunQueued() {
+  int ran = 0;
+  while (true) {
+    JobKey key;
+    ResourceId id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!TakeJob(&key, &id)) {
+        return ran;
+      }
+    }
+    RunJob(key, id);
+    ++ran;
+  }
+}
+
+std::optional<domain::LiveReplication> Replicator::Live(const ResourceId& version,
+                                                        const std::string& region) const {
+  std::shared_ptr<Progress> p;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = progress_.find(JobKey{version.Key(), region});
+    if (it == progress_.end()) {
+      return std::nullopt;
+    }
+    p = it->second;
+  }
+  return domain::LiveReplication{p->done.load(), p->total.load(), p->Rate()};
+}
+
+Status Replicator::RunRegion(const ResourceId& version_id, const std::string& region) {
+  GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const metadata::Resource> found,
+                           store_.FindResource(version_id));
+  const GalleryImageVersion* v = AsVersion(found);
+  const TimestampMs start = clock_.Now();
+  if (v == nullptr ||
+      std::none_of(v->replicas.begin(), v->replicas.end(),
+                   [&](const Replica& r) { return Due(r, region, start); })) {
+    return Status::Ok();
+  }
+  const GalleryImageVersion version = *v;  // this job's view of the profile and disks
+  std::set<std::pair<int32_t, std::string>> wanted;
+  std::vector<std::string> target_names;
+  for (const Replica& r : version.replicas) {
+    if (Due(r, region, start)) {
+      wanted.insert({r.index, r.store});
+      if (std::find(target_names.begin(), target_names.end(), r.store) == target_names.end()) {
+        target_names.push_back(r.store);
+      }
+    }
+  }
+  auto fail = [&](const Status& error) {
+    if (IsCancelled(error) || cancel_) {
+      return error;  // not a failed attempt: stopped on purpose
+    }
+    Status recorded = RecordFailure(version_id, region, error);
+    if (!recorded.ok()) {
+      GLOG_WARN("cannot record the failed replication of {} to {}: {}", version_id.ToString(),
+                region, recorded.ToString());
+    }
+    return error;
+  };
+
+  // Queued -> Replicating, so status shows which regions are being copied.
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
+    GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                             tx->GetResource(version_id));
+    auto* now = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
+    if (now == nullptr) {
+      return Status::Ok();
+    }
+    bool changed = false;
+    for (Replica& r : now->replicas) {
+      if (r.state == ReplicationState::kQueued && Due(r, region, start) &&
+          wanted.count({r.index, r.store}) > 0) {
+        r.state = ReplicationState::kReplicating;
+        changed = true;
+      }
+    }
+    if (changed) {
+      GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+      GALLERY_RETURN_IF_ERROR(tx->Commit());
+    }
+  }
+
+  // The version's disks as its source manifests, and the distinct chunks they name.
+  std::vector<std::optional<metadata::ManifestRecord>> sources_by_disk;
+  std::map<storage::ChunkDigest, uint32_t> distinct;
+  std::vector<std::string> source_stores;
+  {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
+    for (const domain::DiskImage* disk : DisksOf(version)) {
+      if (disk->manifest_id.empty()) {
+        sources_by_disk.emplace_back();
+        continue;
+      }
+      GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> record,
+                               tx->GetManifest(disk->manifest_id));
+      if (!record.has_value()) {
+        return fail(Status::DataLoss("the version's data (manifest '" + disk->manifest_id +
+                                     "') is missing"));
+      }
+      Result<storage::Manifest> manifest = storage::DecodeManifest(record->body);
+      if (!manifest.ok()) {
+        return fail(manifest.status());
+      }
+      for (uint64_t i = 0; i < manifest->chunks.size(); ++i) {
+        if (manifest->chunks[i].has_value()) {
+          distinct.emplace(*manifest->chunks[i], storage::ChunkLength(*manifest, i));
+        }
+      }
+      if (std::find(source_stores.begin(), source_stores.end(), record->store) ==
+          source_stores.end()) {
+        source_stores.push_back(record->store);
+      }
+      sources_by_disk.push_back(std::move(record));
+    }
+  }
+
+  // Where to read: complete replicas in this region, the version's source store, complete
+  // replicas elsewhere (never a store being filled).
+  std::vector<Job::Source> sources;
+  auto add_source = [&](const std::string& name) {
+    const bool filling =
+        std::find(target_names.begin(), target_names.end(), name) != target_names.end();
+    const bool listed = std::any_of(sources.begin(), sources.end(),
+                                    [&](const Job::Source& s) { return s.store == name; });
+    if (filling || listed) {
+      return;
+    }
+    Result<storage::ChunkStore*> chunks = stores_(name);
+    if (chunks.ok()) {
+      sources.push_back({name, RegionOfStore(regions_, name), *chunks});
+    } else {
+      GLOG_WARN("store {} cannot be read for replication: {}", name, chunks.status().ToString());
+    }
+  };
+  for (const Replica& r : version.replicas) {
+    if (r.region == region && r.state == ReplicationState::kCompleted) {
+      add_source(r.store);
+    }
+  }
+  for (const std::string& name : source_stores) {
+    add_source(name);
+  }
+  for (const Replica& r : version.replicas) {
+    if (r.state == ReplicationState::kCompleted) {
+      add_source(r.store);
+    }
+  }
+
+  std::vector<Job::Target> targets;
+  for (const std::string& name : distinct.empty() ? std::vector<std::string>{} : target_names) {
+    Result<storage::ChunkStore*> chunks = stores_(name);
+    if (!chunks.ok()) {
+      return fail(Status(chunks.status().code(), "store '" + name + "' of region '" + region +
+                                                     "' is unavailable: " +
+                                                     chunks.status().message()));
+    }
+    targets.push_back({name, *chunks, (*chunks)->BeginBatch()});
+  }
+
+  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks(distinct.begin(), distinct.end());
+  auto progress = std::make_shared<Progress>();
+  uint64_t total = 0;
+  for (const auto& c : chunks) {
+    total += c.second;
+  }
+  progress->total = static_cast<int64_t>(total * targets.size());
+  const JobKey key{version_id.Key(), region};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_[key] = progress;
+  }
+  struct Forget {
+    Replicator& owner;
+    const JobKey& key;
+    ~Forget() {
+      std::lock_guard<std::mutex> lock(owner.mu_);
+      owner.progress_.erase(key);
+    }
+  } forget{*this, key};
+
+  Job job(*this, version_id, region, std::move(sources), std::move(targets), std::move(chunks),
+          progress, wanted);
+  if (Status copied = job.Run(); !copied.ok()) {
+    return fail(copied);
+  }
+
+  // Every chunk is durable in every target: record the replicas' manifests and complete them.
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                           tx->GetResource(version_id));
+  auto* now = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
+  if (now == nullptr) {
+    return Status::Ok();  // deleted meanwhile: the chunks are garbage
+  }
+  int completed = 0;
+  for (Replica& r : now->replicas) {
+    if (r.region != region || !Pending(r) || wanted.count({r.index, r.store}) == 0) {
+      continue;
+    }
+    r.manifests.clear();
+    for (const std::optional<metadata::ManifestRecord>& source : sources_by_disk) {
+      if (!source.has_value()) {
+        r.manifests.emplace_back();
+        continue;
+      }
+      metadata::ManifestRecord record;
+      record.id = NewUuid(random_);
+      record.store = r.store;
+      record.body = source->body;
+      record.created_at = clock_.Now();
+      GALLERY_RETURN_IF_ERROR(tx->PutManifest(record));
+      r.manifests.push_back(record.id);
+    }
+    r.state = ReplicationState::kCompleted;
+    r.details.clear();
+    r.attempts = 0;
+    r.retry_at = 0;
+    ++completed;
+  }
+  if (completed == 0) {
+    return Status::Ok();
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  GLOG_INFO("replicated {} to {}: {} replica(s) in {} ms", version_id.ToString(), region,
+            completed, clock_.Now() - start);
+  AfterChange(version_id, *now);
+  return Status::Ok();
+}
+
+Status Replicator::RecordFailure(const ResourceId& version_id, const std::string& region,
+                                 const Status& error) {
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                           tx->GetResource(version_id));
+  auto* v = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
+  if (v == nullptr) {
+    return Status::Ok();
+  }
+  const TimestampMs now = clock_.Now();
+  bool changed = false;
+  for (Replica& r : v->replicas) {
+    if (!Due(r, region, now)) {
+      continue;
+    }
+    ++r.attempts;
+    changed = true;
+    if (r.attempts >= options_.max_attempts) {
+      r.state = ReplicationState::kFailed;
+      r.details = "Replication to '" + region + "' failed after " + std::to_string(r.attempts) +
+                  " attempts: " + error.message();
+      continue;
+    }
+    const double exp = std::pow(2.0, r.attempts - 1);
+    const double capped =
+        std::min(static_cast<double>(options_.retry_max_ms),
+                 static_cast<double>(options_.retry_base_ms) * exp);
+    const uint8_t noise = static_cast<uint8_t>(random_.Bytes(1)[0]);
+    const auto delay = static_cast<int64_t>(capped * (0.5 + 0.5 * noise / 255.0));
+    r.state = ReplicationState::kReplicating;
+    r.retry_at = now + delay;
+    r.details = "Attempt " + std::to_string(r.attempts) + " of " +
+                std::to_string(options_.max_attempts) + " failed: " + error.message() +
+                "; retrying at " + FormatTimestamp(r.retry_at) + ".";
+  }
+  if (!changed) {
+    return Status::Ok();
+  }
+  GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+  GALLERY_RETURN_IF_ERROR(tx->Commit());
+  AfterChange(version_id, *v);
+  return Status::Ok();
+}
+
+void Replicator::AfterChange(const ResourceId& version, const GalleryImageVersion& now) {
+  if (settled_ && !domain::ReplicationPending(now)) {
+    settled_(version);
+  }
+}
+
+}  // namespace gallery::replication
