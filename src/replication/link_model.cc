@@ -47,7 +47,8 @@ Status CheckObject(const json& value, const std::string& path,
 Status ReadLink(const json& value, const std::string& path, Link& link) {
   if (value.contains("bandwidthMBps")) {
     const json& mbps = value["bandwidthMBps"];
-    if (!mbps.is_number() || mbps.get<double>() < 0) {
+    // Written so that NaN (possible in a json built in code, not in parsed text) is refused.
+    if (!mbps.is_number() || !(mbps.get<double>() >= 0)) {
       return Invalid(path + ".bandwidthMBps", "must be a number >= 0" + Got(mbps));
     }
     if (mbps.get<double>() > kMaxLinkBandwidthMBps) {

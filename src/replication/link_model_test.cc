@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -130,6 +131,14 @@ TEST(LinkModel, BandwidthMustBeANumberAtLeastZero) {
                                      {"from": "a", "to": "d", "bandwidthMBps": -5}]})",
                        "links.pairs[2].bandwidthMBps"),
             "links.pairs[2].bandwidthMBps must be a number >= 0, got -5");
+}
+
+TEST(LinkModel, ANotANumberBandwidthIsRefused) {
+  const json links = {{"default", {{"bandwidthMBps", std::nan("")}}}};
+  Result<LinkModel> model = LinkModel::FromJson(links);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.status().target(), "links.default.bandwidthMBps");
 }
 
 TEST(LinkModel, BandwidthHasAnUpperBound) {
