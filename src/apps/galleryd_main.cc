@@ -30,6 +30,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "metadata/sqlite_store.h"
+#include "replication/link_throttle.h"
 #include "replication/replicator.h"
 #include "storage/region_stores.h"
 #include "service/activity_log_service.h"
@@ -253,8 +254,15 @@ int main(int argc, char** argv) {
   runner.AddWork(&image_ingest);
   // Versions reach their target regions' stores through the replicator's workers; their
   // operations complete when their replicas do.
+  replication::SteadyTime link_time;
+  replication::LinkThrottle links(config.service.links, link_time, link_time);
+  replication::ReplicatorOptions replication_options = config.service.replication;
+  replication_options.link = [&links](const std::string& from, const std::string& to,
+                                      uint64_t bytes, const std::atomic<bool>* cancel) {
+    return links.Send(from, to, bytes, cancel);
+  };
   replication::Replicator replicator(**store, config.regions, store_for, clock, *random,
-                                     config.service.replication);
+                                     replication_options);
   service::ReplicationWork replication_work(**store, replicator, clock, runner);
   runner.AddWork(&replication_work);
   gallery_service.SetImageData(&image_data);

@@ -18,7 +18,6 @@
 //   SteadyTime time;
 //   LinkThrottle throttle(links, time, time);
 //   GALLERY_RETURN_IF_ERROR(throttle.Send("eastus", "westeurope", batch_bytes, &cancel));
-//   meter.Add("eastus", "westeurope", batch_bytes);
 
 #include <atomic>
 #include <cstdint>

@@ -90,6 +90,23 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));
   config.service.gc_interval_ms = gc_seconds * 1000;
+  replication::ReplicatorOptions& replication = config.service.replication;
+  int64_t workers = replication.workers;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "workers", 1, 256, &workers));
+  replication.workers = static_cast<int>(workers);
+  int64_t attempts = replication.max_attempts;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "maxAttempts", 1, 100, &attempts));
+  replication.max_attempts = static_cast<int>(attempts);
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "retryBaseMs", 1, 3'600'000,
+                                  &replication.retry_base_ms));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "retryMaxMs", 1, 24 * 3'600'000LL,
+                                  &replication.retry_max_ms));
+  if (replication.retry_max_ms < replication.retry_base_ms) {
+    return Bad("replication.retryMaxMs", "expected at least replication.retryBaseMs");
+  }
+  if (json.contains("links")) {
+    GALLERY_ASSIGN_OR_RETURN(config.service.links, replication::LinkModel::FromJson(json["links"]));
+  }
   return config;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "domain/limits.h"
+#include "replication/link_model.h"
 #include "replication/replicator.h"
 #include "storage/ingest.h"
 
@@ -31,6 +32,8 @@ struct ServiceConfig {
   int64_t gc_interval_ms = int64_t{3600} * 1000;
   // Replication's workers, retries and link model (replication/replicator.h).
   replication::ReplicatorOptions replication;
+  // Bandwidth and latency between regions (config/links-example.json); unlimited by default.
+  replication::LinkModel links = replication::LinkModel::Unlimited();
 };
 
 }  // namespace gallery::service
