@@ -90,6 +90,10 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));
   config.service.gc_interval_ms = gc_seconds * 1000;
+  int64_t scrub_hours = config.service.scrub_interval_ms / 3'600'000;
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "storage", "scrubIntervalHours", 0, 24 * 365, &scrub_hours));
+  config.service.scrub_interval_ms = scrub_hours * 3'600'000;
   return config;
 }
 

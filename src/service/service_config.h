@@ -28,6 +28,9 @@ struct ServiceConfig {
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
   // Garbage collection of the region chunk stores runs at start and then this often.
   int64_t gc_interval_ms = int64_t{3600} * 1000;
+  // The integrity scrub of the chunk stores (store_scrub.h) runs this often, the first time one
+  // interval after start; 0: only on demand.
+  int64_t scrub_interval_ms = int64_t{24} * 3600 * 1000;
 };
 
 }  // namespace gallery::service
