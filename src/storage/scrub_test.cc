@@ -31,14 +31,13 @@ void Corrupt(const fs::path& path) {
 
 // A store that delegates to a FileChunkStore, with injected faults: reads of one digest fail
 // with Unavailable, or batches that drop what they are given (a store that keeps damage).
-class FaultyStore final : public ChunkStore {
+class FaultyStore final : public ForwardingChunkStore {
  public:
-  explicit FaultyStore(ChunkStore& inner) : inner_(inner) {}
+  using ForwardingChunkStore::ForwardingChunkStore;
 
   std::optional<ChunkDigest> unreadable;
   bool drop_writes = false;
 
-  Result<bool> Contains(const ChunkDigest& d) override { return inner_.Contains(d); }
   Result<std::vector<uint8_t>> Read(const ChunkDigest& d) override {
     if (unreadable == d) {
       return Status::Unavailable("cannot read: injected I/O error");
@@ -55,26 +54,6 @@ class FaultyStore final : public ChunkStore {
     };
     return std::make_unique<Dropping>();
   }
-  Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& n) override {
-    return inner_.OpenStagedBatch(n);
-  }
-  Status DiscardStagedBatch(const std::string& n) override {
-    return inner_.DiscardStagedBatch(n);
-  }
-  Result<std::vector<std::string>> ListStagedBatches() override {
-    return inner_.ListStagedBatches();
-  }
-  Status Remove(const ChunkDigest& d) override { return inner_.Remove(d); }
-  Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& d, TimestampMs t) override {
-    return inner_.RemoveIfUnused(d, t);
-  }
-  Status ForEach(const std::function<void(const ChunkDigest&, TimestampMs)>& fn) override {
-    return inner_.ForEach(fn);
-  }
-  Result<StoreUsage> Usage() override { return inner_.Usage(); }
-
- private:
-  ChunkStore& inner_;
 };
 
 class ScrubTest : public ::testing::Test {
