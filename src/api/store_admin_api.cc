@@ -41,10 +41,9 @@ json ReportToWire(const service::StoreScrubReport& r) {
 // The answer of a running pass: 202 naming where to ask next.
 HttpResponse Running(const HttpRequest& request, uint64_t id) {
   HttpResponse res = JsonResponse(http::status::accepted, {{"status", "Running"}});
-  res.set(http::field::location, BaseUrlOf(request, "https://127.0.0.1") +
-                                     "/providers/Gallery.Storage/scrubOperations/" +
-                                     std::to_string(id) +
-                                     "?api-version=" + std::string(kStoreAdminApiVersion));
+  res.set(http::field::location,
+          BaseUrlOf(request, "https://127.0.0.1") + "/providers/Gallery.Storage/scrubOperations/" +
+              std::to_string(id) + "?api-version=" + std::string(kStoreAdminApiVersion));
   res.set(http::field::retry_after, kPollSeconds);
   return res;
 }
@@ -76,9 +75,9 @@ bool StoreAdminApi::Serves(std::string_view target) { return PathIsOrUnder(targe
 Status StoreAdminApi::Authorize(const service::RequestContext& ctx) {
   if (!options_.admin_tenant_id.empty() &&
       !EqualsIgnoreCase(ctx.caller.tenant_id, options_.admin_tenant_id)) {
-    return Status::PermissionDenied("Only a directory administrator of the installation's tenant '" +
-                                    options_.admin_tenant_id +
-                                    "' may administer the chunk stores.")
+    return Status::PermissionDenied(
+               "Only a directory administrator of the installation's tenant '" +
+               options_.admin_tenant_id + "' may administer the chunk stores.")
         .WithReason("AuthorizationFailed");
   }
   Status admin = directory_.CheckDirectoryAdmin(ctx);
@@ -123,10 +122,9 @@ HttpResponse StoreAdminApi::Route(HttpRequest& request, service::RequestContext&
         11);
   }
   if (version != kStoreAdminApiVersion) {
-    return ArmErrorResponse(Status::InvalidArgument(
-                                "The api-version '" + version +
-                                "' is invalid. The supported versions are '" +
-                                std::string(kStoreAdminApiVersion) + "'.")
+    return ArmErrorResponse(Status::InvalidArgument("The api-version '" + version +
+                                                    "' is invalid. The supported versions are '" +
+                                                    std::string(kStoreAdminApiVersion) + "'.")
                                 .WithReason("InvalidApiVersionParameter"),
                             11);
   }
@@ -158,8 +156,7 @@ HttpResponse StoreAdminApi::Route(HttpRequest& request, service::RequestContext&
   const std::string& text = seg[3];
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return ArmErrorResponse(
-        Status::NotFound("There is no scrub operation '" + text + "'."), 11);
+    return ArmErrorResponse(Status::NotFound("There is no scrub operation '" + text + "'."), 11);
   }
   Result<service::ScrubPass> pass = scrub_.Pass(id);
   if (!pass.ok()) {

@@ -61,8 +61,10 @@ class StoreAdminApiTest : public ::testing::Test {
           }
           return it->second.get();
         },
-        [] { return std::vector<std::string>{"eastus", "westus"}; }, clock_,
-        service::StoreScrubOptions{.interval_ms = 0});
+        [] {
+          return std::vector<std::string>{"eastus", "westus"};
+        },
+        clock_, service::StoreScrubOptions{.interval_ms = 0});
     api_ = std::make_unique<StoreAdminApi>(*scrub_, *directory_, auth_,
                                            StoreAdminApiOptions{boot_.tenant_id});
   }
@@ -202,8 +204,7 @@ TEST_F(StoreAdminApiTest, OnlyADirectoryAdministratorOfTheInstallationsTenantMay
   // An Owner of the subscription who is not a directory administrator.
   service::RequestContext admin;
   admin.caller = {boot_.tenant_id, boot_.object_id, "admin"};
-  Result<domain::Principal> user =
-      directory_->CreateUser(admin, {"owner@x", "", "password-1"});
+  Result<domain::Principal> user = directory_->CreateUser(admin, {"owner@x", "", "password-1"});
   ASSERT_TRUE(user.ok()) << user.status().ToString();
   auth_.tenants[user->object_id] = boot_.tenant_id;
   HttpResponse user_res = Call(http::verb::post, kScrub, user->object_id);
@@ -227,10 +228,10 @@ TEST_F(StoreAdminApiTest, OnlyADirectoryAdministratorOfTheInstallationsTenantMay
   ExpectError(stranger_res, http::status::forbidden, "AuthorizationFailed");
   EXPECT_NE(stranger_res.body().find("installation's tenant"), std::string::npos);
   // Polling is checked the same way.
-  ExpectError(Call(http::verb::get,
-                   "/providers/Gallery.Storage/scrubOperations/1?api-version=2024-01-01",
-                   "stranger"),
-              http::status::forbidden, "AuthorizationFailed");
+  ExpectError(
+      Call(http::verb::get, "/providers/Gallery.Storage/scrubOperations/1?api-version=2024-01-01",
+           "stranger"),
+      http::status::forbidden, "AuthorizationFailed");
 }
 
 TEST_F(StoreAdminApiTest, MalformedRequestsAreArmErrors) {
@@ -239,17 +240,17 @@ TEST_F(StoreAdminApiTest, MalformedRequestsAreArmErrors) {
   ExpectError(Call(http::verb::post, "/providers/Gallery.Storage/scrub?api-version=2021-01-01"),
               http::status::bad_request, "InvalidApiVersionParameter");
   ExpectError(Call(http::verb::get, kScrub), http::status::method_not_allowed, "MethodNotAllowed");
-  ExpectError(Call(http::verb::post,
-                   "/providers/Gallery.Storage/scrubOperations/1?api-version=2024-01-01"),
-              http::status::method_not_allowed, "MethodNotAllowed");
+  ExpectError(
+      Call(http::verb::post, "/providers/Gallery.Storage/scrubOperations/1?api-version=2024-01-01"),
+      http::status::method_not_allowed, "MethodNotAllowed");
   ExpectError(Call(http::verb::post, "/providers/Gallery.Storage/defrag?api-version=2024-01-01"),
               http::status::not_found, "InvalidResourceType");
-  ExpectError(Call(http::verb::get,
-                   "/providers/Gallery.Storage/scrubOperations/42?api-version=2024-01-01"),
-              http::status::not_found, "ResourceNotFound");
-  ExpectError(Call(http::verb::get,
-                   "/providers/Gallery.Storage/scrubOperations/x1?api-version=2024-01-01"),
-              http::status::not_found, "ResourceNotFound");
+  ExpectError(
+      Call(http::verb::get, "/providers/Gallery.Storage/scrubOperations/42?api-version=2024-01-01"),
+      http::status::not_found, "ResourceNotFound");
+  ExpectError(
+      Call(http::verb::get, "/providers/Gallery.Storage/scrubOperations/x1?api-version=2024-01-01"),
+      http::status::not_found, "ResourceNotFound");
   ExpectError(Call(http::verb::post, "/providers/Gallery.Storage/scrub?api-version=%zz"),
               http::status::bad_request, "InvalidUri");
 }

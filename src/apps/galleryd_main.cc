@@ -294,9 +294,9 @@ int main(int argc, char** argv) {
   // ---- store scrub (begin): integrity checks of the chunk stores, periodic and on demand
   // (POST /providers/Gallery.Storage/scrub), for directory administrators of this
   // installation's tenant.
-  service::StoreScrub store_scrub(
-      **store, store_for, [&region_stores] { return region_stores.Existing(); }, clock,
-      {.interval_ms = config.service.scrub_interval_ms});
+  service::StoreScrub store_scrub(**store, store_for,
+                                  [&region_stores] { return region_stores.Existing(); }, clock,
+                                  {.interval_ms = config.service.scrub_interval_ms});
   api::StoreAdminApi store_admin(store_scrub, directory, authenticator,
                                  {.admin_tenant_id = identity->tenant_id});
   // ---- store scrub (end)

@@ -20,20 +20,20 @@ uint64_t Count(const json& store, const char* key) {
 
 Status Scrub(CommandContext& ctx, const CommonOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o));
-  GALLERY_ASSIGN_OR_RETURN(
-      json report, s.arm->Post(kScrubPath, kStoreAdminApi, json::object(), ctx.Lro(false)));
+  GALLERY_ASSIGN_OR_RETURN(json report,
+                           s.arm->Post(kScrubPath, kStoreAdminApi, json::object(), ctx.Lro(false)));
   if (!report.is_object() || !report.contains("stores") || !report["stores"].is_array()) {
     return Status::Internal("the server's scrub report has no 'stores' list: " + report.dump());
   }
   // JSON prints the whole report; table and tsv one row per store.
   GALLERY_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.output));
   const json& rows = format == OutputFormat::kJson ? report : report["stores"];
-  GALLERY_RETURN_IF_ERROR(ctx.Print(
-      o, rows,
-      {FieldColumn("Name", "name"), FieldColumn("ChunksChecked", "chunksChecked"),
-       FieldColumn("BytesChecked", "bytesChecked"), FieldColumn("Corrupt", "corrupt"),
-       FieldColumn("Missing", "missing"), FieldColumn("Repaired", "repaired"),
-       FieldColumn("Unrepairable", "unrepairable")}));
+  GALLERY_RETURN_IF_ERROR(
+      ctx.Print(o, rows,
+                {FieldColumn("Name", "name"), FieldColumn("ChunksChecked", "chunksChecked"),
+                 FieldColumn("BytesChecked", "bytesChecked"), FieldColumn("Corrupt", "corrupt"),
+                 FieldColumn("Missing", "missing"), FieldColumn("Repaired", "repaired"),
+                 FieldColumn("Unrepairable", "unrepairable")}));
   uint64_t unrepairable = 0;
   std::string where;
   for (const json& store : report["stores"]) {

@@ -24,9 +24,14 @@ json Store(const std::string& name, int corrupt, int repaired, int unrepairable)
                         {"problem", "corrupt"},
                         {"repaired", i < repaired}});
   }
-  return {{"name", name},           {"chunksChecked", 10},         {"bytesChecked", 1310720},
-          {"corrupt", corrupt},     {"missing", 0},                {"repaired", repaired},
-          {"unrepairable", unrepairable}, {"problems", problems}};
+  return {{"name", name},
+          {"chunksChecked", 10},
+          {"bytesChecked", 1310720},
+          {"corrupt", corrupt},
+          {"missing", 0},
+          {"repaired", repaired},
+          {"unrepairable", unrepairable},
+          {"problems", problems}};
 }
 
 class StoreCommandsTest : public CliTest {
@@ -46,8 +51,7 @@ TEST_F(StoreCommandsTest, ScrubPostsThenPollsItsLocationAndPrintsTheReport) {
   const json report = {{"stores", {Store("eastus", 1, 1, 0), Store("westus", 0, 0, 0)}}};
   RespondScrub(report);
   EXPECT_EQ(Run({"store", "scrub"}), 0) << err();
-  EXPECT_THAT(transport_.Requests(),
-              ElementsAre("POST " + kScrub, "GET " + kPoll, "GET " + kPoll));
+  EXPECT_THAT(transport_.Requests(), ElementsAre("POST " + kScrub, "GET " + kPoll, "GET " + kPoll));
   EXPECT_EQ(OutJson(), report);
 }
 
@@ -71,9 +75,10 @@ TEST_F(StoreCommandsTest, AChunkThatCouldNotBeRepairedPrintsTheReportAndExits1) 
 }
 
 TEST_F(StoreCommandsTest, ARefusedScrubPrintsTheServersErrorAndExits1) {
-  transport_.RespondJson(403, {{"error",
-                                {{"code", "AuthorizationFailed"},
-                                 {"message", "'x' is not a directory administrator."}}}});
+  transport_.RespondJson(
+      403,
+      {{"error",
+        {{"code", "AuthorizationFailed"}, {"message", "'x' is not a directory administrator."}}}});
   EXPECT_EQ(Run({"store", "scrub"}), 1);
   EXPECT_THAT(err(), HasSubstr("(AuthorizationFailed)"));
   EXPECT_EQ(out(), "");

@@ -15,8 +15,8 @@ TEST(StorageConfigTest, ScrubIntervalDefaultsToADayAndZeroTurnsThePeriodicScrubO
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->service.scrub_interval_ms, int64_t{24} * 3600 * 1000);
 
-  auto weekly = ParseGalleryConfig(
-      nlohmann::json::parse(R"({"storage": {"gcIntervalSeconds": 60, "scrubIntervalHours": 168}})"));
+  auto weekly = ParseGalleryConfig(nlohmann::json::parse(
+      R"({"storage": {"gcIntervalSeconds": 60, "scrubIntervalHours": 168}})"));
   ASSERT_TRUE(weekly.ok()) << weekly.status().ToString();
   EXPECT_EQ(weekly->service.scrub_interval_ms, int64_t{168} * 3600 * 1000);
   EXPECT_EQ(weekly->service.gc_interval_ms, int64_t{60} * 1000);

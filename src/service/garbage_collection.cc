@@ -62,8 +62,9 @@ Result<std::vector<std::pair<std::string, storage::GcReport>>> GarbageCollection
       GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<metadata::Transaction> tx,
                                store_.Begin(metadata::TxMode::kRead));
       return ForEachManifestChunk(
-          *tx, region,
-          [&](const metadata::ManifestRecord&, const storage::ChunkDigest& chunk) { visit(chunk); });
+          *tx, region, [&](const metadata::ManifestRecord&, const storage::ChunkDigest& chunk) {
+            visit(chunk);
+          });
     };
     GALLERY_ASSIGN_OR_RETURN(
         storage::GcReport report,

@@ -15,9 +15,8 @@ namespace gallery::service {
 // none; a chunk repeated in a manifest is visited each time), inside `tx`; only the manifests
 // recorded for `store` when it is not empty. A manifest that does not decode stops the walk
 // with its decoding error, naming the manifest; so do the store's errors.
-Status ForEachManifestChunk(
-    metadata::Transaction& tx, const std::string& store,
-    const std::function<void(const metadata::ManifestRecord& record,
-                             const storage::ChunkDigest& chunk)>& visit);
+Status ForEachManifestChunk(metadata::Transaction& tx, const std::string& store,
+                            const std::function<void(const metadata::ManifestRecord& record,
+                                                     const storage::ChunkDigest& chunk)>& visit);
 
 }  // namespace gallery::service

@@ -63,8 +63,8 @@ struct ScrubPass {
   uint64_t id = 0;
   TimestampMs started_at = 0;
   bool done = false;
-  TimestampMs finished_at = 0;      // when done
-  Status status;                    // when done: Ok, or the error that stopped the pass
+  TimestampMs finished_at = 0;            // when done
+  Status status;                          // when done: Ok, or the error that stopped the pass
   std::vector<StoreScrubReport> reports;  // when done and Ok: one per store, in name order
 };
 

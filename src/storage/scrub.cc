@@ -162,8 +162,7 @@ Result<ScrubReport> ScrubStore(ChunkStore& store, const std::vector<ChunkDigest>
       tally.Add(*outcome);
     }
   };
-  const size_t helpers =
-      std::min(static_cast<size_t>(options.threads - 1), chunks.size() / 2);
+  const size_t helpers = std::min(static_cast<size_t>(options.threads - 1), chunks.size() / 2);
   std::vector<std::thread> threads;
   threads.reserve(helpers);
   for (size_t i = 0; i < helpers; ++i) {

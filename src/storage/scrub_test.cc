@@ -124,7 +124,8 @@ TEST_F(ScrubTest, CorruptAndMissingChunksAreReadAsErrorsThenReplacedFromAnotherS
   ASSERT_EQ(report->problems.size(), 2u);
   for (const ScrubProblem& p : report->problems) {
     EXPECT_TRUE(p.repaired) << p.detail;
-    EXPECT_EQ(p.kind, p.digest == corrupt ? ScrubProblemKind::kCorrupt : ScrubProblemKind::kMissing);
+    EXPECT_EQ(p.kind,
+              p.digest == corrupt ? ScrubProblemKind::kCorrupt : ScrubProblemKind::kMissing);
   }
   EXPECT_LT(report->problems[0].digest, report->problems[1].digest);
 

@@ -40,8 +40,8 @@ class ScrubTest : public ArmFixture {
     const std::vector<uint64_t> runs = {0, 5 * kMiB, 6 * kMiB, 13 * kMiB, 23 * kMiB};
     ASSERT_TRUE(WriteRawTestDisk(raw_, kDiskBytes, 42, runs).ok());
     vhd_ = (dir_.path() / "os.vhd").string();
-    CommandResult made = RunCommand({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc",
-                                     "-o", "subformat=fixed,force_size=on", raw_, vhd_});
+    CommandResult made = RunCommand({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                                     "subformat=fixed,force_size=on", raw_, vhd_});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     Ok({"login", "--bootstrap", server_->bootstrap_file().string()});
     Ok({"group", "create", "-n", "rg1", "-l", kSouthCentral});
@@ -156,9 +156,8 @@ TEST_F(ScrubTest, DamagedChunksFailReadsUntilTheScrubRepairsThemFromTheOtherRegi
   EXPECT_EQ(damaged["repaired"], 2);
   EXPECT_EQ(damaged["unrepairable"], 0);
   json expected_problems = json::array();
-  for (const auto& [offset, problem] :
-       std::vector<std::pair<uint64_t, std::string>>{{kCorruptAt, "corrupt"},
-                                                     {kMissingAt, "missing"}}) {
+  for (const auto& [offset, problem] : std::vector<std::pair<uint64_t, std::string>>{
+           {kCorruptAt, "corrupt"}, {kMissingAt, "missing"}}) {
     expected_problems.push_back(
         {{"digest", DigestAt(offset)}, {"problem", problem}, {"repaired", true}});
   }
@@ -188,9 +187,8 @@ TEST_F(ScrubTest, AChunkNoOtherStoreHoldsIsReportedUnrepairableAndTheCommandFail
   EXPECT_EQ(store["corrupt"], 1) << store.dump();
   EXPECT_EQ(store["repaired"], 0);
   EXPECT_EQ(store["unrepairable"], 1);
-  EXPECT_EQ(store["problems"],
-            json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
-                        R"(","problem":"corrupt","repaired":false}])"));
+  EXPECT_EQ(store["problems"], json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
+                                           R"(","problem":"corrupt","repaired":false}])"));
   ExpectDamaged(ReadUrl("os1"), kCorruptAt);
 
   // The table form names the store in a row.
