@@ -15,8 +15,12 @@
 //   -> the ARM error of what stopped the pass (e.g. 503 when galleryd stopped it).
 //   GET of an id that is unknown or no longer kept (the 16 latest passes are): 404.
 //
-// Why a long-running operation: a pass reads every stored byte, minutes to hours for a big
-// store, far beyond the HTTPS server's 30 s read and write timeouts and any client's patience.
+// Why a long-running operation: a pass reads and hashes every stored byte, tens of minutes per
+// TB at disk and SHA-256 speeds. The HTTPS server runs a handler on one of its few I/O
+// threads, bounds the reading and writing of a request by 30 s each, and the gallery client
+// gives up on a request after 120 s (https_transport.h): an answer only at the end of the pass
+// would hold an I/O thread for its whole length and outlive the client's wait for any store
+// beyond a few GB.
 // A POST while a pass runs (the periodic one or another caller's) answers with that pass.
 //
 // Allowed to a directory administrator of the installation's own tenant only (see the .cc).
