@@ -82,6 +82,20 @@ class StoreScrubTest : public ::testing::Test {
     fs::resize_file(path, fs::file_size(path) - 1);
   }
 
+  // Starts a scrub and a pass that stays held in StoreFor until `open` is set; returns once the
+  // pass is running, with its id.
+  Result<uint64_t> BeginHeldPass(std::promise<void>& open) {
+    MakeScrub();
+    scrub_->Start();
+    gate_ = open.get_future().share();
+    std::future<void> entered = entered_.get_future();
+    Result<uint64_t> id = scrub_->Begin();
+    if (id.ok()) {
+      entered.wait();
+    }
+    return id;
+  }
+
   // Waits (bounded) until pass `id` is done.
   ScrubPass AwaitPass(uint64_t id) {
     for (int i = 0; i < 1000; ++i) {
@@ -213,14 +227,9 @@ TEST_F(StoreScrubTest, BeginRunsAPassInTheBackgroundOnlyOnceStarted) {
 
 TEST_F(StoreScrubTest, APassAskedForWhileOneRunsGetsThatOne) {
   Put("eastus", 8, 2);
-  MakeScrub();
-  scrub_->Start();
   std::promise<void> open;
-  gate_ = open.get_future().share();
-  std::future<void> entered = entered_.get_future();
-  Result<uint64_t> first = scrub_->Begin();
+  Result<uint64_t> first = BeginHeldPass(open);
   ASSERT_TRUE(first.ok());
-  entered.wait();  // the pass is running, held in StoreFor
 
   Result<uint64_t> second = scrub_->Begin();
   ASSERT_TRUE(second.ok());
@@ -242,14 +251,9 @@ TEST_F(StoreScrubTest, APassAskedForWhileOneRunsGetsThatOne) {
 
 TEST_F(StoreScrubTest, StopCancelsARunningPass) {
   Put("eastus", 9, 3);
-  MakeScrub();
-  scrub_->Start();
   std::promise<void> open;
-  gate_ = open.get_future().share();
-  std::future<void> entered = entered_.get_future();
-  Result<uint64_t> id = scrub_->Begin();
+  Result<uint64_t> id = BeginHeldPass(open);
   ASSERT_TRUE(id.ok());
-  entered.wait();
   std::thread stopper([this] { scrub_->Stop(); });
   // Stop has flagged the cancellation before it joins; the pass sees it at its first chunk.
   while (scrub_->Begin().ok()) {
