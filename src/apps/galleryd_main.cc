@@ -24,6 +24,7 @@
 #include "api/graph_api.h"
 #include "api/https_server.h"
 #include "api/storage_account_api.h"
+#include "api/store_admin_api.h"
 #include "api/subscription_alias_api.h"
 #include "api/tls_material.h"
 #include "api/token_endpoint.h"
@@ -48,6 +49,7 @@
 #include "service/operation_runner.h"
 #include "service/replication_work.h"
 #include "service/role_service.h"
+#include "service/store_scrub.h"
 #include "service/registration_service.h"
 
 namespace {
@@ -315,6 +317,15 @@ int main(int argc, char** argv) {
   api::GraphApi graph(directory, graph_authenticator, *random);
   api::SubscriptionAliasApi aliases(directory, authenticator);
   api::StorageAccountApi storage_accounts(authenticator, dir / "blobs", clock);
+  // ---- store scrub (begin): integrity checks of the chunk stores, periodic and on demand
+  // (POST /providers/Gallery.Storage/scrub), for directory administrators of this
+  // installation's tenant.
+  service::StoreScrub store_scrub(**store, store_for,
+                                  [&region_stores] { return region_stores.Existing(); }, clock,
+                                  {.interval_ms = config.service.scrub_interval_ms});
+  api::StoreAdminApi store_admin(store_scrub, directory, authenticator,
+                                 {.admin_tenant_id = identity->tenant_id});
+  // ---- store scrub (end)
 
   ServerOptions server_options;
   server_options.listen_address = listen;
@@ -338,6 +349,9 @@ int main(int argc, char** argv) {
         }
         if (api::StorageAccountApi::Serves(target)) {
           return storage_accounts.Handle(std::move(req), info);
+        }
+        if (api::StoreAdminApi::Serves(target)) {
+          return store_admin.Handle(std::move(req), info);
         }
         return arm.Handle(std::move(req), info);
       });
@@ -374,6 +388,7 @@ int main(int argc, char** argv) {
     return Fail("cannot start the disk sealer", started);
   }
   garbage_collection.Start();
+  store_scrub.Start();
 
   std::cout << "galleryd listening on " << endpoint << "\n"
             << "  tenant        " << identity->tenant_id << "\n"
@@ -394,6 +409,7 @@ int main(int argc, char** argv) {
   disks.Stop();
   image_ingest.Stop();
   garbage_collection.Stop();
+  store_scrub.Stop();
   replicator.Stop();  // before the runner: settled versions still reach it
   runner.Stop();
   activity.Stop();  // after the runner: its last completions are written too

@@ -225,6 +225,7 @@ int RunGallery(const std::vector<std::string>& args, CliEnv& env) {
     RegisterRegistrationCommands(app, ctx);
     RegisterDiskCommands(app, ctx);
     RegisterStorageCommands(app, ctx);
+    RegisterStoreCommands(app, ctx);
 
     std::vector<const char*> argv = {"gallery"};
     for (const std::string& a : args) {

@@ -120,6 +120,8 @@ void RegisterRegistrationCommands(CLI::App& root, CommandContext& ctx);  // feat
 void RegisterDiskCommands(CLI::App& root, CommandContext& ctx);
 // storage (the storage-account endpoint's blobs)
 void RegisterStorageCommands(CLI::App& root, CommandContext& ctx);
+// store (the server's chunk stores: scrub)
+void RegisterStoreCommands(CLI::App& root, CommandContext& ctx);
 
 // The location of resource group `group` (GET, api 2021-04-01), for commands whose
 // `-l/--location` was omitted; `location` itself when given.

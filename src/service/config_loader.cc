@@ -107,6 +107,10 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   if (json.contains("links")) {
     GALLERY_ASSIGN_OR_RETURN(config.service.links, replication::LinkModel::FromJson(json["links"]));
   }
+  int64_t scrub_hours = config.service.scrub_interval_ms / 3'600'000;
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "storage", "scrubIntervalHours", 0, 24 * 365, &scrub_hours));
+  config.service.scrub_interval_ms = scrub_hours * 3'600'000;
   return config;
 }
 

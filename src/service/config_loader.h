@@ -18,7 +18,8 @@ struct GalleryConfig {
 
 // InvalidArgument (reason "InvalidConfiguration") naming the key for a wrong type or a value
 // out of range (quotas >= 0, maxReplicaCount 1..1000, listPageSize 1..1000,
-// activityLog.retentionDays 1..3650, features.registrationDelayMs 0..3600000, ...) or a
+// activityLog.retentionDays 1..3650, features.registrationDelayMs 0..3600000,
+// storage.scrubIntervalHours 0..8760 with 0 for no periodic scrub, ...) or a
 // requireFeatureRegistration that is not a boolean.
 Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json);
 

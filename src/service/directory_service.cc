@@ -103,6 +103,11 @@ Status DirectoryService::CheckAdmin(metadata::Transaction& tx, const RequestCont
       ctx.caller.tenant_id + "'.");
 }
 
+Status DirectoryService::CheckDirectoryAdmin(const RequestContext& ctx) {
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+  return CheckAdmin(*tx, ctx);
+}
+
 Principal DirectoryService::NewPrincipal(const RequestContext& ctx, PrincipalKind kind,
                                          const std::string& display_name) {
   Principal p;

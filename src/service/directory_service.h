@@ -114,6 +114,11 @@ class DirectoryService {
   Result<domain::Subscription> GetSubscriptionAlias(const RequestContext& ctx,
                                                     const std::string& alias);
 
+  // ---- administration
+  // Ok when the caller is a directory administrator of its tenant; PermissionDenied otherwise
+  // (for operations of other services reserved to administrators).
+  Status CheckDirectoryAdmin(const RequestContext& ctx);
+
  private:
   // Inside `tx`: PermissionDenied unless the caller is a directory administrator of its
   // tenant.

@@ -197,6 +197,16 @@ TEST_F(DirectoryServiceTest, OtherTenantsObjectsAreInvisible) {
             StatusCode::kNotFound);
 }
 
+TEST_F(DirectoryServiceTest, CheckDirectoryAdminAcceptsOnlyAnAdministratorOfTheCallersTenant) {
+  EXPECT_TRUE(directory_->CheckDirectoryAdmin(admin_).ok());
+  Status alice = directory_->CheckDirectoryAdmin(As(User("alice@x")));
+  EXPECT_EQ(alice.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(alice.message().find("not a directory administrator"), std::string::npos);
+  RequestContext elsewhere = admin_;
+  elsewhere.caller.tenant_id = "other-tenant";
+  EXPECT_EQ(directory_->CheckDirectoryAdmin(elsewhere).code(), StatusCode::kPermissionDenied);
+}
+
 TEST_F(DirectoryServiceTest, GetByIdsKeepsTheOrderAndSkipsUnknownIds) {
   Principal a = User("a@x");
   Principal b = User("b@x");

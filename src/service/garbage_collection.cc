@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "common/log.h"
-#include "storage/manifest.h"
+#include "service/manifest_chunks.h"
 
 namespace gallery::service {
 
@@ -61,23 +61,10 @@ Result<std::vector<std::pair<std::string, storage::GcReport>>> GarbageCollection
     auto referenced = [&](const std::function<void(const storage::ChunkDigest&)>& visit) {
       GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<metadata::Transaction> tx,
                                store_.Begin(metadata::TxMode::kRead));
-      return tx->ForEachManifest([&](const metadata::ManifestRecord& record) -> Status {
-        if (record.store != region) {
-          return Status::Ok();
-        }
-        Result<storage::Manifest> manifest = storage::DecodeManifest(record.body);
-        if (!manifest.ok()) {
-          return Status(manifest.status().code(), "manifest '" + record.id +
-                                                       "' does not decode: " +
-                                                       manifest.status().message());
-        }
-        for (const std::optional<storage::ChunkDigest>& chunk : manifest->chunks) {
-          if (chunk.has_value()) {
-            visit(*chunk);
-          }
-        }
-        return Status::Ok();
-      });
+      return ForEachManifestChunk(
+          *tx, region, [&](const metadata::ManifestRecord&, const storage::ChunkDigest& chunk) {
+            visit(chunk);
+          });
     };
     GALLERY_ASSIGN_OR_RETURN(
         storage::GcReport report,

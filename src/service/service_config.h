@@ -34,6 +34,9 @@ struct ServiceConfig {
   replication::ReplicatorOptions replication;
   // Bandwidth and latency between regions (config/links-example.json); unlimited by default.
   replication::LinkModel links = replication::LinkModel::Unlimited();
+  // The integrity scrub of the chunk stores (store_scrub.h) runs this often, the first time one
+  // interval after start; 0: only on demand.
+  int64_t scrub_interval_ms = int64_t{24} * 3600 * 1000;
 };
 
 }  // namespace gallery::service

@@ -2,7 +2,8 @@
 // Test utilities of the chunk store tests and the chunk-size benchmark (never in the product):
 // MemoryDisk, a test double of VirtualDisk over an in-memory buffer that can declare ranges
 // known to be zero, counts the bytes read and can be told to fail reads at an offset; and
-// TempDir, a folder removed with its contents at the end of its scope.
+// TempDir, a folder removed with its contents at the end of its scope; ForwardingChunkStore, the
+// base of test doubles that change a few methods of a real store.
 
 #include <stdlib.h>
 
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/chunk_store.h"
 #include "storage/virtual_disk.h"
 
 namespace gallery::storage {
@@ -108,6 +110,35 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A ChunkStore that passes every call to `inner`; tests override what they observe or break.
+class ForwardingChunkStore : public ChunkStore {
+ public:
+  explicit ForwardingChunkStore(ChunkStore& inner) : inner_(inner) {}
+  Result<bool> Contains(const ChunkDigest& d) override { return inner_.Contains(d); }
+  Result<std::vector<uint8_t>> Read(const ChunkDigest& d) override { return inner_.Read(d); }
+  std::unique_ptr<ChunkBatch> BeginBatch() override { return inner_.BeginBatch(); }
+  Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override {
+    return inner_.OpenStagedBatch(name);
+  }
+  Status DiscardStagedBatch(const std::string& name) override {
+    return inner_.DiscardStagedBatch(name);
+  }
+  Result<std::vector<std::string>> ListStagedBatches() override {
+    return inner_.ListStagedBatches();
+  }
+  Status Remove(const ChunkDigest& d) override { return inner_.Remove(d); }
+  Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& d, TimestampMs t) override {
+    return inner_.RemoveIfUnused(d, t);
+  }
+  Status ForEach(const std::function<void(const ChunkDigest&, TimestampMs)>& fn) override {
+    return inner_.ForEach(fn);
+  }
+  Result<StoreUsage> Usage() override { return inner_.Usage(); }
+
+ protected:
+  ChunkStore& inner_;
 };
 
 }  // namespace gallery::storage

@@ -15,37 +15,15 @@ namespace {
 constexpr uint32_t kChunk = 256 << 10;
 
 // A ChunkStore that forwards to another and counts reads: shows what the cache saves.
-class CountingStore final : public ChunkStore {
+class CountingStore final : public ForwardingChunkStore {
  public:
-  explicit CountingStore(ChunkStore& inner) : inner_(inner) {}
-  Result<bool> Contains(const ChunkDigest& d) override { return inner_.Contains(d); }
+  using ForwardingChunkStore::ForwardingChunkStore;
   Result<std::vector<uint8_t>> Read(const ChunkDigest& d) override {
     ++reads;
     return inner_.Read(d);
   }
-  std::unique_ptr<ChunkBatch> BeginBatch() override { return inner_.BeginBatch(); }
-  Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override {
-    return inner_.OpenStagedBatch(name);
-  }
-  Status DiscardStagedBatch(const std::string& name) override {
-    return inner_.DiscardStagedBatch(name);
-  }
-  Result<std::vector<std::string>> ListStagedBatches() override {
-    return inner_.ListStagedBatches();
-  }
-  Status Remove(const ChunkDigest& d) override { return inner_.Remove(d); }
-  Result<std::optional<uint64_t>> RemoveIfUnused(const ChunkDigest& d, TimestampMs t) override {
-    return inner_.RemoveIfUnused(d, t);
-  }
-  Status ForEach(const std::function<void(const ChunkDigest&, TimestampMs)>& fn) override {
-    return inner_.ForEach(fn);
-  }
-  Result<StoreUsage> Usage() override { return inner_.Usage(); }
 
   std::atomic<int> reads{0};
-
- private:
-  ChunkStore& inner_;
 };
 
 class ManifestDiskTest : public ::testing::Test {
