@@ -1,0 +1,418 @@
+#include "replication/replicator.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "metadata/test_store.h"
+#include "replication/replica_plan.h"
+#include "storage/file_chunk_store.h"
+#include "storage/ingest.h"
+#include "storage/manifest.h"
+#include "storage/region_stores.h"
+
+namespace gallery::replication {
+namespace {
+
+using domain::GalleryImageVersion;
+using domain::Replica;
+using domain::ReplicationState;
+
+constexpr uint32_t kChunk = 4096;
+constexpr int kChunks = 40;  // 38 with data, 2 zero
+constexpr TimestampMs kStart = 1'800'000'000'000;
+
+// southcentralus (the source, one store), eastus (two stores), westus (one store).
+const char* kCatalog = R"({"regions":[
+  {"name":"southcentralus","galleries":true,"replication":true},
+  {"name":"eastus","replication":true,"stores":[{},{"name":"eastus-2"}]},
+  {"name":"westus","replication":true}]})";
+
+class ReplicatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = metadata::test_support::FreshTestDir("replicator-test");
+    ASSERT_NO_FATAL_FAILURE(metadata::test_support::OpenTestStore(dir_, store_));
+    auto catalog = domain::RegionCatalog::FromJson(nlohmann::json::parse(kCatalog));
+    ASSERT_TRUE(catalog.ok());
+    catalog_ = std::make_unique<domain::RegionCatalog>(*catalog);
+    stores_ = std::make_unique<storage::RegionStores>(dir_ / "stores");
+  }
+  void TearDown() override {
+    replicator_.reset();
+    stores_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void MakeReplicator(ReplicatorOptions options = {}) {
+    replicator_ = std::make_unique<Replicator>(
+        *store_, *catalog_,
+        [this](const std::string& name) -> Result<storage::ChunkStore*> {
+          if (broken_.count(name) > 0) {
+            return Status::Unavailable(name + ": Input/output error");
+          }
+          return stores_->For(name);
+        },
+        clock_, *random_, std::move(options));
+    replicator_->OnSettled([this](const ResourceId& id) {
+      std::lock_guard<std::mutex> lock(mu_);
+      settled_.push_back(id.ToString());
+      cv_.notify_all();
+    });
+  }
+
+  storage::FileChunkStore& Store(const std::string& name) {
+    auto s = stores_->For(name);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return dynamic_cast<storage::FileChunkStore&>(**s);
+  }
+
+  static std::vector<uint8_t> ChunkBytes(int i) {
+    std::vector<uint8_t> b(kChunk);
+    for (uint32_t j = 0; j < kChunk; ++j) {
+      b[j] = static_cast<uint8_t>((i * 131 + j * 7) % 251 + 1);
+    }
+    return b;
+  }
+
+  // A version with a 40-chunk OS disk whose data lives in southcentralus, planned for
+  // eastus=2 (two stores), westus=1 and southcentralus=1.
+  void MakeVersion() {
+    storage::Manifest m{uint64_t{kChunk} * kChunks, kChunk, {}};
+    auto batch = Store("southcentralus").BeginBatch();
+    for (int i = 0; i < kChunks; ++i) {
+      if (i % 20 == 7) {
+        m.chunks.emplace_back();  // all zeros: not stored
+        continue;
+      }
+      std::vector<uint8_t> bytes = ChunkBytes(i);
+      const storage::ChunkDigest d = storage::DigestOf(bytes);
+      ASSERT_TRUE(batch->Add(d, bytes).ok());
+      m.chunks.emplace_back(d);
+      digests_.push_back(d);
+    }
+    ASSERT_TRUE(batch->Commit().ok());
+    GalleryImageVersion v;
+    v.meta.id = *ResourceId::Parse(
+        "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/"
+        "versions/1.0.0");
+    v.meta.location = "southcentralus";
+    v.meta.provisioning_state = domain::ProvisioningState::kCreating;
+    v.meta.operation_id = "op1";
+    v.version = SemVer{1, 0, 0};
+    v.target_regions = {domain::TargetRegion{"southcentralus", std::nullopt, "Standard_LRS", {}, {}},
+                        domain::TargetRegion{"eastus", 2, "Standard_LRS", {}, {}},
+                        domain::TargetRegion{"westus", std::nullopt, "Standard_LRS", {}, {}}};
+    v.os_disk_image.manifest_id = "source-os";
+    v.os_disk_image.size_bytes = static_cast<int64_t>(m.virtual_size);
+    Reconcile(&v, StoresOf, {});
+    id_ = v.meta.id;
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->PutManifest({"source-os", "southcentralus", storage::EncodeManifest(m),
+                                    kStart}).ok());
+    ASSERT_TRUE((*tx)->PutResource(v).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+
+  static std::vector<std::string> StoresOf(const std::string& region) {
+    if (region == "eastus") {
+      return {"eastus", "eastus-2"};
+    }
+    return {region};
+  }
+
+  GalleryImageVersion Current() {
+    auto found = store_->FindResource(id_);
+    EXPECT_TRUE(found.ok() && *found != nullptr);
+    return std::get<GalleryImageVersion>(**found);
+  }
+
+  std::vector<Replica> ReplicasIn(const std::string& region) {
+    std::vector<Replica> out;
+    for (const Replica& r : Current().replicas) {
+      if (r.region == region) {
+        out.push_back(r);
+      }
+    }
+    return out;
+  }
+
+  int Holds(const std::string& store) {
+    int n = 0;
+    for (const storage::ChunkDigest& d : digests_) {
+      auto has = Store(store).Contains(d);
+      n += has.ok() && *has ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::map<std::pair<std::string, std::string>, int64_t> Egress() {
+    std::map<std::pair<std::string, std::string>, int64_t> out;
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    auto all = (*tx)->ListEgress();
+    EXPECT_TRUE(all.ok());
+    for (const metadata::EgressTotal& e : *all) {
+      out[{e.source, e.target}] = e.bytes;
+    }
+    return out;
+  }
+
+  int64_t DataBytes() const { return static_cast<int64_t>(digests_.size()) * kChunk; }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<Random> random_ = NewSystemRandom();
+  std::unique_ptr<metadata::MetadataStore> store_;
+  std::unique_ptr<domain::RegionCatalog> catalog_;
+  std::unique_ptr<storage::RegionStores> stores_;
+  std::unique_ptr<Replicator> replicator_;
+  std::set<std::string> broken_;
+  std::vector<storage::ChunkDigest> digests_;
+  ResourceId id_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> settled_;
+};
+
+TEST_F(ReplicatorTest, FillsEveryStoreOfTheRegionAndRecordsTheReplicasManifests) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("eastus-2"), static_cast<int>(digests_.size()));
+  std::vector<Replica> east = ReplicasIn("eastus");
+  ASSERT_EQ(east.size(), 2u);
+  for (const Replica& r : east) {
+    EXPECT_EQ(r.state, ReplicationState::kCompleted);
+    ASSERT_EQ(r.manifests.size(), 1u);
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    auto record = (*tx)->GetManifest(r.manifests[0]);
+    ASSERT_TRUE(record.ok() && record->has_value());
+    EXPECT_EQ((*record)->store, r.store);
+    auto source = (*tx)->GetManifest("source-os");
+    EXPECT_EQ((*record)->body, (*source)->body);
+  }
+  // The bytes crossed the link once and were written to both stores.
+  EXPECT_EQ(Egress(), (std::map<std::pair<std::string, std::string>, int64_t>{
+                          {{"southcentralus", "eastus"}, DataBytes()}}));
+  EXPECT_TRUE(settled_.empty());  // westus and southcentralus are still pending
+
+  ASSERT_TRUE(replicator_->RunRegion(id_, "southcentralus").ok());
+  EXPECT_EQ(ReplicasIn("southcentralus")[0].state, ReplicationState::kCompleted);
+  EXPECT_EQ(Egress().size(), 1u);  // the source region's own store: nothing crossed
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(settled_, std::vector<std::string>{id_.ToString()});
+  EXPECT_FALSE(domain::ReplicationPending(Current()));
+}
+
+TEST_F(ReplicatorTest, AResumedJobCopiesOnlyTheChunksTheStoresLack) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  // What a job killed midway left behind: half the chunks durable in westus.
+  auto batch = Store("westus").BeginBatch();
+  for (size_t i = 0; i < digests_.size() / 2; ++i) {
+    auto bytes = Store("southcentralus").Read(digests_[i]);
+    ASSERT_TRUE(batch->Add(digests_[i], *bytes).ok());
+  }
+  ASSERT_TRUE(batch->Commit().ok());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]),
+            static_cast<int64_t>(digests_.size() - digests_.size() / 2) * kChunk);
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
+}
+
+TEST_F(ReplicatorTest, ADamagedSourceChunkIsReadFromAnotherCompleteReplica) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  // Damage one chunk of the source store (same length, other bytes).
+  const std::filesystem::path damaged = Store("southcentralus").ChunkPath(digests_[3]);
+  {
+    std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.write("XXXX", 4);
+  }
+  EXPECT_EQ(Store("southcentralus").Read(digests_[3]).status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  EXPECT_EQ(Holds("eastus-2"), static_cast<int>(digests_.size()));
+  auto copy = Store("eastus").Read(digests_[3]);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(*copy, ChunkBytes(3));
+  auto egress = Egress();
+  EXPECT_EQ((egress[{"westus", "eastus"}]), int64_t{kChunk});  // the one chunk it lent
+  EXPECT_EQ((egress[{"southcentralus", "eastus"}]), DataBytes() - kChunk);
+}
+
+TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsReason) {
+  MakeReplicator({.max_attempts = 2, .retry_base_ms = 1000, .retry_max_ms = 1000});
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  broken_.insert("eastus-2");
+  Status first = replicator_->RunRegion(id_, "eastus");
+  EXPECT_EQ(first.code(), StatusCode::kUnavailable);
+  std::vector<Replica> east = ReplicasIn("eastus");
+  for (const Replica& r : east) {
+    EXPECT_EQ(r.state, ReplicationState::kReplicating);
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_GE(r.retry_at, kStart + 500);  // the base delay, jittered down by at most half
+    EXPECT_LE(r.retry_at, kStart + 1000);
+    EXPECT_NE(r.details.find("Attempt 1 of 2 failed"), std::string::npos) << r.details;
+    EXPECT_NE(r.details.find("eastus-2"), std::string::npos) << r.details;
+  }
+  // Not due before its retry time: nothing happens.
+  EXPECT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  EXPECT_EQ(ReplicasIn("eastus")[0].attempts, 1);
+  // Other regions carry on.
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "southcentralus").ok());
+  EXPECT_TRUE(settled_.empty());
+  clock_.Advance(1000);
+  EXPECT_FALSE(replicator_->RunRegion(id_, "eastus").ok());
+  for (const Replica& r : ReplicasIn("eastus")) {
+    EXPECT_EQ(r.state, ReplicationState::kFailed);
+    EXPECT_NE(r.details.find("failed after 2 attempts"), std::string::npos) << r.details;
+  }
+  EXPECT_TRUE(domain::ReplicationFailed(Current()));
+  EXPECT_EQ(settled_.size(), 1u);
+  EXPECT_TRUE(domain::RegionUsable(Current(), "westus"));
+  // The store comes back and a new plan (a user's update) retries it.
+  broken_.clear();
+  GalleryImageVersion v = Current();
+  Reconcile(&v, StoresOf, {.retry_failed = true});
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->PutResource(v).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  EXPECT_TRUE(domain::RegionUsable(Current(), "eastus"));
+}
+
+TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
+  ReplicatorOptions options;
+  options.chunks_per_request = 4;
+  int requests = 0;
+  options.link = [&](const std::string&, const std::string&, uint64_t,
+                     const std::atomic<bool>*) {
+    if (++requests == 2) {
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->DeleteResource(id_).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  Status s = replicator_->RunRegion(id_, "westus");
+  EXPECT_TRUE(storage::IsCancelled(s)) << s.ToString();
+  EXPECT_EQ(requests, 2);  // stopped at the next request
+  EXPECT_LT(Holds("westus"), static_cast<int>(digests_.size()));
+  auto tx = store_->Begin(metadata::TxMode::kRead);
+  int manifests = 0;
+  ASSERT_TRUE((*tx)->ForEachManifest([&](const metadata::ManifestRecord&) {
+    ++manifests;
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(manifests, 1);  // only the source
+}
+
+TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
+  ReplicatorOptions options;
+  options.chunks_per_request = 4;
+  int requests = 0;
+  options.link = [&](const std::string&, const std::string& to, uint64_t,
+                     const std::atomic<bool>*) {
+    if (to == "westus" && ++requests == 2) {
+      GalleryImageVersion v = Current();
+      v.target_regions.pop_back();  // westus
+      EXPECT_EQ(Reconcile(&v, StoresOf, {}).size(), 1u);
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->PutResource(v).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  EXPECT_TRUE(storage::IsCancelled(replicator_->RunRegion(id_, "westus")));
+  EXPECT_TRUE(ReplicasIn("westus").empty());
+  EXPECT_EQ(ReplicasIn("eastus").size(), 2u);
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "southcentralus").ok());
+  EXPECT_EQ(settled_.size(), 1u);
+}
+
+TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
+  ReplicatorOptions options;
+  options.chunks_per_request = 10;
+  std::vector<domain::LiveReplication> seen;
+  options.link = [&](const std::string&, const std::string&, uint64_t,
+                     const std::atomic<bool>*) {
+    auto live = replicator_->Live(id_, "eastus");
+    EXPECT_TRUE(live.has_value());
+    if (live.has_value()) {
+      seen.push_back(*live);
+    }
+    clock_.Advance(100);
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_EQ(seen.size(), 4u);  // 38 chunks in requests of 10
+  EXPECT_EQ(seen[0].bytes_total, 2 * DataBytes());  // two stores
+  EXPECT_EQ(seen[0].bytes_done, 0);
+  EXPECT_EQ(seen[1].bytes_done, 2 * 10 * int64_t{kChunk});
+  EXPECT_GT(seen[3].bytes_per_second, 0);
+  EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());  // over
+}
+
+TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {
+  MakeReplicator({.workers = 2});
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  replicator_->Start();
+  replicator_->Kick(id_);
+  replicator_->Kick(id_);  // queued once
+  std::unique_lock<std::mutex> lock(mu_);
+  ASSERT_TRUE(cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !settled_.empty(); }));
+  lock.unlock();
+  replicator_->Stop();
+  for (const Replica& r : Current().replicas) {
+    EXPECT_EQ(r.state, ReplicationState::kCompleted) << r.region << r.index;
+  }
+  for (const char* store : {"eastus", "eastus-2", "westus", "southcentralus"}) {
+    EXPECT_EQ(Holds(store), static_cast<int>(digests_.size())) << store;
+  }
+}
+
+TEST_F(ReplicatorTest, AVersionWithoutDataCompletesWithoutTouchingAStore) {
+  MakeReplicator();
+  GalleryImageVersion v;
+  v.meta.id = *ResourceId::Parse(
+      "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/"
+      "versions/2.0.0");
+  v.target_regions = {domain::TargetRegion{"westus", 2, "Standard_LRS", {}, {}}};
+  Reconcile(&v, StoresOf, {});
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->PutResource(v).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  broken_.insert("westus");
+  ASSERT_TRUE(replicator_->RunRegion(v.meta.id, "westus").ok());
+  auto found = store_->FindResource(v.meta.id);
+  for (const Replica& r : std::get<GalleryImageVersion>(**found).replicas) {
+    EXPECT_EQ(r.state, ReplicationState::kCompleted);
+    EXPECT_EQ(r.manifests, std::vector<std::string>{""});
+  }
+}
+
+}  // namespace
+}  // namespace gallery::replication
