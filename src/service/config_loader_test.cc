@@ -1,10 +1,11 @@
-// ParseGalleryConfig: the storage keys (the other sections are tested with the services that
+// ParseGalleryConfig: the storage and replication keys (the other sections are tested with the services that
 // use them).
 
 #include "service/config_loader.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace gallery::service {
@@ -36,6 +37,52 @@ TEST(StorageConfigTest, ScrubIntervalOutOfRangeOrNotAnIntegerIsRefusedNamingTheK
     EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;
     EXPECT_EQ(parsed.status().target(), "storage.scrubIntervalHours") << bad;
+  }
+}
+
+TEST(ReplicationConfigTest, WorkersRetriesAndLinksAreRead) {
+  auto defaults = ParseGalleryConfig(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->service.replication.workers, 4);
+  EXPECT_EQ(defaults->service.replication.max_attempts, 5);
+  EXPECT_EQ(defaults->service.links.For("eastus", "westus").bytes_per_second, 0);
+
+  auto parsed = ParseGalleryConfig(nlohmann::json::parse(R"({
+      "replication": {"workers": 8, "maxAttempts": 2, "retryBaseMs": 100, "retryMaxMs": 400},
+      "links": {"default": {"bandwidthMBps": 100, "latencyMs": 20},
+                "pairs": [{"from": "eastus", "to": "westeurope", "bandwidthMBps": 50}]}})"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->service.replication.workers, 8);
+  EXPECT_EQ(parsed->service.replication.max_attempts, 2);
+  EXPECT_EQ(parsed->service.replication.retry_base_ms, 100);
+  EXPECT_EQ(parsed->service.replication.retry_max_ms, 400);
+  EXPECT_EQ(parsed->service.links.For("eastus", "westus").bytes_per_second, 100e6);
+  EXPECT_EQ(parsed->service.links.For("westeurope", "eastus").bytes_per_second, 50e6);
+}
+
+TEST(ReplicationConfigTest, BadReplicationKeysAreRefusedNamingTheKey) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {R"({"replication": {"workers": 0}})", "replication.workers"},
+      {R"({"replication": {"maxAttempts": "many"}})", "replication.maxAttempts"},
+      {R"({"replication": {"retryBaseMs": 0}})", "replication.retryBaseMs"},
+      {R"({"replication": {"retryBaseMs": 5000, "retryMaxMs": 1000}})",
+       "replication.retryMaxMs"},
+      {R"({"links": {"default": {"bandwidthMBps": -5}}})", "links.default.bandwidthMBps"},
+  };
+  for (const auto& [bad, target] : cases) {
+    auto parsed = ParseGalleryConfig(nlohmann::json::parse(bad));
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;
+    EXPECT_EQ(parsed.status().target(), target) << bad;
+  }
+}
+
+TEST(ReplicationConfigTest, TheShippedConfigurationFilesParse) {
+  for (const char* name : {"galleryd.json", "links-example.json"}) {
+    std::ifstream in(std::string(GALLERY_CONFIG_DIR) + "/" + name);
+    ASSERT_TRUE(in.good()) << name;
+    auto parsed = ParseGalleryConfig(nlohmann::json::parse(in));
+    EXPECT_TRUE(parsed.ok()) << name << ": " << parsed.status().ToString();
   }
 }
 
