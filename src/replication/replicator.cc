@@ -499,15 +499,14 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     }
   }
 
-  // Where to read: complete replicas in this region, the version's source store, complete
-  // replicas elsewhere (never a store being filled).
+  // Where to read: complete replicas in this region, the version's source store (which may
+  // also be a target: a source-region replica in the store holding the source data), complete
+  // replicas elsewhere.
   std::vector<Job::Source> sources;
   auto add_source = [&](const std::string& name) {
-    const bool filling =
-        std::find(target_names.begin(), target_names.end(), name) != target_names.end();
     const bool listed = std::any_of(sources.begin(), sources.end(),
                                     [&](const Job::Source& s) { return s.store == name; });
-    if (filling || listed) {
+    if (listed) {
       return;
     }
     Result<storage::ChunkStore*> chunks = stores_(name);

@@ -25,9 +25,10 @@ constexpr uint32_t kChunk = 4096;
 constexpr int kChunks = 40;  // 38 with data, 2 zero
 constexpr TimestampMs kStart = 1'800'000'000'000;
 
-// southcentralus (the source, one store), eastus (two stores), westus (one store).
+// southcentralus (the source, two stores), eastus (two stores), westus (one store).
 const char* kCatalog = R"({"regions":[
-  {"name":"southcentralus","galleries":true,"replication":true},
+  {"name":"southcentralus","galleries":true,"replication":true,
+   "stores":[{},{"name":"southcentralus-2"}]},
   {"name":"eastus","replication":true,"stores":[{},{"name":"eastus-2"}]},
   {"name":"westus","replication":true}]})";
 
@@ -120,8 +121,8 @@ class ReplicatorTest : public ::testing::Test {
   }
 
   static std::vector<std::string> StoresOf(const std::string& region) {
-    if (region == "eastus") {
-      return {"eastus", "eastus-2"};
+    if (region == "eastus" || region == "southcentralus") {
+      return {region, region + "-2"};
     }
     return {region};
   }
@@ -412,6 +413,26 @@ TEST_F(ReplicatorTest, AVersionWithoutDataCompletesWithoutTouchingAStore) {
     EXPECT_EQ(r.state, ReplicationState::kCompleted);
     EXPECT_EQ(r.manifests, std::vector<std::string>{""});
   }
+}
+
+TEST_F(ReplicatorTest, TheSourceRegionsSecondStoreIsFilledFromTheSourceStoreItself) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  GalleryImageVersion v = Current();
+  v.target_regions[0].regional_replica_count = 2;  // southcentralus: both its stores
+  Reconcile(&v, StoresOf, {});
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->PutResource(v).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  Status s = replicator_->RunRegion(id_, "southcentralus");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Holds("southcentralus-2"), static_cast<int>(digests_.size()));
+  for (const Replica& r : ReplicasIn("southcentralus")) {
+    EXPECT_EQ(r.state, ReplicationState::kCompleted);
+  }
+  EXPECT_TRUE(Egress().empty());  // inside the region: no egress
 }
 
 }  // namespace
