@@ -442,29 +442,6 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     return error;
   };
 
-  // Queued -> Replicating, so status shows which regions are being copied.
-  {
-    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
-    GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
-                             tx->GetResource(version_id));
-    auto* now = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
-    if (now == nullptr) {
-      return Status::Ok();
-    }
-    bool changed = false;
-    for (Replica& r : now->replicas) {
-      if (r.state == ReplicationState::kQueued && Due(r, region, start) &&
-          wanted.count({r.index, r.store}) > 0) {
-        r.state = ReplicationState::kReplicating;
-        changed = true;
-      }
-    }
-    if (changed) {
-      GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
-      GALLERY_RETURN_IF_ERROR(tx->Commit());
-    }
-  }
-
   // The version's disks as its source manifests, and the distinct chunks they name.
   std::vector<std::optional<metadata::ManifestRecord>> sources_by_disk;
   std::map<storage::ChunkDigest, uint32_t> distinct;
@@ -496,6 +473,30 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
         source_stores.push_back(record->store);
       }
       sources_by_disk.push_back(std::move(record));
+    }
+  }
+
+  // Queued -> Replicating, so status shows which regions are being copied (a version without
+  // data completes at once, below).
+  if (!distinct.empty()) {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
+    GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
+                             tx->GetResource(version_id));
+    auto* now = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
+    if (now == nullptr) {
+      return Status::Ok();
+    }
+    bool changed = false;
+    for (Replica& r : now->replicas) {
+      if (r.state == ReplicationState::kQueued && Due(r, region, start) &&
+          wanted.count({r.index, r.store}) > 0) {
+        r.state = ReplicationState::kReplicating;
+        changed = true;
+      }
+    }
+    if (changed) {
+      GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+      GALLERY_RETURN_IF_ERROR(tx->Commit());
     }
   }
 

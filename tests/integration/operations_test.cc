@@ -123,7 +123,8 @@ TEST_F(OperationsTest, PutWhoseClientNeverPollsStillReachesSucceeded) {
   HttpResult early = Call("GET", Q(VerPath("1.0.0"), kVersionApi));
   EXPECT_EQ(Body(early)["properties"]["provisioningState"], "Creating");
   EXPECT_EQ(early.Header("Retry-After").value_or(""), "1");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  // minDurationMs (1500) and the replication of a version without data: well within 3 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   for (const auto& [path, api] : std::vector<std::pair<std::string, std::string>>{
            {GalleryPath("gal1"), kGalleryApi},
            {DefPath("def1"), kGalleryApi},
@@ -135,7 +136,7 @@ TEST_F(OperationsTest, PutWhoseClientNeverPollsStillReachesSucceeded) {
   }
 }
 
-TEST_F(OperationsTest, ReplicationStatusGoesFromReplicatingToCompleted) {
+TEST_F(OperationsTest, ReplicationStatusGoesFromQueuedToCompleted) {
   ASSERT_NO_FATAL_FAILURE(PutBasicsNoWait());
   ASSERT_EQ(Call("PUT", Q(VerPath("1.0.0"), kVersionApi), VersionBody()).status, 201);
   const std::string expand = Q(VerPath("1.0.0") + "?$expand=ReplicationStatus", kVersionApi);
@@ -146,8 +147,10 @@ TEST_F(OperationsTest, ReplicationStatusGoesFromReplicatingToCompleted) {
   EXPECT_EQ(status["summary"][0]["region"], "South Central US");
   EXPECT_EQ(status["summary"][1]["region"], "East US");
   for (const json& s : status["summary"]) {
-    EXPECT_EQ(s["state"], "Replicating") << s.dump();
+    EXPECT_EQ(s["state"], "Queued") << s.dump();  // the operation is not due yet
     EXPECT_EQ(s["progress"], 0) << s.dump();
+    EXPECT_EQ(s["replicasCompleted"], 0) << s.dump();
+    EXPECT_EQ(s["replicasTotal"], 1) << s.dump();
   }
   // Without $expand there is no replicationStatus.
   json plain = Body(Call("GET", Q(VerPath("1.0.0"), kVersionApi)));
@@ -171,7 +174,7 @@ TEST_F(OperationsTest, ReplicationStatusGoesFromReplicatingToCompleted) {
   ASSERT_EQ(status["summary"].size(), 3u) << updating.dump();
   EXPECT_EQ(status["summary"][0]["state"], "Completed");
   EXPECT_EQ(status["summary"][1]["state"], "Completed");
-  EXPECT_EQ(status["summary"][2]["state"], "Replicating");
+  EXPECT_EQ(status["summary"][2]["state"], "Queued");
   EXPECT_EQ(status["summary"][2]["progress"], 0);
   WaitSucceeded(VerPath("1.0.0"), kVersionApi);
   EXPECT_EQ(Body(Call("GET", expand))["properties"]["replicationStatus"]["aggregatedState"],
