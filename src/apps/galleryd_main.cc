@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
                   {&activity, &activity_log, &registrations, &disks, &exports,
-                   {&disks, &image_ingest},
+                   {&disks, &image_ingest, &replication_work},
                    [&replicator](const ResourceId& version, const std::string& region) {
                      return replicator.Live(version, region);
                    }});

@@ -3,6 +3,7 @@
 
 #include "service/image_data.h"
 #include "service/replication_work.h"
+#include "domain/replication_status.h"
 
 #include <gtest/gtest.h>
 
@@ -183,12 +184,22 @@ class ImageDataTest : public ::testing::Test {
     ASSERT_TRUE(service_->PutGalleryImage(ctx_, DefinitionId(), def, UpdateMode::kReplace).ok());
     ASSERT_TRUE(runner_->RunOnce().ok());
   }
-  Result<Accepted<domain::GalleryImageVersion>> PutVersion(const std::string& v) {
+  Result<Accepted<domain::GalleryImageVersion>> PutVersion(
+      const std::string& v, std::vector<domain::TargetRegionInput> targets = {{"southcentralus"}}) {
     domain::GalleryImageVersionInput in;
     in.location = "southcentralus";
     in.source_id = ImageId().ToString();
-    in.target_regions = std::vector<domain::TargetRegionInput>{{"southcentralus"}};
+    in.target_regions = std::move(targets);
     return service_->PutGalleryImageVersion(ctx_, VersionId(v), in, UpdateMode::kReplace);
+  }
+  // Runs operations and the replication they start until neither has anything to do.
+  void Replicate() {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(runner_->RunOnce().ok());
+      if (replicator_->RunQueued() == 0) {
+        return;
+      }
+    }
   }
 
   std::filesystem::path dir_;
@@ -480,6 +491,90 @@ TEST_F(ImageDataTest, DeletingTheResourceGroupDeletesEveryManifestInIt) {
   ASSERT_TRUE(service_->DeleteResourceGroup(ctx_, Group()).ok());
   ASSERT_TRUE(runner_->RunOnce().ok());
   EXPECT_EQ(ManifestCount(), 0);
+}
+
+// ---- replication: a version's operation completes with its replicas
+
+TEST_F(ImageDataTest, AVersionIsSucceededOnceEveryRegionHoldsItsReplicas) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  auto version = PutVersion("1.0.0", {{"southcentralus"}, {"eastus", 2}});
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  ASSERT_TRUE(runner_->RunOnce().ok());  // due: needs replication, kicks the replicator
+  auto waiting = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  EXPECT_EQ(waiting->meta.provisioning_state, ProvisioningState::kCreating);
+  EXPECT_EQ(Op(version->operation.id).status, OperationStatus::kInProgress);
+  EXPECT_EQ(replication_work_->PercentOf(version->operation.id), 0);
+  EXPECT_EQ(replicator_->RunQueued(), 2);  // southcentralus and eastus
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  auto done = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  EXPECT_EQ(done->meta.provisioning_state, ProvisioningState::kSucceeded);
+  EXPECT_EQ(Op(version->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(replication_work_->PercentOf(version->operation.id), std::nullopt);
+  ASSERT_EQ(done->replicas.size(), 3u);
+  for (const domain::Replica& r : done->replicas) {
+    EXPECT_EQ(r.state, domain::ReplicationState::kCompleted);
+    ASSERT_EQ(r.manifests.size(), 1u);
+    EXPECT_EQ(Manifest(r.manifests[0])->store, r.region);
+  }
+  // Lowering eastus to one replica deletes the other's manifest with the update.
+  const std::string dropped = done->replicas[2].manifests[0];
+  auto lowered = PutVersion("1.0.0", {{"southcentralus"}, {"eastus", 1}});
+  ASSERT_TRUE(lowered.ok()) << lowered.status().ToString();
+  EXPECT_EQ(lowered->resource.replicas.size(), 2u);
+  EXPECT_FALSE(Manifest(dropped).has_value());
+  ASSERT_NO_FATAL_FAILURE(Replicate());
+  EXPECT_EQ(Op(lowered->operation.id).status, OperationStatus::kSucceeded);
+  // Deleting the version deletes every replica's manifest.
+  std::vector<std::string> kept;
+  auto before_delete = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  ASSERT_TRUE(before_delete.ok());
+  for (const auto& r : before_delete->replicas) {
+    kept.push_back(r.manifests[0]);
+  }
+  ASSERT_TRUE(service_->DeleteResource(ctx_, VersionId("1.0.0")).ok());
+  ASSERT_TRUE(runner_->RunOnce().ok());
+  for (const std::string& m : kept) {
+    EXPECT_FALSE(Manifest(m).has_value()) << m;
+  }
+}
+
+TEST_F(ImageDataTest, ARegionThatFailsForGoodFailsTheOperationAndAnUpdateRetriesIt) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  // westus's store cannot be created: a file is where its folder should be.
+  std::filesystem::create_directories(dir_ / "stores");
+  std::ofstream(dir_ / "stores" / "westus") << "in the way";
+  auto version = PutVersion("1.0.0", {{"southcentralus"}, {"westus"}});
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(Replicate());
+  auto retrying = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  EXPECT_EQ(retrying->meta.provisioning_state, ProvisioningState::kCreating);
+  EXPECT_EQ(domain::SummarizeReplication(*retrying)[1].state,
+            domain::ReplicationState::kReplicating);
+  EXPECT_NE(domain::SummarizeReplication(*retrying)[1].details.find("Attempt 1 of 5 failed"),
+            std::string::npos);
+  // The runner's lease looks again; each retry whose time has come is kicked. Five attempts.
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(2 * 60 * 1000);
+    ASSERT_NO_FATAL_FAILURE(Replicate());
+  }
+  domain::Operation op = Op(version->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "ReplicationFailed");
+  EXPECT_NE(op.error_message.find("westus"), std::string::npos) << op.error_message;
+  auto failed = service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"));
+  EXPECT_EQ(failed->meta.provisioning_state, ProvisioningState::kFailed);
+  EXPECT_TRUE(domain::RegionUsable(*failed, "southcentralus"));
+  EXPECT_FALSE(domain::RegionUsable(*failed, "westus"));
+
+  std::filesystem::remove(dir_ / "stores" / "westus");
+  auto retried = PutVersion("1.0.0", {{"southcentralus"}, {"westus"}});
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(Replicate());
+  EXPECT_EQ(Op(retried->operation.id).status, OperationStatus::kSucceeded);
+  EXPECT_EQ(service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0"))->meta.provisioning_state,
+            ProvisioningState::kSucceeded);
 }
 
 }  // namespace

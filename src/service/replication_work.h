@@ -12,15 +12,21 @@
 //
 // Thread-safe.
 
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
 #include "common/time.h"
 #include "metadata/metadata_store.h"
 #include "replication/replicator.h"
+#include "service/operation_progress.h"
 #include "service/operation_runner.h"
 #include "service/operation_work.h"
 
 namespace gallery::service {
 
-class ReplicationWork final : public OperationWork {
+class ReplicationWork final : public OperationWork, public OperationProgress {
  public:
   // All must outlive this object. Registers itself as the replicator's settled callback.
   ReplicationWork(metadata::MetadataStore& store, replication::Replicator& replicator,
@@ -32,11 +38,19 @@ class ReplicationWork final : public OperationWork {
   // Records the end of `version`'s replication in its operation (see above).
   Status Settled(const ResourceId& version);
 
+  // The mean progress of the version's regions (by bytes where a job runs), while its
+  // operation waits for replication in this process.
+  std::optional<int> PercentOf(const std::string& operation_id) const override;
+
  private:
+  void Forget(const std::string& operation_id);
+
   metadata::MetadataStore& store_;
   replication::Replicator& replicator_;
   const Clock& clock_;
   OperationSignal& runner_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, ResourceId> versions_;  // operation id -> version, since Start
 };
 
 }  // namespace gallery::service
