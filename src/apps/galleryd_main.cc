@@ -263,6 +263,9 @@ int main(int argc, char** argv) {
                                       uint64_t bytes, const std::atomic<bool>* cancel) {
     return links.Send(from, to, bytes, cancel);
   };
+  replication_options.distance = [&links](const std::string& from, const std::string& to) {
+    return links.model().For(from, to).latency_ms;
+  };
   replication::Replicator replicator(**store, config.regions, store_for, clock, *random,
                                      replication_options);
   service::ReplicationWork replication_work(**store, replicator, clock, runner);

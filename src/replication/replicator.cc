@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/log.h"
+#include "storage/garbage_collector.h"
 #include "storage/ingest.h"
 #include "storage/manifest.h"
 
@@ -114,21 +115,25 @@ class Replicator::Job {
         progress_(std::move(progress)),
         replicas_(std::move(replicas)) {}
 
-  // Copies what the targets lack, then confirms every chunk present in every target (which
-  // also refreshes the chunks' last use, so garbage collection keeps them until the replicas'
-  // manifests are recorded). Cancelled when the version no longer wants this job.
+  // Copies what the targets lack. Every chunk's last use was refreshed (Contains) or set
+  // (written) by that pass, so garbage collection keeps it for kGcGraceMs: a pass that took
+  // longer than half of that is followed by another, which confirms every chunk present again
+  // (and copies what was taken meanwhile) before the replicas' manifests are recorded.
+  // Cancelled when the version no longer wants this job.
   Status Run() {
     for (int pass = 0; pass < 3; ++pass) {
-      GALLERY_ASSIGN_OR_RETURN(uint64_t copied, CopyMissing(/*count_progress=*/pass == 0));
-      if (pass > 0 && copied == 0) {
-        return Status::Ok();
-      }
+      const TimestampMs started = owner_.clock_.Now();
+      GALLERY_RETURN_IF_ERROR(CopyMissing(/*count_progress=*/pass == 0).status());
       if (pass == 0) {
         progress_->done = progress_->total.load();
       }
+      if (owner_.clock_.Now() - started < storage::kGcGraceMs / 2) {
+        return Status::Ok();
+      }
     }
-    return Status::Unavailable("chunks copied to the stores of region '" + region_ +
-                               "' kept disappearing (is something deleting them?)");
+    return Status::Unavailable("copying to the stores of region '" + region_ +
+                               "' is too slow to finish within the garbage collection's grace "
+                               "period; it is tried again");
   }
 
  private:
@@ -525,10 +530,19 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   for (const std::string& name : source_stores) {
     add_source(name);
   }
+  std::vector<const Replica*> elsewhere;
   for (const Replica& r : version.replicas) {
     if (r.state == ReplicationState::kCompleted) {
-      add_source(r.store);
+      elsewhere.push_back(&r);
     }
+  }
+  if (options_.distance) {
+    std::stable_sort(elsewhere.begin(), elsewhere.end(), [&](const Replica* a, const Replica* b) {
+      return options_.distance(a->region, region) < options_.distance(b->region, region);
+    });
+  }
+  for (const Replica* r : elsewhere) {
+    add_source(r->store);
   }
 
   std::vector<Job::Target> targets;

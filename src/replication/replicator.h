@@ -68,6 +68,9 @@ struct ReplicatorOptions {
   uint64_t commit_bytes = uint64_t{64} << 20;
   // The link model; unlimited when empty.
   LinkSend link;
+  // How far region `from` is from region `to` (the link's latency), to read from the nearest
+  // complete replica; all equally near when empty.
+  std::function<int64_t(const std::string& from, const std::string& to)> distance;
 };
 
 class Replicator {

@@ -10,6 +10,7 @@
 #include "metadata/test_store.h"
 #include "replication/replica_plan.h"
 #include "storage/file_chunk_store.h"
+#include "storage/garbage_collector.h"
 #include "storage/ingest.h"
 #include "storage/manifest.h"
 #include "storage/region_stores.h"
@@ -347,6 +348,32 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
   ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
   ASSERT_TRUE(replicator_->RunRegion(id_, "southcentralus").ok());
   EXPECT_EQ(settled_.size(), 1u);
+}
+
+TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
+  ReplicatorOptions options;
+  options.chunks_per_request = 4;
+  int requests = 0;
+  options.link = [&](const std::string&, const std::string&, uint64_t,
+                     const std::atomic<bool>*) {
+    if (++requests == 3) {
+      // Garbage collection took a chunk this job had found present, and the pass is slow.
+      EXPECT_TRUE(Store("westus").Remove(digests_[0]).ok());
+      clock_.Advance(storage::kGcGraceMs / 2 + 1);
+    }
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  {
+    auto batch = Store("westus").BeginBatch();
+    ASSERT_TRUE(batch->Add(digests_[0], *Store("southcentralus").Read(digests_[0])).ok());
+    ASSERT_TRUE(batch->Commit().ok());
+  }
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(requests, 10 + 1);  // 38 chunks in requests of 4, then the one copied again
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
 }
 
 TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
