@@ -1,5 +1,5 @@
-// `gallery sig image-version create|show|list|update|delete|download`: gallery image versions
-// (Microsoft.Compute/galleries/images/versions) and their data.
+// `gallery sig image-version create|show|list|update|delete|download|wait`: gallery image
+// versions (Microsoft.Compute/galleries/images/versions), their data and their replication.
 
 #include <limits>
 
@@ -7,12 +7,18 @@
 #include "cli/args.h"
 #include "cli/arm_paths.h"
 #include "cli/context.h"
+#include "cli/replication_wait.h"
 
 namespace gallery::cli {
 
 namespace {
 
 using nlohmann::json;
+
+constexpr const char* kReplicationStatus = "ReplicationStatus";
+constexpr int64_t kDefaultWaitTimeoutSeconds = 3600;
+constexpr int64_t kDefaultWaitIntervalSeconds = 2;
+constexpr int64_t kMaxWaitSeconds = int64_t{7} * 24 * 3600;
 
 struct VersionOptions {
   std::string group;
@@ -29,6 +35,9 @@ struct VersionOptions {
   std::string expand;
   std::vector<std::string> tags;
   bool no_wait = false;
+  std::string wait_region;     // wait: empty means every target region
+  int64_t wait_timeout_s = 0;  // wait
+  int64_t wait_interval_s = 0;
   CommonOptions common;
   DownloadArgs download;
 
@@ -86,13 +95,32 @@ Status Create(CommandContext& ctx, const VersionOptions& o) {
   return o.no_wait ? Status::Ok() : ctx.Print(o.common, version, VersionColumns());
 }
 
+QueryParams Expand(const std::string& expand) {
+  return expand.empty() ? QueryParams{} : QueryParams{{"$expand", expand}};
+}
+
 Status Show(CommandContext& ctx, const VersionOptions& o) {
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
-  QueryParams query;
-  if (!o.expand.empty()) {
-    query.emplace_back("$expand", o.expand);
-  }
-  GALLERY_ASSIGN_OR_RETURN(json version, s.arm->Get(Path(s, o), api::kImageVersions, query));
+  GALLERY_ASSIGN_OR_RETURN(json version,
+                           s.arm->Get(Path(s, o), api::kImageVersions, Expand(o.expand)));
+  return ctx.Print(o.common, version, VersionColumns());
+}
+
+// Polls the replication status with a live display on stderr; prints the version like show.
+Status Wait(CommandContext& ctx, const VersionOptions& o) {
+  GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
+  ReplicationWaitOptions wait;
+  wait.version = o.version;
+  wait.region = o.wait_region;
+  wait.timeout = std::chrono::seconds(o.wait_timeout_s);
+  wait.interval = std::chrono::seconds(o.wait_interval_s);
+  ReplicationDisplay display(*ctx.env().err, ctx.env().stderr_is_tty);
+  const std::string path = Path(s, o);
+  GALLERY_ASSIGN_OR_RETURN(
+      json version,
+      WaitForReplication(
+          [&] { return s.arm->Get(path, api::kImageVersions, Expand(kReplicationStatus)); }, wait,
+          ctx.clock(), *ctx.env().sleeper, display));
   return ctx.Print(o.common, version, VersionColumns());
 }
 
@@ -203,6 +231,24 @@ void RegisterImageVersionCommands(CLI::App& sig, CommandContext& ctx) {
   show->add_option("--expand", show_opts->expand,
                    "ReplicationStatus: include per-region replication progress");
   OnRun(show, ctx, [&ctx, show_opts] { return Show(ctx, *show_opts); });
+
+  auto wait_opts = std::make_shared<VersionOptions>();
+  wait_opts->wait_timeout_s = kDefaultWaitTimeoutSeconds;
+  wait_opts->wait_interval_s = kDefaultWaitIntervalSeconds;
+  CLI::App* wait = versions->add_subcommand(
+      "wait",
+      "Wait until a region (or every target region) holds all its replicas, with live progress "
+      "per region on stderr; prints the version");
+  AddVersionArgs(wait, wait_opts.get());
+  wait->add_option("--region", wait_opts->wait_region,
+                   "The region to wait for, e.g. westus2 (default: every target region)");
+  wait->add_option("--timeout", wait_opts->wait_timeout_s, "Give up after this many seconds")
+      ->check(CLI::Range(int64_t{1}, kMaxWaitSeconds))
+      ->capture_default_str();
+  wait->add_option("--interval", wait_opts->wait_interval_s, "Seconds between two polls")
+      ->check(CLI::Range(int64_t{1}, kMaxWaitSeconds))
+      ->capture_default_str();
+  OnRun(wait, ctx, [&ctx, wait_opts] { return Wait(ctx, *wait_opts); });
 
   auto list_opts = std::make_shared<VersionOptions>();
   CLI::App* list = versions->add_subcommand("list", "List the versions of an image definition");

@@ -60,13 +60,18 @@ std::string FormatEta(double seconds) {
   return buf;
 }
 
-std::string FormatProgressLine(uint64_t done, uint64_t total, std::chrono::milliseconds elapsed) {
-  double fraction = total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / total);
+std::string FormatBar(double fraction) {
+  fraction = std::isfinite(fraction) ? std::clamp(fraction, 0.0, 1.0) : 0.0;
   int filled = static_cast<int>(fraction * kBarWidth);
   std::string line = "[" + std::string(filled, '#') + std::string(kBarWidth - filled, ' ') + "]";
   char percent[8];
   std::snprintf(percent, sizeof percent, " %3d%%", static_cast<int>(fraction * 100));
-  line += percent;
+  return line + percent;
+}
+
+std::string FormatProgressLine(uint64_t done, uint64_t total, std::chrono::milliseconds elapsed) {
+  double fraction = total == 0 ? 1.0 : static_cast<double>(done) / total;
+  std::string line = FormatBar(fraction);
   line += " " + FormatBytes(done) + "/" + FormatBytes(total);
   double seconds = elapsed.count() / 1000.0;
   if (seconds <= 0 || done == 0) {

@@ -30,6 +30,10 @@ std::string FormatRate(double bytes_per_second);
 // "m:ss" under an hour, "h:mm:ss" from an hour on; "--:--" when unknown (negative).
 std::string FormatEta(double seconds);
 
+// The bar and percentage of a progress line: "[#####               ]  25%". `fraction` is
+// clamped to 0..1.
+std::string FormatBar(double fraction);
+
 // One progress line: "[#####               ]  25% 256.0 MiB/1.0 GiB 12.3 MB/s ETA 1:02".
 // The rate is done/elapsed; rate and ETA read "--" / "--:--" before a millisecond has passed
 // or a byte was done. `total` 0 counts as complete.

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
 
 namespace gallery::cli {
@@ -38,6 +39,15 @@ TEST(FormatEtaTest, MinutesSecondsAndHours) {
   EXPECT_EQ(FormatEta(62), "1:02");
   EXPECT_EQ(FormatEta(3600 + 2 * 60 + 3), "1:02:03");
   EXPECT_EQ(FormatEta(-1), "--:--");
+}
+
+TEST(FormatBarTest, TwentyCellsAndAPercentageClampedToWhole) {
+  EXPECT_EQ(FormatBar(0.0), "[                    ]   0%");
+  EXPECT_EQ(FormatBar(0.4), "[########            ]  40%");
+  EXPECT_EQ(FormatBar(1.0), "[####################] 100%");
+  EXPECT_EQ(FormatBar(1.7), "[####################] 100%");
+  EXPECT_EQ(FormatBar(-0.5), "[                    ]   0%");
+  EXPECT_EQ(FormatBar(std::nan("")), "[                    ]   0%");
 }
 
 TEST(FormatProgressLineTest, BarPercentBytesRateAndEta) {

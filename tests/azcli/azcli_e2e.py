@@ -8,7 +8,7 @@ registers the cloud from the azure-cloud.json galleryd writes, logs in, and chec
 command printed, not only its exit code.
 
 usage: azcli_e2e.py --galleryd PATH --gallery PATH SCENARIO
-SCENARIO: lifecycle | hybrid | sharing | features
+SCENARIO: lifecycle | hybrid | sharing | features | disks | replication
 """
 import argparse
 import datetime
@@ -180,17 +180,18 @@ class GalleryCli:
         return json.loads(p.stdout) if p.stdout.strip() else None
 
 
-def upload_test_vhd(root, gallery, name="os.vhd"):
-    """Uploads a 24 MiB fixed VHD made by qemu-img (random head and tail, zeros between) to
-    the server's storage-account endpoint with our CLI; returns the blob URL and the raw."""
+def upload_test_vhd(root, gallery, name="os.vhd", random_mib=1):
+    """Uploads a 24 MiB fixed VHD made by qemu-img (random head and tail of `random_mib` MiB
+    each, zeros between) to the server's storage-account endpoint with our CLI; returns the
+    blob URL and the raw."""
     raw = os.path.join(root, name + ".raw")
     vhd = os.path.join(root, name)
     size = 24 << 20
     with open(raw, "wb") as f:
         f.truncate(size)
-        f.write(os.urandom(1 << 20))
-        f.seek(size - (1 << 20))
-        f.write(os.urandom(1 << 20))
+        f.write(os.urandom(random_mib << 20))
+        f.seek(size - (random_mib << 20))
+        f.write(os.urandom(random_mib << 20))
     subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
                     "subformat=fixed,force_size=on", raw, vhd], check=True)
     out = gallery.run("storage", "blob", "upload", vhd, "--account", "acct", "--container",
@@ -635,9 +636,157 @@ def scenario_disks(args, root):
         server.stop()
 
 
+# The replication scenario's links: 1 MB/s between any two regions, so copying its image's
+# 16 MiB of data to a region takes about 17 s and the status can be watched while it runs.
+REPLICATION_LINKS = {"default": {"bandwidthMBps": 1, "latencyMs": 20}}
+REPLICATION_DATA_MIB = 8  # random MiB at the head and at the tail of the image: 16 MiB of data
+REPLICATION_TIMEOUT = 240
+
+
+def region_key(name):
+    """"West US 2" -> "westus2", as ARM compares region names."""
+    return name.replace(" ", "").lower()
+
+
+def replication_summary(version):
+    """{region key: summary entry} of a version shown with --expand ReplicationStatus (az
+    prints replicationStatus at the top level, the ARM JSON has it under properties)."""
+    rs = version.get("replicationStatus") or version.get("properties", {}).get(
+        "replicationStatus") or {}
+    return rs.get("aggregatedState"), {region_key(s["region"]): s for s in rs.get("summary", [])}
+
+
+def scenario_replication(args, root):
+    """Replication with the real az: a version to three regions with replica counts, its status
+    while it replicates and after, a region added with update --add, and `gallery sig
+    image-version wait --region` in between."""
+    server = Galleryd(args.galleryd, root, {"links": REPLICATION_LINKS})
+    try:
+        az = Az(server, root, "admin")
+        sub = server.bootstrap["subscriptionId"]
+        az.register_cloud()
+        az.login_admin()
+        gallery = GalleryCli(args.gallery, server, root)
+        az.json("group", "create", "-n", "rg1", "-l", "southcentralus")
+        az.json("sig", "create", "-g", "rg1", "-r", "gallery1")
+        az.json("sig", "image-definition", "create", "-g", "rg1", "-r", "gallery1", "-i", "def1",
+                "--publisher", "p", "--offer", "o", "--sku", "s", "--os-type", "Linux")
+        blob_url, _ = upload_test_vhd(root, gallery, random_mib=REPLICATION_DATA_MIB)
+        img_id = rg_id(sub, "rg1") + "/providers/Microsoft.Compute/images/img1"
+        az.json("resource", "create", "--id", img_id, "--api-version", "2022-11-01",
+                "--location", "southcentralus", "--properties",
+                json.dumps({"storageProfile": {"osDisk": {"osType": "Linux",
+                                                          "osState": "Generalized",
+                                                          "blobUri": blob_url}},
+                            "hyperVGeneration": "V1"}))
+        version_args = ["-g", "rg1", "-r", "gallery1", "-i", "def1", "-e", "1.0.0"]
+
+        def show():
+            return az.json("sig", "image-version", "show", *version_args,
+                           "--expand", "ReplicationStatus")
+
+        step("image-version create --target-regions southcentralus=2 eastus westus2=1 --no-wait")
+        p = az.run("sig", "image-version", "create", *version_args, "--target-regions",
+                   "southcentralus=2", "eastus", "westus2=1", "--replica-count", "1",
+                   "--managed-image", img_id, "--no-wait")
+        check(p.stdout.strip() == "", "create --no-wait prints nothing", p.stdout)
+
+        step("show --expand ReplicationStatus while it replicates")
+        v = show()
+        check(v["provisioningState"] == "Creating", "Creating while replicas are copied", str(v))
+        counts = {region_key(t["name"]): t["regionalReplicaCount"]
+                  for t in v["publishingProfile"]["targetRegions"]}
+        check(counts == {"southcentralus": 2, "eastus": 1, "westus2": 1},
+              "target regions and replica counts", str(counts))
+        aggregated, summary = replication_summary(v)
+        check(aggregated == "InProgress", "aggregatedState InProgress while replicating",
+              str(v.get("replicationStatus")))
+        check(set(summary) == set(counts), "one status entry per target region", str(summary))
+        for key in ("eastus", "westus2"):
+            s = summary[key]
+            check(s["state"] in ("Queued", "Replicating") and 0 <= s["progress"] < 100,
+                  f"{key} is under way over its 1 MB/s link", str(s))
+        for s in summary.values():
+            check(set(s) >= {"region", "state", "details", "progress"},
+                  "Azure's fields of a region's status", str(s))
+
+        step("gallery sig image-version wait: a region that is no target")
+        p = subprocess.run([args.gallery, "sig", "image-version", "wait", *version_args,
+                            "--region", "westeurope"], env=gallery.env, capture_output=True,
+                           text=True, timeout=60)
+        check(p.returncode == 1 and "(InvalidParameter)" in p.stderr and
+              "West US 2" in p.stderr, "wait --region westeurope: not a target", p.stderr)
+
+        step("gallery sig image-version wait --region westus2")
+        started = time.time()
+        p = subprocess.run([args.gallery, "sig", "image-version", "wait", *version_args,
+                            "--region", "westus2", "--interval", "1",
+                            "--timeout", str(REPLICATION_TIMEOUT)],
+                           env=gallery.env, capture_output=True, text=True,
+                           timeout=REPLICATION_TIMEOUT + 60)
+        check(p.returncode == 0, "wait --region westus2 succeeds", p.stdout + p.stderr)
+        waited = json.loads(p.stdout)
+        _, summary = replication_summary(waited)
+        check(summary["westus2"]["state"] == "Completed" and
+              summary["westus2"]["replicasCompleted"] == summary["westus2"]["replicasTotal"] == 1,
+              "westus2 is Completed when wait returns", str(summary["westus2"]))
+        # stderr is not a terminal: one line per change of a region, no cursor movement.
+        lines = [line for line in p.stderr.splitlines() if line.startswith("West US 2 ")]
+        check(lines and "Completed" in lines[-1] and "100%" in lines[-1],
+              "wait's last West US 2 line says Completed", p.stderr)
+        check(any("Completed" not in line for line in lines),
+              "wait showed West US 2 under way before it completed", p.stderr)
+        check("\033" not in p.stderr, "no terminal codes in a log", repr(p.stderr))
+        print(f"    waited {time.time() - started:.1f} s; progress lines:\n      " +
+              "\n      ".join(lines), flush=True)
+
+        step("show --expand ReplicationStatus after: every region Completed")
+        deadline = time.time() + REPLICATION_TIMEOUT
+        while True:
+            v = show()
+            aggregated, summary = replication_summary(v)
+            if aggregated != "InProgress" or time.time() > deadline:
+                break
+            time.sleep(1)
+        check(aggregated == "Completed" and v["provisioningState"] == "Succeeded",
+              "replication Completed, version Succeeded", str(v))
+        check(set(summary) == {"southcentralus", "eastus", "westus2"} and
+              all(s["state"] == "Completed" and s["progress"] == 100 for s in summary.values()),
+              "every region Completed at 100%", str(summary))
+        check(all(s["replicasCompleted"] == s["replicasTotal"]
+                  for s in summary.values() if "replicasTotal" in s),
+              "every replica done, where az shows the counts", str(summary))
+        # az 2.45 keeps only Azure's four fields of a region; our CLI shows the replica counts.
+        shown = gallery.run("sig", "image-version", "show", *version_args,
+                            "--expand", "ReplicationStatus")
+        _, summary = replication_summary(shown)
+        check({k: (s["replicasCompleted"], s["replicasTotal"]) for k, s in summary.items()} ==
+              {"southcentralus": (2, 2), "eastus": (1, 1), "westus2": (1, 1)},
+              "replicasCompleted == replicasTotal in every region", str(summary))
+
+        step("image-version update --add publishingProfile.targetRegions name=westus")
+        u = az.json("sig", "image-version", "update", *version_args,
+                    "--add", "publishingProfile.targetRegions", "name=westus")
+        counts = {region_key(t["name"]): t["regionalReplicaCount"]
+                  for t in u["publishingProfile"]["targetRegions"]}
+        check(counts == {"southcentralus": 2, "eastus": 1, "westus2": 1, "westus": 1},
+              "westus added with the common replica count, the others kept", str(counts))
+        check(u["provisioningState"] == "Succeeded",
+              "update returns once the new region is replicated", str(u))
+        check(u["storageProfile"]["source"]["id"].lower() == img_id.lower(),
+              "update keeps the source", str(u))
+        v = show()
+        aggregated, summary = replication_summary(v)
+        check(aggregated == "Completed" and set(summary) == set(counts) and
+              all(s["state"] == "Completed" and s["progress"] == 100 for s in summary.values()),
+              "show after the update: West US appears and is Completed", str(summary))
+    finally:
+        server.stop()
+
+
 SCENARIOS = {"lifecycle": scenario_lifecycle, "hybrid": scenario_hybrid,
              "sharing": scenario_sharing, "features": scenario_features,
-             "disks": scenario_disks}
+             "disks": scenario_disks, "replication": scenario_replication}
 
 
 def main():
