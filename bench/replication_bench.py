@@ -260,10 +260,14 @@ def main():
                  os.path.join(BUILD, "src/apps/gallery")):
         if not shutil.which(tool):
             sys.exit(f"replication_bench: {tool} is missing")
+    commit = subprocess.run(["git", "-C", BENCH, "rev-parse", "--short", "HEAD"],
+                            stdout=subprocess.PIPE, text=True).stdout.strip() or "unknown"
+    # This report's own file does not count as a change.
+    if subprocess.run(["git", "-C", BENCH, "status", "--porcelain", "--", "..",
+                       ":!../docs/benchmarks.md"], stdout=subprocess.PIPE, text=True).stdout:
+        commit += ", working tree has uncommitted changes"
     facts = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-             "commit": subprocess.run(["git", "-C", BENCH, "rev-parse", "--short", "HEAD"],
-                                      stdout=subprocess.PIPE, text=True).stdout.strip(),
-             "load_before": open("/proc/loadavg").read().split()[:3]}
+             "commit": commit, "load_before": open("/proc/loadavg").read().split()[:3]}
     tmp = tempfile.mkdtemp(prefix="gallery-replication-")
     started = time.monotonic()
     try:
