@@ -58,8 +58,12 @@ class Galleryd:
         else:
             sys.exit("galleryd did not start within 30 s")
         self.env = dict(os.environ, GALLERY_CONFIG_DIR=os.path.join(tmp, name + "-cli"))
-        self.cli("login", "--bootstrap", os.path.join(self.data, "bootstrap.json"))
-        self.cli("group", "create", "-n", "rg", "-l", region)
+        try:
+            self.cli("login", "--bootstrap", os.path.join(self.data, "bootstrap.json"))
+            self.cli("group", "create", "-n", "rg", "-l", region)
+        except BaseException:
+            self.stop()
+            raise
 
     def cli(self, *args):
         """Runs `gallery ARGS...`; returns its standard output."""

@@ -147,6 +147,13 @@ class Run:
         config = os.path.join(tmp, f"galleryd-{index}.json")
         write_config(config, self.stores_root)
         self.daemon = Galleryd(BUILD, tmp, f"g-{index}", SOURCE, config)
+        try:
+            self.set_up(raw_v1, raw_v2)
+        except BaseException:
+            self.daemon.stop()
+            raise
+
+    def set_up(self, raw_v1, raw_v2):
         d = self.daemon
         os.environ["GALLERY_TOKEN"] = subprocess.run(
             [sys.executable, os.path.join(BENCH, "token.py"), d.data, d.endpoint], check=True,
