@@ -22,13 +22,14 @@ SIZE_MIB of free space in TMPDIR.
 import json
 import os
 import random
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from bench_galleryd import Galleryd, proc_status_kb, run
+from bench_images import MIB, RandomBytes, make_raw, random_pieces, rewrite_blocks
 
 BUILD, OUT = sys.argv[1], sys.argv[2]
 SIZE_MIB = int(os.environ.get("BENCH_INGEST_MIB", "2048"))
@@ -36,8 +37,6 @@ RUNS = int(os.environ.get("BENCH_INGEST_RUNS", "3"))
 GALLERYD = os.path.join(BUILD, "src/apps/galleryd")
 GALLERY = os.path.join(BUILD, "src/apps/gallery")
 REGION = "westus"
-MIB = 1 << 20
-TICK = os.sysconf("SC_CLK_TCK")
 
 TARGET_FIXED_RATIO = 0.5  # ingest rate of random data vs cp + sync
 TARGET_SPARSE_RATIO = 2.0  # mostly-zero VHD: this much faster than cp + sync
@@ -49,75 +48,9 @@ def log(msg):
     print(f"ingest-bench: {msg}", flush=True)
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, **kw)
-
-
-class RandomBytes:
-    """A fast, seeded stream of pseudo-random bytes (AES-CTR of zeros by openssl)."""
-
-    def __init__(self, seed):
-        self.proc = subprocess.Popen(
-            ["openssl", "enc", "-aes-128-ctr", "-nosalt", "-pbkdf2", "-pass", f"pass:{seed}",
-             "-in", "/dev/zero"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-
-    def read(self, n):
-        data = self.proc.stdout.read(n)
-        assert len(data) == n, "openssl stopped"
-        return data
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
-def make_raw(path, pieces):
-    """A sparse raw image of SIZE_MIB with the given (offset, bytes) pieces written."""
-    with open(path, "wb") as f:
-        f.truncate(SIZE_MIB * MIB)
-        for offset, data in pieces:
-            f.seek(offset)
-            f.write(data)
-
-
-def random_pieces(rng, data, fraction, piece):
-    count = SIZE_MIB * MIB // piece
-    chosen = sorted(rng.sample(range(count), int(count * fraction)))
-    for i in chosen:
-        yield i * piece, data.read(piece)
-
-
-def rewrite_blocks(path, rng, data, fraction):
-    """Rewrites `fraction` of the 4 KiB blocks of `path` in runs of 1..64 blocks."""
-    blocks = SIZE_MIB * MIB // 4096
-    target, changed = int(blocks * fraction), set()
-    with open(path, "r+b") as f:
-        while len(changed) < target:
-            run_len = rng.randint(1, 64)
-            start = rng.randrange(blocks - run_len)
-            f.seek(start * 4096)
-            f.write(data.read(run_len * 4096))
-            changed.update(range(start, start + run_len))
-    return len(changed)
-
-
 def to_vhd(raw, vhd, subformat):
     run(["qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
          f"subformat={subformat},force_size=on", raw, vhd])
-
-
-def proc_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def proc_status_kb(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def du_bytes(path):
@@ -126,49 +59,6 @@ def du_bytes(path):
         for name in files:
             total += os.lstat(os.path.join(root, name)).st_blocks * 512
     return total
-
-
-class Galleryd:
-    def __init__(self, tmp, name):
-        self.data = os.path.join(tmp, name)
-        self.out = open(os.path.join(tmp, name + ".out"), "w+")
-        self.proc = subprocess.Popen([GALLERYD, "--data-dir", self.data, "--port", "0"],
-                                     stdout=self.out, stderr=subprocess.STDOUT)
-        for _ in range(300):
-            self.out.seek(0)
-            text = self.out.read()
-            if "listening on https://" in text:
-                break
-            if self.proc.poll() is not None:
-                sys.exit(f"galleryd exited at start:\n{text}")
-            time.sleep(0.1)
-        else:
-            sys.exit("galleryd did not start within 30 s")
-        self.env = dict(os.environ, GALLERY_CONFIG_DIR=os.path.join(tmp, name + "-cli"))
-        run([GALLERY, "login", "--bootstrap", os.path.join(self.data, "bootstrap.json")],
-            env=self.env, stdout=subprocess.DEVNULL)
-        run([GALLERY, "group", "create", "-n", "rg", "-l", REGION], env=self.env,
-            stdout=subprocess.DEVNULL)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-    def store(self):
-        return os.path.join(self.data, "stores", REGION)
-
-    def upload(self, path, name):
-        """Returns (seconds, galleryd cpu s, client cpu s)."""
-        g0 = proc_ticks(self.proc.pid)
-        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.monotonic()
-        run([GALLERY, "disk", "upload", path, "-g", "rg", "-n", name, "-l", REGION],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seconds = time.monotonic() - t0
-        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        server_cpu = (proc_ticks(self.proc.pid) - g0) / TICK
-        client_cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
-        return seconds, server_cpu, client_cpu
 
 
 def cp_sync(src, dest_dir):
@@ -193,14 +83,15 @@ def main():
         data = RandomBytes(20261127)
         log(f"making {SIZE_MIB} MiB images in {tmp}")
         raw_fixed = os.path.join(tmp, "fixed.raw")
-        make_raw(raw_fixed, ((o, data.read(64 * MIB)) for o in range(0, SIZE_MIB * MIB, 64 * MIB)))
+        make_raw(raw_fixed, SIZE_MIB,
+                 ((o, data.read(64 * MIB)) for o in range(0, SIZE_MIB * MIB, 64 * MIB)))
         raw_sparse = os.path.join(tmp, "sparse.raw")
-        make_raw(raw_sparse, random_pieces(rng, data, 0.25, 256 << 10))
+        make_raw(raw_sparse, SIZE_MIB, random_pieces(rng, data, SIZE_MIB, 0.25, 256 << 10))
         images = {"fixed": os.path.join(tmp, "fixed.vhd"), "sparse": os.path.join(tmp, "sparse.vhd")}
         to_vhd(raw_fixed, images["fixed"], "fixed")
         to_vhd(raw_sparse, images["sparse"], "dynamic")
         os.unlink(raw_sparse)
-        changed = rewrite_blocks(raw_fixed, rng, data, 0.02)
+        changed = rewrite_blocks(raw_fixed, SIZE_MIB, rng, data, 0.02)
         data.close()
         update_vhd = os.path.join(tmp, "update.vhd")
         to_vhd(raw_fixed, update_vhd, "fixed")
@@ -211,7 +102,7 @@ def main():
             cp_times, up_times, server_cpu, client_cpu, rss = [], [], [], [], []
             for r in range(RUNS):
                 cp_times.append(cp_sync(path, tmp))
-                daemon = Galleryd(tmp, f"g-{kind}-{r}")
+                daemon = Galleryd(BUILD, tmp, f"g-{kind}-{r}", REGION)
                 try:
                     s, scpu, ccpu = daemon.upload(path, f"d{r}")
                     rss.append(proc_status_kb(daemon.proc.pid, "VmHWM") / 1024)
@@ -233,7 +124,7 @@ def main():
             }
 
         log("dedup: the image, then the same image with 2% of its 4 KiB blocks rewritten")
-        daemon = Galleryd(tmp, "g-dedup")
+        daemon = Galleryd(BUILD, tmp, "g-dedup", REGION)
         try:
             daemon.upload(images["fixed"], "base")
             before = du_bytes(daemon.store())

@@ -10,7 +10,10 @@
 #   put       PUT of an image definition (an update, same body every time)
 # at 1, 16 and 64 connections, 3 runs of RUN_SECONDS each after a WARMUP_SECONDS warm-up.
 # bench/report.py turns the wrk outputs into docs/benchmarks.md and prints it; then
-# bench/ingest_bench.py measures image ingest (gallery disk upload) and appends its section.
+# bench/ingest_bench.py measures image ingest (gallery disk upload) and appends its section, and
+# bench/replication_bench.py measures replication to 3 regions and appends its own.
+# BENCH_ONLY=replication runs only the replication benchmark and replaces its section in the
+# existing docs/benchmarks.md (BENCH_REPL_MIB=256 BENCH_REPL_RUNS=1 makes it a quick check).
 # Everything it starts is stopped, and the temporary directory removed, on exit.
 set -euo pipefail
 
@@ -30,6 +33,17 @@ VERSIONS=1000
 WRK_TIMEOUT=30s
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+case "${BENCH_ONLY:-}" in
+  "") ;;
+  replication)
+    [ -x "$GALLERYD" ] || die "$GALLERYD not found: build first (make build)"
+    echo "bench: replication only (2 GiB image, 3 runs: about 10 min)"
+    python3 "$ROOT/bench/replication_bench.py" "$BUILD" "$OUT" || die "replication benchmark failed"
+    echo "bench: replaced the replication section of $OUT"
+    exit 0 ;;
+  *) die "BENCH_ONLY=$BENCH_ONLY: the only section that runs alone is replication" ;;
+esac
 
 [ -x "$GALLERYD" ] || die "$GALLERYD not found: build first (make build, or cmake -S . -B build -G Ninja && ninja -C build)"
 [ -x "$BASELINE" ] || die "$BASELINE not found: build first (the https_baseline target of bench/CMakeLists.txt)"
@@ -257,6 +271,9 @@ python3 "$ROOT/bench/report.py" "$FACTS" "$RESULTS" >"$TMP/report.md"
 for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 echo "bench: image ingest (2 GiB VHDs, about 10 min)"
 TMPDIR="$TMP" python3 "$ROOT/bench/ingest_bench.py" "$BUILD" "$TMP/report.md" || die "ingest benchmark failed"
+echo "bench: replication (2 GiB image to 3 regions x 2 replicas, about 10 min)"
+TMPDIR="$TMP" python3 "$ROOT/bench/replication_bench.py" "$BUILD" "$TMP/report.md" ||
+  die "replication benchmark failed"
 mv "$TMP/report.md" "$OUT"
 echo
 cat "$OUT"
