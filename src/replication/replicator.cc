@@ -123,7 +123,7 @@ class Replicator::Job {
   Status Run() {
     for (int pass = 0; pass < 3; ++pass) {
       const TimestampMs started = owner_.clock_.Now();
-      GALLERY_RETURN_IF_ERROR(CopyMissing(/*count_progress=*/pass == 0).status());
+      GALLERY_RETURN_IF_ERROR(CopyMissing(/*count_progress=*/pass == 0));
       if (pass == 0) {
         progress_->done = progress_->total.load();
       }
@@ -137,63 +137,97 @@ class Replicator::Job {
   }
 
  private:
-  Result<uint64_t> CopyMissing(bool count_progress) {
+  // One pass over the chunks on `threads_per_job` threads, each taking the next request: more
+  // reads and writes in flight keep the stores' disks busy while another thread hashes.
+  Status CopyMissing(bool count_progress) {
     const size_t per_request = static_cast<size_t>(std::max(1, owner_.options_.chunks_per_request));
-    uint64_t copied = 0;
-    uint64_t uncommitted = 0;
-    for (size_t first = 0; first < chunks_.size(); first += per_request) {
-      GALLERY_RETURN_IF_ERROR(StillWanted());
-      const size_t last = std::min(chunks_.size(), first + per_request);
-      // Which targets lack which chunk of this request.
-      std::vector<std::vector<size_t>> lacking(last - first);
-      int64_t present_bytes = 0;
-      for (size_t i = first; i < last; ++i) {
-        for (size_t t = 0; t < targets_.size(); ++t) {
-          GALLERY_ASSIGN_OR_RETURN(bool has, targets_[t].chunks->Contains(chunks_[i].first));
-          if (has) {
-            present_bytes += chunks_[i].second;
-          } else {
-            lacking[i - first].push_back(t);
+    const size_t requests = (chunks_.size() + per_request - 1) / per_request;
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex error_mu;
+    Status error;
+    auto work = [&] {
+      while (!failed) {
+        const size_t request = next.fetch_add(1);
+        if (request >= requests) {
+          return;
+        }
+        const size_t first = request * per_request;
+        Status s = CopyRequest(first, std::min(chunks_.size(), first + per_request),
+                               count_progress);
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (!failed.exchange(true)) {
+            error = s;
           }
         }
       }
-      // Read each lacking chunk once; send the request's bytes over each source's link.
-      std::vector<std::vector<uint8_t>> bytes(last - first);
-      std::map<std::string, uint64_t> by_region;
-      for (size_t i = first; i < last; ++i) {
-        if (lacking[i - first].empty()) {
-          continue;
+    };
+    const int threads =
+        static_cast<int>(std::min<size_t>(std::max(1, owner_.options_.threads_per_job), requests));
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < threads; ++t) {
+      helpers.emplace_back(work);
+    }
+    work();
+    for (std::thread& t : helpers) {
+      t.join();
+    }
+    GALLERY_RETURN_IF_ERROR(error);
+    return Commit();
+  }
+
+  // Chunks [first, last): asks each target whether it has them, reads what one lacks once,
+  // sends it over the link and writes it into each target that lacks it.
+  Status CopyRequest(size_t first, size_t last, bool count_progress) {
+    GALLERY_RETURN_IF_ERROR(StillWanted());
+    std::vector<std::vector<size_t>> lacking(last - first);
+    int64_t present_bytes = 0;
+    for (size_t i = first; i < last; ++i) {
+      for (size_t t = 0; t < targets_.size(); ++t) {
+        GALLERY_ASSIGN_OR_RETURN(bool has, targets_[t].chunks->Contains(chunks_[i].first));
+        if (has) {
+          present_bytes += chunks_[i].second;
+        } else {
+          lacking[i - first].push_back(t);
         }
-        GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[i].first, &bytes[i - first]));
-        by_region[from] += bytes[i - first].size();
-      }
-      for (const auto& [from, n] : by_region) {
-        if (from != region_ && owner_.options_.link) {
-          GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &owner_.cancel_));
-        }
-        if (from != region_) {
-          egress_[from] += n;
-        }
-      }
-      int64_t written_bytes = 0;
-      for (size_t i = first; i < last; ++i) {
-        for (size_t t : lacking[i - first]) {
-          GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
-          written_bytes += chunks_[i].second;
-          uncommitted += chunks_[i].second;
-          ++copied;
-        }
-      }
-      if (count_progress) {
-        progress_->Add(present_bytes + written_bytes, owner_.clock_.Now());
-      }
-      if (uncommitted >= owner_.options_.commit_bytes) {
-        GALLERY_RETURN_IF_ERROR(Commit());
-        uncommitted = 0;
       }
     }
-    GALLERY_RETURN_IF_ERROR(Commit());
-    return copied;
+    std::vector<std::vector<uint8_t>> bytes(last - first);
+    std::map<std::string, uint64_t> by_region;
+    for (size_t i = first; i < last; ++i) {
+      if (lacking[i - first].empty()) {
+        continue;
+      }
+      GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[i].first, &bytes[i - first]));
+      by_region[from] += bytes[i - first].size();
+    }
+    for (const auto& [from, n] : by_region) {
+      if (from == region_) {
+        continue;  // inside the region: no link, no egress
+      }
+      if (owner_.options_.link) {
+        GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &owner_.cancel_));
+      }
+      std::lock_guard<std::mutex> lock(egress_mu_);
+      egress_[from] += n;
+    }
+    int64_t written_bytes = 0;
+    for (size_t i = first; i < last; ++i) {
+      for (size_t t : lacking[i - first]) {
+        GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
+        written_bytes += chunks_[i].second;
+      }
+    }
+    if (count_progress) {
+      progress_->Add(present_bytes + written_bytes, owner_.clock_.Now());
+    }
+    const uint64_t before = uncommitted_.fetch_add(static_cast<uint64_t>(written_bytes));
+    if (before + static_cast<uint64_t>(written_bytes) >= owner_.options_.commit_bytes &&
+        before < owner_.options_.commit_bytes) {
+      return Commit();  // the thread that crossed the mark commits; the others keep adding
+    }
+    return Status::Ok();
   }
 
   // Reads a verified copy from the first source that has one; returns its region.
@@ -216,21 +250,26 @@ class Replicator::Job {
                       last.message() + ")");
   }
 
-  // Makes the written chunks durable, then counts the bytes that crossed regions.
+  // Makes the chunks written so far durable, then counts the bytes that crossed regions.
   Status Commit() {
+    std::lock_guard<std::mutex> committing(commit_mu_);
+    uncommitted_ = 0;
     for (Target& t : targets_) {
       GALLERY_RETURN_IF_ERROR(t.batch->Commit());
     }
-    if (egress_.empty()) {
+    std::map<std::string, uint64_t> crossed;
+    {
+      std::lock_guard<std::mutex> lock(egress_mu_);
+      crossed.swap(egress_);
+    }
+    if (crossed.empty()) {
       return Status::Ok();
     }
     GALLERY_ASSIGN_OR_RETURN(auto tx, owner_.store_.Begin(metadata::TxMode::kWrite));
-    for (const auto& [from, n] : egress_) {
+    for (const auto& [from, n] : crossed) {
       GALLERY_RETURN_IF_ERROR(tx->AddEgress(from, region_, static_cast<int64_t>(n)));
     }
-    GALLERY_RETURN_IF_ERROR(tx->Commit());
-    egress_.clear();
-    return Status::Ok();
+    return tx->Commit();
   }
 
   // Cancelled when galleryd stops, the version is gone, or none of this job's replicas is
@@ -261,7 +300,10 @@ class Replicator::Job {
   std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks_;
   std::shared_ptr<Progress> progress_;
   std::set<std::pair<int32_t, std::string>> replicas_;  // (index, store) this job fills
-  std::map<std::string, uint64_t> egress_;              // source region -> bytes not yet counted
+  std::mutex egress_mu_;
+  std::map<std::string, uint64_t> egress_;  // source region -> bytes not yet counted
+  std::mutex commit_mu_;
+  std::atomic<uint64_t> uncommitted_{0};
 };
 
 Replicator::Replicator(metadata::MetadataStore& store, const domain::RegionCatalog& regions,

@@ -56,6 +56,8 @@ using LinkSend = std::function<Status(const std::string& from, const std::string
 
 struct ReplicatorOptions {
   int workers = 4;
+  // Threads of one job (one version in one region), each copying its own requests.
+  int threads_per_job = 2;
   // Failed attempts before a replica is Failed for good, and the retry delays between them:
   // base * 2^(attempt-1), capped, each scaled by a random factor in [0.5, 1].
   int max_attempts = 5;

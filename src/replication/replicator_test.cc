@@ -298,6 +298,7 @@ TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsRea
 
 TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
   ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 4;
   int requests = 0;
   options.link = [&](const std::string&, const std::string&, uint64_t,
@@ -326,6 +327,7 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
 
 TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
   ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 4;
   int requests = 0;
   options.link = [&](const std::string&, const std::string& to, uint64_t,
@@ -352,6 +354,7 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
 
 TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
   ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 4;
   int requests = 0;
   options.link = [&](const std::string&, const std::string&, uint64_t,
@@ -378,6 +381,7 @@ TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIs
 
 TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
   ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 10;
   std::vector<domain::LiveReplication> seen;
   options.link = [&](const std::string&, const std::string&, uint64_t,
@@ -403,7 +407,8 @@ TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
 }
 
 TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {
-  MakeReplicator({.workers = 2});
+  MakeReplicator({.workers = 2, .threads_per_job = 4, .chunks_per_request = 2,
+                  .commit_bytes = 5 * kChunk});
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   replicator_->Start();
   replicator_->Kick(id_);
