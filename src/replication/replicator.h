@@ -9,7 +9,8 @@
 // holds a verified copy (a complete replica in the same region, then the version's source
 // store, then complete replicas elsewhere), sends it over the modelled link between the two
 // regions, and writes it into each target store through a batch (temp file, flush, rename: a
-// chunk is never visible under its name with partial content). Batches are committed every
+// chunk is never visible under its name with partial content). A job works on
+// `threads_per_job` threads, each taking the next request of `chunks_per_request` chunks. Batches are committed every
 // `commit_bytes`, so a restart resumes from what was durable. Once every chunk is confirmed
 // present, the replicas' manifests are recorded and the replicas marked Completed in one
 // transaction, so a region is usable as soon as its own replicas are.
@@ -56,8 +57,10 @@ using LinkSend = std::function<Status(const std::string& from, const std::string
 
 struct ReplicatorOptions {
   int workers = 4;
-  // Threads of one job (one version in one region), each copying its own requests.
-  int threads_per_job = 2;
+  // Threads of one job (one version in one region), each copying its own requests. On local
+  // disks the jobs of several regions already keep both the disk and the CPU busy (two threads
+  // per job measured no faster and used more CPU); stores on slow mounts may want more.
+  int threads_per_job = 1;
   // Failed attempts before a replica is Failed for good, and the retry delays between them:
   // base * 2^(attempt-1), capped, each scaled by a random factor in [0.5, 1].
   int max_attempts = 5;

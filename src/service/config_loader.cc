@@ -94,6 +94,9 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   int64_t workers = replication.workers;
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "workers", 1, 256, &workers));
   replication.workers = static_cast<int>(workers);
+  int64_t threads = replication.threads_per_job;
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "threadsPerJob", 1, 64, &threads));
+  replication.threads_per_job = static_cast<int>(threads);
   int64_t attempts = replication.max_attempts;
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "replication", "maxAttempts", 1, 100, &attempts));
   replication.max_attempts = static_cast<int>(attempts);

@@ -48,11 +48,13 @@ TEST(ReplicationConfigTest, WorkersRetriesAndLinksAreRead) {
   EXPECT_EQ(defaults->service.links.For("eastus", "westus").bytes_per_second, 0);
 
   auto parsed = ParseGalleryConfig(nlohmann::json::parse(R"({
-      "replication": {"workers": 8, "maxAttempts": 2, "retryBaseMs": 100, "retryMaxMs": 400},
+      "replication": {"workers": 8, "threadsPerJob": 3, "maxAttempts": 2, "retryBaseMs": 100,
+                      "retryMaxMs": 400},
       "links": {"default": {"bandwidthMBps": 100, "latencyMs": 20},
                 "pairs": [{"from": "eastus", "to": "westeurope", "bandwidthMBps": 50}]}})"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->service.replication.workers, 8);
+  EXPECT_EQ(parsed->service.replication.threads_per_job, 3);
   EXPECT_EQ(parsed->service.replication.max_attempts, 2);
   EXPECT_EQ(parsed->service.replication.retry_base_ms, 100);
   EXPECT_EQ(parsed->service.replication.retry_max_ms, 400);
@@ -63,6 +65,7 @@ TEST(ReplicationConfigTest, WorkersRetriesAndLinksAreRead) {
 TEST(ReplicationConfigTest, BadReplicationKeysAreRefusedNamingTheKey) {
   const std::vector<std::pair<const char*, const char*>> cases = {
       {R"({"replication": {"workers": 0}})", "replication.workers"},
+      {R"({"replication": {"threadsPerJob": 65}})", "replication.threadsPerJob"},
       {R"({"replication": {"maxAttempts": "many"}})", "replication.maxAttempts"},
       {R"({"replication": {"retryBaseMs": 0}})", "replication.retryBaseMs"},
       {R"({"replication": {"retryBaseMs": 5000, "retryMaxMs": 1000}})",
