@@ -68,8 +68,7 @@ class CliTest : public ::testing::Test {
 
   // Runs `gallery ARGS...` with this test's configuration directory and home.
   CommandResult Gallery(std::vector<std::string> args) {
-    args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(args, {"GALLERY_CONFIG_DIR=" + config_dir_.string(), "HOME=" + home_.string()});
+    return RunGallery(std::move(args), config_dir_, home_);
   }
 
   static std::string Show(const std::vector<std::string>& args, const CommandResult& r) {

@@ -44,9 +44,7 @@ class DiskCliTest : public ::testing::Test {
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
 
   CommandResult Gallery(std::vector<std::string> args) {
-    args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(args,
-                      {"GALLERY_CONFIG_DIR=" + config_dir_.string(), "HOME=" + home_.string()});
+    return RunGallery(std::move(args), config_dir_, home_);
   }
 
   static std::string Describe(const std::vector<std::string>& args, const CommandResult& r) {

@@ -46,9 +46,7 @@ class ExportTest : public ArmFixture {
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
 
   CommandResult Gallery(std::vector<std::string> args) {
-    args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(
-        args, {"GALLERY_CONFIG_DIR=" + (home_ / "config").string(), "HOME=" + home_.string()});
+    return RunGallery(std::move(args), home_ / "config", home_);
   }
 
   // Runs a command that must succeed; its JSON output (null when none).

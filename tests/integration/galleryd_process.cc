@@ -309,4 +309,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return r;
 }
 
+CommandResult RunGallery(std::vector<std::string> args, const std::filesystem::path& config_dir,
+                         const std::filesystem::path& home) {
+  args.insert(args.begin(), GalleryCliBinary());
+  return RunCommand(args, {"GALLERY_CONFIG_DIR=" + config_dir.string(), "HOME=" + home.string()});
+}
+
 }  // namespace gallery::testing

@@ -115,5 +115,9 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {});
+// Runs the `gallery` CLI with `args` as a user whose profile lives in `config_dir`
+// (GALLERY_CONFIG_DIR) and whose HOME is `home`.
+CommandResult RunGallery(std::vector<std::string> args, const std::filesystem::path& config_dir,
+                         const std::filesystem::path& home);
 
 }  // namespace gallery::testing

@@ -382,9 +382,7 @@ TEST_F(IdentityTest, TokenStaysValidAcrossARestartBecauseTheKeyIsReused) {
 class IdentityCliTest : public IdentityTest {
  protected:
   CommandResult Gallery(std::vector<std::string> args) {
-    args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(args, {"GALLERY_CONFIG_DIR=" + (dir_.path() / "cfg").string(),
-                             "HOME=" + dir_.path().string()});
+    return RunGallery(std::move(args), dir_.path() / "cfg", dir_.path());
   }
   json Json(const std::vector<std::string>& args) {
     CommandResult r = Gallery(args);

@@ -99,9 +99,7 @@ class ReplicationTest : public ArmFixture {
   }
 
   CommandResult Gallery(std::vector<std::string> args) {
-    args.insert(args.begin(), GalleryCliBinary());
-    return RunCommand(
-        args, {"GALLERY_CONFIG_DIR=" + (home_ / "config").string(), "HOME=" + home_.string()});
+    return RunGallery(std::move(args), home_ / "config", home_);
   }
   json Ok(const std::vector<std::string>& args) {
     CommandResult r = Gallery(args);
