@@ -168,6 +168,27 @@ Result<RegionCatalog> RegionCatalog::FromJson(const nlohmann::json& config) {
   return RegionCatalog(std::move(regions));
 }
 
+std::vector<std::string> RegionCatalog::StoreNamesOf(std::string_view region) const {
+  std::vector<std::string> names;
+  if (const Region* r = Find(region); r != nullptr) {
+    for (const StoreLocation& store : r->stores) {
+      names.push_back(store.name);
+    }
+  }
+  return names;
+}
+
+std::string RegionCatalog::RegionOfStore(std::string_view store) const {
+  for (const Region& region : regions_) {
+    for (const StoreLocation& s : region.stores) {
+      if (s.name == store) {
+        return region.name;
+      }
+    }
+  }
+  return "";
+}
+
 std::vector<StoreLocation> RegionCatalog::Stores() const {
   std::vector<StoreLocation> out;
   for (const Region& region : regions_) {

@@ -55,6 +55,10 @@ class RegionCatalog {
   const std::vector<Region>& regions() const { return regions_; }
   // Every store of every region, in catalog order.
   std::vector<StoreLocation> Stores() const;
+  // The names of a region's stores, first store first; empty for a region not in the catalog.
+  std::vector<std::string> StoreNamesOf(std::string_view region) const;
+  // The region that has the store; "" when none has it.
+  std::string RegionOfStore(std::string_view store) const;
 
   // Any catalog region; `field` names the request field in the error.
   Result<Region> Resolve(std::string_view name, std::string_view field) const;

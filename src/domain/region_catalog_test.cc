@@ -190,6 +190,12 @@ TEST(RegionCatalogStoresTest, StoresTakeNamesAndPaths) {
   EXPECT_EQ(c->regions()[1].stores, (std::vector<StoreLocation>{{"b", ""}, {"b-2", ""}}));
   EXPECT_EQ(c->Stores().size(), 5u);
   EXPECT_EQ(c->Stores()[3], (StoreLocation{"b", ""}));
+  EXPECT_EQ(c->StoreNamesOf("a"), (std::vector<std::string>{"a", "a-2", "a-fast"}));
+  EXPECT_EQ(c->StoreNamesOf("B"), (std::vector<std::string>{"b", "b-2"}));  // any casing
+  EXPECT_TRUE(c->StoreNamesOf("elsewhere").empty());
+  EXPECT_EQ(c->RegionOfStore("a-fast"), "a");
+  EXPECT_EQ(c->RegionOfStore("b-2"), "b");
+  EXPECT_EQ(c->RegionOfStore("nowhere"), "");
 }
 
 TEST(RegionCatalogStoresTest, BadStoresAreRefused) {

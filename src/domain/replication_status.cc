@@ -7,10 +7,6 @@ namespace gallery::domain {
 
 namespace {
 
-bool Copying(const Replica& r) {
-  return r.state == ReplicationState::kQueued || r.state == ReplicationState::kReplicating;
-}
-
 RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegion& target,
                             const LiveReplicationLookup& live) {
   RegionReplication out;
@@ -88,8 +84,13 @@ bool RegionUsable(const GalleryImageVersion& version, std::string_view region) {
   return false;
 }
 
+bool ReplicaPending(const Replica& replica) {
+  return replica.state == ReplicationState::kQueued ||
+         replica.state == ReplicationState::kReplicating;
+}
+
 bool ReplicationPending(const GalleryImageVersion& version) {
-  return std::any_of(version.replicas.begin(), version.replicas.end(), Copying);
+  return std::any_of(version.replicas.begin(), version.replicas.end(), ReplicaPending);
 }
 
 bool ReplicationFailed(const GalleryImageVersion& version) {

@@ -36,6 +36,9 @@ std::vector<RegionReplication> SummarizeReplication(const GalleryImageVersion& v
 // ARM aggregatedState: Completed when every region is, Failed when one failed, else InProgress.
 std::string_view AggregatedReplicationState(const std::vector<RegionReplication>& regions);
 
+// The replica still needs copying (Queued or Replicating).
+bool ReplicaPending(const Replica& replica);
+
 // Every replica of `region` is complete and the region is a target.
 bool RegionUsable(const GalleryImageVersion& version, std::string_view region);
 

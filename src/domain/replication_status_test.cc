@@ -43,6 +43,8 @@ TEST(ReplicationStatusTest, RegionStateFollowsItsReplicas) {
   EXPECT_FALSE(RegionUsable(v, "northeurope"));
   EXPECT_TRUE(ReplicationPending(v));
   EXPECT_FALSE(ReplicationFailed(v));
+  EXPECT_FALSE(ReplicaPending(v.replicas[0]));
+  EXPECT_TRUE(ReplicaPending(v.replicas[1]));
 
   v.replicas[1].state = kReplicating;
   EXPECT_EQ(SummarizeReplication(v)[0].state, kReplicating);

@@ -27,14 +27,9 @@ Status Cancelled(std::string message) {
 }
 using storage::IsCancelled;
 
+// A replica of `region` to copy now: pending, and past its retry time.
 bool Due(const Replica& r, const std::string& region, TimestampMs now) {
-  return r.region == region &&
-         (r.state == ReplicationState::kQueued || r.state == ReplicationState::kReplicating) &&
-         r.retry_at <= now;
-}
-
-bool Pending(const Replica& r) {
-  return r.state == ReplicationState::kQueued || r.state == ReplicationState::kReplicating;
+  return r.region == region && domain::ReplicaPending(r) && r.retry_at <= now;
 }
 
 const GalleryImageVersion* AsVersion(const std::shared_ptr<const metadata::Resource>& found) {
@@ -48,18 +43,6 @@ std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
     disks.push_back(&d);
   }
   return disks;
-}
-
-// The region a store belongs to ("" when the catalog does not know it).
-std::string RegionOfStore(const domain::RegionCatalog& regions, const std::string& store) {
-  for (const domain::Region& region : regions.regions()) {
-    for (const domain::StoreLocation& s : region.stores) {
-      if (s.name == store) {
-        return region.name;
-      }
-    }
-  }
-  return "";
 }
 
 }  // namespace
@@ -283,7 +266,8 @@ class Replicator::Job {
     const GalleryImageVersion* v = AsVersion(found);
     if (v != nullptr) {
       for (const Replica& r : v->replicas) {
-        if (r.region == region_ && Pending(r) && replicas_.count({r.index, r.store}) > 0) {
+        if (r.region == region_ && domain::ReplicaPending(r) &&
+            replicas_.count({r.index, r.store}) > 0) {
           return Status::Ok();
         }
       }
@@ -559,7 +543,7 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     }
     Result<storage::ChunkStore*> chunks = stores_(name);
     if (chunks.ok()) {
-      sources.push_back({name, RegionOfStore(regions_, name), *chunks});
+      sources.push_back({name, regions_.RegionOfStore(name), *chunks});
     } else {
       GLOG_WARN("store {} cannot be read for replication: {}", name, chunks.status().ToString());
     }
@@ -635,7 +619,8 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   }
   int completed = 0;
   for (Replica& r : now->replicas) {
-    if (r.region != region || !Pending(r) || wanted.count({r.index, r.store}) == 0) {
+    if (r.region != region || !domain::ReplicaPending(r) ||
+        wanted.count({r.index, r.store}) == 0) {
       continue;
     }
     r.manifests.clear();

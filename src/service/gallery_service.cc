@@ -425,15 +425,7 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
 }
 
 Status GalleryService::PlanReplicas(Transaction& tx, domain::GalleryImageVersion* version) {
-  const auto stores = [this](const std::string& region) {
-    std::vector<std::string> names;
-    if (Result<domain::Region> r = regions_.Resolve(region, "region"); r.ok()) {
-      for (const domain::StoreLocation& store : r->stores) {
-        names.push_back(store.name);
-      }
-    }
-    return names;
-  };
+  const auto stores = [this](const std::string& region) { return regions_.StoreNamesOf(region); };
   // A request that names the profile again gives failed replicas a new start.
   std::vector<domain::Replica> removed =
       replication::Reconcile(version, stores, {.retry_failed = true});

@@ -1,5 +1,7 @@
 #include "service/image_ingest_worker.h"
 
+#include "service/operation_failure.h"
+
 #include "common/log.h"
 #include "storage/ingest.h"
 
@@ -184,18 +186,8 @@ Status ImageIngestWorker::Fail(const domain::Operation& op, const Status& error)
   if (!stored.has_value() || stored->terminal()) {
     return Status::Ok();
   }
-  stored->status = domain::OperationStatus::kFailed;
-  stored->end_time = clock_.Now();
-  stored->error_code = error.reason();
-  stored->error_message = error.message();
-  GALLERY_RETURN_IF_ERROR(tx->PutOperation(*stored));
-  GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
-                           tx->GetResource(op.resource_id));
-  if (current.has_value() && metadata::Meta(*current).operation_id == op.id) {
-    metadata::Meta(*current).provisioning_state = domain::ProvisioningState::kFailed;
-    metadata::Meta(*current).operation_id.clear();
-    GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
-  }
+  GALLERY_RETURN_IF_ERROR(
+      FailOperation(*tx, &*stored, error.reason(), error.message(), clock_.Now()));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_WARN("operation {} on {} failed: {}", op.id, op.resource_id.ToString(), error.message());
   runner_.Ended(*stored);

@@ -1,5 +1,7 @@
 #include "service/replication_work.h"
 
+#include "service/operation_failure.h"
+
 #include "common/log.h"
 #include "domain/replication_status.h"
 
@@ -100,14 +102,7 @@ Status ReplicationWork::Settled(const ResourceId& version_id) {
       details += (details.empty() ? "" : " ") + r.details;
     }
   }
-  op->status = domain::OperationStatus::kFailed;
-  op->end_time = clock_.Now();
-  op->error_code = "ReplicationFailed";
-  op->error_message = details;
-  GALLERY_RETURN_IF_ERROR(tx->PutOperation(*op));
-  version->meta.provisioning_state = domain::ProvisioningState::kFailed;
-  version->meta.operation_id.clear();
-  GALLERY_RETURN_IF_ERROR(tx->PutResource(*current));
+  GALLERY_RETURN_IF_ERROR(FailOperation(*tx, &*op, "ReplicationFailed", details, clock_.Now()));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_WARN("replication of {} failed: {}", version_id.ToString(), details);
   runner_.Ended(*op);
