@@ -1,6 +1,7 @@
 // `gallery`: the command-line client. Wires the real transport (HTTPS), randomness, sleeper
 // and configuration directory into the CLI; everything else lives in src/cli and src/client.
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,6 +16,13 @@
 #include "common/random.h"
 
 int main(int argc, char** argv) {
+  // Transfers allocate a 4 MiB buffer per piece. By default glibc serves each one from fresh
+  // pages (mmap, or a heap it trims after every free), and faulting those in cost more than
+  // the transfer itself: 1.7 of the 3.8 CPU seconds a 1 GiB upload took here. Keeping freed
+  // memory for reuse brought that upload to 2.1 CPU seconds. Memory stays bounded by the peak
+  // (pieces in flight).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::unique_ptr<gallery::Random> random = gallery::NewSystemRandom();
   gallery::RealSleeper sleeper;
 

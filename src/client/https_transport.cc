@@ -22,7 +22,12 @@ namespace http = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+// A plain socket: timeouts are deadlines on the whole step (Impl::Run), not a timer armed and
+// cancelled for every socket operation, which a 4 MiB upload does once per 16 KiB TLS record.
+using Stream = beast::ssl_stream<tcp::socket>;
+// Requests are sent from the caller's bytes, never copied (an upload sends 4 MiB pieces).
+using RequestBody = http::span_body<const char>;
+using Request = http::request<RequestBody>;
 
 constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 constexpr unsigned kHttpVersion11 = 11;
@@ -63,17 +68,31 @@ struct HttpsTransport::Impl {
 
   ~Impl() { Close(); }
 
-  // Runs the queued asynchronous operation to completion. The calls are asynchronous only so
-  // that the tcp_stream timeouts apply; from the caller's view each step is synchronous.
-  void Run() {
+  // Runs the queued asynchronous operations to completion or until `deadline`, whichever
+  // comes first. The calls are asynchronous only so that a deadline applies; from the caller's
+  // view each step is synchronous. On the deadline the socket is closed, the operations end
+  // with an error, and `ec` becomes beast::error::timeout.
+  void Run(std::chrono::steady_clock::time_point deadline, beast::error_code& ec) {
+    ioc.restart();
+    ioc.run_until(deadline);
+    if (ioc.stopped()) {
+      return;
+    }
+    beast::error_code ignored;
+    stream->next_layer().close(ignored);
     ioc.restart();
     ioc.run();
+    ec = beast::error::timeout;
+  }
+
+  static std::chrono::steady_clock::time_point After(std::chrono::milliseconds timeout) {
+    return std::chrono::steady_clock::now() + timeout;
   }
 
   void Close() {
     if (stream != nullptr) {
       beast::error_code ignored;
-      beast::get_lowest_layer(*stream).socket().close(ignored);
+      stream->next_layer().close(ignored);
       stream.reset();
     }
     buffer.clear();
@@ -151,8 +170,8 @@ struct HttpsTransport::Impl {
     if (ec) {
       return ConnectError(ec);
     }
-    auto s = std::make_unique<Stream>(ioc, ssl_ctx);
-    SSL* ssl = s->native_handle();
+    stream = std::make_unique<Stream>(ioc, ssl_ctx);
+    SSL* ssl = stream->native_handle();
     if (IsIpLiteral(endpoint.host)) {
       if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str()) != 1) {
         return Status::Internal("cannot set the expected IP address " + endpoint.host);
@@ -161,22 +180,21 @@ struct HttpsTransport::Impl {
                SSL_set1_host(ssl, endpoint.host.c_str()) != 1) {
       return Status::Internal("cannot set the expected host name " + endpoint.host);
     }
-    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*s);
-    tcp_layer.expires_after(options.connect_timeout);
-    tcp_layer.async_connect(endpoints,
-                            [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
-    Run();
+    net::async_connect(stream->next_layer(), endpoints,
+                       [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
+    Run(After(options.connect_timeout), ec);
     if (ec) {
+      Close();
       return ConnectError(ec);
     }
-    tcp_layer.expires_after(options.connect_timeout);
-    s->async_handshake(ssl::stream_base::client, [&ec](const beast::error_code& e) { ec = e; });
-    Run();
+    stream->async_handshake(ssl::stream_base::client,
+                            [&ec](const beast::error_code& e) { ec = e; });
+    Run(After(options.connect_timeout), ec);
     if (ec) {
-      return HandshakeError(ec, ssl);
+      Status error = HandshakeError(ec, ssl);
+      Close();
+      return error;
     }
-    tcp_layer.expires_never();
-    stream = std::move(s);
     return Status::Ok();
   }
 
@@ -185,12 +203,11 @@ struct HttpsTransport::Impl {
     bool retryable = false;  // the server closed a reused connection before answering
   };
 
-  Attempt RoundTrip(http::request<http::string_body>& request) {
-    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*stream);
-    tcp_layer.expires_after(options.request_timeout);
+  Attempt RoundTrip(Request& request) {
+    const auto deadline = After(options.request_timeout);
     beast::error_code ec;
     http::async_write(*stream, request, [&ec](const beast::error_code& e, size_t) { ec = e; });
-    Run();
+    Run(deadline, ec);
     if (ec) {
       return {RequestError(ec), IsConnectionClosed(ec)};
     }
@@ -203,16 +220,15 @@ struct HttpsTransport::Impl {
     // limit against a Content-Length (it is checked while reading the header alone).
     http::async_read_header(*stream, buffer, parser,
                             [&ec](const beast::error_code& e, size_t) { ec = e; });
-    Run();
+    Run(deadline, ec);
     if (!ec && !parser.is_done()) {
       http::async_read(*stream, buffer, parser,
                        [&ec](const beast::error_code& e, size_t) { ec = e; });
-      Run();
+      Run(deadline, ec);
     }
     if (ec) {
       return {RequestError(ec), IsConnectionClosed(ec) && !parser.got_some()};
     }
-    tcp_layer.expires_never();
     http::response<http::string_body> response = parser.release();
     HttpResult out;
     out.status = static_cast<int>(response.result_int());
@@ -232,7 +248,7 @@ struct HttpsTransport::Impl {
     if (verb == http::verb::unknown) {
       return Status::InvalidArgument("unknown HTTP method '" + call.method + "'");
     }
-    http::request<http::string_body> request{verb, target, kHttpVersion11};
+    Request request{verb, target, kHttpVersion11};
     request.set(http::field::host, HostHeader());
     for (const auto& [name, value] : options.default_headers) {
       request.set(name, value);
@@ -240,7 +256,7 @@ struct HttpsTransport::Impl {
     for (const auto& [name, value] : call.headers) {
       request.set(name, value);
     }
-    request.body() = call.body;
+    request.body() = RequestBody::value_type(call.body.data(), call.body.size());
     request.prepare_payload();
     request.keep_alive(true);
     for (int attempt = 0;; ++attempt) {

@@ -330,6 +330,31 @@ TEST_F(HttpsTransportTest, SlowAnswerTimesOut) {
   EXPECT_THAT(r.status().message(), HasSubstr("timed out after 100 ms"));
 }
 
+// A server that accepts TCP (the kernel does, from the listen backlog) and never answers the
+// TLS handshake: the connect timeout applies to the handshake too, and the transport is
+// usable again afterwards.
+TEST_F(HttpsTransportTest, SilentServerTimesOutInTheHandshake) {
+  net::io_context ioc;
+  tcp::acceptor silent(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  const std::string endpoint =
+      "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/";
+  HttpsTransportOptions options;
+  options.connect_timeout = std::chrono::milliseconds(200);
+  auto transport = Connect(endpoint, options);
+  ASSERT_NE(transport, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  Result<HttpResult> r = transport->Send({"GET", "/x"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message(),
+            "TLS handshake with " + endpoint.substr(0, endpoint.size() - 1) +
+                " timed out after 200 ms");
+  EXPECT_GE(took, std::chrono::milliseconds(190));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  // Still failing the same way, not crashing on the stream the timeout closed.
+  EXPECT_EQ(transport->Send({"GET", "/x"}).status().code(), StatusCode::kUnavailable);
+}
+
 TEST_F(HttpsTransportTest, BodyOverTheLimitIsResourceExhausted) {
   TestHttpsServer server(pki_->Path("server.pem"), pki_->Path("server.key"),
                          [](const auto&) { return Ok(std::string(5000, 'x')); });
