@@ -14,7 +14,6 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -46,7 +45,9 @@ using tcp = net::ip::tcp;
 // type-erased any_io_executor cost measurable CPU on every read of a large upload.
 using ConnectionExecutor = net::strand<net::io_context::executor_type>;
 using ConnectionSocket = tcp::socket::rebind_executor<ConnectionExecutor>::other;
-using ConnectionStream = beast::basic_stream<tcp, ConnectionExecutor>;
+using ConnectionTimer =
+    net::basic_waitable_timer<std::chrono::steady_clock,
+                              net::wait_traits<std::chrono::steady_clock>, ConnectionExecutor>;
 
 // The interim answer to `Expect: 100-continue`; its bytes are static, so writing it costs nothing.
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -164,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(ConnectionSocket&& socket, ssl::context& ssl_ctx, ServerContext& server,
           std::string remote)
-      : server_(server), stream_(std::move(socket), ssl_ctx) {
+      : server_(server), stream_(std::move(socket), ssl_ctx), timer_(stream_.get_executor()) {
     info_.remote_address = std::move(remote);
   }
 
@@ -186,15 +187,58 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closes the socket, which cancels whatever the session waits for. Thread-safe.
   void Close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->lowest().close(); });
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseSocket(); });
   }
 
  private:
-  ConnectionStream& lowest() { return beast::get_lowest_layer(stream_); }
+  ConnectionSocket& lowest() { return beast::get_lowest_layer(stream_); }
   const ServerOptions& options() const { return server_.options; }
 
+  // The connection's one deadline: when it passes, the socket is closed, which ends whatever
+  // the session waits for with an error. Each phase (handshake, a request, a response) sets
+  // its own. One timer per connection, re-armed only when it fires or when a deadline comes
+  // sooner than the one it waits for, instead of a timer armed and cancelled around every
+  // socket operation (a 4 MiB upload reads 256 TLS records).
+  void SetDeadline(std::chrono::steady_clock::duration timeout) {
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    if (!timer_armed_ || deadline_ < timer_.expiry()) {
+      ArmTimer();
+    }
+  }
+
+  void ArmTimer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);  // cancels a wait for a later deadline
+    // A weak reference: a pending deadline does not keep a finished session alive.
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) {
+        return;  // re-armed, or the session is closing
+      }
+      if (std::shared_ptr<Session> self = weak.lock()) {
+        self->OnTimer();
+      }
+    });
+  }
+
+  void OnTimer() {
+    timer_armed_ = false;
+    if (std::chrono::steady_clock::now() < deadline_) {
+      ArmTimer();  // the deadline moved on since the timer was armed
+      return;
+    }
+    GLOG_DEBUG("{}: deadline passed; closing the connection", info_.remote_address);
+    CloseSocket();
+  }
+
+  void CloseSocket() {
+    beast::error_code ignored;
+    lowest().close(ignored);
+    timer_.cancel();
+    timer_armed_ = false;
+  }
+
   void DoHandshake() {
-    lowest().expires_after(options().handshake_timeout);
+    SetDeadline(options().handshake_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
   }
@@ -212,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(options().max_header_bytes);
     parser_->body_limit(options().max_body_bytes);
     // One deadline for the whole request, including the wait for it on an idle connection.
-    lowest().expires_after(options().read_timeout);
+    SetDeadline(options().read_timeout);
     // Headers first: the limits and `Expect: 100-continue` are decided before any body byte.
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
@@ -228,7 +272,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (IsExpectContinue(parser_->get())) {
-      lowest().expires_after(options().write_timeout);
+      SetDeadline(options().write_timeout);
       net::async_write(stream_, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
                        beast::bind_front_handler(&Session::OnContinueWritten, shared_from_this()));
       return;
@@ -241,7 +285,7 @@ class Session : public std::enable_shared_from_this<Session> {
       LogDisconnect("write 100 Continue", ec);
       return;
     }
-    lowest().expires_after(options().read_timeout);
+    SetDeadline(options().read_timeout);
     DoReadBody();
   }
 
@@ -320,7 +364,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     res_ = std::move(res);
-    lowest().expires_after(options().write_timeout);
+    SetDeadline(options().write_timeout);
     http::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::OnWrite, shared_from_this(), res_.need_eof()));
@@ -341,7 +385,7 @@ class Session : public std::enable_shared_from_this<Session> {
     source_ = std::move(source);
     piece_.resize(kStreamPieceBytes);
     stream_sr_.emplace(*stream_res_);
-    lowest().expires_after(options().write_timeout);
+    SetDeadline(options().write_timeout);
     http::async_write_header(stream_, *stream_sr_,
                              beast::bind_front_handler(&Session::OnStreamWritten,
                                                        shared_from_this()));
@@ -370,14 +414,14 @@ class Session : public std::enable_shared_from_this<Session> {
                 source_->size() - stream_remaining_,
                 got.ok() ? std::string("the source ended early") : got.status().ToString());
       EndStream();
-      lowest().close();
+      CloseSocket();
       return;
     }
     stream_remaining_ -= *got;
     stream_res_->body().data = piece_.data();
     stream_res_->body().size = *got;
     stream_res_->body().more = stream_remaining_ > 0;
-    lowest().expires_after(options().write_timeout);
+    SetDeadline(options().write_timeout);
     http::async_write(stream_, *stream_sr_,
                       beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this()));
   }
@@ -418,7 +462,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_ = JsonError(status, code, message);
     res_.keep_alive(false);
     res_.prepare_payload();
-    lowest().expires_after(options().write_timeout);
+    SetDeadline(options().write_timeout);
     http::async_write(stream_, res_,
                       beast::bind_front_handler(&Session::OnErrorWritten, shared_from_this()));
   }
@@ -430,13 +474,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // No TLS close_notify here: the peer may still be sending a body we will not decrypt.
     // Half-close TCP so the client sees the end of the answer, then drain (see kLingerTimeout).
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) {
-      lowest().close();
+      CloseSocket();
       return;
     }
     linger_buffer_ = std::make_unique<char[]>(kLingerBufferBytes);
-    lowest().expires_after(std::min<std::chrono::seconds>(kLingerTimeout, options().read_timeout));
+    SetDeadline(std::min<std::chrono::seconds>(kLingerTimeout, options().read_timeout));
     DoLinger();
   }
 
@@ -448,21 +492,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnLinger(beast::error_code ec, size_t bytes) {
     lingered_bytes_ += bytes;
     if (ec || lingered_bytes_ >= kMaxLingerBytes) {
-      lowest().close();
+      CloseSocket();
       return;
     }
     DoLinger();
   }
 
   void DoShutdown() {
-    lowest().expires_after(
+    SetDeadline(
         std::min<std::chrono::seconds>(kShutdownTimeout, options().write_timeout));
     stream_.async_shutdown(beast::bind_front_handler(&Session::OnShutdown, shared_from_this()));
   }
 
   void OnShutdown(beast::error_code) {
     // Peers often close TCP without their close_notify; nothing is left to do either way.
-    lowest().close();
+    CloseSocket();
   }
 
   void LogDisconnect(std::string_view what, const beast::error_code& ec) {
@@ -474,7 +518,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ServerContext& server_;
-  beast::ssl_stream<ConnectionStream> stream_;
+  beast::ssl_stream<ConnectionSocket> stream_;
+  ConnectionTimer timer_;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool timer_armed_ = false;  // a wait on timer_ is pending (for deadline_ or a later one)
   beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next one
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpResponse res_;  // the response being written; must live until the write completes

@@ -415,6 +415,56 @@ TEST_F(HttpsServerTest, IdleKeepAliveConnectionIsClosedAfterReadTimeout) {
   EXPECT_LT(SecondsSince(start), 3.0);
 }
 
+// Each request starts a new deadline: a connection used more often than the timeout stays
+// open past the first deadline, then closes once it has been idle for the timeout.
+TEST_F(HttpsServerTest, EachRequestMovesTheDeadline) {
+  ServerOptions options = SmallOptions();
+  options.read_timeout = std::chrono::seconds(1);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  Clock::time_point start = Clock::now();
+  for (int i = 0; i < 4; ++i) {  // at 0, 0.6, 1.2 and 1.8 s
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(600 * i));
+    EXPECT_EQ(client.RoundTrip(MakeRequest(http::verb::get, "/" + std::to_string(i))).body(),
+              "GET /" + std::to_string(i) + " ");
+  }
+  Clock::time_point last = Clock::now();
+  EXPECT_NE(client.WaitForClose(), beast::error::timeout);
+  EXPECT_GE(SecondsSince(last), 0.9);
+  EXPECT_LT(SecondsSince(last), 3.0);
+}
+
+// The read deadline covers the whole request, not each read: a peer trickling bytes faster
+// than the timeout still loses the connection when the request takes longer than it.
+TEST_F(HttpsServerTest, RequestTrickledPastTheReadTimeoutIsCut) {
+  ServerOptions options = SmallOptions();
+  options.read_timeout = std::chrono::seconds(1);
+  std::atomic<bool> reached = false;
+  auto server = StartServer(options, [&reached](HttpRequest&& req, const RequestInfo& info) {
+    reached = true;
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  Clock::time_point start = Clock::now();
+  const std::string head = "PUT /blob HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\n\r\n";
+  beast::error_code ec = client.WriteRaw(head);
+  for (int i = 0; i < 40 && !ec; ++i) {  // one byte every 100 ms: 4 s for the body
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ec = client.WriteRaw("x");
+  }
+  if (!ec) {
+    ec = client.WaitForClose();
+    EXPECT_NE(ec, beast::error::timeout);
+  }
+  EXPECT_GE(SecondsSince(start), 0.9);
+  EXPECT_LT(SecondsSince(start), 3.0) << "the connection outlived the request's deadline";
+  EXPECT_FALSE(reached);
+}
+
 TEST_F(HttpsServerTest, SilentPeerIsClosedAfterHandshakeTimeout) {
   ServerOptions options = SmallOptions();
   options.handshake_timeout = std::chrono::seconds(1);
