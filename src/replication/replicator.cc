@@ -96,7 +96,16 @@ class Replicator::Job {
         targets_(std::move(targets)),
         chunks_(std::move(chunks)),
         progress_(std::move(progress)),
-        replicas_(std::move(replicas)) {}
+        replicas_(std::move(replicas)) {
+    std::lock_guard<std::mutex> lock(owner_.mu_);
+    stop_ = owner_.cancel_.load();
+    owner_.job_stops_.insert(&stop_);
+  }
+
+  ~Job() {
+    std::lock_guard<std::mutex> lock(owner_.mu_);
+    owner_.job_stops_.erase(&stop_);
+  }
 
   // Copies what the targets lack. Every chunk's last use was refreshed (Contains) or set
   // (written) by that pass, so garbage collection keeps it for kGcGraceMs: a pass that took
@@ -143,6 +152,7 @@ class Replicator::Job {
           if (!failed.exchange(true)) {
             error = s;
           }
+          stop_ = true;  // the job's other threads stop too, even while waiting on a link
         }
       }
     };
@@ -190,10 +200,15 @@ class Replicator::Job {
         continue;  // inside the region: no link, no egress
       }
       if (owner_.options_.link) {
-        GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &owner_.cancel_));
+        GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &stop_));
       }
       std::lock_guard<std::mutex> lock(egress_mu_);
       egress_[from] += n;
+    }
+    // Again after the link, which may have taken long: what arrives for a version deleted or
+    // re-planned meanwhile is dropped, not written.
+    if (!by_region.empty()) {
+      GALLERY_RETURN_IF_ERROR(StillWanted());
     }
     int64_t written_bytes = 0;
     for (size_t i = first; i < last; ++i) {
@@ -288,6 +303,10 @@ class Replicator::Job {
   std::map<std::string, uint64_t> egress_;  // source region -> bytes not yet counted
   std::mutex commit_mu_;
   std::atomic<uint64_t> uncommitted_{0};
+  // Set when galleryd stops or one of the job's threads failed (the version no longer wants
+  // the job, an I/O error): the other threads then end their waits on the link at once, so a
+  // cancelled job finishes at most the requests already past the link.
+  std::atomic<bool> stop_{false};
 };
 
 Replicator::Replicator(metadata::MetadataStore& store, const domain::RegionCatalog& regions,
@@ -317,6 +336,9 @@ void Replicator::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     cancel_ = true;
+    for (std::atomic<bool>* stop : job_stops_) {
+      *stop = true;
+    }
   }
   cv_.notify_all();
   for (std::thread& t : threads_) {

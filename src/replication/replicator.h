@@ -32,6 +32,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,10 +58,12 @@ using LinkSend = std::function<Status(const std::string& from, const std::string
 
 struct ReplicatorOptions {
   int workers = 4;
-  // Threads of one job (one version in one region), each copying its own requests. On local
-  // disks the jobs of several regions already keep both the disk and the CPU busy (two threads
-  // per job measured no faster and used more CPU); stores on slow mounts may want more.
-  int threads_per_job = 1;
+  // Threads of one job (one version in one region), each copying its own requests. Chunk files
+  // are written with O_DIRECT, so each write waits for the disk: more requests in flight keep
+  // it busy. Measured on this project's replication benchmark (3 regions x 2 stores, 512 MiB of
+  // chunks each, interleaved runs): 4 threads took 4.3-6.2 s where 1 took 6.8-9.7 s, with less
+  // CPU; 2 and 3 fell in between.
+  int threads_per_job = 4;
   // Failed attempts before a replica is Failed for good, and the retry delays between them:
   // base * 2^(attempt-1), capped, each scaled by a random factor in [0.5, 1].
   int max_attempts = 5;
@@ -149,6 +152,9 @@ class Replicator {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<bool> cancel_{false};
+  // The stop flags of the jobs running now (Job::stop_), so that Stop() also ends their waits
+  // on a link.
+  std::set<std::atomic<bool>*> job_stops_;
   std::deque<JobKey> queue_;
   std::map<JobKey, JobState> jobs_;
   std::map<JobKey, std::shared_ptr<Progress>> progress_;

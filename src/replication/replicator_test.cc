@@ -5,10 +5,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "metadata/test_store.h"
 #include "replication/replica_plan.h"
+#include "replication/token_bucket.h"
 #include "storage/file_chunk_store.h"
 #include "storage/garbage_collector.h"
 #include "storage/ingest.h"
@@ -323,6 +326,47 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
     return Status::Ok();
   }).ok());
   EXPECT_EQ(manifests, 1);  // only the source
+}
+
+// With several threads, the thread that finds its version gone stops the others while they
+// wait on the link, and what had already crossed the link is dropped, not written.
+TEST_F(ReplicatorTest, ADeletedVersionStopsEveryThreadOfItsJobEvenOnTheLink) {
+  ReplicatorOptions options;
+  options.threads_per_job = 4;
+  options.chunks_per_request = 1;
+  std::mutex mu;
+  int calls = 0;
+  int released = 0;   // waits ended by the job's stop flag
+  int timed_out = 0;  // waits nobody ended
+  options.link = [&](const std::string&, const std::string&, uint64_t,
+                     const std::atomic<bool>* cancel) -> Status {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (++calls == 1) {  // the first request arrives after the version is deleted
+        auto tx = store_->Begin(metadata::TxMode::kWrite);
+        EXPECT_TRUE((*tx)->DeleteResource(id_).ok());
+        EXPECT_TRUE((*tx)->Commit().ok());
+        return Status::Ok();
+      }
+    }
+    // Every other request: a slow link, until the job's stop flag says to give up.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!*cancel && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++(*cancel ? released : timed_out);
+    return *cancel ? TransferCancelledStatus() : Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  const auto start = std::chrono::steady_clock::now();
+  Status s = replicator_->RunRegion(id_, "westus");
+  EXPECT_TRUE(storage::IsCancelled(s)) << s.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(timed_out, 0);
+  EXPECT_GE(released, 1);  // at least one other thread was on the link
+  EXPECT_EQ(Holds("westus"), 0);
 }
 
 TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
