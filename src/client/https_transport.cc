@@ -68,21 +68,29 @@ struct HttpsTransport::Impl {
 
   ~Impl() { Close(); }
 
-  // Runs the queued asynchronous operations to completion or until `deadline`, whichever
-  // comes first. The calls are asynchronous only so that a deadline applies; from the caller's
-  // view each step is synchronous. On the deadline the socket is closed, the operations end
-  // with an error, and `ec` becomes beast::error::timeout.
-  void Run(std::chrono::steady_clock::time_point deadline, beast::error_code& ec) {
+  // Starts one asynchronous operation with `initiate(handler)` and runs it to completion or
+  // until `deadline`, whichever comes first; returns its error. The calls are asynchronous only
+  // so that a deadline applies; from the caller's view each step is synchronous. When the
+  // deadline passes first, the socket is closed, the operation ends, and the result is
+  // beast::error::timeout.
+  template <typename Initiate>
+  beast::error_code Step(std::chrono::steady_clock::time_point deadline, Initiate&& initiate) {
+    beast::error_code ec;
+    bool done = false;
+    initiate([&ec, &done](const beast::error_code& e, auto&&...) {
+      ec = e;
+      done = true;
+    });
     ioc.restart();
     ioc.run_until(deadline);
-    if (ioc.stopped()) {
-      return;
+    if (done) {
+      return ec;
     }
     beast::error_code ignored;
     stream->next_layer().close(ignored);
     ioc.restart();
     ioc.run();
-    ec = beast::error::timeout;
+    return beast::error::timeout;
   }
 
   static std::chrono::steady_clock::time_point After(std::chrono::milliseconds timeout) {
@@ -174,22 +182,24 @@ struct HttpsTransport::Impl {
     SSL* ssl = stream->native_handle();
     if (IsIpLiteral(endpoint.host)) {
       if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str()) != 1) {
+        Close();  // a later Send must not take the unconnected stream for a reused one
         return Status::Internal("cannot set the expected IP address " + endpoint.host);
       }
     } else if (SSL_set_tlsext_host_name(ssl, endpoint.host.c_str()) != 1 ||
                SSL_set1_host(ssl, endpoint.host.c_str()) != 1) {
+      Close();
       return Status::Internal("cannot set the expected host name " + endpoint.host);
     }
-    net::async_connect(stream->next_layer(), endpoints,
-                       [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
-    Run(After(options.connect_timeout), ec);
+    ec = Step(After(options.connect_timeout), [&](auto handler) {
+      net::async_connect(stream->next_layer(), endpoints, std::move(handler));
+    });
     if (ec) {
       Close();
       return ConnectError(ec);
     }
-    stream->async_handshake(ssl::stream_base::client,
-                            [&ec](const beast::error_code& e) { ec = e; });
-    Run(After(options.connect_timeout), ec);
+    ec = Step(After(options.connect_timeout), [&](auto handler) {
+      stream->async_handshake(ssl::stream_base::client, std::move(handler));
+    });
     if (ec) {
       Status error = HandshakeError(ec, ssl);
       Close();
@@ -205,9 +215,9 @@ struct HttpsTransport::Impl {
 
   Attempt RoundTrip(Request& request) {
     const auto deadline = After(options.request_timeout);
-    beast::error_code ec;
-    http::async_write(*stream, request, [&ec](const beast::error_code& e, size_t) { ec = e; });
-    Run(deadline, ec);
+    beast::error_code ec = Step(deadline, [&](auto handler) {
+      http::async_write(*stream, request, std::move(handler));
+    });
     if (ec) {
       return {RequestError(ec), IsConnectionClosed(ec)};
     }
@@ -218,13 +228,13 @@ struct HttpsTransport::Impl {
     parser.skip(request.method() == http::verb::head);
     // The header is read on its own: Beast 1.74's eager body parsing does not enforce the body
     // limit against a Content-Length (it is checked while reading the header alone).
-    http::async_read_header(*stream, buffer, parser,
-                            [&ec](const beast::error_code& e, size_t) { ec = e; });
-    Run(deadline, ec);
+    ec = Step(deadline, [&](auto handler) {
+      http::async_read_header(*stream, buffer, parser, std::move(handler));
+    });
     if (!ec && !parser.is_done()) {
-      http::async_read(*stream, buffer, parser,
-                       [&ec](const beast::error_code& e, size_t) { ec = e; });
-      Run(deadline, ec);
+      ec = Step(deadline, [&](auto handler) {
+        http::async_read(*stream, buffer, parser, std::move(handler));
+      });
     }
     if (ec) {
       return {RequestError(ec), IsConnectionClosed(ec) && !parser.got_some()};
