@@ -195,10 +195,12 @@ class Replicator::Job {
       GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[i].first, &bytes[i - first]));
       by_region[from] += bytes[i - first].size();
     }
+    bool crossed = false;
     for (const auto& [from, n] : by_region) {
       if (from == region_) {
         continue;  // inside the region: no link, no egress
       }
+      crossed = true;
       if (owner_.options_.link) {
         GALLERY_RETURN_IF_ERROR(owner_.options_.link(from, region_, n, &stop_));
       }
@@ -207,7 +209,7 @@ class Replicator::Job {
     }
     // Again after the link, which may have taken long: what arrives for a version deleted or
     // re-planned meanwhile is dropped, not written.
-    if (!by_region.empty()) {
+    if (crossed) {
       GALLERY_RETURN_IF_ERROR(StillWanted());
     }
     int64_t written_bytes = 0;

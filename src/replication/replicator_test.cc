@@ -335,19 +335,24 @@ TEST_F(ReplicatorTest, ADeletedVersionStopsEveryThreadOfItsJobEvenOnTheLink) {
   options.threads_per_job = 4;
   options.chunks_per_request = 1;
   std::mutex mu;
+  std::condition_variable others_on_link;
   int calls = 0;
   int released = 0;   // waits ended by the job's stop flag
   int timed_out = 0;  // waits nobody ended
   options.link = [&](const std::string&, const std::string&, uint64_t,
                      const std::atomic<bool>* cancel) -> Status {
     {
-      std::lock_guard<std::mutex> lock(mu);
-      if (++calls == 1) {  // the first request arrives after the version is deleted
+      std::unique_lock<std::mutex> lock(mu);
+      if (++calls == 1) {
+        // The first request arrives after the version is deleted, once another thread is
+        // waiting on the link too.
+        others_on_link.wait_for(lock, std::chrono::seconds(5), [&] { return calls >= 2; });
         auto tx = store_->Begin(metadata::TxMode::kWrite);
         EXPECT_TRUE((*tx)->DeleteResource(id_).ok());
         EXPECT_TRUE((*tx)->Commit().ok());
         return Status::Ok();
       }
+      others_on_link.notify_all();
     }
     // Every other request: a slow link, until the job's stop flag says to give up.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
