@@ -135,11 +135,10 @@ class Replicator::Job {
     const size_t per_request = static_cast<size_t>(std::max(1, owner_.options_.chunks_per_request));
     const size_t requests = (chunks_.size() + per_request - 1) / per_request;
     std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
     std::mutex error_mu;
-    Status error;
+    Status error;  // the first thread's failure
     auto work = [&] {
-      while (!failed) {
+      while (!stop_) {
         const size_t request = next.fetch_add(1);
         if (request >= requests) {
           return;
@@ -149,7 +148,7 @@ class Replicator::Job {
                                count_progress);
         if (!s.ok()) {
           std::lock_guard<std::mutex> lock(error_mu);
-          if (!failed.exchange(true)) {
+          if (error.ok()) {
             error = s;
           }
           stop_ = true;  // the job's other threads stop too, even while waiting on a link
@@ -167,6 +166,9 @@ class Replicator::Job {
       t.join();
     }
     GALLERY_RETURN_IF_ERROR(error);
+    if (stop_) {  // Stop() ended the pass before every request ran
+      return Cancelled("galleryd is stopping");
+    }
     return Commit();
   }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_expect.h"
 #include "galleryd_process.h"
 #include "test_image.h"
 
@@ -47,21 +48,8 @@ class DiskCliTest : public ::testing::Test {
     return RunGallery(std::move(args), config_dir_, home_);
   }
 
-  static std::string Describe(const std::vector<std::string>& args, const CommandResult& r) {
-    std::string cmd;
-    for (const std::string& a : args) {
-      cmd += " " + a;
-    }
-    return cmd + "\n  exit " + std::to_string(r.exit_code) + "\n  stdout: " + r.out +
-           "\n  stderr: " + r.err;
-  }
-
   // Runs a command that must succeed; its JSON output (null when none).
-  json Ok(const std::vector<std::string>& args) {
-    CommandResult r = Gallery(args);
-    EXPECT_EQ(r.exit_code, 0) << Describe(args, r);
-    return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
-  }
+  json Ok(const std::vector<std::string>& args) { return SucceededJson(args, Gallery(args)); }
 
   // Runs a tool by its absolute path (RunCommand does not search PATH).
   static CommandResult Tool(const std::vector<std::string>& argv) { return RunCommand(argv); }
@@ -145,7 +133,7 @@ TEST_F(DiskCliTest, InterruptedDynamicVhdUploadResumesOntoTheSameBlob) {
   std::string vhd = MakeVhd("dynamic");
   std::vector<std::string> first = Plus(Upload(vhd, "dres1"), {"--stop-after-pieces", "2"});
   CommandResult stopped = Gallery(first);
-  EXPECT_EQ(stopped.exit_code, 1) << Describe(first, stopped);
+  EXPECT_EQ(stopped.exit_code, 1) << DescribeCommand(first, stopped);
   EXPECT_TRUE(Contains(stopped.err, "ERROR: (UploadInterrupted)")) << stopped.err;
 
   json disk = Ok({"disk", "upload", vhd, "-g", "rg1", "-n", "dres1", "--resume"});
@@ -167,7 +155,7 @@ TEST_F(DiskCliTest, InterruptedUploadResumesAndHoldsTheSameDisk) {
   std::string vhd = MakeVhd("fixed");
   std::vector<std::string> first = Plus(Upload(vhd, "res1"), {"--stop-after-pieces", "3"});
   CommandResult stopped = Gallery(first);
-  EXPECT_EQ(stopped.exit_code, 1) << Describe(first, stopped);
+  EXPECT_EQ(stopped.exit_code, 1) << DescribeCommand(first, stopped);
   EXPECT_TRUE(Contains(stopped.err, "ERROR: (UploadInterrupted)")) << stopped.err;
   EXPECT_TRUE(Contains(stopped.err, "--resume")) << stopped.err;
   EXPECT_EQ(Ok({"disk", "show", "-g", "rg1", "-n", "res1"})["properties"]["diskState"],
@@ -183,7 +171,7 @@ TEST_F(DiskCliTest, InterruptedUploadResumesAndHoldsTheSameDisk) {
 TEST_F(DiskCliTest, AFileThatIsNotAVhdIsRefusedAndNoDiskIsMade) {
   std::vector<std::string> args = Upload(raw_, "bad1");
   CommandResult r = Gallery(args);
-  EXPECT_EQ(r.exit_code, 1) << Describe(args, r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeCommand(args, r);
   EXPECT_TRUE(Contains(r.err, "ERROR: (UnsupportedDiskFormat)")) << r.err;
   EXPECT_TRUE(Contains(r.err, "--format raw")) << r.err;
   EXPECT_EQ(Gallery({"disk", "show", "-g", "rg1", "-n", "bad1"}).exit_code, 3);
@@ -199,7 +187,7 @@ TEST_F(DiskCliTest, AMalformedDynamicVhdIsRefusedBeforeAnyDiskIsMade) {
   ::close(fd);
   std::vector<std::string> args = Upload(vhd, "bad2");
   CommandResult r = Gallery(args);
-  EXPECT_EQ(r.exit_code, 1) << Describe(args, r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeCommand(args, r);
   EXPECT_TRUE(Contains(r.err, "ERROR: (InvalidVhd)")) << r.err;
   EXPECT_TRUE(Contains(r.err, vhd)) << r.err;
   EXPECT_TRUE(Contains(r.err, "cxsparse")) << r.err;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "arm_test_fixture.h"
+#include "cli_expect.h"
 #include "storage/chunk_digest.h"
 
 namespace gallery::testing {
@@ -50,15 +51,7 @@ class ExportTest : public ArmFixture {
   }
 
   // Runs a command that must succeed; its JSON output (null when none).
-  json Ok(const std::vector<std::string>& args) {
-    CommandResult r = Gallery(args);
-    std::string cmd;
-    for (const std::string& a : args) {
-      cmd += " " + a;
-    }
-    EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out << r.err;
-    return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
-  }
+  json Ok(const std::vector<std::string>& args) { return SucceededJson(args, Gallery(args)); }
 
   // Uploads `raw` as a qemu-img fixed VHD into disk `name`; returns the disk's id.
   std::string UploadDisk(const std::string& raw, const std::string& name) {

@@ -309,6 +309,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return r;
 }
 
+std::string DescribeCommand(const std::vector<std::string>& args, const CommandResult& r) {
+  std::string cmd;
+  for (const std::string& a : args) {
+    cmd += " " + a;
+  }
+  return cmd + "\n  exit " + std::to_string(r.exit_code) + "\n  stdout: " + r.out +
+         "\n  stderr: " + r.err;
+}
+
 CommandResult RunGallery(std::vector<std::string> args, const std::filesystem::path& config_dir,
                          const std::filesystem::path& home) {
   args.insert(args.begin(), GalleryCliBinary());

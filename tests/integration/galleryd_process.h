@@ -113,6 +113,8 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
+// "ARGS...", the exit code, stdout and stderr of a command: for test failure messages.
+std::string DescribeCommand(const std::vector<std::string>& args, const CommandResult& r);
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {});
 // Runs the `gallery` CLI with `args` as a user whose profile lives in `config_dir`

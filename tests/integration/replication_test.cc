@@ -11,6 +11,7 @@
 #include <set>
 
 #include "arm_test_fixture.h"
+#include "cli_expect.h"
 #include "metadata/sqlite_store.h"
 #include "replication/link_model.h"
 #include "replication/link_throttle.h"
@@ -101,11 +102,7 @@ class ReplicationTest : public ArmFixture {
   CommandResult Gallery(std::vector<std::string> args) {
     return RunGallery(std::move(args), home_ / "config", home_);
   }
-  json Ok(const std::vector<std::string>& args) {
-    CommandResult r = Gallery(args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << args[1] << "\n" << r.out << r.err;
-    return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
-  }
+  json Ok(const std::vector<std::string>& args) { return SucceededJson(args, Gallery(args)); }
 
   // Managed image img1 in southcentralus from `disk` (uploaded as a qemu-img fixed VHD), and
   // gallery gal1 with definition def1.

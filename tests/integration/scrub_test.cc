@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "arm_test_fixture.h"
+#include "cli_expect.h"
 #include "storage/chunk_digest.h"
 
 namespace gallery::testing {
@@ -50,11 +51,7 @@ class ScrubTest : public ArmFixture {
   CommandResult Gallery(std::vector<std::string> args) {
     return RunGallery(std::move(args), home_ / "config", home_);
   }
-  json Ok(const std::vector<std::string>& args) {
-    CommandResult r = Gallery(args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << args[1] << "\n" << r.out << r.err;
-    return r.out.empty() ? json() : json::parse(r.out, nullptr, false);
-  }
+  json Ok(const std::vector<std::string>& args) { return SucceededJson(args, Gallery(args)); }
 
   // Uploads the test disk as disk `name` in `location`.
   void Upload(const std::string& name, const std::string& location) {
