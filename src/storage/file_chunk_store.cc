@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -186,6 +188,24 @@ Result<bool> MakeDir(const fs::path& dir) {
   return false;
 }
 
+// Asks ext4 to place the folders made in `dir` far apart (the Orlov allocator's "top
+// directory" flag), best effort: other file systems refuse or ignore it. A new file's inode is
+// taken in its folder's block group, and ext4 without a journal skips every inode of the group
+// freed in the last minute or so, checking each: after a store deleted thousands of chunk files
+// (a garbage collection, a removed upload), creating chunk files in a folder of the same group
+// cost 9 times as much on this machine (16,384 files: 5.9 s against 0.7 s). Each batch and
+// staged upload has its own folder, so spread folders keep most of them out of such groups
+// (the same 16,384 files after a deletion: 0.9 s).
+void SpreadSubfolders(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int flags = 0;
+  if (fd.get() >= 0 && ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) == 0 &&
+      (flags & FS_TOPDIR_FL) == 0) {
+    flags |= FS_TOPDIR_FL;
+    (void)::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags);
+  }
+}
+
 // Per-thread zstd contexts: creating one per chunk would cost an allocation of ~1 MiB each.
 struct ZstdContexts {
   ZSTD_CCtx* c = ZSTD_createCCtx();
@@ -226,16 +246,22 @@ Status ForEachEntry(const fs::path& dir, const std::function<void(const char* na
 
 }  // namespace
 
-// A batch writes each chunk to its own file in tmp/, named uniquely (batch id, sequence), so
-// nothing partial ever carries a chunk's final name. Commit flushes them with one syncfs:
+// A batch writes each chunk to its own file in its folder tmp/{batch id}/, named uniquely
+// (digest, sequence), so nothing partial ever carries a chunk's final name. Commit flushes them with one syncfs:
 // measured on ext4 (this machine), 2048 files of 64 KiB flushed by one syncfs took 1.1 s
 // against 8.3 s with an fdatasync per file, and 256 files of 1 MiB 0.8 s against 1.6 s. Then
 // the renames, then a second syncfs makes the fan-out folders that received names durable:
 // 0.01 s after a 1 GiB ingest, where fsyncs of the 256 folders took about 0.9 s.
 class FileChunkStore::Batch final : public ChunkBatch {
  public:
-  Batch(FileChunkStore& store, uint64_t id) : store_(store), id_(id) {}
-  ~Batch() override { RemoveTemps(pending_); }
+  Batch(FileChunkStore& store, uint64_t id)
+      : store_(store), dir_(store.root_ / "tmp" / std::to_string(id)) {}
+  ~Batch() override {
+    RemoveTemps(pending_);
+    if (made_) {
+      ::rmdir(dir_.c_str());
+    }
+  }
 
   Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
     uint64_t sequence = 0;
@@ -246,8 +272,8 @@ class FileChunkStore::Batch final : public ChunkBatch {
       }
       sequence = next_sequence_++;
     }
-    fs::path temp = store_.root_ / "tmp" /
-                    (ToHex(digest) + "." + std::to_string(id_) + "." + std::to_string(sequence));
+    GALLERY_RETURN_IF_ERROR(MakeFolder());
+    fs::path temp = dir_ / (ToHex(digest) + "." + std::to_string(sequence));
     Status written = store_.WriteChunkFile(temp, bytes);
     std::lock_guard lock(mu_);
     if (!written.ok()) {
@@ -290,8 +316,20 @@ class FileChunkStore::Batch final : public ChunkBatch {
     }
   }
 
+  // The batch's folder in tmp/, made by the first Add (a batch that adds nothing makes none).
+  Status MakeFolder() {
+    std::lock_guard lock(dir_mu_);
+    if (!made_) {
+      GALLERY_RETURN_IF_ERROR(MakeDir(dir_).status());
+      made_ = true;
+    }
+    return Status::Ok();
+  }
+
   FileChunkStore& store_;
-  const uint64_t id_;
+  const fs::path dir_;
+  std::mutex dir_mu_;
+  bool made_ = false;  // under dir_mu_
   std::mutex mu_;
   std::set<ChunkDigest> staged_;
   std::vector<StagedFile> pending_;
@@ -455,13 +493,17 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
     GALLERY_ASSIGN_OR_RETURN(bool made, MakeDir(store->FanOutDir(static_cast<uint8_t>(i))));
     made_fan_out = made_fan_out || made;
   }
-  // Leftovers of batches a crash interrupted: never visible, removed now.
+  SpreadSubfolders(root / "tmp");
+  SpreadSubfolders(root / "staged");
+  // Leftovers of batches a crash interrupted (their folders; files of older versions): never
+  // visible, removed now.
   const fs::path tmp = root / "tmp";
   Status unlink_status;
   GALLERY_RETURN_IF_ERROR(ForEachEntry(tmp, [&](const char* name) {
-    fs::path path = tmp / name;
-    if (::unlink(path.c_str()) != 0 && unlink_status.ok()) {
-      unlink_status = IoError("cannot remove", path, errno);
+    std::error_code ec;
+    fs::remove_all(tmp / name, ec);
+    if (ec && unlink_status.ok()) {
+      unlink_status = IoError("cannot remove", tmp / name, ec.value());
     }
   }));
   GALLERY_RETURN_IF_ERROR(unlink_status);

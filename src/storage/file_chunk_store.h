@@ -2,7 +2,7 @@
 // FileChunkStore: the embedded ChunkStore, a folder on a local file system.
 //
 //   {root}/chunks/ab/ab12...(64 hex)   one file per chunk, 256 fan-out folders by first byte
-//   {root}/tmp/                        batch files not yet committed; emptied at Open
+//   {root}/tmp/{batch}/                a batch's files not yet committed; emptied at Open
 //   {root}/staged/{name}/ab12...       a staged batch's chunks (a hard link to the stored file
 //                                      when the store had the chunk already); kept until
 //                                      committed or discarded

@@ -42,9 +42,12 @@ class FileChunkStoreTest : public ::testing::Test {
     return digest;
   }
 
+  // Files in tmp/ and the batches' folders there.
   size_t TempFiles() const {
     size_t n = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path() / "tmp")) ++n;
+    for (const auto& e : fs::recursive_directory_iterator(dir_.path() / "tmp")) {
+      n += e.is_regular_file() ? 1 : 0;
+    }
     return n;
   }
 
@@ -101,7 +104,7 @@ TEST_F(FileChunkStoreTest, ABatchDestroyedWithoutCommitLeavesNothing) {
     EXPECT_FALSE(*store->Contains(DigestOf(a)));  // staged is not visible
     EXPECT_EQ(TempFiles(), 1u);
   }
-  EXPECT_EQ(TempFiles(), 0u);
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));  // the batch's folder went with it
   EXPECT_FALSE(*store->Contains(DigestOf(a)));
   EXPECT_EQ(store->Usage()->chunks, 0u);
 }
@@ -130,11 +133,18 @@ TEST_F(FileChunkStoreTest, TempFilesLeftByACrashAreNeverVisibleAndRemovedAtOpen)
     auto store = OpenStore();
     auto batch = store->BeginBatch();
     ASSERT_TRUE(batch->Add(d, a).ok());
-    // Simulate the crash: keep the temp file, as a killed process would, and a torn one.
-    for (const auto& e : fs::directory_iterator(dir_.path() / "tmp")) {
-      fs::copy_file(e.path(), dir_.path() / "tmp" / "crashed-copy");
+    // Simulate the crash: keep the temp file in a batch folder, as a killed process would, a
+    // torn one, and a file directly in tmp/.
+    fs::create_directory(dir_.path() / "tmp" / "crashed");
+    for (const auto& e : fs::recursive_directory_iterator(dir_.path() / "tmp")) {
+      if (e.is_regular_file()) {
+        fs::copy_file(e.path(), dir_.path() / "tmp" / "crashed" / "copy");
+        fs::copy_file(e.path(), dir_.path() / "tmp" / "loose-copy");
+        break;
+      }
     }
-    std::ofstream(dir_.path() / "tmp" / (ToHex(d) + ".torn")) << "GCHK";
+    std::ofstream(dir_.path() / "tmp" / "crashed" / (ToHex(d) + ".torn")) << "GCHK";
+    EXPECT_EQ(TempFiles(), 4u);
     EXPECT_FALSE(*store->Contains(d));
   }
   ASSERT_FALSE(fs::is_empty(dir_.path() / "tmp"));
