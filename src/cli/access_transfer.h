@@ -22,7 +22,10 @@
 
 namespace gallery::cli {
 
-inline constexpr int kDefaultTransferThreads = 4;
+// Connections of a transfer. A sparse disk's 4 MiB pieces split into several small writes
+// (one per run of non-zero blocks), each waiting for the server's answer: 8 keep the server
+// busy where 4 left it idle half the time (a 2 GiB VHD with 25% data: 3.9 s against 6.5 s).
+inline constexpr int kDefaultTransferThreads = 8;
 inline constexpr int kDefaultAccessSeconds = 3600;
 
 // A resource with beginGetAccess and endGetAccess actions.

@@ -2,6 +2,7 @@
 // storage-account endpoint (https://HOST:PORT/blob/{account}/{container}/{blob}), the source a
 // managed image names with `gallery image create --source BLOB_URL`.
 
+#include "cli/access_transfer.h"
 #include "cli/args.h"
 #include "cli/context.h"
 #include "cli/disk_upload.h"
@@ -14,15 +15,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kDefaultThreads = 4;
-
 struct BlobOptions {
   std::string file;
   std::string account;
   std::string container;
   std::string name;
   std::string format = "vhd";
-  int threads = kDefaultThreads;
+  int threads = kDefaultTransferThreads;
   CommonOptions common;
 };
 
