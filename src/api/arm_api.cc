@@ -690,9 +690,12 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       if (!result.ok()) {
         return error(result.status());
       }
+      call.operation_id = result->operation.id;
+      if (result->sealed_at_once) {
+        return Empty(http::status::ok);  // a quick seal: nothing left to poll
+      }
       HttpResponse res = Empty(http::status::accepted);
       AddAsyncHeaders(res, call.base_url, result->operation, call.api_version);
-      call.operation_id = result->operation.id;
       return res;
     }
     case RouteKind::kManagedImageBeginGetAccess:

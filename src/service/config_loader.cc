@@ -86,6 +86,10 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   config.service.disk_chunk_size = static_cast<uint32_t>(chunk_size);
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "disks", "ingestThreads", 1, 64, &config.service.disk_ingest_threads));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "uploadWriteThreads", 0, 64,
+                                  &config.service.disk_upload_write_threads));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "sealAnswerWaitMs", 0, 10'000,
+                                  &config.service.disk_seal_answer_wait_ms));
   int64_t gc_seconds = config.service.gc_interval_ms / 1000;
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));

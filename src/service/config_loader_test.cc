@@ -40,6 +40,31 @@ TEST(StorageConfigTest, ScrubIntervalOutOfRangeOrNotAnIntegerIsRefusedNamingTheK
   }
 }
 
+TEST(DiskConfigTest, UploadWriteThreadsAndSealAnswerWaitAreReadAndBounded) {
+  auto defaults = ParseGalleryConfig(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->service.disk_upload_write_threads, storage::kDefaultUploadWriteThreads);
+  EXPECT_EQ(defaults->service.disk_seal_answer_wait_ms, 1000);
+  auto set = ParseGalleryConfig(nlohmann::json::parse(
+      R"({"disks": {"uploadWriteThreads": 0, "sealAnswerWaitMs": 250}})"));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->service.disk_upload_write_threads, 0);
+  EXPECT_EQ(set->service.disk_seal_answer_wait_ms, 250);
+  for (auto [bad, key] : {std::pair{R"({"disks": {"uploadWriteThreads": 65}})",
+                                    "disks.uploadWriteThreads"},
+                          std::pair{R"({"disks": {"uploadWriteThreads": -1}})",
+                                    "disks.uploadWriteThreads"},
+                          std::pair{R"({"disks": {"sealAnswerWaitMs": 10001}})",
+                                    "disks.sealAnswerWaitMs"},
+                          std::pair{R"({"disks": {"sealAnswerWaitMs": "1s"}})",
+                                    "disks.sealAnswerWaitMs"}}) {
+    auto parsed = ParseGalleryConfig(nlohmann::json::parse(bad));
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;
+    EXPECT_EQ(parsed.status().target(), key) << bad;
+  }
+}
+
 TEST(ReplicationConfigTest, WorkersRetriesAndLinksAreRead) {
   auto defaults = ParseGalleryConfig(nlohmann::json::object());
   ASSERT_TRUE(defaults.ok());

@@ -70,7 +70,8 @@ DiskService::DiskService(metadata::MetadataStore& store, GalleryService& gallery
       manifests_(store, stores),
       clock_(clock),
       random_(random),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      write_pool_(options_.upload_write_threads) {}
 
 DiskService::~DiskService() { Stop(); }
 
@@ -85,7 +86,7 @@ Result<std::shared_ptr<storage::UploadBlob>> DiskService::UploadOf(const Disk& d
       std::unique_ptr<storage::UploadBlob> opened,
       storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
                                 static_cast<uint64_t>(disk.upload_size_bytes), *store,
-                                options_.chunk_size));
+                                options_.chunk_size, &write_pool_));
   std::shared_ptr<storage::UploadBlob> upload = std::move(opened);
   uploads_.emplace(disk.unique_id, upload);
   return upload;
@@ -228,8 +229,11 @@ void DiskService::Loop() {
         GLOG_WARN("seal of operation {}: cannot record the failure: {}", next, failed.ToString());
       }
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    progress_.erase(next);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      progress_.erase(next);
+    }
+    cv_.notify_all();  // EndGetAccess calls waiting for this seal
   }
 }
 
@@ -395,8 +399,35 @@ Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const
             seal ? " (sealing, operation " + out.operation.id + ")" : "");
   if (seal) {
     Enqueue(out.operation.id);
+    GALLERY_RETURN_IF_ERROR(AwaitSeal(out));
   }
   return out;
+}
+
+Status DiskService::AwaitSeal(DiskOperation& sealing) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    const bool ended =
+        cv_.wait_for(lock, std::chrono::milliseconds(options_.seal_answer_wait_ms), [&] {
+          return stop_ || !progress_.contains(sealing.operation.id);
+        });
+    if (!ended || stop_) {
+      return Status::Ok();
+    }
+  }
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op,
+                           tx->GetOperation(sealing.operation.id));
+  if (!op.has_value()) {
+    return Status::Ok();
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(*tx, op->resource_id));
+  sealing.sealed_at_once = op->status == OperationStatus::kSucceeded;
+  sealing.operation = std::move(*op);
+  if (disk.has_value()) {
+    sealing.disk = std::move(*disk);
+  }
+  return Status::Ok();
 }
 
 std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url) const {

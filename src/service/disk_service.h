@@ -66,17 +66,25 @@ struct DiskServiceOptions {
   // and the ingest's worker threads.
   uint32_t chunk_size = storage::kDefaultChunkSize;
   int ingest_threads = storage::kDefaultIngestThreads;
+  // Helper threads hashing and staging the chunks of page writes (0: the request's thread).
+  int upload_write_threads = storage::kDefaultUploadWriteThreads;
   // A seal that fails on I/O (Unavailable: a store folder gone, a read error) is tried this
   // many times in all, waiting seal_retry_delay_ms, then twice that, and so on, in between;
   // any other failure (a refused VHD, lost data, a full disk) ends it at once.
   int seal_attempts = 3;
   int64_t seal_retry_delay_ms = 2000;
+  // EndGetAccess of an upload waits up to this long for its seal, so that a seal done by then
+  // is answered as complete (the API's 200) instead of after the client's first poll interval
+  // (Retry-After: 1 s). It holds the request's thread meanwhile: keep it short.
+  int64_t seal_answer_wait_ms = 1000;
 };
 
 // An operation of a disk and the disk as it is after it was accepted.
 struct DiskOperation {
   domain::Disk disk;
   domain::Operation operation;
+  // EndGetAccess: the seal it started succeeded within seal_answer_wait_ms (the API answers 200).
+  bool sealed_at_once = false;
 };
 
 class DiskService final : public OperationProgress {
@@ -106,6 +114,7 @@ class DiskService final : public OperationProgress {
   Result<bool> Delete(const RequestContext& ctx, const ResourceId& id);
   Result<DiskOperation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                        const domain::DiskAccessInput& in);
+  // A seal returns its operation as it is when the seal ended or seal_answer_wait_ms passed.
   Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
 
   // The accessSAS of a BeginGetAccess operation the caller may read: the URL of the grant it
@@ -142,6 +151,9 @@ class DiskService final : public OperationProgress {
                                  domain::OperationKind kind);
   // Ends a seal: the disk back to ReadyToUpload and the operation Failed with `why`.
   Status FailSeal(const std::string& operation_id, const Status& why);
+  // Waits (seal_answer_wait_ms at most) for the seal `sealing` started to end, then reloads its
+  // operation and disk when it did.
+  Status AwaitSeal(DiskOperation& sealing);
   void Enqueue(const std::string& operation_id);
   void Loop();
 
@@ -160,6 +172,7 @@ class DiskService final : public OperationProgress {
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::map<std::string, int> progress_;  // operation id -> percent, while sealing
+  TaskPool write_pool_;  // the uploads' chunk writes
   std::mutex uploads_mu_;
   std::map<std::string, std::shared_ptr<storage::UploadBlob>> uploads_;  // by uniqueId
   bool stop_ = false;

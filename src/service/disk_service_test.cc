@@ -131,7 +131,9 @@ class DiskServiceTest : public test_support::ServiceTestBase {
     std::vector<domain::Operation> ended;
   };
   EndedOperations ended_;
-  DiskServiceOptions disk_options_;  // Open() uses these (and its own uploads_dir)
+  // Open() uses these (and its own uploads_dir). Most tests drive seals by hand, with no sealer
+  // to wait for: EndGetAccess answers at once.
+  DiskServiceOptions disk_options_{.seal_answer_wait_ms = 0};
   std::unique_ptr<DiskService> disks_;
 };
 
@@ -294,6 +296,37 @@ TEST_F(DiskServiceTest, AMalformedVhdFailsTheSealAndKeepsTheUpload) {
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(Terminal(retry->operation.id).status, OperationStatus::kSucceeded);
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kUnattached);
+}
+
+TEST_F(DiskServiceTest, AQuickSealIsAnsweredAsDoneAndAFailedOneAsRunning) {
+  disk_options_.seal_answer_wait_ms = 10'000;
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_TRUE(disks_->Start().ok());
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(end.ok()) << end.status().ToString();
+  EXPECT_TRUE(end->sealed_at_once);
+  EXPECT_EQ(end->operation.status, OperationStatus::kSucceeded);
+  EXPECT_EQ(end->disk.state, DiskState::kUnattached);
+  EXPECT_FALSE(end->disk.manifest_id.empty());
+  // A seal that fails is not "done": the caller polls the operation for its error.
+  domain::Disk bad = Create("d2");
+  Grant(DiskAccessLevel::kWrite, "d2");
+  std::vector<uint8_t> vhd = FixedVhd();
+  vhd[kDiskBytes] = 'X';  // the footer's cookie
+  ASSERT_NO_FATAL_FAILURE(Upload(bad, vhd));
+  auto failed = disks_->EndGetAccess(ctx_, DiskId("d2"));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_FALSE(failed->sealed_at_once);
+  EXPECT_EQ(failed->operation.status, OperationStatus::kFailed);
+  EXPECT_EQ(failed->operation.error_code, "InvalidVhd");
+  // A revocation is no seal.
+  Grant(DiskAccessLevel::kRead);
+  auto revoke = disks_->EndGetAccess(ctx_, DiskId());
+  ASSERT_TRUE(revoke.ok());
+  EXPECT_FALSE(revoke->sealed_at_once);
 }
 
 TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {

@@ -7,6 +7,7 @@
 #include "replication/link_model.h"
 #include "replication/replicator.h"
 #include "storage/ingest.h"
+#include "storage/upload_blob.h"
 
 namespace gallery::service {
 
@@ -26,6 +27,8 @@ struct ServiceConfig {
   // and the ingest's worker threads.
   uint32_t disk_chunk_size = storage::kDefaultChunkSize;
   int32_t disk_ingest_threads = storage::kDefaultIngestThreads;
+  int32_t disk_upload_write_threads = storage::kDefaultUploadWriteThreads;
+  int64_t disk_seal_answer_wait_ms = 1000;
   // Activity log entries are kept this long.
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
   // Garbage collection of the region chunk stores runs at start and then this often.

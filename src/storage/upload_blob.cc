@@ -136,7 +136,7 @@ class UploadBlob::Source_ final : public ImageSource {
 
 Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const std::string& name,
                                                      uint64_t size, ChunkStore& store,
-                                                     uint32_t chunk_size) {
+                                                     uint32_t chunk_size, TaskPool* pool) {
   GALLERY_RETURN_IF_ERROR(CheckChunkSize(chunk_size));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagingBlob> blob,
                            StagingBlob::Create(BlobPath(dir, name), size));
@@ -174,7 +174,7 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
   GALLERY_RETURN_IF_ERROR(slots->WritePages(0, SlotsHeader(chunk_size)));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagedBatch> batch, store.OpenStagedBatch(name));
   std::unique_ptr<UploadBlob> upload(new UploadBlob(name, store, chunk_size, std::move(blob),
-                                                    std::move(slots), std::move(batch)));
+                                                    std::move(slots), std::move(batch), pool));
   GALLERY_RETURN_IF_ERROR(upload->DropLostSlots());
   return upload;
 }
@@ -191,14 +191,15 @@ Status UploadBlob::RemoveLeftovers(const fs::path& dir, const std::string& name,
 
 UploadBlob::UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
                        std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
-                       std::unique_ptr<StagedBatch> batch)
+                       std::unique_ptr<StagedBatch> batch, TaskPool* pool)
     : name_(std::move(name)),
       store_(store),
       chunk_size_(chunk_size),
       chunk_count_(WholeChunks(blob->size(), chunk_size)),
       blob_(std::move(blob)),
       slots_(std::move(slots)),
-      batch_(std::move(batch)) {}
+      batch_(std::move(batch)),
+      pool_(pool) {}
 
 Result<std::optional<ChunkDigest>> UploadBlob::SlotOf(uint64_t index) const {
   Slot slot{};
@@ -239,19 +240,37 @@ Status UploadBlob::ForEachPiece(uint64_t offset, uint64_t length, Fn apply) cons
 
 Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
   GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, bytes.size(), size()));
-  return ForEachPiece(offset, bytes.size(),
-                      [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
-                        std::span<const uint8_t> piece = bytes.subspan(pos, n);
-                        if (index == kNoChunk) {
-                          return blob_->WritePages(at, piece);
-                        }
-                        if (n == chunk_size_) {
-                          return WriteChunk(index, piece);
-                        }
-                        std::lock_guard lock(Lock(index));
-                        GALLERY_RETURN_IF_ERROR(Unstore(index));
-                        return blob_->WritePages(at, piece);
-                      });
+  // Whole chunks are independent of each other and of the edges: they go last, together.
+  std::vector<std::pair<uint64_t, std::span<const uint8_t>>> whole;
+  GALLERY_RETURN_IF_ERROR(
+      ForEachPiece(offset, bytes.size(),
+                   [&](uint64_t index, uint64_t at, uint64_t n, uint64_t pos) -> Status {
+                     std::span<const uint8_t> piece = bytes.subspan(pos, n);
+                     if (index == kNoChunk) {
+                       return blob_->WritePages(at, piece);
+                     }
+                     if (n == chunk_size_) {
+                       whole.emplace_back(index, piece);
+                       return Status::Ok();
+                     }
+                     std::lock_guard lock(Lock(index));
+                     GALLERY_RETURN_IF_ERROR(Unstore(index));
+                     return blob_->WritePages(at, piece);
+                   }));
+  if (whole.size() <= 1 || pool_ == nullptr) {
+    for (const auto& [index, piece] : whole) {
+      GALLERY_RETURN_IF_ERROR(WriteChunk(index, piece));
+    }
+    return Status::Ok();
+  }
+  std::vector<Status> results(whole.size());
+  pool_->ParallelFor(whole.size(), [&](size_t i) {
+    results[i] = WriteChunk(whole[i].first, whole[i].second);
+  });
+  for (Status& s : results) {
+    GALLERY_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
 }
 
 Status UploadBlob::WriteChunk(uint64_t index, std::span<const uint8_t> bytes) {

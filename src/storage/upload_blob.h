@@ -4,7 +4,9 @@
 // The blob's bytes are split where they arrive. A page write that covers a whole chunk of the
 // blob's data part (chunk-aligned, before the last 512 bytes, which hold a VHD's footer) is
 // hashed at once and staged in the region's chunk store (a staged batch named after the
-// upload); a chunk of zeros is not stored at all. Everything else (the edges of unaligned
+// upload); a chunk of zeros is not stored at all. The whole chunks of one write are hashed and
+// staged in parallel on a TaskPool when one is given: chunk files are written with direct I/O,
+// so a write waits on the disk once per chunk, and a 4 MiB write holds 32 of them. Everything else (the edges of unaligned
 // writes, the footer) goes to a sparse StagingBlob. For a fixed VHD, blob offsets are disk
 // offsets, so the seal finds every whole chunk already hashed and stored and only reads the
 // rest.
@@ -38,6 +40,7 @@
 #include <optional>
 #include <string>
 
+#include "common/task_pool.h"
 #include "storage/chunk_store.h"
 #include "storage/image_source.h"
 #include "storage/page_blob.h"
@@ -45,15 +48,21 @@
 
 namespace gallery::storage {
 
+// Threads that hash and stage the whole chunks of page writes (TaskPool helpers, shared by
+// every upload of a server): enough to keep the disk busy with direct writes of 128 KiB.
+inline constexpr int kDefaultUploadWriteThreads = 8;
+
 class UploadBlob final : public PageBlob {
  public:
   // Opens the upload `name` of `size` bytes, creating it (all zeros) when it does not exist.
   // `chunk_size` (a power of two, 4 KiB..64 MiB) applies to a new upload; an existing one keeps
-  // the size it was created with. InvalidArgument for a bad chunk size or an existing upload of
+  // the size it was created with. `pool` (may be null: the writer's thread does everything)
+  // must outlive the upload. InvalidArgument for a bad chunk size or an existing upload of
   // another size; the store's errors; Unavailable on I/O errors.
   static Result<std::unique_ptr<UploadBlob>> Open(const std::filesystem::path& dir,
                                                   const std::string& name, uint64_t size,
-                                                  ChunkStore& store, uint32_t chunk_size);
+                                                  ChunkStore& store, uint32_t chunk_size,
+                                                  TaskPool* pool = nullptr);
   // Removes what an upload left in `dir` and `store` (missing parts are fine).
   static Status RemoveLeftovers(const std::filesystem::path& dir, const std::string& name,
                                 ChunkStore& store);
@@ -84,7 +93,7 @@ class UploadBlob final : public PageBlob {
 
   UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
              std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
-             std::unique_ptr<StagedBatch> batch);
+             std::unique_ptr<StagedBatch> batch, TaskPool* pool);
 
   // Chunks [0, chunk_count_) are whole chunks of the data part; the rest of the blob is never
   // stored as chunks.
@@ -113,6 +122,7 @@ class UploadBlob final : public PageBlob {
   std::unique_ptr<StagingBlob> blob_;
   std::unique_ptr<StagingBlob> slots_;
   std::unique_ptr<StagedBatch> batch_;
+  TaskPool* pool_;
   mutable std::array<std::mutex, 64> locks_;
   uint64_t lost_chunks_ = 0;
 };

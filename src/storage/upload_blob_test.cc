@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
 #include "storage/disk_image.h"
@@ -52,8 +53,9 @@ class UploadBlobTest : public QemuImagesTest {
   fs::path root() const { return fs::path(dir.File("")).parent_path(); }
   fs::path uploads() const { return root() / "uploads"; }
 
-  std::unique_ptr<UploadBlob> Open(uint64_t size, uint32_t chunk = kChunk) {
-    auto upload = UploadBlob::Open(uploads(), "u1", size, *store_, chunk);
+  std::unique_ptr<UploadBlob> Open(uint64_t size, uint32_t chunk = kChunk,
+                                   TaskPool* pool = nullptr) {
+    auto upload = UploadBlob::Open(uploads(), "u1", size, *store_, chunk, pool);
     EXPECT_TRUE(upload.ok()) << upload.status().ToString();
     return upload.ok() ? std::move(upload).value() : nullptr;
   }
@@ -91,6 +93,50 @@ TEST_F(UploadBlobTest, WholeChunksAreStagedAsTheyArriveAndTheBlobStaysEmpty) {
   ASSERT_TRUE(upload->CommitChunks().ok());
   EXPECT_TRUE(*store_->Contains(DigestOf(std::span(data).first(kChunk))));
   EXPECT_EQ(ReadAll(*upload), expected);
+}
+
+// With a pool, the whole chunks of one write are staged by several threads: the same chunks,
+// slots and bytes as without, the edges of an unaligned write still in the blob.
+TEST_F(UploadBlobTest, APoolStagesTheWholeChunksOfAWriteInParallel) {
+  TaskPool pool(4);
+  const uint64_t size = 40 * kChunk + 512;
+  auto upload = Open(size, kChunk, &pool);
+  ASSERT_NE(upload, nullptr);
+  std::vector<uint8_t> expected(size, 0);
+  std::vector<uint8_t> data = Random(32 * kChunk + 1024, 21);
+  std::fill_n(data.begin() + 512 + 5 * kChunk, kChunk, 0);  // a zero chunk in the middle
+  ASSERT_TRUE(upload->WritePages(kChunk - 512, data).ok());
+  std::copy(data.begin(), data.end(), expected.begin() + kChunk - 512);
+  EXPECT_EQ(ReadAll(*upload), expected);
+  EXPECT_EQ(StagedFiles(), 31u);  // 32 whole chunks, one of zeros
+  auto source = upload->Source();
+  for (uint64_t i = 1; i <= 32; ++i) {
+    std::span<const uint8_t> chunk = std::span(expected).subspan(i * kChunk, kChunk);
+    EXPECT_EQ(source->KnownDigest(i * kChunk, kChunk),
+              i == 6 ? std::nullopt : std::optional<ChunkDigest>(DigestOf(chunk)))
+        << i;
+  }
+  EXPECT_FALSE(source->KnownDigest(0, kChunk).has_value());  // the leading edge: in the blob
+  ASSERT_TRUE(upload->CommitChunks().ok());
+  EXPECT_EQ(store_->Usage()->chunks, 31u);
+  EXPECT_EQ(ReadAll(*upload), expected);
+}
+
+// A chunk that cannot be staged fails the write, whichever thread staged it.
+TEST_F(UploadBlobTest, AChunkThatCannotBeStagedFailsAParallelWrite) {
+  TaskPool pool(4);
+  const uint64_t size = 16 * kChunk + 512;
+  auto upload = Open(size, kChunk, &pool);
+  ASSERT_NE(upload, nullptr);
+  std::vector<uint8_t> data = Random(16 * kChunk, 22);
+  // The staged batch's folder is replaced by a file: no chunk file can be created in it.
+  const fs::path staged = root() / "store/staged/u1";
+  fs::remove_all(staged);
+  std::ofstream(staged) << "in the way";
+  Status s = upload->WritePages(0, data);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("staged/u1"), std::string::npos) << s.ToString();
+  fs::remove(staged);
 }
 
 TEST_F(UploadBlobTest, PartialWritesGoToTheBlobAndMoveAStoredChunkThereFirst) {
