@@ -61,6 +61,9 @@ constexpr uint64_t kMaxLingerBytes = uint64_t{1} << 20;
 constexpr size_t kLingerBufferBytes = 16 * 1024;
 // A streamed body (BodySource) is read and written this much at a time.
 constexpr size_t kStreamPieceBytes = 256 * 1024;
+// Bodies of at least this many bytes with a Content-Length are read straight into the request
+// (Session::DoReadBody).
+constexpr uint64_t kDirectBodyBytes = 64 * 1024;
 // Pause before accepting again after a failed accept (e.g. out of file descriptors), so that
 // a persistent failure does not spin an I/O thread.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -289,9 +292,48 @@ class Session : public std::enable_shared_from_this<Session> {
     DoReadBody();
   }
 
+  // A large body of known length is decrypted straight into the request's string, TLS record
+  // by record: Beast's parser would take each 16 KiB record into buffer_, then copy it into the
+  // body, through several layers of completion handlers (a sixth of galleryd's CPU in uploads).
+  // Chunked and small bodies go through the parser.
   void DoReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+    const boost::optional<uint64_t> length = parser_->content_length();
+    if (!length.has_value() || parser_->chunked() || *length < kDirectBodyBytes) {
+      http::async_read(stream_, buffer_, *parser_,
+                       beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+      return;
+    }
+    if (*length > options().max_body_bytes) {
+      OnReadError(http::error::body_limit);
+      return;
+    }
+    std::string& body = parser_->get().body();
+    body.resize(*length);
+    // What the header read took beyond the header is the body's start (a body this large is
+    // never whole in it: the parser would be done).
+    const size_t have = net::buffer_copy(net::buffer(body), buffer_.data());
+    buffer_.consume(have);
+    body_read_ = have;
+    ReadBodyBytes();
+  }
+
+  void ReadBodyBytes() {
+    std::string& body = parser_->get().body();
+    if (body_read_ == body.size()) {
+      HandleRequest();
+      return;
+    }
+    stream_.async_read_some(net::buffer(body.data() + body_read_, body.size() - body_read_),
+                            beast::bind_front_handler(&Session::OnBodyBytes, shared_from_this()));
+  }
+
+  void OnBodyBytes(beast::error_code ec, size_t n) {
+    if (ec) {
+      LogDisconnect("read body", ec);  // cut short: the request is dropped, as by Beast
+      return;
+    }
+    body_read_ += n;
+    ReadBodyBytes();
   }
 
   void OnReadBody(beast::error_code ec, size_t) {
@@ -521,6 +563,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::ssl_stream<ConnectionSocket> stream_;
   ConnectionTimer timer_;
   std::chrono::steady_clock::time_point deadline_{};
+  size_t body_read_ = 0;  // body bytes of the request read so far (DoReadBody's direct read)
   bool timer_armed_ = false;  // a wait on timer_ is pending (for deadline_ or a later one)
   beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next one
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -409,6 +409,77 @@ TEST_F(HttpsServerTest, ExpectContinueGetsTheInterimResponseBeforeTheBody) {
   EXPECT_EQ(res.body(), "PUT /blob hello");
 }
 
+// Bodies of 64 KiB and more with a Content-Length are read straight into the request; they
+// arrive whole and in order, whatever part of them came with the headers, and the next request
+// on the connection (even one sent in the same write) is read after them.
+std::string Pattern(size_t n, uint32_t seed) {
+  std::string out(n, '\0');
+  for (char& c : out) {
+    seed = seed * 1664525u + 1013904223u;
+    c = static_cast<char>(seed >> 24);
+  }
+  return out;
+}
+
+TEST_F(HttpsServerTest, LargeBodiesArriveWholeThenTheNextRequest) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  for (size_t size : {size_t{64} << 10, size_t{700'017}, size_t{200'000}}) {  // echoed: < 1 MiB
+    const std::string body = Pattern(size, static_cast<uint32_t>(size));
+    HttpResponse res = client.RoundTrip(MakeRequest(http::verb::put, "/big", body));
+    ASSERT_EQ(res.result(), http::status::ok);
+    EXPECT_TRUE(res.body() == "PUT /big " + body) << size;
+  }
+  // Two requests in one write: the large body, then a small request right behind it.
+  const std::string body = Pattern(100'000, 5);
+  ASSERT_FALSE(client.WriteRaw("PUT /one HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body +
+                               "GET /two HTTP/1.1\r\nHost: x\r\n\r\n"));
+  HttpResponse first;
+  ASSERT_FALSE(client.Receive(first));
+  EXPECT_TRUE(first.body() == "PUT /one " + body);
+  HttpResponse second;
+  ASSERT_FALSE(client.Receive(second));
+  EXPECT_EQ(second.body(), "GET /two ");
+  // After 100 Continue too.
+  ASSERT_FALSE(client.WriteRaw("PUT /three HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(client.ReadUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_FALSE(client.WriteRaw(body));
+  HttpResponse third;
+  ASSERT_FALSE(client.Receive(third));
+  EXPECT_TRUE(third.body() == "PUT /three " + body);
+}
+
+TEST_F(HttpsServerTest, ALargeBodyOverTheLimitOrCutShortNeverReachesTheHandler) {
+  std::atomic<int> calls{0};
+  ServerOptions options = SmallOptions();
+  options.max_body_bytes = 100'000;
+  auto server = StartServer(options, [&](HttpRequest&& req, const RequestInfo& info) {
+    ++calls;
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  HttpResponse res = client.RoundTrip(MakeRequest(http::verb::put, "/", Pattern(200'000, 1)));
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_EQ(ErrorCodeOf(res), "RequestEntityTooLarge");
+  // Half a body, then the client leaves: nothing is handled.
+  auto quitter = std::make_unique<TestClient>(tls_->ca_cert_pem);
+  ASSERT_FALSE(quitter->Connect(server->port()));
+  ASSERT_FALSE(quitter->WriteRaw("PUT /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 90000\r\n\r\n" +
+                                 Pattern(45'000, 2)));
+  quitter.reset();  // closes its connection
+  for (int i = 0; i < 100 && server->active_connections() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server->active_connections(), 1u);  // the refused client's, closing after its 413
+  EXPECT_EQ(calls.load(), 0);
+}
+
 TEST_F(HttpsServerTest, IdleKeepAliveConnectionIsClosedAfterReadTimeout) {
   ServerOptions options = SmallOptions();
   options.read_timeout = std::chrono::seconds(1);
