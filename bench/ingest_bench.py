@@ -12,6 +12,8 @@ qemu-img, from raw images of SIZE_MIB (default 2048):
           64 consecutive blocks at random positions (how package updates rewrite an OS disk).
 Then, RUNS times each (medians reported):
   cp      `cp FILE DEST && sync` of the VHD into the data directory's file system (the baseline);
+          for the dynamic VHD also of a fully allocated copy of it (qemu-img leaves the zeros
+          inside allocated blocks as holes of a sparse file, which cp skips too);
   upload  `gallery disk upload FILE` from start to sealed (client and galleryd on this machine),
           with galleryd's and the client's CPU seconds and galleryd's peak RSS.
 Dedup: fixed uploaded once, then update (as a fixed VHD) into the same region store; the bytes
@@ -61,6 +63,10 @@ def du_bytes(path):
     return total
 
 
+def du_bytes_file(path):
+    return os.lstat(path).st_blocks * 512
+
+
 def cp_sync(src, dest_dir):
     dest = os.path.join(dest_dir, "copy.vhd")
     run(["sync"])
@@ -91,6 +97,9 @@ def main():
         to_vhd(raw_fixed, images["fixed"], "fixed")
         to_vhd(raw_sparse, images["sparse"], "dynamic")
         os.unlink(raw_sparse)
+        # The same VHD as a download or a copy by a tool that keeps no holes leaves it.
+        allocated = os.path.join(tmp, "sparse-allocated.vhd")
+        run(["cp", "--sparse=never", images["sparse"], allocated])
         changed = rewrite_blocks(raw_fixed, SIZE_MIB, rng, data, 0.02)
         data.close()
         update_vhd = os.path.join(tmp, "update.vhd")
@@ -100,8 +109,11 @@ def main():
         rows = {}
         for kind, path in images.items():
             cp_times, up_times, server_cpu, client_cpu, rss = [], [], [], [], []
+            full_cp_times = []
             for r in range(RUNS):
                 cp_times.append(cp_sync(path, tmp))
+                if kind == "sparse":
+                    full_cp_times.append(cp_sync(allocated, tmp))
                 daemon = Galleryd(BUILD, tmp, f"g-{kind}-{r}", REGION)
                 try:
                     s, scpu, ccpu = daemon.upload(path, f"d{r}")
@@ -118,6 +130,8 @@ def main():
                     f"galleryd {scpu:.2f} cpu-s, client {ccpu:.2f} cpu-s, peak RSS {rss[-1]:.0f} MiB")
             rows[kind] = {
                 "file_mib": os.path.getsize(path) / MIB,
+                "file_allocated_mib": du_bytes_file(path) / MIB,
+                "full_cp": statistics.median(full_cp_times) if full_cp_times else None,
                 "cp": statistics.median(cp_times), "upload": statistics.median(up_times),
                 "server_cpu": statistics.median(server_cpu),
                 "client_cpu": statistics.median(client_cpu), "rss": max(rss),
@@ -151,13 +165,32 @@ def write_report(rows, dedup):
     ]
     targets = {"fixed": TARGET_FIXED_RATIO, "sparse": TARGET_SPARSE_RATIO}
     names = {"fixed": "fixed VHD, random data", "sparse": "dynamic VHD, 25% random / 75% zero"}
-    for kind, r in rows.items():
-        ratio = r["cp"] / r["upload"]
-        met = "met" if ratio >= targets[kind] and r["rss"] < TARGET_RSS_MIB else "NOT met"
+    def row(name, file_text, cp, r, target):
+        ratio = cp / r["upload"]
+        met = "met" if ratio >= target and r["rss"] < TARGET_RSS_MIB else "NOT met"
         lines.append(
-            f"| {names[kind]} | {r['file_mib']:.0f} MiB | {r['cp']:.2f} s | {r['upload']:.2f} s | "
-            f"{ratio:.2f}x | ≥ {targets[kind]}x, RSS < {TARGET_RSS_MIB} MiB: {met} | "
+            f"| {name} | {file_text} | {cp:.2f} s | {r['upload']:.2f} s | "
+            f"{ratio:.2f}x | ≥ {target}x, RSS < {TARGET_RSS_MIB} MiB: {met} | "
             f"{r['server_cpu'] / gib:.2f} | {r['client_cpu'] / gib:.2f} | {r['rss']:.0f} MiB |")
+
+    for kind, r in rows.items():
+        if kind != "sparse":
+            row(names[kind], f"{r['file_mib']:.0f} MiB", r["cp"], r, targets[kind])
+            continue
+        row(names[kind] + ", cp of the file as qemu-img wrote it",
+            f"{r['file_mib']:.0f} MiB, {r['file_allocated_mib']:.0f} MiB allocated (sparse)",
+            r["cp"], r, targets[kind])
+        row(names[kind] + ", cp of a fully allocated copy",
+            f"{r['file_mib']:.0f} MiB, all allocated", r["full_cp"], r, targets[kind])
+    sparse = rows.get("sparse")
+    if sparse:
+        lines += [
+            "", "The dynamic VHD is measured against two baselines. `qemu-img` leaves the zeros "
+            "inside the VHD's allocated blocks as holes of a sparse file, and `cp` skips holes: "
+            f"it writes only the {sparse['file_allocated_mib']:.0f} MiB allocated, about the "
+            "data the upload stores. A VHD that was downloaded, or copied by a tool that keeps "
+            "no holes, is fully allocated, and `cp` writes all of it; the upload is the same "
+            "for both."]
     d = dedup
     met = "met" if d["added_percent"] <= TARGET_DEDUP_PERCENT else "NOT met"
     lines += [
