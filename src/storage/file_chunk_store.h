@@ -20,10 +20,12 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -41,6 +43,9 @@ struct FileChunkStoreOptions {
   // Write chunk files with O_DIRECT where the file system allows it (file_chunk_store.cc says
   // why); falls back to the page cache by itself.
   bool direct_io = true;
+  // New chunk bytes between background flushes of the file system (0: none): see
+  // FileChunkStore::CountUnflushed.
+  uint64_t background_flush_bytes = uint64_t{256} << 20;
   // Source of last-used times; the system clock when null. Must outlive the store.
   const Clock* clock = nullptr;
 };
@@ -70,6 +75,8 @@ class FileChunkStore final : public ChunkStore {
   // Where the chunk's file is (whether or not it exists): for tools and tests.
   std::filesystem::path ChunkPath(const ChunkDigest& digest) const;
   const std::filesystem::path& root() const { return root_; }
+  // Background flushes done so far (for tests and reports).
+  uint64_t background_flushes() const { return background_flushes_.load(); }
 
  private:
   class Batch;
@@ -95,6 +102,12 @@ class FileChunkStore final : public ChunkStore {
   // durable (syncfs). A file that is a hard link of the stored chunk leaves no name behind.
   Status Publish(std::vector<StagedFile>& files);
   Status FlushFileSystem();
+  // Counts `bytes` of new chunk files and, every options_.background_flush_bytes, asks the flusher
+  // thread (started on first use) to flush the file system: a commit's flush then finds most
+  // of the files' metadata written already, and the writes overlap the transfer instead of
+  // following it. At most one background flush runs; requests meanwhile make one more.
+  void CountUnflushed(uint64_t bytes);
+  void FlushLoop();
   // Calls fn for each chunk file with its stat.
   Status Walk(const std::function<void(const ChunkDigest& digest, const struct stat& st)>& fn);
 
@@ -106,6 +119,13 @@ class FileChunkStore final : public ChunkStore {
   std::array<std::mutex, 64> stripes_;
   std::atomic<uint64_t> next_batch_id_{0};
   std::atomic<bool> direct_io_;  // write chunk files with O_DIRECT (off once refused)
+  std::atomic<uint64_t> unflushed_bytes_{0};
+  std::atomic<uint64_t> background_flushes_{0};
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  bool flush_requested_ = false;  // under flush_mu_
+  bool flush_stop_ = false;       // under flush_mu_
+  std::thread flusher_;           // started by the first request
   std::mutex staged_mu_;
   std::set<std::string> staged_verified_;  // staged batches checked since Open
   std::set<std::string> staged_open_;      // staged batches open now
