@@ -227,13 +227,16 @@ bool UploadSource::KnownZero(const Piece& piece) const {
 }
 
 Status UploadSource::Read(const Piece& piece, std::string& out) const {
-  out.assign(piece.length, '\0');
+  // A buffer of the right size is reused as it is: every byte is written below.
+  out.resize(piece.length);
   uint64_t end = piece.offset + piece.length;
+  uint64_t n = 0;  // bytes of the disk's data part
   if (piece.offset < layout_.data_bytes) {
-    uint64_t n = std::min(end, layout_.data_bytes) - piece.offset;
+    n = std::min(end, layout_.data_bytes) - piece.offset;
     GALLERY_RETURN_IF_ERROR(
         disk_->ReadAt(piece.offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), n)));
   }
+  std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), '\0');  // padding
   uint64_t footer_start = layout_.upload_size - kFooterBytes;
   if (end > footer_start) {
     // Footer bytes [from, to) fall in the piece at piece offset `at`.
@@ -272,8 +275,8 @@ Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector
           }
         }
         if (runs.size() == 1 && runs[0].first == 0 && runs[0].second == buffer.size()) {
-          // Moved: the request owns the bytes; Read refills the buffer for the next piece.
-          GALLERY_RETURN_IF_ERROR(blob.PutPages(piece.offset, std::move(buffer)));
+          // Sent where it is; the worker's next Read refills the same buffer.
+          GALLERY_RETURN_IF_ERROR(blob.PutPagesInPlace(piece.offset, buffer));
           return piece.length;
         }
         uint64_t sent = 0;

@@ -145,7 +145,7 @@ std::string PageBlobClient::UrlWith(std::string_view query) const {
 }
 
 Result<HttpResult> PageBlobClient::Send(std::string method, std::string url, HttpHeaders headers,
-                                        std::string body, std::initializer_list<int> expected) {
+                                        std::string&& body, std::initializer_list<int> expected) {
   HttpCall call;
   call.method = std::move(method);
   call.url = std::move(url);
@@ -155,7 +155,9 @@ Result<HttpResult> PageBlobClient::Send(std::string method, std::string url, Htt
     call.headers.emplace_back("Authorization", "Bearer " + bearer_token_);
   }
   call.body = std::move(body);
-  GALLERY_ASSIGN_OR_RETURN(HttpResult r, transport_.Send(call));
+  Result<HttpResult> sent = transport_.Send(call);
+  body = std::move(call.body);
+  GALLERY_ASSIGN_OR_RETURN(HttpResult r, std::move(sent));
   if (std::find(expected.begin(), expected.end(), r.status) == expected.end()) {
     return StatusFromStorageError(r.status, r.body, r.Header("x-ms-error-code").value_or(""));
   }
@@ -174,11 +176,20 @@ Status PageBlobClient::Create(uint64_t size) {
 }
 
 Status PageBlobClient::PutPages(uint64_t offset, std::string data) {
+  return PutPagesInPlace(offset, data);
+}
+
+Status PageBlobClient::PutPagesInPlace(uint64_t offset, std::string& data) {
   GALLERY_RETURN_IF_ERROR(CheckWriteRange(offset, data.size()));
   std::string range = RangeHeader(offset, data.size());
-  return Send("PUT", UrlWith("comp=page"), {{"x-ms-page-write", "update"}, {"x-ms-range", range}},
-              std::move(data), {kHttpCreated})
-      .status();
+  // The call borrows the bytes (the transport sends the call's body where it is) and gives
+  // them back, whatever the outcome.
+  std::string body = std::move(data);
+  Result<HttpResult> sent =
+      Send("PUT", UrlWith("comp=page"), {{"x-ms-page-write", "update"}, {"x-ms-range", range}},
+           std::move(body), {kHttpCreated});
+  data = std::move(body);  // Send gave the bytes back
+  return sent.status();
 }
 
 Status PageBlobClient::ClearPages(uint64_t offset, uint64_t length) {

@@ -59,6 +59,10 @@ class PageBlobClient {
   // 0 < data.size() <= kMaxWriteBytes. Taken by value: a caller moving its buffer in saves a
   // copy of up to 4 MiB.
   Status PutPages(uint64_t offset, std::string data);
+  // The same, sending `data` where it is and leaving it to the caller as it was: a caller
+  // writing piece after piece reuses one buffer instead of allocating (and faulting in) a
+  // fresh one per piece.
+  Status PutPagesInPlace(uint64_t offset, std::string& data);
 
   // Clears `length` bytes at `offset` (`x-ms-page-write: clear`); same checks as PutPages.
   Status ClearPages(uint64_t offset, uint64_t length);
@@ -76,8 +80,9 @@ class PageBlobClient {
   Result<uint64_t> Size();
 
  private:
+  // Sends `body` and leaves it in `body` again afterwards (PutPagesInPlace's buffer).
   Result<HttpResult> Send(std::string method, std::string url, HttpHeaders headers,
-                          std::string body, std::initializer_list<int> expected);
+                          std::string&& body, std::initializer_list<int> expected);
   std::string UrlWith(std::string_view query) const;
 
   std::unique_ptr<HttpTransport> owned_transport_;

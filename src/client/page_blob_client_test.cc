@@ -33,6 +33,25 @@ TEST_F(PageBlobClientTest, PutPagesSendsRangeWriteModeVersionAndBody) {
   EXPECT_EQ(call.body, data);
 }
 
+// PutPagesInPlace sends the caller's bytes and hands them back, after a success, a refusal
+// by the server, and a write refused before sending alike.
+TEST_F(PageBlobClientTest, PutPagesInPlaceLeavesTheBufferToTheCaller) {
+  std::string data(8192, 'p');
+  transport_.Respond(201);
+  ASSERT_TRUE(blob_.PutPagesInPlace(0, data).ok());
+  ASSERT_EQ(transport_.calls.size(), 1u);
+  EXPECT_EQ(transport_.calls[0].body, std::string(8192, 'p'));
+  EXPECT_EQ(data, std::string(8192, 'p'));
+  transport_.Respond(403, "<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code>"
+                          "<Message>expired</Message></Error>");
+  EXPECT_EQ(blob_.PutPagesInPlace(512, data).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(data, std::string(8192, 'p'));
+  std::string odd(100, 'q');
+  EXPECT_EQ(blob_.PutPagesInPlace(0, odd).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(odd, std::string(100, 'q'));
+  EXPECT_EQ(transport_.calls.size(), 2u);
+}
+
 TEST_F(PageBlobClientTest, ClearPagesSendsNoBody) {
   transport_.Respond(201);
   ASSERT_TRUE(blob_.ClearPages(0, 512).ok());
