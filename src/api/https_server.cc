@@ -64,6 +64,7 @@ constexpr size_t kStreamPieceBytes = 256 * 1024;
 // Bodies of at least this many bytes with a Content-Length are read straight into the request
 // (Session::DoReadBody).
 constexpr uint64_t kDirectBodyBytes = 64 * 1024;
+constexpr uint64_t kBodyStepBytes = 256 * 1024;
 // Pause before accepting again after a failed accept (e.g. out of file descriptors), so that
 // a persistent failure does not spin an I/O thread.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -303,25 +304,31 @@ class Session : public std::enable_shared_from_this<Session> {
                        beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
       return;
     }
-    if (*length > options().max_body_bytes) {
+    if (*length > options().max_body_bytes) {  // Beast refuses it with the header already
       OnReadError(http::error::body_limit);
       return;
     }
+    body_length_ = *length;
     std::string& body = parser_->get().body();
-    body.resize(*length);
     // What the header read took beyond the header is the body's start (a body this large is
     // never whole in it: the parser would be done).
+    body.resize(std::min<uint64_t>(buffer_.size(), body_length_));
     const size_t have = net::buffer_copy(net::buffer(body), buffer_.data());
     buffer_.consume(have);
     body_read_ = have;
     ReadBodyBytes();
   }
 
+  // The body grows as its bytes arrive, kBodyStepBytes at a time: a client that announces a
+  // large body and sends nothing holds no more memory than that.
   void ReadBodyBytes() {
     std::string& body = parser_->get().body();
-    if (body_read_ == body.size()) {
+    if (body_read_ == body_length_) {
       HandleRequest();
       return;
+    }
+    if (body_read_ == body.size()) {
+      body.resize(std::min<uint64_t>(body_length_, body_read_ + kBodyStepBytes));
     }
     stream_.async_read_some(net::buffer(body.data() + body_read_, body.size() - body_read_),
                             beast::bind_front_handler(&Session::OnBodyBytes, shared_from_this()));
@@ -563,7 +570,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::ssl_stream<ConnectionSocket> stream_;
   ConnectionTimer timer_;
   std::chrono::steady_clock::time_point deadline_{};
-  size_t body_read_ = 0;  // body bytes of the request read so far (DoReadBody's direct read)
+  // DoReadBody's direct read: the body's length and the bytes of it read so far.
+  uint64_t body_length_ = 0;
+  size_t body_read_ = 0;
   bool timer_armed_ = false;  // a wait on timer_ is pending (for deadline_ or a later one)
   beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next one
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -1,6 +1,7 @@
 #include "common/task_pool.h"
 
 #include <atomic>
+#include <exception>
 
 namespace gallery {
 
@@ -11,7 +12,8 @@ struct TaskPool::Loop {
   std::atomic<size_t> next{0};            // the next iteration to take
   std::mutex mu;
   std::condition_variable finished;
-  size_t remaining;  // iterations not yet returned (under mu)
+  size_t remaining;             // iterations not yet returned (under mu)
+  std::exception_ptr failure;   // the first exception an iteration threw (under mu)
 };
 
 TaskPool::TaskPool(int threads) {
@@ -34,14 +36,26 @@ TaskPool::~TaskPool() {
 
 void TaskPool::RunIterations(Loop& loop) {
   size_t ran = 0;
+  std::exception_ptr failure;
   for (size_t i = loop.next.fetch_add(1); i < loop.n; i = loop.next.fetch_add(1)) {
-    loop.fn(i);
+    // An exception must not leave a helper thread (terminate) nor the caller's frame while
+    // helpers still use it: it is kept and rethrown by ParallelFor once every call returned.
+    try {
+      loop.fn(i);
+    } catch (...) {
+      if (!failure) {
+        failure = std::current_exception();
+      }
+    }
     ++ran;
   }
   if (ran == 0) {
     return;
   }
   std::lock_guard lock(loop.mu);
+  if (failure && !loop.failure) {
+    loop.failure = failure;
+  }
   loop.remaining -= ran;
   if (loop.remaining == 0) {
     loop.finished.notify_all();
@@ -70,6 +84,9 @@ void TaskPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   RunIterations(*loop);
   std::unique_lock lock(loop->mu);
   loop->finished.wait(lock, [&] { return loop->remaining == 0; });
+  if (loop->failure) {
+    std::rethrow_exception(loop->failure);
+  }
 }
 
 void TaskPool::Work() {

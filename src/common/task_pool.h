@@ -32,7 +32,8 @@ class TaskPool {
   TaskPool& operator=(const TaskPool&) = delete;
 
   // Runs fn(i) for every i in [0, n), in no particular order and concurrently, and returns once
-  // every call has returned. fn must not throw.
+  // every call has returned. If calls threw, every other call still runs, then the first
+  // exception is rethrown here.
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
   int threads() const { return static_cast<int>(threads_.size()); }

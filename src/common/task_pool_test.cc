@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,6 +64,26 @@ TEST(TaskPoolTest, ReturnsOnlyWhenEveryIterationReturned) {
     finished.fetch_add(1);
   });
   EXPECT_EQ(finished.load(), 6);
+}
+
+// An iteration that throws, on a helper or on the caller, neither ends the process nor leaves
+// the loop early: the other iterations run, then ParallelFor rethrows.
+TEST(TaskPoolTest, AnExceptionIsRethrownAfterEveryIterationReturned) {
+  TaskPool pool(3);
+  std::atomic<int> ran{0};
+  EXPECT_THROW(pool.ParallelFor(64,
+                                [&](size_t i) {
+                                  ran.fetch_add(1);
+                                  if (i % 8 == 3) {
+                                    throw std::runtime_error("iteration " + std::to_string(i));
+                                  }
+                                }),
+               std::runtime_error);
+  EXPECT_EQ(ran.load(), 64);
+  // The pool is still usable.
+  std::atomic<int> again{0};
+  pool.ParallelFor(10, [&](size_t) { again.fetch_add(1); });
+  EXPECT_EQ(again.load(), 10);
 }
 
 // Loops of several callers share the helpers; each caller sees exactly its own iterations.

@@ -399,35 +399,45 @@ Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const
             seal ? " (sealing, operation " + out.operation.id + ")" : "");
   if (seal) {
     Enqueue(out.operation.id);
-    GALLERY_RETURN_IF_ERROR(AwaitSeal(out));
+    AwaitSeal(out);
   }
   return out;
 }
 
-Status DiskService::AwaitSeal(DiskOperation& sealing) {
+void DiskService::AwaitSeal(DiskOperation& sealing) {
   {
     std::unique_lock<std::mutex> lock(mu_);
+    if (progress_.size() > 1) {
+      return;  // other seals go first: this one will not be quick
+    }
     const bool ended =
         cv_.wait_for(lock, std::chrono::milliseconds(options_.seal_answer_wait_ms), [&] {
           return stop_ || !progress_.contains(sealing.operation.id);
         });
     if (!ended || stop_) {
-      return Status::Ok();
+      return;
     }
   }
-  GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
-  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op,
-                           tx->GetOperation(sealing.operation.id));
-  if (!op.has_value()) {
+  // Best effort: the seal is accepted already, so a failed read answers as if it were still
+  // running (the client polls the operation).
+  Status read = [&]() -> Status {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> op,
+                             tx->GetOperation(sealing.operation.id));
+    if (!op.has_value()) {
+      return Status::Ok();
+    }
+    GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(*tx, op->resource_id));
+    sealing.sealed_at_once = op->status == OperationStatus::kSucceeded;
+    sealing.operation = std::move(*op);
+    if (disk.has_value()) {
+      sealing.disk = std::move(*disk);
+    }
     return Status::Ok();
+  }();
+  if (!read.ok()) {
+    GLOG_WARN("seal {}: cannot read its outcome: {}", sealing.operation.id, read.ToString());
   }
-  GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> disk, GetDisk(*tx, op->resource_id));
-  sealing.sealed_at_once = op->status == OperationStatus::kSucceeded;
-  sealing.operation = std::move(*op);
-  if (disk.has_value()) {
-    sealing.disk = std::move(*disk);
-  }
-  return Status::Ok();
 }
 
 std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url) const {

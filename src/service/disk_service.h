@@ -75,7 +75,8 @@ struct DiskServiceOptions {
   int64_t seal_retry_delay_ms = 2000;
   // EndGetAccess of an upload waits up to this long for its seal, so that a seal done by then
   // is answered as complete (the API's 200) instead of after the client's first poll interval
-  // (Retry-After: 1 s). It holds the request's thread meanwhile: keep it short.
+  // (Retry-After: 1 s). It holds the request's thread meanwhile: keep it short. A seal queued
+  // behind others is answered at once.
   int64_t seal_answer_wait_ms = 1000;
 };
 
@@ -151,9 +152,9 @@ class DiskService final : public OperationProgress {
                                  domain::OperationKind kind);
   // Ends a seal: the disk back to ReadyToUpload and the operation Failed with `why`.
   Status FailSeal(const std::string& operation_id, const Status& why);
-  // Waits (seal_answer_wait_ms at most) for the seal `sealing` started to end, then reloads its
-  // operation and disk when it did.
-  Status AwaitSeal(DiskOperation& sealing);
+  // Waits (seal_answer_wait_ms at most; not at all when other seals are queued or running)
+  // for the seal `sealing` started to end, then reloads its operation and disk when it did.
+  void AwaitSeal(DiskOperation& sealing);
   void Enqueue(const std::string& operation_id);
   void Loop();
 

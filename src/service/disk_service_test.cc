@@ -329,6 +329,30 @@ TEST_F(DiskServiceTest, AQuickSealIsAnsweredAsDoneAndAFailedOneAsRunning) {
   EXPECT_FALSE(revoke->sealed_at_once);
 }
 
+// The answer waits only for a seal that runs alone: behind another one it cannot be quick, and
+// the request's thread is not held for it.
+TEST_F(DiskServiceTest, ASealQueuedBehindAnotherIsAnsweredAtOnce) {
+  disk_options_.seal_answer_wait_ms = 2'000;
+  ASSERT_NO_FATAL_FAILURE(Open());  // no sealer: seals stay queued
+  for (const char* name : {"d1", "d2"}) {
+    domain::Disk d = Create(name);
+    Grant(DiskAccessLevel::kWrite, name);
+    ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto first = disks_->EndGetAccess(ctx_, DiskId("d1"));  // alone: waits, in vain
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1'900));
+  EXPECT_FALSE(first->sealed_at_once);
+  EXPECT_EQ(first->operation.status, OperationStatus::kInProgress);
+  start = std::chrono::steady_clock::now();
+  auto second = disks_->EndGetAccess(ctx_, DiskId("d2"));  // behind d1's: no wait
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1'000));
+  EXPECT_FALSE(second->sealed_at_once);
+  EXPECT_EQ(second->operation.status, OperationStatus::kInProgress);
+}
+
 TEST_F(DiskServiceTest, ASealLeftInProgressIsResumedByStart) {
   domain::Disk d = Create();
   Grant(DiskAccessLevel::kWrite);

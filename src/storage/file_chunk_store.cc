@@ -443,6 +443,13 @@ class FileChunkStore::Staged final : public StagedBatch {
 };
 
 Status FileChunkStore::FlushFileSystem() {
+  {
+    // A write error a background flush saw is this flush's: the kernel reports it only once.
+    std::lock_guard lock(flush_mu_);
+    if (!background_error_.ok()) {
+      return std::exchange(background_error_, Status::Ok());
+    }
+  }
   if (::syncfs(lock_fd_) != 0) {
     return IoError("cannot flush the file system of", root_, errno);
   }
@@ -467,6 +474,10 @@ void FileChunkStore::CountUnflushed(uint64_t bytes) {
 }
 
 void FileChunkStore::FlushLoop() {
+  // Its own descriptor: the kernel reports a write error once per descriptor, and the commits'
+  // flushes (on lock_fd_) must not miss one this thread saw first.
+  Fd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const int open_error = fd.get() < 0 ? errno : 0;
   std::unique_lock lock(flush_mu_);
   while (true) {
     flush_cv_.wait(lock, [this] { return flush_stop_ || flush_requested_; });
@@ -475,10 +486,15 @@ void FileChunkStore::FlushLoop() {
     }
     flush_requested_ = false;
     lock.unlock();
-    // Best effort: a failure here is found again by the flush of the commit, which reports it.
-    (void)::syncfs(lock_fd_);
+    int err = open_error;
+    if (err == 0 && ::syncfs(fd.get()) != 0) {
+      err = errno;
+    }
     background_flushes_.fetch_add(1);
     lock.lock();
+    if (err != 0 && background_error_.ok()) {
+      background_error_ = IoError("cannot flush the file system of", root_, err);  // sticky
+    }
   }
 }
 

@@ -125,6 +125,7 @@ class FileChunkStore final : public ChunkStore {
   std::condition_variable flush_cv_;
   bool flush_requested_ = false;  // under flush_mu_
   bool flush_stop_ = false;       // under flush_mu_
+  Status background_error_;       // under flush_mu_: a failed background flush, until reported
   std::thread flusher_;           // started by the first request
   std::mutex staged_mu_;
   std::set<std::string> staged_verified_;  // staged batches checked since Open
