@@ -296,16 +296,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // A large body of known length is decrypted straight into the request's string, TLS record
   // by record: Beast's parser would take each 16 KiB record into buffer_, then copy it into the
   // body, through several layers of completion handlers (a sixth of galleryd's CPU in uploads).
-  // Chunked and small bodies go through the parser.
+  // Chunked and small bodies go through the parser. A Content-Length over the body limit never
+  // gets here: the parser refuses it with the header.
   void DoReadBody() {
     const boost::optional<uint64_t> length = parser_->content_length();
     if (!length.has_value() || parser_->chunked() || *length < kDirectBodyBytes) {
       http::async_read(stream_, buffer_, *parser_,
                        beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
-      return;
-    }
-    if (*length > options().max_body_bytes) {  // Beast refuses it with the header already
-      OnReadError(http::error::body_limit);
       return;
     }
     body_length_ = *length;

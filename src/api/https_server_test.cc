@@ -207,7 +207,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-
 // For the timeout tests, whose server deadlines are 1 s: the server closed the connection on
 // the deadline counted from `since`, not before it and well before the client gives up.
 void ExpectClosedOnOneSecondDeadline(Clock::time_point since) {
@@ -239,6 +238,17 @@ class HttpsServerTest : public ::testing::Test {
         HttpsServer::Start(std::move(options), *tls_, std::move(handler));
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     return server.ok() ? std::move(server).value() : nullptr;
+  }
+
+  // An echoing server that refuses bodies over `max_body_bytes` and counts its handler's calls.
+  std::unique_ptr<HttpsServer> StartCountingServer(uint64_t max_body_bytes,
+                                                   std::atomic<int>& calls) {
+    ServerOptions options = SmallOptions();
+    options.max_body_bytes = max_body_bytes;
+    return StartServer(options, [&calls](HttpRequest&& req, const RequestInfo& info) {
+      ++calls;
+      return Echo(std::move(req), info);
+    });
   }
 
   static TestClient NewClient() { return TestClient(tls_->ca_cert_pem); }
@@ -312,12 +322,7 @@ TEST_F(HttpsServerTest, Http10ResponseKeepsTheRequestVersion) {
 
 TEST_F(HttpsServerTest, BodyOverLimitGets413JsonWithoutReachingTheHandler) {
   std::atomic<int> calls{0};
-  ServerOptions options = SmallOptions();
-  options.max_body_bytes = 1024;
-  auto server = StartServer(options, [&](HttpRequest&& req, const RequestInfo& info) {
-    ++calls;
-    return Echo(std::move(req), info);
-  });
+  auto server = StartCountingServer(1024, calls);
   ASSERT_NE(server, nullptr);
   TestClient client = NewClient();
   ASSERT_FALSE(client.Connect(server->port()));
@@ -455,12 +460,7 @@ TEST_F(HttpsServerTest, LargeBodiesArriveWholeThenTheNextRequest) {
 
 TEST_F(HttpsServerTest, ALargeBodyOverTheLimitOrCutShortNeverReachesTheHandler) {
   std::atomic<int> calls{0};
-  ServerOptions options = SmallOptions();
-  options.max_body_bytes = 100'000;
-  auto server = StartServer(options, [&](HttpRequest&& req, const RequestInfo& info) {
-    ++calls;
-    return Echo(std::move(req), info);
-  });
+  auto server = StartCountingServer(100'000, calls);
   ASSERT_NE(server, nullptr);
   TestClient client = NewClient();
   ASSERT_FALSE(client.Connect(server->port()));

@@ -288,12 +288,8 @@ int main(int argc, char** argv) {
   if (!access_signer.ok()) {
     return Fail("cannot prepare the disk access key", access_signer.status());
   }
-  service::DiskServiceOptions disk_options;
+  service::DiskServiceOptions disk_options = config.service.disks;
   disk_options.uploads_dir = dir / "uploads";
-  disk_options.chunk_size = config.service.disk_chunk_size;
-  disk_options.ingest_threads = config.service.disk_ingest_threads;
-  disk_options.upload_write_threads = config.service.disk_upload_write_threads;
-  disk_options.seal_answer_wait_ms = config.service.disk_seal_answer_wait_ms;
   service::DiskService disks(**store, gallery_service, runner, authorizer, **access_signer,
                              region_stores, clock, *random, disk_options);
   // Images' and versions' data, read through URLs signed with the same key.

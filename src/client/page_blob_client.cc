@@ -182,14 +182,11 @@ Status PageBlobClient::PutPages(uint64_t offset, std::string data) {
 Status PageBlobClient::PutPagesInPlace(uint64_t offset, std::string& data) {
   GALLERY_RETURN_IF_ERROR(CheckWriteRange(offset, data.size()));
   std::string range = RangeHeader(offset, data.size());
-  // The call borrows the bytes (the transport sends the call's body where it is) and gives
-  // them back, whatever the outcome.
-  std::string body = std::move(data);
-  Result<HttpResult> sent =
-      Send("PUT", UrlWith("comp=page"), {{"x-ms-page-write", "update"}, {"x-ms-range", range}},
-           std::move(body), {kHttpCreated});
-  data = std::move(body);  // Send gave the bytes back
-  return sent.status();
+  // Send lends the bytes to the call (the transport sends them where they are) and puts them
+  // back into `data`, whatever the outcome.
+  return Send("PUT", UrlWith("comp=page"), {{"x-ms-page-write", "update"}, {"x-ms-range", range}},
+              std::move(data), {kHttpCreated})
+      .status();
 }
 
 Status PageBlobClient::ClearPages(uint64_t offset, uint64_t length) {

@@ -80,7 +80,8 @@ class PageBlobClient {
   Result<uint64_t> Size();
 
  private:
-  // Sends `body` and leaves it in `body` again afterwards (PutPagesInPlace's buffer).
+  // Sends `body` and leaves it in `body` again afterwards: a caller passing std::move(x) gets
+  // its bytes back in x (PutPagesInPlace's buffer).
   Result<HttpResult> Send(std::string method, std::string url, HttpHeaders headers,
                           std::string&& body, std::initializer_list<int> expected);
   std::string UrlWith(std::string_view query) const;

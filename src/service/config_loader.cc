@@ -78,18 +78,18 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
   int64_t retention_days = config.service.activity_retention_ms / kDayMs;
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "activityLog", "retentionDays", 1, 3650, &retention_days));
   config.service.activity_retention_ms = retention_days * kDayMs;
-  int64_t chunk_size = config.service.disk_chunk_size;
+  DiskServiceOptions& disks = config.service.disks;
+  int64_t chunk_size = disks.chunk_size;
   GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "chunkSize", 4096, 64 << 20, &chunk_size));
   if ((chunk_size & (chunk_size - 1)) != 0) {
     return Bad("disks.chunkSize", "expected a power of two");
   }
-  config.service.disk_chunk_size = static_cast<uint32_t>(chunk_size);
+  disks.chunk_size = static_cast<uint32_t>(chunk_size);
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "ingestThreads", 1, 64, &disks.ingest_threads));
   GALLERY_RETURN_IF_ERROR(
-      ReadInt(json, "disks", "ingestThreads", 1, 64, &config.service.disk_ingest_threads));
-  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "uploadWriteThreads", 0, 64,
-                                  &config.service.disk_upload_write_threads));
-  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "sealAnswerWaitMs", 0, 10'000,
-                                  &config.service.disk_seal_answer_wait_ms));
+      ReadInt(json, "disks", "uploadWriteThreads", 0, 64, &disks.upload_write_threads));
+  GALLERY_RETURN_IF_ERROR(
+      ReadInt(json, "disks", "sealAnswerWaitMs", 0, 10'000, &disks.seal_answer_wait_ms));
   int64_t gc_seconds = config.service.gc_interval_ms / 1000;
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));

@@ -43,13 +43,13 @@ TEST(StorageConfigTest, ScrubIntervalOutOfRangeOrNotAnIntegerIsRefusedNamingTheK
 TEST(DiskConfigTest, UploadWriteThreadsAndSealAnswerWaitAreReadAndBounded) {
   auto defaults = ParseGalleryConfig(nlohmann::json::object());
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->service.disk_upload_write_threads, storage::kDefaultUploadWriteThreads);
-  EXPECT_EQ(defaults->service.disk_seal_answer_wait_ms, 1000);
+  EXPECT_EQ(defaults->service.disks.upload_write_threads, storage::kDefaultUploadWriteThreads);
+  EXPECT_EQ(defaults->service.disks.seal_answer_wait_ms, 1000);
   auto set = ParseGalleryConfig(nlohmann::json::parse(
       R"({"disks": {"uploadWriteThreads": 0, "sealAnswerWaitMs": 250}})"));
   ASSERT_TRUE(set.ok()) << set.status().ToString();
-  EXPECT_EQ(set->service.disk_upload_write_threads, 0);
-  EXPECT_EQ(set->service.disk_seal_answer_wait_ms, 250);
+  EXPECT_EQ(set->service.disks.upload_write_threads, 0);
+  EXPECT_EQ(set->service.disks.seal_answer_wait_ms, 250);
   for (auto [bad, key] : {std::pair{R"({"disks": {"uploadWriteThreads": 65}})",
                                     "disks.uploadWriteThreads"},
                           std::pair{R"({"disks": {"uploadWriteThreads": -1}})",

@@ -47,6 +47,7 @@
 #include "domain/operation.h"
 #include "metadata/metadata_store.h"
 #include "service/access_guard.h"
+#include "service/disk_service_options.h"
 #include "service/gallery_service.h"
 #include "service/manifest_reader.h"
 #include "service/operation_progress.h"
@@ -58,27 +59,6 @@
 #include "storage/virtual_disk.h"
 
 namespace gallery::service {
-
-struct DiskServiceOptions {
-  // Where upload blobs live: {uploads_dir}/{uniqueId}.blob and .slots.
-  std::filesystem::path uploads_dir;
-  // Chunks of uploads and of the ingest of a seal: their size (a power of two, 4 KiB..64 MiB)
-  // and the ingest's worker threads.
-  uint32_t chunk_size = storage::kDefaultChunkSize;
-  int ingest_threads = storage::kDefaultIngestThreads;
-  // Helper threads hashing and staging the chunks of page writes (0: the request's thread).
-  int upload_write_threads = storage::kDefaultUploadWriteThreads;
-  // A seal that fails on I/O (Unavailable: a store folder gone, a read error) is tried this
-  // many times in all, waiting seal_retry_delay_ms, then twice that, and so on, in between;
-  // any other failure (a refused VHD, lost data, a full disk) ends it at once.
-  int seal_attempts = 3;
-  int64_t seal_retry_delay_ms = 2000;
-  // EndGetAccess of an upload waits up to this long for its seal, so that a seal done by then
-  // is answered as complete (the API's 200) instead of after the client's first poll interval
-  // (Retry-After: 1 s). It holds the request's thread meanwhile: keep it short. A seal queued
-  // behind others is answered at once.
-  int64_t seal_answer_wait_ms = 1000;
-};
 
 // An operation of a disk and the disk as it is after it was accepted.
 struct DiskOperation {

@@ -6,8 +6,7 @@
 #include "domain/limits.h"
 #include "replication/link_model.h"
 #include "replication/replicator.h"
-#include "storage/ingest.h"
-#include "storage/upload_blob.h"
+#include "service/disk_service_options.h"
 
 namespace gallery::service {
 
@@ -23,12 +22,8 @@ struct ServiceConfig {
   bool require_feature_registration = false;
   // How long a provider or feature registration stays Registering (or Unregistering).
   int64_t registration_delay_ms = 0;
-  // Sealing an uploaded disk: the chunk size of its manifest (a power of two, 4 KiB..64 MiB)
-  // and the ingest's worker threads.
-  uint32_t disk_chunk_size = storage::kDefaultChunkSize;
-  int32_t disk_ingest_threads = storage::kDefaultIngestThreads;
-  int32_t disk_upload_write_threads = storage::kDefaultUploadWriteThreads;
-  int64_t disk_seal_answer_wait_ms = 1000;
+  // Disk uploads and seals (uploads_dir is galleryd's to set).
+  DiskServiceOptions disks;
   // Activity log entries are kept this long.
   int64_t activity_retention_ms = int64_t{90} * 24 * 3600 * 1000;
   // Garbage collection of the region chunk stores runs at start and then this often.

@@ -194,8 +194,10 @@ Result<bool> MakeDir(const fs::path& dir) {
 // freed in the last minute or so, checking each: after a store deleted thousands of chunk files
 // (a garbage collection, a removed upload), creating chunk files in a folder of the same group
 // cost 9 times as much on this machine (16,384 files: 5.9 s against 0.7 s). Each batch and
-// staged upload has its own folder, so spread folders keep most of them out of such groups
-// (the same 16,384 files after a deletion: 0.9 s).
+// staged upload has its own folder, and spread folders often land outside such groups: the
+// same 16,384 files after a deletion took 0.9 s. Not always: ext4 places a folder in the group
+// with the fewest folders, which can be the one just emptied, and a galleryd upload profiled
+// after a deletion still spent half its CPU there.
 void SpreadSubfolders(const fs::path& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   int flags = 0;
@@ -252,7 +254,7 @@ Status ForEachEntry(const fs::path& dir, const std::function<void(const char* na
 // against 8.3 s with an fdatasync per file, and 256 files of 1 MiB 0.8 s against 1.6 s. Then
 // the renames, then a second syncfs makes the fan-out folders that received names durable:
 // 0.01 s after a 1 GiB ingest, where fsyncs of the 256 folders took about 0.9 s. While chunks
-// arrive, every background_flush_bytes of them start a flush in the background (the flusher
+// arrive, every background_flush_bytes written start a flush in the background (the flusher
 // thread), so the commit's flush finds little left: the seal of a 1 GiB upload (8,192 new
 // files) took 0.26-0.33 s with them, against 0.7-1.4 s when the commit flushed everything.
 // The background flushes write what the commit would; only their timing changes.
@@ -274,14 +276,17 @@ class FileChunkStore::Batch final : public ChunkBatch {
       if (!staged_.insert(digest).second) {
         return Status::Ok();
       }
+      if (!made_) {  // the batch's folder, made by the first Add (an empty batch makes none)
+        if (Status made = MakeDir(dir_).status(); !made.ok()) {
+          staged_.erase(digest);
+          return made;
+        }
+        made_ = true;
+      }
       sequence = next_sequence_++;
     }
-    GALLERY_RETURN_IF_ERROR(MakeFolder());
     fs::path temp = dir_ / (ToHex(digest) + "." + std::to_string(sequence));
     Status written = store_.WriteChunkFile(temp, bytes);
-    if (written.ok()) {
-      store_.CountUnflushed(bytes.size());
-    }
     std::lock_guard lock(mu_);
     if (!written.ok()) {
       staged_.erase(digest);
@@ -323,21 +328,10 @@ class FileChunkStore::Batch final : public ChunkBatch {
     }
   }
 
-  // The batch's folder in tmp/, made by the first Add (a batch that adds nothing makes none).
-  Status MakeFolder() {
-    std::lock_guard lock(dir_mu_);
-    if (!made_) {
-      GALLERY_RETURN_IF_ERROR(MakeDir(dir_).status());
-      made_ = true;
-    }
-    return Status::Ok();
-  }
-
   FileChunkStore& store_;
-  const fs::path dir_;
-  std::mutex dir_mu_;
-  bool made_ = false;  // under dir_mu_
+  const fs::path dir_;  // tmp/{batch id}
   std::mutex mu_;
+  bool made_ = false;  // dir_ exists (under mu_)
   std::set<ChunkDigest> staged_;
   std::vector<StagedFile> pending_;
   uint64_t next_sequence_ = 0;
@@ -384,7 +378,6 @@ class FileChunkStore::Staged final : public StagedBatch {
         // Written under its own name: a crash can leave it cut short, which the
         // verification of the first open after a restart finds.
         GALLERY_RETURN_IF_ERROR(store_.WriteChunkFile(path, bytes));
-        store_.CountUnflushed(bytes.size());
       }
     }
     std::lock_guard lock(mu_);
@@ -456,9 +449,9 @@ Status FileChunkStore::FlushFileSystem() {
   return Status::Ok();
 }
 
-void FileChunkStore::CountUnflushed(uint64_t bytes) {
+void FileChunkStore::CountWritten(uint64_t bytes) {
   const uint64_t every = options_.background_flush_bytes;
-  const uint64_t before = unflushed_bytes_.fetch_add(bytes);
+  const uint64_t before = written_bytes_.fetch_add(bytes);
   if (every == 0 || (before + bytes) / every == before / every) {
     return;
   }
@@ -670,7 +663,9 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
   }
   if (!s.ok()) {
     ::unlink(path.c_str());
+    return s;
   }
+  CountWritten(payload.size());
   return s;
 }
 

@@ -43,8 +43,8 @@ struct FileChunkStoreOptions {
   // Write chunk files with O_DIRECT where the file system allows it (file_chunk_store.cc says
   // why); falls back to the page cache by itself.
   bool direct_io = true;
-  // New chunk bytes between background flushes of the file system (0: none): see
-  // FileChunkStore::CountUnflushed.
+  // Chunk file bytes written between background flushes of the file system (0: none): see
+  // FileChunkStore::CountWritten.
   uint64_t background_flush_bytes = uint64_t{256} << 20;
   // Source of last-used times; the system clock when null. Must outlive the store.
   const Clock* clock = nullptr;
@@ -102,11 +102,12 @@ class FileChunkStore final : public ChunkStore {
   // durable (syncfs). A file that is a hard link of the stored chunk leaves no name behind.
   Status Publish(std::vector<StagedFile>& files);
   Status FlushFileSystem();
-  // Counts `bytes` of new chunk files and, every options_.background_flush_bytes, asks the flusher
-  // thread (started on first use) to flush the file system: a commit's flush then finds most
-  // of the files' metadata written already, and the writes overlap the transfer instead of
-  // following it. At most one background flush runs; requests meanwhile make one more.
-  void CountUnflushed(uint64_t bytes);
+  // Counts `bytes` written to new chunk files (WriteChunkFile) and, every
+  // options_.background_flush_bytes, asks the flusher thread (started on first use) to flush
+  // the file system: a commit's flush then finds most of the files' metadata written already,
+  // and the writes overlap the transfer instead of following it. At most one background flush
+  // runs; requests meanwhile make one more.
+  void CountWritten(uint64_t bytes);
   void FlushLoop();
   // Calls fn for each chunk file with its stat.
   Status Walk(const std::function<void(const ChunkDigest& digest, const struct stat& st)>& fn);
@@ -119,7 +120,7 @@ class FileChunkStore final : public ChunkStore {
   std::array<std::mutex, 64> stripes_;
   std::atomic<uint64_t> next_batch_id_{0};
   std::atomic<bool> direct_io_;  // write chunk files with O_DIRECT (off once refused)
-  std::atomic<uint64_t> unflushed_bytes_{0};
+  std::atomic<uint64_t> written_bytes_{0};  // to chunk files since Open
   std::atomic<uint64_t> background_flushes_{0};
   std::mutex flush_mu_;
   std::condition_variable flush_cv_;

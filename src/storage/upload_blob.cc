@@ -257,16 +257,15 @@ Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
                      GALLERY_RETURN_IF_ERROR(Unstore(index));
                      return blob_->WritePages(at, piece);
                    }));
-  if (whole.size() <= 1 || pool_ == nullptr) {
-    for (const auto& [index, piece] : whole) {
-      GALLERY_RETURN_IF_ERROR(WriteChunk(index, piece));
-    }
-    return Status::Ok();
-  }
   std::vector<Status> results(whole.size());
-  pool_->ParallelFor(whole.size(), [&](size_t i) {
-    results[i] = WriteChunk(whole[i].first, whole[i].second);
-  });
+  auto write = [&](size_t i) { results[i] = WriteChunk(whole[i].first, whole[i].second); };
+  if (pool_ != nullptr) {
+    pool_->ParallelFor(whole.size(), write);
+  } else {
+    for (size_t i = 0; i < whole.size(); ++i) {
+      write(i);
+    }
+  }
   for (Status& s : results) {
     GALLERY_RETURN_IF_ERROR(s);
   }

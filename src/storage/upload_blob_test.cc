@@ -67,6 +67,15 @@ class UploadBlobTest : public QemuImagesTest {
     return out;
   }
 
+  // Writes `bytes` at `offset` and puts them into `expected`, the blob's bytes as they should
+  // read.
+  static void Write(UploadBlob& upload, uint64_t offset, const std::vector<uint8_t>& bytes,
+                    std::vector<uint8_t>& expected) {
+    Status s = upload.WritePages(offset, bytes);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::copy(bytes.begin(), bytes.end(), expected.begin() + static_cast<ptrdiff_t>(offset));
+  }
+
   size_t StagedFiles() const {
     size_t n = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(root() / "store/staged/u1")) ++n;
@@ -82,8 +91,7 @@ TEST_F(UploadBlobTest, WholeChunksAreStagedAsTheyArriveAndTheBlobStaysEmpty) {
   ASSERT_NE(upload, nullptr);
   std::vector<uint8_t> expected(size, 0);
   std::vector<uint8_t> data = Random(4 * kChunk, 1);
-  ASSERT_TRUE(upload->WritePages(2 * kChunk, data).ok());
-  std::copy(data.begin(), data.end(), expected.begin() + 2 * kChunk);
+  ASSERT_NO_FATAL_FAILURE(Write(*upload, 2 * kChunk, data, expected));
   EXPECT_EQ(ReadAll(*upload), expected);
   EXPECT_EQ(Allocated(uploads() / "u1.blob"), 0u);
   EXPECT_EQ(StagedFiles(), 4u);
@@ -105,8 +113,7 @@ TEST_F(UploadBlobTest, APoolStagesTheWholeChunksOfAWriteInParallel) {
   std::vector<uint8_t> expected(size, 0);
   std::vector<uint8_t> data = Random(32 * kChunk + 1024, 21);
   std::fill_n(data.begin() + 512 + 5 * kChunk, kChunk, 0);  // a zero chunk in the middle
-  ASSERT_TRUE(upload->WritePages(kChunk - 512, data).ok());
-  std::copy(data.begin(), data.end(), expected.begin() + kChunk - 512);
+  ASSERT_NO_FATAL_FAILURE(Write(*upload, kChunk - 512, data, expected));
   EXPECT_EQ(ReadAll(*upload), expected);
   EXPECT_EQ(StagedFiles(), 31u);  // 32 whole chunks, one of zeros
   auto source = upload->Source();
@@ -145,8 +152,7 @@ TEST_F(UploadBlobTest, PartialWritesGoToTheBlobAndMoveAStoredChunkThereFirst) {
   ASSERT_NE(upload, nullptr);
   std::vector<uint8_t> expected(size, 0);
   auto write = [&](uint64_t offset, const std::vector<uint8_t>& bytes) {
-    ASSERT_TRUE(upload->WritePages(offset, bytes).ok());
-    std::copy(bytes.begin(), bytes.end(), expected.begin() + static_cast<ptrdiff_t>(offset));
+    Write(*upload, offset, bytes, expected);
   };
   write(0, Random(kChunk, 2));                   // stored
   write(1024, Random(512, 3));                   // into the stored chunk: moves it to the blob
