@@ -2,9 +2,11 @@
 // HttpsServer: the HTTPS listener of galleryd (Boost.Beast, TLS 1.2+ only, HTTP/1.1 keep-alive).
 //
 // The server owns sockets, TLS, HTTP parsing, limits and timeouts; what a request means is the
-// HttpHandler's business (http_types.h). One io_context is run by `threads` threads; each
-// connection is a session serialized on its own strand: handshake, then read a request, call
-// the handler, write the response, and read the next request on the same connection.
+// HttpHandler's business (http_types.h). Each of the `threads` I/O threads runs its own
+// io_context, and connections are dealt to them in turn; a connection is a session on one
+// thread: handshake, then read a request, call the handler, write the response, and read the
+// next request on the same connection. A handler runs on its connection's I/O thread, so a
+// handler that blocks delays the other connections of that thread: handlers block briefly.
 //
 //   ServerOptions options;
 //   options.port = 8443;

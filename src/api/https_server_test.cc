@@ -16,8 +16,11 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -630,6 +633,40 @@ TEST_F(HttpsServerTest, ConcurrentClientsAreAllServed) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
+
+TEST_F(HttpsServerTest, ConnectionsAreDealtToTheIoThreadsInTurnAndStayOnTheirs) {
+  std::mutex mu;
+  std::map<std::string, std::set<std::thread::id>> threads_of;  // remote address -> threads
+  ServerOptions options = SmallOptions();
+  options.threads = 3;
+  auto server = StartServer(options, [&](HttpRequest&& req, const RequestInfo& info) {
+    std::lock_guard<std::mutex> lock(mu);
+    threads_of[info.remote_address].insert(std::this_thread::get_id());
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.push_back(std::make_unique<TestClient>(tls_->ca_cert_pem));
+    ASSERT_FALSE(clients.back()->Connect(server->port()));
+  }
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& client : clients) {
+      EXPECT_EQ(client->RoundTrip(MakeRequest(http::verb::get, "/")).result(), http::status::ok);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(threads_of.size(), 6u);
+  std::map<std::thread::id, int> connections_of;
+  for (const auto& [remote, threads] : threads_of) {
+    EXPECT_EQ(threads.size(), 1u) << remote << " was served by more than one thread";
+    ++connections_of[*threads.begin()];
+  }
+  EXPECT_EQ(connections_of.size(), 3u);  // every I/O thread serves
+  for (const auto& [thread, count] : connections_of) {
+    EXPECT_EQ(count, 2);  // six connections, three threads, in turn
+  }
+}
 TEST_F(HttpsServerTest, ClientExpectingAnotherNameRejectsTheCertificate) {
   auto server = StartServer(SmallOptions());
   ASSERT_NE(server, nullptr);
