@@ -307,6 +307,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     body_length_ = *length;
     std::string& body = parser_->get().body();
+    // Address space for the whole body at once, so growing it never moves what arrived (in
+    // 256 KiB steps that copied 30 MiB per 4 MiB body); only the pages written are resident.
+    body.reserve(body_length_);
     // What the header read took beyond the header is the body's start (a body this large is
     // never whole in it: the parser would be done).
     body.resize(std::min<uint64_t>(buffer_.size(), body_length_));
