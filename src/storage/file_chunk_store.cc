@@ -61,6 +61,14 @@ std::array<uint8_t, kHeaderBytes> MakeHeader(Encoding encoding, uint64_t content
   return header;
 }
 
+// True when `file` starts with a chunk header (a compressed chunk, or a raw one written before
+// raw chunks lost their header).
+bool HasHeader(std::span<const uint8_t> file) {
+  return file.size() >= kHeaderBytes &&
+         std::memcmp(file.data(), kChunkMagic, sizeof kChunkMagic) == 0 &&
+         file[4] == kChunkFormatVersion;
+}
+
 TimestampMs MtimeMs(const struct stat& st) {
   return static_cast<TimestampMs>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
@@ -120,9 +128,10 @@ std::span<uint8_t> AlignedScratch(size_t size) {
 }
 
 // Writes header and payload as a whole file through a descriptor opened with O_DIRECT: the
-// whole blocks directly, then the last partial block (the 16 bytes a 128 KiB chunk's header
-// adds) through the page cache, so nothing is padded and no block is read back (truncating a
-// direct write to its length made ext4 read the last block from the disk for every chunk).
+// whole blocks directly, then a last partial block through the page cache, so nothing is
+// padded and no block is read back (truncating a direct write to its length made ext4 read the
+// last block from the disk for every chunk). A raw chunk of whole blocks (every 128 KiB chunk
+// of a disk) has no header and so takes one write and one disk request.
 // Returns 0 or an errno value (EINVAL: the file system refuses this direct write).
 int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t> payload) {
   const size_t length = header.size() + payload.size();
@@ -619,7 +628,10 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
       payload = {compressed.data(), n};
     }
   }
-  std::array<uint8_t, kHeaderBytes> header = MakeHeader(encoding, bytes.size());
+  // A raw chunk is its content alone (see the file format in file_chunk_store.h).
+  std::array<uint8_t, kHeaderBytes> header_bytes = MakeHeader(encoding, bytes.size());
+  const std::span<const uint8_t> header =
+      encoding == Encoding::kRaw ? std::span<const uint8_t>() : std::span(header_bytes);
   constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
   bool direct = direct_io_.load(std::memory_order_relaxed);
   Fd fd(::open(path.c_str(), kFlags | (direct ? O_DIRECT : 0), 0644));
@@ -649,7 +661,7 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
   }
   if (!direct && s.ok()) {
     s = WriteAll(fd.get(),
-                 {iovec{header.data(), header.size()},
+                 {iovec{const_cast<uint8_t*>(header.data()), header.size()},
                   iovec{const_cast<uint8_t*>(payload.data()), payload.size()}},
                  path);
   }
@@ -688,6 +700,52 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
   return ReadChunkFile(ChunkPath(digest), digest);
 }
 
+namespace {
+
+// The content of a chunk file that has a header, verified.
+Result<std::vector<uint8_t>> DecodeHeaded(std::span<const uint8_t> file, const ChunkDigest& digest,
+                                          const fs::path& path) {
+  uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) {
+    length |= static_cast<uint64_t>(file[8 + i]) << (8 * i);
+  }
+  if (length > kMaxContentBytes) {
+    return Damaged(digest, path, "implausible length");
+  }
+  const std::span<const uint8_t> stored = file.subspan(kHeaderBytes);
+  std::vector<uint8_t> content;
+  switch (static_cast<Encoding>(file[5])) {
+    case Encoding::kRaw: {  // written before raw chunks lost their header
+      if (stored.size() != length) {
+        return Damaged(digest, path, "wrong length");
+      }
+      content.assign(stored.begin(), stored.end());
+      break;
+    }
+    case Encoding::kZstd: {
+      if (stored.size() > ZSTD_compressBound(length) ||
+          ZSTD_getFrameContentSize(stored.data(), stored.size()) != length) {
+        return Damaged(digest, path, "undecodable");
+      }
+      content.resize(length);
+      size_t n = ZSTD_decompressDCtx(ThreadZstd().d, content.data(), content.size(), stored.data(),
+                                     stored.size());
+      if (ZSTD_isError(n) || n != length) {
+        return Damaged(digest, path, "undecodable");
+      }
+      break;
+    }
+    default:
+      return Damaged(digest, path, "unknown encoding");
+  }
+  if (DigestOf(content) != digest) {
+    return Damaged(digest, path, "content does not match its digest");
+  }
+  return content;
+}
+
+}  // namespace
+
 Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
                                                            const ChunkDigest& digest) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -702,61 +760,26 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
     return IoError("cannot stat", path, errno);
   }
   const auto file_size = static_cast<uint64_t>(st.st_size);
-  std::array<uint8_t, kHeaderBytes> header{};
-  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd.get(), header, 0, path));
-  if (!complete || file_size < kHeaderBytes) {
-    return Damaged(digest, path, "shorter than its header");
-  }
-  if (std::memcmp(header.data(), kChunkMagic, sizeof kChunkMagic) != 0 ||
-      header[4] != kChunkFormatVersion) {
-    return Damaged(digest, path, "bad header");
-  }
-  uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) {
-    length |= static_cast<uint64_t>(header[8 + i]) << (8 * i);
-  }
-  if (length > kMaxContentBytes) {
+  // Sizes are checked before allocating, so a damaged file costs no large allocation.
+  if (file_size > kHeaderBytes + ZSTD_compressBound(kMaxContentBytes)) {
     return Damaged(digest, path, "implausible length");
   }
-  // Lengths are checked before allocating, so a damaged header costs no large allocation.
-  std::vector<uint8_t> content;
-  const uint64_t stored = file_size - kHeaderBytes;
-  switch (static_cast<Encoding>(header[5])) {
-    case Encoding::kRaw: {
-      if (stored != length) {
-        return Damaged(digest, path, "wrong length");
-      }
-      content.resize(length);
-      GALLERY_ASSIGN_OR_RETURN(complete, PreadAll(fd.get(), content, kHeaderBytes, path));
-      break;
-    }
-    case Encoding::kZstd: {
-      if (stored > ZSTD_compressBound(length)) {
-        return Damaged(digest, path, "wrong length");
-      }
-      std::vector<uint8_t> compressed(stored);
-      GALLERY_ASSIGN_OR_RETURN(complete, PreadAll(fd.get(), compressed, kHeaderBytes, path));
-      if (complete) {
-        if (ZSTD_getFrameContentSize(compressed.data(), compressed.size()) != length) {
-          return Damaged(digest, path, "undecodable");
-        }
-        content.resize(length);
-        size_t n = ZSTD_decompressDCtx(ThreadZstd().d, content.data(), content.size(),
-                                       compressed.data(), compressed.size());
-        if (ZSTD_isError(n) || n != length) {
-          return Damaged(digest, path, "undecodable");
-        }
-      }
-      break;
-    }
-    default:
-      return Damaged(digest, path, "unknown encoding");
-  }
+  // The whole file in one read: a raw chunk is its content.
+  std::vector<uint8_t> file(file_size);
+  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd.get(), file, 0, path));
   if (!complete) {
     return Damaged(digest, path, "truncated");
   }
-  if (DigestOf(content) != digest) {
-    return Damaged(digest, path, "content does not match its digest");
+  if (!HasHeader(file)) {
+    if (DigestOf(file) != digest) {
+      return Damaged(digest, path, "content does not match its digest");
+    }
+    return file;
+  }
+  Result<std::vector<uint8_t>> content = DecodeHeaded(file, digest, path);
+  // Raw content may begin like a header by chance: it is what it says when its digest agrees.
+  if (!content.ok() && DigestOf(file) == digest) {
+    return file;
   }
   return content;
 }

@@ -8,10 +8,13 @@
 //                                      committed or discarded
 //   {root}/LOCK                        held (flock) while the store is open
 //
-// A chunk file is a 16-byte header (magic, format version, encoding raw or zstd, content
-// length) and the content, raw or zstd-compressed; both kinds coexist, so `compress` can be
-// switched at any time. The digest is always over the uncompressed content. A chunk's
-// last-used time is its file's modification time.
+// A raw chunk's file is its content alone: a 128 KiB chunk is 32 whole blocks, written with
+// one request to the disk. A compressed chunk's file is a 16-byte header (magic, format
+// version, encoding, content length) and the zstd frame; raw chunks written by earlier versions
+// have that header too, with encoding raw. All kinds coexist, so `compress` can be switched at
+// any time; a file is read as raw when it has no header or when its whole content matches the
+// digest. The digest is always over the uncompressed content. A chunk's last-used time is its
+// file's modification time.
 //
 //   GALLERY_ASSIGN_OR_RETURN(auto store, FileChunkStore::Open(data_dir / "stores" / region));
 //

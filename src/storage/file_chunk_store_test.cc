@@ -70,7 +70,7 @@ TEST_F(FileChunkStoreTest, CommittedChunksReadBackVerifiedAndAreCounted) {
   Result<StoreUsage> usage = store->Usage();
   ASSERT_TRUE(usage.ok());
   EXPECT_EQ(usage->chunks, 2u);
-  EXPECT_EQ(usage->stored_bytes, 100000u + 1u + 2 * 16u);
+  EXPECT_EQ(usage->stored_bytes, 100000u + 1u);  // raw chunks: the content alone
 }
 
 TEST_F(FileChunkStoreTest, AbsentChunkIsNotFoundAndNotContained) {
@@ -243,6 +243,31 @@ TEST_P(DamagedChunkTest, AFlippedByteATruncationOrAForeignFileIsDataLoss) {
 
 INSTANTIATE_TEST_SUITE_P(RawAndCompressed, DamagedChunkTest, ::testing::Bool());
 
+TEST_F(FileChunkStoreTest, RawChunksWithTheEarlierHeaderAndContentThatLooksLikeAHeaderAreRead) {
+  auto store = OpenStore();
+  // A raw chunk as earlier versions wrote it: magic, version 1, encoding raw, length, content.
+  const std::vector<uint8_t> legacy = MemoryDisk::RandomBytes(5000, 21);
+  const ChunkDigest legacy_digest = DigestOf(legacy);
+  std::string file = std::string("GCHK\x01\x00\x00\x00", 8);
+  for (int i = 0; i < 8; ++i) {
+    file += static_cast<char>((legacy.size() >> (8 * i)) & 0xff);
+  }
+  file.append(legacy.begin(), legacy.end());
+  fs::create_directories(store->ChunkPath(legacy_digest).parent_path());
+  std::ofstream(store->ChunkPath(legacy_digest), std::ios::binary) << file;
+  EXPECT_EQ(*store->Read(legacy_digest), legacy);
+  // Damage in it is still found.
+  file[100] = static_cast<char>(file[100] ^ 1);
+  std::ofstream(store->ChunkPath(legacy_digest), std::ios::binary | std::ios::trunc) << file;
+  EXPECT_EQ(store->Read(legacy_digest).status().code(), StatusCode::kDataLoss);
+
+  // New content that starts like a header is stored as it is and read back as it is.
+  std::vector<uint8_t> lookalike(file.begin(), file.end());
+  const ChunkDigest lookalike_digest = Put(*store, lookalike);
+  EXPECT_EQ(fs::file_size(store->ChunkPath(lookalike_digest)), lookalike.size());
+  EXPECT_EQ(*store->Read(lookalike_digest), lookalike);
+}
+
 TEST_F(FileChunkStoreTest, CompressedAndRawChunksCoexistAndDigestTheUncompressedContent) {
   const std::vector<uint8_t> text = Compressible(1 << 20, 5);
   const std::vector<uint8_t> noise = MemoryDisk::RandomBytes(1 << 16, 9);
@@ -250,7 +275,7 @@ TEST_F(FileChunkStoreTest, CompressedAndRawChunksCoexistAndDigestTheUncompressed
   {
     auto raw = OpenStore(false);
     raw_text = Put(*raw, text);
-    EXPECT_EQ(fs::file_size(raw->ChunkPath(raw_text)), text.size() + 16);
+    EXPECT_EQ(fs::file_size(raw->ChunkPath(raw_text)), text.size());
   }
   auto compressed = OpenStore(true);
   const std::vector<uint8_t> text2 = Compressible(1 << 20, 7);
@@ -259,7 +284,7 @@ TEST_F(FileChunkStoreTest, CompressedAndRawChunksCoexistAndDigestTheUncompressed
   EXPECT_EQ(zstd_text, DigestOf(text2));
   EXPECT_LT(fs::file_size(compressed->ChunkPath(zstd_text)), text2.size() / 10);
   // Incompressible content is kept raw even when compressing.
-  EXPECT_EQ(fs::file_size(compressed->ChunkPath(zstd_noise)), noise.size() + 16);
+  EXPECT_EQ(fs::file_size(compressed->ChunkPath(zstd_noise)), noise.size());
   EXPECT_EQ(*compressed->Read(raw_text), text);
   EXPECT_EQ(*compressed->Read(zstd_text), text2);
   compressed.reset();
@@ -317,7 +342,7 @@ TEST_F(FileChunkStoreTest, RemoveIfUnusedKeepsChunksUsedSinceTheCutoff) {
   const TimestampMs cutoff = kStart + 15000;
   Result<std::optional<uint64_t>> removed = store->RemoveIfUnused(old_chunk, cutoff);
   ASSERT_TRUE(removed.ok());
-  EXPECT_EQ(*removed, std::optional<uint64_t>(1016));
+  EXPECT_EQ(*removed, std::optional<uint64_t>(1000));
   EXPECT_FALSE(*store->Contains(old_chunk));
   removed = store->RemoveIfUnused(refreshed, cutoff);
   ASSERT_TRUE(removed.ok());
@@ -423,7 +448,7 @@ TEST_F(FileChunkStoreTest, ChunksAreWrittenDirectOrThroughThePageCacheAlike) {
         std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(size, size);
         ChunkDigest digest = Put(**store, bytes);
         EXPECT_EQ(*(*store)->Read(digest), bytes);
-        EXPECT_EQ(fs::file_size((*store)->ChunkPath(digest)), size + 16);
+        EXPECT_EQ(fs::file_size((*store)->ChunkPath(digest)), size);
       }
     }
     if (root != roots.front()) fs::remove_all(root);

@@ -55,7 +55,7 @@ TEST_F(GarbageCollectorTest, DeletesOnlyUnreferencedChunksOlderThanTheCutoff) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->examined, 7u);
   EXPECT_EQ(report->deleted, 2u);
-  EXPECT_EQ(report->bytes_freed, 2u * (kChunk + 16));
+  EXPECT_EQ(report->bytes_freed, 2u * kChunk);
   for (const ChunkDigest& d : DistinctChunks(dropped)) EXPECT_FALSE(*store_->Contains(d));
   for (const ChunkDigest& d : DistinctChunks(committed_[0])) EXPECT_TRUE(*store_->Contains(d));
   for (const ChunkDigest& d : DistinctChunks(young)) EXPECT_TRUE(*store_->Contains(d));
