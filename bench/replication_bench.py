@@ -107,17 +107,29 @@ def chunk_files(store):
     return files
 
 
+def content_length(path):
+    """A chunk file's content length (file_chunk_store.h): a raw chunk's file is its content
+    alone; a compressed one (or a raw one of an earlier version) starts with a 16-byte header,
+    b"GCHK", format version 1, the encoding, and at bytes 8..15 the content length (little
+    endian). Raw content that merely starts like a header has the file's size."""
+    size = os.stat(path).st_size
+    with open(path, "rb") as f:
+        header = f.read(16)
+    if len(header) == 16 and header[:5] == b"GCHK\x01":
+        length = int.from_bytes(header[8:16], "little")
+        if header[5] == 1 or (header[5] == 0 and size == 16 + length):  # zstd, or raw
+            return length
+    return size
+
+
 def added_chunks(before, after):
-    """(chunk files, content bytes, bytes on disk) in `after` and not in `before`. A chunk file
-    starts with a 16-byte header whose bytes 8..15 are the content length (little endian)."""
+    """(chunk files, content bytes, bytes on disk) in `after` and not in `before`."""
     count = content = disk = 0
     for name, path in after.items():
         if name in before:
             continue
-        with open(path, "rb") as f:
-            header = f.read(16)
         count += 1
-        content += int.from_bytes(header[8:16], "little")
+        content += content_length(path)
         disk += os.stat(path).st_size
     return count, content, disk
 
@@ -409,9 +421,9 @@ def write_report(facts, runs, data_bytes, changed):
         f"**(b)** The second image differs from the first in {changed} of "
         f"{SIZE_MIB * MIB // 4096} 4 KiB blocks (2%, runs of 1 to 64 blocks at random "
         "positions), uploaded as a new disk and image. Bytes copied into each store are the "
-        "chunk files the store gained during the replication, counted as the content length "
-        "their headers give (what the replicator copied; the file sizes on disk are the same "
-        "or smaller when compressed). The source region's first store gained nothing: the "
+        "chunk files the store gained during the replication, counted by their content length "
+        "(what the replicator copied: a raw chunk's file size, or the length a compressed "
+        "chunk's header gives; the file sizes on disk are the same or smaller). The source region's first store gained nothing: the "
         "upload had already put the new chunks there. Largest store: "
         f"**{b_max / MIB:.1f} MiB = {b_percent:.2f}%** of the {SIZE_MIB} MiB logical size "
         f"(target ≤ {TARGET_DELTA_PERCENT:g}%: {met(b_percent <= TARGET_DELTA_PERCENT)}). " +
