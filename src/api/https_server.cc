@@ -307,9 +307,6 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     body_length_ = *length;
     std::string& body = parser_->get().body();
-    // Address space for the whole body at once, so growing it never moves what arrived (in
-    // 256 KiB steps that copied 30 MiB per 4 MiB body); only the pages written are resident.
-    body.reserve(body_length_);
     // What the header read took beyond the header is the body's start (a body this large is
     // never whole in it: the parser would be done).
     body.resize(std::min<uint64_t>(buffer_.size(), body_length_));
@@ -320,7 +317,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The body grows as its bytes arrive, kBodyStepBytes at a time: a client that announces a
-  // large body and sends nothing holds no more memory than that.
+  // large body and sends nothing holds no more memory than that. Once a first step has
+  // arrived, the whole announced length is reserved, so growing never moves what arrived (in
+  // steps that copied 30 MiB per 4 MiB body); only the pages written become resident.
   void ReadBodyBytes() {
     std::string& body = parser_->get().body();
     if (body_read_ == body_length_) {
@@ -328,6 +327,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (body_read_ == body.size()) {
+      if (body_read_ >= kBodyStepBytes && body.capacity() < body_length_) {
+        body.reserve(body_length_);
+      }
       body.resize(std::min<uint64_t>(body_length_, body_read_ + kBodyStepBytes));
     }
     stream_.async_read_some(net::buffer(body.data() + body_read_, body.size() - body_read_),
@@ -621,7 +623,8 @@ class HttpsServer::Impl {
       : context_(std::move(options), std::move(handler)),
         thread_count_(ThreadCount(context_.options)),
         iocs_(MakeContexts(thread_count_)),
-        acceptor_(iocs_.front()->get_executor()),
+        accept_work_(net::make_work_guard(accept_ioc_)),
+        acceptor_(accept_ioc_.get_executor()),
         accept_retry_timer_(acceptor_.get_executor()) {
     for (const std::unique_ptr<net::io_context>& ioc : iocs_) {
       work_.push_back(net::make_work_guard(*ioc));
@@ -691,6 +694,7 @@ class HttpsServer::Impl {
   // Starts accepting and the I/O threads. Called once, after Listen() succeeded.
   void Run() {
     DoAccept();  // no thread runs the io_contexts yet: this call races with nothing
+    accept_thread_ = std::thread([this] { RunIoLoop(accept_ioc_); });
     threads_.reserve(static_cast<size_t>(thread_count_));
     for (int i = 0; i < thread_count_; ++i) {
       threads_.emplace_back([this, i] { RunIoLoop(*iocs_[static_cast<size_t>(i)]); });
@@ -710,14 +714,20 @@ class HttpsServer::Impl {
       acceptor_.close(ec);
       accept_retry_timer_.cancel();
     });
+    // The accepting thread ends first, so every session it admitted has been started (its
+    // handshake is work in its I/O thread's context) and no other follows.
+    accept_work_.reset();
+    if (accept_thread_.joinable()) {
+      accept_thread_.join();
+    }
     for (const std::shared_ptr<Session>& session : context_.registry.StopAndTakeAll()) {
       session->Close();
     }
     for (auto& guard : work_) {  // let run() return once each context's work is done
       guard.reset();
     }
-    // With the acceptor and every socket closed, each pending operation completes with an
-    // error, no new work starts, and run() returns in every thread.
+    // With every socket closed, each pending operation completes with an error, no new work
+    // starts, and run() returns in every thread.
     for (std::thread& thread : threads_) {
       thread.join();
     }
@@ -801,16 +811,21 @@ class HttpsServer::Impl {
     }
   }
 
-  // Declaration order matters: sessions still queued in ioc_ when it is destroyed refer to
+  // Declaration order matters: sessions still queued in iocs_ when they are destroyed refer to
   // context_ and ssl_ctx_, so those are declared (constructed) first and destroyed last.
   ServerContext context_;
   ssl::context ssl_ctx_{ssl::context::tls_server};
   const int thread_count_;
   std::vector<std::unique_ptr<net::io_context>> iocs_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
-  size_t next_context_ = 0;  // touched only by the first I/O thread, as acceptor_ is
-  tcp::acceptor acceptor_;    // runs on the first io_context; touched only by its thread
+  // Accepting has a context and a thread of its own, which run no request handler: a handler
+  // that blocks its I/O thread never holds up new connections.
+  net::io_context accept_ioc_{1};
+  net::executor_work_guard<net::io_context::executor_type> accept_work_;
+  size_t next_context_ = 0;  // touched only by the accepting thread, as acceptor_ is
+  tcp::acceptor acceptor_;
   net::steady_timer accept_retry_timer_;
+  std::thread accept_thread_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::mutex stop_mu_;

@@ -6,7 +6,8 @@
 // io_context, and connections are dealt to them in turn; a connection is a session on one
 // thread: handshake, then read a request, call the handler, write the response, and read the
 // next request on the same connection. A handler runs on its connection's I/O thread, so a
-// handler that blocks delays the other connections of that thread: handlers block briefly.
+// handler that blocks delays the other connections of that thread (not new connections:
+// accepting has a thread of its own).
 //
 //   ServerOptions options;
 //   options.port = 8443;

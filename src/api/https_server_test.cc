@@ -634,6 +634,36 @@ TEST_F(HttpsServerTest, ConcurrentClientsAreAllServed) {
 }
 
 
+TEST_F(HttpsServerTest, AHandlerThatBlocksHoldsUpNeitherAcceptingNorOtherThreads) {
+  std::atomic<bool> release{false};
+  auto server = StartServer(SmallOptions(), [&](HttpRequest&& req, const RequestInfo& info) {
+    if (req.target() == "/block") {
+      while (!release.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    return Echo(std::move(req), info);
+  });
+  ASSERT_NE(server, nullptr);
+  // Unblocks the handler on every way out of the test, before the server stops (it waits for
+  // handlers): declared after the server, so destroyed before it.
+  struct Release {
+    std::atomic<bool>& flag;
+    ~Release() { flag = true; }
+  } unblock_at_exit{release};
+  // The first connection goes to the first I/O thread, and its handler blocks that thread.
+  TestClient blocked = NewClient();
+  ASSERT_FALSE(blocked.Connect(server->port()));
+  ASSERT_FALSE(blocked.WriteRaw("GET /block HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The next connection is accepted and served by the other thread meanwhile.
+  Clock::time_point start = Clock::now();
+  TestClient other = NewClient();
+  ASSERT_FALSE(other.Connect(server->port()));
+  EXPECT_EQ(other.RoundTrip(MakeRequest(http::verb::get, "/free")).body(), "GET /free ");
+  EXPECT_LT(SecondsSince(start), 2.0);
+}
+
 TEST_F(HttpsServerTest, ConnectionsAreDealtToTheIoThreadsInTurnAndStayOnTheirs) {
   std::mutex mu;
   std::map<std::string, std::set<std::thread::id>> threads_of;  // remote address -> threads

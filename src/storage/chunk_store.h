@@ -32,7 +32,8 @@ namespace gallery::storage {
 // What a store holds, for reports and benchmarks.
 struct StoreUsage {
   uint64_t chunks = 0;
-  // Bytes the chunks take in the store (after compression, with per-chunk headers).
+  // Bytes the chunks' files take in the store (after compression, with whatever headers the
+  // store's format adds).
   uint64_t stored_bytes = 0;
 };
 

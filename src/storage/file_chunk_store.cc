@@ -140,7 +140,9 @@ int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t
   if (buffer.size() < length) {
     return ENOMEM;
   }
-  std::memcpy(buffer.data(), header.data(), header.size());
+  if (!header.empty()) {  // a raw chunk has none
+    std::memcpy(buffer.data(), header.data(), header.size());
+  }
   std::memcpy(buffer.data() + header.size(), payload.data(), payload.size());
   auto write_all = [fd](const uint8_t* data, size_t n, size_t offset) -> int {
     ssize_t written;
