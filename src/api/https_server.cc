@@ -595,7 +595,10 @@ int ThreadCount(const ServerOptions& options) {
   if (options.threads > 0) {
     return options.threads;
   }
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Two per core: a handler that blocks its thread (a write waiting for SQLite) holds up half
+  // as many connections as with one per core, and at 64 busy connections two per core served
+  // as many GETs per second as one.
+  return 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 Status ValidateOptions(const ServerOptions& options) {
