@@ -624,9 +624,7 @@ class HttpsServer::Impl {
  public:
   Impl(ServerOptions options, HttpHandler handler)
       : context_(std::move(options), std::move(handler)),
-        thread_count_(ThreadCount(context_.options)),
-        iocs_(MakeContexts(thread_count_)),
-        accept_work_(net::make_work_guard(accept_ioc_)),
+        iocs_(MakeContexts(ThreadCount(context_.options))),
         acceptor_(accept_ioc_.get_executor()),
         accept_retry_timer_(acceptor_.get_executor()) {
     for (const std::unique_ptr<net::io_context>& ioc : iocs_) {
@@ -696,14 +694,17 @@ class HttpsServer::Impl {
 
   // Starts accepting and the I/O threads. Called once, after Listen() succeeded.
   void Run() {
-    DoAccept();  // no thread runs the io_contexts yet: this call races with nothing
+    // No thread runs the io_contexts yet: this call races with nothing. From here on the
+    // accepting context always has work (an accept or its retry timer) until Stop closes the
+    // acceptor, so its thread needs no work guard.
+    DoAccept();
     accept_thread_ = std::thread([this] { RunIoLoop(accept_ioc_); });
-    threads_.reserve(static_cast<size_t>(thread_count_));
-    for (int i = 0; i < thread_count_; ++i) {
-      threads_.emplace_back([this, i] { RunIoLoop(*iocs_[static_cast<size_t>(i)]); });
+    threads_.reserve(iocs_.size());
+    for (const std::unique_ptr<net::io_context>& ioc : iocs_) {
+      threads_.emplace_back([this, &ioc] { RunIoLoop(*ioc); });
     }
     GLOG_INFO("HTTPS server listening on {}:{} with {} I/O threads",
-              context_.options.listen_address, port_, thread_count_);
+              context_.options.listen_address, port_, iocs_.size());
   }
 
   void Stop() {
@@ -717,9 +718,9 @@ class HttpsServer::Impl {
       acceptor_.close(ec);
       accept_retry_timer_.cancel();
     });
-    // The accepting thread ends first, so every session it admitted has been started (its
-    // handshake is work in its I/O thread's context) and no other follows.
-    accept_work_.reset();
+    // The accepting thread ends first (its run() returns once the acceptor is closed), so every
+    // session it admitted has been started (its handshake is work in its I/O thread's context)
+    // and no other follows.
     if (accept_thread_.joinable()) {
       accept_thread_.join();
     }
@@ -818,13 +819,11 @@ class HttpsServer::Impl {
   // context_ and ssl_ctx_, so those are declared (constructed) first and destroyed last.
   ServerContext context_;
   ssl::context ssl_ctx_{ssl::context::tls_server};
-  const int thread_count_;
   std::vector<std::unique_ptr<net::io_context>> iocs_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   // Accepting has a context and a thread of its own, which run no request handler: a handler
   // that blocks its I/O thread never holds up new connections.
   net::io_context accept_ioc_{1};
-  net::executor_work_guard<net::io_context::executor_type> accept_work_;
   size_t next_context_ = 0;  // touched only by the accepting thread, as acceptor_ is
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_timer_;

@@ -633,7 +633,6 @@ TEST_F(HttpsServerTest, ConcurrentClientsAreAllServed) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
-
 TEST_F(HttpsServerTest, AHandlerThatBlocksHoldsUpNeitherAcceptingNorOtherThreads) {
   std::atomic<bool> release{false};
   auto server = StartServer(SmallOptions(), [&](HttpRequest&& req, const RequestInfo& info) {
@@ -697,6 +696,7 @@ TEST_F(HttpsServerTest, ConnectionsAreDealtToTheIoThreadsInTurnAndStayOnTheirs) 
     EXPECT_EQ(count, 2);  // six connections, three threads, in turn
   }
 }
+
 TEST_F(HttpsServerTest, ClientExpectingAnotherNameRejectsTheCertificate) {
   auto server = StartServer(SmallOptions());
   ASSERT_NE(server, nullptr);

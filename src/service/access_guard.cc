@@ -24,16 +24,19 @@ Result<bool> AccessGuard::Allowed(const RequestContext& ctx, std::string_view ac
 }
 
 Status AccessGuard::Require(const RequestContext& ctx, std::string_view action,
-                            const ResourceId& scope, const std::string& shown_scope) {
+                            const ResourceId& scope, std::string_view shown_scope) {
   GALLERY_ASSIGN_OR_RETURN(bool allowed, authorizer_.Check(ctx.caller, action, scope));
-  return allowed ? Status::Ok() : Refusal(ctx, action, scope, shown_scope);
+  if (allowed) {
+    return Status::Ok();
+  }
+  // The scope's text is built only for a refusal: an allowed GET spends nothing on it.
+  return Refusal(ctx, action, scope,
+                 shown_scope.empty() ? scope.ToString() : std::string(shown_scope));
 }
 
 Status AccessGuard::Require(const RequestContext& ctx, std::string_view action,
                             const ResourceId& scope) {
-  // The scope's text is built only for a refusal: an allowed GET spends nothing on it.
-  GALLERY_ASSIGN_OR_RETURN(bool allowed, authorizer_.Check(ctx.caller, action, scope));
-  return allowed ? Status::Ok() : Refusal(ctx, action, scope, scope.ToString());
+  return Require(ctx, action, scope, std::string_view());
 }
 
 Result<ListAccess> AccessGuard::ForList(const RequestContext& ctx, std::string_view action,

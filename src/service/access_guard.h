@@ -35,9 +35,10 @@ class AccessGuard {
 
   // OK when the caller may perform `action` at `scope`; otherwise the refusal (see above).
   Status Require(const RequestContext& ctx, std::string_view action, const ResourceId& scope);
-  // As Require, naming `shown_scope` in the refusal instead of `scope` (operation URLs).
+  // As Require, naming `shown_scope` in the refusal instead of `scope` (operation URLs); an
+  // empty one names `scope`.
   Status Require(const RequestContext& ctx, std::string_view action, const ResourceId& scope,
-                 const std::string& shown_scope);
+                 std::string_view shown_scope);
   // Whether the caller may perform `action` at `scope`, without an error for "no".
   Result<bool> Allowed(const RequestContext& ctx, std::string_view action, const ResourceId& scope);
   // A list of items read with `action` at `scope`: kAll, kItemwise, or the refusal when the
