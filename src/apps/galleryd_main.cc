@@ -2,6 +2,7 @@
 // directory, the service layer and its operation runner, the ARM API behind an HTTPS server
 // with a CA generated on first start.
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -56,6 +57,17 @@ namespace {
 
 using namespace gallery;
 
+// Keeps the memory of request bodies for reuse. A page write's body is up to 4 MiB; glibc serves
+// blocks that large with mmap, or trims them off the top of a heap once freed, and each new
+// body then faults in and zeroes 1,024 fresh pages. Measured here (1 GiB fixed VHD uploaded
+// and sealed, runs interleaved): galleryd spent 3.97-4.02 CPU seconds with these settings
+// against 4.37-4.60 without, and its peak RSS was 74-79 MiB against 54-61 MiB. Up to 32 MiB of
+// free memory stays at the top of each heap.
+void TuneAllocator() {
+  mallopt(M_MMAP_THRESHOLD, 8 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+}
+
 int Fail(const std::string& what, const Status& status) {
   std::cerr << "galleryd: " << what << ": " << status.message() << "\n";
   return 1;
@@ -101,6 +113,7 @@ Status WriteCloudDefinition(const std::filesystem::path& path, const std::string
 }  // namespace
 
 int main(int argc, char** argv) {
+  TuneAllocator();
   CLI::App app{"galleryd: a self-hosted VM image gallery with the Azure Resource Manager API"};
   std::string data_dir = "./data";
   int port = 8443;
