@@ -306,7 +306,7 @@ def main():
     w(f"| git commit | {facts['commit']} |")
     w(f"| galleryd | project version {facts['project_version']} (no `--version` flag), "
       f"{facts['build_type'] or 'unknown'} build of {facts['galleryd_built']}, "
-      f"sha256 {facts['galleryd_sha']}…, default I/O threads (two per core) |")
+      f"sha256 {facts['galleryd_sha']}…, default I/O threads (four per core) |")
     w(f"| wrk | {facts['wrk']} |")
     w("")
     w("<details><summary>Raw wrk output of every measured run</summary>")

@@ -44,7 +44,7 @@ namespace gallery {
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";  // IPv4 or IPv6 literal; "0.0.0.0" for all
   uint16_t port = 0;                         // 0: an ephemeral port, see HttpsServer::port()
-  int threads = 0;                           // I/O threads; 0: two per core
+  int threads = 0;                           // I/O threads; 0: four per core
   uint64_t max_body_bytes = uint64_t{8} << 20;
   uint32_t max_header_bytes = uint32_t{16} << 10;
   std::chrono::seconds handshake_timeout{10};

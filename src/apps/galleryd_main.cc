@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-no-auth", insecure_no_auth,
                "Do not authenticate ARM requests: every caller acts as the bootstrap "
                "administrator (for local experiments only)");
-  app.add_option("--threads", threads, "I/O threads (0: two per core)")->check(CLI::Range(0, 256));
+  app.add_option("--threads", threads, "I/O threads (0: four per core)")->check(CLI::Range(0, 256));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
