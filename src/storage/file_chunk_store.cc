@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -704,7 +705,7 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
 
 namespace {
 
-// The content of a chunk file that has a header, verified.
+// The content a chunk file with a header holds, decoded; the caller verifies its digest.
 Result<std::vector<uint8_t>> DecodeHeaded(std::span<const uint8_t> file, const ChunkDigest& digest,
                                           const fs::path& path) {
   uint64_t length = 0;
@@ -740,9 +741,6 @@ Result<std::vector<uint8_t>> DecodeHeaded(std::span<const uint8_t> file, const C
     default:
       return Damaged(digest, path, "unknown encoding");
   }
-  if (DigestOf(content) != digest) {
-    return Damaged(digest, path, "content does not match its digest");
-  }
   return content;
 }
 
@@ -772,18 +770,21 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
   if (!complete) {
     return Damaged(digest, path, "truncated");
   }
-  if (!HasHeader(file)) {
-    if (DigestOf(file) != digest) {
-      return Damaged(digest, path, "content does not match its digest");
+  std::optional<Status> undecodable;
+  if (HasHeader(file)) {
+    Result<std::vector<uint8_t>> decoded = DecodeHeaded(file, digest, path);
+    if (decoded.ok() && DigestOf(*decoded) == digest) {
+      return decoded;
     }
+    if (!decoded.ok()) {
+      undecodable = decoded.status();
+    }
+  }
+  // A raw chunk is its content, which may also begin like a header by chance.
+  if (DigestOf(file) == digest) {
     return file;
   }
-  Result<std::vector<uint8_t>> content = DecodeHeaded(file, digest, path);
-  // Raw content may begin like a header by chance: it is what it says when its digest agrees.
-  if (!content.ok() && DigestOf(file) == digest) {
-    return file;
-  }
-  return content;
+  return undecodable.value_or(Damaged(digest, path, "content does not match its digest"));
 }
 
 std::unique_ptr<ChunkBatch> FileChunkStore::BeginBatch() {
