@@ -18,7 +18,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <exception>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -30,6 +29,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "net/tls_stream.h"
 
 namespace gallery {
 
@@ -243,7 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoHandshake() {
     SetDeadline(options().handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
+    stream_.async_handshake(TlsRole::kServer,
                             beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
   }
 
@@ -569,7 +569,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ServerContext& server_;
-  beast::ssl_stream<ConnectionSocket> stream_;
+  TlsStream<ConnectionSocket> stream_;
   ConnectionTimer timer_;
   std::chrono::steady_clock::time_point deadline_{};
   // DoReadBody's direct read: the body's length and the bytes of it read so far.

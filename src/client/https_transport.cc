@@ -7,11 +7,11 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <filesystem>
 #include <system_error>
 
 #include "client/url.h"
+#include "net/tls_stream.h"
 
 namespace gallery {
 
@@ -24,7 +24,7 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 // A plain socket: timeouts are deadlines on the whole step (Impl::Run), not a timer armed and
 // cancelled for every socket operation, which a 4 MiB upload does once per 16 KiB TLS record.
-using Stream = beast::ssl_stream<tcp::socket>;
+using Stream = TlsStream<tcp::socket>;
 // Requests are sent from the caller's bytes, never copied (an upload sends 4 MiB pieces).
 using RequestBody = http::span_body<const char>;
 using Request = http::request<RequestBody>;
@@ -178,7 +178,7 @@ struct HttpsTransport::Impl {
     if (ec) {
       return ConnectError(ec);
     }
-    stream = std::make_unique<Stream>(ioc, ssl_ctx);
+    stream = std::make_unique<Stream>(tcp::socket(ioc), ssl_ctx);
     SSL* ssl = stream->native_handle();
     if (IsIpLiteral(endpoint.host)) {
       if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str()) != 1) {
@@ -198,7 +198,7 @@ struct HttpsTransport::Impl {
       return ConnectError(ec);
     }
     ec = Step(After(options.connect_timeout), [&](auto handler) {
-      stream->async_handshake(ssl::stream_base::client, std::move(handler));
+      stream->async_handshake(TlsRole::kClient, std::move(handler));
     });
     if (ec) {
       Status error = HandshakeError(ec, ssl);
