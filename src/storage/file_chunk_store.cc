@@ -304,7 +304,7 @@ class FileChunkStore::Batch final : public ChunkBatch {
       staged_.erase(digest);
       return written;
     }
-    pending_.push_back({digest, std::move(temp)});
+    pending_.push_back({digest, std::move(temp), false});
     return Status::Ok();
   }
 
@@ -378,6 +378,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     // A stored chunk is linked, not written: its file cannot change (chunks are immutable)
     // and the link keeps it alive if a garbage collection unlinks its name meanwhile.
     const fs::path stored = store_.ChunkPath(digest);
+    bool written = false;
     if (::link(stored.c_str(), path.c_str()) != 0) {
       const int err = errno;
       if (err != ENOENT && err != EEXIST) {
@@ -390,11 +391,15 @@ class FileChunkStore::Staged final : public StagedBatch {
         // Written under its own name: a crash can leave it cut short, which the
         // verification of the first open after a restart finds.
         GALLERY_RETURN_IF_ERROR(store_.WriteChunkFile(path, bytes));
+        written = true;
       }
     }
     std::lock_guard lock(mu_);
     held_.insert(digest);
     uncommitted_.insert(digest);
+    if (written) {
+      written_.insert(digest);
+    }
     return Status::Ok();
   }
 
@@ -403,7 +408,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     {
       std::lock_guard lock(mu_);
       for (const ChunkDigest& digest : uncommitted_) {
-        files.push_back({digest, dir_ / ToHex(digest)});
+        files.push_back({digest, dir_ / ToHex(digest), !written_.contains(digest)});
       }
     }
     if (files.empty()) {
@@ -413,6 +418,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     std::lock_guard lock(mu_);
     for (const StagedFile& f : files) {
       uncommitted_.erase(f.digest);
+      written_.erase(f.digest);
     }
     return Status::Ok();
   }
@@ -445,6 +451,7 @@ class FileChunkStore::Staged final : public StagedBatch {
   std::mutex mu_;
   std::set<ChunkDigest> held_;
   std::set<ChunkDigest> uncommitted_;
+  std::set<ChunkDigest> written_;  // uncommitted and written by this object, so not links
 };
 
 Status FileChunkStore::FlushFileSystem() {
@@ -514,7 +521,7 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
       }
       // rename does nothing when both names are links of one file (a staged link of a stored
       // chunk): the staged name goes here.
-      if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
+      if (f.maybe_link && ::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
         return IoError("cannot remove", f.path, errno);
       }
     }

@@ -96,10 +96,12 @@ class FileChunkStore final : public ChunkStore {
   // The verified content of the chunk file at `path`, which should hold `digest`.
   Result<std::vector<uint8_t>> ReadChunkFile(const std::filesystem::path& path,
                                              const ChunkDigest& digest);
-  // A chunk file waiting to be published; `path` is cleared once it is.
+  // A chunk file waiting to be published; `path` is cleared once it is. `maybe_link`: the file
+  // may be a hard link of the stored chunk (false only for a file known to be written anew).
   struct StagedFile {
     ChunkDigest digest;
     std::filesystem::path path;
+    bool maybe_link = true;
   };
   // Makes the files durable (syncfs), renames each to its chunk's name, and makes the names
   // durable (syncfs). A file that is a hard link of the stored chunk leaves no name behind.
