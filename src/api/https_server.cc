@@ -397,10 +397,19 @@ class Session : public std::enable_shared_from_this<Session> {
       res.keep_alive(client_keeps_alive && handler_keeps_alive);
       if (source != nullptr) {
         res.body().clear();
+        if (head) {  // the length of the body a GET would stream, and no body
+          res.content_length(source->size());
+          source.reset();
+        }
       }
       // A HEAD answer may state the length of the body a GET would have.
       if (!(head && res.body().empty() && res.has_content_length())) {
         res.prepare_payload();  // throws for a body on a 1xx, 204 or 304 response
+      }
+      // ... and never sends a body (a handler may answer HEAD as GET, e.g. with an error body):
+      // the client reads none, so its bytes would be taken for the next answer.
+      if (head) {
+        res.body().clear();
       }
     } catch (const std::exception& e) {
       GLOG_ERROR("request handler failed for {}: {}", info_.remote_address, e.what());

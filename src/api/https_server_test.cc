@@ -297,6 +297,21 @@ TEST_F(HttpsServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(server->active_connections(), 1u);
 }
 
+// A HEAD answer states the length of the body a GET would have and sends no body, even when
+// the handler gives it one: otherwise the client would read that body as its next answer.
+TEST_F(HttpsServerTest, HeadAnswerStatesTheLengthButSendsNoBody) {
+  auto server = StartServer(SmallOptions());
+  ASSERT_NE(server, nullptr);
+  TestClient client = NewClient();
+  ASSERT_FALSE(client.Connect(server->port()));
+  ASSERT_FALSE(client.WriteRaw("HEAD /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                               "GET /y HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string answers = client.ReadUntil("GET /y ");
+  EXPECT_NE(answers.find("Content-Length: 8\r\n"), std::string::npos) << answers;
+  EXPECT_EQ(answers.find("HEAD /x"), std::string::npos) << answers;
+  EXPECT_NE(answers.find("Content-Length: 7\r\n"), std::string::npos) << answers;
+}
+
 TEST_F(HttpsServerTest, ConnectionCloseRequestIsAnsweredThenClosed) {
   auto server = StartServer(SmallOptions());
   ASSERT_NE(server, nullptr);
