@@ -59,10 +59,12 @@ HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, T
             s.ToString());
   if (s.code() == StatusCode::kDataLoss) {
     return Refuse(request, info, now,
-                  {http::status::internal_server_error, "InternalError",
+                  {http::status::internal_server_error, "DataLoss",
                    "The disk's stored bytes failed verification: " + s.message()});
   }
-  return Refuse(request, info, now, {http::status::service_unavailable, "ServerBusy", s.message()});
+  // The details (paths of the server's files) are for its log, not for clients.
+  return Refuse(request, info, now,
+                {http::status::service_unavailable, "ServerBusy", kServerBusyMessage});
 }
 
 HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestInfo& info) {

@@ -25,6 +25,11 @@ namespace gallery::api {
 
 inline constexpr char kStorageVersion[] = "2018-03-28";
 inline constexpr uint64_t kPageBytes = 512;
+// The message of a 503 ServerBusy answer to a failed storage operation (the log has the cause).
+inline constexpr char kServerBusyMessage[] =
+    "The server could not complete the operation on the blob now; its log says why.";
+// The largest page blob, as in Azure Storage (Put Blob: x-ms-blob-content-length up to 8 TiB).
+inline constexpr uint64_t kMaxPageBlobBytes = uint64_t{8} << 40;
 inline constexpr uint64_t kMaxPageWriteBytes = uint64_t{4} << 20;
 
 // A refusal in Azure Storage's shape.

@@ -43,7 +43,8 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     if (s.code() == StatusCode::kResourceExhausted) {
       return refuse({http::status::insufficient_storage, "InsufficientStorage", s.message()});
     }
-    return refuse({http::status::service_unavailable, "ServerBusy", s.message()});
+    // The details (paths of the server's files) are for its log, not for clients.
+    return refuse({http::status::service_unavailable, "ServerBusy", kServerBusyMessage});
   };
 
   Result<domain::Caller> caller = authenticator_.Authenticate(request);
@@ -87,10 +88,12 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     }
     const std::string length_text = HeaderOf(request, "x-ms-blob-content-length");
     uint64_t length = 0;
-    if (!ParseLength(length_text, &length) || length == 0 || length % kPageBytes != 0) {
+    if (!ParseLength(length_text, &length) || length == 0 || length % kPageBytes != 0 ||
+        length > kMaxPageBlobBytes) {
       return refuse({http::status::bad_request, "InvalidHeaderValue",
                      "The value '" + length_text + "' of header x-ms-blob-content-length must "
-                     "be a positive multiple of 512."});
+                     "be a positive multiple of 512 of at most 8 TiB (" +
+                     std::to_string(kMaxPageBlobBytes) + " bytes)."});
     }
     if (!request.body().empty()) {
       return refuse({http::status::bad_request, "InvalidHeaderValue",

@@ -70,13 +70,13 @@ TEST_F(ExportCommandsTest, VersionDownloadAsksForTheLunReadsAndRevokes) {
 TEST_F(ExportCommandsTest, ImageDownloadWithoutLunAsksForTheOsDiskAndRevokesAfterAnError) {
   RespondGrant();
   transport_.Respond(500,
-                     "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>InternalError"
+                     "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>DataLoss"
                      "</Code><Message>The disk's stored bytes failed verification: x"
                      "</Message></Error>",
-                     {{"x-ms-error-code", "InternalError"}});
+                     {{"x-ms-error-code", "DataLoss"}});
   transport_.Respond(200);  // endGetAccess
   EXPECT_EQ(Run({"image", "download", "-g", "rg1", "-n", "img1", "-o", Out("i.vhd")}), 1);
-  EXPECT_THAT(err(), HasSubstr("(InternalError) The disk's stored bytes failed verification"));
+  EXPECT_THAT(err(), HasSubstr("(DataLoss) The disk's stored bytes failed verification"));
   EXPECT_EQ(transport_.Body(0), json::parse(R"({"access":"Read","durationInSeconds":3600})"));
   EXPECT_EQ(transport_.Requests().front(),
             "POST " + kImage + "/beginGetAccess?api-version=2022-11-01");

@@ -72,7 +72,9 @@ Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::
                                    std::to_string(size));
   }
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    return OsError("truncate", path, errno);
+    const int err = errno;
+    ::unlink(path.c_str());  // created by this call (it was empty): nothing is left behind
+    return OsError("truncate", path, err);
   }
   GALLERY_RETURN_IF_ERROR(blob->Sync());
   GALLERY_RETURN_IF_ERROR(SyncDirectory(path.parent_path()));

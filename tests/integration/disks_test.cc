@@ -382,6 +382,38 @@ TEST_F(DisksTest, DataPlaneRefusalsHaveStorageErrorShapes) {
   ExpectStorageError(Get(third + "&comp=blocklist"), 400, "InvalidQueryParameterValue");
 }
 
+// The storage-account endpoint (the unmanaged-VHD scenario): a refused creation is a 400 that
+// creates nothing; the largest page blob Azure allows (8 TiB) is accepted.
+TEST_F(DisksTest, StorageBlobCreationRefusalsCreateNothing) {
+  const std::string url = server_->endpoint() + "/blob/acct/vhds/refused.vhd";
+  auto send = [&](const HttpCall& call) {
+    Result<HttpResult> r = client_->Send(call);
+    return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
+  };
+  auto create = [&](std::vector<std::pair<std::string, std::string>> headers,
+                    const std::string& body = "") {
+    return send(HttpCall{"PUT", url, std::move(headers), body});
+  };
+  auto exists = [&] { return send(HttpCall{"HEAD", url, {}, ""}).status != 404; };
+  const std::pair<std::string, std::string> page_blob{"x-ms-blob-type", "PageBlob"};
+  ExpectStorageError(create({{"x-ms-blob-content-length", "1024"}}), 400, "MissingRequiredHeader");
+  ExpectStorageError(
+      create({{"x-ms-blob-type", "BlockBlob"}, {"x-ms-blob-content-length", "1024"}}), 400,
+      "InvalidHeaderValue", "BlockBlob");
+  for (const std::string length :
+       {"", "0", "1000", "-512", "x", "8796093023232", "9223372036854775296"}) {
+    ExpectStorageError(create({page_blob, {"x-ms-blob-content-length", length}}), 400,
+                       "InvalidHeaderValue", "at most 8 TiB");
+    EXPECT_FALSE(exists()) << length;
+  }
+  ExpectStorageError(create({page_blob, {"x-ms-blob-content-length", "1024"}}, "bytes"), 400,
+                     "InvalidHeaderValue", "takes no body");
+  EXPECT_FALSE(exists());
+  EXPECT_EQ(create({page_blob, {"x-ms-blob-content-length", "8796093022208"}}).status, 201);
+  EXPECT_TRUE(exists());
+  EXPECT_EQ(send(HttpCall{"DELETE", url, {}, ""}).status, 202);
+}
+
 TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
   ASSERT_NO_FATAL_FAILURE(MakeImages(3));
   std::string fixed = ReadAll(dir_.path() / "fixed.vhd");

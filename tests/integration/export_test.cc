@@ -210,16 +210,16 @@ TEST_F(ExportTest, ACorruptedChunkFailsTheDownloadInsteadOfReturningWrongBytes) 
 
   CommandResult r = Gallery(VersionDownload(Path("version.raw"), "raw"));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_TRUE(Contains(r.err, "(InternalError)")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "(DataLoss)")) << r.err;
   EXPECT_TRUE(Contains(r.err, "failed verification")) << r.err;
   r = Gallery(ImageDownload(Path("image.raw"), "raw"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_TRUE(Contains(r.err, "(InternalError)")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "(DataLoss)")) << r.err;
 
   // Over the URL: the damaged range is a 500 storage error; an intact one still reads.
   const std::string url = GrantVersion();
   HttpResult damaged = Get(url, "bytes=0-1048575");
-  ExpectStorageError(damaged, 500, "InternalError");
+  ExpectStorageError(damaged, 500, "DataLoss");
   EXPECT_TRUE(Contains(damaged.body, "failed verification")) << damaged.body;
   HttpResult intact = Get(url, "bytes=5242880-6291455");
   ASSERT_EQ(intact.status, 206) << intact.body;

@@ -99,7 +99,7 @@ class ScrubTest : public ArmFixture {
   void ExpectDamaged(const std::string& url, uint64_t offset) {
     HttpResult r = ReadChunk(url, offset);
     EXPECT_EQ(r.status, 500) << r.body;
-    EXPECT_EQ(r.Header("x-ms-error-code").value_or(""), "InternalError") << r.body;
+    EXPECT_EQ(r.Header("x-ms-error-code").value_or(""), "DataLoss") << r.body;
     EXPECT_TRUE(Contains(r.body, "failed verification")) << r.body;
     EXPECT_FALSE(Contains(r.body, Slice(offset, 64)));
   }
