@@ -51,6 +51,7 @@ ApiFamily FamilyOf(RouteKind kind) {
     case RouteKind::kTenants:
     case RouteKind::kSubscriptions:
     case RouteKind::kSubscription:
+    case RouteKind::kLocations:
     case RouteKind::kResourceGroups:
     case RouteKind::kResourceGroup:
     case RouteKind::kMoveResources:
@@ -389,6 +390,20 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       }
       auto sub = service_.GetSubscription(ctx, route.id.subscription());
       return sub.ok() ? Json(http::status::ok, ToWire(*sub)) : error(sub.status());
+    }
+    case RouteKind::kLocations: {  // the region catalog (the Azure CLI maps display names)
+      if (method != http::verb::get) {
+        return MethodNotAllowed(method, "GET");
+      }
+      auto sub = service_.GetSubscription(ctx, route.id.subscription());
+      if (!sub.ok()) {
+        return error(sub.status());
+      }
+      nlohmann::json value = nlohmann::json::array();
+      for (const domain::Region& region : service_.regions().regions()) {
+        value.push_back(ToWire(*sub, region));
+      }
+      return Json(http::status::ok, {{"value", std::move(value)}});
     }
     case RouteKind::kResourceGroups:
       if (method != http::verb::get) {

@@ -272,6 +272,10 @@ Result<ArmRoute> MatchRoute(const std::vector<std::string>& p) {
     r.kind = RouteKind::kSubscription;
     return r;
   }
+  if (n == 3 && Is(p[2], "locations")) {
+    r.kind = RouteKind::kLocations;
+    return r;
+  }
   if (Is(p[2], "providers")) {
     if (std::optional<ArmRoute> platform = PlatformRoute(p, sub)) {
       return *platform;

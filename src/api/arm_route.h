@@ -15,6 +15,7 @@ enum class RouteKind {
   kTenants,                  // /tenants
   kSubscriptions,            // /subscriptions
   kSubscription,             // /subscriptions/{s}
+  kLocations,                // /subscriptions/{s}/locations
   kResourceGroups,           // /subscriptions/{s}/resourceGroups
   kResourceGroup,            // .../resourceGroups/{rg}
   kMoveResources,            // .../resourceGroups/{rg}/moveResources (and validateMoveResources)

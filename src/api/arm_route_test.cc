@@ -63,6 +63,12 @@ TEST(ArmRouteTest, SubscriptionIdIsTheSubscription) {
   EXPECT_TRUE(r.id.IsSubscription());
 }
 
+TEST(ArmRouteTest, LocationsListsTheSubscriptionsRegions) {
+  ArmRoute r = Match(std::string("/subscriptions/") + kSub + "/Locations");
+  EXPECT_EQ(r.kind, RouteKind::kLocations);
+  EXPECT_EQ(r.id.ToString(), std::string("/subscriptions/") + kSub);
+}
+
 TEST(ArmRouteTest, LowerCaseResourcegroupsIsTheGroupList) {
   ArmRoute r = Match(std::string("/subscriptions/") + kSub + "/resourcegroups");
   EXPECT_EQ(r.kind, RouteKind::kResourceGroups);

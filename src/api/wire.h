@@ -45,6 +45,8 @@ struct WireOptions {
 bool ApiVersionBefore(std::string_view api_version, std::string_view than);
 
 nlohmann::json ToWire(const domain::Subscription& subscription);
+// A region as `GET /subscriptions/{s}/locations` lists it.
+nlohmann::json ToWire(const domain::Subscription& subscription, const domain::Region& region);
 nlohmann::json ToWire(const domain::Tenant& tenant);
 nlohmann::json ToWire(const domain::ResourceGroup& group);
 nlohmann::json ToWire(const domain::Gallery& gallery);

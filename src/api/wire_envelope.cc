@@ -42,6 +42,19 @@ nlohmann::json ToWire(const domain::Subscription& s) {
             {"spendingLimit", "Off"}}}};
 }
 
+nlohmann::json ToWire(const domain::Subscription& s, const domain::Region& region) {
+  return {{"id", "/subscriptions/" + s.id + "/locations/" + region.name},
+          {"name", region.name},
+          {"type", "Region"},
+          {"displayName", region.display_name},
+          {"regionalDisplayName", region.display_name},
+          {"metadata",
+           {{"regionType", "Physical"},
+            {"regionCategory", "Recommended"},
+            {"galleriesAllowed", region.gallery_host},
+            {"replicationAllowed", region.replication_target}}}};
+}
+
 nlohmann::json ToWire(const domain::Tenant& t) {
   return {{"id", "/tenants/" + t.id},
           {"tenantId", t.id},

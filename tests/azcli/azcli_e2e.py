@@ -236,9 +236,19 @@ def scenario_lifecycle(args, root):
         check(g["name"] == "rg1" and g["location"] == "southcentralus" and
               g["properties"]["provisioningState"] == "Succeeded", "group create output", str(g))
 
+        step("display-name locations (az maps them through GET .../locations)")
+        locations = az.json("account", "list-locations")
+        names = {x["displayName"]: x["name"] for x in locations}
+        check(names.get("South Central US") == "southcentralus" and names.get("West Europe") ==
+              "westeurope", "account list-locations lists the region catalog", str(names))
+        g2 = az.json("group", "create", "-n", "rgdisplay", "-l", "West Europe")
+        check(g2["location"] == "westeurope", "group create -l 'West Europe'", str(g2))
+        az.json("group", "delete", "-n", "rgdisplay", "--yes")
+
         step("sig create/show/list/update")
-        gal = az.json("sig", "create", "-g", "rg1", "-r", "gallery1", "-l", "southcentralus",
+        gal = az.json("sig", "create", "-g", "rg1", "-r", "gallery1", "-l", "South Central US",
                       "--description", "first")
+        check(gal["location"] == "southcentralus", "sig create -l 'South Central US'", str(gal))
         check(gal["provisioningState"] == "Succeeded" and gal["description"] == "first" and
               gal["identifier"]["uniqueName"], "sig create output", str(gal))
         gal_id = gal["id"]

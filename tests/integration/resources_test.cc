@@ -3,6 +3,7 @@
 // case-insensitive paths; idempotent PUT; the Azure CLI's update shapes; the 2018-06-01 version
 // form; cascading resource group delete.
 
+#include <map>
 #include <set>
 
 #include "arm_test_fixture.h"
@@ -45,6 +46,29 @@ class ResourcesTest : public ArmFixture {
     EXPECT_TRUE(del2.body.empty());
   }
 };
+
+// The Azure CLI turns a display name ("South Central US") into a region name with this list.
+TEST_F(ResourcesTest, LocationsListTheRegionCatalogWithDisplayNames) {
+  HttpResult listed = Call("GET", Q(Sub() + "/locations", kRgApi));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const json body = Body(listed);
+  std::map<std::string, json> by_name;
+  for (const json& region : body["value"]) {
+    by_name[region.value("name", "")] = region;
+  }
+  ASSERT_TRUE(by_name.contains(kSouthCentral)) << listed.body;
+  const json& south = by_name[kSouthCentral];
+  EXPECT_EQ(south["displayName"], "South Central US");
+  EXPECT_EQ(south["id"], Sub() + "/locations/" + kSouthCentral);
+  EXPECT_EQ(south["metadata"]["galleriesAllowed"], true);
+  EXPECT_EQ(by_name.size(), body["value"].size()) << "a region is listed twice";
+  ExpectError(Call("GET", Q("/subscriptions/00000000-0000-0000-0000-000000000000/locations",
+                            kRgApi)),
+              404, "SubscriptionNotFound", {"00000000-0000-0000-0000-000000000000"});
+  ExpectError(Call("GET", "/subscriptions/" + sub_ + "/locations"), 400,
+              "MissingApiVersionParameter", {});
+  EXPECT_EQ(Call("POST", Q(Sub() + "/locations", kRgApi)).status, 405);
+}
 
 TEST_F(ResourcesTest, ResourceGroupPutCreates201ThenUpdates200AndDeleteIs202Then404) {
   HttpResult created = Call("PUT", Q(Rg("rg1"), kRgApi),
