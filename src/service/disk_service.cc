@@ -109,6 +109,19 @@ Status DiskService::RemoveUpload(const std::string& unique_id, const std::string
   return storage::UploadBlob::RemoveLeftovers(options_.uploads_dir, unique_id, *store);
 }
 
+Status DiskService::DiscardEndedUploads(const std::string& region,
+                                        const std::set<std::string>& live_uploads) {
+  GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(region));
+  GALLERY_ASSIGN_OR_RETURN(std::vector<std::string> staged, store->ListStagedBatches());
+  for (const std::string& name : staged) {
+    if (!live_uploads.contains(name)) {
+      GLOG_INFO("removing the staged chunks of upload {} in region {}", name, region);
+      GALLERY_RETURN_IF_ERROR(store->DiscardStagedBatch(name));
+    }
+  }
+  return Status::Ok();
+}
+
 Status DiskService::Start() {
   std::vector<std::string> seals;
   std::set<std::string> live_uploads;
@@ -146,14 +159,11 @@ Status DiskService::Start() {
       std::filesystem::remove(entry.path(), ec);
     }
   }
+  // A store that cannot be used now (a read-only or missing disk) keeps its leftovers until a
+  // later start: it must not keep the other regions from being served.
   for (const std::string& region : stores_.Existing()) {
-    GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(region));
-    GALLERY_ASSIGN_OR_RETURN(std::vector<std::string> staged, store->ListStagedBatches());
-    for (const std::string& name : staged) {
-      if (!live_uploads.contains(name)) {
-        GLOG_INFO("removing the staged chunks of upload {} in region {}", name, region);
-        GALLERY_RETURN_IF_ERROR(store->DiscardStagedBatch(name));
-      }
+    if (Status cleaned = DiscardEndedUploads(region, live_uploads); !cleaned.ok()) {
+      GLOG_WARN("store {}: cannot remove what ended uploads left: {}", region, cleaned.ToString());
     }
   }
   {

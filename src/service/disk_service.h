@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -122,6 +123,8 @@ class DiskService final : public OperationProgress {
   Status Seal(const std::string& operation_id);
 
  private:
+  // Removes the staged chunks of uploads not in `live_uploads` from `region`'s store.
+  Status DiscardEndedUploads(const std::string& region, const std::set<std::string>& live_uploads);
   // The disk's upload blob, opened (or created) on first use and kept until sealed or deleted.
   Result<std::shared_ptr<storage::UploadBlob>> UploadOf(const domain::Disk& disk);
   // Removes the upload blob of the disk `unique_id` in `region`, open or not.

@@ -567,5 +567,25 @@ TEST_F(ReplicationTest, AnUnusableStoreFailsItsRegionUntilAnUpdateRetriesIt) {
   ExpectStoreHoldsDisk("westus2-2");
 }
 
+// A store that cannot be opened when galleryd starts (as on a disk that came back read-only)
+// fails only its own region: galleryd starts and the other regions are served.
+TEST_F(ReplicationTest, AStoreThatCannotBeOpenedAtStartFailsOnlyItsRegion) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({{"replication", {{"maxAttempts", 2}, {"retryBaseMs", 100}, {"retryMaxMs", 200}}}}));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 2}));
+  server_->Kill();
+  fs::create_directories(StorePath(kEastUs) / "LOCK");  // the store's lock file cannot be opened
+  ASSERT_NO_FATAL_FAILURE(Restart());
+
+  const HttpResult accepted = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  const json op = WaitOperation(AsyncUrl(accepted));
+  EXPECT_EQ(op["status"], "Failed") << op.dump();
+  const json version = Expanded("1.0.0");
+  EXPECT_EQ(RegionStatus(version, "South Central US")["state"], "Completed") << version.dump();
+  const json east = RegionStatus(version, "East US");
+  EXPECT_EQ(east["state"], "Failed") << east.dump();
+  EXPECT_TRUE(Contains(east.value("details", ""), "LOCK")) << east.dump();
+}
+
 }  // namespace
 }  // namespace gallery::testing
