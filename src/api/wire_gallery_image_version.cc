@@ -9,6 +9,8 @@ namespace {
 
 // Before this api-version a version's source was publishingProfile.source.managedImage.id.
 constexpr char kStorageProfileSourceSince[] = "2019-07-01";
+// targetRegions[].excludeFromLatest.
+constexpr char kRegionExcludeFromLatestSince[] = "2022-03-03";
 
 std::string DisplayName(const std::string& region, const WireOptions& options) {
   if (options.regions != nullptr) {
@@ -154,6 +156,8 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
       in.target_regions.emplace();
       for (const JsonReader& t : *targets) {
         GALLERY_ASSIGN_OR_RETURN(domain::TargetRegionInput target, TargetFromWire(t));
+        target.exclude_from_latest_unknown =
+            ApiVersionBefore(api_version, kRegionExcludeFromLatestSince);
         in.target_regions->push_back(std::move(target));
       }
     }

@@ -97,6 +97,9 @@ struct TargetRegionInput {
   std::optional<int32_t> regional_replica_count;
   std::optional<std::string> storage_account_type;
   std::optional<bool> exclude_from_latest;
+  // The request's api-version has no per-region excludeFromLatest (before 2022-03-03): when it
+  // is absent, an update keeps the region's, instead of clearing what the client cannot see.
+  bool exclude_from_latest_unknown = false;
   nlohmann::json extra = nlohmann::json::object();
 };
 

@@ -83,7 +83,10 @@ Result<std::vector<TargetRegion>> ResolveTargets(const std::vector<TargetRegionI
       target.storage_account_type =
           existing != nullptr ? existing->storage_account_type : default_storage_type;
     }
-    target.exclude_from_latest = in.exclude_from_latest;
+    target.exclude_from_latest =
+        !in.exclude_from_latest.has_value() && in.exclude_from_latest_unknown && existing != nullptr
+            ? existing->exclude_from_latest
+            : in.exclude_from_latest;
     if (existing != nullptr) {
       GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(existing->extra, in.extra, item + "."));
       target.extra = existing->extra;

@@ -398,6 +398,26 @@ TEST_F(GalleryImageVersionRulesTest, AddingRemovingRegionsAndChangingCountsIsAll
   EXPECT_EQ(v->meta.updated_at, kNow);
 }
 
+// A request on an api-version without targetRegions[].excludeFromLatest keeps each region's;
+// one that has the field clears it by leaving it out.
+TEST_F(GalleryImageVersionRulesTest, ARegionsExcludeFromLatestIsKeptWhenTheApiVersionHasNone) {
+  GalleryImageVersion current = Existing();
+  for (TargetRegion& t : current.target_regions) {
+    t.exclude_from_latest = true;
+  }
+  GalleryImageVersionInput in;
+  TargetRegionInput older = Target(kLocation, 2);
+  older.exclude_from_latest_unknown = true;
+  in.target_regions = std::vector{older};
+  Result<GalleryImageVersion> kept = Update(current, in);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->target_regions[0].exclude_from_latest, true);
+  in.target_regions = std::vector{Target(kLocation, 2)};
+  Result<GalleryImageVersion> cleared = Update(current, in);
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_FALSE(cleared->target_regions[0].exclude_from_latest.has_value());
+}
+
 TEST_F(GalleryImageVersionRulesTest, RemovingTheSourceRegionIsRefused) {
   GalleryImageVersionInput in;
   in.target_regions = std::vector{Target("eastus")};

@@ -10,13 +10,42 @@ Status PropertyChangeNotAllowed(std::string_view property) {
       .WithReason("PropertyChangeNotAllowed");
 }
 
+namespace {
+
+// Whether `incoming` says nothing `current` does not: equal, or (objects) each member of
+// `incoming` is kept by `current`'s, or (arrays of one length) each element is. A client on an
+// older api-version sends the objects it knows without their newer members, which it cannot
+// see; those are kept, not changed.
+bool KeptBy(const nlohmann::json& current, const nlohmann::json& incoming) {
+  if (incoming.is_object() && current.is_object()) {
+    for (const auto& [key, value] : incoming.items()) {
+      if (!(value.is_null() && !current.contains(key)) &&
+          !(current.contains(key) && KeptBy(current.at(key), value))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (incoming.is_array() && current.is_array() && incoming.size() == current.size()) {
+    for (size_t i = 0; i < incoming.size(); ++i) {
+      if (!KeptBy(current[i], incoming[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return current == incoming;
+}
+
+}  // namespace
+
 Status CheckExtrasUnchanged(const nlohmann::json& current, const nlohmann::json& incoming,
                             std::string_view prefix) {
   if (!incoming.is_object()) {
     return Status::Ok();
   }
   for (const auto& [key, value] : incoming.items()) {
-    const bool same = current.is_object() && current.contains(key) && current.at(key) == value;
+    const bool same = current.is_object() && current.contains(key) && KeptBy(current.at(key), value);
     if (!same) {
       return PropertyChangeNotAllowed(std::string(prefix) + key);
     }

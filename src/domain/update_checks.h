@@ -17,8 +17,10 @@ namespace gallery::domain {
 // "Changing property '<property>' is not allowed."
 Status PropertyChangeNotAllowed(std::string_view property);
 
-// Every key present in `incoming` must equal the same key in `current`; `prefix` + key names
-// the property in the error ("galleryImage.properties.eula").
+// Every key present in `incoming` must have the same value in `current`, where an object (or an
+// array's element) may leave out members `current` has: a client on an older api-version does
+// not see them, and they are kept. `prefix` + key names the property in the error
+// ("galleryImage.properties.eula").
 Status CheckExtrasUnchanged(const nlohmann::json& current, const nlohmann::json& incoming,
                             std::string_view prefix);
 

@@ -35,6 +35,41 @@ TEST_F(UpdateChecksTest, ExtrasThatAreAbsentOrEqualPass) {
   EXPECT_TRUE(CheckExtrasUnchanged(current, nullptr, "p.").ok());
 }
 
+// An older client sends the objects it knows without their newer members (the Azure CLI's
+// 2022-03-03 model has no safetyProfile.blockDeletionBeforeEndOfLife, nor features[]
+// .startsAtVersion): what it leaves out is kept, what it sends must be unchanged.
+TEST_F(UpdateChecksTest, ExtrasMayLeaveOutMembersOfObjectsAndOfArrayElements) {
+  nlohmann::json current = {
+      {"safetyProfile",
+       {{"allowDeletionOfReplicatedLocations", true}, {"blockDeletionBeforeEndOfLife", false}}},
+      {"features",
+       {{{"name", "IsAcceleratedNetworkSupported"}, {"value", "true"}, {"startsAtVersion", "1.0.0"}}}}};
+  EXPECT_TRUE(CheckExtrasUnchanged(
+                  current, {{"safetyProfile", {{"allowDeletionOfReplicatedLocations", true}}}}, "p.")
+                  .ok());
+  EXPECT_TRUE(CheckExtrasUnchanged(
+                  current,
+                  {{"features", {{{"name", "IsAcceleratedNetworkSupported"}, {"value", "true"}}}}},
+                  "p.")
+                  .ok());
+  EXPECT_TRUE(CheckExtrasUnchanged(current, {{"safetyProfile", {{"unknownMember", nullptr}}}}, "p.")
+                  .ok());
+  // What is sent must match: a changed member, an element more or less, a new member.
+  EXPECT_EQ(CheckExtrasUnchanged(
+                current, {{"safetyProfile", {{"allowDeletionOfReplicatedLocations", false}}}}, "p.")
+                .target(),
+            "p.safetyProfile");
+  EXPECT_FALSE(CheckExtrasUnchanged(current, {{"features", nlohmann::json::array()}}, "p.").ok());
+  EXPECT_FALSE(
+      CheckExtrasUnchanged(current, {{"features", {{{"name", "IsAcceleratedNetworkSupported"},
+                                                     {"value", "false"}}}}},
+                           "p.")
+          .ok());
+  EXPECT_FALSE(
+      CheckExtrasUnchanged(current, {{"safetyProfile", {{"reportedForPolicyViolation", true}}}}, "p.")
+          .ok());
+}
+
 TEST_F(UpdateChecksTest, ChangedOrNewExtraIsPropertyChangeNotAllowedNamingIt) {
   nlohmann::json current = {{"eula", "text"}};
   Status changed = CheckExtrasUnchanged(current, {{"eula", "other"}}, "galleryImage.properties.");

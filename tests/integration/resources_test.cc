@@ -206,6 +206,42 @@ TEST_F(ResourcesTest, DefinitionPatchKeepsAbsentUpdatableFieldsWhilePutClearsThe
   EXPECT_EQ(d["properties"]["hyperVGeneration"], "V1");
 }
 
+// What an older api-version cannot express survives an update made with it (the Azure CLI's
+// updates are a GET and a PUT with its own, older model).
+TEST_F(ResourcesTest, AnUpdateOnAnOlderApiVersionKeepsWhatThatVersionCannotSee) {
+  ASSERT_NO_FATAL_FAILURE(CreateBasics());
+  json body = VersionBody();
+  body["properties"]["safetyProfile"] = {{"allowDeletionOfReplicatedLocations", true},
+                                         {"blockDeletionBeforeEndOfLife", false}};
+  body["properties"]["publishingProfile"]["targetRegions"][1]["excludeFromLatest"] = true;
+  CreateAt(VerPath("1.0.0"), "2025-03-03", body);
+  WaitSucceeded(VerPath("1.0.0"), "2025-03-03");
+
+  // 2022-03-03 knows safetyProfile without blockDeletionBeforeEndOfLife.
+  json newer = body;
+  newer["properties"]["safetyProfile"].erase("blockDeletionBeforeEndOfLife");
+  newer["tags"] = {{"step", "1"}};
+  HttpResult put = Call("PUT", Q(VerPath("1.0.0"), kVersionApi), newer);
+  ASSERT_EQ(put.status, 200) << put.body;
+  // 2019-12-01 has no per-region excludeFromLatest.
+  json older = newer;
+  older["properties"].erase("safetyProfile");
+  older["properties"]["publishingProfile"]["targetRegions"][1].erase("excludeFromLatest");
+  older["tags"] = {{"step", "2"}};
+  put = Call("PUT", Q(VerPath("1.0.0"), "2019-12-01"), older);
+  ASSERT_EQ(put.status, 200) << put.body;
+
+  const json v = WaitSucceeded(VerPath("1.0.0"), "2025-03-03");
+  EXPECT_EQ(v["tags"], json({{"step", "2"}}));
+  EXPECT_EQ(v["properties"]["safetyProfile"]["blockDeletionBeforeEndOfLife"], false) << v.dump();
+  EXPECT_EQ(v["properties"]["publishingProfile"]["targetRegions"][1]["excludeFromLatest"], true)
+      << v.dump();
+  // A member the client sends must still be unchanged.
+  newer["properties"]["safetyProfile"]["allowDeletionOfReplicatedLocations"] = false;
+  ExpectError(Call("PUT", Q(VerPath("1.0.0"), kVersionApi), newer), 400,
+              "PropertyChangeNotAllowed", {"safetyProfile"});
+}
+
 TEST_F(ResourcesTest, VersionPatchKeepsAbsentUpdatableFieldsWhilePutClearsThem) {
   ASSERT_NO_FATAL_FAILURE(CreateBasics());
   json body = VersionBody();
