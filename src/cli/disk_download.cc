@@ -17,12 +17,16 @@ Result<TransferStats> DownloadToFile(const std::string& path, uint64_t length,
     return FileError(path, "create");
   }
   std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { ::close(*f); });
+  // A failed download leaves no file: sized at once, a partial one would look complete.
+  auto failed = [&path](Status s) {
+    ::unlink(path.c_str());
+    return s;
+  };
   // Sized first: the pieces never written are holes reading as zeros.
   if (::ftruncate(fd, static_cast<off_t>(length)) != 0) {
-    return FileError(path, "resize");
+    return failed(FileError(path, "resize"));
   }
-  GALLERY_ASSIGN_OR_RETURN(
-      TransferStats stats,
+  Result<TransferStats> stats =
       RunPieces(PlanPieces(length), options,
                 [fd, &path](PageBlobClient& blob, const Piece& piece,
                             std::string& buffer) -> Result<uint64_t> {
@@ -33,9 +37,12 @@ Result<TransferStats> DownloadToFile(const std::string& path, uint64_t length,
                   }
                   GALLERY_RETURN_IF_ERROR(WriteExactly(fd, path, piece.offset, buffer));
                   return piece.length;
-                }));
+                });
+  if (!stats.ok()) {
+    return failed(stats.status());
+  }
   if (::fsync(fd) != 0) {
-    return FileError(path, "flush");
+    return failed(FileError(path, "flush"));
   }
   return stats;
 }

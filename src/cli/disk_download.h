@@ -19,8 +19,9 @@ namespace gallery::cli {
 
 // Creates or truncates `path` and fills it from the blob (see RunPieces for `options`).
 // Unavailable (or NotFound for a missing directory) naming the path when the file cannot be
-// written; errors of the reads are returned as they are. An interrupted transfer leaves a
-// partial file.
+// written; errors of the reads are returned as they are, and a failed transfer removes the file
+// (sized at once, a partial one would look complete). An interrupted transfer (see
+// TransferOptions) leaves the partial file.
 Result<TransferStats> DownloadToFile(const std::string& path, uint64_t length,
                                      const TransferOptions& options);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "cli/disk_download.h"
 #include "cli/disk_test_util.h"
@@ -56,6 +57,18 @@ TEST_F(FileIoTest, DownloadIntoAMissingDirectoryIsNotFoundBeforeAnyRead) {
   Result<TransferStats> r = DownloadToFile((dir_ / "no" / "out.raw").string(), 512, options);
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(connects, 0);
+}
+
+TEST_F(FileIoTest, AFailedDownloadLeavesNoFile) {
+  const std::filesystem::path out = dir_ / "out.raw";
+  { std::ofstream(out) << "an older file"; }
+  TransferOptions options;
+  options.connect = []() -> Result<std::unique_ptr<PageBlobClient>> {
+    return Status::Unavailable("the server went away");
+  };
+  Result<TransferStats> r = DownloadToFile(out.string(), 4 << 20, options);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace
