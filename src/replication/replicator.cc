@@ -364,12 +364,14 @@ void Replicator::Kick(const ResourceId& version) {
       regions.insert(r.region);
     }
   }
+  // The source region's job goes first: its first replica is where the bytes already are, so
+  // the region is usable at once rather than after other regions' long copies free a worker.
   for (const std::string& region : regions) {
-    Enqueue(version, region);
+    Enqueue(version, region, region == v->meta.location);
   }
 }
 
-void Replicator::Enqueue(const ResourceId& version, const std::string& region) {
+void Replicator::Enqueue(const ResourceId& version, const std::string& region, bool first) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     JobKey key{version.Key(), region};
@@ -383,7 +385,11 @@ void Replicator::Enqueue(const ResourceId& version, const std::string& region) {
       return;
     }
     job.queued = true;
-    queue_.push_back(key);
+    if (first) {
+      queue_.push_front(key);
+    } else {
+      queue_.push_back(key);
+    }
   }
   cv_.notify_one();
 }

@@ -128,7 +128,8 @@ class Replicator {
   struct Progress;
   class Job;
 
-  void Enqueue(const ResourceId& version, const std::string& region);
+  // Queues the region's job of the version; `first`: ahead of every queued job.
+  void Enqueue(const ResourceId& version, const std::string& region, bool first = false);
   void WorkerLoop();
   // Takes the next queued job (mu_ held); false when none.
   bool TakeJob(JobKey* key, ResourceId* id);

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -57,6 +59,9 @@ class ReplicatorTest : public ::testing::Test {
     replicator_ = std::make_unique<Replicator>(
         *store_, *catalog_,
         [this](const std::string& name) -> Result<storage::ChunkStore*> {
+          if (on_store_) {
+            on_store_(name);
+          }
           if (broken_.count(name) > 0) {
             return Status::Unavailable(name + ": Input/output error");
           }
@@ -177,6 +182,7 @@ class ReplicatorTest : public ::testing::Test {
   std::unique_ptr<storage::RegionStores> stores_;
   std::unique_ptr<Replicator> replicator_;
   std::set<std::string> broken_;
+  std::function<void(const std::string& store)> on_store_;  // called as a job asks for a store
   std::vector<storage::ChunkDigest> digests_;
   ResourceId id_;
   std::mutex mu_;
@@ -472,6 +478,31 @@ TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {
   for (const char* store : {"eastus", "eastus-2", "westus", "southcentralus"}) {
     EXPECT_EQ(Holds(store), static_cast<int>(digests_.size())) << store;
   }
+}
+
+// The source region's job is queued ahead of the others (eastus sorts before southcentralus):
+// the region where the bytes are is usable first, even with one worker.
+TEST_F(ReplicatorTest, TheSourceRegionIsServedBeforeOtherRegions) {
+  MakeReplicator({.workers = 1});
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  std::optional<bool> source_done_before_others;
+  on_store_ = [&](const std::string& store) {
+    if (!store.starts_with("southcentralus") && !source_done_before_others.has_value()) {
+      bool done = true;
+      for (const Replica& r : ReplicasIn("southcentralus")) {
+        done = done && r.state == ReplicationState::kCompleted;
+      }
+      source_done_before_others = done;
+    }
+  };
+  replicator_->Kick(id_);  // queued before the worker starts: the order is the queue's
+  replicator_->Start();
+  std::unique_lock<std::mutex> lock(mu_);
+  ASSERT_TRUE(cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !settled_.empty(); }));
+  lock.unlock();
+  replicator_->Stop();
+  ASSERT_TRUE(source_done_before_others.has_value());
+  EXPECT_TRUE(*source_done_before_others);
 }
 
 TEST_F(ReplicatorTest, AVersionWithoutDataCompletesWithoutTouchingAStore) {
