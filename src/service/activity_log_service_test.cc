@@ -2,6 +2,8 @@
 
 #include "service/activity_log_service.h"
 
+#include "metadata/sqlite_store.h"
+
 #include "service/activity_test_fixture.h"
 
 namespace gallery::service {
@@ -26,6 +28,30 @@ class ActivityLogServiceTest : public ServiceFixture {
     return out;
   }
 };
+
+// Access checks read the store themselves (the role index is built on first use): no read
+// transaction may be held while they run, or requests that each hold a connection and wait
+// for another exhaust the pool. With a pool of one, every read path must still answer.
+TEST_F(ActivityLogServiceTest, ReadsNeverWaitForASecondReadConnection) {
+  Destroy();
+  store_.reset();
+  metadata::SqliteOptions options;
+  options.read_connections = 1;
+  options.busy_timeout_ms = 300;
+  auto opened = metadata::OpenSqliteStore(dir_ / "gallery.db", options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store_ = std::move(*opened);
+  Build();  // a new authorizer: its index is read from the store on first use
+  Result<domain::Subscription> sub = service_->GetSubscription(ctx_, boot_.subscription_id);
+  EXPECT_TRUE(sub.ok()) << sub.status().ToString();
+  Build();
+  auto subs = service_->ListSubscriptions(ctx_);
+  ASSERT_TRUE(subs.ok()) << subs.status().ToString();
+  EXPECT_EQ(subs->size(), 1u);
+  Build();
+  auto page = activity_log_->List(ctx_, boot_.subscription_id, Today(), "");
+  EXPECT_TRUE(page.ok()) << page.status().ToString();
+}
 
 TEST_F(ActivityLogServiceTest, PagesWalkTheLogNewestFirst) {
   config_.limits.list_page_size = 2;

@@ -190,20 +190,28 @@ Result<Page<T>> GalleryService::List(const RequestContext& ctx, const ResourceQu
   }
   const std::string read = ActionOn(T::kType, Verb::kRead);
   GALLERY_ASSIGN_OR_RETURN(ListAccess access, guard_.ForList(ctx, read, scope));
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, ctx.caller.tenant_id, /*for_write=*/false));
-  if (query.parent.has_value() || !query.resource_group.empty()) {
-    GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
-    if (!container.has_value() && !scope.IsSubscription()) {
-      return ResourceNotFound(scope);
+  {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, scope, ctx.caller.tenant_id, /*for_write=*/false));
+    if (query.parent.has_value() || !query.resource_group.empty()) {
+      GALLERY_ASSIGN_OR_RETURN(std::optional<Resource> container, tx->GetResource(scope));
+      if (!container.has_value() && !scope.IsSubscription()) {
+        return ResourceNotFound(scope);
+      }
     }
   }
   // Item by item, a page may need several store pages; the scan is bounded, and a page cut
-  // short still carries the position to go on from.
+  // short still carries the position to go on from. No read transaction is held while access
+  // is checked: a check may read the store itself, and requests that each held a connection
+  // while waiting for another would exhaust the pool.
   constexpr int kMaxStorePages = 16;
   Page<T> out;
   for (int round = 0; round < kMaxStorePages; ++round) {
-    GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx->ListResources(query));
+    metadata::ResourcePage page;
+    {
+      GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+      GALLERY_ASSIGN_OR_RETURN(page, tx->ListResources(query));
+    }
     for (size_t i = 0; i < page.items.size(); ++i) {
       T* typed = std::get_if<T>(&page.items[i]);
       if (typed == nullptr) {
@@ -235,8 +243,11 @@ Result<Page<T>> GalleryService::List(const RequestContext& ctx, const ResourceQu
 
 Result<std::vector<domain::Subscription>> GalleryService::ListSubscriptions(
     const RequestContext& ctx) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_ASSIGN_OR_RETURN(std::vector<domain::Subscription> all, tx->ListSubscriptions());
+  std::vector<domain::Subscription> all;
+  {  // released before the access checks, which may read the store themselves
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(all, tx->ListSubscriptions());
+  }
   std::vector<domain::Subscription> mine;
   for (domain::Subscription& s : all) {
     if (!EqualsIgnoreCase(s.tenant_id, ctx.caller.tenant_id)) {
@@ -264,9 +275,11 @@ Result<std::vector<domain::Tenant>> GalleryService::ListTenants(const RequestCon
 
 Result<domain::Subscription> GalleryService::GetSubscription(const RequestContext& ctx,
                                                              const std::string& subscription) {
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Subscription> sub,
-                           tx->GetSubscription(subscription));
+  std::optional<domain::Subscription> sub;
+  {  // released before the access check, which may read the store itself
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_ASSIGN_OR_RETURN(sub, tx->GetSubscription(subscription));
+  }
   if (!sub.has_value() || !EqualsIgnoreCase(sub->tenant_id, ctx.caller.tenant_id)) {
     return SubscriptionNotFound(subscription);
   }
