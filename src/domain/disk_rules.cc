@@ -36,7 +36,7 @@ Status CheckUploadSize(int64_t bytes) {
         "The value " + std::to_string(bytes) + " of " + field +
             " is not valid: it must be the size of the disk plus the 512-byte VHD footer, "
             "where the disk size is a whole number of MiB between 20 MiB (20971520 bytes) and "
-            "32 TiB (35184372088832 bytes), i.e. between 20972032 and 35184372089344 bytes.",
+            "4 TiB (4398046511104 bytes), i.e. between 20972032 and 4398046511616 bytes.",
         field);
   }
   return Status::Ok();

@@ -13,7 +13,9 @@ namespace gallery::domain {
 inline constexpr int64_t kVhdFooterBytes = 512;
 inline constexpr int64_t kMiB = int64_t{1} << 20;
 inline constexpr int64_t kMinUploadDiskBytes = 20 * kMiB;
-inline constexpr int64_t kMaxUploadDiskBytes = int64_t{32} << 40;
+// The largest disk a seal accepts (storage::kMaxDiskImageSize, 4 TiB, as Azure's OS disks):
+// refused when the disk is created, not after hours of upload.
+inline constexpr int64_t kMaxUploadDiskBytes = int64_t{4} << 40;
 inline constexpr int64_t kDefaultAccessSeconds = 3600;
 inline constexpr int64_t kMaxAccessSeconds = 24 * 3600;
 

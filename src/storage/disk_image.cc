@@ -11,9 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "domain/disk_rules.h"
+
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
+
+static_assert(kMaxDiskImageSize == static_cast<uint64_t>(domain::kMaxUploadDiskBytes),
+              "a disk created for upload must be one the seal accepts");
+
 namespace {
 
 constexpr uint64_t kFooterSize = kVhdFooterSize;
