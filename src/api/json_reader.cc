@@ -242,6 +242,93 @@ Result<std::optional<std::vector<JsonReader>>> JsonReader::ObjectArray(std::stri
   return std::optional<std::vector<JsonReader>>(std::move(items));
 }
 
+namespace {
+
+bool IsKind(const nlohmann::json& v, JsonReader::Kind kind) {
+  switch (kind) {
+    case JsonReader::Kind::kObject:
+      return v.is_object();
+    case JsonReader::Kind::kArray:
+      return v.is_array();
+    case JsonReader::Kind::kString:
+      return v.is_string();
+    case JsonReader::Kind::kBool:
+      return v.is_boolean();
+    case JsonReader::Kind::kInteger:
+      return v.is_number_integer();
+  }
+  return false;
+}
+
+std::string_view KindName(JsonReader::Kind kind) {
+  switch (kind) {
+    case JsonReader::Kind::kObject:
+      return "an object";
+    case JsonReader::Kind::kArray:
+      return "an array";
+    case JsonReader::Kind::kString:
+      return "a string";
+    case JsonReader::Kind::kBool:
+      return "a boolean (true or false)";
+    case JsonReader::Kind::kInteger:
+      return "an integer";
+  }
+  return "";
+}
+
+// Checks the members at `path` (the rest of a TypedMember's path) under `v`, named `shown`.
+Status CheckAt(const nlohmann::json& v, std::string_view path, JsonReader::Kind kind,
+               const std::string& shown) {
+  if (path.empty()) {
+    if (v.is_null() || IsKind(v, kind)) {
+      return Status::Ok();
+    }
+    std::string value = v.dump();
+    if (value.size() > 80) {
+      value = value.substr(0, 77) + "...";
+    }
+    return BadContent(
+        "The value of '" + shown + "' must be " + std::string(KindName(kind)) + ", not " + value +
+            ".",
+        shown);
+  }
+  const size_t end = path.find('.');
+  std::string_view step = path.substr(0, end);
+  const std::string_view rest = end == std::string_view::npos ? "" : path.substr(end + 1);
+  const bool each = step.ends_with("[]");
+  if (each) {
+    step.remove_suffix(2);
+  }
+  if (!v.is_object()) {
+    return Status::Ok();  // the container's own type is checked by its own entry
+  }
+  auto it = v.find(std::string(step));
+  if (it == v.end() || it->is_null()) {
+    return Status::Ok();
+  }
+  const std::string here = shown + "." + std::string(step);
+  if (!each) {
+    return CheckAt(*it, rest, kind, here);
+  }
+  if (!it->is_array()) {
+    return Status::Ok();
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    GALLERY_RETURN_IF_ERROR(
+        CheckAt((*it)[i], rest, kind, here + "[" + std::to_string(i) + "]"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status JsonReader::CheckTypes(std::initializer_list<TypedMember> members) const {
+  for (const TypedMember& m : members) {
+    GALLERY_RETURN_IF_ERROR(CheckAt(*json_, m.path, m.kind, path_));
+  }
+  return Status::Ok();
+}
+
 nlohmann::json JsonReader::Rest(std::initializer_list<std::string_view> known) const {
   nlohmann::json rest = nlohmann::json::object();
   for (const auto& [key, value] : json_->items()) {

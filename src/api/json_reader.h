@@ -42,6 +42,18 @@ class JsonReader {
   // The members not named in `known` and not null: what the server stores uninterpreted.
   nlohmann::json Rest(std::initializer_list<std::string_view> known) const;
 
+  // The JSON type a member stored uninterpreted must have.
+  enum class Kind { kObject, kArray, kString, kBool, kInteger };
+  struct TypedMember {
+    std::string_view path;  // dotted, "[]" for every element of an array: "features[].name"
+    Kind kind;
+  };
+  // Checks the type of each member `members` names that is present (null reads as absent):
+  // members this server stores without interpreting them (Rest) must still be what ARM
+  // clients deserialize, or one bad value breaks every client listing the resource. The
+  // first mismatch is InvalidRequestContent naming its path and value.
+  Status CheckTypes(std::initializer_list<TypedMember> members) const;
+
  private:
   Status WrongType(std::string_view key, std::string_view expected) const;
   // An integer in [min, max] (or a string of decimal digits naming one); WrongType otherwise.

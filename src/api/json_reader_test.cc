@@ -31,6 +31,37 @@ class JsonReaderTest : public ::testing::Test {
 
 // --- Parse ---
 
+TEST(JsonReaderCheckTypesTest, PresentMembersMustHaveTheirTypeAbsentOrNullOnesPass) {
+  using K = JsonReader::Kind;
+  const json props = {{"softDeletePolicy", {{"isSoftDeleteEnabled", true}}},
+                      {"features", {{{"name", "a"}, {"value", "true"}}, {{"name", "b"}}}},
+                      {"eula", nullptr}};
+  JsonReader r(props, "x.properties");
+  EXPECT_TRUE(r.CheckTypes({{"softDeletePolicy", K::kObject},
+                            {"softDeletePolicy.isSoftDeleteEnabled", K::kBool},
+                            {"features[].value", K::kString},
+                            {"eula", K::kString},
+                            {"purchasePlan.name", K::kString}})
+                  .ok());
+
+  const json bad_bool = {{"softDeletePolicy", {{"isSoftDeleteEnabled", "maybe"}}}};
+  Status s = JsonReader(bad_bool, "gallery.properties")
+                 .CheckTypes({{"softDeletePolicy.isSoftDeleteEnabled", K::kBool}});
+  EXPECT_EQ(s.reason(), "InvalidRequestContent");
+  EXPECT_EQ(s.target(), "gallery.properties.softDeletePolicy.isSoftDeleteEnabled");
+  EXPECT_THAT(s.message(), HasSubstr("must be a boolean"));
+  EXPECT_THAT(s.message(), HasSubstr("\"maybe\""));
+
+  const json bad_element = {{"features", {{{"name", "a"}}, {{"name", 5}}}}};
+  s = JsonReader(bad_element, "p").CheckTypes({{"features[].name", K::kString}});
+  EXPECT_EQ(s.target(), "p.features[1].name");
+  const json not_array = {{"features", "x"}};
+  s = JsonReader(not_array, "p").CheckTypes({{"features", K::kArray}, {"features[].name", K::kString}});
+  EXPECT_EQ(s.target(), "p.features");
+  const json not_int = {{"n", 1.5}};
+  EXPECT_FALSE(JsonReader(not_int, "p").CheckTypes({{"n", K::kInteger}}).ok());
+}
+
 TEST(JsonReaderParseTest, ObjectBodyParses) {
   Result<json> j = JsonReader::Parse(R"({"location":"eastus2"})");
   ASSERT_TRUE(j.ok()) << j.status().ToString();

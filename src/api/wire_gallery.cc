@@ -25,6 +25,12 @@ Result<domain::GalleryInput> GalleryFromWire(const nlohmann::json& body) {
     GALLERY_ASSIGN_OR_RETURN(in.description, props->String("description"));
     // identifier is read-only (the CLI echoes `"identifier": {}`); sharingStatus likewise.
     in.extra = props->Rest({"description", "identifier", "provisioningState", "sharingStatus"});
+    using K = JsonReader::Kind;
+    GALLERY_RETURN_IF_ERROR(props->CheckTypes({{"sharingProfile", K::kObject},
+                                               {"sharingProfile.permissions", K::kString},
+                                               {"sharingProfile.groups", K::kArray},
+                                               {"softDeletePolicy", K::kObject},
+                                               {"softDeletePolicy.isSoftDeleteEnabled", K::kBool}}));
   }
   return in;
 }

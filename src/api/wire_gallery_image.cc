@@ -109,6 +109,23 @@ Result<domain::GalleryImageInput> GalleryImageFromWire(const nlohmann::json& bod
   }
   in.extra = props->Rest({"description", "osType", "osState", "hyperVGeneration", "architecture",
                           "identifier", "endOfLifeDate", "recommended", "provisioningState"});
+  using K = JsonReader::Kind;
+  GALLERY_RETURN_IF_ERROR(props->CheckTypes({{"eula", K::kString},
+                                             {"privacyStatementUri", K::kString},
+                                             {"releaseNoteUri", K::kString},
+                                             {"allowUpdateImage", K::kBool},
+                                             {"purchasePlan", K::kObject},
+                                             {"purchasePlan.name", K::kString},
+                                             {"purchasePlan.publisher", K::kString},
+                                             {"purchasePlan.product", K::kString},
+                                             {"disallowed", K::kObject},
+                                             {"disallowed.diskTypes", K::kArray},
+                                             {"disallowed.diskTypes[]", K::kString},
+                                             {"features", K::kArray},
+                                             {"features[]", K::kObject},
+                                             {"features[].name", K::kString},
+                                             {"features[].value", K::kString},
+                                             {"features[].startsAtVersion", K::kString}}));
   return in;
 }
 

@@ -207,6 +207,15 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
   }
   in.extra = props->Rest({"publishingProfile", "storageProfile", "provisioningState",
                           "replicationStatus"});
+  using K = JsonReader::Kind;
+  GALLERY_RETURN_IF_ERROR(
+      props->CheckTypes({{"safetyProfile", K::kObject},
+                         {"safetyProfile.allowDeletionOfReplicatedLocations", K::kBool},
+                         {"safetyProfile.blockDeletionBeforeEndOfLife", K::kBool},
+                         {"publishingProfile.targetExtendedLocations", K::kArray},
+                         {"publishingProfile.targetExtendedLocations[]", K::kObject},
+                         {"publishingProfile.storageAccountStrategy", K::kString},
+                         {"publishingProfile.targetRegions[].encryption", K::kObject}}));
   return in;
 }
 

@@ -41,6 +41,24 @@ class RulesTest : public ArmFixture {
 
 // ---------------------------------------------------------------- names
 
+// Properties the server stores without interpreting them must still have the type ARM clients
+// deserialize: one bad value would break every client listing the resource. Nothing is made.
+TEST_F(RulesTest, UninterpretedPropertiesOfTheWrongTypeAreRefusedNamingThem) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  json gallery = GalleryBody();
+  gallery["properties"]["softDeletePolicy"] = {{"isSoftDeleteEnabled", "maybe"}};
+  ExpectError(Call("PUT", Q(GalleryPath("gal1"), kGalleryApi), gallery), 400,
+              "InvalidRequestContent",
+              {"gallery.properties.softDeletePolicy.isSoftDeleteEnabled", "maybe"});
+  EXPECT_EQ(Call("GET", Q(GalleryPath("gal1"), kGalleryApi)).status, 404);
+  ASSERT_NO_FATAL_FAILURE(CreateGallery());
+  json def = DefBody();
+  def["properties"]["features"] = {{{"name", "SecurityType"}, {"value", 5}}};
+  ExpectError(Call("PUT", Q(DefPath("def1"), kGalleryApi), def), 400, "InvalidRequestContent",
+              {"galleryImage.properties.features[0].value"});
+  EXPECT_EQ(Call("GET", Q(DefPath("def1"), kGalleryApi)).status, 404);
+}
+
 TEST_F(RulesTest, GalleryNameWithDashOrBadEdgesIsRefusedNamingTheName) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
   for (const std::string& name : std::vector<std::string>{"bad-name", "gal.", "_gal", "gal!", std::string(81, 'g')}) {
