@@ -197,6 +197,12 @@ struct HttpsTransport::Impl {
       Close();
       return ConnectError(ec);
     }
+    // A request's last segment must leave at once: with Nagle's algorithm it waits for the ACK
+    // of the segments before it, which the server delays (up to 40 ms) as it has nothing to
+    // send until the request is whole. The TLS stream already gathers a write's records
+    // (MSG_MORE), so nothing is gained by delaying.
+    beast::error_code ignored;
+    stream->next_layer().set_option(tcp::no_delay(true), ignored);
     ec = Step(After(options.connect_timeout), [&](auto handler) {
       stream->async_handshake(TlsRole::kClient, std::move(handler));
     });
