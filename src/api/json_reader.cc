@@ -44,6 +44,18 @@ Status BadContent(std::string message, std::string target = {}) {
       .WithReason("InvalidRequestContent");
 }
 
+// The refusal of `value` (null when absent) at `path`, which must be `expected`.
+Status WrongTypeAt(const std::string& path, std::string_view expected,
+                   const nlohmann::json* value) {
+  std::string shown = value != nullptr ? value->dump() : "null";
+  if (shown.size() > 80) {
+    shown = shown.substr(0, 77) + "...";
+  }
+  return BadContent(
+      "The value of '" + path + "' must be " + std::string(expected) + ", not " + shown + ".",
+      path);
+}
+
 }  // namespace
 
 Result<nlohmann::json> JsonReader::Parse(std::string_view body) {
@@ -84,14 +96,7 @@ const nlohmann::json* JsonReader::Find(std::string_view key) const {
 bool JsonReader::Has(std::string_view key) const { return Find(key) != nullptr; }
 
 Status JsonReader::WrongType(std::string_view key, std::string_view expected) const {
-  const nlohmann::json* v = Find(key);
-  std::string shown = v != nullptr ? v->dump() : "null";
-  if (shown.size() > 80) {
-    shown = shown.substr(0, 77) + "...";
-  }
-  return BadContent("The value of '" + PathOf(key) + "' must be " + std::string(expected) +
-                        ", not " + shown + ".",
-                    PathOf(key));
+  return WrongTypeAt(PathOf(key), expected, Find(key));
 }
 
 Result<std::optional<std::string>> JsonReader::String(std::string_view key) const {
@@ -280,17 +285,7 @@ std::string_view KindName(JsonReader::Kind kind) {
 Status CheckAt(const nlohmann::json& v, std::string_view path, JsonReader::Kind kind,
                const std::string& shown) {
   if (path.empty()) {
-    if (v.is_null() || IsKind(v, kind)) {
-      return Status::Ok();
-    }
-    std::string value = v.dump();
-    if (value.size() > 80) {
-      value = value.substr(0, 77) + "...";
-    }
-    return BadContent(
-        "The value of '" + shown + "' must be " + std::string(KindName(kind)) + ", not " + value +
-            ".",
-        shown);
+    return v.is_null() || IsKind(v, kind) ? Status::Ok() : WrongTypeAt(shown, KindName(kind), &v);
   }
   const size_t end = path.find('.');
   std::string_view step = path.substr(0, end);

@@ -19,8 +19,8 @@ namespace {
 bool KeptBy(const nlohmann::json& current, const nlohmann::json& incoming) {
   if (incoming.is_object() && current.is_object()) {
     for (const auto& [key, value] : incoming.items()) {
-      if (!(value.is_null() && !current.contains(key)) &&
-          !(current.contains(key) && KeptBy(current.at(key), value))) {
+      const auto it = current.find(key);
+      if (it == current.end() ? !value.is_null() : !KeptBy(*it, value)) {
         return false;
       }
     }
@@ -45,7 +45,7 @@ Status CheckExtrasUnchanged(const nlohmann::json& current, const nlohmann::json&
     return Status::Ok();
   }
   for (const auto& [key, value] : incoming.items()) {
-    const bool same = current.is_object() && current.contains(key) && KeptBy(current.at(key), value);
+    const bool same = current.is_object() && current.contains(key) && KeptBy(current[key], value);
     if (!same) {
       return PropertyChangeNotAllowed(std::string(prefix) + key);
     }

@@ -229,7 +229,10 @@ class Transaction {
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
-  // Starts a transaction. Write transactions wait for the one before them to finish.
+  // Starts a transaction. Write transactions wait for the one before them to finish; read
+  // transactions come from a bounded pool, so a thread holding one must not wait for another
+  // (nor call what begins one, such as an access check): threads doing that together would
+  // each hold a connection and wait for the others' until the busy timeout.
   virtual Result<std::unique_ptr<Transaction>> Begin(TxMode mode) = 0;
 
   // The resource with this id as of one committed state, read outside any transaction: the

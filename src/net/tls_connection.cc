@@ -23,49 +23,41 @@ using SocketIo = TlsConnection::SocketIo;
 
 SocketIo* IoOf(BIO* bio) { return static_cast<SocketIo*>(BIO_get_data(bio)); }
 
-int SocketWrite(BIO* bio, const char* data, size_t size, size_t* written) {
+// One send or recv (`call`), repeated when a signal interrupts it, in a BIO's terms: 1 with
+// *moved set, or 0 with the errno kept and, when the socket would block, the retry flag
+// OpenSSL waits on. A recv of 0 is the peer's end of stream (BIO_CTRL_EOF then says so).
+template <typename Call>
+int SocketCall(BIO* bio, bool writing, size_t* moved, Call call) {
   SocketIo* io = IoOf(bio);
   BIO_clear_retry_flags(bio);
-  const int flags = MSG_NOSIGNAL | (io->more ? MSG_MORE : 0);
-  for (;;) {
-    const ssize_t n = ::send(io->fd, data, size, flags);
-    if (n >= 0) {
-      *written = static_cast<size_t>(n);
-      return 1;
-    }
-    if (errno == EINTR) {
-      continue;
-    }
+  ssize_t n;
+  do {
+    n = call(*io);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
     io->error = errno;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      BIO_set_retry_write(bio);
+      BIO_set_flags(bio, (writing ? BIO_FLAGS_WRITE : BIO_FLAGS_READ) | BIO_FLAGS_SHOULD_RETRY);
     }
     return 0;
   }
+  if (n == 0 && !writing) {
+    io->eof = true;
+    return 0;
+  }
+  *moved = static_cast<size_t>(n);
+  return 1;
+}
+
+int SocketWrite(BIO* bio, const char* data, size_t size, size_t* written) {
+  return SocketCall(bio, true, written, [&](const SocketIo& io) {
+    return ::send(io.fd, data, size, MSG_NOSIGNAL | (io.more ? MSG_MORE : 0));
+  });
 }
 
 int SocketRead(BIO* bio, char* data, size_t size, size_t* read) {
-  SocketIo* io = IoOf(bio);
-  BIO_clear_retry_flags(bio);
-  for (;;) {
-    const ssize_t n = ::recv(io->fd, data, size, 0);
-    if (n > 0) {
-      *read = static_cast<size_t>(n);
-      return 1;
-    }
-    if (n == 0) {
-      io->eof = true;  // BIO_CTRL_EOF tells OpenSSL the stream ended (no retry)
-      return 0;
-    }
-    if (errno == EINTR) {
-      continue;
-    }
-    io->error = errno;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      BIO_set_retry_read(bio);
-    }
-    return 0;
-  }
+  return SocketCall(bio, false, read,
+                    [&](const SocketIo& io) { return ::recv(io.fd, data, size, 0); });
 }
 
 long SocketCtrl(BIO* bio, int cmd, long, void*) {
@@ -109,7 +101,7 @@ TlsConnection::TlsConnection(SSL_CTX* ctx) {
   }
   BIO_set_data(bio, &io_);
   SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
-  // A retried write may come from another address holding the same bytes (TlsStream's scratch
+  // A retried write may come from another address holding the same bytes (TlsStream's gathering
   // buffer or the caller's), and returns once a record is sent.
   SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   SSL_set_read_ahead(ssl_, 1);
@@ -124,15 +116,15 @@ void TlsConnection::Begin() {
   io_.error = 0;
 }
 
-TlsOutcome TlsConnection::Handshake(bool server) {
-  if (!role_set_) {  // once: setting the role restarts the handshake
-    role_set_ = true;
-    if (server) {
-      SSL_set_accept_state(ssl_);
-    } else {
-      SSL_set_connect_state(ssl_);
-    }
+void TlsConnection::SetRole(bool server) {
+  if (server) {
+    SSL_set_accept_state(ssl_);
+  } else {
+    SSL_set_connect_state(ssl_);
   }
+}
+
+TlsOutcome TlsConnection::Handshake() {
   Begin();
   const int ret = SSL_do_handshake(ssl_);
   return ret == 1 ? TlsOutcome{} : Failed(ret, 0);

@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 namespace gallery {
 
@@ -49,7 +48,9 @@ class TlsConnection {
 
   // Each returns bytes > 0 (Read, Write), or Want (call again once the socket is ready), or an
   // error: eof for a close_notify, stream_truncated for a TCP close without one (as Asio).
-  TlsOutcome Handshake(bool server);
+  // Once, before the first Handshake (setting the role again would restart it).
+  void SetRole(bool server);
+  TlsOutcome Handshake();
   // Decrypts into [data, data + size): as much as has arrived, up to size.
   TlsOutcome Read(uint8_t* data, size_t size);
   // Encrypts and sends from [data, data + size), record by record, until the socket is full.
@@ -57,9 +58,6 @@ class TlsConnection {
   TlsOutcome Write(const uint8_t* data, size_t size);
   // Sends close_notify; does not wait for the peer's.
   TlsOutcome Shutdown();
-
-  // A buffer for a write's small pieces, gathered into one record (TlsStream::async_write_some).
-  std::vector<uint8_t>& scratch() { return scratch_; }
 
   // What the socket BIO sees of the connection (tls_connection.cc).
   struct SocketIo {
@@ -75,8 +73,6 @@ class TlsConnection {
 
   SSL* ssl_ = nullptr;
   SocketIo io_;
-  bool role_set_ = false;
-  std::vector<uint8_t> scratch_;
 };
 
 }  // namespace gallery

@@ -53,9 +53,9 @@ class TlsStream {
   // Handler: void(boost::system::error_code).
   template <class Handler>
   auto async_handshake(TlsRole role, Handler&& handler) {
+    tls_.SetRole(role == TlsRole::kServer);
     return boost::asio::async_compose<Handler, void(boost::system::error_code)>(
-        Op<HandshakeStep, false>{*this, HandshakeStep{role == TlsRole::kServer}},
-        handler, socket_);
+        Op<HandshakeStep, false>{*this, HandshakeStep{}}, handler, socket_);
   }
 
   // Sends close_notify; does not wait for the peer's. Handler: void(boost::system::error_code).
@@ -93,15 +93,14 @@ class TlsStream {
       const boost::asio::const_buffer first(*it);
       step = WriteStep{static_cast<const uint8_t*>(first.data()), first.size()};
     } else if (it != end) {
-      std::vector<uint8_t>& scratch = tls_.scratch();
-      scratch.resize(kGatherBytes);
+      gathered_.resize(kGatherBytes);
       size_t size = 0;
       for (; it != end && size < kGatherBytes; ++it) {
-        size += boost::asio::buffer_copy(boost::asio::buffer(scratch.data() + size,
+        size += boost::asio::buffer_copy(boost::asio::buffer(gathered_.data() + size,
                                                              kGatherBytes - size),
                                          boost::asio::const_buffer(*it));
       }
-      step = WriteStep{scratch.data(), size};
+      step = WriteStep{gathered_.data(), size};
     }
     return boost::asio::async_compose<Handler, void(boost::system::error_code, size_t)>(
         Op<WriteStep, true>{*this, step}, handler, socket_);
@@ -112,8 +111,7 @@ class TlsStream {
   static constexpr size_t kGatherBytes = 16 * 1024;
 
   struct HandshakeStep {
-    bool server;
-    TlsOutcome operator()(TlsConnection& tls) const { return tls.Handshake(server); }
+    TlsOutcome operator()(TlsConnection& tls) const { return tls.Handshake(); }
   };
   struct ShutdownStep {
     TlsOutcome operator()(TlsConnection& tls) const { return tls.Shutdown(); }
@@ -121,16 +119,12 @@ class TlsStream {
   struct ReadStep {
     uint8_t* data;
     size_t size;
-    TlsOutcome operator()(TlsConnection& tls) const {
-      return size == 0 ? TlsOutcome{} : tls.Read(data, size);
-    }
+    TlsOutcome operator()(TlsConnection& tls) const { return tls.Read(data, size); }
   };
   struct WriteStep {
     const uint8_t* data;
     size_t size;
-    TlsOutcome operator()(TlsConnection& tls) const {
-      return size == 0 ? TlsOutcome{} : tls.Write(data, size);
-    }
+    TlsOutcome operator()(TlsConnection& tls) const { return tls.Write(data, size); }
   };
 
   // Calls `step` until it no longer waits for the socket; between calls, waits for the
@@ -191,6 +185,7 @@ class TlsStream {
 
   Socket socket_;
   TlsConnection tls_;
+  std::vector<uint8_t> gathered_;  // a write's small leading buffers, as one record
 };
 
 }  // namespace gallery

@@ -38,19 +38,19 @@ Result<Page<domain::ActivityEvent>> ActivityLogService::List(const RequestContex
     }
     q.after_key = *key;
   }
+  // Each batch in a read transaction of its own, released before the visibility checks, which
+  // may read the store themselves: requests each holding a connection while waiting for
+  // another would exhaust the pool.
+  auto read_batch = [&]() -> Result<metadata::ActivityPage> {
+    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
+    return tx->ListActivityEvents(q);
+  };
   Page<domain::ActivityEvent> out;
   for (int batch = 0; batch < kMaxBatchesPerPage; ++batch) {
     // Ask for exactly what is missing: every event read is examined, so the store's next key
     // is where this page ends.
     q.limit = page_size_ - static_cast<int32_t>(out.items.size());
-    // The read transaction is released before the visibility checks, which may read the store
-    // themselves: requests each holding a connection while waiting for another would exhaust
-    // the pool.
-    Result<metadata::ActivityPage> page = Status::Internal("not read");
-    {
-      GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
-      page = tx->ListActivityEvents(q);
-    }
+    Result<metadata::ActivityPage> page = read_batch();
     if (!page.ok() && page.status().code() == StatusCode::kInvalidArgument) {
       return Status::InvalidArgument("The $skiptoken '" + page_token + "' is not valid.",
                                      "$skiptoken")

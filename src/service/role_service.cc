@@ -182,12 +182,14 @@ Result<std::vector<domain::RoleAssignment>> RoleService::ListRoleAssignments(
     const RequestContext& ctx, const ResourceId& scope, const RoleAssignmentFilter& filter) {
   GALLERY_ASSIGN_OR_RETURN(ListAccess access,
                            guard_.ForList(ctx, access::kRoleAssignmentsRead, scope));
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
-  GALLERY_RETURN_IF_ERROR(CheckExists(*tx, scope, ctx.caller.tenant_id));
-  // Every scope at or above `scope` lies within its subscription.
-  GALLERY_ASSIGN_OR_RETURN(
-      std::vector<domain::RoleAssignment> all,
-      tx->ListRoleAssignments({.within = ResourceId::ForSubscription(scope.subscription())}));
+  std::vector<domain::RoleAssignment> all;
+  {  // released before the access checks below, which may read the store themselves
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kRead));
+    GALLERY_RETURN_IF_ERROR(CheckExists(*tx, scope, ctx.caller.tenant_id));
+    // Every scope at or above `scope` lies within its subscription.
+    GALLERY_ASSIGN_OR_RETURN(
+        all, tx->ListRoleAssignments({.within = ResourceId::ForSubscription(scope.subscription())}));
+  }
   std::vector<std::string> principals;
   if (!filter.principal_id.empty()) {
     principals.push_back(filter.principal_id);

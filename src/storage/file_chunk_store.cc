@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -396,10 +397,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     }
     std::lock_guard lock(mu_);
     held_.insert(digest);
-    uncommitted_.insert(digest);
-    if (written) {
-      written_.insert(digest);
-    }
+    uncommitted_[digest] = !written;
     return Status::Ok();
   }
 
@@ -407,8 +405,8 @@ class FileChunkStore::Staged final : public StagedBatch {
     std::vector<StagedFile> files;
     {
       std::lock_guard lock(mu_);
-      for (const ChunkDigest& digest : uncommitted_) {
-        files.push_back({digest, dir_ / ToHex(digest), !written_.contains(digest)});
+      for (const auto& [digest, maybe_link] : uncommitted_) {
+        files.push_back({digest, dir_ / ToHex(digest), maybe_link});
       }
     }
     if (files.empty()) {
@@ -418,7 +416,6 @@ class FileChunkStore::Staged final : public StagedBatch {
     std::lock_guard lock(mu_);
     for (const StagedFile& f : files) {
       uncommitted_.erase(f.digest);
-      written_.erase(f.digest);
     }
     return Status::Ok();
   }
@@ -442,7 +439,12 @@ class FileChunkStore::Staged final : public StagedBatch {
   }
 
   // Everything held is uncommitted at open: a commit cut short by a crash is redone.
-  void MarkAllUncommitted() { uncommitted_ = held_; }
+  // What this object did not write itself may be a link of the stored chunk.
+  void MarkAllUncommitted() {
+    for (const ChunkDigest& digest : held_) {
+      uncommitted_[digest] = true;
+    }
+  }
 
  private:
   FileChunkStore& store_;
@@ -450,8 +452,9 @@ class FileChunkStore::Staged final : public StagedBatch {
   const fs::path dir_;
   std::mutex mu_;
   std::set<ChunkDigest> held_;
-  std::set<ChunkDigest> uncommitted_;
-  std::set<ChunkDigest> written_;  // uncommitted and written by this object, so not links
+  // Held but not yet published; the value: the staged file may be a hard link of the stored
+  // chunk (false when this object wrote it: Publish then needs no unlink).
+  std::map<ChunkDigest, bool> uncommitted_;
 };
 
 Status FileChunkStore::FlushFileSystem() {
