@@ -20,6 +20,21 @@ Result<domain::GalleryInput> GalleryFromWire(const nlohmann::json& body) {
   JsonReader reader(body, "gallery");
   domain::GalleryInput in;
   GALLERY_RETURN_IF_ERROR(ReadEnvelope(JsonReader(body, ""), &in.location, &in.tags));
+  // A managed identity (2024-03-03) would be a principal of its own; this service has none to
+  // give a gallery, so asking for one is refused rather than silently dropped.
+  JsonReader top(body, "");
+  GALLERY_ASSIGN_OR_RETURN(std::optional<JsonReader> identity, top.Object("identity"));
+  if (identity.has_value()) {
+    GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> type, identity->String("type"));
+    if (!type.has_value() || !EqualsIgnoreCase(*type, "None")) {
+      return Status::InvalidArgument("The value '" + type.value_or("") +
+                                         "' of identity.type is not supported: galleries have no "
+                                         "managed identities here; omit identity or set its type "
+                                         "to 'None'.",
+                                     "identity.type")
+          .WithReason("InvalidParameter");
+    }
+  }
   GALLERY_ASSIGN_OR_RETURN(std::optional<JsonReader> props, reader.Object("properties"));
   if (props.has_value()) {
     GALLERY_ASSIGN_OR_RETURN(in.description, props->String("description"));

@@ -177,6 +177,27 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
         in.source_field = field;
       }
     }
+    // storageAccountStrategy (2025-03-03) is kept as given; it and storageAccountType each
+    // choose the storage of every replica, so a request may name only one of them.
+    GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> strategy,
+                             publishing->String("storageAccountStrategy"));
+    if (strategy.has_value()) {
+      const std::string field = publishing->PathOf("storageAccountStrategy");
+      if (in.storage_account_type.has_value()) {
+        return Status::InvalidArgument(
+                   "Only one of " + publishing->PathOf("storageAccountType") + " and " + field +
+                       " may be given: both choose the replicas' storage.",
+                   field)
+            .WithReason("InvalidParameter");
+      }
+      if (*strategy != "PreferStandard_ZRS" && *strategy != "DefaultStandard_LRS") {
+        return Status::InvalidArgument("The value '" + *strategy + "' of parameter " + field +
+                                           " is not valid. Allowed values: 'PreferStandard_ZRS', "
+                                           "'DefaultStandard_LRS'.",
+                                       field)
+            .WithReason("InvalidParameter");
+      }
+    }
     in.extra_publishing =
         publishing->Rest({"targetRegions", "replicaCount", "excludeFromLatest", "endOfLifeDate",
                           "storageAccountType", "replicationMode", "source", "publishedDate"});
@@ -189,17 +210,45 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
       in.source_id = id;
       in.source_field = "galleryImageVersion.properties.storageProfile.source.id";
     }
-    // Disk-level sources (snapshots, disks, VHD URIs) need image data, which this version of
-    // the service does not ingest yet; echoed osDiskImage/dataDiskImages without a source are
-    // read-only sizes and are ignored.
-    GALLERY_ASSIGN_OR_RETURN(std::optional<JsonReader> os_disk, storage->Object("osDiskImage"));
-    if (os_disk.has_value() && os_disk->Has("source")) {
+    // A version is made from a managed image: disk-level sources (snapshots, disks, VHD URIs)
+    // are refused, never ignored. Echoed sizes are read-only and ignored; host caching and the
+    // data disks' LUNs are checked against the image by the rules.
+    auto refuse_disk_source = [](const JsonReader& disk) -> Status {
+      if (!disk.Has("source")) {
+        return Status::Ok();
+      }
       return Status::InvalidArgument(
-                 "The source in " + os_disk->PathOf("source") +
+                 "The source in " + disk.PathOf("source") +
                      " is not supported: create the version from a managed image with "
                      "storageProfile.source.id.",
-                 os_disk->PathOf("source"))
+                 disk.PathOf("source"))
           .WithReason("InvalidParameter");
+    };
+    GALLERY_ASSIGN_OR_RETURN(std::optional<JsonReader> os_disk, storage->Object("osDiskImage"));
+    if (os_disk.has_value()) {
+      GALLERY_RETURN_IF_ERROR(refuse_disk_source(*os_disk));
+      GALLERY_ASSIGN_OR_RETURN(
+          in.os_host_caching,
+          ReadEnum<domain::HostCaching>(*os_disk, "hostCaching", domain::ParseHostCaching));
+    }
+    GALLERY_ASSIGN_OR_RETURN(std::optional<std::vector<JsonReader>> data_disks,
+                             storage->ObjectArray("dataDiskImages"));
+    if (data_disks.has_value()) {
+      in.data_disk_images.emplace();
+      for (const JsonReader& disk : *data_disks) {
+        GALLERY_RETURN_IF_ERROR(refuse_disk_source(disk));
+        domain::DataDiskImageInput d;
+        GALLERY_ASSIGN_OR_RETURN(std::optional<int32_t> lun, disk.Int32("lun"));
+        if (!lun.has_value()) {
+          return domain::MissingField(disk.PathOf("lun"));
+        }
+        d.lun = *lun;
+        d.field = disk.path();
+        GALLERY_ASSIGN_OR_RETURN(
+            d.host_caching,
+            ReadEnum<domain::HostCaching>(disk, "hostCaching", domain::ParseHostCaching));
+        in.data_disk_images->push_back(std::move(d));
+      }
     }
   }
   if (ApiVersionBefore(api_version, kStorageProfileSourceSince) && !in.source_id.has_value()) {
@@ -214,7 +263,6 @@ Result<domain::GalleryImageVersionInput> GalleryImageVersionFromWire(
                          {"safetyProfile.blockDeletionBeforeEndOfLife", K::kBool},
                          {"publishingProfile.targetExtendedLocations", K::kArray},
                          {"publishingProfile.targetExtendedLocations[]", K::kObject},
-                         {"publishingProfile.storageAccountStrategy", K::kString},
                          {"publishingProfile.targetRegions[].encryption", K::kObject}}));
   return in;
 }

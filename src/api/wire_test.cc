@@ -700,6 +700,76 @@ TEST(WireFromTest, VersionDiskLevelSourceIsInvalidParameter) {
                "galleryImageVersion.properties.storageProfile.osDiskImage.source");
 }
 
+TEST(WireFromTest, VersionDataDiskSourceIsRefusedNotIgnored) {
+  Result<domain::GalleryImageVersionInput> in = GalleryImageVersionFromWire(
+      json::parse(R"({"properties": {"storageProfile": {
+        "source": {"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/i"},
+        "dataDiskImages": [{"lun": 0, "source": {"id": "/x/snapshots/snap1"}}]}}})"),
+      "2022-03-03");
+  ASSERT_FALSE(in.ok());
+  ExpectStatus(in.status(), StatusCode::kInvalidArgument, "InvalidParameter",
+               "galleryImageVersion.properties.storageProfile.dataDiskImages[0].source");
+}
+
+TEST(WireFromTest, VersionReadsDiskCachingAndDataDiskLuns) {
+  Result<domain::GalleryImageVersionInput> in = GalleryImageVersionFromWire(
+      json::parse(R"({"properties": {"storageProfile": {
+        "osDiskImage": {"sizeInGB": 30, "hostCaching": "readwrite"},
+        "dataDiskImages": [{"lun": 1, "sizeInGB": 8}, {"lun": 3, "hostCaching": "None"}]}}})"),
+      "2022-03-03");
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->os_host_caching, domain::HostCaching::kReadWrite);
+  ASSERT_TRUE(in->data_disk_images.has_value());
+  ASSERT_EQ(in->data_disk_images->size(), 2u);
+  EXPECT_EQ((*in->data_disk_images)[0].lun, 1);
+  EXPECT_EQ((*in->data_disk_images)[0].host_caching, std::nullopt);
+  EXPECT_EQ((*in->data_disk_images)[1].lun, 3);
+  EXPECT_EQ((*in->data_disk_images)[1].host_caching, domain::HostCaching::kNone);
+  EXPECT_EQ((*in->data_disk_images)[1].field,
+            "galleryImageVersion.properties.storageProfile.dataDiskImages[1]");
+
+  Result<domain::GalleryImageVersionInput> no_lun = GalleryImageVersionFromWire(
+      json::parse(R"({"properties": {"storageProfile": {"dataDiskImages": [{"sizeInGB": 8}]}}})"),
+      "2022-03-03");
+  ASSERT_FALSE(no_lun.ok());
+  EXPECT_EQ(no_lun.status().target(),
+            "galleryImageVersion.properties.storageProfile.dataDiskImages[0].lun");
+}
+
+TEST(WireFromTest, VersionStorageStrategyIsExclusiveWithTheTypeAndChecked) {
+  auto read = [](const json& publishing) {
+    return GalleryImageVersionFromWire({{"properties", {{"publishingProfile", publishing}}}},
+                                       "2025-03-03");
+  };
+  Result<domain::GalleryImageVersionInput> both = read(
+      {{"storageAccountType", "Standard_LRS"}, {"storageAccountStrategy", "PreferStandard_ZRS"}});
+  ASSERT_FALSE(both.ok());
+  ExpectStatus(both.status(), StatusCode::kInvalidArgument, "InvalidParameter",
+               "galleryImageVersion.properties.publishingProfile.storageAccountStrategy");
+  EXPECT_EQ(both.status().message(),
+            "Only one of galleryImageVersion.properties.publishingProfile.storageAccountType and "
+            "galleryImageVersion.properties.publishingProfile.storageAccountStrategy may be "
+            "given: both choose the replicas' storage.");
+  Result<domain::GalleryImageVersionInput> bad = read({{"storageAccountStrategy", "Fastest"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("'Fastest'"));
+  Result<domain::GalleryImageVersionInput> ok =
+      read({{"storageAccountStrategy", "DefaultStandard_LRS"}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->extra_publishing, (json{{"storageAccountStrategy", "DefaultStandard_LRS"}}));
+}
+
+TEST(WireFromTest, GalleryIdentityIsRefusedUnlessNone) {
+  Result<domain::GalleryInput> system = GalleryFromWire(
+      {{"location", "southcentralus"}, {"identity", {{"type", "SystemAssigned"}}}});
+  ASSERT_FALSE(system.ok());
+  ExpectStatus(system.status(), StatusCode::kInvalidArgument, "InvalidParameter", "identity.type");
+  EXPECT_THAT(system.status().message(), HasSubstr("'SystemAssigned'"));
+  EXPECT_TRUE(
+      GalleryFromWire({{"location", "southcentralus"}, {"identity", {{"type", "none"}}}}).ok());
+  EXPECT_TRUE(GalleryFromWire({{"location", "southcentralus"}}).ok());
+}
+
 TEST(WireFromTest, ManagedImageReadsStorageProfile) {
   Result<domain::ManagedImageInput> in = ManagedImageFromWire(json::parse(R"({
     "location": "eastus2",

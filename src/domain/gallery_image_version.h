@@ -103,6 +103,14 @@ struct TargetRegionInput {
   nlohmann::json extra = nlohmann::json::object();
 };
 
+// storageProfile.dataDiskImages[i] of a request: which of the source image's data disks, and
+// its host caching.
+struct DataDiskImageInput {
+  int32_t lun = 0;
+  std::optional<HostCaching> host_caching;
+  std::string field;  // the entry's JSON path, for error targets
+};
+
 struct GalleryImageVersionInput {
   std::optional<std::string> location;
   std::optional<Tags> tags;
@@ -117,6 +125,10 @@ struct GalleryImageVersionInput {
   std::optional<std::string> source_id;
   // The JSON path the client used for the source, for error targets.
   std::string source_field = "galleryImageVersion.properties.storageProfile.source.id";
+  // storageProfile.osDiskImage.hostCaching and .dataDiskImages: settable on create, never
+  // changed by an update (absent means unchanged).
+  std::optional<HostCaching> os_host_caching;
+  std::optional<std::vector<DataDiskImageInput>> data_disk_images;
   nlohmann::json extra_publishing = nlohmann::json::object();
   nlohmann::json extra = nlohmann::json::object();
 };

@@ -147,6 +147,91 @@ Status ApplyPublishing(const GalleryImageVersionInput& in, UpdateMode mode,
   return ValidateTags(v->meta.tags, ctx.limits);
 }
 
+std::string LunList(const std::vector<DiskImage>& disks) {
+  std::string out;
+  for (const DiskImage& d : disks) {
+    out += (out.empty() ? "" : ", ") + std::to_string(d.lun.value_or(-1));
+  }
+  return out;
+}
+
+DiskImage* FindLun(std::vector<DiskImage>& disks, int32_t lun) {
+  for (DiskImage& d : disks) {
+    if (d.lun == lun) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+// A create's storageProfile disk entries: host caching, on data disks that must be the source
+// image's own (a version cannot add a disk its image does not have).
+Status ApplyDiskImages(const GalleryImageVersionInput& in, const ManagedImage& source,
+                       GalleryImageVersion* v) {
+  if (in.os_host_caching.has_value()) {
+    v->os_disk_image.host_caching = *in.os_host_caching;
+  }
+  if (!in.data_disk_images.has_value()) {
+    return Status::Ok();
+  }
+  std::set<int32_t> seen;
+  for (const DataDiskImageInput& d : *in.data_disk_images) {
+    if (!seen.insert(d.lun).second) {
+      return Status::InvalidArgument("The LUN " + std::to_string(d.lun) + " in " + d.field +
+                                         ".lun is listed more than once; data disk LUNs must be "
+                                         "unique.",
+                                     d.field + ".lun")
+          .WithReason("InvalidParameter");
+    }
+    DiskImage* disk = FindLun(v->data_disk_images, d.lun);
+    if (disk == nullptr) {
+      const std::string has = v->data_disk_images.empty()
+                                  ? "it has no data disks"
+                                  : "its data disks have LUNs " + LunList(v->data_disk_images);
+      return Status::InvalidArgument("The LUN " + std::to_string(d.lun) + " in " + d.field +
+                                         ".lun is not a data disk of the source image " +
+                                         source.meta.id.ToString() + ": " + has + ".",
+                                     d.field + ".lun")
+          .WithReason("InvalidParameter");
+    }
+    if (d.host_caching.has_value()) {
+      disk->host_caching = *d.host_caching;
+    }
+  }
+  return Status::Ok();
+}
+
+// An update may echo the disk entries (clients send back what they read) but not change them.
+Status CheckDiskImagesUnchanged(const GalleryImageVersionInput& in,
+                                const GalleryImageVersion& current) {
+  if (in.os_host_caching.has_value() && *in.os_host_caching != current.os_disk_image.host_caching) {
+    return PropertyChangeNotAllowed(std::string(kProps) + "storageProfile.osDiskImage.hostCaching");
+  }
+  if (!in.data_disk_images.has_value()) {
+    return Status::Ok();
+  }
+  std::vector<DiskImage> disks = current.data_disk_images;
+  std::set<int32_t> seen;
+  for (const DataDiskImageInput& d : *in.data_disk_images) {
+    DiskImage* disk = FindLun(disks, d.lun);
+    if (disk == nullptr || !seen.insert(d.lun).second) {
+      break;
+    }
+    if (d.host_caching.has_value() && *d.host_caching != disk->host_caching) {
+      return PropertyChangeNotAllowed(d.field + ".hostCaching");
+    }
+  }
+  if (seen.size() != in.data_disk_images->size() || seen.size() != disks.size()) {
+    return Status::InvalidArgument(
+               "Adding new Data Disks or changing the LUN of a Data Disk in an existing Image is "
+               "not allowed: the version's data disks have LUNs " +
+                   (disks.empty() ? std::string("(none)") : LunList(disks)) + ".",
+               std::string(kProps) + "storageProfile.dataDiskImages")
+        .WithReason("PropertyChangeNotAllowed");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
@@ -169,8 +254,16 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
   }
   GALLERY_ASSIGN_OR_RETURN(Region region,
                            ctx.regions.ResolveReplicationRegion(*in.location, "location"));
-  if (!in.source_id.has_value() || in.source_id->empty()) {
+  if (!in.source_id.has_value()) {
     return MissingField(in.source_field);
+  }
+  if (in.source_id->empty()) {
+    return Status::InvalidArgument("The value of " + in.source_field +
+                                       " is empty: give the id of the managed image to make the "
+                                       "version from (/subscriptions/{subscription}/resourceGroups/"
+                                       "{group}/providers/Microsoft.Compute/images/{name}).",
+                                   in.source_field)
+        .WithReason("InvalidParameter");
   }
   if (source == nullptr) {
     return Status::InvalidArgument("Source " + *in.source_id +
@@ -252,6 +345,7 @@ Result<GalleryImageVersion> NewGalleryImageVersion(const ResourceId& id,
   for (const ImageDisk& d : source->data_disks) {
     v.data_disk_images.push_back(disk_image(d, HostCaching::kNone));
   }
+  GALLERY_RETURN_IF_ERROR(ApplyDiskImages(in, *source, &v));
   v.extra_publishing = in.extra_publishing;
   v.extra = in.extra;
   GALLERY_RETURN_IF_ERROR(ApplyPublishing(in, UpdateMode::kReplace, nullptr, ctx, &v));
@@ -282,6 +376,7 @@ Result<GalleryImageVersion> UpdateGalleryImageVersion(const GalleryImageVersion&
   GALLERY_RETURN_IF_ERROR(
       CheckExtrasUnchanged(current.extra_publishing, in.extra_publishing, kPublishing));
   GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(current.extra, in.extra, kProps));
+  GALLERY_RETURN_IF_ERROR(CheckDiskImagesUnchanged(in, current));
   GalleryImageVersion next = current;
   GALLERY_RETURN_IF_ERROR(ApplyPublishing(in, mode, &current, ctx, &next));
   next.meta.provisioning_state = ProvisioningState::kUpdating;

@@ -170,14 +170,15 @@ TEST_F(GalleryImageVersionRulesTest, LocationMustBeAReplicationRegion) {
 }
 
 TEST_F(GalleryImageVersionRulesTest, MissingSourceIsMissingFieldNamingTheSourceField) {
-  for (std::optional<std::string> id :
-       {std::optional<std::string>(), std::optional<std::string>("")}) {
-    GalleryImageVersionInput in = ValidInput();
-    in.source_id = id;
-    Status s = Create(in).status();
-    ExpectInvalid(s, std::string("Required parameter '") + kSourceField + "' is missing");
-    EXPECT_EQ(s.target(), kSourceField);
-  }
+  GalleryImageVersionInput in = ValidInput();
+  in.source_id.reset();
+  Status s = Create(in).status();
+  ExpectInvalid(s, std::string("Required parameter '") + kSourceField + "' is missing");
+  EXPECT_EQ(s.target(), kSourceField);
+  in.source_id = "";
+  Status empty = Create(in).status();
+  ExpectInvalid(empty, std::string("The value of ") + kSourceField + " is empty");
+  EXPECT_EQ(empty.target(), kSourceField);
 }
 
 TEST_F(GalleryImageVersionRulesTest, SourceThatDoesNotExistIsAnInvalidParameter) {
@@ -568,6 +569,68 @@ TEST_F(GalleryImageVersionRulesTest, ChangedExtrasAreNotAllowed) {
   region.target_regions = std::vector{Target(kLocation, 2), east};
   ExpectChangeNotAllowed(Update(Existing(), region).status(),
                          std::string(kTargets) + "[1].encryption");
+}
+
+// --- disk entries of storageProfile ---
+
+constexpr char kDataDisks[] = "galleryImageVersion.properties.storageProfile.dataDiskImages";
+
+DataDiskImageInput DataDisk(int32_t lun, std::optional<HostCaching> caching = std::nullopt,
+                            size_t index = 0) {
+  return {lun, caching, std::string(kDataDisks) + "[" + std::to_string(index) + "]"};
+}
+
+TEST_F(GalleryImageVersionRulesTest, CreateSetsHostCachingOfTheImagesDisks) {
+  GalleryImageVersionInput in = ValidInput();
+  in.os_host_caching = HostCaching::kReadWrite;
+  in.data_disk_images = std::vector{DataDisk(2, HostCaching::kNone)};
+  Result<GalleryImageVersion> v = Create(in);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->os_disk_image.host_caching, HostCaching::kReadWrite);
+  ASSERT_EQ(v->data_disk_images.size(), 1u);
+  EXPECT_EQ(v->data_disk_images[0].host_caching, HostCaching::kNone);
+}
+
+TEST_F(GalleryImageVersionRulesTest, CreateWithALunTheImageLacksIsRefusedNamingItsLuns) {
+  GalleryImageVersionInput in = ValidInput();
+  in.data_disk_images = std::vector{DataDisk(2), DataDisk(7, std::nullopt, 1)};
+  Status s = Create(in).status();
+  ExpectInvalid(s, "The LUN 7 in " + std::string(kDataDisks) +
+                       "[1].lun is not a data disk of the source image " +
+                       ImageId("img1").ToString() + ": its data disks have LUNs 2.");
+  EXPECT_EQ(s.target(), std::string(kDataDisks) + "[1].lun");
+  in.data_disk_images = std::vector{DataDisk(2), DataDisk(2, std::nullopt, 1)};
+  ExpectInvalid(Create(in).status(), "listed more than once");
+  source_.data_disks.clear();
+  in.data_disk_images = std::vector{DataDisk(0)};
+  ExpectInvalid(Create(in).status(), "it has no data disks");
+}
+
+TEST_F(GalleryImageVersionRulesTest, UpdateMayEchoTheDisksButNotChangeThem) {
+  GalleryImageVersionInput echo;
+  echo.os_host_caching = HostCaching::kReadOnly;
+  echo.data_disk_images = std::vector{DataDisk(2, HostCaching::kReadWrite)};
+  EXPECT_TRUE(Update(Existing(), echo, UpdateMode::kMerge).ok());
+
+  GalleryImageVersionInput os;
+  os.os_host_caching = HostCaching::kReadWrite;
+  ExpectChangeNotAllowed(Update(Existing(), os, UpdateMode::kMerge).status(),
+                         "galleryImageVersion.properties.storageProfile.osDiskImage.hostCaching");
+  GalleryImageVersionInput caching;
+  caching.data_disk_images = std::vector{DataDisk(2, HostCaching::kNone)};
+  ExpectChangeNotAllowed(Update(Existing(), caching, UpdateMode::kMerge).status(),
+                         std::string(kDataDisks) + "[0].hostCaching");
+  for (const std::vector<DataDiskImageInput>& disks :
+       {std::vector{DataDisk(3)}, std::vector{DataDisk(2), DataDisk(7, std::nullopt, 1)},
+        std::vector<DataDiskImageInput>{}}) {
+    GalleryImageVersionInput layout;
+    layout.data_disk_images = disks;
+    Status s = Update(Existing(), layout, UpdateMode::kMerge).status();
+    ExpectError(s, StatusCode::kInvalidArgument, "PropertyChangeNotAllowed",
+                "Adding new Data Disks or changing the LUN of a Data Disk in an existing Image "
+                "is not allowed: the version's data disks have LUNs 2.");
+    EXPECT_EQ(s.target(), kDataDisks);
+  }
 }
 
 }  // namespace

@@ -217,8 +217,9 @@ Status NotAvailable(std::string_view name, std::string_view field, std::string_v
       list += (list.empty() ? "" : ", ") + r.name;
     }
   }
-  return Status::InvalidArgument("The location '" + std::string(name) + "' of " +
-                                     std::string(field) + " is not available for " +
+  const std::string where = field == "location" ? "" : " in " + std::string(field);
+  return Status::InvalidArgument("The location '" + std::string(name) + "'" + where +
+                                     " is not available for " +
                                      std::string(what) + ". Allowed locations: " + list + ".",
                                  std::string(field))
       .WithReason("LocationNotAvailableForResourceType");

@@ -83,6 +83,8 @@ TEST(RegionCatalogResolveTest, ReplicationOnlyRegionIsNotAGalleryRegion) {
   EXPECT_THAT(r.status().message(), HasSubstr("galleries"));
   EXPECT_THAT(r.status().message(),
               HasSubstr("westcentralus, eastus2, southcentralus, southeastasia, westeurope."));
+  EXPECT_THAT(r.status().message(),
+              ::testing::StartsWith("The location 'East US' is not available for galleries."));
 }
 
 TEST(RegionCatalogResolveTest, GalleryOnlyRegionIsNotAReplicationRegion) {
@@ -92,7 +94,8 @@ TEST(RegionCatalogResolveTest, GalleryOnlyRegionIsNotAReplicationRegion) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().reason(), "LocationNotAvailableForResourceType");
   EXPECT_EQ(r.status().target(), "targetRegions[0].name");
-  EXPECT_THAT(r.status().message(), HasSubstr("'West Central US'"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("The location 'West Central US' in targetRegions[0].name is not"));
   EXPECT_THAT(r.status().message(), Not(HasSubstr("westcentralus")));
   EXPECT_TRUE(catalog.ResolveReplicationRegion("North Europe", "x").ok());
 }
