@@ -38,6 +38,8 @@ struct ArmApi::Call {
 
 namespace {
 
+constexpr char kGalleryPatchSince[] = "2019-07-01";
+
 HttpResponse Json(http::status status, const nlohmann::json& body) {
   return JsonResponse(status, body);
 }
@@ -358,6 +360,18 @@ HttpResponse ArmApi::Dispatch(Call& call) {
     UpdateMode mode = method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace;
     return accepted(apply(*input, mode));
   };
+  // Galleries, definitions and versions have PATCH routes from api-version 2019-07-01 only.
+  auto gallery_put = [&](auto parse, auto apply) -> HttpResponse {
+    if (method == http::verb::patch && ApiVersionBefore(call.api_version, kGalleryPatchSince)) {
+      return error(Status::InvalidArgument("PATCH of " + route.id.Type() +
+                                               " is not available at api-version '" +
+                                               call.api_version + "': use PUT, or api-version " +
+                                               kGalleryPatchSince + " or later.",
+                                           "api-version")
+                       .WithReason("InvalidApiVersionParameter"));
+    }
+    return put(parse, apply);
+  };
   const std::string page_token = call.target.Query("$skiptoken");
   // A whole list in one answer (tenants, subscriptions).
   auto unpaged = [&](const auto& items) -> HttpResponse {
@@ -559,7 +573,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
           return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
-          return put(GalleryFromWire, [&](const domain::GalleryInput& in, UpdateMode mode) {
+          return gallery_put(GalleryFromWire, [&](const domain::GalleryInput& in, UpdateMode mode) {
             return service_.PutGallery(ctx, route.id, in, mode);
           });
         case http::verb::delete_:
@@ -578,7 +592,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
           return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
-          return put(GalleryImageFromWire,
+          return gallery_put(GalleryImageFromWire,
                      [&](const domain::GalleryImageInput& in, UpdateMode mode) {
                        return service_.PutGalleryImage(ctx, route.id, in, mode);
                      });
@@ -598,7 +612,7 @@ HttpResponse ArmApi::Dispatch(Call& call) {
           return get_resource(route.id);
         case http::verb::put:
         case http::verb::patch:
-          return put(
+          return gallery_put(
               [&](const nlohmann::json& json) {
                 return GalleryImageVersionFromWire(json, call.api_version);
               },

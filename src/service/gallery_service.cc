@@ -356,6 +356,24 @@ Result<Accepted<domain::Gallery>> GalleryService::PutGallery(const RequestContex
           GALLERY_RETURN_IF_ERROR(RequireGalleryPreview(tx, id.subscription(), clock_.Now(),
                                                         config_.registration_delay_ms));
         }
+        // identifier.uniqueName is "{subscription}-{NAME}": it identifies one gallery only if
+        // the name is unique in the subscription, not just in its resource group.
+        ResourceQuery galleries;
+        galleries.subscription = id.subscription();
+        galleries.type = domain::Gallery::kType;
+        GALLERY_ASSIGN_OR_RETURN(metadata::ResourcePage page, tx.ListResources(galleries));
+        for (const Resource& r : page.items) {
+          const ResourceId& other = metadata::Meta(r).id;
+          if (EqualsIgnoreCase(other.Name(), id.Name())) {
+            return Status::AlreadyExists("The gallery name '" + id.Name() +
+                                             "' is not unique within the subscription '" +
+                                             id.subscription() + "': gallery " +
+                                             other.ToString() +
+                                             " has it. Please pick another gallery name.",
+                                         "name")
+                .WithReason("GalleryNameNotUnique");
+          }
+        }
         return domain::NewGallery(id, in, Rules());
       },
       [&](Transaction&, const domain::Gallery& current) {

@@ -213,6 +213,27 @@ TEST_F(GalleryServiceTest, QuotasCountPerSubscriptionAndRegion) {
   EXPECT_TRUE(MakeGallery("g1", "southcentralus", "changed").ok());
 }
 
+TEST_F(GalleryServiceTest, GalleryNamesAreUniqueInTheSubscriptionNotOnlyInTheGroup) {
+  MakeGroup("rg1");
+  MakeGroup("rg2");
+  ASSERT_TRUE(MakeGallery("gal1").ok());
+  auto twin = service_->PutGallery(ctx_, Compute({{"galleries", "GAL1"}}, "rg2"),
+                                   {"southcentralus", {}, {}, {}}, UpdateMode::kReplace);
+  EXPECT_EQ(twin.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(twin.status().reason(), "GalleryNameNotUnique");
+  EXPECT_EQ(twin.status().message(),
+            "The gallery name 'GAL1' is not unique within the subscription '" +
+                boot_.subscription_id + "': gallery " + GalleryId("gal1").ToString() +
+                " has it. Please pick another gallery name.");
+  EXPECT_EQ(service_->GetGallery(ctx_, Compute({{"galleries", "GAL1"}}, "rg2")).status().code(),
+            StatusCode::kNotFound);
+  // Updating the gallery that has the name is not a clash with itself.
+  EXPECT_TRUE(MakeGallery("gal1", "southcentralus", "changed").ok());
+  EXPECT_TRUE(service_->PutGallery(ctx_, Compute({{"galleries", "gal2"}}, "rg2"),
+                                   {"southcentralus", {}, {}, {}}, UpdateMode::kReplace)
+                  .ok());
+}
+
 TEST_F(GalleryServiceTest, ParentsMustExistAndNotBeDeleting) {
   EXPECT_EQ(MakeGallery("gal1").reason(), "ResourceGroupNotFound");
   MakeGroup();
@@ -303,6 +324,22 @@ TEST_F(GalleryServiceTest, AnUpdateOfAResourceBeingDeletedIsRefused) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.reason(), "ResourceIsBeingDeleted");
   RunOperations();
+  EXPECT_EQ(service_->GetGallery(ctx_, GalleryId()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(GalleryServiceTest, ACreateSupersededByADeleteEndsCanceledNotSucceeded) {
+  MakeGroup();
+  auto create = service_->PutGallery(ctx_, GalleryId(), {"southcentralus", {}, "one", {}},
+                                     UpdateMode::kReplace);
+  ASSERT_TRUE(create.ok());
+  ASSERT_TRUE(service_->DeleteResource(ctx_, GalleryId()).ok());
+  RunOperations();
+  auto op = service_->GetOperation(ctx_, boot_.subscription_id, create->operation.id);
+  ASSERT_TRUE(op.ok());
+  EXPECT_EQ(op->status, OperationStatus::kCanceled);
+  EXPECT_EQ(op->error_code, "ResourceDeleted");
+  EXPECT_EQ(op->error_message, "The resource '" + GalleryId().ToString() +
+                                   "' was being deleted before this operation completed.");
   EXPECT_EQ(service_->GetGallery(ctx_, GalleryId()).status().code(), StatusCode::kNotFound);
 }
 

@@ -200,11 +200,16 @@ Status OperationRunner::Complete(const domain::Operation& due) {
                   op.resource_id.ToString());
       }
     }
-  } else if (!resource.has_value()) {
+  } else if (!resource.has_value() ||
+             (metadata::Meta(*resource).operation_id != op.id &&
+              metadata::Meta(*resource).provisioning_state == ProvisioningState::kDeleting)) {
+    // Deleted, or being deleted by a later request: a client polling this create or update
+    // must not read "Succeeded" and then find no resource.
     op.status = OperationStatus::kCanceled;
     op.error_code = "ResourceDeleted";
-    op.error_message = "The resource '" + op.resource_id.ToString() +
-                       "' was deleted before this operation completed.";
+    op.error_message = "The resource '" + op.resource_id.ToString() + "' was " +
+                       (resource.has_value() ? "being " : "") +
+                       "deleted before this operation completed.";
   } else if (OperationWork* work = metadata::Meta(*resource).operation_id == op.id
                                         ? NeededWork(op, *resource)
                                         : nullptr;

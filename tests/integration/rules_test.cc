@@ -541,6 +541,70 @@ TEST_F(RulesTest, VersionSourceAndStorageAccountTypesAreImmutable) {
   EXPECT_EQ(v["properties"]["provisioningState"], "Succeeded");
 }
 
+// A version is its image's disks: a disk-level source or a LUN the image lacks is refused, never
+// ignored, and an update may echo the disks but not change them.
+TEST_F(RulesTest, VersionDiskEntriesAreCheckedNotIgnored) {
+  ASSERT_NO_FATAL_FAILURE(CreateBasics());
+  const std::string sp = "galleryImageVersion.properties.storageProfile.";
+  json snapshot = VersionBody();
+  snapshot["properties"]["storageProfile"]["dataDiskImages"] = {
+      {{"lun", 0}, {"source", {{"id", Compute("rg1") + "/snapshots/snap1"}}}}};
+  HttpResult s = Call("PUT", Q(VerPath("1.0.0"), kVersionApi), snapshot);
+  ExpectError(s, 400, "InvalidParameter", {sp + "dataDiskImages[0].source", "not supported"});
+  ExpectTarget(s, sp + "dataDiskImages[0].source");
+  ExpectAbsent(VerPath("1.0.0"), kVersionApi);
+  json lun = VersionBody();
+  lun["properties"]["storageProfile"]["dataDiskImages"] = {{{"lun", 0}}};
+  HttpResult l = Call("PUT", Q(VerPath("1.0.0"), kVersionApi), lun);
+  ExpectError(l, 400, "InvalidParameter", {"The LUN 0", "it has no data disks"});
+  ExpectTarget(l, sp + "dataDiskImages[0].lun");
+  ExpectAbsent(VerPath("1.0.0"), kVersionApi);
+
+  CreateVersion("1.0.0", VersionBody());
+  const json before = Body(Call("GET", Q(VerPath("1.0.0"), kVersionApi)));
+  HttpResult add = Call("PATCH", Q(VerPath("1.0.0"), kVersionApi),
+                        {{"properties", {{"storageProfile", {{"dataDiskImages", {{{"lun", 7}}}}}}}}});
+  ExpectError(add, 400, "PropertyChangeNotAllowed",
+              {"Adding new Data Disks or changing the LUN of a Data Disk"});
+  ExpectTarget(add, sp + "dataDiskImages");
+  HttpResult caching = Call(
+      "PATCH", Q(VerPath("1.0.0"), kVersionApi),
+      {{"properties", {{"storageProfile", {{"osDiskImage", {{"hostCaching", "ReadWrite"}}}}}}}});
+  ExpectError(caching, 400, "PropertyChangeNotAllowed", {sp + "osDiskImage.hostCaching"});
+  // Echoing what was read back is no change.
+  HttpResult echo = Call("PUT", Q(VerPath("1.0.0"), kVersionApi), before);
+  EXPECT_EQ(echo.status, 200) << echo.body;
+  WaitSucceeded(VerPath("1.0.0"), kVersionApi);
+  json after = Body(Call("GET", Q(VerPath("1.0.0"), kVersionApi)));
+  EXPECT_EQ(after["properties"]["storageProfile"], before["properties"]["storageProfile"]);
+}
+
+// PATCH routes of galleries, definitions and versions exist from api-version 2019-07-01.
+TEST_F(RulesTest, PatchBeforeItsApiVersionIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  ASSERT_NO_FATAL_FAILURE(CreateGallery());
+  HttpResult old = Call("PATCH", Q(GalleryPath("gal1"), "2018-06-01"),
+                        {{"properties", {{"description", "p2018"}}}});
+  ExpectError(old, 400, "InvalidApiVersionParameter", {"'2018-06-01'", "use PUT", "2019-07-01"});
+  json g = Body(Call("GET", Q(GalleryPath("gal1"), kGalleryApi)));
+  EXPECT_FALSE(g["properties"].contains("description")) << g.dump();
+  HttpResult later = Call("PATCH", Q(GalleryPath("gal1"), "2019-07-01"),
+                          {{"properties", {{"description", "p2019"}}}});
+  EXPECT_EQ(later.status, 200) << later.body;
+}
+
+// identifier.uniqueName is "{subscription}-{NAME}": a second gallery of the same name in another
+// group of the subscription would make it name two galleries.
+TEST_F(RulesTest, GalleryNamesAreUniqueWithinTheSubscription) {
+  ASSERT_NO_FATAL_FAILURE(CreateGroup());
+  ASSERT_NO_FATAL_FAILURE(CreateGroup("rg2"));
+  ASSERT_NO_FATAL_FAILURE(CreateGallery());
+  HttpResult twin = Call("PUT", Q(GalleryPath("Gal1", "rg2"), kGalleryApi), GalleryBody());
+  ExpectError(twin, 409, "GalleryNameNotUnique",
+              {"'Gal1'", "not unique within the subscription", GalleryPath("gal1")});
+  ExpectAbsent(GalleryPath("Gal1", "rg2"), kGalleryApi);
+}
+
 TEST_F(RulesTest, ManagedImagePatchMayChangeOnlyTags) {
   ASSERT_NO_FATAL_FAILURE(CreateGroup());
   CreateImage();
