@@ -28,7 +28,7 @@ json ReportToWire(const service::StoreScrubReport& r) {
                         {"problem", std::string(storage::ScrubProblemName(p.kind))},
                         {"repaired", p.repaired}});
   }
-  return {{"name", r.store},
+  json store = {{"name", r.store},
           {"chunksChecked", r.report.chunks_checked},
           {"bytesChecked", r.report.bytes_checked},
           {"corrupt", r.report.corrupt},
@@ -36,6 +36,10 @@ json ReportToWire(const service::StoreScrubReport& r) {
           {"repaired", r.report.repaired},
           {"unrepairable", r.report.unrepairable},
           {"problems", std::move(problems)}};
+  if (!r.unavailable.empty()) {
+    store["unavailable"] = r.unavailable;
+  }
+  return store;
 }
 
 // The answer of a running pass: 202 naming where to ask next.

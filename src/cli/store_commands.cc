@@ -36,12 +36,19 @@ Status Scrub(CommandContext& ctx, const CommonOptions& o) {
                  FieldColumn("Unrepairable", "unrepairable")}));
   uint64_t unrepairable = 0;
   std::string where;
+  std::string unavailable;
   for (const json& store : report["stores"]) {
+    if (store.is_object() && store.contains("unavailable") && store["unavailable"].is_string()) {
+      unavailable += (unavailable.empty() ? "" : " ") + store["unavailable"].get<std::string>();
+    }
     if (const uint64_t n = store.is_object() ? Count(store, "unrepairable") : 0; n > 0) {
       unrepairable += n;
       where += (where.empty() ? "" : ", ") + store.value("name", std::string("?")) + " (" +
                std::to_string(n) + ")";
     }
+  }
+  if (!unavailable.empty()) {
+    return Status::Unavailable("some stores could not be scrubbed: " + unavailable);
   }
   if (unrepairable > 0) {
     return Status::DataLoss(std::to_string(unrepairable) +

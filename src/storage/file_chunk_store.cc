@@ -23,6 +23,7 @@
 #include <set>
 #include <system_error>
 
+#include "common/file_util.h"
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
@@ -534,8 +535,72 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
   return FlushFileSystem();
 }
 
+namespace {
+
+constexpr std::string_view kMarkerFile = "STORE";
+constexpr std::string_view kMarkerFirstLine = "gallery chunk store\n";
+
+std::string MarkerText(const std::string& name) {
+  return std::string(kMarkerFirstLine) + "name " + name + "\n";
+}
+
+// Whether any fan-out folder under `root`/chunks holds an entry (false when there is none).
+bool HasChunkFiles(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& fan_out : fs::directory_iterator(root / "chunks", ec)) {
+    if (fan_out.is_directory(ec) && !fs::is_empty(fan_out.path(), ec)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Checks the STORE marker of the folder at `root`; whether one must be written. A store's disk
+// that is not mounted looks exactly like a new empty store (its mount point is an empty
+// folder, or the store's folder is missing); only the metadata can tell them apart, so it is
+// asked when the folder has neither a marker nor chunks.
+Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& options) {
+  const std::string shown = options.name.empty() ? root.string() : options.name;
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    return Status::Unavailable("the path configured for chunk store '" + shown +
+                               "' is not a folder; correct the configuration or move what is "
+                               "in the way");
+  }
+  Result<std::string> marker = ReadFile(root / kMarkerFile);
+  if (marker.ok()) {
+    // A marker written without a name (tools, tests) fits any store.
+    if (!options.name.empty() && marker->starts_with(kMarkerFirstLine) &&
+        *marker != MarkerText("") && *marker != MarkerText(options.name)) {
+      return Status::FailedPrecondition(
+          "the folder configured for chunk store '" + shown +
+          "' holds another store; correct the store's path in the configuration");
+    }
+    return false;
+  }
+  if (marker.status().code() != StatusCode::kNotFound) {
+    return Status::Unavailable("cannot read the identity marker of chunk store '" + shown +
+                               "'");
+  }
+  if (HasChunkFiles(root) || !options.holds_data) {
+    return true;  // a new store, or one initialised before stores had markers
+  }
+  GALLERY_ASSIGN_OR_RETURN(bool holds_data, options.holds_data());
+  if (holds_data) {
+    return Status::Unavailable(
+        "chunk store '" + shown +
+        "' is missing: its folder has no store marker and no chunks, although replicas and "
+        "images are recorded in it. Its disk is probably not mounted; mount it (or restore "
+        "the store) and retry. Nothing was written there.");
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& root,
                                                              FileChunkStoreOptions options) {
+  GALLERY_ASSIGN_OR_RETURN(const bool write_marker, CheckMarker(root, options));
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {
@@ -585,6 +650,10 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   }
   if (made_chunks || made_tmp || made_staged) {
     GALLERY_RETURN_IF_ERROR(FsyncDir(root));
+  }
+  // Last, so that a folder with a marker is a whole store.
+  if (write_marker) {
+    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(root / kMarkerFile, MarkerText(options.name)));
   }
   return store;
 }
