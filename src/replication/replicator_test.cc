@@ -407,6 +407,43 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
   EXPECT_EQ(settled_.size(), 1u);
 }
 
+TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgress) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
+  options.chunks_per_request = 4;
+  int requests = 0;
+  std::vector<domain::LiveReplication> seen;
+  options.link = [&](const std::string&, const std::string& to, uint64_t,
+                     const std::atomic<bool>*) {
+    if (to != "eastus") {
+      return Status::Ok();
+    }
+    if (++requests == 2) {
+      GalleryImageVersion v = Current();
+      v.target_regions[1].regional_replica_count = 1;  // eastus=2 -> 1: eastus-2 is dropped
+      Reconcile(&v, StoresOf, {});
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->PutResource(v).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    seen.push_back(replicator_->Live(id_, "eastus").value_or(domain::LiveReplication{}));
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_EQ(ReplicasIn("eastus").size(), 1u);
+  EXPECT_EQ(ReplicasIn("eastus")[0].store, "eastus");
+  EXPECT_EQ(ReplicasIn("eastus")[0].state, ReplicationState::kCompleted);
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  // The request on the link when the count was lowered is the last one written there.
+  EXPECT_LE(Holds("eastus-2"), 4);
+  ASSERT_EQ(seen.size(), 10u);  // 38 chunks in requests of 4
+  EXPECT_EQ(seen[1].bytes_total, 2 * DataBytes());
+  EXPECT_EQ(seen[2].bytes_total, DataBytes());  // one store from the next request on
+  EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
+}
+
 TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
