@@ -444,6 +444,28 @@ TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgres
   EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
 }
 
+TEST_F(ReplicatorTest, ChunkFilesOfAnImpossibleSizeInTheTargetAreCopiedAgain) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  // westus holds two of the chunks already, damaged: one empty, one cut short.
+  storage::FileChunkStore& west = Store("westus");
+  for (int i : {0, 1}) {
+    auto batch = west.BeginBatch();
+    ASSERT_TRUE(batch->Add(digests_[i], *Store("southcentralus").Read(digests_[i])).ok());
+    ASSERT_TRUE(batch->Commit().ok());
+  }
+  std::filesystem::resize_file(west.ChunkPath(digests_[0]), 0);
+  std::filesystem::resize_file(west.ChunkPath(digests_[1]), kChunk / 2);
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
+  for (int i : {0, 1}) {
+    auto back = west.Read(digests_[i]);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, *Store("southcentralus").Read(digests_[i]));
+  }
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), DataBytes());  // both sent again
+}
+
 TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order

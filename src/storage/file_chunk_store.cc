@@ -778,6 +778,74 @@ Result<bool> FileChunkStore::Contains(const ChunkDigest& digest) {
   return IoError("cannot touch", path, errno);
 }
 
+namespace {
+
+// Whether a chunk file of `size` bytes, open as `fd`, can hold `length` bytes of content: its
+// content alone, or a header giving that length followed by the content or a zstd frame no
+// larger than zstd's bound for it. Reads at most the header.
+Result<bool> PlausibleChunkFile(int fd, uint64_t size, uint64_t length, const fs::path& path) {
+  if (size == length && length > 0) {
+    return true;  // a raw chunk is its content
+  }
+  if (size <= kHeaderBytes) {
+    return false;
+  }
+  std::array<uint8_t, kHeaderBytes> header{};
+  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd, header, 0, path));
+  if (!complete || !HasHeader(header)) {
+    return false;
+  }
+  uint64_t stated = 0;
+  for (int i = 0; i < 8; ++i) {
+    stated |= static_cast<uint64_t>(header[8 + i]) << (8 * i);
+  }
+  if (stated != length) {
+    return false;
+  }
+  const uint64_t stored = size - kHeaderBytes;
+  switch (static_cast<Encoding>(header[5])) {
+    case Encoding::kRaw:
+      return stored == length;
+    case Encoding::kZstd:
+      return stored <= ZSTD_compressBound(length);
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<bool> FileChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t length) {
+  const fs::path path = ChunkPath(digest);
+  std::lock_guard stripe(Stripe(digest));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return IoError("cannot open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return IoError("cannot stat", path, errno);
+  }
+  GALLERY_ASSIGN_OR_RETURN(
+      bool plausible,
+      PlausibleChunkFile(fd.get(), static_cast<uint64_t>(st.st_size), length, path));
+  if (!plausible) {
+    // Damaged: gone, so that the caller writes it anew (a rename would replace it too, but a
+    // batch may skip a chunk whose name exists).
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return IoError("cannot remove", path, errno);
+    }
+    return false;
+  }
+  const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
+  if (::futimens(fd.get(), times) != 0) {
+    return IoError("cannot touch", path, errno);
+  }
+  return true;
+}
+
 Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
   return ReadChunkFile(ChunkPath(digest), digest);
 }

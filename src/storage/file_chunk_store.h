@@ -78,6 +78,7 @@ class FileChunkStore final : public ChunkStore {
   ~FileChunkStore() override;
 
   Result<bool> Contains(const ChunkDigest& digest) override;
+  Result<bool> ContainsWhole(const ChunkDigest& digest, uint64_t length) override;
   Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override;
   std::unique_ptr<ChunkBatch> BeginBatch() override;
   Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override;

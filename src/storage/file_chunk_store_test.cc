@@ -580,6 +580,27 @@ TEST_F(FileChunkStoreTest, DiscardingAStagedBatchRemovesItsChunks) {
   EXPECT_FALSE((*again)->Holds(DigestOf(a)));
 }
 
+TEST_F(FileChunkStoreTest, ContainsWholeRemovesAChunkFileTooShortOrLongForItsLength) {
+  auto store = OpenStore(/*compress=*/true);
+  const std::vector<uint8_t> random = MemoryDisk::RandomBytes(8192, 5);  // stays raw
+  const std::vector<uint8_t> packed = Compressible(8192, 3);             // compressed
+  const ChunkDigest r = Put(*store, random);
+  const ChunkDigest c = Put(*store, packed);
+  EXPECT_TRUE(*store->ContainsWhole(r, random.size()));
+  EXPECT_TRUE(*store->ContainsWhole(c, packed.size()));
+  // A compressed file claiming another length, and a raw one cut short, are damaged.
+  EXPECT_FALSE(*store->ContainsWhole(c, packed.size() + 1));
+  EXPECT_FALSE(fs::exists(store->ChunkPath(c)));
+  fs::resize_file(store->ChunkPath(r), random.size() - 1);
+  EXPECT_FALSE(*store->ContainsWhole(r, random.size()));
+  EXPECT_FALSE(fs::exists(store->ChunkPath(r)));
+  // An empty file, and an absent one.
+  const ChunkDigest again = Put(*store, random);
+  fs::resize_file(store->ChunkPath(again), 0);
+  EXPECT_FALSE(*store->ContainsWhole(again, random.size()));
+  EXPECT_FALSE(*store->ContainsWhole(again, random.size()));
+}
+
 // A store's disk that is not mounted leaves an empty mount point (or no store folder): it must
 // not be taken for a new store while the metadata records data in it.
 TEST(FileChunkStoreMarkerTest, AMissingStoreThatHoldsDataIsRefusedAndNothingIsWritten) {
