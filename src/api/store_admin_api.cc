@@ -24,9 +24,13 @@ constexpr char kPollSeconds[] = "2";
 json ReportToWire(const service::StoreScrubReport& r) {
   json problems = json::array();
   for (const storage::ScrubProblem& p : r.report.problems) {
-    problems.push_back({{"digest", storage::ToHex(p.digest)},
-                        {"problem", std::string(storage::ScrubProblemName(p.kind))},
-                        {"repaired", p.repaired}});
+    json problem = {{"digest", storage::ToHex(p.digest)},
+                    {"problem", std::string(storage::ScrubProblemName(p.kind))},
+                    {"repaired", p.repaired}};
+    if (!p.repaired && !p.not_repaired.empty()) {
+      problem["notRepaired"] = p.not_repaired;  // why, in one word (the log has the details)
+    }
+    problems.push_back(std::move(problem));
   }
   json store = {{"name", r.store},
           {"chunksChecked", r.report.chunks_checked},
