@@ -125,8 +125,23 @@ class Replicator::Job {
   // (written) by that pass, so garbage collection keeps it for kGcGraceMs: a pass that took
   // longer than half of that is followed by another, which confirms every chunk present again
   // (and copies what was taken meanwhile) before the replicas' manifests are recorded.
-  // Cancelled when the version no longer wants this job.
+  // Cancelled when the version no longer wants this job. Bytes that crossed a link are counted
+  // as egress however the job ends: a cancelled or failed job's last requests crossed too.
   Status Run() {
+    Status copied = CopyPasses();
+    Status counted = RecordEgress();
+    if (copied.ok()) {
+      return counted;
+    }
+    if (!counted.ok()) {
+      GLOG_WARN("replication of {} to {}: cannot count its egress: {}", version_.ToString(),
+                region_, counted.ToString());
+    }
+    return copied;
+  }
+
+ private:
+  Status CopyPasses() {
     for (int pass = 0; pass < 3; ++pass) {
       const TimestampMs started = owner_.clock_.Now();
       GALLERY_RETURN_IF_ERROR(CopyMissing(/*count_progress=*/pass == 0));
@@ -142,7 +157,6 @@ class Replicator::Job {
                                "period; it is tried again");
   }
 
- private:
   // One pass over the chunks on `threads_per_job` threads, each taking the next request: more
   // reads and writes in flight keep the stores' disks busy while another thread hashes.
   Status CopyMissing(bool count_progress) {
@@ -295,6 +309,11 @@ class Replicator::Job {
         GALLERY_RETURN_IF_ERROR(targets_[t].batch->Commit());
       }
     }
+    return RecordEgress();
+  }
+
+  // Counts the bytes that crossed regions since the last count.
+  Status RecordEgress() {
     std::map<std::string, uint64_t> crossed;
     {
       std::lock_guard<std::mutex> lock(egress_mu_);

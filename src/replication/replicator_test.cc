@@ -305,7 +305,7 @@ TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsRea
   EXPECT_TRUE(domain::RegionUsable(Current(), "eastus"));
 }
 
-TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
+TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedRecordsNoReplicaButCountsEgress) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 4;
@@ -332,6 +332,9 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
     return Status::Ok();
   }).ok());
   EXPECT_EQ(manifests, 1);  // only the source
+  // Both requests crossed the link (the second was dropped after it, not written), and no
+  // batch was committed: the egress still counts them.
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), 2 * 4 * int64_t{kChunk});
 }
 
 // With several threads, the thread that finds its version gone stops the others while they
