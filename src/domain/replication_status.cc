@@ -43,7 +43,8 @@ RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegi
                              : ReplicationState::kQueued;
   if (completed) {
     out.progress = 100;
-  } else if (now.has_value() && now->bytes_total > 0) {
+  } else if (!failed && now.has_value() && now->bytes_total > 0) {
+    // A failed region shows no live bytes, rate or ETA: the copy that reported them is over.
     out.bytes_done = now->bytes_done;
     out.bytes_total = now->bytes_total;
     out.bytes_per_second = now->bytes_per_second;

@@ -122,5 +122,21 @@ TEST(ReplicationStatusTest, ACompletedReplicaInAnUnavailableStoreFailsItsRegion)
   EXPECT_EQ(AggregatedReplicationState(s), "Failed");
 }
 
+TEST(ReplicationStatusTest, AFailedRegionShowsNoLiveBytesRateOrEta) {
+  // The job that just failed still reports its last progress for a moment.
+  GalleryImageVersion v = Version({R("eastus", 0, kCompleted), R("eastus", 1, kCompleted),
+                                   R("westus", 0, kFailed, "disk full")});
+  auto live = [](const std::string&) {
+    return std::optional<LiveReplication>(LiveReplication{480, 1000, 20.0});
+  };
+  std::vector<RegionReplication> s = SummarizeReplication(v, live);
+  EXPECT_EQ(s[1].state, kFailed);
+  EXPECT_EQ(s[1].details, "disk full");
+  EXPECT_EQ(s[1].bytes_done, 0);
+  EXPECT_EQ(s[1].bytes_total, 0);
+  EXPECT_EQ(s[1].bytes_per_second, 0);
+  EXPECT_FALSE(s[1].eta_seconds.has_value());
+}
+
 }  // namespace
 }  // namespace gallery::domain
