@@ -24,11 +24,15 @@ constexpr char kPollSeconds[] = "2";
 json ReportToWire(const service::StoreScrubReport& r) {
   json problems = json::array();
   for (const storage::ScrubProblem& p : r.report.problems) {
-    problems.push_back({{"digest", storage::ToHex(p.digest)},
-                        {"problem", std::string(storage::ScrubProblemName(p.kind))},
-                        {"repaired", p.repaired}});
+    json problem = {{"digest", storage::ToHex(p.digest)},
+                    {"problem", std::string(storage::ScrubProblemName(p.kind))},
+                    {"repaired", p.repaired}};
+    if (!p.repaired && !p.not_repaired.empty()) {
+      problem["notRepaired"] = p.not_repaired;  // why, in one word (the log has the details)
+    }
+    problems.push_back(std::move(problem));
   }
-  return {{"name", r.store},
+  json store = {{"name", r.store},
           {"chunksChecked", r.report.chunks_checked},
           {"bytesChecked", r.report.bytes_checked},
           {"corrupt", r.report.corrupt},
@@ -36,6 +40,10 @@ json ReportToWire(const service::StoreScrubReport& r) {
           {"repaired", r.report.repaired},
           {"unrepairable", r.report.unrepairable},
           {"problems", std::move(problems)}};
+  if (!r.unavailable.empty()) {
+    store["unavailable"] = r.unavailable;
+  }
+  return store;
 }
 
 // The answer of a running pass: 202 naming where to ask next.

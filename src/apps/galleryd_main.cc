@@ -258,7 +258,29 @@ int main(int argc, char** argv) {
       store_paths.emplace(location.name, location.path);
     }
   }
-  storage::RegionStores region_stores(dir / "stores", {}, store_paths);
+  // A store that the manifests say holds data is never recreated empty: its folder without a
+  // marker or chunks is a disk that is not mounted (FileChunkStoreOptions::holds_data).
+  const storage::StoreHoldsData holds_data = [&store](const std::string& name) -> Result<bool> {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<metadata::Transaction> tx,
+                             (*store)->Begin(metadata::TxMode::kRead));
+    bool found = false;
+    GALLERY_RETURN_IF_ERROR(tx->ForEachManifest([&](const metadata::ManifestRecord& record) {
+      found = found || record.store == name;
+      return Status::Ok();
+    }));
+    return found;
+  };
+  storage::RegionStores region_stores(dir / "stores", {}, store_paths, holds_data);
+  // Open at start every store that holds data, so that a missing one is reported (in the log,
+  // and as its replicas' region Failed) before anyone reads it.
+  for (const domain::StoreLocation& location : config.regions.Stores()) {
+    Result<bool> holds = holds_data(location.name);
+    if (holds.ok() && *holds) {
+      if (Result<storage::ChunkStore*> opened = region_stores.For(location.name); !opened.ok()) {
+        GLOG_WARN("store {} cannot be used: {}", location.name, opened.status().ToString());
+      }
+    }
+  }
   const service::StoreForRegion store_for = [&region_stores](const std::string& region) {
     return region_stores.For(region);
   };
@@ -323,8 +345,18 @@ int main(int argc, char** argv) {
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
                   {&activity, &activity_log, &registrations, &disks, &exports,
                    {&disks, &image_ingest, &replication_work},
-                   [&replicator](const ResourceId& version, const std::string& region) {
-                     return replicator.Live(version, region);
+                   [&](const ResourceId& version, const std::string& region) {
+                     std::optional<domain::LiveReplication> live =
+                         replicator.Live(version, region);
+                     for (const std::string& name : config.regions.StoreNamesOf(region)) {
+                       if (Status problem = region_stores.Problem(name); !problem.ok()) {
+                         if (!live.has_value()) {
+                           live.emplace();
+                         }
+                         live->unavailable_stores[name] = problem.message();
+                       }
+                     }
+                     return live;
                    }});
   api::BlobApi blobs(disks, clock, &exports);
   api::TokenEndpoint token_endpoint(token_service, **signing_key, api_options.public_endpoint);

@@ -2,6 +2,9 @@
 // damaged chunks from other stores (POST /providers/Gallery.Storage/scrub, a long-running
 // operation polled to its report). For directory administrators of the installation.
 
+#include <map>
+#include <string>
+
 #include "cli/context.h"
 
 namespace gallery::cli {
@@ -12,6 +15,17 @@ using nlohmann::json;
 
 constexpr std::string_view kScrubPath = "/providers/Gallery.Storage/scrub";
 constexpr std::string_view kStoreAdminApi = "2024-01-01";
+
+// What a scrub problem's "notRepaired" cause means, for the error message.
+std::string CauseText(const std::string& cause) {
+  if (cause == "writeFailed") {
+    return "with a good copy elsewhere that could not be written into this store";
+  }
+  if (cause == "doesNotVerify") {
+    return "rewritten from a good copy but still not read back verified";
+  }
+  return "with no good copy in any other store";
+}
 
 uint64_t Count(const json& store, const char* key) {
   const json& v = store.contains(key) ? store[key] : json();
@@ -36,18 +50,46 @@ Status Scrub(CommandContext& ctx, const CommonOptions& o) {
                  FieldColumn("Unrepairable", "unrepairable")}));
   uint64_t unrepairable = 0;
   std::string where;
+  std::string unavailable;
+  bool write_failed = false;  // some repair found a good copy but could not write it
   for (const json& store : report["stores"]) {
-    if (const uint64_t n = store.is_object() ? Count(store, "unrepairable") : 0; n > 0) {
-      unrepairable += n;
-      where += (where.empty() ? "" : ", ") + store.value("name", std::string("?")) + " (" +
-               std::to_string(n) + ")";
+    if (!store.is_object()) {
+      continue;
     }
+    if (store.contains("unavailable") && store["unavailable"].is_string()) {
+      unavailable += (unavailable.empty() ? "" : " ") + store["unavailable"].get<std::string>();
+    }
+    const uint64_t n = Count(store, "unrepairable");
+    if (n == 0) {
+      continue;
+    }
+    unrepairable += n;
+    std::map<std::string, int> causes;  // listed problems by cause
+    if (store.contains("problems") && store["problems"].is_array()) {
+      for (const json& p : store["problems"]) {
+        if (p.is_object() && p.value("repaired", true) == false) {
+          ++causes[p.value("notRepaired", std::string("noGoodCopy"))];
+        }
+      }
+    }
+    std::string why;
+    for (const auto& [cause, count] : causes) {
+      why += (why.empty() ? "" : ", ") + std::to_string(count) + " " + CauseText(cause);
+      write_failed = write_failed || cause != "noGoodCopy";
+    }
+    where += (where.empty() ? "" : "; ") + store.value("name", std::string("?")) + " (" +
+             std::to_string(n) + (why.empty() ? "" : ": " + why) + ")";
+  }
+  if (!unavailable.empty()) {
+    return Status::Unavailable("some stores could not be scrubbed: " + unavailable);
   }
   if (unrepairable > 0) {
-    return Status::DataLoss(std::to_string(unrepairable) +
-                            " damaged chunk(s) could not be repaired: no other store holds a "
-                            "good copy. Stores: " +
-                            where + ".");
+    return Status::DataLoss(
+        std::to_string(unrepairable) + " damaged chunk(s) could not be repaired. Stores: " +
+        where + "." +
+        (write_failed ? " Where a good copy exists, check that the store named can be written "
+                        "(the server log has the error)."
+                      : ""));
   }
   return Status::Ok();
 }

@@ -12,6 +12,7 @@ namespace {
 using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kScrub = "/providers/Gallery.Storage/scrub?api-version=2024-01-01";
 const std::string kPoll =
@@ -71,7 +72,18 @@ TEST_F(StoreCommandsTest, AChunkThatCouldNotBeRepairedPrintsTheReportAndExits1) 
   EXPECT_EQ(Run({"store", "scrub"}), 1);
   EXPECT_EQ(OutJson(), report);
   EXPECT_THAT(err(), HasSubstr("2 damaged chunk(s) could not be repaired"));
-  EXPECT_THAT(err(), HasSubstr("eastus (1), westus (1)"));
+  EXPECT_THAT(err(), HasSubstr("eastus (1: 1 with no good copy in any other store); westus (1"));
+}
+
+TEST_F(StoreCommandsTest, AChunkWhoseRepairCouldNotBeWrittenSaysSo) {
+  json store = Store("canadacentral", 1, 0, 1);
+  store["problems"][0]["notRepaired"] = "writeFailed";
+  RespondScrub({{"stores", {store, Store("westus", 0, 0, 0)}}});
+  EXPECT_EQ(Run({"store", "scrub"}), 1);
+  EXPECT_THAT(err(), HasSubstr("canadacentral (1: 1 with a good copy elsewhere that could not "
+                               "be written into this store)"));
+  EXPECT_THAT(err(), Not(HasSubstr("no good copy")));
+  EXPECT_THAT(err(), HasSubstr("check that the store named can be written"));
 }
 
 TEST_F(StoreCommandsTest, ARefusedScrubPrintsTheServersErrorAndExits1) {

@@ -7,12 +7,16 @@ namespace gallery::domain {
 namespace {
 
 bool Qualifies(const GalleryImageVersion& v, const std::optional<std::string>& region) {
-  if (v.meta.provisioning_state != ProvisioningState::kSucceeded &&
-      v.meta.provisioning_state != ProvisioningState::kUpdating) {
-    return false;
-  }
   if (!region.has_value()) {
-    return !v.exclude_from_latest;
+    return (v.meta.provisioning_state == ProvisioningState::kSucceeded ||
+            v.meta.provisioning_state == ProvisioningState::kUpdating) &&
+           !v.exclude_from_latest;
+  }
+  // In a region, what counts is the region's own replicas: a version still Creating, or Failed
+  // because of another region, is usable where its replicas are complete. One being deleted
+  // is not.
+  if (v.meta.provisioning_state == ProvisioningState::kDeleting) {
+    return false;
   }
   const TargetRegion* target = nullptr;
   for (const TargetRegion& t : v.target_regions) {

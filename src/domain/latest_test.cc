@@ -104,9 +104,24 @@ TEST(LatestTest, RegionalExcludeFromLatestOverridesTheVersionsFlag) {
   EXPECT_EQ(ResolveLatest(versions, kAnyRegion), 1u);
 }
 
-TEST(LatestTest, InARegionNotYetProvisionedVersionsAreSkipped) {
+TEST(LatestTest, InARegionWhoseReplicasAreCompleteOtherRegionsDoNotMatter) {
+  // 2.0.0 is still copying to westus (Creating), or failed there for good (Failed).
+  for (ReplicationState westus : {ReplicationState::kReplicating, ReplicationState::kFailed}) {
+    std::vector<GalleryImageVersion> versions = {Version("1.0.0", {"eastus", "westus"}),
+                                                 Version("2.0.0", {"eastus", "westus"})};
+    versions[1].meta.provisioning_state = westus == ReplicationState::kFailed
+                                              ? ProvisioningState::kFailed
+                                              : ProvisioningState::kCreating;
+    versions[1].replicas[1].state = westus;
+    EXPECT_EQ(ResolveLatest(versions, std::string("eastus")), 1u);
+    EXPECT_EQ(ResolveLatest(versions, std::string("westus")), 0u);
+    EXPECT_EQ(ResolveLatest(versions, kAnyRegion), 0u);
+  }
+}
+
+TEST(LatestTest, InARegionAVersionBeingDeletedIsSkipped) {
   std::vector<GalleryImageVersion> versions = {Version("1.0.0"), Version("2.0.0")};
-  versions[1].meta.provisioning_state = ProvisioningState::kCreating;
+  versions[1].meta.provisioning_state = ProvisioningState::kDeleting;
   EXPECT_EQ(ResolveLatest(versions, std::string("eastus")), 0u);
 }
 

@@ -12,11 +12,20 @@ RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegi
   RegionReplication out;
   out.region = target.name;
   out.replicas_total = version.ReplicaCountFor(target);
+  std::optional<LiveReplication> now = live ? live(target.name) : std::nullopt;
   bool failed = false;
   bool replicating = false;
   for (const Replica& r : version.replicas) {
     if (r.region != target.name) {
       continue;
+    }
+    if (r.state == ReplicationState::kCompleted && now.has_value()) {
+      auto lost = now->unavailable_stores.find(r.store);
+      if (lost != now->unavailable_stores.end()) {
+        failed = true;
+        out.details = lost->second;
+        continue;
+      }
     }
     if (r.state == ReplicationState::kCompleted) {
       ++out.replicas_done;
@@ -32,10 +41,10 @@ RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegi
               : failed       ? ReplicationState::kFailed
               : replicating  ? ReplicationState::kReplicating
                              : ReplicationState::kQueued;
-  std::optional<LiveReplication> now = live ? live(target.name) : std::nullopt;
   if (completed) {
     out.progress = 100;
-  } else if (now.has_value() && now->bytes_total > 0) {
+  } else if (!failed && now.has_value() && now->bytes_total > 0) {
+    // A failed region shows no live bytes, rate or ETA: the copy that reported them is over.
     out.bytes_done = now->bytes_done;
     out.bytes_total = now->bytes_total;
     out.bytes_per_second = now->bytes_per_second;

@@ -3,11 +3,12 @@
 // reports, whether a region is usable, and whether replication still has work to do.
 //
 // A region is Completed when every replica its profile asks for is; Failed when one failed for
-// good; Replicating while one is being copied; Queued otherwise (waiting for a worker or a
+// good, or a completed one sits in a store that cannot be used now (LiveReplication); Replicating while one is being copied; Queued otherwise (waiting for a worker or a
 // retry, or not planned yet). A region is usable (disks and exports may read it) as soon as its
 // own replicas are complete, whatever other regions are doing.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ struct LiveReplication {
   int64_t bytes_done = 0;
   int64_t bytes_total = 0;
   double bytes_per_second = 0;
+  // Stores of the region that cannot be used now, with why (a message fit for clients). A
+  // completed replica in one of them does not count as completed: its data cannot be read.
+  std::map<std::string, std::string> unavailable_stores;
 };
 
 // Looks up the live progress of a version's region; nullopt when nothing is copying there.

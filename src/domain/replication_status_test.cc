@@ -100,5 +100,43 @@ TEST(ReplicationStatusTest, LiveProgressGivesBytesRateAndEta) {
   EXPECT_FALSE(SummarizeReplication(v, done)[0].eta_seconds.has_value());
 }
 
+TEST(ReplicationStatusTest, ACompletedReplicaInAnUnavailableStoreFailsItsRegion) {
+  // westus's store lost its disk: its completed replica holds no readable data any more.
+  GalleryImageVersion v = Version({R("eastus", 0, kCompleted), R("eastus", 1, kCompleted),
+                                   R("westus", 0, kCompleted)});
+  std::vector<RegionReplication> s =
+      SummarizeReplication(v, [](const std::string& region) -> std::optional<LiveReplication> {
+        if (region != "westus") {
+          return std::nullopt;
+        }
+        LiveReplication live;
+        live.unavailable_stores["westus"] = "chunk store 'westus' is missing";
+        return live;
+      });
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].state, kCompleted);
+  EXPECT_EQ(s[1].state, kFailed);
+  EXPECT_EQ(s[1].replicas_done, 0);
+  EXPECT_EQ(s[1].progress, 0);
+  EXPECT_EQ(s[1].details, "chunk store 'westus' is missing");
+  EXPECT_EQ(AggregatedReplicationState(s), "Failed");
+}
+
+TEST(ReplicationStatusTest, AFailedRegionShowsNoLiveBytesRateOrEta) {
+  // The job that just failed still reports its last progress for a moment.
+  GalleryImageVersion v = Version({R("eastus", 0, kCompleted), R("eastus", 1, kCompleted),
+                                   R("westus", 0, kFailed, "disk full")});
+  auto live = [](const std::string&) {
+    return std::optional<LiveReplication>(LiveReplication{480, 1000, 20.0});
+  };
+  std::vector<RegionReplication> s = SummarizeReplication(v, live);
+  EXPECT_EQ(s[1].state, kFailed);
+  EXPECT_EQ(s[1].details, "disk full");
+  EXPECT_EQ(s[1].bytes_done, 0);
+  EXPECT_EQ(s[1].bytes_total, 0);
+  EXPECT_EQ(s[1].bytes_per_second, 0);
+  EXPECT_FALSE(s[1].eta_seconds.has_value());
+}
+
 }  // namespace
 }  // namespace gallery::domain

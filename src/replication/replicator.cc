@@ -48,19 +48,29 @@ std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
 }  // namespace
 
 // Bytes done of total for a running job, and recent samples for its rate.
+// The rate counts only bytes written: chunks a store already had (a resumed job, the source
+// region's own store) are done at once, and counting them made rates of GB/s on 20 MB/s links.
 struct Replicator::Progress {
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> total{0};
+  std::atomic<int64_t> written{0};
   std::mutex mu;
-  std::deque<std::pair<TimestampMs, int64_t>> samples;
+  std::deque<std::pair<TimestampMs, int64_t>> samples;  // (time, written)
 
-  void Add(int64_t bytes, TimestampMs now) {
-    const int64_t value = done += bytes;
+  // `present` bytes found in the stores, `copied` bytes written into them.
+  void Add(int64_t present, int64_t copied, TimestampMs now) {
+    done += present + copied;
+    const int64_t value = written += copied;
     std::lock_guard<std::mutex> lock(mu);
     samples.emplace_back(now, value);
     while (samples.size() > 2 && samples.front().first < now - kRateWindowMs) {
       samples.pop_front();
     }
+  }
+  // A target store left the job: its share of the total, and what was counted for it.
+  void Drop(int64_t total_bytes, int64_t done_bytes) {
+    total -= total_bytes;
+    done -= done_bytes;
   }
   double Rate() {
     std::lock_guard<std::mutex> lock(mu);
@@ -96,7 +106,12 @@ class Replicator::Job {
         targets_(std::move(targets)),
         chunks_(std::move(chunks)),
         progress_(std::move(progress)),
-        replicas_(std::move(replicas)) {
+        replicas_(std::move(replicas)),
+        target_done_(targets_.size()),
+        dropped_(targets_.size()) {
+    for (const auto& chunk : chunks_) {
+      store_bytes_ += chunk.second;
+    }
     std::lock_guard<std::mutex> lock(owner_.mu_);
     stop_ = owner_.cancel_.load();
     owner_.job_stops_.insert(&stop_);
@@ -111,8 +126,23 @@ class Replicator::Job {
   // (written) by that pass, so garbage collection keeps it for kGcGraceMs: a pass that took
   // longer than half of that is followed by another, which confirms every chunk present again
   // (and copies what was taken meanwhile) before the replicas' manifests are recorded.
-  // Cancelled when the version no longer wants this job.
+  // Cancelled when the version no longer wants this job. Bytes that crossed a link are counted
+  // as egress however the job ends: a cancelled or failed job's last requests crossed too.
   Status Run() {
+    Status copied = CopyPasses();
+    Status counted = RecordEgress();
+    if (copied.ok()) {
+      return counted;
+    }
+    if (!counted.ok()) {
+      GLOG_WARN("replication of {} to {}: cannot count its egress: {}", version_.ToString(),
+                region_, counted.ToString());
+    }
+    return copied;
+  }
+
+ private:
+  Status CopyPasses() {
     for (int pass = 0; pass < 3; ++pass) {
       const TimestampMs started = owner_.clock_.Now();
       GALLERY_RETURN_IF_ERROR(CopyMissing(/*count_progress=*/pass == 0));
@@ -128,7 +158,6 @@ class Replicator::Job {
                                "period; it is tried again");
   }
 
- private:
   // One pass over the chunks on `threads_per_job` threads, each taking the next request: more
   // reads and writes in flight keep the stores' disks busy while another thread hashes.
   Status CopyMissing(bool count_progress) {
@@ -178,11 +207,24 @@ class Replicator::Job {
     GALLERY_RETURN_IF_ERROR(StillWanted());
     std::vector<std::vector<size_t>> lacking(last - first);
     int64_t present_bytes = 0;
+    std::vector<int64_t> counted(targets_.size(), 0);  // progress per target
     for (size_t i = first; i < last; ++i) {
       for (size_t t = 0; t < targets_.size(); ++t) {
-        GALLERY_ASSIGN_OR_RETURN(bool has, targets_[t].chunks->Contains(chunks_[i].first));
+        if (dropped_[t]) {
+          continue;
+        }
+        // A chunk the store holds already counts when its file's size fits the chunk; it is
+        // not re-hashed. Hashing runs at about 1.2 GB/s per core, and a new version shares
+        // most chunks with the last one: re-hashing them would read and hash the whole image
+        // in every target store (a 100 GiB image: about 85 s of a core per store, plus the
+        // disk reads) to copy a few percent of it, and on this 2-core machine would compete
+        // with the copies themselves. Wrong bytes of the right size are caught by every read
+        // (which verifies the hash) and repaired by the scrub.
+        GALLERY_ASSIGN_OR_RETURN(
+            bool has, targets_[t].chunks->ContainsWhole(chunks_[i].first, chunks_[i].second));
         if (has) {
           present_bytes += chunks_[i].second;
+          counted[t] += chunks_[i].second;
         } else {
           lacking[i - first].push_back(t);
         }
@@ -217,12 +259,19 @@ class Replicator::Job {
     int64_t written_bytes = 0;
     for (size_t i = first; i < last; ++i) {
       for (size_t t : lacking[i - first]) {
+        if (dropped_[t]) {
+          continue;  // re-planned away while this request was on the link
+        }
         GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
         written_bytes += chunks_[i].second;
+        counted[t] += chunks_[i].second;
       }
     }
     if (count_progress) {
-      progress_->Add(present_bytes + written_bytes, owner_.clock_.Now());
+      for (size_t t = 0; t < targets_.size(); ++t) {
+        target_done_[t] += counted[t];
+      }
+      progress_->Add(present_bytes, written_bytes, owner_.clock_.Now());
     }
     const uint64_t before = uncommitted_.fetch_add(static_cast<uint64_t>(written_bytes));
     if (before + static_cast<uint64_t>(written_bytes) >= owner_.options_.commit_bytes &&
@@ -256,9 +305,16 @@ class Replicator::Job {
   Status Commit() {
     std::lock_guard<std::mutex> committing(commit_mu_);
     uncommitted_ = 0;
-    for (Target& t : targets_) {
-      GALLERY_RETURN_IF_ERROR(t.batch->Commit());
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      if (!dropped_[t]) {
+        GALLERY_RETURN_IF_ERROR(targets_[t].batch->Commit());
+      }
     }
+    return RecordEgress();
+  }
+
+  // Counts the bytes that crossed regions since the last count.
+  Status RecordEgress() {
     std::map<std::string, uint64_t> crossed;
     {
       std::lock_guard<std::mutex> lock(egress_mu_);
@@ -275,7 +331,9 @@ class Replicator::Job {
   }
 
   // Cancelled when galleryd stops, the version is gone, or none of this job's replicas is
-  // still pending in the store it fills.
+  // still pending. A target store none of whose replicas is still pending (the profile lowered
+  // the region's count) is dropped: nothing more is written there, and progress no longer
+  // counts it.
   Status StillWanted() {
     if (owner_.cancel_) {
       return Cancelled("galleryd is stopping");
@@ -283,16 +341,27 @@ class Replicator::Job {
     GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const metadata::Resource> found,
                              owner_.store_.FindResource(version_));
     const GalleryImageVersion* v = AsVersion(found);
+    std::set<std::string> stores;  // still wanted
     if (v != nullptr) {
       for (const Replica& r : v->replicas) {
         if (r.region == region_ && domain::ReplicaPending(r) &&
             replicas_.count({r.index, r.store}) > 0) {
-          return Status::Ok();
+          stores.insert(r.store);
         }
       }
     }
-    return Cancelled("the replicas of " + version_.ToString() + " in region '" +
-                             region_ + "' are no longer wanted");
+    if (stores.empty()) {
+      return Cancelled("the replicas of " + version_.ToString() + " in region '" + region_ +
+                       "' are no longer wanted");
+    }
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      if (!stores.contains(targets_[t].store) && !dropped_[t].exchange(true)) {
+        progress_->Drop(static_cast<int64_t>(store_bytes_), target_done_[t].load());
+        GLOG_INFO("replication of {} to {}: store {} is no longer a target", version_.ToString(),
+                  region_, targets_[t].store);
+      }
+    }
+    return Status::Ok();
   }
 
   Replicator& owner_;
@@ -303,6 +372,11 @@ class Replicator::Job {
   std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks_;
   std::shared_ptr<Progress> progress_;
   std::set<std::pair<int32_t, std::string>> replicas_;  // (index, store) this job fills
+  uint64_t store_bytes_ = 0;  // what one target store receives: the chunks' bytes
+  // Per target (index into targets_): bytes progress counted for it, and whether it was
+  // re-planned away (StillWanted).
+  std::vector<std::atomic<int64_t>> target_done_;
+  std::vector<std::atomic<bool>> dropped_;
   std::mutex egress_mu_;
   std::map<std::string, uint64_t> egress_;  // source region -> bytes not yet counted
   std::mutex commit_mu_;
@@ -496,6 +570,14 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   auto fail = [&](const Status& error) {
     if (IsCancelled(error) || cancel_) {
       return error;  // not a failed attempt: stopped on purpose
+    }
+    if (Replanned(version_id, region, wanted)) {
+      // The profile changed while this attempt ran: the error may come from a store it no
+      // longer uses, so it is not charged to the replicas that remain. The change kicked the
+      // version, so the region's job runs again with the new plan.
+      GLOG_INFO("replication of {} to {} stopped after a profile change: {}",
+                version_id.ToString(), region, error.ToString());
+      return error;
     }
     Status recorded = RecordFailure(version_id, region, error);
     if (!recorded.ok()) {
@@ -728,6 +810,22 @@ Status Replicator::RecordFailure(const ResourceId& version_id, const std::string
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   AfterChange(version_id, *v);
   return Status::Ok();
+}
+
+bool Replicator::Replanned(const ResourceId& version, const std::string& region,
+                           const std::set<std::pair<int32_t, std::string>>& wanted) {
+  Result<std::shared_ptr<const metadata::Resource>> found = store_.FindResource(version);
+  const GalleryImageVersion* v = found.ok() ? AsVersion(*found) : nullptr;
+  if (v == nullptr) {
+    return true;
+  }
+  size_t still = 0;
+  for (const Replica& r : v->replicas) {
+    if (r.region == region && domain::ReplicaPending(r) && wanted.contains({r.index, r.store})) {
+      ++still;
+    }
+  }
+  return still < wanted.size();
 }
 
 void Replicator::AfterChange(const ResourceId& version, const GalleryImageVersion& now) {

@@ -138,6 +138,10 @@ class Replicator {
   // Records a failed attempt of the region's pending replicas (Failed after max_attempts).
   Status RecordFailure(const ResourceId& version, const std::string& region,
                        const Status& error);
+  // Whether some of `wanted` ((index, store) replicas of the region a job set out to fill) are
+  // no longer pending: the version was deleted or its profile changed meanwhile.
+  bool Replanned(const ResourceId& version, const std::string& region,
+                 const std::set<std::pair<int32_t, std::string>>& wanted);
   // After a job changed the version: tell the owner when nothing is pending any more.
   void AfterChange(const ResourceId& version, const domain::GalleryImageVersion& now);
 

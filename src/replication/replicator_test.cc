@@ -174,6 +174,22 @@ class ReplicatorTest : public ::testing::Test {
 
   int64_t DataBytes() const { return static_cast<int64_t>(digests_.size()) * kChunk; }
 
+  // Options of a job that runs its requests in order, `per_request` chunks each, and records
+  // the live progress of `region` at each request on the link, `step_ms` apart.
+  ReplicatorOptions SamplingLive(const std::string& region, int per_request, int64_t step_ms,
+                                 std::vector<domain::LiveReplication>* seen) {
+    ReplicatorOptions options;
+    options.threads_per_job = 1;
+    options.chunks_per_request = per_request;
+    options.link = [this, region, step_ms, seen](const std::string&, const std::string&,
+                                                 uint64_t, const std::atomic<bool>*) {
+      seen->push_back(replicator_->Live(id_, region).value_or(domain::LiveReplication{}));
+      clock_.Advance(step_ms);
+      return Status::Ok();
+    };
+    return options;
+  }
+
   std::filesystem::path dir_;
   FakeClock clock_{kStart};
   std::unique_ptr<Random> random_ = NewSystemRandom();
@@ -305,7 +321,7 @@ TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsRea
   EXPECT_TRUE(domain::RegionUsable(Current(), "eastus"));
 }
 
-TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
+TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedRecordsNoReplicaButCountsEgress) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
   options.chunks_per_request = 4;
@@ -332,6 +348,9 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedAndRecordsNothing) {
     return Status::Ok();
   }).ok());
   EXPECT_EQ(manifests, 1);  // only the source
+  // Both requests crossed the link (the second was dropped after it, not written), and no
+  // batch was committed: the egress still counts them.
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), 2 * 4 * int64_t{kChunk});
 }
 
 // With several threads, the thread that finds its version gone stops the others while they
@@ -407,6 +426,65 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
   EXPECT_EQ(settled_.size(), 1u);
 }
 
+TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgress) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
+  options.chunks_per_request = 4;
+  int requests = 0;
+  std::vector<domain::LiveReplication> seen;
+  options.link = [&](const std::string&, const std::string& to, uint64_t,
+                     const std::atomic<bool>*) {
+    if (to != "eastus") {
+      return Status::Ok();
+    }
+    if (++requests == 2) {
+      GalleryImageVersion v = Current();
+      v.target_regions[1].regional_replica_count = 1;  // eastus=2 -> 1: eastus-2 is dropped
+      Reconcile(&v, StoresOf, {});
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->PutResource(v).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    seen.push_back(replicator_->Live(id_, "eastus").value_or(domain::LiveReplication{}));
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_EQ(ReplicasIn("eastus").size(), 1u);
+  EXPECT_EQ(ReplicasIn("eastus")[0].store, "eastus");
+  EXPECT_EQ(ReplicasIn("eastus")[0].state, ReplicationState::kCompleted);
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  // The request on the link when the count was lowered is the last one written there.
+  EXPECT_LE(Holds("eastus-2"), 4);
+  ASSERT_EQ(seen.size(), 10u);  // 38 chunks in requests of 4
+  EXPECT_EQ(seen[1].bytes_total, 2 * DataBytes());
+  EXPECT_EQ(seen[2].bytes_total, DataBytes());  // one store from the next request on
+  EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
+}
+
+TEST_F(ReplicatorTest, ChunkFilesOfAnImpossibleSizeInTheTargetAreCopiedAgain) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  // westus holds two of the chunks already, damaged: one empty, one cut short.
+  storage::FileChunkStore& west = Store("westus");
+  for (int i : {0, 1}) {
+    auto batch = west.BeginBatch();
+    ASSERT_TRUE(batch->Add(digests_[i], *Store("southcentralus").Read(digests_[i])).ok());
+    ASSERT_TRUE(batch->Commit().ok());
+  }
+  std::filesystem::resize_file(west.ChunkPath(digests_[0]), 0);
+  std::filesystem::resize_file(west.ChunkPath(digests_[1]), kChunk / 2);
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
+  for (int i : {0, 1}) {
+    auto back = west.Read(digests_[i]);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, *Store("southcentralus").Read(digests_[i]));
+  }
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), DataBytes());  // both sent again
+}
+
 TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
@@ -435,21 +513,8 @@ TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIs
 }
 
 TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
-  ReplicatorOptions options;
-  options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 10;
   std::vector<domain::LiveReplication> seen;
-  options.link = [&](const std::string&, const std::string&, uint64_t,
-                     const std::atomic<bool>*) {
-    auto live = replicator_->Live(id_, "eastus");
-    EXPECT_TRUE(live.has_value());
-    if (live.has_value()) {
-      seen.push_back(*live);
-    }
-    clock_.Advance(100);
-    return Status::Ok();
-  };
-  MakeReplicator(std::move(options));
+  MakeReplicator(SamplingLive("eastus", 10, 100, &seen));
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());
   ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
@@ -459,6 +524,30 @@ TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
   EXPECT_EQ(seen[1].bytes_done, 2 * 10 * int64_t{kChunk});
   EXPECT_GT(seen[3].bytes_per_second, 0);
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());  // over
+}
+
+// After a restart most chunks are found present: they are done, but they did not cross the
+// link, so they must not make the rate (and the ETA) absurd.
+TEST_F(ReplicatorTest, ChunksFoundPresentCountAsDoneButNotInTheRate) {
+  std::vector<domain::LiveReplication> seen;
+  MakeReplicator(SamplingLive("westus", 10, 1000, &seen));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  {
+    // The first 30 chunks were copied before the restart.
+    auto batch = Store("westus").BeginBatch();
+    for (size_t i = 0; i < 30; ++i) {
+      ASSERT_TRUE(batch->Add(digests_[i], *Store("southcentralus").Read(digests_[i])).ok());
+    }
+    ASSERT_TRUE(batch->Commit().ok());
+  }
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  // Requests of 10 chunks (in digest order), one second apart on the link; the 8 missing
+  // chunks are spread over the 4 requests. Counting the present ones made 10 chunks a second.
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_GE(seen[3].bytes_done, 30 * int64_t{kChunk});  // present chunks are done
+  for (const domain::LiveReplication& live : seen) {
+    EXPECT_LE(live.bytes_per_second, 8.0 * kChunk);  // at most what was written, per second
+  }
 }
 
 TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {

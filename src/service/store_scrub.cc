@@ -196,21 +196,33 @@ Result<std::vector<StoreScrubReport>> StoreScrub::Scrub() {
           expected[record.store].push_back(chunk);
         }));
   }
+  // A store that cannot be opened is reported, not scrubbed: the others are still checked.
+  std::map<std::string, storage::ChunkStore*> opened;
   std::vector<storage::ChunkStore*> all;
-  for (const auto& [name, chunks] : expected) {
-    GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_(name));
-    all.push_back(store);
-  }
   std::vector<StoreScrubReport> out;
-  size_t i = 0;
+  for (const auto& [name, chunks] : expected) {
+    Result<storage::ChunkStore*> store = stores_(name);
+    if (!store.ok()) {
+      GLOG_WARN("scrub of store {}: cannot open it: {}", name, store.status().ToString());
+      out.push_back({.store = name, .unavailable = store.status().message()});
+      continue;
+    }
+    opened[name] = *store;
+    all.push_back(*store);
+  }
   for (auto& [name, chunks] : expected) {
+    if (!opened.contains(name)) {
+      continue;
+    }
     // ScrubStore skips the scrubbed store among the sources.
     GALLERY_ASSIGN_OR_RETURN(storage::ScrubReport report,
-                             storage::ScrubStore(*all[i++], chunks, all, options_.scrub));
+                             storage::ScrubStore(*opened[name], chunks, all, options_.scrub));
     chunks = {};  // the digests are not needed any more
     out.push_back({name, std::move(report)});
     LogReport(out.back());
   }
+  std::sort(out.begin(), out.end(),
+            [](const StoreScrubReport& a, const StoreScrubReport& b) { return a.store < b.store; });
   return out;
 }
 

@@ -56,6 +56,9 @@ struct StoreScrubOptions {
 struct StoreScrubReport {
   std::string store;
   storage::ScrubReport report;
+  // Why the store could not be scrubbed at all (it cannot be opened: its disk is not mounted,
+  // say); empty when it was. Such a store is neither checked nor used as a repair source.
+  std::string unavailable;
 };
 
 // A pass, running or finished.

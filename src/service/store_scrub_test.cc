@@ -192,7 +192,8 @@ TEST_F(StoreScrubTest, AManifestThatDoesNotDecodeStopsThePass) {
       << reports.status().ToString();
 }
 
-TEST_F(StoreScrubTest, AStoreThatCannotBeOpenedStopsThePass) {
+// A store whose disk is gone must not stop the scrub of the others, nor be recreated.
+TEST_F(StoreScrubTest, AStoreThatCannotBeOpenedIsReportedAndTheOthersAreScrubbed) {
   listed_ = {"eastus"};
   Put("eastus", 6, 1);
   fs::create_directories(dir_ / "stores");
@@ -200,8 +201,15 @@ TEST_F(StoreScrubTest, AStoreThatCannotBeOpenedStopsThePass) {
   listed_.push_back("westus");
   MakeScrub();
   Result<std::vector<StoreScrubReport>> reports = scrub_->RunOnce();
-  ASSERT_FALSE(reports.ok());
-  EXPECT_EQ(reports.status().code(), StatusCode::kUnavailable) << reports.status().ToString();
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].store, "eastus");
+  EXPECT_TRUE((*reports)[0].unavailable.empty());
+  EXPECT_EQ((*reports)[0].report.chunks_checked, 1u);
+  EXPECT_EQ((*reports)[1].store, "westus");
+  EXPECT_NE((*reports)[1].unavailable.find("is not a folder"), std::string::npos)
+      << (*reports)[1].unavailable;
+  EXPECT_EQ((*reports)[1].report.chunks_checked, 0u);
 }
 
 TEST_F(StoreScrubTest, BeginRunsAPassInTheBackgroundOnlyOnceStarted) {

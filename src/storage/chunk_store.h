@@ -77,6 +77,17 @@ class ChunkStore {
   // Unavailable on I/O errors.
   virtual Result<bool> Contains(const ChunkDigest& digest) = 0;
 
+  // Contains for a chunk whose content is `length` bytes, which also checks that what is
+  // stored can hold that content (its size, and a header's length, without reading or hashing
+  // the content): a zero-length, truncated or overlong chunk file is damaged, is removed, and
+  // the chunk counts as absent so that it is written again. What passes may still hold wrong
+  // bytes of the right size: reads verify the hash, and a scrub finds and repairs those.
+  // Unavailable on I/O errors.
+  virtual Result<bool> ContainsWhole(const ChunkDigest& digest, uint64_t length) {
+    (void)length;
+    return Contains(digest);
+  }
+
   // The chunk's content, verified against `digest`. NotFound when absent; DataLoss naming the
   // chunk when the stored bytes are short, undecodable or hash to something else; Unavailable
   // on I/O errors.

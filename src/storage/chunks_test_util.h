@@ -117,6 +117,9 @@ class ForwardingChunkStore : public ChunkStore {
  public:
   explicit ForwardingChunkStore(ChunkStore& inner) : inner_(inner) {}
   Result<bool> Contains(const ChunkDigest& d) override { return inner_.Contains(d); }
+  Result<bool> ContainsWhole(const ChunkDigest& d, uint64_t length) override {
+    return inner_.ContainsWhole(d, length);
+  }
   Result<std::vector<uint8_t>> Read(const ChunkDigest& d) override { return inner_.Read(d); }
   std::unique_ptr<ChunkBatch> BeginBatch() override { return inner_.BeginBatch(); }
   Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override {

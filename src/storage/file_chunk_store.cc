@@ -23,6 +23,7 @@
 #include <set>
 #include <system_error>
 
+#include "common/file_util.h"
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
@@ -534,8 +535,72 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
   return FlushFileSystem();
 }
 
+namespace {
+
+constexpr std::string_view kMarkerFile = "STORE";
+constexpr std::string_view kMarkerFirstLine = "gallery chunk store\n";
+
+std::string MarkerText(const std::string& name) {
+  return std::string(kMarkerFirstLine) + "name " + name + "\n";
+}
+
+// Whether any fan-out folder under `root`/chunks holds an entry (false when there is none).
+bool HasChunkFiles(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& fan_out : fs::directory_iterator(root / "chunks", ec)) {
+    if (fan_out.is_directory(ec) && !fs::is_empty(fan_out.path(), ec)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Checks the STORE marker of the folder at `root`; whether one must be written. A store's disk
+// that is not mounted looks exactly like a new empty store (its mount point is an empty
+// folder, or the store's folder is missing); only the metadata can tell them apart, so it is
+// asked when the folder has neither a marker nor chunks.
+Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& options) {
+  const std::string shown = options.name.empty() ? root.string() : options.name;
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    return Status::Unavailable("the path configured for chunk store '" + shown +
+                               "' is not a folder; correct the configuration or move what is "
+                               "in the way");
+  }
+  Result<std::string> marker = ReadFile(root / kMarkerFile);
+  if (marker.ok()) {
+    // A marker written without a name (tools, tests) fits any store.
+    if (!options.name.empty() && marker->starts_with(kMarkerFirstLine) &&
+        *marker != MarkerText("") && *marker != MarkerText(options.name)) {
+      return Status::FailedPrecondition(
+          "the folder configured for chunk store '" + shown +
+          "' holds another store; correct the store's path in the configuration");
+    }
+    return false;
+  }
+  if (marker.status().code() != StatusCode::kNotFound) {
+    return Status::Unavailable("cannot read the identity marker of chunk store '" + shown +
+                               "'");
+  }
+  if (HasChunkFiles(root) || !options.holds_data) {
+    return true;  // a new store, or one initialised before stores had markers
+  }
+  GALLERY_ASSIGN_OR_RETURN(bool holds_data, options.holds_data());
+  if (holds_data) {
+    return Status::Unavailable(
+        "chunk store '" + shown +
+        "' is missing: its folder has no store marker and no chunks, although replicas and "
+        "images are recorded in it. Its disk is probably not mounted; mount it (or restore "
+        "the store) and retry. Nothing was written there.");
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& root,
                                                              FileChunkStoreOptions options) {
+  GALLERY_ASSIGN_OR_RETURN(const bool write_marker, CheckMarker(root, options));
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {
@@ -585,6 +650,10 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   }
   if (made_chunks || made_tmp || made_staged) {
     GALLERY_RETURN_IF_ERROR(FsyncDir(root));
+  }
+  // Last, so that a folder with a marker is a whole store.
+  if (write_marker) {
+    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(root / kMarkerFile, MarkerText(options.name)));
   }
   return store;
 }
@@ -707,6 +776,74 @@ Result<bool> FileChunkStore::Contains(const ChunkDigest& digest) {
     return false;
   }
   return IoError("cannot touch", path, errno);
+}
+
+namespace {
+
+// Whether a chunk file of `size` bytes, open as `fd`, can hold `length` bytes of content: its
+// content alone, or a header giving that length followed by the content or a zstd frame no
+// larger than zstd's bound for it. Reads at most the header.
+Result<bool> PlausibleChunkFile(int fd, uint64_t size, uint64_t length, const fs::path& path) {
+  if (size == length && length > 0) {
+    return true;  // a raw chunk is its content
+  }
+  if (size <= kHeaderBytes) {
+    return false;
+  }
+  std::array<uint8_t, kHeaderBytes> header{};
+  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd, header, 0, path));
+  if (!complete || !HasHeader(header)) {
+    return false;
+  }
+  uint64_t stated = 0;
+  for (int i = 0; i < 8; ++i) {
+    stated |= static_cast<uint64_t>(header[8 + i]) << (8 * i);
+  }
+  if (stated != length) {
+    return false;
+  }
+  const uint64_t stored = size - kHeaderBytes;
+  switch (static_cast<Encoding>(header[5])) {
+    case Encoding::kRaw:
+      return stored == length;
+    case Encoding::kZstd:
+      return stored <= ZSTD_compressBound(length);
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<bool> FileChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t length) {
+  const fs::path path = ChunkPath(digest);
+  std::lock_guard stripe(Stripe(digest));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return IoError("cannot open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return IoError("cannot stat", path, errno);
+  }
+  GALLERY_ASSIGN_OR_RETURN(
+      bool plausible,
+      PlausibleChunkFile(fd.get(), static_cast<uint64_t>(st.st_size), length, path));
+  if (!plausible) {
+    // Damaged: gone, so that the caller writes it anew (a rename would replace it too, but a
+    // batch may skip a chunk whose name exists).
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return IoError("cannot remove", path, errno);
+    }
+    return false;
+  }
+  const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
+  if (::futimens(fd.get(), times) != 0) {
+    return IoError("cannot touch", path, errno);
+  }
+  return true;
 }
 
 Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {

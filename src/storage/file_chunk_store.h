@@ -7,6 +7,8 @@
 //                                      when the store had the chunk already); kept until
 //                                      committed or discarded
 //   {root}/LOCK                        held (flock) while the store is open
+//   {root}/STORE                       the store's identity marker ("gallery chunk store" and
+//                                      its name), written when the store is initialised
 //
 // A raw chunk's file is its content alone: a 128 KiB chunk is 32 whole blocks, written with
 // one request to the disk. A compressed chunk's file is a 16-byte header (magic, format
@@ -25,9 +27,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -51,18 +55,30 @@ struct FileChunkStoreOptions {
   uint64_t background_flush_bytes = uint64_t{256} << 20;
   // Source of last-used times; the system clock when null. Must outlive the store.
   const Clock* clock = nullptr;
+  // The store's name (domain::StoreLocation::name), kept in its STORE marker and used in error
+  // messages instead of its path. Open refuses a folder whose marker names another store.
+  std::string name;
+  // Whether the metadata records data in this store; asked only when the folder has no STORE
+  // marker and no chunk files. Then true means the folder is not the store (its disk is not
+  // mounted, or was wiped) and Open refuses it instead of initialising an empty store there.
+  // Never asked when null.
+  std::function<Result<bool>()> holds_data;
 };
 
 class FileChunkStore final : public ChunkStore {
  public:
   // Opens the store at `root`, creating its folders if needed, and removes leftovers of batches
   // a crash interrupted. One FileChunkStore per root at a time: FailedPrecondition when the
-  // root is open elsewhere (this process or another). Unavailable on I/O errors.
+  // root is open elsewhere (this process or another), or when its STORE marker names another
+  // store. Unavailable on I/O errors, and when the folder has neither a marker nor chunks
+  // while options.holds_data says the store holds data (nothing is written then). A folder
+  // without a marker that is new, or holds chunks (a store of an earlier version), gets one.
   static Result<std::unique_ptr<FileChunkStore>> Open(const std::filesystem::path& root,
                                                       FileChunkStoreOptions options = {});
   ~FileChunkStore() override;
 
   Result<bool> Contains(const ChunkDigest& digest) override;
+  Result<bool> ContainsWhole(const ChunkDigest& digest, uint64_t length) override;
   Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override;
   std::unique_ptr<ChunkBatch> BeginBatch() override;
   Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/file_util.h"
 #include "storage/chunks_test_util.h"
 
 namespace gallery::storage {
@@ -577,6 +578,99 @@ TEST_F(FileChunkStoreTest, DiscardingAStagedBatchRemovesItsChunks) {
   auto again = store->OpenStagedBatch("gone");
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE((*again)->Holds(DigestOf(a)));
+}
+
+TEST_F(FileChunkStoreTest, ContainsWholeRemovesAChunkFileTooShortOrLongForItsLength) {
+  auto store = OpenStore(/*compress=*/true);
+  const std::vector<uint8_t> random = MemoryDisk::RandomBytes(8192, 5);  // stays raw
+  const std::vector<uint8_t> packed = Compressible(8192, 3);             // compressed
+  const ChunkDigest r = Put(*store, random);
+  const ChunkDigest c = Put(*store, packed);
+  EXPECT_TRUE(*store->ContainsWhole(r, random.size()));
+  EXPECT_TRUE(*store->ContainsWhole(c, packed.size()));
+  // A compressed file claiming another length, and a raw one cut short, are damaged.
+  EXPECT_FALSE(*store->ContainsWhole(c, packed.size() + 1));
+  EXPECT_FALSE(fs::exists(store->ChunkPath(c)));
+  fs::resize_file(store->ChunkPath(r), random.size() - 1);
+  EXPECT_FALSE(*store->ContainsWhole(r, random.size()));
+  EXPECT_FALSE(fs::exists(store->ChunkPath(r)));
+  // An empty file, and an absent one.
+  const ChunkDigest again = Put(*store, random);
+  fs::resize_file(store->ChunkPath(again), 0);
+  EXPECT_FALSE(*store->ContainsWhole(again, random.size()));
+  EXPECT_FALSE(*store->ContainsWhole(again, random.size()));
+}
+
+// A store's disk that is not mounted leaves an empty mount point (or no store folder): it must
+// not be taken for a new store while the metadata records data in it.
+TEST(FileChunkStoreMarkerTest, AMissingStoreThatHoldsDataIsRefusedAndNothingIsWritten) {
+  TempDir dir;
+  const fs::path root = dir.path() / "mnt" / "canadaeast";
+  bool asked = false;
+  Result<std::unique_ptr<FileChunkStore>> store = FileChunkStore::Open(
+      root, {.name = "canadaeast", .holds_data = [&]() -> Result<bool> {
+               asked = true;
+               return true;
+             }});
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(asked);
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(store.status().message().find("chunk store 'canadaeast' is missing"),
+            std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("not mounted"), std::string::npos);
+  EXPECT_EQ(store.status().message().find(dir.path().string()), std::string::npos);
+  EXPECT_FALSE(fs::exists(root));  // nothing written into the mount point
+  // An empty mount point that is the store's folder itself: the same.
+  fs::create_directories(root);
+  store = FileChunkStore::Open(root, {.name = "canadaeast", .holds_data = [] {
+                                        return Result<bool>(true);
+                                      }});
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(fs::is_empty(root));
+}
+
+TEST(FileChunkStoreMarkerTest, ANewStoreGetsAMarkerAndOpensAgainOnceItHoldsData) {
+  TempDir dir;
+  const fs::path root = dir.path() / "westus";
+  auto holds = [](bool value) {
+    return [value]() -> Result<bool> { return value; };
+  };
+  {
+    auto store = FileChunkStore::Open(root, {.name = "westus", .holds_data = holds(false)});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  EXPECT_EQ(*ReadFile(root / "STORE"), "gallery chunk store\nname westus\n");
+  auto again = FileChunkStore::Open(root, {.name = "westus", .holds_data = holds(true)});
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST(FileChunkStoreMarkerTest, AStoreOfAnEarlierVersionWithChunksIsAdopted) {
+  TempDir dir;
+  const fs::path root = dir.path() / "eastus";
+  {
+    auto store = FileChunkStore::Open(root, {.name = "eastus"});
+    ASSERT_TRUE(store.ok());
+    std::unique_ptr<ChunkBatch> batch = (*store)->BeginBatch();
+    std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(4096, 3);
+    ASSERT_TRUE(batch->Add(DigestOf(bytes), bytes).ok());
+    ASSERT_TRUE(batch->Commit().ok());
+  }
+  fs::remove(root / "STORE");  // as stores were before markers
+  auto store = FileChunkStore::Open(
+      root, {.name = "eastus", .holds_data = [] { return Result<bool>(true); }});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE(fs::exists(root / "STORE"));
+}
+
+TEST(FileChunkStoreMarkerTest, AFolderHoldingAnotherStoreIsRefused) {
+  TempDir dir;
+  const fs::path root = dir.path() / "shared";
+  ASSERT_TRUE(FileChunkStore::Open(root, {.name = "eastus"}).ok());
+  auto store = FileChunkStore::Open(root, {.name = "westus"});
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("holds another store"), std::string::npos)
+      << store.status().message();
 }
 
 }  // namespace

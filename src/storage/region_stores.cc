@@ -25,11 +25,30 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
   if (it != stores_.end()) {
     return static_cast<ChunkStore*>(it->second.get());
   }
-  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<FileChunkStore> store,
-                           FileChunkStore::Open(PathOf(region), options_));
-  ChunkStore* raw = store.get();
-  stores_.emplace(region, std::move(store));
+  FileChunkStoreOptions options = options_;
+  options.name = region;
+  if (holds_data_) {
+    options.holds_data = [this, region] { return holds_data_(region); };
+  }
+  Result<std::unique_ptr<FileChunkStore>> store = FileChunkStore::Open(PathOf(region), options);
+  if (!store.ok()) {
+    failed_.insert(region);
+    return store.status();
+  }
+  failed_.erase(region);
+  ChunkStore* raw = store->get();
+  stores_.emplace(region, std::move(*store));
   return raw;
+}
+
+Status RegionStores::Problem(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.contains(name)) {
+      return Status::Ok();
+    }
+  }
+  return For(name).status();
 }
 
 std::vector<std::string> RegionStores::Existing() const {

@@ -10,9 +10,11 @@
 // Thread-safe. The stores live as long as the RegionStores.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,16 +23,29 @@
 
 namespace gallery::storage {
 
+// Whether the metadata records data (manifests) in the store named `name`.
+using StoreHoldsData = std::function<Result<bool>(const std::string& name)>;
+
 class RegionStores {
  public:
-  // `paths` places stores elsewhere than {root}/{name}.
+  // `paths` places stores elsewhere than {root}/{name}. `holds_data` (optional) lets a store
+  // whose folder lost its marker and chunks be refused instead of recreated
+  // (FileChunkStoreOptions::holds_data).
   explicit RegionStores(std::filesystem::path root, FileChunkStoreOptions options = {},
-                        std::map<std::string, std::filesystem::path> paths = {})
-      : root_(std::move(root)), options_(options), paths_(std::move(paths)) {}
+                        std::map<std::string, std::filesystem::path> paths = {},
+                        StoreHoldsData holds_data = {})
+      : root_(std::move(root)),
+        options_(options),
+        paths_(std::move(paths)),
+        holds_data_(std::move(holds_data)) {}
 
   // The store named `name`. InvalidArgument for a name that is not a plain folder name;
-  // FileChunkStore::Open's errors (Unavailable naming the folder when it cannot be used).
+  // FileChunkStore::Open's errors (Unavailable naming the store when it cannot be used). A
+  // store that could not be opened is tried again on the next call.
   Result<ChunkStore*> For(const std::string& name);
+  // Why the store named `name` cannot be used: Ok when it is open, or has never been asked
+  // for; otherwise tries again to open a store that failed before, and returns that error.
+  Status Problem(const std::string& name);
   // The stores whose folder exists (opened or not), in name order.
   std::vector<std::string> Existing() const;
   // Where the store's folder is (whether or not it exists).
@@ -40,8 +55,10 @@ class RegionStores {
   std::filesystem::path root_;
   FileChunkStoreOptions options_;
   std::map<std::string, std::filesystem::path> paths_;
+  StoreHoldsData holds_data_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<FileChunkStore>> stores_;
+  std::set<std::string> failed_;  // stores whose last open failed
 };
 
 }  // namespace gallery::storage

@@ -52,5 +52,31 @@ TEST(RegionStoresTest, ConfiguredStoresLiveAtTheirPaths) {
   fs::remove_all(root);
 }
 
+TEST(RegionStoresTest, AStoreThatHoldsDataButLostItsFolderIsAProblemUntilItComesBack) {
+  const fs::path root = fs::temp_directory_path() / ("stores-m-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  {
+    RegionStores stores(root / "default", {}, {{"canadaeast", root / "mnt" / "canadaeast"}},
+                        [](const std::string& name) -> Result<bool> {
+                          return name == "canadaeast";
+                        });
+    EXPECT_TRUE(stores.Problem("canadaeast").ok());  // never asked for
+    EXPECT_EQ(stores.For("canadaeast").status().code(), StatusCode::kUnavailable);
+    Status problem = stores.Problem("canadaeast");
+    EXPECT_EQ(problem.code(), StatusCode::kUnavailable);
+    EXPECT_NE(problem.message().find("chunk store 'canadaeast' is missing"), std::string::npos)
+        << problem.message();
+    EXPECT_FALSE(fs::exists(root / "mnt"));
+    // The disk is mounted again (a folder with its marker): the store is usable.
+    fs::create_directories(root / "mnt" / "canadaeast");
+    std::ofstream(root / "mnt" / "canadaeast" / "STORE")
+        << "gallery chunk store\nname canadaeast\n";
+    EXPECT_TRUE(stores.Problem("canadaeast").ok());
+    EXPECT_TRUE(stores.For("canadaeast").ok());
+    EXPECT_TRUE(stores.For("westus").ok());  // a new store that holds nothing yet
+  }
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace gallery::storage

@@ -16,6 +16,11 @@ struct Outcome {
   std::optional<ScrubProblem> problem;
 };
 
+// The causes of ScrubProblem::not_repaired, carried as the Repair error's reason.
+constexpr char kNoGoodCopy[] = "noGoodCopy";
+constexpr char kWriteFailed[] = "writeFailed";
+constexpr char kDoesNotVerify[] = "doesNotVerify";
+
 // Restores `digest` in `store` from the first source whose copy verifies. NotFound when no
 // source has one; the store's write errors; DataLoss when the written chunk does not read back
 // verified (the store kept the damaged file).
@@ -36,15 +41,23 @@ Status Repair(ChunkStore& store, const ChunkDigest& digest,
     // A batch writes a new file and renames it over the chunk's name, so a corrupt file is
     // replaced, never patched; the read back checks that the store really serves it now.
     std::unique_ptr<ChunkBatch> batch = store.BeginBatch();
-    GALLERY_RETURN_IF_ERROR(batch->Add(digest, *good));
-    GALLERY_RETURN_IF_ERROR(batch->Commit());
+    Status written = batch->Add(digest, *good);
+    if (written.ok()) {
+      written = batch->Commit();
+    }
+    if (!written.ok()) {
+      return Status(written.code(), "another store holds a good copy, but writing it into this "
+                                    "store failed: " + written.message())
+          .WithReason(kWriteFailed);
+    }
     Result<std::vector<uint8_t>> back = store.Read(digest);
     if (!back.ok()) {
-      return Status::DataLoss("the rewritten chunk does not verify: " + back.status().message());
+      return Status::DataLoss("the rewritten chunk does not verify: " + back.status().message())
+          .WithReason(kDoesNotVerify);
     }
     return Status::Ok();
   }
-  return Status::NotFound(why);
+  return Status::NotFound(why).WithReason(kNoGoodCopy);
 }
 
 Result<Outcome> CheckChunk(ChunkStore& store, const ChunkDigest& digest,
@@ -70,6 +83,7 @@ Result<Outcome> CheckChunk(ChunkStore& store, const ChunkDigest& digest,
   problem.repaired = repaired.ok();
   if (!repaired.ok()) {
     problem.detail += "; not repaired: " + repaired.message();
+    problem.not_repaired = repaired.reason().empty() ? kWriteFailed : repaired.reason();
   }
   return Outcome{0, std::move(problem)};
 }

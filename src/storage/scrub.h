@@ -35,6 +35,10 @@ struct ScrubProblem {
   bool repaired = false;
   // Why the chunk was bad, and when it stayed bad, why the repair failed.
   std::string detail;
+  // When it stayed bad, the repair's failure in one word, without server paths: "noGoodCopy"
+  // (no other store holds a verified copy), "writeFailed" (one does, but writing it into this
+  // store failed), "doesNotVerify" (written, but the store does not serve it back verified).
+  std::string not_repaired;
 };
 
 struct ScrubReport {

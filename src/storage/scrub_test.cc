@@ -37,6 +37,7 @@ class FaultyStore final : public ForwardingChunkStore {
 
   std::optional<ChunkDigest> unreadable;
   bool drop_writes = false;
+  bool refuse_writes = false;  // a batch's Commit fails, as on a read-only file system
 
   Result<std::vector<uint8_t>> Read(const ChunkDigest& d) override {
     if (unreadable == d) {
@@ -45,6 +46,15 @@ class FaultyStore final : public ForwardingChunkStore {
     return inner_.Read(d);
   }
   std::unique_ptr<ChunkBatch> BeginBatch() override {
+    if (refuse_writes) {
+      struct Refusing : ChunkBatch {
+        Status Add(const ChunkDigest&, std::span<const uint8_t>) override { return Status::Ok(); }
+        Status Commit() override {
+          return Status::Unavailable("cannot rename: Read-only file system");
+        }
+      };
+      return std::make_unique<Refusing>();
+    }
     if (!drop_writes) {
       return inner_.BeginBatch();
     }
@@ -155,6 +165,7 @@ TEST_F(ScrubTest, AChunkNoOtherStoreHoldsIsUnrepairableAndStaysDamaged) {
   EXPECT_FALSE(report->problems[0].repaired);
   EXPECT_NE(report->problems[0].detail.find("no other store holds the chunk"), std::string::npos)
       << report->problems[0].detail;
+  EXPECT_EQ(report->problems[0].not_repaired, "noGoodCopy");
   EXPECT_EQ(store(0).Read(chunks[0]).status().code(), StatusCode::kDataLoss);
 }
 
@@ -190,6 +201,23 @@ TEST_F(ScrubTest, ARepairTheStoreDoesNotKeepIsUnrepairable) {
   EXPECT_EQ(report->unrepairable, 1u);
   ASSERT_EQ(report->problems.size(), 1u);
   EXPECT_NE(report->problems[0].detail.find("does not verify"), std::string::npos);
+  EXPECT_EQ(report->problems[0].not_repaired, "doesNotVerify");
+}
+
+TEST_F(ScrubTest, ARepairThatCannotWriteSaysSoAndNotThatNoCopyExists) {
+  std::vector<ChunkDigest> chunks = Put(1, 7, {&store(0), &store(1)});
+  Corrupt(store(0).ChunkPath(chunks[0]));
+  FaultyStore read_only(store(0));
+  read_only.refuse_writes = true;
+  Result<ScrubReport> report = ScrubStore(read_only, chunks, {&store(1)});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->unrepairable, 1u);
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0].not_repaired, "writeFailed");
+  EXPECT_NE(report->problems[0].detail.find("another store holds a good copy, but writing it "
+                                            "into this store failed: cannot rename: Read-only"),
+            std::string::npos)
+      << report->problems[0].detail;
 }
 
 TEST_F(ScrubTest, AnIoErrorOfTheScrubbedStoreStopsTheScrub) {
