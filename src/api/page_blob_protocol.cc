@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "access/digest.h"
+#include "common/base64.h"
 #include "common/random.h"
 #include "common/resource_id.h"
 
@@ -42,6 +44,31 @@ bool ParseUint(std::string_view text, uint64_t* out) {
   }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
+}
+
+constexpr size_t kMd5Bytes = 16;
+
+// Content-MD5, when sent, is the base64 MD5 of the body, checked before anything is written.
+std::optional<BlobError> CheckContentMd5(const HttpRequest& req) {
+  const std::string sent = HeaderOf(req, "Content-MD5");
+  if (sent.empty()) {
+    return std::nullopt;
+  }
+  std::optional<std::string> md5 = Base64Decode(sent);
+  if (!md5.has_value() || md5->size() != kMd5Bytes) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The value '" + sent +
+                         "' of header Content-MD5 is not the base64 of a 16-byte MD5 digest."};
+  }
+  const std::string actual = access::Md5(req.body());
+  if (*md5 != actual) {
+    return BlobError{http::status::bad_request, "Md5Mismatch",
+                     "The MD5 value specified in the request did not match with the MD5 value "
+                     "calculated by the server: Content-MD5 is " +
+                         sent + " but the body's MD5 is " + Base64Encode(actual) +
+                         "; nothing was written."};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -152,6 +179,11 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
                          range_text +
                          (write.update ? " has " + std::to_string(write.length) : " clears") +
                          (write.update ? " bytes." : " pages and takes none.")};
+  }
+  if (write.update) {
+    if (std::optional<BlobError> e = CheckContentMd5(req)) {
+      return *std::move(e);
+    }
   }
   return write;
 }

@@ -65,9 +65,9 @@ struct PageWrite {
   uint64_t length = 0;
   bool update = true;
 };
-// The write, or the refusal: 400 InvalidHeaderValue (malformed range or x-ms-page-write, a
-// body of another length, over 4 MiB), 416 InvalidPageRange (off 512-byte boundaries, outside
-// the blob).
+// The write, or the refusal: 400 InvalidHeaderValue (malformed range, x-ms-page-write or
+// Content-MD5, a body of another length, over 4 MiB), 400 Md5Mismatch (an update whose body's
+// MD5 is not its Content-MD5), 416 InvalidPageRange (off 512-byte boundaries, outside the blob).
 std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
 // Applies a checked write to `blob`.
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);
