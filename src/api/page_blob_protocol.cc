@@ -207,12 +207,45 @@ HttpResponse PageWriteAnswer(TimestampMs now) {
   return res;
 }
 
-HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges, uint64_t blob_size,
-                            TimestampMs now) {
+std::variant<storage::PageRange, BlobError> ParsePageListRange(const HttpRequest& req,
+                                                               uint64_t blob_size) {
+  const std::string range_text = RangeHeader(req);
+  if (range_text.empty()) {
+    return storage::PageRange{0, blob_size};
+  }
+  std::optional<ByteRange> range = ParseByteRange(range_text);
+  if (!range.has_value() || !range->first.has_value()) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The value '" + range_text +
+                         "' of the x-ms-range (or Range) header is not a byte range 'bytes=A-B' "
+                         "or 'bytes=A-'."};
+  }
+  const uint64_t first = *range->first;
+  const bool aligned =
+      first % kPageBytes == 0 && (!range->last.has_value() || (*range->last + 1) % kPageBytes == 0);
+  if (!aligned || first >= blob_size) {
+    return BlobError{http::status::range_not_satisfiable, "InvalidPageRange",
+                     "The page range " + range_text +
+                         " is invalid: it must start and end on 512-byte boundaries and start "
+                         "inside the blob of " +
+                         std::to_string(blob_size) + " bytes."};
+  }
+  const uint64_t end = std::min(blob_size, range->last.value_or(blob_size - 1) + 1);
+  return storage::PageRange{first, end - first};
+}
+
+HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges,
+                            const storage::PageRange& window, uint64_t blob_size, TimestampMs now) {
   std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><PageList>";
+  const uint64_t window_end = window.offset + window.length;
   for (const storage::PageRange& r : ranges) {
-    xml += "<PageRange><Start>" + std::to_string(r.offset) + "</Start><End>" +
-           std::to_string(r.offset + r.length - 1) + "</End></PageRange>";
+    const uint64_t start = std::max(r.offset, window.offset);
+    const uint64_t end = std::min(r.offset + r.length, window_end);
+    if (start >= end) {
+      continue;
+    }
+    xml += "<PageRange><Start>" + std::to_string(start) + "</Start><End>" +
+           std::to_string(end - 1) + "</End></PageRange>";
   }
   xml += "</PageList>";
   HttpResponse res = StorageAnswer(http::status::ok, now);

@@ -73,9 +73,15 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);
 // The 201 answer of a page write.
 HttpResponse PageWriteAnswer(TimestampMs now);
-// The 200 answer of `GET ?comp=pagelist`.
-HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges, uint64_t blob_size,
-                            TimestampMs now);
+// The part of the blob a `GET ?comp=pagelist` lists: all of it, or the x-ms-range (or Range)
+// "bytes=A-B" / "bytes=A-" given, clipped to the blob. Refusals: 400 InvalidHeaderValue
+// (malformed, or a suffix range "bytes=-N"), 416 InvalidPageRange (A or B+1 off 512-byte
+// boundaries, A past the blob's end).
+std::variant<storage::PageRange, BlobError> ParsePageListRange(const HttpRequest& req,
+                                                               uint64_t blob_size);
+// The 200 answer of `GET ?comp=pagelist`: `ranges` (in order), clipped to `window`.
+HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges,
+                            const storage::PageRange& window, uint64_t blob_size, TimestampMs now);
 
 // The window of a GET/HEAD of a blob of `total` bytes: whole (ranged false) or the request's
 // range clipped to the blob.
