@@ -160,17 +160,19 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
                          "inside the blob of " +
                          std::to_string(blob_size) + " bytes."};
   }
-  if (write.length > kMaxPageWriteBytes) {
-    return BlobError{http::status::bad_request, "InvalidHeaderValue",
-                     "The page range " + range_text + " is " + std::to_string(write.length) +
-                         " bytes: at most 4 MiB (4194304 bytes) may be written at once."};
-  }
   const std::string page_write = HeaderOf(req, "x-ms-page-write");
   write.update = EqualsIgnoreCase(page_write, "update");
   if (!write.update && !EqualsIgnoreCase(page_write, "clear")) {
     return BlobError{http::status::bad_request, "InvalidHeaderValue",
                      "The value '" + page_write +
                          "' of header x-ms-page-write is not 'update' or 'clear'."};
+  }
+  // Only bytes sent are limited: a clear may cover the whole blob, as in Azure Storage.
+  if (write.update && write.length > kMaxPageWriteBytes) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The page range " + range_text + " is " + std::to_string(write.length) +
+                         " bytes: at most 4 MiB (4194304 bytes) may be written at once (a "
+                         "clear may cover the whole blob)."};
   }
   const std::string& body = req.body();
   if (write.update ? body.size() != write.length : !body.empty()) {

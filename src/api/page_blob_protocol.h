@@ -59,15 +59,17 @@ std::optional<ByteRange> ParseByteRange(std::string_view value);
 std::string RangeHeader(const HttpRequest& req);
 
 // A checked `PUT ?comp=page`: `x-ms-page-write: update` (the body is the range's bytes) or
-// `clear` (no body), on 512-byte boundaries, at most 4 MiB, inside a blob of `blob_size`.
+// `clear` (no body), on 512-byte boundaries, inside a blob of `blob_size`; an update carries at
+// most 4 MiB, a clear may cover the whole blob.
 struct PageWrite {
   uint64_t offset = 0;
   uint64_t length = 0;
   bool update = true;
 };
 // The write, or the refusal: 400 InvalidHeaderValue (malformed range, x-ms-page-write or
-// Content-MD5, a body of another length, over 4 MiB), 400 Md5Mismatch (an update whose body's
-// MD5 is not its Content-MD5), 416 InvalidPageRange (off 512-byte boundaries, outside the blob).
+// Content-MD5, a body of another length, an update over 4 MiB), 400 Md5Mismatch (an update whose
+// body's MD5 is not its Content-MD5), 416 InvalidPageRange (off 512-byte boundaries, outside the
+// blob).
 std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
 // Applies a checked write to `blob`.
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);

@@ -56,5 +56,21 @@ TEST(ParsePageWriteTest, MalformedContentMd5IsInvalidHeaderValue) {
   }
 }
 
+TEST(ParsePageWriteTest, AClearMayCoverTheWholeBlobButAnUpdateAtMostFourMiB) {
+  auto clear = ParsePageWrite(PageRequest("bytes=0-" + std::to_string(kBlobBytes - 1), "clear", ""),
+                              kBlobBytes);
+  ASSERT_TRUE(std::holds_alternative<PageWrite>(clear));
+  EXPECT_EQ(std::get<PageWrite>(clear).length, kBlobBytes);
+  EXPECT_FALSE(std::get<PageWrite>(clear).update);
+  const uint64_t over = kMaxPageWriteBytes + kPageBytes;
+  const BlobError e = RefusalOf(ParsePageWrite(
+      PageRequest("bytes=0-" + std::to_string(over - 1), "update", std::string(over, 'a')),
+      kBlobBytes));
+  EXPECT_EQ(e.code, "InvalidHeaderValue");
+  EXPECT_NE(e.message.find("at most 4 MiB (4194304 bytes) may be written at once"),
+            std::string::npos)
+      << e.message;
+}
+
 }  // namespace
 }  // namespace gallery::api

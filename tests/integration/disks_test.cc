@@ -332,6 +332,15 @@ TEST_F(DisksTest, PageListsNameThePagesWrittenWithinTheRangeAsked) {
   EXPECT_EQ(list("bytes=4096-299519"), PageListOf({{4096, 299519}}));
   EXPECT_EQ(list("bytes=300032-401919"), PageListOf({}));
   EXPECT_EQ(list("bytes=401920-"), PageListOf({{401920, kPiece - 1}}));
+  // A clear is not limited to 4 MiB: here all of the blob but its first page.
+  HttpCall clear_all{"PUT",
+                     url + "&comp=page",
+                     {{"x-ms-page-write", "clear"},
+                      {"x-ms-range", "bytes=512-" + std::to_string(20 * kMiB + 511)}},
+                     ""};
+  HttpResult cleared = *client_->Send(clear_all);
+  EXPECT_EQ(cleared.status, 201) << cleared.body;
+  EXPECT_EQ(list(), PageListOf({{0, 511}}));
   ExpectStorageError(Get(url + "&comp=pagelist", "bytes=100-611"), 416, "InvalidPageRange",
                      "512-byte boundaries");
   ExpectStorageError(Get(url + "&comp=pagelist", "bytes=-512"), 400, "InvalidHeaderValue",
