@@ -51,6 +51,7 @@ Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail, 
                              TimestampMs now, const storage::VhdUniqueId& unique_id) {
   std::span<const uint8_t, kFooterBytes> footer_bytes(tail.data(), kFooterBytes);
   GALLERY_ASSIGN_OR_RETURN(storage::VhdFooter footer, storage::ParseVhdFooter(footer_bytes));
+  GALLERY_RETURN_IF_ERROR(storage::CheckVhdFooterFields(footer));
   UploadLayout layout;
   layout.format = format;
   if (format == ImageFormat::kVhdDynamic) {

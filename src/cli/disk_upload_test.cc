@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "cli/disk_test_util.h"
 #include "client/fake_transport.h"
@@ -104,6 +105,26 @@ TEST(PlanLayoutTest, BadFooterChecksumIsAnInvalidVhd) {
   Result<UploadLayout> layout = Plan(k20MiB + 512, "", footer, UploadFormat::kVhd);
   EXPECT_EQ(layout.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+}
+
+// The footer's fields every VHD must get right are checked before anything is sent.
+TEST(PlanLayoutTest, FixedVhdFootersWithImpossibleFieldsAreRefusedNamingTheField) {
+  const std::pair<std::function<void(storage::VhdFooter&)>, std::string> cases[] = {
+      {[](storage::VhdFooter& f) { f.geometry = {}; },
+       "VHD footer geometry (cylinders/heads/sectors per track) is 0/0/0, expected none of them "
+       "0"},
+      {[](storage::VhdFooter& f) { f.file_format_version = 0x00020000; },
+       "VHD footer file format version is 0x00020000, expected major version 1 (0x00010000)"},
+      {[](storage::VhdFooter& f) { f.data_offset = 512; },
+       "VHD footer data offset is 512, expected 0xFFFFFFFF for a fixed disk"},
+  };
+  for (const auto& [edit, message] : cases) {
+    storage::VhdFooter footer = storage::FixedFooterFor(k20MiB, std::nullopt, 0, kId);
+    edit(footer);
+    Result<UploadLayout> layout = Plan(k20MiB + 512, "", FooterString(footer), UploadFormat::kVhd);
+    EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason) << message;
+    EXPECT_THAT(layout.status().message(), HasSubstr(message));
+  }
 }
 
 TEST(PlanLayoutTest, DynamicVhdIsPlannedAsTheFixedVhdItStandsFor) {
