@@ -83,9 +83,12 @@ HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, T
   GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
             s.ToString());
   if (s.code() == StatusCode::kDataLoss) {
+    // The cause names the damaged chunk's file: for the server's log (above), not clients.
     return Refuse(request, info, now,
                   {http::status::internal_server_error, "DataLoss",
-                   "The disk's stored bytes failed verification: " + s.message()});
+                   "The disk's stored bytes failed verification: a chunk of its data is "
+                   "damaged on the server, so its bytes are not served (the server's log names "
+                   "the chunk)."});
   }
   // The details (paths of the server's files) are for its log, not for clients.
   return Refuse(request, info, now,

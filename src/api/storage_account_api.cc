@@ -41,7 +41,9 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     GLOG_WARN("storage {} {}: {}", std::string(request.method_string()),
               std::string(request.target()), s.ToString());
     if (s.code() == StatusCode::kResourceExhausted) {
-      return refuse({http::status::insufficient_storage, "InsufficientStorage", s.message()});
+      // The cause names the server's files: for its log (above), not clients.
+      return refuse({http::status::insufficient_storage, "InsufficientStorage",
+                     "The server has no space left to store the blob's bytes."});
     }
     // The details (paths of the server's files) are for its log, not for clients.
     return refuse({http::status::service_unavailable, "ServerBusy", kServerBusyMessage});
