@@ -259,9 +259,14 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
 
 std::optional<BlobError> BlobApi::CheckSignature(const access::AccessClaim& claim,
                                                  const std::string& sig, TimestampMs now) const {
-  if ((claim.permission != "r" && claim.permission != "w") || claim.grant_id.empty() ||
-      sig.empty()) {
+  if (claim.permission.empty() || claim.grant_id.empty() || claim.expiry.empty() || sig.empty()) {
     return AuthenticationFailed("The URL lacks sp, si, se or sig.");
+  }
+  // Grants are signed for sp=r or sp=w only: any other value was edited after signing.
+  if (claim.permission != "r" && claim.permission != "w") {
+    return AuthenticationFailed(
+        "Signature did not match: the signed permission sp=" + claim.permission +
+        " is not the one this URL was signed for (sp=r or sp=w).");
   }
   Result<TimestampMs> expiry = ParseTimestamp(claim.expiry, "se");
   if (!expiry.ok() || !disks_.signer().Verify(claim, sig)) {

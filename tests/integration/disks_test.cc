@@ -427,6 +427,11 @@ TEST_F(DisksTest, DataPlaneRefusalsHaveStorageErrorShapes) {
   std::string reader = url;
   reader.replace(reader.find("sp=w"), 4, "sp=r");
   ExpectStorageError(Get(reader), 403, "AuthenticationFailed");
+  std::string widened = url;
+  widened.replace(widened.find("sp=w"), 4, "sp=rw");
+  ExpectStorageError(PutPage(*client_, widened, 0, page), 403, "AuthenticationFailed",
+                     "Signature did not match: the signed permission sp=rw is not the one this "
+                     "URL was signed for");
   std::string unsigned_url = url.substr(0, url.find("&sig="));
   ExpectStorageError(PutPage(*client_, unsigned_url, 0, page), 403, "AuthenticationFailed");
   // A Write URL cannot read.
@@ -525,6 +530,23 @@ TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
   auto [sealed, sealed_result] = Revoke("bad");
   EXPECT_EQ(sealed["status"], "Succeeded") << sealed.dump();
   EXPECT_GT(ChunkFiles(), 0u);
+}
+
+TEST_F(DisksTest, AnUploadWhoseFooterPageWasNeverWrittenSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(17));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  CreateDisk("nofooter", fixed.size());
+  const std::string url = Grant("nofooter", "Write");
+  EXPECT_EQ(PutPage(*client_, url, 0, fixed.substr(0, kPiece)).status, 201);
+  auto [status, result] = Revoke("nofooter");
+  EXPECT_EQ(status["status"], "Failed") << status.dump();
+  EXPECT_EQ(status["error"]["code"], "InvalidVhd");
+  EXPECT_NE(status["error"]["message"].get<std::string>().find(
+                "The upload is incomplete: its last 512 bytes, the VHD footer at offset " +
+                std::to_string(kRawBytes) + " of the " + std::to_string(kRawBytes + 512) +
+                "-byte blob, were never written"),
+            std::string::npos)
+      << status.dump();
 }
 
 TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
