@@ -38,6 +38,31 @@ BlobError Revoked(const std::string& grant_id) {
 
 enum class Call { kWritePages, kPageList, kRead };
 
+// The step at which a sealed disk's page list tells data from zeros.
+constexpr uint64_t kSealedPageListStep = uint64_t{1} << 20;
+
+// The page list of a sealed disk read as a fixed VHD: the steps of its data that may hold
+// a non-zero byte, then the footer page, clipped to `window`.
+std::vector<storage::PageRange> SealedPageRanges(const storage::VirtualDisk& disk,
+                                                 const storage::PageRange& window) {
+  std::vector<storage::PageRange> out;
+  const uint64_t end = std::min(window.offset + window.length, disk.size());
+  for (uint64_t at = window.offset - window.offset % kSealedPageListStep; at < end;
+       at += kSealedPageListStep) {
+    const uint64_t n = std::min(kSealedPageListStep, disk.size() - at);
+    if (disk.KnownZero(at, n)) {
+      continue;
+    }
+    if (!out.empty() && out.back().offset + out.back().length == at) {
+      out.back().length += n;
+    } else {
+      out.push_back({at, n});
+    }
+  }
+  out.push_back({disk.size(), storage::kVhdFooterSize});
+  return out;
+}
+
 }  // namespace
 
 bool BlobApi::Serves(std::string_view target) {
@@ -58,9 +83,12 @@ HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, T
   GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
             s.ToString());
   if (s.code() == StatusCode::kDataLoss) {
+    // The cause names the damaged chunk's file: for the server's log (above), not clients.
     return Refuse(request, info, now,
                   {http::status::internal_server_error, "DataLoss",
-                   "The disk's stored bytes failed verification: " + s.message()});
+                   "The disk's stored bytes failed verification: a chunk of its data is "
+                   "damaged on the server, so its bytes are not served (the server's log names "
+                   "the chunk)."});
   }
   // The details (paths of the server's files) are for its log, not for clients.
   return Refuse(request, info, now,
@@ -98,7 +126,11 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                    "The resource doesn't support the HTTP verb " +
                        std::string(request.method_string()) + "."});
   }
+  // A page list is a read of an upload (Write grant) or of a sealed disk (Read grant).
   const std::string needed = call == Call::kRead ? "r" : "w";
+  const auto permits = [&](const std::string& permission) {
+    return permission == needed || (call == Call::kPageList && permission == "r");
+  };
   const BlobError permission_mismatch{
       http::status::forbidden, "AuthorizationPermissionMismatch",
       "This request is not authorized to perform this operation using this permission: it "
@@ -154,28 +186,47 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   if (!disk.grant.has_value() || disk.grant->id != claim.grant_id) {
     return refuse(Revoked(claim.grant_id));
   }
-  if (claim.permission != needed) {
+  if (!permits(claim.permission)) {
     return refuse(permission_mismatch);
   }
-  const bool state_ok = call == Call::kRead ? disk.state == domain::DiskState::kActiveSAS
-                                            : disk.state == domain::DiskState::kActiveUpload &&
-                                                  disk.meta.operation_id.empty();
+  const bool reads_sealed = claim.permission == "r";
+  const bool state_ok = reads_sealed ? disk.state == domain::DiskState::kActiveSAS
+                                     : disk.state == domain::DiskState::kActiveUpload &&
+                                           disk.meta.operation_id.empty();
   if (!state_ok) {
     return refuse({http::status::conflict, "OperationNotAllowed",
                    "The operation is not allowed while the disk is in state '" +
                        std::string(domain::ToString(disk.state)) + "'."});
   }
 
+  if (call == Call::kPageList && reads_sealed) {
+    Result<std::unique_ptr<storage::VirtualDisk>> sealed = disks_.OpenSealedDisk(disk);
+    if (!sealed.ok()) {
+      return failed(sealed.status());
+    }
+    const uint64_t total = storage::ExportedSize(storage::ExportFormat::kVhd, (*sealed)->size());
+    std::variant<storage::PageRange, BlobError> window = ParsePageListRange(request, total);
+    if (const BlobError* e = std::get_if<BlobError>(&window)) {
+      return refuse(*e);
+    }
+    const storage::PageRange& w = std::get<storage::PageRange>(window);
+    return PageListAnswer(SealedPageRanges(**sealed, w), w, total, now);
+  }
   if (call == Call::kPageList) {
     Result<std::shared_ptr<storage::PageBlob>> blob = disks_.OpenUpload(disk);
     if (!blob.ok()) {
       return failed(blob.status());
     }
+    std::variant<storage::PageRange, BlobError> window =
+        ParsePageListRange(request, (*blob)->size());
+    if (const BlobError* e = std::get_if<BlobError>(&window)) {
+      return refuse(*e);
+    }
     Result<std::vector<storage::PageRange>> ranges = (*blob)->PageRanges();
     if (!ranges.ok()) {
       return failed(ranges.status());
     }
-    return PageListAnswer(*ranges, (*blob)->size(), now);
+    return PageListAnswer(*ranges, std::get<storage::PageRange>(window), (*blob)->size(), now);
   }
 
   if (call == Call::kWritePages) {
@@ -208,9 +259,14 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
 
 std::optional<BlobError> BlobApi::CheckSignature(const access::AccessClaim& claim,
                                                  const std::string& sig, TimestampMs now) const {
-  if ((claim.permission != "r" && claim.permission != "w") || claim.grant_id.empty() ||
-      sig.empty()) {
+  if (claim.permission.empty() || claim.grant_id.empty() || claim.expiry.empty() || sig.empty()) {
     return AuthenticationFailed("The URL lacks sp, si, se or sig.");
+  }
+  // Grants are signed for sp=r or sp=w only: any other value was edited after signing.
+  if (claim.permission != "r" && claim.permission != "w") {
+    return AuthenticationFailed(
+        "Signature did not match: the signed permission sp=" + claim.permission +
+        " is not the one this URL was signed for (sp=r or sp=w).");
   }
   Result<TimestampMs> expiry = ParseTimestamp(claim.expiry, "se");
   if (!expiry.ok() || !disks_.signer().Verify(claim, sig)) {

@@ -519,7 +519,17 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteErrorAndClose(http::status status, std::string_view code, std::string message) {
     GLOG_WARN("{}: answering {} {}: {}", info_.remote_address, static_cast<unsigned>(status), code,
               message);
-    res_ = JsonError(status, code, message);
+    // The request line is kept as soon as it is parsed: a body over the limit is found from
+    // its Content-Length before the header is done. Empty when no request line was read.
+    const std::string_view target =
+        parser_.has_value()
+            ? std::string_view(parser_->get().target().data(), parser_->get().target().size())
+            : std::string_view();
+    std::optional<HttpResponse> answer;
+    if (options().error_answer) {
+      answer = options().error_answer(status, code, message, target);
+    }
+    res_ = answer.has_value() ? std::move(*answer) : JsonError(status, code, message);
     res_.keep_alive(false);
     res_.prepare_payload();
     SetDeadline(options().write_timeout);

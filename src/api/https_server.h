@@ -32,7 +32,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/http_types.h"
@@ -51,6 +53,14 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};  // per request, including the keep-alive idle wait
   std::chrono::seconds write_timeout{30};
   int max_connections = 1024;
+  // The answer to a request the server refuses before any handler sees it (413 over the body
+  // limit, 431 over the header limit, 400 malformed): `target` is the request target when its
+  // request line was read (else empty), so each endpoint can answer in its own error shape. Unset
+  // or nullopt: an ARM JSON error body. Called on I/O threads; must be thread-safe.
+  std::function<std::optional<HttpResponse>(boost::beast::http::status status,
+                                            std::string_view code, const std::string& message,
+                                            std::string_view target)>
+      error_answer;
 };
 
 class HttpsServer {

@@ -357,6 +357,38 @@ TEST_F(HttpsServerTest, BodyOverLimitGets413JsonWithoutReachingTheHandler) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+// An endpoint with its own error shape (the storage endpoints' XML) answers the server's own
+// refusals in it; the others keep the JSON body.
+TEST_F(HttpsServerTest, TheErrorAnswerHookShapesTheServersRefusalsByTarget) {
+  ServerOptions options = SmallOptions();
+  options.max_body_bytes = 1024;
+  options.error_answer = [](http::status status, std::string_view code, const std::string& message,
+                            std::string_view target) -> std::optional<HttpResponse> {
+    if (target.substr(0, 6) != "/blob/") {
+      return std::nullopt;
+    }
+    HttpResponse res{status, 11};
+    res.set(http::field::content_type, "application/xml");
+    res.body() = "<Error><Code>" + std::string(code) + "</Code><Message>" + message + " (" +
+                 std::string(target) + ")</Message></Error>";
+    return res;
+  };
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestClient storage = NewClient();
+  ASSERT_FALSE(storage.Connect(server->port()));
+  HttpResponse res = storage.RoundTrip(
+      MakeRequest(http::verb::put, "/blob/a/c/b?comp=page", std::string(4096, 'a')));
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_EQ(res.body(),
+            "<Error><Code>RequestEntityTooLarge</Code><Message>The request body exceeds the "
+            "limit of 1024 bytes. (/blob/a/c/b?comp=page)</Message></Error>");
+  TestClient arm = NewClient();
+  ASSERT_FALSE(arm.Connect(server->port()));
+  res = arm.RoundTrip(MakeRequest(http::verb::put, "/subscriptions", std::string(4096, 'a')));
+  EXPECT_EQ(ErrorCodeOf(res), "RequestEntityTooLarge");
+}
+
 TEST_F(HttpsServerTest, ChunkedBodyOverLimitGets413Json) {
   ServerOptions options = SmallOptions();
   options.max_body_bytes = 1024;

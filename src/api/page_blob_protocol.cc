@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "access/digest.h"
+#include "common/base64.h"
 #include "common/random.h"
 #include "common/resource_id.h"
 
@@ -42,6 +44,31 @@ bool ParseUint(std::string_view text, uint64_t* out) {
   }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
+}
+
+constexpr size_t kMd5Bytes = 16;
+
+// Content-MD5, when sent, is the base64 MD5 of the body, checked before anything is written.
+std::optional<BlobError> CheckContentMd5(const HttpRequest& req) {
+  const std::string sent = HeaderOf(req, "Content-MD5");
+  if (sent.empty()) {
+    return std::nullopt;
+  }
+  std::optional<std::string> md5 = Base64Decode(sent);
+  if (!md5.has_value() || md5->size() != kMd5Bytes) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The value '" + sent +
+                         "' of header Content-MD5 is not the base64 of a 16-byte MD5 digest."};
+  }
+  const std::string actual = access::Md5(req.body());
+  if (*md5 != actual) {
+    return BlobError{http::status::bad_request, "Md5Mismatch",
+                     "The MD5 value specified in the request did not match with the MD5 value "
+                     "calculated by the server: Content-MD5 is " +
+                         sent + " but the body's MD5 is " + Base64Encode(actual) +
+                         "; nothing was written."};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -133,17 +160,19 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
                          "inside the blob of " +
                          std::to_string(blob_size) + " bytes."};
   }
-  if (write.length > kMaxPageWriteBytes) {
-    return BlobError{http::status::bad_request, "InvalidHeaderValue",
-                     "The page range " + range_text + " is " + std::to_string(write.length) +
-                         " bytes: at most 4 MiB (4194304 bytes) may be written at once."};
-  }
   const std::string page_write = HeaderOf(req, "x-ms-page-write");
   write.update = EqualsIgnoreCase(page_write, "update");
   if (!write.update && !EqualsIgnoreCase(page_write, "clear")) {
     return BlobError{http::status::bad_request, "InvalidHeaderValue",
                      "The value '" + page_write +
                          "' of header x-ms-page-write is not 'update' or 'clear'."};
+  }
+  // Only bytes sent are limited: a clear may cover the whole blob, as in Azure Storage.
+  if (write.update && write.length > kMaxPageWriteBytes) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The page range " + range_text + " is " + std::to_string(write.length) +
+                         " bytes: at most 4 MiB (4194304 bytes) may be written at once (a "
+                         "clear may cover the whole blob)."};
   }
   const std::string& body = req.body();
   if (write.update ? body.size() != write.length : !body.empty()) {
@@ -152,6 +181,11 @@ std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64
                          range_text +
                          (write.update ? " has " + std::to_string(write.length) : " clears") +
                          (write.update ? " bytes." : " pages and takes none.")};
+  }
+  if (write.update) {
+    if (std::optional<BlobError> e = CheckContentMd5(req)) {
+      return *std::move(e);
+    }
   }
   return write;
 }
@@ -175,12 +209,45 @@ HttpResponse PageWriteAnswer(TimestampMs now) {
   return res;
 }
 
-HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges, uint64_t blob_size,
-                            TimestampMs now) {
+std::variant<storage::PageRange, BlobError> ParsePageListRange(const HttpRequest& req,
+                                                               uint64_t blob_size) {
+  const std::string range_text = RangeHeader(req);
+  if (range_text.empty()) {
+    return storage::PageRange{0, blob_size};
+  }
+  std::optional<ByteRange> range = ParseByteRange(range_text);
+  if (!range.has_value() || !range->first.has_value()) {
+    return BlobError{http::status::bad_request, "InvalidHeaderValue",
+                     "The value '" + range_text +
+                         "' of the x-ms-range (or Range) header is not a byte range 'bytes=A-B' "
+                         "or 'bytes=A-'."};
+  }
+  const uint64_t first = *range->first;
+  const bool aligned =
+      first % kPageBytes == 0 && (!range->last.has_value() || (*range->last + 1) % kPageBytes == 0);
+  if (!aligned || first >= blob_size) {
+    return BlobError{http::status::range_not_satisfiable, "InvalidPageRange",
+                     "The page range " + range_text +
+                         " is invalid: it must start and end on 512-byte boundaries and start "
+                         "inside the blob of " +
+                         std::to_string(blob_size) + " bytes."};
+  }
+  const uint64_t end = std::min(blob_size, range->last.value_or(blob_size - 1) + 1);
+  return storage::PageRange{first, end - first};
+}
+
+HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges,
+                            const storage::PageRange& window, uint64_t blob_size, TimestampMs now) {
   std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><PageList>";
+  const uint64_t window_end = window.offset + window.length;
   for (const storage::PageRange& r : ranges) {
-    xml += "<PageRange><Start>" + std::to_string(r.offset) + "</Start><End>" +
-           std::to_string(r.offset + r.length - 1) + "</End></PageRange>";
+    const uint64_t start = std::max(r.offset, window.offset);
+    const uint64_t end = std::min(r.offset + r.length, window_end);
+    if (start >= end) {
+      continue;
+    }
+    xml += "<PageRange><Start>" + std::to_string(start) + "</Start><End>" +
+           std::to_string(end - 1) + "</End></PageRange>";
   }
   xml += "</PageList>";
   HttpResponse res = StorageAnswer(http::status::ok, now);

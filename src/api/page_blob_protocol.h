@@ -59,23 +59,31 @@ std::optional<ByteRange> ParseByteRange(std::string_view value);
 std::string RangeHeader(const HttpRequest& req);
 
 // A checked `PUT ?comp=page`: `x-ms-page-write: update` (the body is the range's bytes) or
-// `clear` (no body), on 512-byte boundaries, at most 4 MiB, inside a blob of `blob_size`.
+// `clear` (no body), on 512-byte boundaries, inside a blob of `blob_size`; an update carries at
+// most 4 MiB, a clear may cover the whole blob.
 struct PageWrite {
   uint64_t offset = 0;
   uint64_t length = 0;
   bool update = true;
 };
-// The write, or the refusal: 400 InvalidHeaderValue (malformed range or x-ms-page-write, a
-// body of another length, over 4 MiB), 416 InvalidPageRange (off 512-byte boundaries, outside
-// the blob).
+// The write, or the refusal: 400 InvalidHeaderValue (malformed range, x-ms-page-write or
+// Content-MD5, a body of another length, an update over 4 MiB), 400 Md5Mismatch (an update whose
+// body's MD5 is not its Content-MD5), 416 InvalidPageRange (off 512-byte boundaries, outside the
+// blob).
 std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
 // Applies a checked write to `blob`.
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);
 // The 201 answer of a page write.
 HttpResponse PageWriteAnswer(TimestampMs now);
-// The 200 answer of `GET ?comp=pagelist`.
-HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges, uint64_t blob_size,
-                            TimestampMs now);
+// The part of the blob a `GET ?comp=pagelist` lists: all of it, or the x-ms-range (or Range)
+// "bytes=A-B" / "bytes=A-" given, clipped to the blob. Refusals: 400 InvalidHeaderValue
+// (malformed, or a suffix range "bytes=-N"), 416 InvalidPageRange (A or B+1 off 512-byte
+// boundaries, A past the blob's end).
+std::variant<storage::PageRange, BlobError> ParsePageListRange(const HttpRequest& req,
+                                                               uint64_t blob_size);
+// The 200 answer of `GET ?comp=pagelist`: `ranges` (in order), clipped to `window`.
+HttpResponse PageListAnswer(const std::vector<storage::PageRange>& ranges,
+                            const storage::PageRange& window, uint64_t blob_size, TimestampMs now);
 
 // The window of a GET/HEAD of a blob of `total` bytes: whole (ranged false) or the request's
 // range clipped to the blob.

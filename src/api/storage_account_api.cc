@@ -41,7 +41,9 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     GLOG_WARN("storage {} {}: {}", std::string(request.method_string()),
               std::string(request.target()), s.ToString());
     if (s.code() == StatusCode::kResourceExhausted) {
-      return refuse({http::status::insufficient_storage, "InsufficientStorage", s.message()});
+      // The cause names the server's files: for its log (above), not clients.
+      return refuse({http::status::insufficient_storage, "InsufficientStorage",
+                     "The server has no space left to store the blob's bytes."});
     }
     // The details (paths of the server's files) are for its log, not for clients.
     return refuse({http::status::service_unavailable, "ServerBusy", kServerBusyMessage});
@@ -71,6 +73,7 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     return refuse({http::status::bad_request, "InvalidUri", target.status().message()});
   }
   const std::filesystem::path file = storage::AccountBlobPath(root_, caller->tenant_id, *at);
+  const std::filesystem::path pages = storage::AccountBlobPagesPath(root_, caller->tenant_id, *at);
   const std::string comp = target->Query("comp");
   const http::verb method = request.method();
 
@@ -106,10 +109,16 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
         return failed(removed);
       }
     }
+    if (Status removed = storage::PageMap::Remove(pages); !removed.ok()) {
+      return failed(removed);
+    }
     Result<std::unique_ptr<storage::StagingBlob>> created =
         storage::StagingBlob::Create(file, length);
     if (!created.ok()) {
       return failed(created.status());
+    }
+    if (Status tracked = (*created)->TrackPages(pages); !tracked.ok()) {
+      return failed(tracked);
     }
     GLOG_INFO("storage blob {}/{}/{} of tenant {} created ({} bytes) by {}", at->account,
               at->container, at->blob, caller->tenant_id, length, caller->object_id);
@@ -133,6 +142,12 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
   if (!blob.ok()) {
     return failed(blob.status());
   }
+  // Writes, clears, page lists and deletes keep the page map; reads need not open it.
+  if (method != http::verb::head && (method != http::verb::get || comp == "pagelist")) {
+    if (Status tracked = (*blob)->TrackPages(pages); !tracked.ok()) {
+      return failed(tracked);
+    }
+  }
   if (method == http::verb::delete_) {
     if (Status removed = (*blob)->Remove(); !removed.ok()) {
       return failed(removed);
@@ -150,11 +165,16 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     return PageWriteAnswer(now);
   }
   if (comp == "pagelist") {
+    std::variant<storage::PageRange, BlobError> window =
+        ParsePageListRange(request, (*blob)->size());
+    if (const BlobError* e = std::get_if<BlobError>(&window)) {
+      return refuse(*e);
+    }
     Result<std::vector<storage::PageRange>> ranges = (*blob)->PageRanges();
     if (!ranges.ok()) {
       return failed(ranges.status());
     }
-    return PageListAnswer(*ranges, (*blob)->size(), now);
+    return PageListAnswer(*ranges, std::get<storage::PageRange>(window), (*blob)->size(), now);
   }
   const uint64_t total = (*blob)->size();
   std::variant<ReadWindow, HttpResponse> window = ResolveReadWindow(request, total, now);

@@ -24,6 +24,7 @@
 #include "api/cloud_definition.h"
 #include "api/graph_api.h"
 #include "api/https_server.h"
+#include "api/page_blob_protocol.h"
 #include "api/storage_account_api.h"
 #include "api/store_admin_api.h"
 #include "api/subscription_alias_api.h"
@@ -34,12 +35,11 @@
 #include "metadata/sqlite_store.h"
 #include "replication/link_throttle.h"
 #include "replication/replicator.h"
-#include "storage/region_stores.h"
 #include "service/activity_log_service.h"
 #include "service/activity_recorder.h"
+#include "service/activity_visibility.h"
 #include "service/bootstrap.h"
 #include "service/config_loader.h"
-#include "service/activity_visibility.h"
 #include "service/directory_service.h"
 #include "service/disk_service.h"
 #include "service/export_grants.h"
@@ -48,10 +48,11 @@
 #include "service/image_data.h"
 #include "service/image_ingest_worker.h"
 #include "service/operation_runner.h"
+#include "service/registration_service.h"
 #include "service/replication_work.h"
 #include "service/role_service.h"
 #include "service/store_scrub.h"
-#include "service/registration_service.h"
+#include "storage/region_stores.h"
 
 namespace {
 
@@ -377,6 +378,15 @@ int main(int argc, char** argv) {
   server_options.listen_address = listen;
   server_options.port = static_cast<uint16_t>(port);
   server_options.threads = threads;
+  // The storage endpoints answer in Azure Storage's XML shape, even before their handler runs.
+  server_options.error_answer = [&clock](boost::beast::http::status status, std::string_view code,
+                                         const std::string& message, std::string_view target) {
+    std::optional<HttpResponse> answer;
+    if (api::BlobApi::Serves(target) || api::StorageAccountApi::Serves(target)) {
+      answer = api::StorageErrorAnswer({status, std::string(code), message}, clock.Now());
+    }
+    return answer;
+  };
   Result<std::unique_ptr<HttpsServer>> server =
       HttpsServer::Start(server_options, *tls,
                          [&](HttpRequest&& req, const RequestInfo& info) -> HttpReply {

@@ -1,6 +1,7 @@
 #include "cli/access_transfer.h"
 
 #include <csignal>
+#include <limits>
 
 #include "cli/args.h"
 #include "cli/disk_download.h"
@@ -135,7 +136,7 @@ void AddDownloadArgs(CLI::App* command, DownloadArgs* args, bool with_lun) {
   AddTransferArgs(command, &args->transfer);
   if (with_lun) {
     command->add_option("--lun", args->lun, "A data disk's lun (default: the OS disk)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, std::numeric_limits<int32_t>::max()));
   }
   command->add_option("--subscription", args->common.subscription,
                       "Subscription id or name (default: the profile's current subscription)");

@@ -20,6 +20,8 @@ namespace {
 using storage::ImageFormat;
 
 constexpr uint64_t kFooterBytes = storage::kVhdFooterSize;
+// The smallest disk ARM accepts for upload (domain/disk_rules.h: kMinUploadDiskBytes).
+constexpr uint64_t kMinRawDiskBytes = uint64_t{20} << 20;
 
 uint64_t RoundUp(uint64_t value, uint64_t unit) { return (value + unit - 1) / unit * unit; }
 
@@ -51,6 +53,7 @@ Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail, 
                              TimestampMs now, const storage::VhdUniqueId& unique_id) {
   std::span<const uint8_t, kFooterBytes> footer_bytes(tail.data(), kFooterBytes);
   GALLERY_ASSIGN_OR_RETURN(storage::VhdFooter footer, storage::ParseVhdFooter(footer_bytes));
+  GALLERY_RETURN_IF_ERROR(storage::CheckVhdFooterFields(footer));
   UploadLayout layout;
   layout.format = format;
   if (format == ImageFormat::kVhdDynamic) {
@@ -79,6 +82,29 @@ Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail, 
   return layout;
 }
 
+// The refusal of a file that is a VHD of an unknown disk type, or a dynamic VHD whose end is
+// missing: its footer copy opens the file but no footer ends it. OK for any other file.
+Status CheckDamagedVhd(std::span<const uint8_t> head, std::span<const uint8_t> tail) {
+  Result<storage::VhdFooter> footer =
+      storage::ParseVhdFooter(std::span<const uint8_t, kFooterBytes>(tail.data(), kFooterBytes));
+  if (footer.ok()) {
+    return storage::CheckVhdDiskType(*footer);
+  }
+  Result<storage::VhdFooter> copy =
+      head.size() >= kFooterBytes ? storage::ParseVhdFooter(std::span<const uint8_t, kFooterBytes>(
+                                        head.data(), kFooterBytes))
+                                  : Result<storage::VhdFooter>(Status::InvalidArgument("short"));
+  if (copy.ok()) {
+    return Refuse(storage::kInvalidVhdReason,
+                  "The file is a truncated VHD: it starts with a VHD footer copy (a dynamic VHD "
+                  "of " +
+                      std::to_string(copy->current_size) +
+                      " bytes) but its last 512 bytes hold no VHD footer (" +
+                      footer.status().message() + "); was the file cut short while copied?");
+  }
+  return Status::Ok();
+}
+
 Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampMs now,
                              const storage::VhdUniqueId& unique_id) {
   if (sniffed != ImageFormat::kUnknown) {
@@ -91,7 +117,9 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
   UploadLayout layout;
   layout.format = ImageFormat::kRaw;
   layout.data_bytes = file_size;
-  uint64_t disk_size = RoundUp(file_size, kMiB);
+  // Whole MiB, and at least the smallest disk an upload may create (a small file's disk would
+  // otherwise be refused as an invalid uploadSizeBytes the user never gave).
+  uint64_t disk_size = std::max(RoundUp(file_size, kMiB), kMinRawDiskBytes);
   layout.upload_size = disk_size + kFooterBytes;
   layout.footer = FooterBytes(storage::FixedFooterFor(disk_size, std::nullopt, now, unique_id));
   return layout;
@@ -162,6 +190,9 @@ Result<UploadLayout> PlanLayout(uint64_t file_size, std::span<const uint8_t> hea
   ImageFormat sniffed = storage::SniffFormat(head, tail);
   if (format == UploadFormat::kRaw) {
     return PlanRaw(file_size, sniffed, now, unique_id);
+  }
+  if (sniffed == ImageFormat::kUnknown && tail.size() == kFooterBytes) {
+    GALLERY_RETURN_IF_ERROR(CheckDamagedVhd(head, tail));
   }
   if (!storage::IsAcceptedVhd(sniffed) || tail.size() < kFooterBytes) {
     std::string message = storage::FormatRefusal(sniffed);

@@ -17,7 +17,8 @@
 //    storage::OpenDiskImage, then the footer turned fixed (storage::FixedFooterFor keeps its
 //    geometry, unique id and timestamp); blocks the VHD does not allocate are known zeros and
 //    never read or sent. A VHD whose structures are broken is refused before any request;
-//  - raw (declared by the user): the file's bytes padded with zeros to a whole MiB, then a new
+//  - raw (declared by the user): the file's bytes padded with zeros to a whole MiB and at least
+//    20 MiB (the smallest disk an upload may create), then a new
 //    fixed VHD footer (storage::FixedFooterFor) for that size.
 // The blob's size and data are a pure function of the file, so an interrupted upload resumes
 // onto the same blob (only a raw file's new footer holds `now` and a random unique id).

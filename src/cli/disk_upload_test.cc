@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "cli/disk_test_util.h"
 #include "client/fake_transport.h"
@@ -106,6 +107,26 @@ TEST(PlanLayoutTest, BadFooterChecksumIsAnInvalidVhd) {
   EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
 }
 
+// The footer's fields every VHD must get right are checked before anything is sent.
+TEST(PlanLayoutTest, FixedVhdFootersWithImpossibleFieldsAreRefusedNamingTheField) {
+  const std::pair<std::function<void(storage::VhdFooter&)>, std::string> cases[] = {
+      {[](storage::VhdFooter& f) { f.geometry = {}; },
+       "VHD footer geometry (cylinders/heads/sectors per track) is 0/0/0, expected none of them "
+       "0"},
+      {[](storage::VhdFooter& f) { f.file_format_version = 0x00020000; },
+       "VHD footer file format version is 0x00020000, expected major version 1 (0x00010000)"},
+      {[](storage::VhdFooter& f) { f.data_offset = 512; },
+       "VHD footer data offset is 512, expected 0xFFFFFFFF for a fixed disk"},
+  };
+  for (const auto& [edit, message] : cases) {
+    storage::VhdFooter footer = storage::FixedFooterFor(k20MiB, std::nullopt, 0, kId);
+    edit(footer);
+    Result<UploadLayout> layout = Plan(k20MiB + 512, "", FooterString(footer), UploadFormat::kVhd);
+    EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason) << message;
+    EXPECT_THAT(layout.status().message(), HasSubstr(message));
+  }
+}
+
 TEST(PlanLayoutTest, DynamicVhdIsPlannedAsTheFixedVhdItStandsFor) {
   std::string footer = DynamicFooter(64 * kMiB);
   // The file's size does not matter: the blob is the disk's current size plus a fixed footer.
@@ -146,19 +167,27 @@ TEST(PlanLayoutTest, DynamicVhdWhoseDiskIsNotWholeMiBIsRefusedWithTheFix) {
 
 TEST(PlanLayoutTest, RawFileIsPaddedToWholeMiBAndGetsAFixedFooter) {
   Result<UploadLayout> layout =
-      Plan(kMiB + kMiB / 2, std::string(4096, 'r'), std::string(512, 'r'), UploadFormat::kRaw);
+      Plan(k20MiB + kMiB / 2, std::string(4096, 'r'), std::string(512, 'r'), UploadFormat::kRaw);
   ASSERT_TRUE(layout.ok()) << layout.status().ToString();
   EXPECT_EQ(layout->format, storage::ImageFormat::kRaw);
-  EXPECT_EQ(layout->upload_size, 2 * kMiB + 512);
-  EXPECT_EQ(layout->data_bytes, kMiB + kMiB / 2);
+  EXPECT_EQ(layout->upload_size, k20MiB + kMiB + 512);
+  EXPECT_EQ(layout->data_bytes, k20MiB + kMiB / 2);
   ASSERT_EQ(layout->footer.size(), 512u);
   std::span<const uint8_t, 512> footer_bytes(Bytes(layout->footer).data(), 512);
   Result<storage::VhdFooter> footer = storage::ParseVhdFooter(footer_bytes);
   ASSERT_TRUE(footer.ok()) << footer.status().ToString();
   EXPECT_EQ(footer->type(), storage::VhdDiskType::kFixed);
-  EXPECT_EQ(footer->current_size, 2 * kMiB);
+  EXPECT_EQ(footer->current_size, k20MiB + kMiB);
   EXPECT_EQ(footer->unique_id, kId);
   EXPECT_EQ(footer->timestamp, storage::VhdTimestampOf(kNow));
+}
+
+TEST(PlanLayoutTest, ARawFileSmallerThanTheSmallestDiskIsPaddedToIt) {
+  Result<UploadLayout> layout =
+      Plan(kMiB, std::string(4096, 'r'), std::string(512, 'r'), UploadFormat::kRaw);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  EXPECT_EQ(layout->upload_size, k20MiB + 512);
+  EXPECT_EQ(layout->data_bytes, kMiB);
 }
 
 TEST(PlanLayoutTest, ForeignFormatsAreRefusedWithTheConversion) {
@@ -178,6 +207,24 @@ TEST(PlanLayoutTest, AFileWithoutFooterIsNotAVhdAndRawIsSuggested) {
       Plan(k20MiB, std::string(4096, 'x'), std::string(512, 'x'), UploadFormat::kVhd);
   EXPECT_EQ(layout.status().reason(), storage::kUnsupportedFormatReason);
   EXPECT_THAT(layout.status().message(), HasSubstr("--format raw"));
+}
+
+TEST(PlanLayoutTest, AValidFooterOfAnUnknownDiskTypeIsNamedAsSuch) {
+  storage::VhdFooter footer = storage::FixedFooterFor(k20MiB, std::nullopt, 0, kId);
+  footer.disk_type = 7;
+  Result<UploadLayout> layout = Plan(k20MiB + 512, "", FooterString(footer), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_EQ(layout.status().message(),
+            "VHD footer disk type is 7, expected 2 (fixed) or 3 (dynamic)");
+}
+
+TEST(PlanLayoutTest, ADynamicVhdCutShortIsNamedTruncated) {
+  const std::string copy = DynamicFooter(64 * kMiB);
+  Result<UploadLayout> layout =
+      Plan(3 * kMiB, copy + std::string(3584, 'h'), std::string(512, 'x'), UploadFormat::kVhd);
+  EXPECT_EQ(layout.status().reason(), storage::kInvalidVhdReason);
+  EXPECT_THAT(layout.status().message(), HasSubstr("The file is a truncated VHD"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("dynamic VHD of 67108864 bytes"));
 }
 
 TEST(PlanLayoutTest, AVhdDeclaredRawIsRefused) {
@@ -275,17 +322,19 @@ TEST_F(UploadSourceTest, RawFileIsWrappedInAFixedFooter) {
   WriteSparseFile(path, 0, {{0, Pattern(kMiB + 1000, 5)}});
   std::unique_ptr<UploadSource> source = Open(path, UploadFormat::kRaw);
   ASSERT_NE(source, nullptr);
-  EXPECT_EQ(source->layout().upload_size, 2 * kMiB + 512);
+  EXPECT_EQ(source->layout().upload_size, k20MiB + 512);  // the smallest disk
   std::vector<Piece> pieces = PlanPieces(source->layout().upload_size);
-  ASSERT_EQ(pieces.size(), 1u);
+  ASSERT_EQ(pieces.size(), 6u);
   // A reused buffer (a worker's, full of the last piece's bytes) reads the same: the padding
   // is zeros, not what the buffer held.
-  std::string bytes(2 * kMiB + 512, 'z');
+  std::string bytes(4 * kMiB, 'z');
   ASSERT_TRUE(source->Read(pieces[0], bytes).ok());
-  ASSERT_EQ(bytes.size(), 2 * kMiB + 512);
+  ASSERT_EQ(bytes.size(), 4 * kMiB);
   EXPECT_EQ(bytes.substr(0, kMiB + 1000), Pattern(kMiB + 1000, 5));
-  EXPECT_TRUE(IsAllZero(bytes.substr(kMiB + 1000, kMiB - 1000)));
-  EXPECT_EQ(bytes.substr(2 * kMiB), source->layout().footer);
+  EXPECT_TRUE(IsAllZero(bytes.substr(kMiB + 1000)));
+  bytes.assign(512, 'z');
+  ASSERT_TRUE(source->Read(pieces.back(), bytes).ok());
+  EXPECT_EQ(bytes, source->layout().footer);
 }
 
 TEST_F(UploadSourceTest, StopAfterPiecesInterruptsAndAnErrorStopsTheUpload) {

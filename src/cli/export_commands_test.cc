@@ -87,6 +87,7 @@ TEST_F(ExportCommandsTest, ImageDownloadWithoutLunAsksForTheOsDiskAndRevokesAfte
 TEST_F(ExportCommandsTest, BadArgumentsAreRefusedBeforeAnyRequest) {
   EXPECT_EQ(Run({"image", "download", "-g", "rg1", "-n", "img1", "-o", Out("a"), "--lun", "-1"}),
             2);
+  EXPECT_THAT(err(), HasSubstr("--lun: Value -1 not in range 0 to 2147483647"));
   EXPECT_EQ(Run({"image", "download", "-g", "rg1", "-n", "img1", "-o", Out("a"), "--threads", "0"}),
             2);
   EXPECT_EQ(Run({"sig", "image-version", "download", "-g", "rg1", "-r", "gal1", "-i", "def1", "-e",

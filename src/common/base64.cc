@@ -59,4 +59,32 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   return out;
 }
 
+std::string Base64Encode(std::string_view bytes) {
+  std::string out = Base64UrlEncode(bytes);
+  for (char& c : out) {
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  const size_t padding = text.size() - text.find_last_not_of('=') - 1;
+  if (text.empty() || padding > 2) {
+    return text.empty() ? std::optional<std::string>("") : std::nullopt;
+  }
+  // The same alphabet but for two characters: translate, then decode as base64url.
+  std::string url(text.substr(0, text.size() - padding));
+  for (char& c : url) {
+    if (c == '-' || c == '_') {
+      return std::nullopt;
+    }
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return Base64UrlDecode(url);
+}
+
 }  // namespace gallery

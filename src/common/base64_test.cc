@@ -27,5 +27,19 @@ TEST(Base64UrlTest, RejectsForeignCharactersAndBadLengths) {
   EXPECT_FALSE(Base64UrlDecode("abcde").has_value());
 }
 
+TEST(Base64Test, StandardAlphabetWithPadding) {
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64Decode("+/8="), std::optional<std::string>("\xfb\xff"));
+  EXPECT_EQ(Base64Decode("Zm9vYmFy"), std::optional<std::string>("foobar"));
+}
+
+TEST(Base64Test, RejectsUrlAlphabetMissingOrExcessPadding) {
+  EXPECT_FALSE(Base64Decode("-_8=").has_value());
+  EXPECT_FALSE(Base64Decode("Zg").has_value());
+  EXPECT_FALSE(Base64Decode("Z===").has_value());
+  EXPECT_FALSE(Base64Decode("Zg=a").has_value());
+}
+
 }  // namespace
 }  // namespace gallery

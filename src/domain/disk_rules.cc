@@ -128,6 +128,8 @@ Result<Disk> UpdateDisk(const Disk& current, const DiskInput& in, UpdateMode mod
     return PropertyChangeNotAllowed(std::string(kCreationData) + "createOption");
   }
   if (in.upload_size_bytes.has_value() && *in.upload_size_bytes != current.upload_size_bytes) {
+    // A value that no disk could have is refused as such, before it is compared.
+    GALLERY_RETURN_IF_ERROR(CheckUploadSize(*in.upload_size_bytes));
     return PropertyChangeNotAllowed(std::string(kCreationData) + "uploadSizeBytes");
   }
   GALLERY_RETURN_IF_ERROR(CheckExtrasUnchanged(current.extra, in.extra, "disk.properties."));

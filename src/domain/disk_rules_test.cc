@@ -137,6 +137,16 @@ TEST_F(DiskRulesTest, UpdateChangesTagsOnly) {
   EXPECT_EQ(kept->meta.tags, (Tags{{"a", "1"}}));
 }
 
+TEST_F(DiskRulesTest, AnInvalidUploadSizeOnAnExistingDiskIsInvalidParameterFirst) {
+  DiskInput in = ValidInput();
+  in.upload_size_bytes = 20972033;
+  Result<Disk> r = UpdateDisk(Created(), in, UpdateMode::kReplace, ctx_);
+  EXPECT_EQ(r.status().reason(), "InvalidParameter");
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("The value 20972033 of disk.properties.creationData.uploadSizeBytes is "
+                        "not valid"));
+}
+
 TEST_F(DiskRulesTest, ImmutableFieldsAreRefused) {
   Disk d = Created();
   auto expect_refused = [&](DiskInput in, const std::string& property) {

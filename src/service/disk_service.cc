@@ -32,6 +32,22 @@ namespace {
 
 // A seal is run by the sealer, never by the operation runner: its not_before is never due.
 constexpr TimestampMs kNeverDue = std::numeric_limits<TimestampMs>::max();
+
+// An upload whose last page (the VHD footer) was never written is incomplete, whatever the
+// bytes read there (zeros): the message says so rather than "no footer".
+Status CheckFooterPageWritten(const storage::PageBlob& upload) {
+  GALLERY_ASSIGN_OR_RETURN(std::vector<storage::PageRange> written, upload.PageRanges());
+  const uint64_t end = upload.size();
+  if (!written.empty() && written.back().offset + written.back().length == end) {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(
+             "The upload is incomplete: its last 512 bytes, the VHD footer at offset " +
+             std::to_string(end - storage::kVhdFooterSize) + " of the " + std::to_string(end) +
+             "-byte blob, were never written. Write the footer page (gallery disk upload "
+             "--resume sends what is missing), then end the access again.")
+      .WithReason(std::string(storage::kInvalidVhdReason));
+}
 constexpr int32_t kResumeBatch = 1 << 20;
 constexpr char kUniqueIdKey[] = "disk-unique-id/";
 
@@ -548,6 +564,7 @@ Status DiskService::Seal(const std::string& operation_id) {
                "upload --resume sends only what is missing) and seal again.")
         .WithReason("UploadIncomplete");
   }
+  GALLERY_RETURN_IF_ERROR(CheckFooterPageWritten(*upload));
   storage::DiskImageInfo info;
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> image,
                            storage::OpenDiskImage(upload->Source(), upload->size(),

@@ -71,9 +71,11 @@ Result<storage::Manifest> ImageData::IngestBlob(
   }
   GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_(region));
   storage::DiskImageInfo info;
+  // A blob holds a VHD file as tools write it: a dynamic VHD's length is whatever its blocks
+  // take, unrelated to its disk size (which must still be whole MiB).
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::VirtualDisk> disk,
                            storage::OpenDiskImage(path.string(), static_cast<uint64_t>(st.st_size),
-                                                  storage::DeclaredFormat::kVhd, &info));
+                                                  storage::DeclaredFormat::kVhdFile, &info));
   storage::IngestOptions options = options_.ingest;
   options.progress = progress;
   options.cancel = cancel;

@@ -23,4 +23,12 @@ inline std::filesystem::path AccountBlobPath(const std::filesystem::path& root,
   return root / tenant / at.account / at.container / at.blob;
 }
 
+// The page map (page_map.h) of blob `at`: in a tree of its own, {root}/.pages/{tenant}/...,
+// so that no blob name can collide with it (a tenant is a GUID, never ".pages").
+inline std::filesystem::path AccountBlobPagesPath(const std::filesystem::path& root,
+                                                  const std::string& tenant,
+                                                  const domain::BlobLocation& at) {
+  return AccountBlobPath(root / ".pages", tenant, at);
+}
+
 }  // namespace gallery::storage

@@ -434,11 +434,8 @@ Result<std::unique_ptr<VirtualDisk>> OpenVhd(std::unique_ptr<ImageSource> file, 
   const VhdFooter& footer = *parsed;
   info.footer = footer;
   const VhdDiskType type = footer.type();
-  if (type != VhdDiskType::kFixed && type != VhdDiskType::kDynamic &&
-      type != VhdDiskType::kDifferencing) {
-    return InvalidVhd("VHD footer disk type is " + Num(footer.disk_type) +
-                      ", expected 2 (fixed) or 3 (dynamic)");
-  }
+  GALLERY_RETURN_IF_ERROR(CheckVhdDiskType(footer));
+  GALLERY_RETURN_IF_ERROR(CheckVhdFooterFields(footer));
   DynamicVhdValidator validator(*file, length, footer, head, tail);
   if (type == VhdDiskType::kDifferencing) {
     Result<VhdDynamicHeader> header = validator.ReadHeader();

@@ -119,7 +119,7 @@ Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) 
     }
     done += static_cast<size_t>(n);
   }
-  return Status::Ok();
+  return pages_ != nullptr ? pages_->Mark(offset, bytes.size()) : Status::Ok();
 }
 
 Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
@@ -131,7 +131,7 @@ Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
                   static_cast<off_t>(length)) != 0) {
     return OsError("punch a hole in", path_, errno);
   }
-  return Status::Ok();
+  return pages_ != nullptr ? pages_->Unmark(offset, length) : Status::Ok();
 }
 
 Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
@@ -146,7 +146,21 @@ Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
   return Status::Ok();
 }
 
+Status StagingBlob::TrackPages(const std::filesystem::path& journal) {
+  std::error_code ec;
+  std::filesystem::create_directories(journal.parent_path(), ec);
+  if (ec) {
+    return Status::Unavailable("create " + journal.parent_path().string() + ": " + ec.message());
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, PageRanges());
+  GALLERY_ASSIGN_OR_RETURN(pages_, PageMap::Open(journal, size_, stored));
+  return Status::Ok();
+}
+
 Result<std::vector<PageRange>> StagingBlob::PageRanges() const {
+  if (pages_ != nullptr) {
+    return pages_->Ranges(0, size_);
+  }
   std::vector<PageRange> out;
   off_t pos = 0;
   const off_t end = static_cast<off_t>(size_);
@@ -190,6 +204,9 @@ Status StagingBlob::Sync() {
 Status StagingBlob::Remove() {
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
     return OsError("remove", path_, errno);
+  }
+  if (pages_ != nullptr) {
+    GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path()));
   }
   return SyncDirectory(path_.parent_path());
 }

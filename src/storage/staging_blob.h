@@ -21,6 +21,7 @@
 
 #include "common/result.h"
 #include "storage/page_blob.h"
+#include "storage/page_map.h"
 
 namespace gallery::storage {
 
@@ -48,7 +49,12 @@ class StagingBlob final : public PageBlob {
   Status ClearPages(uint64_t offset, uint64_t length) override;
   // Reads `out.size()` bytes at `offset` (holes as zeros). InvalidArgument outside the blob.
   Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;
-  // The ranges holding data, in order, merged, inside [0, size()).
+  // From now on keeps the exact list of pages written and not cleared in the journal at
+  // `journal` (PageMap; a new journal starts from what the file holds), and PageRanges answers
+  // from it; Remove deletes it too. PageMap::Open's errors.
+  Status TrackPages(const std::filesystem::path& journal);
+  // The pages written and not cleared when tracked (TrackPages); otherwise the ranges holding
+  // data, at the file system's block granularity. In order, merged, inside [0, size()).
   Result<std::vector<PageRange>> PageRanges() const override;
   // True when [offset, offset + length) holds no data (a hole of the file), found without
   // reading; false when unknown or on errors.
@@ -66,6 +72,7 @@ class StagingBlob final : public PageBlob {
   std::filesystem::path path_;
   int fd_;
   uint64_t size_;
+  std::unique_ptr<PageMap> pages_;
 };
 
 }  // namespace gallery::storage

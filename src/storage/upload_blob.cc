@@ -9,6 +9,7 @@
 
 #include "storage/chunk_digest.h"
 #include "storage/ingest.h"
+#include "storage/page_map.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::storage {
@@ -26,6 +27,7 @@ fs::path BlobPath(const fs::path& dir, const std::string& name) { return dir / (
 fs::path SlotsPath(const fs::path& dir, const std::string& name) {
   return dir / (name + ".slots");
 }
+fs::path PagesPath(const fs::path& dir, const std::string& name) { return dir / (name + ".pages"); }
 
 std::array<uint8_t, kSlotBytes> SlotsHeader(uint32_t chunk_size) {
   std::array<uint8_t, kSlotBytes> header{};
@@ -175,13 +177,16 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagedBatch> batch, store.OpenStagedBatch(name));
   std::unique_ptr<UploadBlob> upload(new UploadBlob(name, store, chunk_size, std::move(blob),
                                                     std::move(slots), std::move(batch), pool));
+  // An upload begun before page maps existed starts from what its files hold.
+  GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, upload->StoredRanges());
+  GALLERY_ASSIGN_OR_RETURN(upload->pages_, PageMap::Open(PagesPath(dir, name), size, stored));
   GALLERY_RETURN_IF_ERROR(upload->DropLostSlots());
   return upload;
 }
 
 Status UploadBlob::RemoveLeftovers(const fs::path& dir, const std::string& name,
                                    ChunkStore& store) {
-  for (const fs::path& path : {BlobPath(dir, name), SlotsPath(dir, name)}) {
+  for (const fs::path& path : {BlobPath(dir, name), SlotsPath(dir, name), PagesPath(dir, name)}) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return Status::Unavailable("remove " + path.string() + ": " + std::strerror(errno));
     }
@@ -269,7 +274,7 @@ Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
   for (Status& s : results) {
     GALLERY_RETURN_IF_ERROR(s);
   }
-  return Status::Ok();
+  return pages_->Mark(offset, bytes.size());
 }
 
 Status UploadBlob::WriteChunk(uint64_t index, std::span<const uint8_t> bytes) {
@@ -301,18 +306,20 @@ Status UploadBlob::Unstore(uint64_t index) {
 
 Status UploadBlob::ClearPages(uint64_t offset, uint64_t length) {
   GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, length, size()));
-  return ForEachPiece(offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) {
-    if (index == kNoChunk) {
-      return blob_->ClearPages(at, n);
-    }
-    std::lock_guard lock(Lock(index));
-    if (n == chunk_size_) {
-      GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
-    } else {
-      GALLERY_RETURN_IF_ERROR(Unstore(index));
-    }
-    return blob_->ClearPages(at, n);
-  });
+  GALLERY_RETURN_IF_ERROR(
+      ForEachPiece(offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) {
+        if (index == kNoChunk) {
+          return blob_->ClearPages(at, n);
+        }
+        std::lock_guard lock(Lock(index));
+        if (n == chunk_size_) {
+          GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+        } else {
+          GALLERY_RETURN_IF_ERROR(Unstore(index));
+        }
+        return blob_->ClearPages(at, n);
+      }));
+  return pages_->Unmark(offset, length);
 }
 
 Status UploadBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
@@ -335,7 +342,9 @@ Status UploadBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
       });
 }
 
-Result<std::vector<PageRange>> UploadBlob::PageRanges() const {
+Result<std::vector<PageRange>> UploadBlob::PageRanges() const { return pages_->Ranges(0, size()); }
+
+Result<std::vector<PageRange>> UploadBlob::StoredRanges() const {
   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> ranges, blob_->PageRanges());
   GALLERY_RETURN_IF_ERROR(ForEachSetSlot(*slots_, [&](uint64_t index, const ChunkDigest&) {
     ranges.push_back({ChunkStart(index), chunk_size_});
@@ -396,6 +405,7 @@ Status UploadBlob::DropLostSlots() {
       }));
   for (uint64_t index : lost) {
     GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+    GALLERY_RETURN_IF_ERROR(pages_->Unmark(ChunkStart(index), chunk_size_));
   }
   lost_chunks_ = lost.size();
   return Status::Ok();
@@ -404,6 +414,7 @@ Status UploadBlob::DropLostSlots() {
 Status UploadBlob::Remove() {
   GALLERY_RETURN_IF_ERROR(blob_->Remove());
   GALLERY_RETURN_IF_ERROR(slots_->Remove());
+  GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path()));
   return store_.DiscardStagedBatch(name_);
 }
 

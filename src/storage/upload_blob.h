@@ -6,14 +6,15 @@
 // hashed at once and staged in the region's chunk store (a staged batch named after the
 // upload); a chunk of zeros is not stored at all. The whole chunks of one write are hashed and
 // staged in parallel on a TaskPool when one is given: chunk files are written with direct I/O,
-// so a write waits on the disk once per chunk, and a 4 MiB write holds 32 of them. Everything else (the edges of unaligned
-// writes, the footer) goes to a sparse StagingBlob. For a fixed VHD, blob offsets are disk
-// offsets, so the seal finds every whole chunk already hashed and stored and only reads the
-// rest.
+// so a write waits on the disk once per chunk, and a 4 MiB write holds 32 of them. Everything else
+// (the edges of unaligned writes, the footer) goes to a sparse StagingBlob. For a fixed VHD, blob
+// offsets are disk offsets, so the seal finds every whole chunk already hashed and stored and only
+// reads the rest.
 //
 //   {dir}/{name}.blob    the bytes outside stored chunks (StagingBlob)
 //   {dir}/{name}.slots   per chunk, the digest of the chunk stored for it (32 bytes; zeros when
 //                        none: the blob holds that chunk's bytes), after a 32-byte header
+//   {dir}/{name}.pages   the pages written and not cleared since (PageMap): the page list
 //   store: staged batch `name`, the chunks
 //
 //   GALLERY_ASSIGN_OR_RETURN(auto upload, UploadBlob::Open(uploads, uid, size, store, 128 << 10));
@@ -44,6 +45,7 @@
 #include "storage/chunk_store.h"
 #include "storage/image_source.h"
 #include "storage/page_blob.h"
+#include "storage/page_map.h"
 #include "storage/staging_blob.h"
 
 namespace gallery::storage {
@@ -75,6 +77,8 @@ class UploadBlob final : public PageBlob {
   Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
   Status ClearPages(uint64_t offset, uint64_t length) override;
   Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;
+  // Exactly the 512-byte pages written and not cleared since (a page written with zeros
+  // included), whether their bytes went to the store or the blob.
   Result<std::vector<PageRange>> PageRanges() const override;
 
   // The bytes as OpenDiskImage reads them; whole stored chunks tell their digests. The upload
@@ -112,8 +116,11 @@ class UploadBlob final : public PageBlob {
   Status ForEachPiece(uint64_t offset, uint64_t length, Fn apply) const;
   // A chunk a slot names: staged, or committed to the store by a seal. DataLoss when neither.
   Result<std::vector<uint8_t>> ReadChunk(const ChunkDigest& digest) const;
-  // Forgets slots whose chunk is neither staged nor stored (after a restart).
+  // Forgets slots whose chunk is neither staged nor stored (after a restart), and their pages.
   Status DropLostSlots();
+  // The ranges the blob and the slots hold data for (file-system granularity): the page map
+  // of an upload begun before page maps were kept.
+  Result<std::vector<PageRange>> StoredRanges() const;
 
   const std::string name_;
   ChunkStore& store_;
@@ -122,6 +129,7 @@ class UploadBlob final : public PageBlob {
   std::unique_ptr<StagingBlob> blob_;
   std::unique_ptr<StagingBlob> slots_;
   std::unique_ptr<StagedBatch> batch_;
+  std::unique_ptr<PageMap> pages_;
   TaskPool* pool_;
   mutable std::array<std::mutex, 64> locks_;
   uint64_t lost_chunks_ = 0;

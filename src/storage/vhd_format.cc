@@ -130,6 +130,37 @@ Result<VhdFooter> ParseVhdFooter(std::span<const uint8_t, kVhdFooterSize> bytes)
   return f;
 }
 
+Status CheckVhdDiskType(const VhdFooter& footer) {
+  const VhdDiskType type = footer.type();
+  if (type != VhdDiskType::kFixed && type != VhdDiskType::kDynamic &&
+      type != VhdDiskType::kDifferencing) {
+    return Invalid("VHD footer disk type is " + std::to_string(footer.disk_type) +
+                   ", expected 2 (fixed) or 3 (dynamic)");
+  }
+  return Status::Ok();
+}
+
+Status CheckVhdFooterFields(const VhdFooter& footer) {
+  constexpr uint32_t kMajorVersion = 1;
+  constexpr uint64_t kSpecNoDataOffset = 0xFFFFFFFF;
+  if (footer.file_format_version >> 16 != kMajorVersion) {
+    return Invalid("VHD footer file format version is " + Hex32(footer.file_format_version) +
+                   ", expected major version 1 (0x00010000)");
+  }
+  const VhdGeometry& g = footer.geometry;
+  if (g.cylinders == 0 || g.heads == 0 || g.sectors_per_track == 0) {
+    return Invalid("VHD footer geometry (cylinders/heads/sectors per track) is " +
+                   std::to_string(g.cylinders) + "/" + std::to_string(g.heads) + "/" +
+                   std::to_string(g.sectors_per_track) + ", expected none of them 0");
+  }
+  if (footer.type() == VhdDiskType::kFixed && footer.data_offset != kVhdNoDataOffset &&
+      footer.data_offset != kSpecNoDataOffset) {
+    return Invalid("VHD footer data offset is " + std::to_string(footer.data_offset) +
+                   ", expected 0xFFFFFFFF for a fixed disk (it has no dynamic header)");
+  }
+  return Status::Ok();
+}
+
 std::array<uint8_t, kVhdFooterSize> SerializeVhdFooter(const VhdFooter& f) {
   std::array<uint8_t, kVhdFooterSize> b{};
   uint8_t* p = b.data();

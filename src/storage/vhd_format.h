@@ -91,6 +91,15 @@ inline constexpr size_t kVhdDynamicHeaderChecksumOffset = 36;
 // checksum does not match; other fields are returned as found (the caller judges them).
 Result<VhdFooter> ParseVhdFooter(std::span<const uint8_t, kVhdFooterSize> bytes);
 
+// Checks the fields of a parsed footer that every VHD must get right, whatever its disk type:
+// the major file format version is 1; the geometry has non-zero cylinders, heads and sectors
+// per track; a fixed disk's data offset is 0xFFFFFFFF (all ones in the 64-bit field, or the 32
+// bits the specification names). InvalidArgument (kInvalidVhdReason) naming the field, its
+// value and what was expected. The disk type and sizes are the caller's to judge.
+Status CheckVhdFooterFields(const VhdFooter& footer);
+// OK for the disk types of the specification (fixed, dynamic, differencing: callers refuse
+// the last); otherwise InvalidArgument (kInvalidVhdReason) naming the type found.
+Status CheckVhdDiskType(const VhdFooter& footer);
 // The 512 bytes of `footer`, with the checksum recomputed (the `checksum` field is ignored).
 std::array<uint8_t, kVhdFooterSize> SerializeVhdFooter(const VhdFooter& footer);
 

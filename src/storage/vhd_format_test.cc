@@ -116,6 +116,36 @@ TEST_F(VhdFormatTest, ABadChecksumIsInvalidArgumentWithBothValues) {
   EXPECT_NE(f.status().message().find("expected 0x"), std::string::npos);
 }
 
+TEST(VhdFooterFieldsTest, AFooterFromFixedFooterForPasses) {
+  EXPECT_TRUE(CheckVhdFooterFields(FixedFooterFor(20 << 20, std::nullopt, 0, {})).ok());
+  VhdFooter spec_offset = FixedFooterFor(20 << 20, std::nullopt, 0, {});
+  spec_offset.data_offset = 0xFFFFFFFF;  // the 32 bits the specification names
+  EXPECT_TRUE(CheckVhdFooterFields(spec_offset).ok());
+}
+
+TEST(VhdFooterFieldsTest, ZeroGeometryAnotherMajorVersionOrAFixedDataOffsetAreInvalidVhd) {
+  VhdFooter chs = FixedFooterFor(20 << 20, std::nullopt, 0, {});
+  chs.geometry.heads = 0;
+  Status s = CheckVhdFooterFields(chs);
+  EXPECT_EQ(s.reason(), kInvalidVhdReason);
+  EXPECT_NE(s.message().find("/0/"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(", expected none of them 0"), std::string::npos) << s.message();
+  VhdFooter version = FixedFooterFor(20 << 20, std::nullopt, 0, {});
+  version.file_format_version = 0x00020000;
+  s = CheckVhdFooterFields(version);
+  EXPECT_EQ(s.reason(), kInvalidVhdReason);
+  EXPECT_NE(s.message().find("version is 0x00020000"), std::string::npos) << s.message();
+  VhdFooter offset = FixedFooterFor(20 << 20, std::nullopt, 0, {});
+  offset.data_offset = 512;
+  s = CheckVhdFooterFields(offset);
+  EXPECT_EQ(s.reason(), kInvalidVhdReason);
+  EXPECT_NE(s.message().find("data offset is 512, expected 0xFFFFFFFF"), std::string::npos)
+      << s.message();
+  // A dynamic disk's data offset names its header: not judged here.
+  offset.disk_type = static_cast<uint32_t>(VhdDiskType::kDynamic);
+  EXPECT_TRUE(CheckVhdFooterFields(offset).ok());
+}
+
 TEST(VhdGeometryTest, FollowsTheSpecificationsAlgorithm) {
   // Hand-computed with the specification's appendix: small disks use 17 sectors per track,
   // then 31, then 63, and from 65535 x 16 x 63 sectors on 255, capped at 65535 x 16 x 255.

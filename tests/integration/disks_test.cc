@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "arm_test_fixture.h"
+#include "client/page_blob_client.h"
 
 namespace gallery::testing {
 namespace {
@@ -299,6 +300,90 @@ TEST_F(DisksTest, FixedVhdUploadSealsAndDownloadsByteForByte) {
   EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 204);
 }
 
+std::string PageListOf(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
+  std::string xml = "<PageList>";
+  for (const auto& [start, end] : ranges) {
+    xml += "<PageRange><Start>" + std::to_string(start) + "</Start><End>" + std::to_string(end) +
+           "</End></PageRange>";
+  }
+  return xml + "</PageList>";
+}
+
+// Get Page Ranges lists the 512-byte pages written and not cleared, within x-ms-range (or
+// Range) when given, with a Write grant during the upload and a Read grant once sealed.
+TEST_F(DisksTest, PageListsNameThePagesWrittenWithinTheRangeAsked) {
+  CreateDisk("pl", 20 * kMiB + 512);
+  const std::string url = Grant("pl", "Write");
+  ASSERT_FALSE(url.empty());
+  auto list = [&](const std::string& range = "") {
+    HttpResult r = Get(url + "&comp=pagelist", range);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body.substr(std::min(r.body.find("<PageList>"), r.body.size()));
+  };
+  EXPECT_EQ(PutPage(*client_, url, 0, std::string(512, 'a')).status, 201);
+  EXPECT_EQ(list(), PageListOf({{0, 511}}));
+  EXPECT_EQ(PutPage(*client_, url, 0, std::string(kPiece, 'b')).status, 201);
+  HttpCall clear{"PUT",
+                 url + "&comp=page",
+                 {{"x-ms-page-write", "clear"}, {"x-ms-range", "bytes=299520-401919"}},
+                 ""};
+  EXPECT_EQ(client_->Send(clear)->status, 201);
+  EXPECT_EQ(list(), PageListOf({{0, 299519}, {401920, kPiece - 1}}));
+  EXPECT_EQ(list("bytes=4096-299519"), PageListOf({{4096, 299519}}));
+  EXPECT_EQ(list("bytes=300032-401919"), PageListOf({}));
+  EXPECT_EQ(list("bytes=401920-"), PageListOf({{401920, kPiece - 1}}));
+  // A clear is not limited to 4 MiB: here all of the blob but its first page.
+  HttpCall clear_all{"PUT",
+                     url + "&comp=page",
+                     {{"x-ms-page-write", "clear"},
+                      {"x-ms-range", "bytes=512-" + std::to_string(20 * kMiB + 511)}},
+                     ""};
+  HttpResult cleared = *client_->Send(clear_all);
+  EXPECT_EQ(cleared.status, 201) << cleared.body;
+  EXPECT_EQ(list(), PageListOf({{0, 511}}));
+  ExpectStorageError(Get(url + "&comp=pagelist", "bytes=100-611"), 416, "InvalidPageRange",
+                     "512-byte boundaries");
+  ExpectStorageError(Get(url + "&comp=pagelist", "bytes=-512"), 400, "InvalidHeaderValue",
+                     "bytes=-512");
+  ExpectStorageError(Get(url + "&comp=pagelist", "bytes=" + std::to_string(21 * kMiB) + "-"), 416,
+                     "InvalidPageRange", std::to_string(20 * kMiB + 512));
+}
+
+TEST_F(DisksTest, ASealedDiskListsItsDataAndFooterPagesToAReadGrant) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(11));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  const std::string url = UploadAndSeal("plr", fixed);
+  ASSERT_FALSE(url.empty());
+  HttpResult whole = Get(url + "&comp=pagelist");
+  EXPECT_EQ(whole.status, 200) << whole.body;
+  EXPECT_NE(whole.body.find("<PageRange><Start>" + std::to_string(kRawBytes) + "</Start><End>" +
+                            std::to_string(kRawBytes + 511) + "</End></PageRange></PageList>"),
+            std::string::npos)
+      << whole.body;
+  HttpResult footer = Get(url + "&comp=pagelist", "bytes=" + std::to_string(kRawBytes) + "-");
+  EXPECT_NE(footer.body.find(PageListOf({{kRawBytes, kRawBytes + 511}})), std::string::npos)
+      << footer.body;
+}
+
+// A dynamic VHD's file length has nothing to do with its disk size: written as it is to a
+// storage-account blob (qemu-img's 24 MiB disk in a file of about 4 MiB), it makes an image.
+TEST_F(DisksTest, AnUnpaddedDynamicVhdBlobBecomesAnImage) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(13));
+  const std::string dynamic = ReadAll(dir_.path() / "dynamic.vhd");
+  ASSERT_NE(dynamic.size() % kMiB, 512u);
+  const std::string url = server_->endpoint() + "/blob/acct/vhds/dynamic.vhd";
+  PageBlobClient blob(*client_, url);
+  ASSERT_TRUE(blob.Create(dynamic.size()).ok());
+  for (uint64_t off = 0; off < dynamic.size(); off += kPiece) {
+    ASSERT_TRUE(blob.PutPages(off, dynamic.substr(off, kPiece)).ok()) << off;
+  }
+  json body = ImageBody();
+  body["properties"]["storageProfile"]["osDisk"]["blobUri"] = url;
+  ASSERT_EQ(Call("PUT", Q(ImagePath("dyn"), kImageApi), body).status, 201);
+  json image = WaitSucceeded(ImagePath("dyn"), kImageApi);
+  EXPECT_EQ(image["properties"]["provisioningState"], "Succeeded") << image.dump();
+}
+
 TEST_F(DisksTest, DynamicVhdUploadDownloadsAsTheFixedConversion) {
   // endGetAccess answers at once (202), so the test sees the seal run.
   ASSERT_NO_FATAL_FAILURE(StartServer(R"({"disks": {"sealAnswerWaitMs": 0}})"));  // keeps rg1
@@ -342,6 +427,11 @@ TEST_F(DisksTest, DataPlaneRefusalsHaveStorageErrorShapes) {
   std::string reader = url;
   reader.replace(reader.find("sp=w"), 4, "sp=r");
   ExpectStorageError(Get(reader), 403, "AuthenticationFailed");
+  std::string widened = url;
+  widened.replace(widened.find("sp=w"), 4, "sp=rw");
+  ExpectStorageError(PutPage(*client_, widened, 0, page), 403, "AuthenticationFailed",
+                     "Signature did not match: the signed permission sp=rw is not the one this "
+                     "URL was signed for");
   std::string unsigned_url = url.substr(0, url.find("&sig="));
   ExpectStorageError(PutPage(*client_, unsigned_url, 0, page), 403, "AuthenticationFailed");
   // A Write URL cannot read.
@@ -442,6 +532,23 @@ TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
   EXPECT_GT(ChunkFiles(), 0u);
 }
 
+TEST_F(DisksTest, AnUploadWhoseFooterPageWasNeverWrittenSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(17));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  CreateDisk("nofooter", fixed.size());
+  const std::string url = Grant("nofooter", "Write");
+  EXPECT_EQ(PutPage(*client_, url, 0, fixed.substr(0, kPiece)).status, 201);
+  auto [status, result] = Revoke("nofooter");
+  EXPECT_EQ(status["status"], "Failed") << status.dump();
+  EXPECT_EQ(status["error"]["code"], "InvalidVhd");
+  EXPECT_NE(status["error"]["message"].get<std::string>().find(
+                "The upload is incomplete: its last 512 bytes, the VHD footer at offset " +
+                std::to_string(kRawBytes) + " of the " + std::to_string(kRawBytes + 512) +
+                "-byte blob, were never written"),
+            std::string::npos)
+      << status.dump();
+}
+
 TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
   ASSERT_NO_FATAL_FAILURE(MakeImages(5));
   const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
@@ -455,9 +562,12 @@ TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
   moved.replace(0, old_endpoint.size(), server_->endpoint());
   HttpResult list = Get(moved + "&comp=pagelist");
   ASSERT_EQ(list.status, 200) << list.body;
-  // The first piece's data survived (its zero chunks are not stored, so they are not listed);
-  // nothing past it is listed.
-  EXPECT_NE(list.body.find("<PageRange><Start>0</Start>"), std::string::npos) << list.body;
+  // The first piece survived, listed whole (zero chunks too: they were written); nothing past
+  // it is listed.
+  EXPECT_NE(list.body.find("<PageRange><Start>0</Start><End>" + std::to_string(kPiece - 1) +
+                           "</End></PageRange></PageList>"),
+            std::string::npos)
+      << list.body;
   const size_t last_end = list.body.rfind("<End>");
   ASSERT_NE(last_end, std::string::npos) << list.body;
   EXPECT_LE(std::stoull(list.body.substr(last_end + 5)), kPiece - 1) << list.body;

@@ -1,0 +1,193 @@
+#include "storage/page_map.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iterator>
+
+#include "common/file_util.h"
+
+namespace gallery::storage {
+
+namespace {
+
+constexpr size_t kRecordBytes = 16;
+constexpr uint64_t kClearFlag = 1;
+// A journal is rewritten when opened if it holds more records than this many per range.
+constexpr size_t kRecordsPerRangeBeforeRewrite = 4;
+constexpr size_t kRecordsAlwaysKept = 4096;
+
+void PutLe64(uint64_t v, char* out) {
+  for (int i = 0; i < 8; ++i) {
+    out[i] = static_cast<char>(v >> (8 * i));
+  }
+}
+
+uint64_t GetLe64(const char* in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  }
+  return v;
+}
+
+std::string EncodeRecord(uint64_t offset, uint64_t length, bool written) {
+  std::string record(kRecordBytes, '\0');
+  PutLe64(offset | (written ? 0 : kClearFlag), record.data());
+  PutLe64(length, record.data() + 8);
+  return record;
+}
+
+Status JournalError(const std::string& what, int err) {
+  return Status::Unavailable(what + " the page map of an upload: " + std::strerror(err));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path, uint64_t size,
+                                               const std::vector<PageRange>& seed) {
+  std::string journal;
+  bool rewrite = false;
+  if (Result<std::string> read = ReadFile(path); read.ok()) {
+    journal = std::move(read).value();
+  } else if (read.status().code() == StatusCode::kNotFound) {
+    for (const PageRange& r : seed) {
+      journal += EncodeRecord(r.offset, r.length, true);
+    }
+    rewrite = true;
+  } else {
+    return read.status();
+  }
+  std::unique_ptr<PageMap> map(new PageMap(path, -1));
+  const size_t records = journal.size() / kRecordBytes;
+  for (size_t i = 0; i < records; ++i) {
+    const uint64_t word = GetLe64(journal.data() + i * kRecordBytes);
+    const uint64_t offset = word & ~kClearFlag;
+    const uint64_t length = GetLe64(journal.data() + i * kRecordBytes + 8);
+    if (!CheckPageRange(offset, length, size).ok() ||
+        !map->Apply(offset, length, (word & kClearFlag) == 0)) {
+      return Status::DataLoss("the page map of an upload is damaged: record " + std::to_string(i) +
+                              " [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                              ") does not fit a blob of " + std::to_string(size) + " bytes");
+    }
+  }
+  // A torn last record is dropped (appending after it would misalign every later one), and a
+  // journal much longer than its set is rewritten as the set.
+  rewrite = rewrite || journal.size() % kRecordBytes != 0 ||
+            records > kRecordsAlwaysKept + kRecordsPerRangeBeforeRewrite * map->ranges_.size();
+  if (rewrite) {
+    std::string compact;
+    for (const auto& [start, end] : map->ranges_) {
+      compact += EncodeRecord(start, end - start, true);
+    }
+    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(path, compact, 0600));
+  }
+  map->fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (map->fd_ < 0) {
+    return JournalError("open", errno);
+  }
+  return map;
+}
+
+Status PageMap::Remove(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return JournalError("remove", errno);
+  }
+  return Status::Ok();
+}
+
+PageMap::~PageMap() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+bool PageMap::Apply(uint64_t offset, uint64_t length, bool written) {
+  if (length == 0) {
+    return true;
+  }
+  const uint64_t end = offset + length;
+  // The first range touching [offset, end): for a mark, an adjacent one merges too.
+  auto it = ranges_.upper_bound(offset);
+  if (it != ranges_.begin() &&
+      (written ? std::prev(it)->second >= offset : std::prev(it)->second > offset)) {
+    --it;
+  }
+  auto last = it;
+  while (last != ranges_.end() && (written ? last->first <= end : last->first < end)) {
+    ++last;
+  }
+  const size_t touched = static_cast<size_t>(std::distance(it, last));
+  if (written) {
+    if (touched == 0 && ranges_.size() >= kMaxPageMapRanges) {
+      return false;
+    }
+    const uint64_t start = touched == 0 ? offset : std::min(offset, it->first);
+    const uint64_t stop = touched == 0 ? end : std::max(end, std::prev(last)->second);
+    ranges_.erase(it, last);
+    ranges_.emplace(start, stop);
+    return true;
+  }
+  if (touched == 0) {
+    return true;
+  }
+  const uint64_t left = it->first;
+  const uint64_t right = std::prev(last)->second;
+  const size_t kept = (left < offset ? 1 : 0) + (right > end ? 1 : 0);
+  if (ranges_.size() - touched + kept > kMaxPageMapRanges) {
+    return false;
+  }
+  ranges_.erase(it, last);
+  if (left < offset) {
+    ranges_.emplace(left, offset);
+  }
+  if (right > end) {
+    ranges_.emplace(end, right);
+  }
+  return true;
+}
+
+Status PageMap::Record(uint64_t offset, uint64_t length, bool written) {
+  std::lock_guard lock(mu_);
+  if (!Apply(offset, length, written)) {
+    return Status::ResourceExhausted("the blob's written pages would form more than " +
+                                     std::to_string(kMaxPageMapRanges) +
+                                     " separate ranges; write it in larger contiguous pieces");
+  }
+  const std::string record = EncodeRecord(offset, length, written);
+  size_t done = 0;
+  while (done < record.size()) {
+    const ssize_t n = ::write(fd_, record.data() + done, record.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return JournalError("append to", errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status PageMap::Mark(uint64_t offset, uint64_t length) { return Record(offset, length, true); }
+
+Status PageMap::Unmark(uint64_t offset, uint64_t length) { return Record(offset, length, false); }
+
+std::vector<PageRange> PageMap::Ranges(uint64_t first, uint64_t end) const {
+  std::lock_guard lock(mu_);
+  std::vector<PageRange> out;
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin() && std::prev(it)->second > first) {
+    --it;
+  }
+  for (; it != ranges_.end() && it->first < end; ++it) {
+    const uint64_t start = std::max(first, it->first);
+    const uint64_t stop = std::min(end, it->second);
+    out.push_back({start, stop - start});
+  }
+  return out;
+}
+
+}  // namespace gallery::storage
