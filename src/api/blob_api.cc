@@ -151,7 +151,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     return refuse({http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
   }
   const domain::Disk& disk = **found;
-  if (!disk.grant.has_value() || disk.grant->id != claim.grant_id) {
+  if (domain::FindGrant(disk, claim.grant_id) == nullptr) {
     return refuse(Revoked(claim.grant_id));
   }
   if (claim.permission != needed) {

@@ -312,6 +312,8 @@ TEST_F(DiskCommandsTest, DownloadRawReadsPiecesSkipsZerosAndRevokes) {
                   "GET " + std::string(kTestSas), "GET " + std::string(kTestSas),
                   "GET " + std::string(kTestSas), "POST " + kDisk + "/endGetAccess" + kApi));
   EXPECT_EQ(transport_.Body(0), json::parse(R"({"access":"Read","durationInSeconds":3600})"));
+  // Only this download's grant ends (the si of its URL): other readers of the disk go on.
+  EXPECT_EQ(transport_.Body(6), json::parse(R"({"grantId":"g1"})"));
   EXPECT_EQ(FindHeader(transport_.calls[4].headers, "Range"), "bytes=0-4194303");
   EXPECT_EQ(FindHeader(transport_.calls[5].headers, "Range"), "bytes=4194304-8388607");
   Result<std::string> file = ReadFile(out_file);
@@ -345,6 +347,8 @@ TEST_F(DiskCommandsTest, GrantAccessPrintsTheUrlAsAzDoes) {
 TEST_F(DiskCommandsTest, RevokeShowListAndDelete) {
   transport_.Respond(200);
   EXPECT_EQ(Run({"disk", "revoke-access", "-g", "rg1", "-n", "d1"}), 0) << err();
+  // az disk revoke-access: every grant of the disk ends.
+  EXPECT_EQ(transport_.Body(0), json::object());
   transport_.RespondJson(200, Disk("Unattached"));
   EXPECT_EQ(Run({"disk", "show", "-g", "rg1", "-n", "d1", "-o", "table"}), 0);
   EXPECT_EQ(out(),

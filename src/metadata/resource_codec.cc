@@ -184,11 +184,13 @@ json Properties(const domain::Disk& disk) {
   p["state"] = std::string(domain::ToString(disk.state));
   p["unique_id"] = disk.unique_id;
   p["time_created"] = disk.time_created;
-  if (disk.grant.has_value()) {
-    p["grant"] = {{"id", disk.grant->id},
-                  {"level", std::string(domain::ToString(disk.grant->level))},
-                  {"expires_at", disk.grant->expires_at}};
+  json grants = json::array();
+  for (const domain::DiskAccessGrant& grant : disk.grants) {
+    grants.push_back({{"id", grant.id},
+                      {"level", std::string(domain::ToString(grant.level))},
+                      {"expires_at", grant.expires_at}});
   }
+  p["grants"] = std::move(grants);
   p["manifest_id"] = disk.manifest_id;
   p["vhd_footer"] = Base64UrlEncode(disk.vhd_footer);  // binary
   p["extra"] = disk.extra;
@@ -291,6 +293,24 @@ class Reader {
   std::optional<E> OptionalEnum(const char* key, EnumParser<E> parse) {
     const json* v = FindSet(key);
     return v == nullptr ? std::nullopt : std::optional<E>(ToEnum(key, *v, parse));
+  }
+
+  // The bytes of the base64url string `key`; empty when it is absent.
+  std::string OptionalBinary(const char* key) {
+    const json* v = FindSet(key);
+    if (v == nullptr) {
+      return {};
+    }
+    if (!v->is_string()) {
+      Fail(key, "is not a string");
+      return {};
+    }
+    std::optional<std::string> bytes = Base64UrlDecode(v->get_ref<const std::string&>());
+    if (!bytes.has_value()) {
+      Fail(key, "is not base64url");
+      return {};
+    }
+    return std::move(*bytes);
   }
 
   // The nested object `key`; a reader of nothing when it is missing or not an object.
@@ -606,19 +626,20 @@ void ReadProperties(Reader& p, domain::Disk* disk, std::string* error) {
   disk->state = p.Enum("state", &domain::ParseDiskState);
   disk->unique_id = p.String("unique_id");
   disk->time_created = p.Int64("time_created");
-  if (p.Has("grant")) {
+  auto read_grant = [](Reader& grant) {
+    return domain::DiskAccessGrant{grant.String("id"),
+                                   grant.Enum("level", &domain::ParseDiskAccessLevel),
+                                   grant.Int64("expires_at")};
+  };
+  if (p.Has("grants")) {
+    disk->grants = p.Array<domain::DiskAccessGrant>("grants", read_grant);
+  } else if (p.Has("grant")) {
+    // Written before disks held several grants: the one grant.
     Reader grant = p.Object("grant");
-    disk->grant = domain::DiskAccessGrant{grant.String("id"),
-                                          grant.Enum("level", &domain::ParseDiskAccessLevel),
-                                          grant.Int64("expires_at")};
+    disk->grants = {read_grant(grant)};
   }
   disk->manifest_id = p.String("manifest_id");
-  const std::string footer = p.String("vhd_footer");
-  if (std::optional<std::string> bytes = Base64UrlDecode(footer); bytes.has_value()) {
-    disk->vhd_footer = std::move(*bytes);
-  } else if (p.ok()) {
-    *error = "field 'properties.vhd_footer' is not base64url";
-  }
+  disk->vhd_footer = p.OptionalBinary("vhd_footer");
   disk->extra = p.Value("extra");
 }
 

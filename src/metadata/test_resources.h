@@ -241,7 +241,8 @@ inline domain::Disk FullDisk() {
   d.state = domain::DiskState::kActiveSAS;
   d.unique_id = "0b7e1f9c-4c2e-4d1a-9a51-6f0f2d3e4a5b";
   d.time_created = 1700000000123;
-  d.grant = domain::DiskAccessGrant{"grant-1", domain::DiskAccessLevel::kRead, 1700000003600};
+  d.grants = {{"grant-1", domain::DiskAccessLevel::kRead, 1700000003600},
+              {"grant-2", domain::DiskAccessLevel::kRead, 1700000007200}};
   d.manifest_id = "manifest-1";
   d.vhd_footer = std::string("conectix\0\x01\xff", 11);
   d.extra = {{"encryption", {{"type", "EncryptionAtRestWithPlatformKey"}}}};
@@ -258,7 +259,7 @@ inline void ExpectSameDetails(const domain::Disk& a, const domain::Disk& b) {
   EXPECT_EQ(a.state, b.state);
   EXPECT_EQ(a.unique_id, b.unique_id);
   EXPECT_EQ(a.time_created, b.time_created);
-  EXPECT_EQ(a.grant, b.grant);
+  EXPECT_EQ(a.grants, b.grants);
   EXPECT_EQ(a.manifest_id, b.manifest_id);
   EXPECT_EQ(a.vhd_footer, b.vhd_footer);
   EXPECT_EQ(a.extra, b.extra);

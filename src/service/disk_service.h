@@ -9,7 +9,8 @@
 //   EndGetAccess                         -> seal: the blob is validated as a VHD, its staged
 //                                           chunks committed and the rest ingested; the disk
 //                                           becomes Unattached with its manifest
-//   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached
+//   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached (concurrent readers each hold
+//                                           a grant; ending one leaves the others)
 //
 // PUT, GET, LIST and DELETE are synchronous (a PUT on an existing disk changes tags only).
 // BeginGetAccess and EndGetAccess return a durable Operation (the API answers 202 with
@@ -96,8 +97,12 @@ class DiskService final : public OperationProgress {
   Result<bool> Delete(const RequestContext& ctx, const ResourceId& id);
   Result<DiskOperation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                        const domain::DiskAccessInput& in);
-  // A seal returns its operation as it is when the seal ended or seal_answer_wait_ms passed.
-  Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
+  // Ends every grant of the disk (no `grant_id`: az disk revoke-access) or only the grant
+  // `grant_id` (the `si` of its URL; nothing when the disk has no such grant). An upload is
+  // sealed, and a disk in ActiveSAS becomes Unattached, only when no grant remains. A seal
+  // returns its operation as it is when the seal ended or seal_answer_wait_ms passed.
+  Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                     const std::optional<std::string>& grant_id = std::nullopt);
 
   // The accessSAS of a BeginGetAccess operation the caller may read: the URL of the grant it
   // created, on `base_url` ("https://host:port"). FailedPrecondition (OperationNotAllowed) when
@@ -107,8 +112,9 @@ class DiskService final : public OperationProgress {
   // How far a running seal is (OperationProgress).
   std::optional<int> PercentOf(const std::string& operation_id) const override;
 
-  // The signed URL of the disk's current grant (which must be set).
-  std::string AccessUrl(const domain::Disk& disk, const std::string& base_url) const;
+  // The signed URL of `grant`, one of the disk's grants.
+  std::string AccessUrl(const domain::Disk& disk, const domain::DiskAccessGrant& grant,
+                        const std::string& base_url) const;
 
   // ---- blob data plane (api/blob_api.h checks the URL; these only find and move bytes)
   // The disk whose uniqueId is `unique_id`; nullopt when none.

@@ -5,7 +5,8 @@
 //   POST {image or version id}/beginGetAccess {"access":"Read","durationInSeconds":N,"lun":n}
 //        -> a durable, already Succeeded Operation whose result is {"accessSAS": url}
 //   POST {image or version id}/endGetAccess
-//        -> revokes every grant of the resource (a Succeeded Operation)
+//        -> revokes every grant of the resource (a Succeeded Operation), or with a grant id
+//           only that grant (another reader's download goes on)
 //
 // The URL (https://HOST:PORT/exports/{grantId}?sv=..&si={grantId}&sp=r&se=..&sig=..) serves the
 // chosen disk (the OS disk, or the data disk with `lun`) as a fixed VHD through the blob data
@@ -65,7 +66,10 @@ class ExportGrants {
   // ---- ARM
   Result<domain::Operation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                            const domain::ExportAccessInput& in);
-  Result<domain::Operation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
+  // Revokes every grant of the resource, or only `grant_id` when given (nothing when the
+  // resource has no grant with that id).
+  Result<domain::Operation> EndGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                         const std::optional<std::string>& grant_id = std::nullopt);
   // The accessSAS of a BeginGetAccess operation of an image or version the caller may read, on
   // `base_url` ("https://host:port"). FailedPrecondition (OperationNotAllowed) when the grant
   // was revoked (or pruned after it expired).
