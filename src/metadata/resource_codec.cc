@@ -52,10 +52,14 @@ json EncodeRange(const domain::ResourceRange& range) {
 
 // A disk's data, when it has some: written only then, so documents of images and versions made
 // without data keep their former shape.
-void PutData(json& out, const std::string& manifest_id, int64_t size_bytes) {
+void PutData(json& out, const std::string& manifest_id, int64_t size_bytes,
+             const std::string& vhd_footer) {
   if (!manifest_id.empty()) {
     out["manifest_id"] = manifest_id;
     out["size_bytes"] = size_bytes;
+  }
+  if (!vhd_footer.empty()) {
+    out["vhd_footer"] = Base64UrlEncode(vhd_footer);  // binary
   }
 }
 
@@ -64,7 +68,7 @@ json EncodeDiskImage(const domain::DiskImage& disk) {
   PutOptional(out, "lun", disk.lun);
   out["size_in_gb"] = disk.size_in_gb;
   out["host_caching"] = std::string(domain::ToString(disk.host_caching));
-  PutData(out, disk.manifest_id, disk.size_bytes);
+  PutData(out, disk.manifest_id, disk.size_bytes, disk.vhd_footer);
   return out;
 }
 
@@ -78,7 +82,7 @@ json EncodeImageDisk(const domain::ImageDisk& disk) {
   PutOptional(out, "disk_size_gb", disk.disk_size_gb);
   out["storage_account_type"] = disk.storage_account_type;
   out["extra"] = disk.extra;
-  PutData(out, disk.manifest_id, disk.size_bytes);
+  PutData(out, disk.manifest_id, disk.size_bytes, disk.vhd_footer);
   return out;
 }
 
@@ -506,6 +510,7 @@ domain::DiskImage ReadDiskImage(Reader& r) {
     disk.manifest_id = r.String("manifest_id");
     disk.size_bytes = r.Int64("size_bytes");
   }
+  disk.vhd_footer = r.OptionalBinary("vhd_footer");
   return disk;
 }
 
@@ -523,6 +528,7 @@ domain::ImageDisk ReadImageDisk(Reader& r) {
     disk.manifest_id = r.String("manifest_id");
     disk.size_bytes = r.Int64("size_bytes");
   }
+  disk.vhd_footer = r.OptionalBinary("vhd_footer");
   return disk;
 }
 

@@ -125,6 +125,7 @@ Result<std::optional<ExportedDisk>> ExportGrants::Open(const domain::ExportGrant
   GALLERY_ASSIGN_OR_RETURN(
       out.bytes, manifests_.Open(grant.manifest_id, "'" + meta.id.ToString() + "'"));
   out.manifest_id = grant.manifest_id;
+  out.vhd_footer = VhdFooterOf(*resource, grant.manifest_id);
   out.created_at = meta.created_at;
   out.updated_at = meta.updated_at;
   return std::optional<ExportedDisk>(std::move(out));

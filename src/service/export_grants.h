@@ -43,7 +43,10 @@ namespace gallery::service {
 struct ExportedDisk {
   std::unique_ptr<storage::VirtualDisk> bytes;
   std::string manifest_id;
-  TimestampMs created_at = 0;  // the resource's: the exported VHD footer's timestamp
+  // The footer of the VHD the disk came from (empty when unknown): exported as it is, so the
+  // download is that VHD byte for byte.
+  std::string vhd_footer;
+  TimestampMs created_at = 0;  // the resource's: a new footer's timestamp, when none is kept
   TimestampMs updated_at = 0;  // the resource's: Last-Modified
 };
 

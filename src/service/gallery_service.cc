@@ -582,6 +582,8 @@ Status GalleryService::ImageDiskData(const RequestContext& ctx, Transaction& tx,
                            image_data_->CopyManifest(tx, source->manifest_id, image.meta.location,
                                                      &disk->size_bytes));
   disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
+  // The uploaded VHD's footer goes with its bytes: the image exports that VHD as it was.
+  disk->vhd_footer = source->vhd_footer;
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -173,6 +174,31 @@ TEST_F(ExportTest, VersionAndImageDownloadsAreTheUploadedDisks) {
   data_vhd.insert(data_vhd.end(), {"--lun", "0"});
   Ok(data_vhd);
   ExpectSameDisk(data_raw_, Path("image-data.vhd"), "vpc");
+}
+
+TEST_F(ExportTest, ImageAndVersionDownloadsAreTheUploadedFixedVhdByteForByte) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/true));
+  // The qemu-img VHDs as uploaded (footer creator "qem2", its geometry, timestamp and id).
+  const std::string os_vhd = Path("os1.vhd");
+  const std::string data_vhd = Path("data1.vhd");
+  struct Case {
+    std::vector<std::string> args;
+    std::string source;
+  };
+  std::vector<Case> cases = {{ImageDownload(Path("img-os.vhd"), "vhd"), os_vhd},
+                             {VersionDownload(Path("ver-os.vhd"), "vhd"), os_vhd}};
+  cases.push_back({ImageDownload(Path("img-data.vhd"), "vhd"), data_vhd});
+  cases.back().args.insert(cases.back().args.end(), {"--lun", "0"});
+  cases.push_back({VersionDownload(Path("ver-data.vhd"), "vhd"), data_vhd});
+  cases.back().args.insert(cases.back().args.end(), {"--lun", "0"});
+  for (const Case& c : cases) {
+    Ok(c.args);
+    const std::string& out = c.args[std::find(c.args.begin(), c.args.end(), "-o") -
+                                    c.args.begin() + 1];
+    CommandResult cmp = RunCommand({"/usr/bin/cmp", c.source, out});
+    EXPECT_EQ(cmp.exit_code, 0) << out << ": " << cmp.out << cmp.err;
+    EXPECT_EQ(Slice(out, kDiskBytes, 512), Slice(c.source, kDiskBytes, 512)) << out;
+  }
 }
 
 TEST_F(ExportTest, AnUnknownLunOrAMissingVersionFailsTheDownload) {
