@@ -32,7 +32,7 @@ Status DownloadBlob(CommandContext& ctx, const std::string& sas, const std::stri
   TransferStats stats;
   {
     InterruptScope catch_ctrl_c;
-    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar)));
+    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar, Direction::kDownload)));
   }
   bar.Finish();
   if (stats.interrupted) {
@@ -141,11 +141,13 @@ Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
 }
 
 TransferOptions Transfer(CommandContext& ctx, const TransferArgs& args, const std::string& sas,
-                         ProgressBar& bar) {
+                         ProgressBar& bar, Direction direction) {
   TransferOptions options;
   options.threads = args.threads;
   options.connect = [&ctx, sas] { return ctx.ConnectBlob(sas); };
-  options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
+  options.on_piece_done = [&bar, direction](uint64_t bytes, uint64_t written) {
+    bar.Add(bytes, direction == Direction::kUpload ? written : bytes);
+  };
   options.cancel = InterruptScope::Flag();
   options.stop_after_pieces = args.stop_after_pieces;
   return options;

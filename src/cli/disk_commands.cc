@@ -117,10 +117,10 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     todo += p.length;
   }
   ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), upload_size, "Uploading");
-  bar.Add(upload_size - todo);  // written before this run
+  bar.Add(upload_size - todo, /*moved=*/0);  // written before this run: not in the rate
   Result<TransferStats> stats = [&] {
     InterruptScope catch_ctrl_c;
-    return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar));
+    return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar, Direction::kUpload));
   }();
   bar.Finish();
   std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
