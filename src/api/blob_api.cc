@@ -137,9 +137,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                      "replaced."});
     }
     service::ExportedDisk& disk = **exported;
-    const auto footer =
-        storage::ExportFooter(disk.bytes->size(), disk.vhd_footer, disk.created_at,
-                              disk.manifest_id);
+    const auto footer = storage::ExportFooter(disk.bytes->size(), disk.vhd_footer, disk.created_at,
+                                              disk.manifest_id);
     return ServeFixedVhd(request, info, now, std::move(disk.bytes), footer, disk.manifest_id,
                          disk.updated_at);
   }

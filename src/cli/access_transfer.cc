@@ -32,7 +32,8 @@ Status DownloadBlob(CommandContext& ctx, const std::string& sas, const std::stri
   TransferStats stats;
   {
     InterruptScope catch_ctrl_c;
-    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar, Direction::kDownload)));
+    GALLERY_ASSIGN_OR_RETURN(
+        stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar, Direction::kDownload)));
   }
   bar.Finish();
   if (stats.interrupted) {

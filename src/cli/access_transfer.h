@@ -68,8 +68,7 @@ Result<std::string> BeginAccess(CommandContext& ctx, Session& s, const AccessTar
 // `label`. Ends every grant of the resource, or with `grant_id` only that one (the body
 // {"grantId": id}), so that other readers of the resource keep theirs.
 Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
-                 std::string_view label,
-                 const std::optional<std::string>& grant_id = std::nullopt);
+                 std::string_view label, const std::optional<std::string>& grant_id = std::nullopt);
 
 // The grant id of a signed URL (its `si` query value); nullopt when it has none.
 std::optional<std::string> GrantIdOf(std::string_view sas);

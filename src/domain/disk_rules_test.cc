@@ -176,8 +176,8 @@ TEST_F(DiskRulesTest, WriteGrantFromReadyToUploadAndActiveUpload) {
   // A new Write grant replaces the old one: one writer at a time.
   Result<Disk> again = GrantAccess(*g, {DiskAccessLevel::kWrite, std::nullopt}, "g2", ctx_);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->grants, (std::vector<DiskAccessGrant>{
-                               {"g2", DiskAccessLevel::kWrite, kNow + kDefaultAccessSeconds * 1000}}));
+  EXPECT_EQ(again->grants, (std::vector<DiskAccessGrant>{{"g2", DiskAccessLevel::kWrite,
+                                                          kNow + kDefaultAccessSeconds * 1000}}));
   Result<Disk> read = GrantAccess(*g, {DiskAccessLevel::kRead, 60}, "g3", ctx_);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), StatusCode::kFailedPrecondition);

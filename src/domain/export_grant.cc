@@ -38,8 +38,7 @@ Result<std::string> ManifestOf(const std::string& what, const TrackedResource& m
         lun.has_value() ? "data disk " + std::to_string(*lun) : std::string("OS disk");
     if (meta.provisioning_state == ProvisioningState::kFailed) {
       return Status::FailedPrecondition("The " + what + " holds no data for its " + disk +
-                                        ": its provisioning failed, so it never will. " +
-                                        recreate)
+                                        ": its provisioning failed, so it never will. " + recreate)
           .WithReason("OperationNotAllowed");
     }
     return Status::FailedPrecondition("The " + what + " holds no data for its " + disk +

@@ -621,8 +621,7 @@ void ReadProperties(Reader& p, domain::ManagedImage* image) {
   image->extra = p.Value("extra");
 }
 
-// A footer that is not base64url is reported through `error`, the reader's shared slot.
-void ReadProperties(Reader& p, domain::Disk* disk, std::string* error) {
+void ReadProperties(Reader& p, domain::Disk* disk) {
   disk->sku_name = p.String("sku_name");
   disk->os_type = p.OptionalEnum("os_type", &domain::ParseOsType);
   disk->hyper_v_generation = p.OptionalEnum("hyper_v_generation", &domain::ParseHyperVGeneration);
@@ -669,8 +668,7 @@ Result<Resource> DecodeAs(const json& doc, ResourceId id) {
   meta.created_at = r.Int64("created_at");
   meta.updated_at = r.Int64("updated_at");
   Reader properties = r.Object("properties");
-  if constexpr (std::is_same_v<T, domain::GalleryImageVersion> ||
-                std::is_same_v<T, domain::Disk>) {
+  if constexpr (std::is_same_v<T, domain::GalleryImageVersion>) {
     ReadProperties(properties, &resource, &error);
   } else {
     ReadProperties(properties, &resource);

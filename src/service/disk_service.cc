@@ -365,9 +365,9 @@ Result<DiskOperation> DiskService::BeginGetAccess(const RequestContext& ctx, con
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   const domain::DiskAccessGrant& grant = out.disk.grants.back();
-  GLOG_INFO("grant {} access to disk {} by {} until {} ({} grants)",
-            domain::ToString(grant.level), id.ToString(), ctx.caller.object_id,
-            access::AccessExpiryText(grant.expires_at), out.disk.grants.size());
+  GLOG_INFO("grant {} access to disk {} by {} until {} ({} grants)", domain::ToString(grant.level),
+            id.ToString(), ctx.caller.object_id, access::AccessExpiryText(grant.expires_at),
+            out.disk.grants.size());
   return out;
 }
 

@@ -16,9 +16,10 @@
 // BeginGetAccess and EndGetAccess return a durable Operation (the API answers 202 with
 // Azure-AsyncOperation): a grant and a revocation complete at once; a seal is InProgress until
 // the sealer finishes it (a worker thread, not the operation runner's), is tried again when it
-// fails on I/O (DiskServiceOptions::seal_attempts) and is resumed by Start() after a restart. A seal whose blob is not a valid VHD fails the operation with the
-// parser's InvalidArgument message, puts the disk back in ReadyToUpload with its bytes kept
-// (fix the ranges, grant Write again, seal again) and writes no chunk.
+// fails on I/O (DiskServiceOptions::seal_attempts) and is resumed by Start() after a restart. A
+// seal whose blob is not a valid VHD fails the operation with the parser's InvalidArgument message,
+// puts the disk back in ReadyToUpload with its bytes kept (fix the ranges, grant Write again, seal
+// again) and writes no chunk.
 //
 // Access: like GalleryService, every call first checks its ARM action at the disk
 // (Microsoft.Compute/disks/read|write|delete, .../beginGetAccess/action,

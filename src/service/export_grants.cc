@@ -79,10 +79,9 @@ Result<domain::Operation> ExportGrants::EndGetAccess(const RequestContext& ctx,
   }
   domain::Operation op = DoneOperation(ctx, *resource, domain::OperationKind::kEndGetAccess);
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
-  GALLERY_ASSIGN_OR_RETURN(int64_t revoked,
-                           grant_id.has_value()
-                               ? tx->DeleteExportGrant(op.resource_id, *grant_id)
-                               : tx->DeleteExportGrantsOf(op.resource_id));
+  GALLERY_ASSIGN_OR_RETURN(int64_t revoked, grant_id.has_value()
+                                                ? tx->DeleteExportGrant(op.resource_id, *grant_id)
+                                                : tx->DeleteExportGrantsOf(op.resource_id));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_INFO("end access to the data of {} by {} ({} grants revoked)", id.ToString(),

@@ -206,8 +206,8 @@ class GalleryService {
   // change, and the failed resource's manifests are dropped.
   template <typename T, typename Create, typename Update>
   Result<Accepted<T>> Put(const RequestContext& ctx, const ResourceId& id, domain::UpdateMode mode,
-                          std::optional<domain::QuotaKind> quota, Create&& create,
-                          Update&& update, bool failed_put_recreates = false);
+                          std::optional<domain::QuotaKind> quota, Create&& create, Update&& update,
+                          bool failed_put_recreates = false);
   // Checks `{type}/read` at `id`, then reads it.
   template <typename T>
   Result<T> Get(const RequestContext& ctx, const ResourceId& id);

@@ -193,8 +193,8 @@ TEST_F(ExportTest, ImageAndVersionDownloadsAreTheUploadedFixedVhdByteForByte) {
   cases.back().args.insert(cases.back().args.end(), {"--lun", "0"});
   for (const Case& c : cases) {
     Ok(c.args);
-    const std::string& out = c.args[std::find(c.args.begin(), c.args.end(), "-o") -
-                                    c.args.begin() + 1];
+    const std::string& out =
+        c.args[std::find(c.args.begin(), c.args.end(), "-o") - c.args.begin() + 1];
     CommandResult cmp = RunCommand({"/usr/bin/cmp", c.source, out});
     EXPECT_EQ(cmp.exit_code, 0) << out << ": " << cmp.out << cmp.err;
     EXPECT_EQ(Slice(out, kDiskBytes, 512), Slice(c.source, kDiskBytes, 512)) << out;
@@ -328,9 +328,9 @@ TEST_F(ExportTest, ConcurrentDownloadsOfOneResourceAllSucceedByteExact) {
     const std::string n = std::to_string(i);
     downloads.push_back({VersionDownload(Path("v" + n + ".vhd"), "vhd"), Path("v" + n + ".vhd")});
     downloads.push_back({ImageDownload(Path("i" + n + ".vhd"), "vhd"), Path("i" + n + ".vhd")});
-    downloads.push_back({{"disk", "download", "-g", "rg1", "-n", "os1", "-o",
-                          Path("d" + n + ".vhd")},
-                         Path("d" + n + ".vhd")});
+    downloads.push_back(
+        {{"disk", "download", "-g", "rg1", "-n", "os1", "-o", Path("d" + n + ".vhd")},
+         Path("d" + n + ".vhd")});
   }
   std::vector<std::thread> threads;
   for (Download& d : downloads) {
