@@ -710,7 +710,9 @@ HttpResponse ArmApi::Dispatch(Call& call) {
       }
       Result<service::DiskOperation> result = [&]() -> Result<service::DiskOperation> {
         if (route.kind == RouteKind::kDiskEndGetAccess) {
-          return extensions_.disks->EndGetAccess(ctx, route.id);
+          GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> grant_id,
+                                   EndAccessFromWire(call.request.body()));
+          return extensions_.disks->EndGetAccess(ctx, route.id, grant_id);
         }
         GALLERY_ASSIGN_OR_RETURN(nlohmann::json json, body());
         GALLERY_ASSIGN_OR_RETURN(domain::DiskAccessInput input, DiskAccessFromWire(json));

@@ -169,8 +169,8 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                      "replaced."});
     }
     service::ExportedDisk& disk = **exported;
-    const auto footer =
-        storage::ExportFooter(disk.bytes->size(), "", disk.created_at, disk.manifest_id);
+    const auto footer = storage::ExportFooter(disk.bytes->size(), disk.vhd_footer, disk.created_at,
+                                              disk.manifest_id);
     return ServeFixedVhd(request, info, now, std::move(disk.bytes), footer, disk.manifest_id,
                          disk.updated_at);
   }
@@ -183,7 +183,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     return refuse({http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
   }
   const domain::Disk& disk = **found;
-  if (!disk.grant.has_value() || disk.grant->id != claim.grant_id) {
+  if (domain::FindGrant(disk, claim.grant_id) == nullptr) {
     return refuse(Revoked(claim.grant_id));
   }
   if (!permits(claim.permission)) {

@@ -20,7 +20,9 @@ HttpResponse HandleExportRoute(service::ExportGrants& exports, const service::Re
                      route.kind == RouteKind::kGalleryImageVersionBeginGetAccess;
   Result<domain::Operation> op = [&]() -> Result<domain::Operation> {
     if (!begin) {
-      return exports.EndGetAccess(ctx, route.id);
+      GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> grant_id,
+                               EndAccessFromWire(request.body()));
+      return exports.EndGetAccess(ctx, route.id, grant_id);
     }
     GALLERY_ASSIGN_OR_RETURN(nlohmann::json body, JsonReader::Parse(request.body()));
     GALLERY_ASSIGN_OR_RETURN(domain::ExportAccessInput input, ExportAccessFromWire(body));

@@ -69,6 +69,12 @@ Result<domain::ManagedImageInput> ManagedImageFromWire(const nlohmann::json& bod
 Result<domain::DiskInput> DiskFromWire(const nlohmann::json& body);
 // A beginGetAccess body: {"access": "Read"|"Write", "durationInSeconds": N}.
 Result<domain::DiskAccessInput> DiskAccessFromWire(const nlohmann::json& body);
+// An endGetAccess body (disks, images, versions): empty or {} ends every grant of the resource
+// (az disk revoke-access); {"grantId": id} (a Gallery extension) ends only the grant whose URL
+// has si=id, so a reader does not end other readers' access. InvalidArgument (InvalidParameter,
+// target grantId) when grantId is not a non-empty string; BadRequest for a body that is not a
+// JSON object.
+Result<std::optional<std::string>> EndAccessFromWire(std::string_view body);
 // An image's or version's beginGetAccess body: the disk's, plus an optional "lun" (a data
 // disk; the OS disk without it).
 Result<domain::ExportAccessInput> ExportAccessFromWire(const nlohmann::json& body);

@@ -66,4 +66,21 @@ Result<domain::DiskAccessInput> DiskAccessFromWire(const nlohmann::json& body) {
   return in;
 }
 
+Result<std::optional<std::string>> EndAccessFromWire(std::string_view body) {
+  if (body.empty()) {
+    return std::optional<std::string>();
+  }
+  GALLERY_ASSIGN_OR_RETURN(nlohmann::json json, JsonReader::Parse(body));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<std::string> grant_id,
+                           JsonReader(json, "").String("grantId"));
+  if (grant_id.has_value() && grant_id->empty()) {
+    return Status::InvalidArgument(
+               "The value '' of grantId is not valid: it must be the si of the access URL whose "
+               "grant is to end; omit it to end every grant.",
+               "grantId")
+        .WithReason("InvalidParameter");
+  }
+  return grant_id;
+}
+
 }  // namespace gallery::api

@@ -33,7 +33,8 @@ Status DownloadBlob(CommandContext& ctx, const std::string& sas, const std::stri
   TransferStats stats;
   {
     InterruptScope catch_ctrl_c;
-    GALLERY_ASSIGN_OR_RETURN(stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar)));
+    GALLERY_ASSIGN_OR_RETURN(
+        stats, DownloadToFile(file, length, Transfer(ctx, args, sas, bar, Direction::kDownload)));
   }
   bar.Finish();
   if (stats.interrupted) {
@@ -94,8 +95,25 @@ Result<std::string> BeginAccess(CommandContext& ctx, Session& s, const AccessTar
   return sas;
 }
 
+std::optional<std::string> GrantIdOf(std::string_view sas) {
+  const size_t query = sas.find('?');
+  if (query == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view rest = sas.substr(query + 1);
+  while (!rest.empty()) {
+    const size_t end = rest.find('&');
+    std::string_view pair = rest.substr(0, end);
+    if (pair.starts_with("si=") && pair.size() > 3) {
+      return std::string(pair.substr(3));
+    }
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  }
+  return std::nullopt;
+}
+
 Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
-                 std::string_view label) {
+                 std::string_view label, const std::optional<std::string>& grant_id) {
   std::ostream& err = *ctx.env().err;
   bool tty = ctx.env().stderr_is_tty;
   int last_percent = -1;
@@ -112,8 +130,12 @@ Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
     err << (tty ? "\r\033[K" : "") << label << ": " << percent << "%" << (tty ? "" : "\n")
         << std::flush;
   };
+  json body = json::object();
+  if (grant_id.has_value()) {
+    body["grantId"] = *grant_id;
+  }
   Status status =
-      s.arm->Post(target.path + "/endGetAccess", target.api_version, json::object(), lro).status();
+      s.arm->Post(target.path + "/endGetAccess", target.api_version, body, lro).status();
   if (tty && last_percent >= 0) {
     err << "\n" << std::flush;
   }
@@ -121,11 +143,13 @@ Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
 }
 
 TransferOptions Transfer(CommandContext& ctx, const TransferArgs& args, const std::string& sas,
-                         ProgressBar& bar) {
+                         ProgressBar& bar, Direction direction) {
   TransferOptions options;
   options.threads = args.threads;
   options.connect = [&ctx, sas] { return ctx.ConnectBlob(sas); };
-  options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
+  options.on_piece_done = [&bar, direction](uint64_t bytes, uint64_t written) {
+    bar.Add(bytes, direction == Direction::kUpload ? written : bytes);
+  };
   options.cancel = InterruptScope::Flag();
   options.stop_after_pieces = args.stop_after_pieces;
   return options;
@@ -154,8 +178,9 @@ Status DownloadThroughGrant(CommandContext& ctx, const DownloadArgs& args,
   GALLERY_ASSIGN_OR_RETURN(std::string sas, BeginAccess(ctx, s, target, grant));
   Status downloaded = DownloadBlob(ctx, sas, args.file, args.transfer);
   // The grant is revoked whatever happened, so no access outlives the command (and a disk does
-  // not stay in ActiveSAS).
-  Status revoked = EndAccess(ctx, s, target, "Revoking access");
+  // not stay in ActiveSAS). Only this command's grant: other downloads of the same resource
+  // hold grants of their own, which go on.
+  Status revoked = EndAccess(ctx, s, target, "Revoking access", GrantIdOf(sas));
   GALLERY_RETURN_IF_ERROR(downloaded);
   return revoked;
 }

@@ -65,14 +65,23 @@ class InterruptScope {
 Result<std::string> BeginAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
                                 const nlohmann::json& grant);
 // endGetAccess, polled to the end; the operation's percentComplete is shown on stderr after
-// `label`.
+// `label`. Ends every grant of the resource, or with `grant_id` only that one (the body
+// {"grantId": id}), so that other readers of the resource keep theirs.
 Status EndAccess(CommandContext& ctx, Session& s, const AccessTarget& target,
-                 std::string_view label);
+                 std::string_view label, const std::optional<std::string>& grant_id = std::nullopt);
+
+// The grant id of a signed URL (its `si` query value); nullopt when it has none.
+std::optional<std::string> GrantIdOf(std::string_view sas);
+
+// Which way a transfer goes: an upload skips zeros without sending them, a download reads
+// every byte (and skips only writing zeros).
+enum class Direction { kUpload, kDownload };
 
 // The options of a transfer through `sas`: threads, one connection per worker, progress on
-// `bar`, stopped by Ctrl-C (InterruptScope).
+// `bar` (its rate counting the bytes that cross the network), stopped by Ctrl-C
+// (InterruptScope).
 TransferOptions Transfer(CommandContext& ctx, const TransferArgs& args, const std::string& sas,
-                         ProgressBar& bar);
+                         ProgressBar& bar, Direction direction);
 
 // What a download command takes: -o/--file, the transfer flags, --subscription (a download's
 // -o is its file, so it has no output format) and, for images and versions, --lun.

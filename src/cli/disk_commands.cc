@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/disk_upload.h"
 #include "cli/progress_bar.h"
+#include "cli/upload_journal.h"
 
 namespace gallery::cli {
 
@@ -35,8 +36,9 @@ AccessTarget Target(const Session& s, const DiskOptions& o) {
   return {DiskPath(s.subscription, o.group, o.name), api::kDisks, "disk '" + o.name + "'"};
 }
 
-// --resume: the disk must still take writes and expect this file's upload size.
-Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
+// --resume: the disk must still take writes and expect this file's upload size. Returns the
+// disk's location.
+Result<std::string> CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
   GALLERY_ASSIGN_OR_RETURN(json disk,
                            s.arm->Get(DiskPath(s.subscription, o.group, o.name), api::kDisks));
   std::string state = StringAt(disk, "/properties/diskState"_json_pointer);
@@ -57,7 +59,14 @@ Status CheckResumable(Session& s, const DiskOptions& o, uint64_t upload_size) {
                "; resume with the file (and --format) the upload started with.")
         .WithReason("UploadSizeMismatch");
   }
-  return Status::Ok();
+  return StringAt(disk, "/location"_json_pointer);
+}
+
+// What a refused --resume tells the user to do instead.
+std::string StartOver(const DiskOptions& o, const std::string& location) {
+  return "To start over, delete the disk (gallery disk delete -g " + o.group + " -n " + o.name +
+         ") and upload again without --resume (gallery disk upload FILE -g " + o.group + " -n " +
+         o.name + " -l " + (location.empty() ? "LOCATION" : location) + ").";
 }
 
 Status Upload(CommandContext& ctx, const DiskOptions& o) {
@@ -70,10 +79,15 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
       std::unique_ptr<UploadSource> source,
       UploadSource::Open(o.file, format, ctx.clock().Now(), NewVhdUniqueId(*ctx.env().random)));
   const uint64_t upload_size = source->layout().upload_size;
+  GALLERY_ASSIGN_OR_RETURN(FileIdentity file, IdentifyFile(o.file, o.transfer.format));
   GALLERY_ASSIGN_OR_RETURN(Session s, ctx.Connect(o.common));
   const std::string path = DiskPath(s.subscription, o.group, o.name);
+  const std::string endpoint = ctx.profile().arm_endpoint;
+  UploadJournal journal(ctx.env().config_dir);
   if (o.resume) {
-    GALLERY_RETURN_IF_ERROR(CheckResumable(s, o, upload_size));
+    GALLERY_ASSIGN_OR_RETURN(std::string location, CheckResumable(s, o, upload_size));
+    // The pages the disk holds must be this file's: the page list says only which exist.
+    GALLERY_RETURN_IF_ERROR(journal.CheckResume(endpoint, path, file, StartOver(o, location)));
   } else {
     json properties = {
         {"hyperVGeneration", o.hyper_v_generation},
@@ -85,6 +99,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
                  {"sku", {{"name", o.sku}}},
                  {"properties", std::move(properties)}};
     GALLERY_RETURN_IF_ERROR(s.arm->Put(path, api::kDisks, body, ctx.Lro(false)).status());
+    GALLERY_RETURN_IF_ERROR(journal.Record(endpoint, path, file));
   }
   GALLERY_ASSIGN_OR_RETURN(
       std::string sas,
@@ -102,10 +117,10 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     todo += p.length;
   }
   ProgressBar bar(*ctx.env().err, ctx.env().stderr_is_tty, ctx.clock(), upload_size, "Uploading");
-  bar.Add(upload_size - todo);  // written before this run
+  bar.Add(upload_size - todo, /*moved=*/0);  // written before this run: not in the rate
   Result<TransferStats> stats = [&] {
     InterruptScope catch_ctrl_c;
-    return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar));
+    return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar, Direction::kUpload));
   }();
   bar.Finish();
   std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
@@ -123,6 +138,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
         .WithReason("UploadInterrupted");
   }
   GALLERY_RETURN_IF_ERROR(EndAccess(ctx, s, Target(s, o), "Sealing the disk"));
+  GALLERY_RETURN_IF_ERROR(journal.Remove(endpoint, path));  // sealed: nothing left to resume
   GALLERY_ASSIGN_OR_RETURN(json disk, s.arm->Get(path, api::kDisks));
   return ctx.Print(o.common, disk, DiskColumns());
 }

@@ -69,6 +69,21 @@ class DiskCommandsTest : public CliTest {
     transport_.RespondJson(200, {{"status", "Succeeded"}, {"percentComplete", 100}});
   }
 
+  // `gallery disk upload FILE` interrupted after its first two pieces (a hole, then data): the disk
+  // exists, the upload is recorded in the journal.
+  void InterruptUploadOf(const std::string& file) {
+    transport_.RespondJson(200, Disk("ReadyToUpload"));
+    RespondGrant();
+    transport_.Respond(201);
+    ASSERT_EQ(Run({"disk", "upload", file, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads",
+                   "1", "--stop-after-pieces", "2"}),
+              1);
+    ASSERT_THAT(err(), HasSubstr("(UploadInterrupted)"));
+    ASSERT_EQ(transport_.pending(), 0u);
+    transport_.calls.clear();
+  }
+  std::filesystem::path Journals() const { return dir_ / "config" / "uploads"; }
+
   std::string vhd_;
 };
 
@@ -112,6 +127,8 @@ TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
 }
 
 TEST_F(DiskCommandsTest, ResumeSendsOnlyThePiecesThePageListLacks) {
+  InterruptUploadOf(vhd_);
+  ASSERT_FALSE(std::filesystem::is_empty(Journals()));
   transport_.RespondJson(200, Disk("ActiveUpload"));
   transport_.RespondJson(200, {{"accessSAS", kTestSas}});  // a grant answered at once
   transport_.Respond(200,
@@ -130,6 +147,45 @@ TEST_F(DiskCommandsTest, ResumeSendsOnlyThePiecesThePageListLacks) {
                           "POST " + kDisk + "/endGetAccess" + kApi, "GET " + kDisk + kApi));
   EXPECT_EQ(FindHeader(transport_.calls[3].headers, "x-ms-range"), "bytes=20971520-20972031");
   EXPECT_EQ(OutJson(), Disk("Unattached"));
+  // Sealed: the journal of the upload is gone.
+  EXPECT_TRUE(std::filesystem::is_empty(Journals()));
+}
+
+TEST_F(DiskCommandsTest, ResumeWithAnotherFileOfTheSameSizeIsRefusedBeforeAnyWrite) {
+  InterruptUploadOf(vhd_);
+  // Another fixed VHD of the same size: the page list cannot tell it from the first.
+  std::string other = (dir_ / "other.vhd").string();
+  WriteSparseFile(other, k20MiB + 512, {{0, Pattern(4 * kMiB, 5)}, {k20MiB, FixedFooter(k20MiB)}});
+  transport_.RespondJson(200, Disk("ActiveUpload"));
+  EXPECT_EQ(Run({"disk", "upload", other, "-g", "rg1", "-n", "d1", "--resume"}), 1);
+  EXPECT_EQ(err(), "ERROR: (UploadFileMismatch) --resume continues the upload of " + vhd_ +
+                       ", but " + other + " is not that file: it is another file (" + other +
+                       ", the upload started from " + vhd_ +
+                       "). To start over, delete the disk (gallery disk delete -g rg1 -n d1) and "
+                       "upload again without --resume (gallery disk upload FILE -g rg1 -n d1 -l "
+                       "westus).\n");
+  EXPECT_THAT(transport_.Requests(), ElementsAre("GET " + kDisk + kApi));
+}
+
+TEST_F(DiskCommandsTest, ResumeWithTheSameFileChangedInPlaceIsRefused) {
+  InterruptUploadOf(vhd_);
+  WriteSparseFile(vhd_, k20MiB + 512, {{0, Pattern(4 * kMiB, 6)}, {k20MiB, FixedFooter(k20MiB)}});
+  transport_.RespondJson(200, Disk("ActiveUpload"));
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "--resume"}), 1);
+  EXPECT_THAT(err(), HasSubstr("ERROR: (UploadFileMismatch) --resume continues the upload of " +
+                               vhd_ + ", but " + vhd_ +
+                               " is not that file: its content changed since the upload started"));
+  EXPECT_EQ(transport_.calls.size(), 1u);
+}
+
+TEST_F(DiskCommandsTest, ResumeOfAnUploadNotStartedHereIsRefused) {
+  transport_.RespondJson(200, Disk("ActiveUpload"));
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "--resume"}), 1);
+  EXPECT_THAT(err(), HasSubstr("ERROR: (UploadNotResumable) No upload to '" + kDisk +
+                               "' was started from this machine"));
+  EXPECT_THAT(err(), HasSubstr("so --resume cannot tell whether the pages the disk holds are " +
+                               vhd_ + "'s. To start over, delete the disk"));
+  EXPECT_EQ(transport_.calls.size(), 1u);
 }
 
 TEST_F(DiskCommandsTest, ResumeOfASealedDiskIsRefusedBeforeAnyWrite) {
@@ -256,6 +312,8 @@ TEST_F(DiskCommandsTest, DownloadRawReadsPiecesSkipsZerosAndRevokes) {
                   "GET " + std::string(kTestSas), "GET " + std::string(kTestSas),
                   "GET " + std::string(kTestSas), "POST " + kDisk + "/endGetAccess" + kApi));
   EXPECT_EQ(transport_.Body(0), json::parse(R"({"access":"Read","durationInSeconds":3600})"));
+  // Only this download's grant ends (the si of its URL): other readers of the disk go on.
+  EXPECT_EQ(transport_.Body(6), json::parse(R"({"grantId":"g1"})"));
   EXPECT_EQ(FindHeader(transport_.calls[4].headers, "Range"), "bytes=0-4194303");
   EXPECT_EQ(FindHeader(transport_.calls[5].headers, "Range"), "bytes=4194304-8388607");
   Result<std::string> file = ReadFile(out_file);
@@ -289,6 +347,8 @@ TEST_F(DiskCommandsTest, GrantAccessPrintsTheUrlAsAzDoes) {
 TEST_F(DiskCommandsTest, RevokeShowListAndDelete) {
   transport_.Respond(200);
   EXPECT_EQ(Run({"disk", "revoke-access", "-g", "rg1", "-n", "d1"}), 0) << err();
+  // az disk revoke-access: every grant of the disk ends.
+  EXPECT_EQ(transport_.Body(0), json::object());
   transport_.RespondJson(200, Disk("Unattached"));
   EXPECT_EQ(Run({"disk", "show", "-g", "rg1", "-n", "d1", "-o", "table"}), 0);
   EXPECT_EQ(out(),

@@ -374,7 +374,7 @@ TEST_F(UploadSourceTest, CancelFlagStopsBeforeTheNextPiece) {
   TransferOptions options = OneWorker(transport);
   options.cancel = &cancel;
   // Ctrl-C arrives while the first piece is being sent.
-  options.on_piece_done = [&cancel](uint64_t) { cancel = true; };
+  options.on_piece_done = [&cancel](uint64_t, uint64_t) { cancel = true; };
   Result<TransferStats> stats =
       UploadPieces(*source, PlanPieces(source->layout().upload_size), options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();

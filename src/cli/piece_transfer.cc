@@ -94,7 +94,7 @@ Result<TransferStats> RunPieces(const std::vector<Piece>& pieces, const Transfer
       stats.bytes_sent += *sent;
       stats.bytes_skipped += piece.length - *sent;
       if (options.on_piece_done) {
-        options.on_piece_done(piece.length);
+        options.on_piece_done(piece.length, *sent);
       }
     }
   };

@@ -59,8 +59,9 @@ struct TransferOptions {
   // Makes one worker's client; called once per worker, on the calling thread, before any
   // piece moves.
   std::function<Result<std::unique_ptr<PageBlobClient>>()> connect;
-  // Called with each piece's length once it is done (sent or skipped); from worker threads.
-  std::function<void(uint64_t bytes)> on_piece_done;
+  // Called with each piece's length once it is done (sent or skipped) and the bytes of it the
+  // action moved (0 for a skipped piece); from worker threads.
+  std::function<void(uint64_t bytes, uint64_t moved)> on_piece_done;
   // Set (e.g. by a SIGINT handler) to stop: each worker finishes its current piece.
   const std::atomic<bool>* cancel = nullptr;
   // Stops after this many pieces were done, sent or skipped (negative: no limit). For tests of

@@ -69,15 +69,16 @@ std::string FormatBar(double fraction) {
   return line + percent;
 }
 
-std::string FormatProgressLine(uint64_t done, uint64_t total, std::chrono::milliseconds elapsed) {
+std::string FormatProgressLine(uint64_t done, uint64_t total, uint64_t moved,
+                               std::chrono::milliseconds elapsed) {
   double fraction = total == 0 ? 1.0 : static_cast<double>(done) / total;
   std::string line = FormatBar(fraction);
   line += " " + FormatBytes(done) + "/" + FormatBytes(total);
   double seconds = elapsed.count() / 1000.0;
-  if (seconds <= 0 || done == 0) {
+  if (seconds <= 0 || moved == 0) {
     return line + " -- MB/s ETA --:--";
   }
-  double rate = done / seconds;
+  double rate = moved / seconds;
   double remaining = total > done ? static_cast<double>(total - done) : 0.0;
   return line + " " + FormatRate(rate) + " ETA " + FormatEta(remaining / rate);
 }
@@ -97,9 +98,10 @@ uint64_t ProgressBar::done() const {
   return done_;
 }
 
-void ProgressBar::Add(uint64_t bytes) {
+void ProgressBar::Add(uint64_t bytes, uint64_t moved) {
   std::lock_guard<std::mutex> lock(mu_);
   done_ += bytes;
+  moved_ += moved;
   TimestampMs now = clock_.Now();
   auto interval = tty_ ? kTtyInterval : kLogInterval;
   if (now - last_draw_ >= interval.count()) {
@@ -120,7 +122,8 @@ void ProgressBar::DrawLocked(bool final) {
   TimestampMs now = clock_.Now();
   last_draw_ = now;
   std::string line =
-      label_ + " " + FormatProgressLine(done_, total_, std::chrono::milliseconds(now - start_));
+      label_ + " " +
+      FormatProgressLine(done_, total_, moved_, std::chrono::milliseconds(now - start_));
   if (tty_) {
     // Carriage return and erase the line: the bar is redrawn in place.
     out_ << "\r\033[K" << line;

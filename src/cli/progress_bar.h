@@ -35,9 +35,12 @@ std::string FormatEta(double seconds);
 std::string FormatBar(double fraction);
 
 // One progress line: "[#####               ]  25% 256.0 MiB/1.0 GiB 12.3 MB/s ETA 1:02".
-// The rate is done/elapsed; rate and ETA read "--" / "--:--" before a millisecond has passed
-// or a byte was done. `total` 0 counts as complete.
-std::string FormatProgressLine(uint64_t done, uint64_t total, std::chrono::milliseconds elapsed);
+// The bar and bytes show `done` of `total`; the rate is `moved` (the bytes actually
+// transferred in this run, a part of `done`) over `elapsed`, and the ETA the rest at that rate.
+// Rate and ETA read "--" / "--:--" before a millisecond has passed or a byte was moved.
+// `total` 0 counts as complete.
+std::string FormatProgressLine(uint64_t done, uint64_t total, uint64_t moved,
+                               std::chrono::milliseconds elapsed);
 
 class ProgressBar {
  public:
@@ -47,8 +50,10 @@ class ProgressBar {
   // `out` and `clock` must outlive the bar. Starts the clock now.
   ProgressBar(std::ostream& out, bool tty, const Clock& clock, uint64_t total, std::string label);
 
-  // Counts `bytes` more as done and redraws when due.
-  void Add(uint64_t bytes);
+  // Counts `bytes` more as done, `moved` of them transferred now (the rest were already there or
+  // known zeros, and do not count in the rate), and redraws when due. moved <= bytes.
+  void Add(uint64_t bytes, uint64_t moved);
+  void Add(uint64_t bytes) { Add(bytes, bytes); }
   // Draws the final state and ends the line. Idempotent.
   void Finish();
 
@@ -65,6 +70,7 @@ class ProgressBar {
   const TimestampMs start_;
   mutable std::mutex mu_;
   uint64_t done_ = 0;
+  uint64_t moved_ = 0;
   TimestampMs last_draw_ = 0;
   bool finished_ = false;
 };

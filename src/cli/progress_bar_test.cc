@@ -52,18 +52,41 @@ TEST(FormatBarTest, TwentyCellsAndAPercentageClampedToWhole) {
 
 TEST(FormatProgressLineTest, BarPercentBytesRateAndEta) {
   // 256 MiB of 1 GiB in 10 s: 26.8 MB/s, 768 MiB left = 30 s.
-  EXPECT_EQ(FormatProgressLine(256 * kMiB, kGiB, milliseconds(10'000)),
+  EXPECT_EQ(FormatProgressLine(256 * kMiB, kGiB, 256 * kMiB, milliseconds(10'000)),
             "[#####               ]  25% 256.0 MiB/1.00 GiB 26.8 MB/s ETA 0:30");
-  EXPECT_EQ(FormatProgressLine(kGiB, kGiB, milliseconds(20'000)),
+  EXPECT_EQ(FormatProgressLine(kGiB, kGiB, kGiB, milliseconds(20'000)),
             "[####################] 100% 1.00 GiB/1.00 GiB 53.7 MB/s ETA 0:00");
 }
 
 TEST(FormatProgressLineTest, NoRateBeforeTimeOrBytes) {
-  EXPECT_EQ(FormatProgressLine(0, 4 * kMiB, milliseconds(5000)),
+  EXPECT_EQ(FormatProgressLine(0, 4 * kMiB, 0, milliseconds(5000)),
             "[                    ]   0% 0 B/4.0 MiB -- MB/s ETA --:--");
-  EXPECT_EQ(FormatProgressLine(kMiB, 4 * kMiB, milliseconds(0)),
+  EXPECT_EQ(FormatProgressLine(kMiB, 4 * kMiB, kMiB, milliseconds(0)),
             "[#####               ]  25% 1.0 MiB/4.0 MiB -- MB/s ETA --:--");
-  EXPECT_THAT(FormatProgressLine(0, 0, milliseconds(0)), HasSubstr("100%"));
+  EXPECT_THAT(FormatProgressLine(0, 0, 0, milliseconds(0)), HasSubstr("100%"));
+}
+
+TEST(FormatProgressLineTest, TheRateCountsOnlyTheBytesMovedInThisRun) {
+  // A resume: 768 MiB were written before, 128 MiB sent now in 10 s: 13.4 MB/s, and the
+  // 128 MiB left take 10 s more. The bar shows the whole progress.
+  EXPECT_EQ(FormatProgressLine(896 * kMiB, kGiB, 128 * kMiB, milliseconds(10'000)),
+            "[#################   ]  87% 896.0 MiB/1.00 GiB 13.4 MB/s ETA 0:10");
+  // Only zeros skipped so far: nothing moved, no rate yet.
+  EXPECT_EQ(FormatProgressLine(kMiB, 4 * kMiB, 0, milliseconds(1000)),
+            "[#####               ]  25% 1.0 MiB/4.0 MiB -- MB/s ETA --:--");
+}
+
+TEST(ProgressBarTest, BytesAlreadyThereOrSkippedAreProgressButNotRate) {
+  std::ostringstream out;
+  FakeClock clock(0);
+  ProgressBar bar(out, /*tty=*/false, clock, 4 * kMiB, "Uploading");
+  bar.Add(2 * kMiB, /*moved=*/0);  // written by the interrupted run
+  clock.Advance(1000);
+  bar.Add(kMiB, /*moved=*/kMiB / 2);  // half of it zeros, not sent
+  bar.Finish();
+  // 0.5 MiB in 1 s: 0.5 MB/s (not 3 MiB/s), 1 MiB left: 2 s.
+  EXPECT_EQ(out.str(), "Uploading [###############     ]  75% 3.0 MiB/4.0 MiB 0.5 MB/s ETA 0:02\n");
+  EXPECT_EQ(bar.done(), 3 * kMiB);
 }
 
 TEST(ProgressBarTest, OnATerminalRedrawsInPlaceAtMostEveryInterval) {

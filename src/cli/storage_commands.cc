@@ -64,7 +64,8 @@ Status Upload(CommandContext& ctx, const BlobOptions& o) {
   TransferOptions options;
   options.threads = o.threads;
   options.connect = connect;
-  options.on_piece_done = [&bar](uint64_t bytes) { bar.Add(bytes); };
+  // Zeros are not sent: the rate counts what was.
+  options.on_piece_done = [&bar](uint64_t bytes, uint64_t sent) { bar.Add(bytes, sent); };
   Result<TransferStats> stats = UploadPieces(*source, PlanPieces(size), options);
   bar.Finish();
   GALLERY_RETURN_IF_ERROR(stats.status());

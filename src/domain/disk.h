@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -35,8 +36,7 @@ Result<DiskAccessLevel> ParseDiskAccessLevel(std::string_view text, std::string_
 // The disk SKUs Azure offers (canonical spelling returned).
 Result<std::string> ParseDiskSku(std::string_view text, std::string_view field);
 
-// A signed data-plane URL handed out by beginGetAccess. A new grant gets a new id, so URLs of
-// an older grant stop working.
+// A signed data-plane URL handed out by beginGetAccess; its id is the URL's `si`.
 struct DiskAccessGrant {
   std::string id;
   DiskAccessLevel level = DiskAccessLevel::kRead;
@@ -58,7 +58,9 @@ struct Disk {
   DiskState state = DiskState::kReadyToUpload;
   std::string unique_id;  // UUID; names the staging blob and the data-plane URL
   TimestampMs time_created = 0;
-  std::optional<DiskAccessGrant> grant;  // set in ActiveUpload and ActiveSAS
+  // The grants in force: one Write grant in ActiveUpload (a new one replaces it), any number of
+  // Read grants in ActiveSAS (concurrent readers each hold their own); empty otherwise.
+  std::vector<DiskAccessGrant> grants;
   // Once sealed: the manifest holding the bytes and the uploaded VHD's 512-byte footer.
   std::string manifest_id;
   std::string vhd_footer;
@@ -76,6 +78,9 @@ struct DiskInput {
   std::optional<int64_t> upload_size_bytes;
   nlohmann::json extra = nlohmann::json::object();
 };
+
+// The grant with `id`, or null.
+const DiskAccessGrant* FindGrant(const Disk& disk, std::string_view id);
 
 // A beginGetAccess body.
 struct DiskAccessInput {

@@ -1,5 +1,8 @@
 #include "domain/disk_rules.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "domain/enum_table.h"
 #include "domain/names.h"
 #include "domain/update_checks.h"
@@ -23,6 +26,12 @@ constexpr EnumTable<int, 7> kSkus{{{0, "Standard_LRS"},
                                    {6, "PremiumV2_LRS"}}};
 
 constexpr char kCreationData[] = "disk.properties.creationData.";
+
+// A Read grant past its expiry serves nothing and keeps no reader: it is dropped when the
+// grants change. A Write grant is not: it ends only by a seal or a new Write grant.
+bool ReadGrantExpired(const DiskAccessGrant& grant, TimestampMs now) {
+  return grant.level == DiskAccessLevel::kRead && grant.expires_at <= now;
+}
 
 Status InvalidParameter(const std::string& message, const std::string& target) {
   return Status::InvalidArgument(message, target).WithReason("InvalidParameter");
@@ -59,6 +68,12 @@ Result<DiskState> ParseDiskState(std::string_view text, std::string_view field) 
 
 Result<DiskAccessLevel> ParseDiskAccessLevel(std::string_view text, std::string_view field) {
   return ParseEnum(kAccessLevels, text, field);
+}
+
+const DiskAccessGrant* FindGrant(const Disk& disk, std::string_view id) {
+  auto it = std::find_if(disk.grants.begin(), disk.grants.end(),
+                         [&](const DiskAccessGrant& g) { return g.id == id; });
+  return it == disk.grants.end() ? nullptr : &*it;
 }
 
 Result<std::string> ParseDiskSku(std::string_view text, std::string_view field) {
@@ -162,6 +177,7 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
   GALLERY_ASSIGN_OR_RETURN(const TimestampMs expires_at,
                            AccessExpiry(in.duration_seconds, ctx.now));
   Disk next = current;
+  next.grants.clear();
   if (*in.access == DiskAccessLevel::kWrite) {
     if (current.state != DiskState::kReadyToUpload && current.state != DiskState::kActiveUpload) {
       return NotAllowedInState(current,
@@ -171,16 +187,30 @@ Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
     }
     next.state = DiskState::kActiveUpload;
   } else {
-    if (current.state != DiskState::kUnattached) {
+    if (current.state != DiskState::kUnattached && current.state != DiskState::kActiveSAS) {
       return NotAllowedInState(current,
                                "Read access is granted only to an uploaded, sealed "
-                               "disk that is Unattached.");
+                               "disk (Unattached or ActiveSAS).");
     }
     next.state = DiskState::kActiveSAS;
+    // Other readers keep their grants.
+    std::copy_if(current.grants.begin(), current.grants.end(), std::back_inserter(next.grants),
+                 [&](const DiskAccessGrant& g) { return !ReadGrantExpired(g, ctx.now); });
   }
-  next.grant = DiskAccessGrant{grant_id, *in.access, expires_at};
+  next.grants.push_back(DiskAccessGrant{grant_id, *in.access, expires_at});
   next.meta.updated_at = ctx.now;
   return next;
+}
+
+bool RevokeGrants(Disk& disk, const std::optional<std::string>& grant_id, TimestampMs now) {
+  if (!grant_id.has_value()) {
+    disk.grants.clear();
+    return true;
+  }
+  std::erase_if(disk.grants, [&](const DiskAccessGrant& g) {
+    return g.id == *grant_id || ReadGrantExpired(g, now);
+  });
+  return disk.grants.empty();
 }
 
 Status CheckDiskDeletable(const Disk& disk) {

@@ -35,12 +35,19 @@ Result<Disk> UpdateDisk(const Disk& current, const DiskInput& in, UpdateMode mod
 Result<TimestampMs> AccessExpiry(std::optional<int64_t> duration_seconds, TimestampMs now);
 
 // The grant a beginGetAccess asks for, checked against the disk's state: Write only from
-// ReadyToUpload or ActiveUpload, Read only from Unattached (FailedPrecondition, reason
-// "OperationNotAllowed", naming the state); duration 1..86400 s (default 3600; InvalidArgument
-// InvalidParameter otherwise). Returns the disk in its new state (ActiveUpload or ActiveSAS)
-// holding a grant with `grant_id` that expires at ctx.now + duration.
+// ReadyToUpload or ActiveUpload, Read only from Unattached or ActiveSAS (FailedPrecondition,
+// reason "OperationNotAllowed", naming the state); duration 1..86400 s (default 3600;
+// InvalidArgument InvalidParameter otherwise). Returns the disk in its new state (ActiveUpload
+// or ActiveSAS) holding a grant with `grant_id` that expires at ctx.now + duration: a Write
+// grant replaces the disk's grants; a Read grant joins the Read grants not expired at ctx.now.
 Result<Disk> GrantAccess(const Disk& current, const DiskAccessInput& in,
                          const std::string& grant_id, const RuleContext& ctx);
+
+// An endGetAccess: without `grant_id` every grant ends (az disk revoke-access); with one, only
+// that grant (nothing when the disk has none with that id) and the Read grants expired at
+// `now`. Returns true when no grant remains; the caller decides what that means for the state
+// (a seal of ActiveUpload, Unattached for ActiveSAS).
+bool RevokeGrants(Disk& disk, const std::optional<std::string>& grant_id, TimestampMs now);
 
 // Whether a delete is allowed: FailedPrecondition (reason "OperationNotAllowed") while a grant
 // is active (ActiveUpload, ActiveSAS).

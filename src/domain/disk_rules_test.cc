@@ -47,7 +47,7 @@ TEST_F(DiskRulesTest, NewUploadDiskIsReadyToUpload) {
   EXPECT_EQ(DiskSizeGb(d), 1);
   EXPECT_EQ(d.unique_id, "uid-1");
   EXPECT_EQ(d.time_created, kNow);
-  EXPECT_FALSE(d.grant.has_value());
+  EXPECT_TRUE(d.grants.empty());
 }
 
 TEST_F(DiskRulesTest, DiskNameRules) {
@@ -181,11 +181,13 @@ TEST_F(DiskRulesTest, WriteGrantFromReadyToUploadAndActiveUpload) {
   Result<Disk> g = GrantAccess(d, {DiskAccessLevel::kWrite, 600}, "g1", ctx_);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   EXPECT_EQ(g->state, DiskState::kActiveUpload);
-  EXPECT_EQ(*g->grant, (DiskAccessGrant{"g1", DiskAccessLevel::kWrite, kNow + 600 * 1000}));
+  EXPECT_EQ(g->grants,
+            (std::vector<DiskAccessGrant>{{"g1", DiskAccessLevel::kWrite, kNow + 600 * 1000}}));
+  // A new Write grant replaces the old one: one writer at a time.
   Result<Disk> again = GrantAccess(*g, {DiskAccessLevel::kWrite, std::nullopt}, "g2", ctx_);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->grant->id, "g2");
-  EXPECT_EQ(again->grant->expires_at, kNow + kDefaultAccessSeconds * 1000);
+  EXPECT_EQ(again->grants, (std::vector<DiskAccessGrant>{{"g2", DiskAccessLevel::kWrite,
+                                                          kNow + kDefaultAccessSeconds * 1000}}));
   Result<Disk> read = GrantAccess(*g, {DiskAccessLevel::kRead, 60}, "g3", ctx_);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), StatusCode::kFailedPrecondition);
@@ -193,7 +195,44 @@ TEST_F(DiskRulesTest, WriteGrantFromReadyToUploadAndActiveUpload) {
   EXPECT_THAT(read.status().message(), HasSubstr("ActiveUpload"));
 }
 
-TEST_F(DiskRulesTest, ReadGrantOnlyFromUnattached) {
+TEST_F(DiskRulesTest, ReadGrantsOfConcurrentReadersCoexistAndEndOneByOne) {
+  Disk d = Created();
+  d.state = DiskState::kUnattached;
+  Result<Disk> first = GrantAccess(d, {DiskAccessLevel::kRead, 60}, "r1", ctx_);
+  ASSERT_TRUE(first.ok());
+  Result<Disk> second = GrantAccess(*first, {DiskAccessLevel::kRead, 600}, "r2", ctx_);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->state, DiskState::kActiveSAS);
+  EXPECT_EQ(second->grants,
+            (std::vector<DiskAccessGrant>{{"r1", DiskAccessLevel::kRead, kNow + 60 * 1000},
+                                          {"r2", DiskAccessLevel::kRead, kNow + 600 * 1000}}));
+  EXPECT_EQ(FindGrant(*second, "r2")->expires_at, kNow + 600 * 1000);
+  EXPECT_EQ(FindGrant(*second, "r3"), nullptr);
+
+  Disk ending = *second;
+  EXPECT_FALSE(RevokeGrants(ending, "r1", kNow));  // r2 is still held
+  EXPECT_EQ(ending.grants.size(), 1u);
+  EXPECT_FALSE(RevokeGrants(ending, "nope", kNow));  // no such grant: nothing ends
+  EXPECT_EQ(ending.grants.size(), 1u);
+  EXPECT_TRUE(RevokeGrants(ending, "r2", kNow));
+  EXPECT_TRUE(ending.grants.empty());
+
+  // Without a grant id every grant ends (az disk revoke-access).
+  ending = *second;
+  EXPECT_TRUE(RevokeGrants(ending, std::nullopt, kNow));
+  EXPECT_TRUE(ending.grants.empty());
+
+  // Expired Read grants are dropped when the grants change.
+  ending = *second;
+  EXPECT_TRUE(RevokeGrants(ending, "r2", kNow + 60 * 1000));
+  Result<Disk> third = GrantAccess(*second, {DiskAccessLevel::kRead, 60}, "r3",
+                                   RuleContext{regions_, limits_, kNow + 60 * 1000});
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->grants.size(), 2u);
+  EXPECT_EQ(third->grants[0].id, "r2");
+}
+
+TEST_F(DiskRulesTest, ReadGrantOnlyFromUnattachedOrActiveSas) {
   Disk d = Created();
   EXPECT_EQ(GrantAccess(d, {DiskAccessLevel::kRead, 60}, "g", ctx_).status().reason(),
             "OperationNotAllowed");
@@ -204,7 +243,9 @@ TEST_F(DiskRulesTest, ReadGrantOnlyFromUnattached) {
   EXPECT_EQ(GrantAccess(d, {DiskAccessLevel::kWrite, 60}, "g", ctx_).status().reason(),
             "OperationNotAllowed");
   d.state = DiskState::kActiveSAS;
-  EXPECT_FALSE(GrantAccess(d, {DiskAccessLevel::kRead, 60}, "g", ctx_).ok());
+  EXPECT_TRUE(GrantAccess(d, {DiskAccessLevel::kRead, 60}, "g", ctx_).ok());
+  EXPECT_EQ(GrantAccess(d, {DiskAccessLevel::kWrite, 60}, "g", ctx_).status().reason(),
+            "OperationNotAllowed");
 }
 
 TEST_F(DiskRulesTest, GrantDurationBounds) {

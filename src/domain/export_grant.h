@@ -3,7 +3,7 @@
 // (their beginGetAccess, a Gallery extension of ARM). The grant names the manifest it serves,
 // so it serves nothing once that manifest is no longer the resource's (the resource was
 // deleted or recreated), and its signed URL (/exports/{id}) works until it expires or the
-// resource's endGetAccess revokes every grant of the resource.
+// resource's endGetAccess revokes it (by its id) or every grant of the resource.
 //
 //   GALLERY_ASSIGN_OR_RETURN(std::string manifest, ExportedManifest(image, in.lun));
 //   GALLERY_ASSIGN_OR_RETURN(ExportGrant grant,

@@ -55,6 +55,21 @@ TEST(ExportGrantTest, ADiskWithoutDataYetIsNotExportable) {
   EXPECT_EQ(r.status().reason(), "OperationNotAllowed");
 }
 
+TEST(ExportGrantTest, AFailedImageSaysItNeverWillHoldDataAndHowToRecreateIt) {
+  ManagedImage image = ImageWithDisks();
+  image.os_disk.manifest_id.clear();
+  EXPECT_EQ(ExportedManifest(image, std::nullopt).status().message(),
+            "The image 'img1' holds no data for its OS disk yet; try again when its provisioning "
+            "succeeded.");
+  image.meta.provisioning_state = ProvisioningState::kFailed;
+  Result<std::string> r = ExportedManifest(image, std::nullopt);
+  EXPECT_EQ(r.status().reason(), "OperationNotAllowed");
+  EXPECT_EQ(r.status().message(),
+            "The image 'img1' holds no data for its OS disk: its provisioning failed, so it never "
+            "will. Create it again with a valid source (a PUT of the same name replaces a failed "
+            "image: gallery image create -g rg1 -n img1 --source ...).");
+}
+
 TEST(ExportGrantTest, AVersionsDiskImagesAreSelectedTheSameWay) {
   GalleryImageVersion version;
   version.os_disk_image.manifest_id = "v-os";

@@ -31,6 +31,8 @@ struct DiskImage {
   // without data) and its virtual size.
   std::string manifest_id;
   int64_t size_bytes = 0;
+  // The source image disk's VHD footer (ImageDisk::vhd_footer), exported as it was.
+  std::string vhd_footer;
 };
 
 // One replica of a version in one region: a full copy of the version's disks in one of the

@@ -25,6 +25,9 @@ struct ImageDisk {
   // a blob source is being ingested, and for images made without data), and its virtual size.
   std::string manifest_id;
   int64_t size_bytes = 0;
+  // The 512-byte footer of the VHD the bytes came from (binary; a disk source's uploaded
+  // footer), so an export gives that VHD back byte for byte; empty when unknown.
+  std::string vhd_footer;
   friend bool operator==(const ImageDisk&, const ImageDisk&) = default;
 };
 

@@ -213,6 +213,8 @@ class Transaction {
   virtual Result<std::optional<domain::ExportGrant>> GetExportGrant(const std::string& id) = 0;
   // Deletes every grant of `resource` (any casing); how many there were.
   virtual Result<int64_t> DeleteExportGrantsOf(const ResourceId& resource) = 0;
+  // Deletes the grant `id` if it is one of `resource` (any casing); how many there were (0, 1).
+  virtual Result<int64_t> DeleteExportGrant(const ResourceId& resource, const std::string& id) = 0;
   // Deletes the grants that expired before `now`; how many there were.
   virtual Result<int64_t> PruneExportGrants(TimestampMs now) = 0;
 

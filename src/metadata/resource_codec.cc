@@ -52,10 +52,14 @@ json EncodeRange(const domain::ResourceRange& range) {
 
 // A disk's data, when it has some: written only then, so documents of images and versions made
 // without data keep their former shape.
-void PutData(json& out, const std::string& manifest_id, int64_t size_bytes) {
+void PutData(json& out, const std::string& manifest_id, int64_t size_bytes,
+             const std::string& vhd_footer) {
   if (!manifest_id.empty()) {
     out["manifest_id"] = manifest_id;
     out["size_bytes"] = size_bytes;
+  }
+  if (!vhd_footer.empty()) {
+    out["vhd_footer"] = Base64UrlEncode(vhd_footer);  // binary
   }
 }
 
@@ -64,7 +68,7 @@ json EncodeDiskImage(const domain::DiskImage& disk) {
   PutOptional(out, "lun", disk.lun);
   out["size_in_gb"] = disk.size_in_gb;
   out["host_caching"] = std::string(domain::ToString(disk.host_caching));
-  PutData(out, disk.manifest_id, disk.size_bytes);
+  PutData(out, disk.manifest_id, disk.size_bytes, disk.vhd_footer);
   return out;
 }
 
@@ -78,7 +82,7 @@ json EncodeImageDisk(const domain::ImageDisk& disk) {
   PutOptional(out, "disk_size_gb", disk.disk_size_gb);
   out["storage_account_type"] = disk.storage_account_type;
   out["extra"] = disk.extra;
-  PutData(out, disk.manifest_id, disk.size_bytes);
+  PutData(out, disk.manifest_id, disk.size_bytes, disk.vhd_footer);
   return out;
 }
 
@@ -184,11 +188,13 @@ json Properties(const domain::Disk& disk) {
   p["state"] = std::string(domain::ToString(disk.state));
   p["unique_id"] = disk.unique_id;
   p["time_created"] = disk.time_created;
-  if (disk.grant.has_value()) {
-    p["grant"] = {{"id", disk.grant->id},
-                  {"level", std::string(domain::ToString(disk.grant->level))},
-                  {"expires_at", disk.grant->expires_at}};
+  json grants = json::array();
+  for (const domain::DiskAccessGrant& grant : disk.grants) {
+    grants.push_back({{"id", grant.id},
+                      {"level", std::string(domain::ToString(grant.level))},
+                      {"expires_at", grant.expires_at}});
   }
+  p["grants"] = std::move(grants);
   p["manifest_id"] = disk.manifest_id;
   p["vhd_footer"] = Base64UrlEncode(disk.vhd_footer);  // binary
   p["extra"] = disk.extra;
@@ -291,6 +297,24 @@ class Reader {
   std::optional<E> OptionalEnum(const char* key, EnumParser<E> parse) {
     const json* v = FindSet(key);
     return v == nullptr ? std::nullopt : std::optional<E>(ToEnum(key, *v, parse));
+  }
+
+  // The bytes of the base64url string `key`; empty when it is absent.
+  std::string OptionalBinary(const char* key) {
+    const json* v = FindSet(key);
+    if (v == nullptr) {
+      return {};
+    }
+    if (!v->is_string()) {
+      Fail(key, "is not a string");
+      return {};
+    }
+    std::optional<std::string> bytes = Base64UrlDecode(v->get_ref<const std::string&>());
+    if (!bytes.has_value()) {
+      Fail(key, "is not base64url");
+      return {};
+    }
+    return std::move(*bytes);
   }
 
   // The nested object `key`; a reader of nothing when it is missing or not an object.
@@ -486,6 +510,7 @@ domain::DiskImage ReadDiskImage(Reader& r) {
     disk.manifest_id = r.String("manifest_id");
     disk.size_bytes = r.Int64("size_bytes");
   }
+  disk.vhd_footer = r.OptionalBinary("vhd_footer");
   return disk;
 }
 
@@ -503,6 +528,7 @@ domain::ImageDisk ReadImageDisk(Reader& r) {
     disk.manifest_id = r.String("manifest_id");
     disk.size_bytes = r.Int64("size_bytes");
   }
+  disk.vhd_footer = r.OptionalBinary("vhd_footer");
   return disk;
 }
 
@@ -595,8 +621,7 @@ void ReadProperties(Reader& p, domain::ManagedImage* image) {
   image->extra = p.Value("extra");
 }
 
-// A footer that is not base64url is reported through `error`, the reader's shared slot.
-void ReadProperties(Reader& p, domain::Disk* disk, std::string* error) {
+void ReadProperties(Reader& p, domain::Disk* disk) {
   disk->sku_name = p.String("sku_name");
   disk->os_type = p.OptionalEnum("os_type", &domain::ParseOsType);
   disk->hyper_v_generation = p.OptionalEnum("hyper_v_generation", &domain::ParseHyperVGeneration);
@@ -606,19 +631,20 @@ void ReadProperties(Reader& p, domain::Disk* disk, std::string* error) {
   disk->state = p.Enum("state", &domain::ParseDiskState);
   disk->unique_id = p.String("unique_id");
   disk->time_created = p.Int64("time_created");
-  if (p.Has("grant")) {
+  auto read_grant = [](Reader& grant) {
+    return domain::DiskAccessGrant{grant.String("id"),
+                                   grant.Enum("level", &domain::ParseDiskAccessLevel),
+                                   grant.Int64("expires_at")};
+  };
+  if (p.Has("grants")) {
+    disk->grants = p.Array<domain::DiskAccessGrant>("grants", read_grant);
+  } else if (p.Has("grant")) {
+    // Written before disks held several grants: the one grant.
     Reader grant = p.Object("grant");
-    disk->grant = domain::DiskAccessGrant{grant.String("id"),
-                                          grant.Enum("level", &domain::ParseDiskAccessLevel),
-                                          grant.Int64("expires_at")};
+    disk->grants = {read_grant(grant)};
   }
   disk->manifest_id = p.String("manifest_id");
-  const std::string footer = p.String("vhd_footer");
-  if (std::optional<std::string> bytes = Base64UrlDecode(footer); bytes.has_value()) {
-    disk->vhd_footer = std::move(*bytes);
-  } else if (p.ok()) {
-    *error = "field 'properties.vhd_footer' is not base64url";
-  }
+  disk->vhd_footer = p.OptionalBinary("vhd_footer");
   disk->extra = p.Value("extra");
 }
 
@@ -642,8 +668,7 @@ Result<Resource> DecodeAs(const json& doc, ResourceId id) {
   meta.created_at = r.Int64("created_at");
   meta.updated_at = r.Int64("updated_at");
   Reader properties = r.Object("properties");
-  if constexpr (std::is_same_v<T, domain::GalleryImageVersion> ||
-                std::is_same_v<T, domain::Disk>) {
+  if constexpr (std::is_same_v<T, domain::GalleryImageVersion>) {
     ReadProperties(properties, &resource, &error);
   } else {
     ReadProperties(properties, &resource);

@@ -65,6 +65,24 @@ TEST(ResourceCodecTest, UnsetOptionalFieldsStayUnsetAndAreAbsentFromTheDocument)
   }
 }
 
+TEST(ResourceCodecTest, ADiskStoredWithOneGrantReadsAsAListOfOneAndBadFootersAreCorrupt) {
+  domain::Disk disk = fixtures::FullDisk();
+  json doc = EncodeResource(disk);
+  // As stored before disks held several grants.
+  doc["properties"].erase("grants");
+  doc["properties"]["grant"] = {{"id", "g0"}, {"level", "Read"}, {"expires_at", 1700000003600}};
+  Result<Resource> back = DecodeResource(domain::Disk::kType, doc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(std::get<domain::Disk>(*back).grants,
+            (std::vector<domain::DiskAccessGrant>{
+                {"g0", domain::DiskAccessLevel::kRead, 1700000003600}}));
+
+  json image = EncodeResource(fixtures::FullManagedImage());
+  image["properties"]["os_disk"]["vhd_footer"] = "not base64!";
+  ExpectCorrupt(DecodeResource(domain::ManagedImage::kType, image),
+                fixtures::FullManagedImage().meta.id.ToString(), "vhd_footer' is not base64url");
+}
+
 TEST(ResourceCodecTest, ExtrasAreKeptVerbatimEvenWhenNotObjects) {
   domain::GalleryImageVersion version = fixtures::FullVersion();
   version.extra = nullptr;

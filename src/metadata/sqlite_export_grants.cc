@@ -16,6 +16,8 @@ constexpr std::string_view kGet =
     "SELECT id, resource_id, manifest_id, created_at, expires_at FROM export_grants "
     "WHERE id = ?1";
 constexpr std::string_view kDeleteOf = "DELETE FROM export_grants WHERE resource_key = ?1";
+constexpr std::string_view kDeleteOne =
+    "DELETE FROM export_grants WHERE resource_key = ?1 AND id = ?2";
 constexpr std::string_view kPrune = "DELETE FROM export_grants WHERE expires_at < ?1";
 
 }  // namespace
@@ -51,6 +53,14 @@ Result<std::optional<domain::ExportGrant>> Get(SqliteConnection& conn, const std
 Result<int64_t> DeleteOf(SqliteConnection& conn, const ResourceId& resource) {
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kDeleteOf));
   st.Bind(1, resource.Key());
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  return conn.Changes();
+}
+
+Result<int64_t> DeleteOne(SqliteConnection& conn, const ResourceId& resource,
+                          const std::string& id) {
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn.Prepare(kDeleteOne));
+  st.Bind(1, resource.Key()).Bind(2, id);
   GALLERY_RETURN_IF_ERROR(st.Run());
   return conn.Changes();
 }

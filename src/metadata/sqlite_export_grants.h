@@ -17,6 +17,8 @@ namespace gallery::metadata::sqlite_export_grants {
 Status Put(SqliteConnection& conn, const domain::ExportGrant& grant);
 Result<std::optional<domain::ExportGrant>> Get(SqliteConnection& conn, const std::string& id);
 Result<int64_t> DeleteOf(SqliteConnection& conn, const ResourceId& resource);
+Result<int64_t> DeleteOne(SqliteConnection& conn, const ResourceId& resource,
+                          const std::string& id);
 Result<int64_t> Prune(SqliteConnection& conn, TimestampMs now);
 
 }  // namespace gallery::metadata::sqlite_export_grants

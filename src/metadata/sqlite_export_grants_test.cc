@@ -67,6 +67,20 @@ TEST_F(SqliteExportGrantsTest, RevokingAResourceDeletesOnlyItsGrantsWhateverTheC
   EXPECT_TRUE(Get("g3").has_value());
 }
 
+TEST_F(SqliteExportGrantsTest, EndingOneGrantDeletesOnlyItAndOnlyOnItsResource) {
+  Put({"g1", Image("img1"), "m1", 1000, 5000});
+  Put({"g2", Image("img1"), "m1", 1000, 5000});
+  {
+    auto tx = Tx(TxMode::kWrite);
+    EXPECT_EQ(tx->DeleteExportGrant(Image("img2"), "g1").value(), 0);  // not img2's grant
+    EXPECT_EQ(tx->DeleteExportGrant(Image("IMG1"), "g1").value(), 1);
+    EXPECT_EQ(tx->DeleteExportGrant(Image("img1"), "g1").value(), 0);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_FALSE(Get("g1").has_value());
+  EXPECT_TRUE(Get("g2").has_value());
+}
+
 TEST_F(SqliteExportGrantsTest, PruningDeletesOnlyExpiredGrants) {
   Put({"old", Image("img1"), "m1", 1000, 2000});
   Put({"live", Image("img1"), "m1", 1000, 9000});

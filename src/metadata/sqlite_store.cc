@@ -624,6 +624,7 @@ class SqliteTransaction final : public Transaction {
   Status PutExportGrant(const domain::ExportGrant& grant) override;
   Result<std::optional<domain::ExportGrant>> GetExportGrant(const std::string& id) override;
   Result<int64_t> DeleteExportGrantsOf(const ResourceId& resource) override;
+  Result<int64_t> DeleteExportGrant(const ResourceId& resource, const std::string& id) override;
   Result<int64_t> PruneExportGrants(TimestampMs now) override;
 
   Status AppendActivityEvent(const domain::ActivityEvent& event) override;
@@ -1335,6 +1336,12 @@ Result<std::optional<domain::ExportGrant>> SqliteTransaction::GetExportGrant(
 Result<int64_t> SqliteTransaction::DeleteExportGrantsOf(const ResourceId& resource) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
   return sqlite_export_grants::DeleteOf(*conn_, resource);
+}
+
+Result<int64_t> SqliteTransaction::DeleteExportGrant(const ResourceId& resource,
+                                                     const std::string& id) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  return sqlite_export_grants::DeleteOne(*conn_, resource, id);
 }
 
 Result<int64_t> SqliteTransaction::PruneExportGrants(TimestampMs now) {

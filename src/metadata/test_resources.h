@@ -109,6 +109,7 @@ inline domain::GalleryImageVersion FullVersion() {
                         {1, 200, domain::HostCaching::kReadOnly}};
   v.data_disk_images[1].manifest_id = "m-version-lun1";
   v.data_disk_images[1].size_bytes = (int64_t{200} << 30) - 4096;
+  v.data_disk_images[1].vhd_footer = std::string("conectix\0\x02\xfe", 11);
   v.replicas = {{"southcentralus", 0, "southcentralus", domain::ReplicationState::kCompleted,
                  {"m-os", "m-data"}, "", 0, 0},
                 {"eastus", 1, "eastus-2", domain::ReplicationState::kReplicating, {},
@@ -131,6 +132,7 @@ inline domain::ManagedImage FullManagedImage() {
   m.os_disk.extra = {{"diskEncryptionSet", {{"id", "/des"}}}};
   m.os_disk.manifest_id = "m-image-os";
   m.os_disk.size_bytes = int64_t{64} << 30;
+  m.os_disk.vhd_footer = std::string("conectix\0\x03\xfd", 11);
   domain::ImageDisk data;
   data.lun = 3;
   data.managed_disk_id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d";
@@ -186,6 +188,7 @@ inline void ExpectSameDisk(const domain::DiskImage& a, const domain::DiskImage& 
   EXPECT_EQ(a.host_caching, b.host_caching);
   EXPECT_EQ(a.manifest_id, b.manifest_id);
   EXPECT_EQ(a.size_bytes, b.size_bytes);
+  EXPECT_EQ(a.vhd_footer, b.vhd_footer);
 }
 
 inline void ExpectSameDetails(const domain::GalleryImageVersion& a,
@@ -241,7 +244,8 @@ inline domain::Disk FullDisk() {
   d.state = domain::DiskState::kActiveSAS;
   d.unique_id = "0b7e1f9c-4c2e-4d1a-9a51-6f0f2d3e4a5b";
   d.time_created = 1700000000123;
-  d.grant = domain::DiskAccessGrant{"grant-1", domain::DiskAccessLevel::kRead, 1700000003600};
+  d.grants = {{"grant-1", domain::DiskAccessLevel::kRead, 1700000003600},
+              {"grant-2", domain::DiskAccessLevel::kRead, 1700000007200}};
   d.manifest_id = "manifest-1";
   d.vhd_footer = std::string("conectix\0\x01\xff", 11);
   d.extra = {{"encryption", {{"type", "EncryptionAtRestWithPlatformKey"}}}};
@@ -258,7 +262,7 @@ inline void ExpectSameDetails(const domain::Disk& a, const domain::Disk& b) {
   EXPECT_EQ(a.state, b.state);
   EXPECT_EQ(a.unique_id, b.unique_id);
   EXPECT_EQ(a.time_created, b.time_created);
-  EXPECT_EQ(a.grant, b.grant);
+  EXPECT_EQ(a.grants, b.grants);
   EXPECT_EQ(a.manifest_id, b.manifest_id);
   EXPECT_EQ(a.vhd_footer, b.vhd_footer);
   EXPECT_EQ(a.extra, b.extra);

@@ -380,13 +380,15 @@ Result<DiskOperation> DiskService::BeginGetAccess(const RequestContext& ctx, con
   GALLERY_RETURN_IF_ERROR(tx->PutResource(out.disk));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
-  GLOG_INFO("grant {} access to disk {} by {} until {}", domain::ToString(out.disk.grant->level),
-            id.ToString(), ctx.caller.object_id,
-            access::AccessExpiryText(out.disk.grant->expires_at));
+  const domain::DiskAccessGrant& grant = out.disk.grants.back();
+  GLOG_INFO("grant {} access to disk {} by {} until {} ({} grants)", domain::ToString(grant.level),
+            id.ToString(), ctx.caller.object_id, access::AccessExpiryText(grant.expires_at),
+            out.disk.grants.size());
   return out;
 }
 
-Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const ResourceId& id) {
+Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                                const std::optional<std::string>& grant_id) {
   GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, access::kDiskEndGetAccess, id));
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
   GALLERY_ASSIGN_OR_RETURN(Disk disk, GetForWrite(*tx, ctx, id));
@@ -402,26 +404,30 @@ Result<DiskOperation> DiskService::EndGetAccess(const RequestContext& ctx, const
       return out;
     }
   }
-  const bool seal = disk.state == DiskState::kActiveUpload;
+  const size_t held = disk.grants.size();
+  const bool none_left = domain::RevokeGrants(disk, grant_id, out.operation.start_time);
+  const bool seal = disk.state == DiskState::kActiveUpload && none_left;
   if (seal) {
     // Writes stop now (the grant is gone); the sealer finishes the operation.
     out.operation.not_before = kNeverDue;
     disk.meta.provisioning_state = ProvisioningState::kUpdating;
     disk.meta.operation_id = out.operation.id;
   } else {
-    if (disk.state == DiskState::kActiveSAS) {
+    // Another reader's grant keeps the disk in ActiveSAS.
+    if (disk.state == DiskState::kActiveSAS && none_left) {
       disk.state = DiskState::kUnattached;
     }
     out.operation.status = OperationStatus::kSucceeded;
     out.operation.end_time = out.operation.start_time;
   }
-  disk.grant.reset();
   disk.meta.updated_at = out.operation.start_time;
   GALLERY_RETURN_IF_ERROR(tx->PutResource(disk));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(out.operation));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   out.disk = std::move(disk);
-  GLOG_INFO("end access to disk {} by {}{}", id.ToString(), ctx.caller.object_id,
+  GLOG_INFO("end access to disk {} by {}{}: {} of {} grants ended{}", id.ToString(),
+            ctx.caller.object_id, grant_id.has_value() ? " for grant " + *grant_id : "",
+            held - out.disk.grants.size(), held,
             seal ? " (sealing, operation " + out.operation.id + ")" : "");
   if (seal) {
     Enqueue(out.operation.id);
@@ -466,22 +472,24 @@ void DiskService::AwaitSeal(DiskOperation& sealing) {
   }
 }
 
-std::string DiskService::AccessUrl(const Disk& disk, const std::string& base_url) const {
-  const std::string permission = disk.grant->level == domain::DiskAccessLevel::kWrite ? "w" : "r";
-  return signer_.Url(base_url, "disks/" + disk.unique_id,
-                     {disk.unique_id, permission, disk.grant->id,
-                      access::AccessExpiryText(disk.grant->expires_at)});
+std::string DiskService::AccessUrl(const Disk& disk, const domain::DiskAccessGrant& grant,
+                                   const std::string& base_url) const {
+  const std::string permission = grant.level == domain::DiskAccessLevel::kWrite ? "w" : "r";
+  return signer_.Url(
+      base_url, "disks/" + disk.unique_id,
+      {disk.unique_id, permission, grant.id, access::AccessExpiryText(grant.expires_at)});
 }
 
 Result<std::string> DiskService::AccessUrlOf(const RequestContext& ctx, const domain::Operation& op,
                                              const std::string& base_url) {
   GALLERY_ASSIGN_OR_RETURN(Disk disk, Get(ctx, op.resource_id));
-  if (!disk.grant.has_value() || disk.grant->id != op.id) {
+  const domain::DiskAccessGrant* grant = domain::FindGrant(disk, op.id);
+  if (grant == nullptr) {
     return Status::FailedPrecondition("The access granted by operation '" + op.id +
                                       "' was revoked or replaced by a later grant.")
         .WithReason("OperationNotAllowed");
   }
-  return AccessUrl(disk, base_url);
+  return AccessUrl(disk, *grant, base_url);
 }
 
 std::optional<int> DiskService::PercentOf(const std::string& operation_id) const {

@@ -9,15 +9,17 @@
 //   EndGetAccess                         -> seal: the blob is validated as a VHD, its staged
 //                                           chunks committed and the rest ingested; the disk
 //                                           becomes Unattached with its manifest
-//   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached
+//   BeginGetAccess Read / EndGetAccess   -> ActiveSAS / Unattached (concurrent readers each hold
+//                                           a grant; ending one leaves the others)
 //
 // PUT, GET, LIST and DELETE are synchronous (a PUT on an existing disk changes tags only).
 // BeginGetAccess and EndGetAccess return a durable Operation (the API answers 202 with
 // Azure-AsyncOperation): a grant and a revocation complete at once; a seal is InProgress until
 // the sealer finishes it (a worker thread, not the operation runner's), is tried again when it
-// fails on I/O (DiskServiceOptions::seal_attempts) and is resumed by Start() after a restart. A seal whose blob is not a valid VHD fails the operation with the
-// parser's InvalidArgument message, puts the disk back in ReadyToUpload with its bytes kept
-// (fix the ranges, grant Write again, seal again) and writes no chunk.
+// fails on I/O (DiskServiceOptions::seal_attempts) and is resumed by Start() after a restart. A
+// seal whose blob is not a valid VHD fails the operation with the parser's InvalidArgument message,
+// puts the disk back in ReadyToUpload with its bytes kept (fix the ranges, grant Write again, seal
+// again) and writes no chunk.
 //
 // Access: like GalleryService, every call first checks its ARM action at the disk
 // (Microsoft.Compute/disks/read|write|delete, .../beginGetAccess/action,
@@ -96,8 +98,12 @@ class DiskService final : public OperationProgress {
   Result<bool> Delete(const RequestContext& ctx, const ResourceId& id);
   Result<DiskOperation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                        const domain::DiskAccessInput& in);
-  // A seal returns its operation as it is when the seal ended or seal_answer_wait_ms passed.
-  Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
+  // Ends every grant of the disk (no `grant_id`: az disk revoke-access) or only the grant
+  // `grant_id` (the `si` of its URL; nothing when the disk has no such grant). An upload is
+  // sealed, and a disk in ActiveSAS becomes Unattached, only when no grant remains. A seal
+  // returns its operation as it is when the seal ended or seal_answer_wait_ms passed.
+  Result<DiskOperation> EndGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                     const std::optional<std::string>& grant_id = std::nullopt);
 
   // The accessSAS of a BeginGetAccess operation the caller may read: the URL of the grant it
   // created, on `base_url` ("https://host:port"). FailedPrecondition (OperationNotAllowed) when
@@ -107,8 +113,9 @@ class DiskService final : public OperationProgress {
   // How far a running seal is (OperationProgress).
   std::optional<int> PercentOf(const std::string& operation_id) const override;
 
-  // The signed URL of the disk's current grant (which must be set).
-  std::string AccessUrl(const domain::Disk& disk, const std::string& base_url) const;
+  // The signed URL of `grant`, one of the disk's grants.
+  std::string AccessUrl(const domain::Disk& disk, const domain::DiskAccessGrant& grant,
+                        const std::string& base_url) const;
 
   // ---- blob data plane (api/blob_api.h checks the URL; these only find and move bytes)
   // The disk whose uniqueId is `unique_id`; nullopt when none.

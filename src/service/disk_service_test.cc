@@ -192,7 +192,8 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   DiskOperation write = Grant(DiskAccessLevel::kWrite);
   EXPECT_EQ(write.disk.state, DiskState::kActiveUpload);
   EXPECT_EQ(write.operation.status, OperationStatus::kSucceeded);
-  EXPECT_EQ(write.disk.grant->id, write.operation.id);
+  ASSERT_EQ(write.disk.grants.size(), 1u);
+  EXPECT_EQ(write.disk.grants[0].id, write.operation.id);
   auto url = disks_->AccessUrlOf(ctx_, write.operation, "https://h:1");
   ASSERT_TRUE(url.ok()) << url.status().ToString();
   EXPECT_EQ(url->rfind("https://h:1/disks/" + d.unique_id +
@@ -211,7 +212,7 @@ TEST_F(DiskServiceTest, UploadSealReadAndRevokeWalkEveryState) {
   ASSERT_TRUE(end.ok()) << end.status().ToString();
   EXPECT_EQ(end->operation.status, OperationStatus::kInProgress);
   EXPECT_EQ(end->operation.kind, domain::OperationKind::kEndGetAccess);
-  EXPECT_FALSE(end->disk.grant.has_value());
+  EXPECT_TRUE(end->disk.grants.empty());
   // While the seal runs the disk takes no new grant and cannot be deleted.
   EXPECT_EQ(disks_->BeginGetAccess(ctx_, DiskId(), {DiskAccessLevel::kWrite, 60}).status().reason(),
             "OperationNotAllowed");

@@ -69,7 +69,8 @@ Result<domain::Operation> ExportGrants::BeginGetAccess(const RequestContext& ctx
 }
 
 Result<domain::Operation> ExportGrants::EndGetAccess(const RequestContext& ctx,
-                                                     const ResourceId& id) {
+                                                     const ResourceId& id,
+                                                     const std::optional<std::string>& grant_id) {
   GALLERY_ASSIGN_OR_RETURN(std::shared_ptr<const metadata::Resource> resource,
                            gallery_.GetResource(ctx, id));
   if (!std::holds_alternative<domain::ManagedImage>(*resource) &&
@@ -78,7 +79,9 @@ Result<domain::Operation> ExportGrants::EndGetAccess(const RequestContext& ctx,
   }
   domain::Operation op = DoneOperation(ctx, *resource, domain::OperationKind::kEndGetAccess);
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
-  GALLERY_ASSIGN_OR_RETURN(int64_t revoked, tx->DeleteExportGrantsOf(op.resource_id));
+  GALLERY_ASSIGN_OR_RETURN(int64_t revoked, grant_id.has_value()
+                                                ? tx->DeleteExportGrant(op.resource_id, *grant_id)
+                                                : tx->DeleteExportGrantsOf(op.resource_id));
   GALLERY_RETURN_IF_ERROR(tx->PutOperation(op));
   GALLERY_RETURN_IF_ERROR(tx->Commit());
   GLOG_INFO("end access to the data of {} by {} ({} grants revoked)", id.ToString(),
@@ -121,6 +124,7 @@ Result<std::optional<ExportedDisk>> ExportGrants::Open(const domain::ExportGrant
   GALLERY_ASSIGN_OR_RETURN(
       out.bytes, manifests_.Open(grant.manifest_id, "'" + meta.id.ToString() + "'"));
   out.manifest_id = grant.manifest_id;
+  out.vhd_footer = VhdFooterOf(*resource, grant.manifest_id);
   out.created_at = meta.created_at;
   out.updated_at = meta.updated_at;
   return std::optional<ExportedDisk>(std::move(out));

@@ -5,7 +5,8 @@
 //   POST {image or version id}/beginGetAccess {"access":"Read","durationInSeconds":N,"lun":n}
 //        -> a durable, already Succeeded Operation whose result is {"accessSAS": url}
 //   POST {image or version id}/endGetAccess
-//        -> revokes every grant of the resource (a Succeeded Operation)
+//        -> revokes every grant of the resource (a Succeeded Operation), or with a grant id
+//           only that grant (another reader's download goes on)
 //
 // The URL (https://HOST:PORT/exports/{grantId}?sv=..&si={grantId}&sp=r&se=..&sig=..) serves the
 // chosen disk (the OS disk, or the data disk with `lun`) as a fixed VHD through the blob data
@@ -42,7 +43,10 @@ namespace gallery::service {
 struct ExportedDisk {
   std::unique_ptr<storage::VirtualDisk> bytes;
   std::string manifest_id;
-  TimestampMs created_at = 0;  // the resource's: the exported VHD footer's timestamp
+  // The footer of the VHD the disk came from (empty when unknown): exported as it is, so the
+  // download is that VHD byte for byte.
+  std::string vhd_footer;
+  TimestampMs created_at = 0;  // the resource's: a new footer's timestamp, when none is kept
   TimestampMs updated_at = 0;  // the resource's: Last-Modified
 };
 
@@ -65,7 +69,10 @@ class ExportGrants {
   // ---- ARM
   Result<domain::Operation> BeginGetAccess(const RequestContext& ctx, const ResourceId& id,
                                            const domain::ExportAccessInput& in);
-  Result<domain::Operation> EndGetAccess(const RequestContext& ctx, const ResourceId& id);
+  // Revokes every grant of the resource, or only `grant_id` when given (nothing when the
+  // resource has no grant with that id).
+  Result<domain::Operation> EndGetAccess(const RequestContext& ctx, const ResourceId& id,
+                                         const std::optional<std::string>& grant_id = std::nullopt);
   // The accessSAS of a BeginGetAccess operation of an image or version the caller may read, on
   // `base_url` ("https://host:port"). FailedPrecondition (OperationNotAllowed) when the grant
   // was revoked (or pruned after it expired).

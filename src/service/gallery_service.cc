@@ -96,13 +96,21 @@ domain::Operation GalleryService::NewOperation(const RequestContext& ctx, const 
 template <typename T, typename Create, typename Update>
 Result<Accepted<T>> GalleryService::Put(const RequestContext& ctx, const ResourceId& id,
                                         UpdateMode mode, std::optional<domain::QuotaKind> quota,
-                                        Create&& create, Update&& update) {
+                                        Create&& create, Update&& update,
+                                        bool failed_put_recreates) {
   GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kWrite), id));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx, store_.Begin(TxMode::kWrite));
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<T> existing, GetAs<T>(*tx, id));
   Accepted<T> accepted;
-  if (!existing.has_value()) {
+  if (existing.has_value() && failed_put_recreates && mode == UpdateMode::kReplace &&
+      existing->meta.provisioning_state == ProvisioningState::kFailed) {
+    // Nothing of the failed resource is kept but its name (and who may use it).
+    GLOG_INFO("recreate {}, whose provisioning failed", id.ToString());
+    GALLERY_RETURN_IF_ERROR(DeleteManifestsOf(*tx, Resource(*existing)));
+    GALLERY_ASSIGN_OR_RETURN(accepted.resource, create(*tx));
+    accepted.created = true;
+  } else if (!existing.has_value()) {
     if (mode == UpdateMode::kMerge) {
       return ResourceNotFound(id);
     }
@@ -504,10 +512,18 @@ Result<std::optional<domain::ManagedImage>> GalleryService::VersionSource(
   }
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::ManagedImage> image,
                            GetAs<domain::ManagedImage>(tx, source));
-  // An image on its way out (or that failed) is no source: treat it as missing.
-  if (image.has_value() && (image->meta.provisioning_state == ProvisioningState::kDeleting ||
-                            image->meta.provisioning_state == ProvisioningState::kFailed)) {
+  // An image on its way out is no source: treat it as missing.
+  if (image.has_value() && image->meta.provisioning_state == ProvisioningState::kDeleting) {
     image.reset();
+  }
+  // One that failed is there (az image show lists it), but holds no data to copy.
+  if (image.has_value() && image->meta.provisioning_state == ProvisioningState::kFailed) {
+    return Status::FailedPrecondition(
+               "The managed image '" + source.ToString() +
+               "' cannot be the source of a version: its provisioning state is 'Failed', so it "
+               "holds no disk data. Create the image again with a valid source (a PUT of the "
+               "same name replaces a failed image), then create the version.")
+        .WithReason("OperationNotAllowed");
   }
   // An image whose blob is still being ingested has no data to copy yet.
   if (image.has_value() && image_data_ != nullptr &&
@@ -584,6 +600,8 @@ Status GalleryService::ImageDiskData(const RequestContext& ctx, Transaction& tx,
                            image_data_->CopyManifest(tx, source->manifest_id, image.meta.location,
                                                      &disk->size_bytes));
   disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
+  // The uploaded VHD's footer goes with its bytes: the image exports that VHD as it was.
+  disk->vhd_footer = source->vhd_footer;
   return Status::Ok();
 }
 
@@ -631,7 +649,8 @@ Result<Accepted<domain::ManagedImage>> GalleryService::PutManagedImage(
       ctx, id, mode, std::nullopt, create,
       [&](Transaction&, const domain::ManagedImage& current) {
         return domain::UpdateManagedImage(current, in, mode, Rules());
-      });
+      },
+      /*failed_put_recreates=*/true);
 }
 
 Result<domain::Gallery> GalleryService::GetGallery(const RequestContext& ctx,

@@ -201,11 +201,13 @@ class GalleryService {
  private:
   // The shared path of every long-running PUT/PATCH: checks the subscription, group and parent,
   // creates (`create(tx)`, then the quota) or updates (`update(tx, current)`), records the
-  // operation, commits, and wakes the runner.
+  // operation, commits, and wakes the runner. With `failed_put_recreates`, a PUT (not a PATCH)
+  // on a resource whose provisioning Failed creates it afresh, as ARM allows: any property may
+  // change, and the failed resource's manifests are dropped.
   template <typename T, typename Create, typename Update>
   Result<Accepted<T>> Put(const RequestContext& ctx, const ResourceId& id, domain::UpdateMode mode,
-                          std::optional<domain::QuotaKind> quota, Create&& create,
-                          Update&& update);
+                          std::optional<domain::QuotaKind> quota, Create&& create, Update&& update,
+                          bool failed_put_recreates = false);
   // Checks `{type}/read` at `id`, then reads it.
   template <typename T>
   Result<T> Get(const RequestContext& ctx, const ResourceId& id);

@@ -50,6 +50,7 @@ Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::Ma
                                                            version->meta.location,
                                                            &to->size_bytes));
     to->size_in_gb = domain::SizeInGiB(to->size_bytes);
+    to->vhd_footer = from.vhd_footer;
     return Status::Ok();
   };
   GALLERY_RETURN_IF_ERROR(copy(image.os_disk, &version->os_disk_image));
@@ -119,6 +120,30 @@ std::vector<std::string> ManifestsOf(const metadata::Resource& resource) {
     }
   }
   return out;
+}
+
+std::string VhdFooterOf(const metadata::Resource& resource, const std::string& manifest_id) {
+  auto footer_of = [&](const auto& os, const auto& data) -> std::string {
+    if (os.manifest_id == manifest_id) {
+      return os.vhd_footer;
+    }
+    for (const auto& d : data) {
+      if (d.manifest_id == manifest_id) {
+        return d.vhd_footer;
+      }
+    }
+    return {};
+  };
+  if (const auto* image = std::get_if<domain::ManagedImage>(&resource)) {
+    return footer_of(image->os_disk, image->data_disks);
+  }
+  if (const auto* version = std::get_if<domain::GalleryImageVersion>(&resource)) {
+    return footer_of(version->os_disk_image, version->data_disk_images);
+  }
+  if (const auto* disk = std::get_if<domain::Disk>(&resource)) {
+    return disk->manifest_id == manifest_id ? disk->vhd_footer : std::string();
+  }
+  return {};
 }
 
 Status DeleteManifestsOf(metadata::Transaction& tx, const metadata::Resource& resource) {

@@ -94,6 +94,10 @@ class ImageData {
 // types), for deleting them with it.
 std::vector<std::string> ManifestsOf(const metadata::Resource& resource);
 
+// The VHD footer kept with the disk of `resource` whose manifest is `manifest_id` (an image's
+// or version's disk, or a disk); empty when none is kept.
+std::string VhdFooterOf(const metadata::Resource& resource, const std::string& manifest_id);
+
 // Deletes the manifests `resource` owns; missing ones are skipped.
 Status DeleteManifestsOf(metadata::Transaction& tx, const metadata::Resource& resource);
 

@@ -338,6 +338,46 @@ TEST_F(ImageDataTest, AMissingBlobFailsTheOperation) {
   EXPECT_NE(op.error_message.find("does not exist"), std::string::npos) << op.error_message;
 }
 
+TEST_F(ImageDataTest, AFailedImageIsRecreatedByAPutWithACorrectedSource) {
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  const std::string blobs = std::string(kEndpoint) + "/blob/acct/vhds/";
+  auto failed = PutImage(ImageFrom(BlobDisk(blobs + "none.vhd")));
+  ASSERT_TRUE(failed.ok());
+  ASSERT_NO_FATAL_FAILURE(Settle());
+  ASSERT_EQ(service_->GetManagedImage(ctx_, ImageId())->meta.provisioning_state,
+            ProvisioningState::kFailed);
+
+  // A version of it says why it cannot be made: the image is there, but Failed.
+  auto version = PutVersion("1.0.0");
+  EXPECT_EQ(version.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(version.status().reason(), "OperationNotAllowed");
+  EXPECT_EQ(version.status().message(),
+            "The managed image '" + ImageId().ToString() +
+                "' cannot be the source of a version: its provisioning state is 'Failed', so it "
+                "holds no disk data. Create the image again with a valid source (a PUT of the "
+                "same name replaces a failed image), then create the version.");
+
+  // A PUT with another source (osDisk changes) is a fresh create of the same name.
+  WriteBlob("os.vhd", FixedVhd(20 * kMiB));
+  auto again = PutImage(ImageFrom(BlobDisk(blobs + "os.vhd")));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->created);
+  EXPECT_EQ(again->operation.kind, domain::OperationKind::kCreate);
+  EXPECT_EQ(again->resource.meta.provisioning_state, ProvisioningState::kCreating);
+  EXPECT_EQ(again->resource.os_disk.blob_uri, blobs + "os.vhd");
+  ASSERT_NO_FATAL_FAILURE(Settle());
+  auto image = service_->GetManagedImage(ctx_, ImageId());
+  ASSERT_TRUE(image.ok());
+  EXPECT_EQ(image->meta.provisioning_state, ProvisioningState::kSucceeded);
+  EXPECT_EQ(image->os_disk.size_bytes, int64_t(20 * kMiB));
+  EXPECT_EQ(ManifestCount(), 1);
+  EXPECT_TRUE(PutVersion("1.0.0").ok());
+
+  // A Succeeded image still changes only its tags.
+  auto changed = PutImage(ImageFrom(BlobDisk(blobs + "other.vhd")));
+  EXPECT_EQ(changed.status().reason(), "PropertyChangeNotAllowed");
+}
+
 TEST_F(ImageDataTest, ABlobElsewhereIsRefusedNamingThisServersEndpoint) {
   auto refused = PutImage(ImageFrom(BlobDisk("https://acct.blob.local/vhds/os.vhd")));
   ASSERT_FALSE(refused.ok());

@@ -168,6 +168,39 @@ TEST_F(DiskCliTest, InterruptedUploadResumesAndHoldsTheSameDisk) {
   EXPECT_EQ(Tool({"/usr/bin/cmp", vhd, out_vhd}).exit_code, 0);
 }
 
+TEST_F(DiskCliTest, ResumeWithAnotherFileOfTheSameSizeIsRefusedAndTheRightOneFinishes) {
+  std::string vhd = MakeVhd("fixed");
+  CommandResult stopped = Gallery(Plus(Upload(vhd, "mix1"), {"--stop-after-pieces", "3"}));
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.err;
+  // Another fixed VHD of the same size (other random content).
+  std::string other_raw = Path("other.raw");
+  ASSERT_TRUE(WriteRawTestDisk(other_raw, kDiskBytes, 7, {0, 5 * kMiB, 12 * kMiB, 20 * kMiB}).ok());
+  std::string other = Path("other.vhd");
+  ASSERT_EQ(Tool({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                  "subformat=fixed,force_size=on", other_raw, other})
+                .exit_code,
+            0);
+
+  std::vector<std::string> wrong = {"disk", "upload", other, "-g", "rg1", "-n", "mix1", "--resume"};
+  CommandResult refused = Gallery(wrong);
+  EXPECT_EQ(refused.exit_code, 1) << DescribeCommand(wrong, refused);
+  EXPECT_TRUE(Contains(refused.err,
+                       "ERROR: (UploadFileMismatch) --resume continues the upload "
+                       "of " +
+                           vhd + ", but " + other + " is not that file"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "gallery disk delete -g rg1 -n mix1")) << refused.err;
+  EXPECT_EQ(Ok({"disk", "show", "-g", "rg1", "-n", "mix1"})["properties"]["diskState"],
+            "ActiveUpload");
+
+  Ok({"disk", "upload", vhd, "-g", "rg1", "-n", "mix1", "--resume"});
+  std::string out_vhd = Path("mix1.vhd");
+  Ok(Download("mix1", out_vhd, "vhd"));
+  EXPECT_EQ(Tool({"/usr/bin/cmp", vhd, out_vhd}).exit_code, 0);
+  // Sealed: no journal is left, so a second --resume has nothing to continue.
+  EXPECT_TRUE(std::filesystem::is_empty(config_dir_ / "uploads"));
+}
+
 TEST_F(DiskCliTest, AFileThatIsNotAVhdIsRefusedAndNoDiskIsMade) {
   std::vector<std::string> args = Upload(raw_, "bad1");
   CommandResult r = Gallery(args);

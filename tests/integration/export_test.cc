@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -175,6 +176,31 @@ TEST_F(ExportTest, VersionAndImageDownloadsAreTheUploadedDisks) {
   ExpectSameDisk(data_raw_, Path("image-data.vhd"), "vpc");
 }
 
+TEST_F(ExportTest, ImageAndVersionDownloadsAreTheUploadedFixedVhdByteForByte) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/true));
+  // The qemu-img VHDs as uploaded (footer creator "qem2", its geometry, timestamp and id).
+  const std::string os_vhd = Path("os1.vhd");
+  const std::string data_vhd = Path("data1.vhd");
+  struct Case {
+    std::vector<std::string> args;
+    std::string source;
+  };
+  std::vector<Case> cases = {{ImageDownload(Path("img-os.vhd"), "vhd"), os_vhd},
+                             {VersionDownload(Path("ver-os.vhd"), "vhd"), os_vhd}};
+  cases.push_back({ImageDownload(Path("img-data.vhd"), "vhd"), data_vhd});
+  cases.back().args.insert(cases.back().args.end(), {"--lun", "0"});
+  cases.push_back({VersionDownload(Path("ver-data.vhd"), "vhd"), data_vhd});
+  cases.back().args.insert(cases.back().args.end(), {"--lun", "0"});
+  for (const Case& c : cases) {
+    Ok(c.args);
+    const std::string& out =
+        c.args[std::find(c.args.begin(), c.args.end(), "-o") - c.args.begin() + 1];
+    CommandResult cmp = RunCommand({"/usr/bin/cmp", c.source, out});
+    EXPECT_EQ(cmp.exit_code, 0) << out << ": " << cmp.out << cmp.err;
+    EXPECT_EQ(Slice(out, kDiskBytes, 512), Slice(c.source, kDiskBytes, 512)) << out;
+  }
+}
+
 TEST_F(ExportTest, AnUnknownLunOrAMissingVersionFailsTheDownload) {
   ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
   std::vector<std::string> lun = VersionDownload(Path("x.raw"), "raw");
@@ -259,6 +285,103 @@ TEST_F(ExportTest, AGrantServesTheVersionUntilRevokedOrExpired) {
   const std::string fourth = GrantVersion();
   Ok({"sig", "image-version", "delete", "-g", "rg1", "-r", "gal1", "-i", "def1", "-e", "1.0.0"});
   ExpectStorageError(Get(fourth, "bytes=0-511"), 404, "BlobNotFound");
+}
+
+// The si of a signed URL: its grant's id.
+std::string GrantIdOf(const std::string& url) {
+  const size_t at = url.find("&si=");
+  return at == std::string::npos ? "" : url.substr(at + 4, url.find('&', at + 4) - at - 4);
+}
+
+TEST_F(ExportTest, EndingOneGrantLeavesOtherReadersTheirsAndRevokeWithoutBodyEndsAll) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  const std::string first = GrantVersion();
+  const std::string second = GrantVersion();
+  ASSERT_NE(GrantIdOf(second), "");
+  const std::string end = Q(VerPath("1.0.0") + "/endGetAccess", kVersionApi);
+  auto [status, result] = Finish(Call("POST", end, {{"grantId", GrantIdOf(second)}}));
+  EXPECT_EQ(result.status, 200) << result.body;
+  ExpectStorageError(Get(second, "bytes=0-511"), 403, "AuthenticationFailed");
+  HttpResult still = Get(first, "bytes=5242880-6291455");
+  ASSERT_EQ(still.status, 206) << still.body;
+  EXPECT_TRUE(still.body == Slice(os_raw_, 5 * kMiB, kMiB));
+
+  // az sig image-version revoke-access: no body, every grant ends.
+  const std::string third = GrantVersion();
+  Finish(Call("POST", end));
+  ExpectStorageError(Get(first, "bytes=0-511"), 403, "AuthenticationFailed");
+  ExpectStorageError(Get(third, "bytes=0-511"), 403, "AuthenticationFailed");
+
+  HttpResult empty = Call("POST", end, {{"grantId", ""}});
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(Body(empty)["error"]["target"], "grantId") << empty.body;
+}
+
+TEST_F(ExportTest, ConcurrentDownloadsOfOneResourceAllSucceedByteExact) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  // Each resource read by two downloads at once, one piece at a time so that they overlap:
+  // each ends only its own grant when done.
+  struct Download {
+    std::vector<std::string> args;
+    std::string out;
+    CommandResult result;
+  };
+  std::vector<Download> downloads;
+  for (int i = 0; i < 2; ++i) {
+    const std::string n = std::to_string(i);
+    downloads.push_back({VersionDownload(Path("v" + n + ".vhd"), "vhd"), Path("v" + n + ".vhd")});
+    downloads.push_back({ImageDownload(Path("i" + n + ".vhd"), "vhd"), Path("i" + n + ".vhd")});
+    downloads.push_back(
+        {{"disk", "download", "-g", "rg1", "-n", "os1", "-o", Path("d" + n + ".vhd")},
+         Path("d" + n + ".vhd")});
+  }
+  std::vector<std::thread> threads;
+  for (Download& d : downloads) {
+    d.args.insert(d.args.end(), {"--threads", "1"});
+    threads.emplace_back([this, &d] { d.result = Gallery(d.args); });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  for (const Download& d : downloads) {
+    EXPECT_EQ(d.result.exit_code, 0) << DescribeCommand(d.args, d.result);
+    ExpectSameDisk(os_raw_, d.out, "vpc");
+  }
+  // The disk's readers are all done: it is back to Unattached.
+  EXPECT_EQ(Ok({"disk", "show", "-g", "rg1", "-n", "os1"})["properties"]["diskState"],
+            "Unattached");
+}
+
+TEST_F(ExportTest, ADiskStaysActiveSasUntilItsLastReadGrantEnds) {
+  const std::string disk = UploadDisk(os_raw_, "os1");
+  const std::string begin = Q(disk + "/beginGetAccess", "2022-07-02");
+  const std::string end = Q(disk + "/endGetAccess", "2022-07-02");
+  auto grant = [&] {
+    auto [status, result] = Finish(Call("POST", begin, {{"access", "Read"}}));
+    return Body(result).value("accessSAS", "");
+  };
+  auto state = [&] {
+    return Body(Call("GET", Q(disk, "2022-07-02")))["properties"].value("diskState", "");
+  };
+  const std::string first = grant();
+  const std::string second = grant();
+  EXPECT_EQ(state(), "ActiveSAS");
+  Finish(Call("POST", end, {{"grantId", GrantIdOf(first)}}));
+  EXPECT_EQ(state(), "ActiveSAS");
+  ExpectStorageError(Get(first, "bytes=0-511"), 403, "AuthenticationFailed");
+  HttpResult still = Get(second, "bytes=0-1048575");
+  ASSERT_EQ(still.status, 206) << still.body;
+  EXPECT_TRUE(still.body == Slice(os_raw_, 0, kMiB));
+  Finish(Call("POST", end, {{"grantId", GrantIdOf(second)}}));
+  EXPECT_EQ(state(), "Unattached");
+
+  // az disk revoke-access: no body, every grant ends.
+  const std::string third = grant();
+  const std::string fourth = grant();
+  Finish(Call("POST", end));
+  EXPECT_EQ(state(), "Unattached");
+  ExpectStorageError(Get(third, "bytes=0-511"), 403, "AuthenticationFailed");
+  ExpectStorageError(Get(fourth, "bytes=0-511"), 403, "AuthenticationFailed");
 }
 
 TEST_F(ExportTest, OnlyReadGrantsAreGiven) {
