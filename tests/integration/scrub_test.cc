@@ -183,8 +183,9 @@ TEST_F(ScrubTest, AChunkNoOtherStoreHoldsIsReportedUnrepairableAndTheCommandFail
   EXPECT_EQ(store["corrupt"], 1) << store.dump();
   EXPECT_EQ(store["repaired"], 0);
   EXPECT_EQ(store["unrepairable"], 1);
-  EXPECT_EQ(store["problems"], json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
-                                           R"(","problem":"corrupt","repaired":false,"notRepaired":"noGoodCopy"}])"));
+  EXPECT_EQ(store["problems"],
+            json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
+                        R"(","problem":"corrupt","repaired":false,"notRepaired":"noGoodCopy"}])"));
   ExpectDamaged(ReadUrl("os1"), kCorruptAt);
 
   // The table form names the store in a row.
