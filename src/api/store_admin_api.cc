@@ -33,13 +33,13 @@ json ReportToWire(const service::StoreScrubReport& r) {
     problems.push_back(std::move(problem));
   }
   json store = {{"name", r.store},
-          {"chunksChecked", r.report.chunks_checked},
-          {"bytesChecked", r.report.bytes_checked},
-          {"corrupt", r.report.corrupt},
-          {"missing", r.report.missing},
-          {"repaired", r.report.repaired},
-          {"unrepairable", r.report.unrepairable},
-          {"problems", std::move(problems)}};
+                {"chunksChecked", r.report.chunks_checked},
+                {"bytesChecked", r.report.bytes_checked},
+                {"corrupt", r.report.corrupt},
+                {"missing", r.report.missing},
+                {"repaired", r.report.repaired},
+                {"unrepairable", r.report.unrepairable},
+                {"problems", std::move(problems)}};
   if (!r.unavailable.empty()) {
     store["unavailable"] = r.unavailable;
   }

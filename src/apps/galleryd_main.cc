@@ -344,11 +344,14 @@ int main(int argc, char** argv) {
   service::DirectoryService directory(**store, clock, *random, directory_hooks);
   api::ArmApiOptions api_options;
   api::ArmApi arm(gallery_service, role_service, authenticator, api_options,
-                  {&activity, &activity_log, &registrations, &disks, &exports,
+                  {&activity,
+                   &activity_log,
+                   &registrations,
+                   &disks,
+                   &exports,
                    {&disks, &image_ingest, &replication_work},
                    [&](const ResourceId& version, const std::string& region) {
-                     std::optional<domain::LiveReplication> live =
-                         replicator.Live(version, region);
+                     std::optional<domain::LiveReplication> live = replicator.Live(version, region);
                      for (const std::string& name : config.regions.StoreNamesOf(region)) {
                        if (Status problem = region_stores.Problem(name); !problem.ok()) {
                          if (!live.has_value()) {

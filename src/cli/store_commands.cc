@@ -85,8 +85,8 @@ Status Scrub(CommandContext& ctx, const CommonOptions& o) {
   }
   if (unrepairable > 0) {
     return Status::DataLoss(
-        std::to_string(unrepairable) + " damaged chunk(s) could not be repaired. Stores: " +
-        where + "." +
+        std::to_string(unrepairable) + " damaged chunk(s) could not be repaired. Stores: " + where +
+        "." +
         (write_failed ? " Where a good copy exists, check that the store named can be written "
                         "(the server log has the error)."
                       : ""));

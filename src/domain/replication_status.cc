@@ -37,10 +37,10 @@ RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegi
     }
   }
   const bool completed = out.replicas_done >= out.replicas_total;
-  out.state = completed      ? ReplicationState::kCompleted
-              : failed       ? ReplicationState::kFailed
-              : replicating  ? ReplicationState::kReplicating
-                             : ReplicationState::kQueued;
+  out.state = completed     ? ReplicationState::kCompleted
+              : failed      ? ReplicationState::kFailed
+              : replicating ? ReplicationState::kReplicating
+                            : ReplicationState::kQueued;
   if (completed) {
     out.progress = 100;
   } else if (!failed && now.has_value() && now->bytes_total > 0) {

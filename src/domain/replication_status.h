@@ -3,9 +3,10 @@
 // reports, whether a region is usable, and whether replication still has work to do.
 //
 // A region is Completed when every replica its profile asks for is; Failed when one failed for
-// good, or a completed one sits in a store that cannot be used now (LiveReplication); Replicating while one is being copied; Queued otherwise (waiting for a worker or a
-// retry, or not planned yet). A region is usable (disks and exports may read it) as soon as its
-// own replicas are complete, whatever other regions are doing.
+// good, or a completed one sits in a store that cannot be used now (LiveReplication); Replicating
+// while one is being copied; Queued otherwise (waiting for a worker or a retry, or not planned
+// yet). A region is usable (disks and exports may read it) as soon as its own replicas are
+// complete, whatever other regions are doing.
 
 #include <functional>
 #include <map>

@@ -102,8 +102,8 @@ TEST(ReplicationStatusTest, LiveProgressGivesBytesRateAndEta) {
 
 TEST(ReplicationStatusTest, ACompletedReplicaInAnUnavailableStoreFailsItsRegion) {
   // westus's store lost its disk: its completed replica holds no readable data any more.
-  GalleryImageVersion v = Version({R("eastus", 0, kCompleted), R("eastus", 1, kCompleted),
-                                   R("westus", 0, kCompleted)});
+  GalleryImageVersion v =
+      Version({R("eastus", 0, kCompleted), R("eastus", 1, kCompleted), R("westus", 0, kCompleted)});
   std::vector<RegionReplication> s =
       SummarizeReplication(v, [](const std::string& region) -> std::optional<LiveReplication> {
         if (region != "westus") {

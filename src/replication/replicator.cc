@@ -575,8 +575,8 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
       // The profile changed while this attempt ran: the error may come from a store it no
       // longer uses, so it is not charged to the replicas that remain. The change kicked the
       // version, so the region's job runs again with the new plan.
-      GLOG_INFO("replication of {} to {} stopped after a profile change: {}",
-                version_id.ToString(), region, error.ToString());
+      GLOG_INFO("replication of {} to {} stopped after a profile change: {}", version_id.ToString(),
+                region, error.ToString());
       return error;
     }
     Status recorded = RecordFailure(version_id, region, error);

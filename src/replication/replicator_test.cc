@@ -181,8 +181,8 @@ class ReplicatorTest : public ::testing::Test {
     ReplicatorOptions options;
     options.threads_per_job = 1;
     options.chunks_per_request = per_request;
-    options.link = [this, region, step_ms, seen](const std::string&, const std::string&,
-                                                 uint64_t, const std::atomic<bool>*) {
+    options.link = [this, region, step_ms, seen](const std::string&, const std::string&, uint64_t,
+                                                 const std::atomic<bool>*) {
       seen->push_back(replicator_->Live(id_, region).value_or(domain::LiveReplication{}));
       clock_.Advance(step_ms);
       return Status::Ok();

@@ -3,8 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -579,8 +579,7 @@ Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& opti
     return false;
   }
   if (marker.status().code() != StatusCode::kNotFound) {
-    return Status::Unavailable("cannot read the identity marker of chunk store '" + shown +
-                               "'");
+    return Status::Unavailable("cannot read the identity marker of chunk store '" + shown + "'");
   }
   if (HasChunkFiles(root) || !options.holds_data) {
     return true;  // a new store, or one initialised before stores had markers

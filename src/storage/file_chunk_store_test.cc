@@ -607,25 +607,23 @@ TEST(FileChunkStoreMarkerTest, AMissingStoreThatHoldsDataIsRefusedAndNothingIsWr
   TempDir dir;
   const fs::path root = dir.path() / "mnt" / "canadaeast";
   bool asked = false;
-  Result<std::unique_ptr<FileChunkStore>> store = FileChunkStore::Open(
-      root, {.name = "canadaeast", .holds_data = [&]() -> Result<bool> {
-               asked = true;
-               return true;
-             }});
+  Result<std::unique_ptr<FileChunkStore>> store =
+      FileChunkStore::Open(root, {.name = "canadaeast", .holds_data = [&]() -> Result<bool> {
+                                    asked = true;
+                                    return true;
+                                  }});
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(asked);
   EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(store.status().message().find("chunk store 'canadaeast' is missing"),
-            std::string::npos)
+  EXPECT_NE(store.status().message().find("chunk store 'canadaeast' is missing"), std::string::npos)
       << store.status().message();
   EXPECT_NE(store.status().message().find("not mounted"), std::string::npos);
   EXPECT_EQ(store.status().message().find(dir.path().string()), std::string::npos);
   EXPECT_FALSE(fs::exists(root));  // nothing written into the mount point
   // An empty mount point that is the store's folder itself: the same.
   fs::create_directories(root);
-  store = FileChunkStore::Open(root, {.name = "canadaeast", .holds_data = [] {
-                                        return Result<bool>(true);
-                                      }});
+  store = FileChunkStore::Open(
+      root, {.name = "canadaeast", .holds_data = [] { return Result<bool>(true); }});
   EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(fs::is_empty(root));
 }
@@ -633,9 +631,7 @@ TEST(FileChunkStoreMarkerTest, AMissingStoreThatHoldsDataIsRefusedAndNothingIsWr
 TEST(FileChunkStoreMarkerTest, ANewStoreGetsAMarkerAndOpensAgainOnceItHoldsData) {
   TempDir dir;
   const fs::path root = dir.path() / "westus";
-  auto holds = [](bool value) {
-    return [value]() -> Result<bool> { return value; };
-  };
+  auto holds = [](bool value) { return [value]() -> Result<bool> { return value; }; };
   {
     auto store = FileChunkStore::Open(root, {.name = "westus", .holds_data = holds(false)});
     ASSERT_TRUE(store.ok()) << store.status().ToString();

@@ -56,10 +56,9 @@ TEST(RegionStoresTest, AStoreThatHoldsDataButLostItsFolderIsAProblemUntilItComes
   const fs::path root = fs::temp_directory_path() / ("stores-m-" + std::to_string(::getpid()));
   fs::remove_all(root);
   {
-    RegionStores stores(root / "default", {}, {{"canadaeast", root / "mnt" / "canadaeast"}},
-                        [](const std::string& name) -> Result<bool> {
-                          return name == "canadaeast";
-                        });
+    RegionStores stores(
+        root / "default", {}, {{"canadaeast", root / "mnt" / "canadaeast"}},
+        [](const std::string& name) -> Result<bool> { return name == "canadaeast"; });
     EXPECT_TRUE(stores.Problem("canadaeast").ok());  // never asked for
     EXPECT_EQ(stores.For("canadaeast").status().code(), StatusCode::kUnavailable);
     Status problem = stores.Problem("canadaeast");

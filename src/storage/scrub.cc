@@ -46,8 +46,10 @@ Status Repair(ChunkStore& store, const ChunkDigest& digest,
       written = batch->Commit();
     }
     if (!written.ok()) {
-      return Status(written.code(), "another store holds a good copy, but writing it into this "
-                                    "store failed: " + written.message())
+      return Status(written.code(),
+                    "another store holds a good copy, but writing it into this "
+                    "store failed: " +
+                        written.message())
           .WithReason(kWriteFailed);
     }
     Result<std::vector<uint8_t>> back = store.Read(digest);

@@ -587,5 +587,28 @@ TEST_F(ReplicationTest, AStoreThatCannotBeOpenedAtStartFailsOnlyItsRegion) {
   EXPECT_TRUE(Contains(east.value("details", ""), "LOCK")) << east.dump();
 }
 
+// A store whose disk is no longer mounted must not pass for a new empty store: its region is
+// Failed with a clear reason (naming the store, not its path), and nothing is written there.
+TEST_F(ReplicationTest, AStoreWhoseDiskIsGoneFailsItsRegionAndIsNotRecreated) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 2}));
+  const HttpResult accepted = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  EXPECT_EQ(WaitOperation(AsyncUrl(accepted))["status"], "Succeeded");
+  server_->Kill();
+  fs::remove_all(StorePath(kEastUs));  // the store's disk is gone
+  ASSERT_NO_FATAL_FAILURE(Restart());
+
+  const json version = Expanded("1.0.0");
+  EXPECT_EQ(RegionStatus(version, "South Central US")["state"], "Completed") << version.dump();
+  const json east = RegionStatus(version, "East US");
+  EXPECT_EQ(east["state"], "Failed") << east.dump();
+  EXPECT_EQ(east["replicasCompleted"], 0) << east.dump();
+  const std::string details = east.value("details", "");
+  EXPECT_TRUE(Contains(details, "chunk store 'eastus' is missing")) << details;
+  EXPECT_TRUE(Contains(details, "not mounted")) << details;
+  EXPECT_FALSE(Contains(details, StorePath(kEastUs).string())) << details;
+  EXPECT_FALSE(fs::exists(StorePath(kEastUs)));
+}
+
 }  // namespace
 }  // namespace gallery::testing

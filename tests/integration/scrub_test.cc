@@ -178,12 +178,14 @@ TEST_F(ScrubTest, AChunkNoOtherStoreHoldsIsReportedUnrepairableAndTheCommandFail
   CommandResult r = Gallery({"store", "scrub"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(Contains(r.err, "1 damaged chunk(s) could not be repaired")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "with no good copy in any other store")) << r.err;
   json store = StoreReport(json::parse(r.out, nullptr, false), kSouthCentral);
   EXPECT_EQ(store["corrupt"], 1) << store.dump();
   EXPECT_EQ(store["repaired"], 0);
   EXPECT_EQ(store["unrepairable"], 1);
-  EXPECT_EQ(store["problems"], json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
-                                           R"(","problem":"corrupt","repaired":false}])"));
+  EXPECT_EQ(store["problems"],
+            json::parse(R"([{"digest":")" + DigestAt(kCorruptAt) +
+                        R"(","problem":"corrupt","repaired":false,"notRepaired":"noGoodCopy"}])"));
   ExpectDamaged(ReadUrl("os1"), kCorruptAt);
 
   // The table form names the store in a row.
