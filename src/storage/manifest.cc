@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/little_endian.h"
+
 namespace gallery::storage {
 
 namespace {
@@ -13,22 +15,6 @@ constexpr uint16_t kVersion = 1;
 constexpr size_t kHeaderBytes = 4 + 2 + 2 + 8 + 4 + 8;
 constexpr size_t kChecksumBytes = 8;
 constexpr size_t kDigestBytes = sizeof(ChunkDigest);
-
-template <typename T>
-void PutLe(std::string& out, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out.push_back(static_cast<char>(static_cast<uint8_t>(value >> (8 * i))));
-  }
-}
-
-template <typename T>
-T GetLe(std::string_view in, size_t pos) {
-  T value = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    value |= static_cast<T>(static_cast<T>(static_cast<uint8_t>(in[pos + i])) << (8 * i));
-  }
-  return value;
-}
 
 ChunkDigest DigestOfText(std::string_view text) {
   return DigestOf({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
@@ -68,11 +54,11 @@ Status ValidateManifest(const Manifest& manifest) {
 std::string EncodeManifest(const Manifest& manifest) {
   const uint64_t count = manifest.chunks.size();
   std::string out(kMagic, sizeof kMagic);
-  PutLe<uint16_t>(out, kVersion);
-  PutLe<uint16_t>(out, 0);
-  PutLe<uint64_t>(out, manifest.virtual_size);
-  PutLe<uint32_t>(out, manifest.chunk_size);
-  PutLe<uint64_t>(out, count);
+  AppendLe<uint16_t>(out, kVersion);
+  AppendLe<uint16_t>(out, 0);
+  AppendLe<uint64_t>(out, manifest.virtual_size);
+  AppendLe<uint32_t>(out, manifest.chunk_size);
+  AppendLe<uint64_t>(out, count);
   std::string bitmap((count + 7) / 8, '\0');
   for (uint64_t i = 0; i < count; ++i) {
     if (manifest.chunks[i]) {
@@ -102,19 +88,19 @@ Result<Manifest> DecodeManifest(std::string_view body) {
   if (std::memcmp(sum.data(), body.data() + covered.size(), kChecksumBytes) != 0) {
     return Damaged("checksum mismatch");
   }
-  const uint16_t version = GetLe<uint16_t>(body, 4);
+  const uint16_t version = ReadLe<uint16_t>(body, 4);
   if (version != kVersion) {
     return Status::InvalidArgument("manifest version " + std::to_string(version) +
                                    " is not supported (this build reads version " +
                                    std::to_string(kVersion) + ")");
   }
-  if (GetLe<uint16_t>(body, 6) != 0) {
+  if (ReadLe<uint16_t>(body, 6) != 0) {
     return Damaged("unknown flags");
   }
   Manifest manifest;
-  manifest.virtual_size = GetLe<uint64_t>(body, 8);
-  manifest.chunk_size = GetLe<uint32_t>(body, 16);
-  const uint64_t count = GetLe<uint64_t>(body, 20);
+  manifest.virtual_size = ReadLe<uint64_t>(body, 8);
+  manifest.chunk_size = ReadLe<uint32_t>(body, 16);
+  const uint64_t count = ReadLe<uint64_t>(body, 20);
   if (manifest.chunk_size == 0 || count != ChunkCount(manifest.virtual_size, manifest.chunk_size)) {
     return Damaged("chunk count does not match the size");
   }

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "common/file_util.h"
+#include "common/little_endian.h"
 
 namespace gallery::storage {
 
@@ -19,24 +20,10 @@ constexpr uint64_t kClearFlag = 1;
 constexpr size_t kRecordsPerRangeBeforeRewrite = 4;
 constexpr size_t kRecordsAlwaysKept = 4096;
 
-void PutLe64(uint64_t v, char* out) {
-  for (int i = 0; i < 8; ++i) {
-    out[i] = static_cast<char>(v >> (8 * i));
-  }
-}
-
-uint64_t GetLe64(const char* in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) {
-    v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-  }
-  return v;
-}
-
 std::string EncodeRecord(uint64_t offset, uint64_t length, bool written) {
-  std::string record(kRecordBytes, '\0');
-  PutLe64(offset | (written ? 0 : kClearFlag), record.data());
-  PutLe64(length, record.data() + 8);
+  std::string record;
+  AppendLe<uint64_t>(record, offset | (written ? 0 : kClearFlag));
+  AppendLe<uint64_t>(record, length);
   return record;
 }
 
@@ -63,9 +50,9 @@ Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path
   std::unique_ptr<PageMap> map(new PageMap(path, -1));
   const size_t records = journal.size() / kRecordBytes;
   for (size_t i = 0; i < records; ++i) {
-    const uint64_t word = GetLe64(journal.data() + i * kRecordBytes);
+    const uint64_t word = ReadLe<uint64_t>(journal, i * kRecordBytes);
     const uint64_t offset = word & ~kClearFlag;
-    const uint64_t length = GetLe64(journal.data() + i * kRecordBytes + 8);
+    const uint64_t length = ReadLe<uint64_t>(journal, i * kRecordBytes + 8);
     if (!CheckPageRange(offset, length, size).ok() ||
         !map->Apply(offset, length, (word & kClearFlag) == 0)) {
       return Status::DataLoss("the page map of an upload is damaged: record " + std::to_string(i) +
