@@ -26,7 +26,8 @@ Replaces the "## Replication" section of OUT_MD (appends one when there is none)
 end).
 
 Environment: BENCH_REPL_MIB, BENCH_REPL_RUNS, BENCH_REPL_BUDGET_SECONDS (default 1200),
-BENCH_REPL_LINK_MBPS (100), BENCH_REPL_LATENCY_MS (30).
+BENCH_REPL_LINK_MBPS (100), BENCH_REPL_LATENCY_MS (30), BENCH_CHUNK_KIB (galleryd's
+disks.chunkSize in KiB; default: galleryd's own default).
 """
 import datetime
 import json
@@ -52,6 +53,7 @@ RUNS = int(os.environ.get("BENCH_REPL_RUNS", "3"))
 BUDGET_SECONDS = float(os.environ.get("BENCH_REPL_BUDGET_SECONDS", "1200"))
 LINK_MBPS = float(os.environ.get("BENCH_REPL_LINK_MBPS", "100"))
 LINK_LATENCY_MS = int(os.environ.get("BENCH_REPL_LATENCY_MS", "30"))
+CHUNK_KIB = int(os.environ.get("BENCH_CHUNK_KIB", "0"))  # 0: galleryd's default
 API = "2022-03-03"
 
 SOURCE = "eastus2"
@@ -60,6 +62,7 @@ LINKED = "southeastasia"  # 1 store, behind the modelled link from SOURCE
 REPLICAS = 2
 CHUNKS_PER_REQUEST = 32  # replication.chunks_per_request (src/replication/replicator.h)
 POLL_SECONDS = 0.05
+SETTLE_SECONDS = 35
 
 TARGET_RATIO = 1.0  # (a): replication time / cp + sync time
 TARGET_DELTA_PERCENT = 5.0  # (b): bytes added to a store, % of the logical size
@@ -93,6 +96,8 @@ def write_config(path, stores_root):
         "links": {"pairs": [{"from": SOURCE, "to": LINKED, "bandwidthMBps": LINK_MBPS,
                              "latencyMs": LINK_LATENCY_MS}]},
     }
+    if CHUNK_KIB:
+        config["disks"] = {"chunkSize": CHUNK_KIB << 10}
     with open(path, "w") as f:
         json.dump(config, f, indent=1)
 
@@ -288,6 +293,11 @@ def main():
     facts = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
              "commit": commit, "load_before": open("/proc/loadavg").read().split()[:3]}
     tmp = tempfile.mkdtemp(prefix="gallery-replication-")
+    # On ext4 without a journal (this machine's root), creating a file scans past every inode
+    # deleted in the last 30 seconds: right after a section that deleted many thousands of
+    # chunk files, galleryd's chunk writes cost several times their usual CPU. Let that pass.
+    log(f"waiting {SETTLE_SECONDS} s for the file system to settle")
+    time.sleep(SETTLE_SECONDS)
     started = time.monotonic()
     try:
         log(f"making {SIZE_MIB} MiB images in {tmp}")
