@@ -588,9 +588,9 @@ Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& opti
   if (holds_data) {
     return Status::Unavailable(
         "chunk store '" + shown +
-        "' is missing: its folder has no store marker and no chunks, although replicas and "
-        "images are recorded in it. Its disk is probably not mounted; mount it (or restore "
-        "the store) and retry. Nothing was written there.");
+        "' is missing: its folder has no store marker and no chunks, although galleryd has used "
+        "it (replicas, images or copies are recorded in it). Its disk is probably not mounted; "
+        "mount it (or restore the store) and retry. Nothing was written there.");
   }
   return true;
 }

@@ -4,6 +4,12 @@
 // A store is opened on first use and kept open (a FileChunkStore holds a lock on its folder,
 // so there is one per store per process).
 //
+// The root remembers every store opened through it (the file {root}/stores-used, one name per
+// line, appended and flushed before the store is first used). A store it remembers whose folder
+// has neither a marker nor chunks is a disk that is not mounted (or was wiped), even when no
+// manifest is recorded in it yet (its first replica was being copied): Open refuses it
+// (FileChunkStoreOptions::holds_data) instead of initialising it in the bare mount point.
+//
 //   RegionStores stores(data_dir / "stores", {}, {{"westus-2", "/mnt/b/westus"}});
 //   GALLERY_ASSIGN_OR_RETURN(ChunkStore* store, stores.For("westus"));
 //
@@ -14,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,9 +35,10 @@ using StoreHoldsData = std::function<Result<bool>(const std::string& name)>;
 
 class RegionStores {
  public:
-  // `paths` places stores elsewhere than {root}/{name}. `holds_data` (optional) lets a store
-  // whose folder lost its marker and chunks be refused instead of recreated
-  // (FileChunkStoreOptions::holds_data).
+  // `paths` places stores elsewhere than {root}/{name}. `holds_data` (optional) says which
+  // stores the metadata records data in, for stores the root does not remember (opened before
+  // it remembered stores); such a store whose folder lost its marker and chunks is refused
+  // too.
   explicit RegionStores(std::filesystem::path root, FileChunkStoreOptions options = {},
                         std::map<std::string, std::filesystem::path> paths = {},
                         StoreHoldsData holds_data = {})
@@ -40,8 +48,9 @@ class RegionStores {
         holds_data_(std::move(holds_data)) {}
 
   // The store named `name`. InvalidArgument for a name that is not a plain folder name;
-  // FileChunkStore::Open's errors (Unavailable naming the store when it cannot be used). A
-  // store that could not be opened is tried again on the next call.
+  // FileChunkStore::Open's errors (Unavailable naming the store when it cannot be used);
+  // Unavailable when the root cannot record that the store is in use. A store that could not
+  // be opened is tried again on the next call.
   Result<ChunkStore*> For(const std::string& name);
   // Why the store named `name` cannot be used: Ok when it is open, or has never been asked
   // for; otherwise tries again to open a store that failed before, and returns that error.
@@ -56,7 +65,13 @@ class RegionStores {
   FileChunkStoreOptions options_;
   std::map<std::string, std::filesystem::path> paths_;
   StoreHoldsData holds_data_;
+  // Whether the store is in {root}/stores-used; loads the file on first use. Needs mu_.
+  Result<bool> Remembered(const std::string& name);
+  // Appends the store to {root}/stores-used and flushes it. Needs mu_.
+  Status Remember(const std::string& name);
+
   std::mutex mu_;
+  std::optional<std::set<std::string>> used_;  // {root}/stores-used, once read
   std::map<std::string, std::unique_ptr<FileChunkStore>> stores_;
   std::set<std::string> failed_;  // stores whose last open failed
 };

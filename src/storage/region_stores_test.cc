@@ -1,9 +1,13 @@
 #include "storage/region_stores.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
-#include <unistd.h>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace gallery::storage {
 namespace {
@@ -73,6 +77,56 @@ TEST(RegionStoresTest, AStoreThatHoldsDataButLostItsFolderIsAProblemUntilItComes
     EXPECT_TRUE(stores.Problem("canadaeast").ok());
     EXPECT_TRUE(stores.For("canadaeast").ok());
     EXPECT_TRUE(stores.For("westus").ok());  // a new store that holds nothing yet
+  }
+  fs::remove_all(root);
+}
+
+// A store opened once and whose folder is later empty (its disk not mounted) is refused even
+// when no manifest is recorded in it yet: the root remembers the stores opened through it.
+TEST(RegionStoresTest, AStoreOpenedBeforeIsRefusedWhenItsFolderIsEmpty) {
+  const fs::path root = fs::temp_directory_path() / ("stores-u-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const fs::path mount = root / "mnt" / "eastus";
+  const std::map<std::string, fs::path> paths = {{"eastus", mount}};
+  { ASSERT_TRUE(RegionStores(root / "default", {}, paths).For("eastus").ok()); }
+  fs::remove_all(mount);
+  fs::create_directories(mount);  // the empty mount point
+  {
+    RegionStores stores(root / "default", {}, paths);
+    Result<ChunkStore*> opened = stores.For("eastus");
+    EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
+    const std::string message = opened.status().message();
+    EXPECT_NE(message.find("chunk store 'eastus' is missing"), std::string::npos) << message;
+    EXPECT_NE(message.find("not mounted"), std::string::npos) << message;
+    EXPECT_EQ(message.find(root.string()), std::string::npos) << message;
+    EXPECT_TRUE(fs::is_empty(mount));
+    EXPECT_TRUE(stores.For("westus").ok());  // a new store is still created
+    // The disk is mounted again: the store is usable.
+    std::ofstream(mount / "STORE") << "gallery chunk store\nname eastus\n";
+    EXPECT_TRUE(stores.For("eastus").ok());
+  }
+  std::ifstream used(root / "default" / "stores-used");
+  std::string text((std::istreambuf_iterator<char>(used)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "eastus\nwestus\n");
+  fs::remove_all(root);
+}
+
+// A store whose use cannot be checked is not used: the open fails, releases the folder, and is
+// tried again on the next call.
+TEST(RegionStoresTest, AStoreWhoseUseCannotBeCheckedIsNotUsed) {
+  const fs::path root = fs::temp_directory_path() / ("stores-r-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "stores-used");  // in the way of the file
+  {
+    RegionStores stores(root);
+    Result<ChunkStore*> refused = stores.For("westus");
+    EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(refused.status().message(),
+              "cannot read the list of chunk stores in use: Is a directory");
+    EXPECT_EQ(stores.Problem("westus").code(), StatusCode::kUnavailable);
+    fs::remove(root / "stores-used");
+    EXPECT_TRUE(stores.Problem("westus").ok());  // the folder's lock was released
+    EXPECT_TRUE(stores.For("westus").ok());
   }
   fs::remove_all(root);
 }

@@ -610,5 +610,42 @@ TEST_F(ReplicationTest, AStoreWhoseDiskIsGoneFailsItsRegionAndIsNotRecreated) {
   EXPECT_FALSE(fs::exists(StorePath(kEastUs)));
 }
 
+// The same when the disk goes away while the store's first replica is being copied, before
+// any manifest is recorded in it: galleryd remembers the stores it opened.
+TEST_F(ReplicationTest, AStoreWhoseDiskGoesAwayDuringItsFirstCopyIsNotRecreated) {
+  json config = Links(20);
+  config["replication"] = {{"maxAttempts", 2}, {"retryBaseMs", 100}, {"retryMaxMs", 200}};
+  ASSERT_NO_FATAL_FAILURE(Start(config));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 80}));  // 4 s at 20 MB/s
+  PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  const fs::path marker = StorePath(kEastUs) / "STORE";
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline && !fs::exists(marker)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server_->Kill();
+  ASSERT_TRUE(fs::exists(marker)) << "the copy into eastus did not start in time";
+  ASSERT_LT(ChunkFiles(kEastUs), disk_.chunks()) << "the copy ended before the kill";
+  fs::remove_all(StorePath(kEastUs));  // the store's disk is gone
+  ASSERT_NO_FATAL_FAILURE(Restart());
+
+  json version;
+  const auto failed_by = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < failed_by &&
+         (version = Expanded("1.0.0"))["properties"]["provisioningState"] != "Failed") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(version["properties"]["provisioningState"], "Failed") << version.dump();
+  EXPECT_EQ(RegionStatus(version, "South Central US")["state"], "Completed") << version.dump();
+  const json east = RegionStatus(version, "East US");
+  EXPECT_EQ(east["state"], "Failed") << east.dump();
+  const std::string details = east.value("details", "");
+  EXPECT_TRUE(Contains(details, "chunk store 'eastus' is missing")) << details;
+  EXPECT_TRUE(Contains(details, "not mounted")) << details;
+  EXPECT_FALSE(Contains(details, StorePath(kEastUs).string())) << details;
+  EXPECT_FALSE(fs::exists(StorePath(kEastUs)));
+}
+
 }  // namespace
 }  // namespace gallery::testing
