@@ -26,7 +26,8 @@ struct ImageDisk {
   std::string manifest_id;
   int64_t size_bytes = 0;
   // The 512-byte footer of the VHD the bytes came from (binary; a disk source's uploaded
-  // footer), so an export gives that VHD back byte for byte; empty when unknown.
+  // footer, or a blob source's), so an export gives that VHD back (byte for byte when it was a
+  // fixed VHD); empty when unknown.
   std::string vhd_footer;
   friend bool operator==(const ImageDisk&, const ImageDisk&) = default;
 };

@@ -4,6 +4,7 @@
 
 #include "storage/account_blobs.h"
 #include "storage/disk_image.h"
+#include "storage/vhd_format.h"
 
 namespace gallery::service {
 
@@ -60,7 +61,7 @@ Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::Ma
   return Status::Ok();
 }
 
-Result<storage::Manifest> ImageData::IngestBlob(
+Result<ImageData::IngestedBlob> ImageData::IngestBlob(
     const std::string& tenant, const domain::BlobLocation& at, const std::string& region,
     const std::function<void(uint64_t, uint64_t)>& progress, std::atomic<bool>* cancel) {
   const std::filesystem::path path = BlobPath(tenant, at);
@@ -80,7 +81,13 @@ Result<storage::Manifest> ImageData::IngestBlob(
   storage::IngestOptions options = options_.ingest;
   options.progress = progress;
   options.cancel = cancel;
-  return storage::Ingest(*disk, *store, options);
+  IngestedBlob out;
+  GALLERY_ASSIGN_OR_RETURN(out.manifest, storage::Ingest(*disk, *store, options));
+  if (info.footer.has_value()) {
+    const auto bytes = storage::SerializeVhdFooter(*info.footer);
+    out.vhd_footer.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  return out;
 }
 
 Result<std::string> ImageData::CommitManifest(metadata::Transaction& tx,

@@ -71,14 +71,20 @@ class ImageData {
   Status CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,
                             domain::GalleryImageVersion* version);
 
+  // A blob read into a region's store: its manifest and the VHD footer it ended with (the
+  // 512 bytes as stored; a dynamic VHD's footer becomes a fixed one on export).
+  struct IngestedBlob {
+    storage::Manifest manifest;
+    std::string vhd_footer;
+  };
   // Reads the tenant's blob as a VHD and writes its chunks into the region's store; the
   // manifest is returned, to be committed with CommitManifest. InvalidArgument with the
   // parser's message for a malformed VHD; InvalidArgument (reason "InvalidParameter") when the
   // blob does not exist; the store's errors otherwise.
-  Result<storage::Manifest> IngestBlob(const std::string& tenant, const domain::BlobLocation& at,
-                                       const std::string& region,
-                                       const std::function<void(uint64_t, uint64_t)>& progress,
-                                       std::atomic<bool>* cancel);
+  Result<IngestedBlob> IngestBlob(const std::string& tenant, const domain::BlobLocation& at,
+                                  const std::string& region,
+                                  const std::function<void(uint64_t, uint64_t)>& progress,
+                                  std::atomic<bool>* cancel);
   // Records `manifest` (whose chunks are durable) in `region`; returns its new id.
   Result<std::string> CommitManifest(metadata::Transaction& tx, const storage::Manifest& manifest,
                                      const std::string& region);

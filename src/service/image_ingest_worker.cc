@@ -119,7 +119,7 @@ Status ImageIngestWorker::Run(const domain::Operation& op) {
     disks.push_back(&d);
   }
   // Ingest first, outside any transaction; record every manifest together afterwards.
-  std::vector<std::pair<ImageDisk*, storage::Manifest>> ingested;
+  std::vector<std::pair<ImageDisk*, ImageData::IngestedBlob>> ingested;
   std::erase_if(disks, [](const ImageDisk* d) { return !DiskAwaitsIngest(*d); });
   struct Forget {  // the progress is only told while the ingest runs
     ImageIngestWorker& worker;
@@ -137,10 +137,10 @@ Status ImageIngestWorker::Run(const domain::Operation& op) {
       percent_[op.id] = static_cast<int>(std::min<uint64_t>(99, (i * 100 + share) / count));
     };
     Result<domain::BlobLocation> at = StoredBlob(disk->blob_uri);
-    Result<storage::Manifest> manifest =
-        at.ok() ? data_.IngestBlob(op.origin.tenant_id, *at, image->meta.location, progress,
-                                   &stopping_)
-                : Result<storage::Manifest>(at.status());
+    Result<ImageData::IngestedBlob> manifest =
+        at.ok()
+            ? data_.IngestBlob(op.origin.tenant_id, *at, image->meta.location, progress, &stopping_)
+            : Result<ImageData::IngestedBlob>(at.status());
     if (!manifest.ok()) {
       if (Permanent(manifest.status())) {
         return Fail(op, Status(manifest.status().code(),
@@ -162,11 +162,12 @@ Status ImageIngestWorker::Run(const domain::Operation& op) {
   if (still == nullptr || still->meta.operation_id != op.id) {
     return Status::Ok();  // gone meanwhile: nothing recorded, the chunks are garbage
   }
-  for (auto& [disk, manifest] : ingested) {
+  for (auto& [disk, blob] : ingested) {
     GALLERY_ASSIGN_OR_RETURN(disk->manifest_id,
-                             data_.CommitManifest(*tx, manifest, image->meta.location));
-    disk->size_bytes = static_cast<int64_t>(manifest.virtual_size);
+                             data_.CommitManifest(*tx, blob.manifest, image->meta.location));
+    disk->size_bytes = static_cast<int64_t>(blob.manifest.virtual_size);
     disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
+    disk->vhd_footer = std::move(blob.vhd_footer);  // exported as it came
   }
   GALLERY_RETURN_IF_ERROR(tx->PutResource(*image));
   GALLERY_ASSIGN_OR_RETURN(std::optional<domain::Operation> stored, tx->GetOperation(op.id));

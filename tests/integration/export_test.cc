@@ -201,6 +201,41 @@ TEST_F(ExportTest, ImageAndVersionDownloadsAreTheUploadedFixedVhdByteForByte) {
   }
 }
 
+// An image made from a VHD in the storage-account endpoint keeps that VHD's footer: a fixed
+// VHD downloads byte for byte; a dynamic one as the fixed VHD it stands for, with its own
+// creator, geometry and unique id.
+TEST_F(ExportTest, AnImageFromABlobDownloadsAsTheBlobsVhd) {
+  for (const std::string subformat : {"fixed", "dynamic"}) {
+    SCOPED_TRACE(subformat);
+    const std::string vhd = Path(subformat + ".vhd");
+    CommandResult made = RunCommand({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                                     "subformat=" + subformat + ",force_size=on", os_raw_, vhd});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    CommandResult uploaded = Gallery({"storage", "blob", "upload", vhd, "--account", "acct",
+                                      "--container", "vhds", "-n", subformat + ".vhd"});
+    ASSERT_EQ(uploaded.exit_code, 0) << uploaded.err;
+    const std::string url = json::parse(uploaded.out, nullptr, false).value("url", "");
+    json image = Ok({"image", "create", "-g", "rg1", "-n", "img-" + subformat, "--os-type", "Linux",
+                     "--source", url});
+    ASSERT_EQ(image["properties"]["provisioningState"], "Succeeded") << image.dump();
+    const std::string out = Path("img-" + subformat + "-out.vhd");
+    Ok({"image", "download", "-g", "rg1", "-n", "img-" + subformat, "-o", out, "--format", "vhd"});
+    ExpectSameDisk(os_raw_, out, "vpc");
+    const std::string source_footer = Slice(vhd, fs::file_size(vhd) - 512, 512);
+    const std::string footer = Slice(out, kDiskBytes, 512);
+    if (subformat == "fixed") {
+      CommandResult cmp = RunCommand({"/usr/bin/cmp", vhd, out});
+      EXPECT_EQ(cmp.exit_code, 0) << cmp.out << cmp.err;
+    } else {
+      EXPECT_EQ(footer.substr(28, 4), source_footer.substr(28, 4)) << "creator application";
+      EXPECT_EQ(footer.substr(56, 4), source_footer.substr(56, 4)) << "disk geometry";
+      EXPECT_EQ(footer.substr(68, 16), source_footer.substr(68, 16)) << "unique id";
+      EXPECT_EQ(footer.substr(60, 4), std::string("\0\0\0\x02", 4)) << "disk type: fixed";
+      EXPECT_EQ(footer.substr(16, 8), std::string(8, '\xff')) << "data offset of a fixed disk";
+    }
+  }
+}
+
 TEST_F(ExportTest, AnUnknownLunOrAMissingVersionFailsTheDownload) {
   ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
   std::vector<std::string> lun = VersionDownload(Path("x.raw"), "raw");
