@@ -11,6 +11,7 @@
 
 #include "arm_test_fixture.h"
 #include "client/page_blob_client.h"
+#include "page_list.h"
 
 namespace gallery::testing {
 namespace {
@@ -298,15 +299,6 @@ TEST_F(DisksTest, FixedVhdUploadSealsAndDownloadsByteForByte) {
   EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 200);
   EXPECT_EQ(Call("GET", Q(DiskPath("fixed1"), kDiskApi)).status, 404);
   EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 204);
-}
-
-std::string PageListOf(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
-  std::string xml = "<PageList>";
-  for (const auto& [start, end] : ranges) {
-    xml += "<PageRange><Start>" + std::to_string(start) + "</Start><End>" + std::to_string(end) +
-           "</End></PageRange>";
-  }
-  return xml + "</PageList>";
 }
 
 // Get Page Ranges lists the 512-byte pages written and not cleared, within x-ms-range (or
