@@ -95,6 +95,9 @@ HttpReply BlobApi::Refuse([[maybe_unused]] const HttpRequest& request,
 
 HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                           const Status& s) const {
+  if (std::optional<BlobError> refused = RequestRefusal(s)) {
+    return Refuse(request, info, now, *refused);
+  }
   GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
             s.ToString());
   if (s.code() == StatusCode::kDataLoss) {

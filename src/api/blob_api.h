@@ -33,6 +33,9 @@
 //   416 InvalidPageRange / InvalidRange  a page range off 512-byte boundaries, over 4 MiB or
 //                                        outside the blob; a read range outside the disk
 //   409 OperationNotAllowed              a write to a disk that is not ActiveUpload (sealing)
+//   409 TooManyPageRanges                a write or clear that would split the upload's written
+//                                        pages into more separate ranges than one may have
+//                                        (disks.maxPageRanges); nothing was changed
 //   400 UnsupportedHttpVerb / InvalidQueryParameterValue for other calls.
 // Thread-safe; Handle is a plain function of the request.
 
@@ -66,7 +69,8 @@ class BlobApi {
  private:
   HttpReply Refuse(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                    const BlobError& e) const;
-  // 500 InternalError for DataLoss (stored bytes failed verification), 503 ServerBusy else.
+  // RequestRefusal's answer (409 TooManyPageRanges), 500 InternalError for DataLoss (stored
+  // bytes failed verification), 503 ServerBusy else.
   HttpReply Failed(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                    const Status& s) const;
   // The refusal of a URL whose fields or signature are wrong or whose expiry passed.
