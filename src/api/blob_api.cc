@@ -63,6 +63,21 @@ std::vector<storage::PageRange> SealedPageRanges(const storage::VirtualDisk& dis
   return out;
 }
 
+// The answer of `GET ?comp=pagelist` on a sealed disk (or an exported image or version disk)
+// served as a fixed VHD: SealedPageRanges within the x-ms-range (or Range) asked, or the
+// range's refusal.
+std::variant<HttpResponse, BlobError> SealedPageList(const HttpRequest& request,
+                                                     const storage::VirtualDisk& disk,
+                                                     TimestampMs now) {
+  const uint64_t total = storage::ExportedSize(storage::ExportFormat::kVhd, disk.size());
+  std::variant<storage::PageRange, BlobError> window = ParsePageListRange(request, total);
+  if (BlobError* e = std::get_if<BlobError>(&window)) {
+    return std::move(*e);
+  }
+  const storage::PageRange& w = std::get<storage::PageRange>(window);
+  return PageListAnswer(SealedPageRanges(disk, w), w, total, now);
+}
+
 }  // namespace
 
 bool BlobApi::Serves(std::string_view target) {
@@ -80,6 +95,9 @@ HttpReply BlobApi::Refuse([[maybe_unused]] const HttpRequest& request,
 
 HttpReply BlobApi::Failed(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                           const Status& s) const {
+  if (std::optional<BlobError> refused = RequestRefusal(s)) {
+    return Refuse(request, info, now, *refused);
+  }
   GLOG_WARN("blob {} {}: {}", std::string(request.method_string()), std::string(request.target()),
             s.ToString());
   if (s.code() == StatusCode::kDataLoss) {
@@ -99,6 +117,12 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
   const TimestampMs now = clock_.Now();
   auto refuse = [&](const BlobError& e) { return Refuse(request, info, now, e); };
   auto failed = [&](const Status& s) { return Failed(request, info, now, s); };
+  auto answer_or_refuse = [&](std::variant<HttpResponse, BlobError> answer) -> HttpReply {
+    if (BlobError* e = std::get_if<BlobError>(&answer)) {
+      return refuse(*e);
+    }
+    return HttpReply(std::move(std::get<HttpResponse>(answer)));
+  };
   const std::string_view raw(request.target().data(), request.target().size());
   Result<Target> target = ParseTarget(raw);
   if (!target.ok() || target->segments.size() != 2) {
@@ -126,10 +150,11 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                    "The resource doesn't support the HTTP verb " +
                        std::string(request.method_string()) + "."});
   }
-  // A page list is a read of an upload (Write grant) or of a sealed disk (Read grant).
-  const std::string needed = call == Call::kRead ? "r" : "w";
+  // A page list is a read of an upload (Write grant) or of a sealed disk or an export (Read
+  // grant).
+  const std::string needed = call == Call::kWritePages ? "w" : "r";
   const auto permits = [&](const std::string& permission) {
-    return permission == needed || (call == Call::kPageList && permission == "r");
+    return permission == needed || (call == Call::kPageList && permission == "w");
   };
   const BlobError permission_mismatch{
       http::status::forbidden, "AuthorizationPermissionMismatch",
@@ -156,7 +181,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     if (!grant->has_value() || (*grant)->id != name) {
       return refuse(Revoked(claim.grant_id));
     }
-    if (claim.permission != needed) {
+    if (!permits(claim.permission)) {
       return refuse(permission_mismatch);
     }
     Result<std::optional<service::ExportedDisk>> exported = exports_->Open(**grant);
@@ -169,6 +194,9 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
                      "replaced."});
     }
     service::ExportedDisk& disk = **exported;
+    if (call == Call::kPageList) {
+      return answer_or_refuse(SealedPageList(request, *disk.bytes, now));
+    }
     const auto footer = storage::ExportFooter(disk.bytes->size(), disk.vhd_footer, disk.created_at,
                                               disk.manifest_id);
     return ServeFixedVhd(request, info, now, std::move(disk.bytes), footer, disk.manifest_id,
@@ -204,13 +232,7 @@ HttpReply BlobApi::Handle(HttpRequest&& request, [[maybe_unused]] const RequestI
     if (!sealed.ok()) {
       return failed(sealed.status());
     }
-    const uint64_t total = storage::ExportedSize(storage::ExportFormat::kVhd, (*sealed)->size());
-    std::variant<storage::PageRange, BlobError> window = ParsePageListRange(request, total);
-    if (const BlobError* e = std::get_if<BlobError>(&window)) {
-      return refuse(*e);
-    }
-    const storage::PageRange& w = std::get<storage::PageRange>(window);
-    return PageListAnswer(SealedPageRanges(**sealed, w), w, total, now);
+    return answer_or_refuse(SealedPageList(request, **sealed, now));
   }
   if (call == Call::kPageList) {
     Result<std::shared_ptr<storage::PageBlob>> blob = disks_.OpenUpload(disk);

@@ -14,7 +14,11 @@
 // A Read grant allows HEAD and GET of the sealed disk (or the exported image or version disk)
 // as a fixed VHD, whole (200) or with a Range / x-ms-range (206 + Content-Range). A window of up
 // to 4 MiB is read and verified before the answer starts; a larger one is streamed, never held
-// whole in memory (a chunk failing verification then cuts the connection).
+// whole in memory (a chunk failing verification then cuts the connection). It also allows
+//   GET  ?comp=pagelist  (x-ms-range or Range: bytes=A-B or bytes=A-, 512-aligned, optional)
+// as Azure's Read SAS of a disk does (azcopy skips the ranges not listed): the 1 MiB steps of
+// the VHD's data that hold a stored (non-zero) chunk, then the 512-byte footer page, clipped to
+// the range; a step listed may still read as zeros, a step not listed always does.
 //
 // Every refusal is Azure Storage's shape: an XML <Error><Code/><Message/></Error> body and the
 // x-ms-error-code header:
@@ -29,6 +33,9 @@
 //   416 InvalidPageRange / InvalidRange  a page range off 512-byte boundaries, over 4 MiB or
 //                                        outside the blob; a read range outside the disk
 //   409 OperationNotAllowed              a write to a disk that is not ActiveUpload (sealing)
+//   409 TooManyPageRanges                a write or clear that would split the upload's written
+//                                        pages into more separate ranges than one may have
+//                                        (disks.maxPageRanges); nothing was changed
 //   400 UnsupportedHttpVerb / InvalidQueryParameterValue for other calls.
 // Thread-safe; Handle is a plain function of the request.
 
@@ -62,7 +69,8 @@ class BlobApi {
  private:
   HttpReply Refuse(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                    const BlobError& e) const;
-  // 500 InternalError for DataLoss (stored bytes failed verification), 503 ServerBusy else.
+  // RequestRefusal's answer (409 TooManyPageRanges), 500 InternalError for DataLoss (stored
+  // bytes failed verification), 503 ServerBusy else.
   HttpReply Failed(const HttpRequest& request, const RequestInfo& info, TimestampMs now,
                    const Status& s) const;
   // The refusal of a URL whose fields or signature are wrong or whose expiry passed.

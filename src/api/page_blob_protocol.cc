@@ -8,6 +8,7 @@
 #include "common/base64.h"
 #include "common/random.h"
 #include "common/resource_id.h"
+#include "storage/page_map.h"
 
 namespace gallery::api {
 
@@ -199,6 +200,14 @@ Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req,
   return blob.WritePages(write.offset,
                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()),
                                                   body.size()));
+}
+
+std::optional<BlobError> RequestRefusal(const Status& s) {
+  if (s.code() == StatusCode::kResourceExhausted &&
+      s.reason() == storage::kTooManyPageRangesReason) {
+    return BlobError{http::status::conflict, storage::kTooManyPageRangesReason, s.message()};
+  }
+  return std::nullopt;
 }
 
 HttpResponse PageWriteAnswer(TimestampMs now) {

@@ -73,6 +73,11 @@ struct PageWrite {
 std::variant<PageWrite, BlobError> ParsePageWrite(const HttpRequest& req, uint64_t blob_size);
 // Applies a checked write to `blob`.
 Status ApplyPageWrite(const PageWrite& write, const HttpRequest& req, storage::PageBlob& blob);
+// The refusal of a failed blob operation that is the request's doing, not the server's: 409
+// TooManyPageRanges (reason storage::kTooManyPageRangesReason: the write or clear would split
+// the blob's written pages into more ranges than it may have; nothing was changed) with the
+// storage layer's message. nullopt for any other failure (the server's: 5xx).
+std::optional<BlobError> RequestRefusal(const Status& s);
 // The 201 answer of a page write.
 HttpResponse PageWriteAnswer(TimestampMs now);
 // The part of the blob a `GET ?comp=pagelist` lists: all of it, or the x-ms-range (or Range)

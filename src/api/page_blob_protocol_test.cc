@@ -1,9 +1,13 @@
 #include "api/page_blob_protocol.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "access/digest.h"
 #include "common/base64.h"
+#include "storage/staging_blob.h"
 
 namespace gallery::api {
 namespace {
@@ -70,6 +74,47 @@ TEST(ParsePageWriteTest, AClearMayCoverTheWholeBlobButAnUpdateAtMostFourMiB) {
   EXPECT_NE(e.message.find("at most 4 MiB (4194304 bytes) may be written at once"),
             std::string::npos)
       << e.message;
+}
+
+// A page write that would split the blob's page list past its bound is the request's fault:
+// 409 TooManyPageRanges in storage XML, and the blob is unchanged. Other failures are not.
+TEST(RequestRefusalTest, TooManyPageRangesIsA409StorageErrorAndTheBlobIsUnchanged) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("refusal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto created = storage::StagingBlob::Create(dir / "b.blob", kBlobBytes);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  storage::StagingBlob& blob = **created;
+  ASSERT_TRUE(blob.TrackPages(dir / "b.pages", 1).ok());
+  auto apply = [&](const std::string& range, const std::string& body) {
+    HttpRequest req = PageRequest(range, "update", body);
+    auto parsed = ParsePageWrite(req, kBlobBytes);
+    EXPECT_TRUE(std::holds_alternative<PageWrite>(parsed));
+    return ApplyPageWrite(std::get<PageWrite>(parsed), req, blob);
+  };
+  ASSERT_TRUE(apply("bytes=0-511", std::string(512, 'a')).ok());
+  Status failed = apply("bytes=1024-1535", std::string(512, 'b'));
+  std::optional<BlobError> refusal = RequestRefusal(failed);
+  ASSERT_TRUE(refusal.has_value()) << failed.ToString();
+  EXPECT_EQ(refusal->status, http::status::conflict);
+  EXPECT_EQ(refusal->code, "TooManyPageRanges");
+  EXPECT_EQ(refusal->message, failed.message());
+  HttpResponse answer = StorageErrorAnswer(*refusal, 0);
+  EXPECT_EQ(answer.result(), http::status::conflict);
+  EXPECT_EQ(answer["x-ms-error-code"], "TooManyPageRanges");
+  EXPECT_NE(answer.body().find("<Error><Code>TooManyPageRanges</Code><Message>Writing these "
+                               "pages would leave the blob's written pages in 2 separate "
+                               "ranges; a blob may have at most 1 here, so nothing was changed."),
+            std::string::npos)
+      << answer.body();
+  std::vector<uint8_t> back(512, 9);
+  ASSERT_TRUE(blob.ReadPages(1024, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 0));
+  EXPECT_EQ(*blob.PageRanges(), (std::vector<storage::PageRange>{{0, 512}}));
+  // A full disk or an I/O error is the server's: no refusal (the data planes answer 5xx).
+  EXPECT_FALSE(RequestRefusal(Status::ResourceExhausted("no space left")).has_value());
+  EXPECT_FALSE(RequestRefusal(Status::Unavailable("read failed")).has_value());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
     return StorageErrorAnswer(e, now);
   };
   auto failed = [&](const Status& s) -> HttpReply {
+    if (std::optional<BlobError> refused = RequestRefusal(s)) {
+      return refuse(*refused);
+    }
     if (s.code() == StatusCode::kNotFound) {
       return refuse({http::status::not_found, "BlobNotFound", "The specified blob does not exist."});
     }

@@ -17,7 +17,9 @@
 // Refusals are Azure Storage's XML errors: 401 InvalidAuthenticationInfo (no or a bad token,
 // with the ARM challenge), 400 InvalidResourceName / InvalidUri (names, see domain/blob_uri.h),
 // 400 InvalidHeaderValue / MissingRequiredHeader (blob type, length), 404 BlobNotFound, the
-// page-write and range refusals of page_blob_protocol.h, 400 UnsupportedHttpVerb.
+// page-write and range refusals of page_blob_protocol.h, 409 TooManyPageRanges (a write or
+// clear that would leave more than storage::kMaxPageMapRanges separate written ranges; nothing
+// changed), 507 InsufficientStorage (the server's disk is full), 400 UnsupportedHttpVerb.
 // Thread-safe.
 
 #include <filesystem>

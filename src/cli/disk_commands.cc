@@ -62,6 +62,41 @@ Result<std::string> CheckResumable(Session& s, const DiskOptions& o, uint64_t up
   return StringAt(disk, "/location"_json_pointer);
 }
 
+// The command that finishes this upload.
+std::string ResumeCommand(const DiskOptions& o) {
+  return "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
+         (o.transfer.format == "raw" ? " --format raw" : "") + " --resume";
+}
+
+// A plain upload makes a new disk. Onto an existing one it would be a mix: the disk keeps the
+// pages an earlier upload wrote wherever this file has zeros (pieces of zeros are not sent).
+// Ok when the disk does not exist; AlreadyExists (DiskAlreadyExists) when it does, saying how
+// to go on: --resume for an upload in progress, else delete it or choose another name.
+Status CheckDiskIsNew(Session& s, const DiskOptions& o) {
+  Result<json> disk = s.arm->Get(DiskPath(s.subscription, o.group, o.name), api::kDisks);
+  if (disk.status().code() == StatusCode::kNotFound) {
+    return Status::Ok();  // nor its resource group, perhaps: the creation says so
+  }
+  GALLERY_RETURN_IF_ERROR(disk.status());
+  const std::string state = StringAt(*disk, "/properties/diskState"_json_pointer);
+  const std::string exists = "The disk '" + o.name + "' already exists (state '" + state + "')";
+  const std::string del = "gallery disk delete -g " + o.group + " -n " + o.name;
+  if (state != "ActiveUpload" && state != "ReadyToUpload") {
+    return Status::AlreadyExists(exists +
+                                 "; an upload makes a new disk. Nothing was changed: "
+                                 "delete it first (" +
+                                 del + ") or upload under another name.")
+        .WithReason("DiskAlreadyExists");
+  }
+  return Status::AlreadyExists(
+             exists + " with an upload in progress; uploading " + o.file +
+             " onto it without --resume would keep the pages written before wherever the file "
+             "has zeros and seal a mix of two files. Nothing was changed. If that upload is of "
+             "this file, finish it with: " +
+             ResumeCommand(o) + "; else delete the disk (" + del + ") and upload again.")
+      .WithReason("DiskAlreadyExists");
+}
+
 // What a refused --resume tells the user to do instead.
 std::string StartOver(const DiskOptions& o, const std::string& location) {
   return "To start over, delete the disk (gallery disk delete -g " + o.group + " -n " + o.name +
@@ -89,6 +124,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     // The pages the disk holds must be this file's: the page list says only which exist.
     GALLERY_RETURN_IF_ERROR(journal.CheckResume(endpoint, path, file, StartOver(o, location)));
   } else {
+    GALLERY_RETURN_IF_ERROR(CheckDiskIsNew(s, o));
     json properties = {
         {"hyperVGeneration", o.hyper_v_generation},
         {"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", upload_size}}}};
@@ -123,8 +159,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     return UploadPieces(*source, pieces, Transfer(ctx, o.transfer, sas, bar, Direction::kUpload));
   }();
   bar.Finish();
-  std::string resume = "gallery disk upload " + o.file + " -g " + o.group + " -n " + o.name +
-                       (o.transfer.format == "raw" ? " --format raw" : "") + " --resume";
+  const std::string resume = ResumeCommand(o);
   if (!stats.ok()) {
     // The error is reported as it is; the pieces written so far are kept by the server.
     *ctx.env().err << "The disk '" << o.name << "' stays in ActiveUpload; after fixing the cause, "

@@ -56,6 +56,15 @@ class DiskCommandsTest : public CliTest {
                     {{4 * kMiB, Pattern(4 * kMiB, 1)}, {k20MiB, FixedFooter(k20MiB)}});
   }
 
+  // A plain upload's first calls: the GET that finds no disk of that name, then its creation.
+  void RespondNewDisk() {
+    transport_.RespondJson(404, {{"error",
+                                  {{"code", "ResourceNotFound"},
+                                   {"message",
+                                    "The Resource 'Microsoft.Compute/disks/d1' under "
+                                    "resource group 'rg1' was not found."}}}});
+    transport_.RespondJson(200, Disk("ReadyToUpload"));
+  }
   // beginGetAccess as Azure answers it: 202, the operation, then the Location's result.
   void RespondGrant(const std::string& sas = kTestSas) {
     transport_.Respond(202, "", {{"Azure-AsyncOperation", kOp}, {"Location", kOpResult}});
@@ -72,7 +81,7 @@ class DiskCommandsTest : public CliTest {
   // `gallery disk upload FILE` interrupted after its first two pieces (a hole, then data): the disk
   // exists, the upload is recorded in the journal.
   void InterruptUploadOf(const std::string& file) {
-    transport_.RespondJson(200, Disk("ReadyToUpload"));
+    RespondNewDisk();
     RespondGrant();
     transport_.Respond(201);
     ASSERT_EQ(Run({"disk", "upload", file, "-g", "rg1", "-n", "d1", "-l", "westus", "--threads",
@@ -88,7 +97,7 @@ class DiskCommandsTest : public CliTest {
 };
 
 TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
-  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  RespondNewDisk();
   RespondGrant();
   transport_.Respond(201);  // piece 1
   transport_.Respond(201);  // the footer's piece
@@ -99,24 +108,24 @@ TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
                  "Linux", "--threads", "1"}),
             0)
       << err();
-  EXPECT_THAT(
-      transport_.Requests(),
-      ElementsAre("PUT " + kDisk + kApi, "POST " + kDisk + "/beginGetAccess" + kApi, "GET " + kOp,
-                  "GET " + kOpResult, "PUT " + std::string(kTestSas) + "&comp=page",
-                  "PUT " + std::string(kTestSas) + "&comp=page",
-                  "POST " + kDisk + "/endGetAccess" + kApi, "GET " + kOp, "GET " + kOp,
-                  "GET " + kDisk + kApi));
-  EXPECT_EQ(transport_.Body(0), json::parse(R"({"location":"westus",
+  EXPECT_THAT(transport_.Requests(),
+              ElementsAre("GET " + kDisk + kApi, "PUT " + kDisk + kApi,
+                          "POST " + kDisk + "/beginGetAccess" + kApi, "GET " + kOp,
+                          "GET " + kOpResult, "PUT " + std::string(kTestSas) + "&comp=page",
+                          "PUT " + std::string(kTestSas) + "&comp=page",
+                          "POST " + kDisk + "/endGetAccess" + kApi, "GET " + kOp, "GET " + kOp,
+                          "GET " + kDisk + kApi));
+  EXPECT_EQ(transport_.Body(1), json::parse(R"({"location":"westus",
       "sku":{"name":"Standard_LRS"},
       "properties":{"osType":"Linux","hyperVGeneration":"V1",
         "creationData":{"createOption":"Upload","uploadSizeBytes":20972032}}})"));
-  EXPECT_EQ(transport_.Body(1), json::parse(R"({"access":"Write","durationInSeconds":3600})"));
-  EXPECT_EQ(FindHeader(transport_.calls[4].headers, "x-ms-range"), "bytes=4194304-8388607");
-  EXPECT_EQ(transport_.calls[4].body, Pattern(4 * kMiB, 1));
-  EXPECT_EQ(FindHeader(transport_.calls[5].headers, "x-ms-range"), "bytes=20971520-20972031");
-  EXPECT_EQ(transport_.calls[5].body, FixedFooter(k20MiB));
-  EXPECT_FALSE(FindHeader(transport_.calls[4].headers, "Authorization").has_value());
-  EXPECT_TRUE(transport_.Body(6).empty() || transport_.Body(6) == json::object());
+  EXPECT_EQ(transport_.Body(2), json::parse(R"({"access":"Write","durationInSeconds":3600})"));
+  EXPECT_EQ(FindHeader(transport_.calls[5].headers, "x-ms-range"), "bytes=4194304-8388607");
+  EXPECT_EQ(transport_.calls[5].body, Pattern(4 * kMiB, 1));
+  EXPECT_EQ(FindHeader(transport_.calls[6].headers, "x-ms-range"), "bytes=20971520-20972031");
+  EXPECT_EQ(transport_.calls[6].body, FixedFooter(k20MiB));
+  EXPECT_FALSE(FindHeader(transport_.calls[5].headers, "Authorization").has_value());
+  EXPECT_TRUE(transport_.Body(7).empty() || transport_.Body(7) == json::object());
   EXPECT_EQ(OutJson(), Disk("Unattached"));
   // The data plane got its own connection to the SAS URL's server.
   EXPECT_EQ(transports_made_.back().first, "https://127.0.0.1:8443/");
@@ -124,6 +133,35 @@ TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
   EXPECT_THAT(err(), HasSubstr("Sealing the disk: 50%\n"));
   EXPECT_THAT(err(), HasSubstr("Sealing the disk: 100%\n"));
   EXPECT_EQ(transport_.pending(), 0u);
+}
+
+TEST_F(DiskCommandsTest, UploadWithoutResumeOntoAnUploadInProgressIsRefusedBeforeAnyWrite) {
+  for (const std::string state : {"ActiveUpload", "ReadyToUpload"}) {
+    transport_.calls.clear();
+    transport_.RespondJson(200, Disk(state));
+    EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus"}), 1);
+    EXPECT_EQ(err(), "ERROR: (DiskAlreadyExists) The disk 'd1' already exists (state '" + state +
+                         "') with an upload in progress; uploading " + vhd_ +
+                         " onto it without --resume would keep the pages written before wherever "
+                         "the file has zeros and seal a mix of two files. Nothing was changed. If "
+                         "that upload is of this file, finish it with: gallery disk upload " +
+                         vhd_ +
+                         " -g rg1 -n d1 --resume; else delete the disk (gallery disk delete -g "
+                         "rg1 -n d1) and upload again.\n");
+    // Only the GET: no creation (a PUT would update the disk), no grant, no page.
+    EXPECT_THAT(transport_.Requests(), ElementsAre("GET " + kDisk + kApi));
+    EXPECT_FALSE(std::filesystem::exists(Journals()));
+  }
+}
+
+TEST_F(DiskCommandsTest, UploadOntoASealedDiskIsRefusedBeforeAnyWrite) {
+  transport_.RespondJson(200, Disk("Unattached"));
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus"}), 1);
+  EXPECT_EQ(err(),
+            "ERROR: (DiskAlreadyExists) The disk 'd1' already exists (state 'Unattached'); an "
+            "upload makes a new disk. Nothing was changed: delete it first (gallery disk delete "
+            "-g rg1 -n d1) or upload under another name.\n");
+  EXPECT_THAT(transport_.Requests(), ElementsAre("GET " + kDisk + kApi));
 }
 
 TEST_F(DiskCommandsTest, ResumeSendsOnlyThePiecesThePageListLacks) {
@@ -205,6 +243,7 @@ TEST_F(DiskCommandsTest, ResumeWithAnotherFileSizeIsRefused) {
 }
 
 TEST_F(DiskCommandsTest, ArmErrorOfTheDiskCreationIsShownWithCodeAndMessage) {
+  transport_.RespondJson(404, {{"error", {{"code", "ResourceNotFound"}, {"message", "no"}}}});
   transport_.RespondJson(400, {{"error",
                                 {{"code", "InvalidParameter"},
                                  {"message", "uploadSizeBytes must be at least 20 MiB + 512"},
@@ -213,11 +252,11 @@ TEST_F(DiskCommandsTest, ArmErrorOfTheDiskCreationIsShownWithCodeAndMessage) {
   EXPECT_EQ(err(),
             "ERROR: (InvalidParameter) uploadSizeBytes must be at least 20 MiB + 512\n"
             "Target: uploadSizeBytes\n");
-  EXPECT_EQ(transport_.calls.size(), 1u);
+  EXPECT_EQ(transport_.calls.size(), 2u);
 }
 
 TEST_F(DiskCommandsTest, StorageErrorOfAPageWriteIsShownAndNothingIsSealed) {
-  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  RespondNewDisk();
   RespondGrant();
   transport_.Respond(403, StorageError("AuthenticationFailed", "The signature has expired."),
                      {{"x-ms-error-code", "AuthenticationFailed"}});
@@ -227,12 +266,12 @@ TEST_F(DiskCommandsTest, StorageErrorOfAPageWriteIsShownAndNothingIsSealed) {
   EXPECT_THAT(err(), HasSubstr("The disk 'd1' stays in ActiveUpload; after fixing the cause, "
                                "finish the upload with: gallery disk upload " +
                                vhd_ + " -g rg1 -n d1 --resume\n"));
-  EXPECT_EQ(transport_.calls.size(), 5u);  // no endGetAccess
+  EXPECT_EQ(transport_.calls.size(), 6u);  // no endGetAccess
   EXPECT_EQ(transport_.calls.back().method, "PUT");
 }
 
 TEST_F(DiskCommandsTest, FailedSealShowsTheOperationError) {
-  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  RespondNewDisk();
   RespondGrant();
   transport_.Respond(201);
   transport_.Respond(201);
@@ -247,7 +286,7 @@ TEST_F(DiskCommandsTest, FailedSealShowsTheOperationError) {
 }
 
 TEST_F(DiskCommandsTest, GrantWithoutAccessSasIsAnInvalidResponse) {
-  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  RespondNewDisk();
   transport_.RespondJson(200, json::object());
   EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus"}), 1);
   EXPECT_THAT(err(), HasSubstr("ERROR: (InvalidResponse) the server granted access to disk 'd1' "
@@ -279,7 +318,7 @@ TEST_F(DiskCommandsTest, MissingFileAndMissingLocationAreRefusedBeforeAnyRequest
 TEST_F(DiskCommandsTest, InterruptedUploadLeavesTheDiskForResume) {
   std::string path = (dir_ / "disk.raw").string();
   WriteSparseFile(path, 0, {{0, Pattern(k20MiB, 3)}});
-  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  RespondNewDisk();
   RespondGrant();
   transport_.Respond(201);
   transport_.Respond(201);
@@ -290,7 +329,7 @@ TEST_F(DiskCommandsTest, InterruptedUploadLeavesTheDiskForResume) {
                                "20.0 MiB done; the disk 'd1' stays in ActiveUpload. Finish it "
                                "with: gallery disk upload " +
                                path + " -g rg1 -n d1 --format raw --resume"));
-  EXPECT_EQ(transport_.calls.size(), 6u);  // no endGetAccess
+  EXPECT_EQ(transport_.calls.size(), 7u);  // no endGetAccess
 }
 
 TEST_F(DiskCommandsTest, DownloadRawReadsPiecesSkipsZerosAndRevokes) {

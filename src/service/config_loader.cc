@@ -90,6 +90,9 @@ Result<GalleryConfig> ParseGalleryConfig(const nlohmann::json& json) {
       ReadInt(json, "disks", "uploadWriteThreads", 0, 64, &disks.upload_write_threads));
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "disks", "sealAnswerWaitMs", 0, 10'000, &disks.seal_answer_wait_ms));
+  GALLERY_RETURN_IF_ERROR(ReadInt(json, "disks", "maxPageRanges", 1,
+                                  static_cast<int64_t>(storage::kMaxPageMapRanges),
+                                  &disks.max_page_ranges));
   int64_t gc_seconds = config.service.gc_interval_ms / 1000;
   GALLERY_RETURN_IF_ERROR(
       ReadInt(json, "storage", "gcIntervalSeconds", 1, 7 * 24 * 3600, &gc_seconds));

@@ -40,6 +40,23 @@ TEST(StorageConfigTest, ScrubIntervalOutOfRangeOrNotAnIntegerIsRefusedNamingTheK
   }
 }
 
+TEST(DiskConfigTest, MaxPageRangesIsReadAndAtMostThePageMapBound) {
+  auto defaults = ParseGalleryConfig(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->service.disks.max_page_ranges,
+            static_cast<int64_t>(storage::kMaxPageMapRanges));
+  auto set = ParseGalleryConfig(nlohmann::json::parse(R"({"disks": {"maxPageRanges": 4}})"));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->service.disks.max_page_ranges, 4);
+  for (const char* bad :
+       {R"({"disks": {"maxPageRanges": 0}})", R"({"disks": {"maxPageRanges": 262145}})"}) {
+    auto parsed = ParseGalleryConfig(nlohmann::json::parse(bad));
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().reason(), "InvalidConfiguration") << bad;
+    EXPECT_EQ(parsed.status().target(), "disks.maxPageRanges") << bad;
+  }
+}
+
 TEST(DiskConfigTest, UploadWriteThreadsAndSealAnswerWaitAreReadAndBounded) {
   auto defaults = ParseGalleryConfig(nlohmann::json::object());
   ASSERT_TRUE(defaults.ok());

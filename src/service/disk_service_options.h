@@ -19,6 +19,9 @@ struct DiskServiceOptions {
   int ingest_threads = storage::kDefaultIngestThreads;
   // Helper threads hashing and staging the chunks of page writes (0: the request's thread).
   int upload_write_threads = storage::kDefaultUploadWriteThreads;
+  // The most separate ranges of written pages one upload may have (a write that would make
+  // more is refused, storage::PageMap): memory per upload is bounded by it.
+  int64_t max_page_ranges = static_cast<int64_t>(storage::kMaxPageMapRanges);
   // A seal that fails on I/O (Unavailable: a store folder gone, a read error) is tried this
   // many times in all, waiting seal_retry_delay_ms, then twice that, and so on, in between;
   // any other failure (a refused VHD, lost data, a full disk) ends it at once.

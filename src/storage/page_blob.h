@@ -5,7 +5,9 @@
 // into a chunk store as they arrive).
 //
 // Never-written pages read as zeros. Errors: InvalidArgument when a range leaves [0, size());
-// Unavailable on I/O errors; ResourceExhausted when the disk is full. Thread-safe: writes to
+// Unavailable on I/O errors; ResourceExhausted when the disk is full, or with reason
+// kTooManyPageRangesReason (page_map.h) when a blob keeping a page list refuses a write or clear
+// that would split it into too many ranges (nothing changed). Thread-safe: writes to
 // different ranges may run concurrently.
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 
@@ -34,7 +35,8 @@ Status JournalError(const std::string& what, int err) {
 }  // namespace
 
 Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path, uint64_t size,
-                                               const std::vector<PageRange>& seed) {
+                                               const std::vector<PageRange>& seed,
+                                               size_t max_ranges) {
   std::string journal;
   bool rewrite = false;
   if (Result<std::string> read = ReadFile(path); read.ok()) {
@@ -47,18 +49,19 @@ Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path
   } else {
     return read.status();
   }
-  std::unique_ptr<PageMap> map(new PageMap(path, -1));
+  std::unique_ptr<PageMap> map(new PageMap(path, -1, std::max<size_t>(max_ranges, 1)));
   const size_t records = journal.size() / kRecordBytes;
   for (size_t i = 0; i < records; ++i) {
     const uint64_t word = ReadLe<uint64_t>(journal, i * kRecordBytes);
     const uint64_t offset = word & ~kClearFlag;
     const uint64_t length = ReadLe<uint64_t>(journal, i * kRecordBytes + 8);
-    if (!CheckPageRange(offset, length, size).ok() ||
-        !map->Apply(offset, length, (word & kClearFlag) == 0)) {
+    if (!CheckPageRange(offset, length, size).ok()) {
       return Status::DataLoss("the page map of an upload is damaged: record " + std::to_string(i) +
                               " [" + std::to_string(offset) + ", +" + std::to_string(length) +
                               ") does not fit a blob of " + std::to_string(size) + " bytes");
     }
+    // Recorded writes were accepted: they apply whatever the bound is now.
+    map->Apply(offset, length, (word & kClearFlag) == 0);
   }
   // A torn last record is dropped (appending after it would misalign every later one), and a
   // journal much longer than its set is rewritten as the set.
@@ -91,11 +94,8 @@ PageMap::~PageMap() {
   }
 }
 
-bool PageMap::Apply(uint64_t offset, uint64_t length, bool written) {
-  if (length == 0) {
-    return true;
-  }
-  const uint64_t end = offset + length;
+std::pair<PageMap::RangeSet::const_iterator, PageMap::RangeSet::const_iterator> PageMap::Affected(
+    uint64_t offset, uint64_t end, bool written) const {
   // The first range touching [offset, end): for a mark, an adjacent one merges too.
   auto it = ranges_.upper_bound(offset);
   if (it != ranges_.begin() &&
@@ -106,43 +106,81 @@ bool PageMap::Apply(uint64_t offset, uint64_t length, bool written) {
   while (last != ranges_.end() && (written ? last->first <= end : last->first < end)) {
     ++last;
   }
+  return {it, last};
+}
+
+size_t PageMap::RangesAfter(uint64_t offset, uint64_t length, bool written) const {
+  if (length == 0) {
+    return ranges_.size();
+  }
+  const uint64_t end = offset + length;
+  const auto [it, last] = Affected(offset, end, written);
   const size_t touched = static_cast<size_t>(std::distance(it, last));
   if (written) {
-    if (touched == 0 && ranges_.size() >= kMaxPageMapRanges) {
-      return false;
-    }
-    const uint64_t start = touched == 0 ? offset : std::min(offset, it->first);
-    const uint64_t stop = touched == 0 ? end : std::max(end, std::prev(last)->second);
-    ranges_.erase(it, last);
-    ranges_.emplace(start, stop);
-    return true;
+    return ranges_.size() - touched + 1;  // they become one
   }
   if (touched == 0) {
-    return true;
+    return ranges_.size();
+  }
+  // What is left of the first and last ranges outside the clear.
+  const size_t kept = (it->first < offset ? 1 : 0) + (std::prev(last)->second > end ? 1 : 0);
+  return ranges_.size() - touched + kept;
+}
+
+Status PageMap::Check(uint64_t offset, uint64_t length, bool written) const {
+  std::lock_guard lock(mu_);
+  const size_t after = RangesAfter(offset, length, written);
+  if (after <= max_ranges_ || after <= ranges_.size()) {
+    return Status::Ok();
+  }
+  return Status::ResourceExhausted(
+             std::string(written ? "Writing" : "Clearing") +
+             " these pages would leave the blob's written pages in " + std::to_string(after) +
+             " separate ranges; a blob may have at most " + std::to_string(max_ranges_) +
+             " here, so nothing was changed. Write the blob in larger contiguous pieces, or "
+             "write the pages between the ranges already written (zeros count as written) so "
+             "that they join.")
+      .WithReason(kTooManyPageRangesReason);
+}
+
+Status PageMap::CheckMark(uint64_t offset, uint64_t length) const {
+  return Check(offset, length, true);
+}
+
+Status PageMap::CheckUnmark(uint64_t offset, uint64_t length) const {
+  return Check(offset, length, false);
+}
+
+void PageMap::Apply(uint64_t offset, uint64_t length, bool written) {
+  if (length == 0) {
+    return;
+  }
+  const uint64_t end = offset + length;
+  const auto [it, last] = Affected(offset, end, written);
+  if (it == last) {
+    if (written) {
+      ranges_.emplace(offset, end);
+    }
+    return;
   }
   const uint64_t left = it->first;
   const uint64_t right = std::prev(last)->second;
-  const size_t kept = (left < offset ? 1 : 0) + (right > end ? 1 : 0);
-  if (ranges_.size() - touched + kept > kMaxPageMapRanges) {
-    return false;
-  }
   ranges_.erase(it, last);
+  if (written) {
+    ranges_.emplace(std::min(offset, left), std::max(end, right));
+    return;
+  }
   if (left < offset) {
     ranges_.emplace(left, offset);
   }
   if (right > end) {
     ranges_.emplace(end, right);
   }
-  return true;
 }
 
 Status PageMap::Record(uint64_t offset, uint64_t length, bool written) {
   std::lock_guard lock(mu_);
-  if (!Apply(offset, length, written)) {
-    return Status::ResourceExhausted("the blob's written pages would form more than " +
-                                     std::to_string(kMaxPageMapRanges) +
-                                     " separate ranges; write it in larger contiguous pieces");
-  }
+  Apply(offset, length, written);
   const std::string record = EncodeRecord(offset, length, written);
   size_t done = 0;
   while (done < record.size()) {

@@ -68,19 +68,54 @@ TEST_F(PageMapTest, ANewJournalStartsFromItsSeed) {
   EXPECT_EQ(map->Ranges(0, kBlob), (std::vector<PageRange>{{4096, 8192}}));
 }
 
-TEST_F(PageMapTest, MoreSeparateRangesThanTheBoundAreRefused) {
-  auto map = Open();
-  ASSERT_NE(map, nullptr);
-  for (uint64_t i = 0; i < kMaxPageMapRanges; ++i) {
-    ASSERT_TRUE(map->Mark(i * 1024, 512).ok()) << i;
+TEST_F(PageMapTest, WritesAndClearsThatWouldPassTheBoundAreRefusedByTheChecks) {
+  EXPECT_EQ(Open()->max_ranges(), kMaxPageMapRanges);
+  fs::remove(journal());
+  auto opened = PageMap::Open(journal(), kBlob, {}, 3);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  PageMap& map = **opened;
+  for (uint64_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(map.CheckMark(i * 4096, 2048).ok()) << i;
+    ASSERT_TRUE(map.Mark(i * 4096, 2048).ok()) << i;
   }
-  Status refused = map->Mark(kMaxPageMapRanges * 1024, 512);
+  // A fourth range, and a clear splitting a range in two, are refused; nothing is recorded.
+  Status refused = map.CheckMark(3 * 4096, 512);
   EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(refused.message().find("separate ranges"), std::string::npos) << refused.message();
-  EXPECT_EQ(map->Unmark(512, 2048).code(), StatusCode::kOk);  // removes two, splits none
-  // A mark that joins a range adds none: always allowed.
-  EXPECT_TRUE(map->Mark(2560, 512).ok());
-  EXPECT_EQ(map->Ranges(0, 4096), (std::vector<PageRange>{{0, 512}, {2560, 1024}}));
+  EXPECT_EQ(refused.reason(), kTooManyPageRangesReason);
+  EXPECT_EQ(refused.message(),
+            "Writing these pages would leave the blob's written pages in 4 separate ranges; a "
+            "blob may have at most 3 here, so nothing was changed. Write the blob in larger "
+            "contiguous pieces, or write the pages between the ranges already written (zeros "
+            "count as written) so that they join.");
+  Status split = map.CheckUnmark(512, 512);
+  EXPECT_EQ(split.reason(), kTooManyPageRangesReason);
+  EXPECT_EQ(split.message().substr(0, 54),
+            "Clearing these pages would leave the blob's written pa");
+  const std::vector<PageRange> three = {{0, 2048}, {4096, 2048}, {8192, 2048}};
+  EXPECT_EQ(map.Ranges(0, kBlob), three);
+  // What adds no range is allowed: joining, growing, clearing an edge or a whole range.
+  EXPECT_TRUE(map.CheckMark(2048, 2048).ok());
+  EXPECT_TRUE(map.CheckMark(8192, 4096).ok());
+  EXPECT_TRUE(map.CheckUnmark(0, 512).ok());
+  EXPECT_TRUE(map.CheckUnmark(4096, 2048).ok());
+  EXPECT_TRUE(map.CheckUnmark(12288, 512).ok());  // nothing there
+  ASSERT_TRUE(map.Unmark(4096, 2048).ok());
+  EXPECT_TRUE(map.CheckMark(3 * 4096, 512).ok());  // a range is free again
+}
+
+TEST_F(PageMapTest, MarksAreRecordedPastTheBoundAndReopenAsTheyAre) {
+  {
+    auto map = PageMap::Open(journal(), kBlob, {}, 1);
+    ASSERT_TRUE(map.ok());
+    // Writes checked at the same time may each add a range: the record never fails for it.
+    ASSERT_TRUE((*map)->Mark(0, 512).ok());
+    ASSERT_TRUE((*map)->Mark(4096, 512).ok());
+    EXPECT_EQ((*map)->CheckMark(8192, 512).reason(), kTooManyPageRangesReason);
+    EXPECT_TRUE((*map)->CheckMark(512, 512).ok());  // adds none
+  }
+  auto map = PageMap::Open(journal(), kBlob, {}, 1);
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  EXPECT_EQ((*map)->Ranges(0, kBlob), (std::vector<PageRange>{{0, 512}, {4096, 512}}));
 }
 
 TEST_F(PageMapTest, ADamagedJournalIsDataLoss) {

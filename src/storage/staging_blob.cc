@@ -107,6 +107,9 @@ Status StagingBlob::CheckRange(uint64_t offset, uint64_t length) const {
 
 Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
   GALLERY_RETURN_IF_ERROR(CheckRange(offset, bytes.size()));
+  if (pages_ != nullptr) {
+    GALLERY_RETURN_IF_ERROR(pages_->CheckMark(offset, bytes.size()));  // before any byte changes
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n =
@@ -127,6 +130,9 @@ Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
   if (length == 0) {
     return Status::Ok();
   }
+  if (pages_ != nullptr) {
+    GALLERY_RETURN_IF_ERROR(pages_->CheckUnmark(offset, length));  // before any byte changes
+  }
   if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
                   static_cast<off_t>(length)) != 0) {
     return OsError("punch a hole in", path_, errno);
@@ -146,14 +152,14 @@ Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
   return Status::Ok();
 }
 
-Status StagingBlob::TrackPages(const std::filesystem::path& journal) {
+Status StagingBlob::TrackPages(const std::filesystem::path& journal, size_t max_ranges) {
   std::error_code ec;
   std::filesystem::create_directories(journal.parent_path(), ec);
   if (ec) {
     return Status::Unavailable("create " + journal.parent_path().string() + ": " + ec.message());
   }
   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, PageRanges());
-  GALLERY_ASSIGN_OR_RETURN(pages_, PageMap::Open(journal, size_, stored));
+  GALLERY_ASSIGN_OR_RETURN(pages_, PageMap::Open(journal, size_, stored, max_ranges));
   return Status::Ok();
 }
 

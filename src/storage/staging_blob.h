@@ -50,9 +50,11 @@ class StagingBlob final : public PageBlob {
   // Reads `out.size()` bytes at `offset` (holes as zeros). InvalidArgument outside the blob.
   Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;
   // From now on keeps the exact list of pages written and not cleared in the journal at
-  // `journal` (PageMap; a new journal starts from what the file holds), and PageRanges answers
-  // from it; Remove deletes it too. PageMap::Open's errors.
-  Status TrackPages(const std::filesystem::path& journal);
+  // `journal` (PageMap of at most `max_ranges` ranges; a new journal starts from what the file
+  // holds), and PageRanges answers from it; Remove deletes it too. A write or clear that would
+  // exceed `max_ranges` is then refused before any byte changes (ResourceExhausted, reason
+  // kTooManyPageRangesReason). PageMap::Open's errors.
+  Status TrackPages(const std::filesystem::path& journal, size_t max_ranges = kMaxPageMapRanges);
   // The pages written and not cleared when tracked (TrackPages); otherwise the ranges holding
   // data, at the file system's block granularity. In order, merged, inside [0, size()).
   Result<std::vector<PageRange>> PageRanges() const override;

@@ -67,6 +67,24 @@ TEST_F(StagingBlobTest, ClearedPagesReadAsZerosAndLeaveTheList) {
   EXPECT_EQ(fs::file_size(dir_ / "u.blob"), 4 * kMiB + 512);  // size kept
 }
 
+TEST_F(StagingBlobTest, ATrackedBlobRefusesWritesPastItsPageRangeBoundAndChangesNothing) {
+  auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", 4 * kMiB + 512)).value();
+  ASSERT_TRUE(blob->TrackPages(dir_ / "u.pages", 1).ok());
+  ASSERT_TRUE(blob->WritePages(0, std::vector<uint8_t>(kMiB, 1)).ok());
+  Status refused = blob->WritePages(2 * kMiB, std::vector<uint8_t>(512, 2));
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.reason(), kTooManyPageRangesReason);
+  EXPECT_EQ(blob->ClearPages(4096, 4096).reason(), kTooManyPageRangesReason);
+  std::vector<uint8_t> back(512, 7);
+  ASSERT_TRUE(blob->ReadPages(2 * kMiB, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 0));
+  ASSERT_TRUE(blob->ReadPages(4096, back).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(512, 1));
+  EXPECT_EQ(*blob->PageRanges(), (std::vector<PageRange>{{0, kMiB}}));
+  EXPECT_TRUE(blob->ClearPages(0, 4096).ok());  // an edge: still one range
+  EXPECT_EQ(*blob->PageRanges(), (std::vector<PageRange>{{4096, kMiB - 4096}}));
+}
+
 TEST_F(StagingBlobTest, RangesOutsideTheBlobAreInvalidArgument) {
   auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", kMiB)).value();
   EXPECT_EQ(blob->WritePages(kMiB - 256, std::vector<uint8_t>(512)).code(),

@@ -138,7 +138,8 @@ class UploadBlob::Source_ final : public ImageSource {
 
 Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const std::string& name,
                                                      uint64_t size, ChunkStore& store,
-                                                     uint32_t chunk_size, TaskPool* pool) {
+                                                     uint32_t chunk_size, TaskPool* pool,
+                                                     size_t max_page_ranges) {
   GALLERY_RETURN_IF_ERROR(CheckChunkSize(chunk_size));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagingBlob> blob,
                            StagingBlob::Create(BlobPath(dir, name), size));
@@ -179,7 +180,8 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
                                                     std::move(slots), std::move(batch), pool));
   // An upload begun before page maps existed starts from what its files hold.
   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, upload->StoredRanges());
-  GALLERY_ASSIGN_OR_RETURN(upload->pages_, PageMap::Open(PagesPath(dir, name), size, stored));
+  GALLERY_ASSIGN_OR_RETURN(upload->pages_,
+                           PageMap::Open(PagesPath(dir, name), size, stored, max_page_ranges));
   GALLERY_RETURN_IF_ERROR(upload->DropLostSlots());
   return upload;
 }
@@ -245,6 +247,7 @@ Status UploadBlob::ForEachPiece(uint64_t offset, uint64_t length, Fn apply) cons
 
 Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
   GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, bytes.size(), size()));
+  GALLERY_RETURN_IF_ERROR(pages_->CheckMark(offset, bytes.size()));  // before any byte changes
   // Whole chunks are independent of each other and of the edges: they go last, together.
   std::vector<std::pair<uint64_t, std::span<const uint8_t>>> whole;
   GALLERY_RETURN_IF_ERROR(
@@ -306,6 +309,7 @@ Status UploadBlob::Unstore(uint64_t index) {
 
 Status UploadBlob::ClearPages(uint64_t offset, uint64_t length) {
   GALLERY_RETURN_IF_ERROR(CheckPageRange(offset, length, size()));
+  GALLERY_RETURN_IF_ERROR(pages_->CheckUnmark(offset, length));  // before any byte changes
   GALLERY_RETURN_IF_ERROR(
       ForEachPiece(offset, length, [&](uint64_t index, uint64_t at, uint64_t n, uint64_t) {
         if (index == kNoChunk) {

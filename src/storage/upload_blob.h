@@ -59,12 +59,14 @@ class UploadBlob final : public PageBlob {
   // Opens the upload `name` of `size` bytes, creating it (all zeros) when it does not exist.
   // `chunk_size` (a power of two, 4 KiB..64 MiB) applies to a new upload; an existing one keeps
   // the size it was created with. `pool` (may be null: the writer's thread does everything)
-  // must outlive the upload. InvalidArgument for a bad chunk size or an existing upload of
-  // another size; the store's errors; Unavailable on I/O errors.
+  // must outlive the upload. `max_page_ranges` bounds the page list (PageMap). InvalidArgument
+  // for a bad chunk size or an existing upload of another size; the store's errors;
+  // Unavailable on I/O errors.
   static Result<std::unique_ptr<UploadBlob>> Open(const std::filesystem::path& dir,
                                                   const std::string& name, uint64_t size,
                                                   ChunkStore& store, uint32_t chunk_size,
-                                                  TaskPool* pool = nullptr);
+                                                  TaskPool* pool = nullptr,
+                                                  size_t max_page_ranges = kMaxPageMapRanges);
   // Removes what an upload left in `dir` and `store` (missing parts are fine).
   static Status RemoveLeftovers(const std::filesystem::path& dir, const std::string& name,
                                 ChunkStore& store);
@@ -74,6 +76,9 @@ class UploadBlob final : public PageBlob {
   // Chunks written before a restart that survived neither staged nor stored (see above).
   uint64_t lost_chunks() const { return lost_chunks_; }
 
+  // A write or clear that would leave more than max_page_ranges separate ranges in the page
+  // list is refused before any byte changes: ResourceExhausted, reason
+  // kTooManyPageRangesReason (PageMap::CheckMark).
   Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
   Status ClearPages(uint64_t offset, uint64_t length) override;
   Status ReadPages(uint64_t offset, std::span<uint8_t> out) const override;

@@ -209,6 +209,38 @@ TEST_F(UploadBlobTest, RangesOutsideTheBlobAndBadChunkSizesAreRefused) {
   EXPECT_EQ(UploadBlob::Open(uploads(), "u2", 2 * kChunk + 512, *store_, kChunk).ok(), true);
 }
 
+TEST_F(UploadBlobTest, WritesAndClearsPastThePageRangeBoundAreRefusedAndChangeNothing) {
+  const uint64_t size = 4 * kChunk + 512;
+  auto opened = UploadBlob::Open(uploads(), "u1", size, *store_, kChunk, nullptr, 2);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  UploadBlob& upload = **opened;
+  std::vector<uint8_t> expected(size, 0);
+  const std::vector<uint8_t> chunk = Random(kChunk, 3);
+  Write(upload, 0, chunk, expected);                                  // a staged chunk
+  Write(upload, 4 * kChunk, std::vector<uint8_t>(512, 9), expected);  // the footer page
+  const size_t staged = StagedFiles();
+  const std::vector<PageRange> two = {{0, kChunk}, {4 * kChunk, 512}};
+  // A third range: a whole chunk, a partial write, a clear splitting the first range.
+  for (Status refused : {upload.WritePages(2 * kChunk, Random(kChunk, 4)),
+                         upload.WritePages(2 * kChunk + 512, std::vector<uint8_t>(512, 5)),
+                         upload.ClearPages(4096, 4096)}) {
+    EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+    EXPECT_EQ(refused.reason(), kTooManyPageRangesReason);
+    EXPECT_NE(refused.message().find("at most 2 here, so nothing was changed"), std::string::npos)
+        << refused.message();
+  }
+  EXPECT_EQ(ReadAll(upload), expected);
+  EXPECT_EQ(*upload.PageRanges(), two);
+  EXPECT_EQ(StagedFiles(), staged);
+  // Writes that join the ranges go on; then the freed range takes a new one.
+  const std::vector<uint8_t> more = Random(3 * kChunk, 5);
+  Write(upload, kChunk, more, expected);
+  EXPECT_EQ(*upload.PageRanges(), (std::vector<PageRange>{{0, size}}));
+  ASSERT_TRUE(upload.ClearPages(kChunk, kChunk).ok());
+  std::fill_n(expected.begin() + kChunk, kChunk, 0);
+  EXPECT_EQ(ReadAll(upload), expected);
+}
+
 TEST_F(UploadBlobTest, AReopenedUploadKeepsItsBytesAndForgetsChunksThatDidNotSurvive) {
   const uint64_t size = 4 * kChunk + 512;
   std::vector<uint8_t> data = Random(3 * kChunk, 8);

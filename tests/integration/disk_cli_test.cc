@@ -201,6 +201,63 @@ TEST_F(DiskCliTest, ResumeWithAnotherFileOfTheSameSizeIsRefusedAndTheRightOneFin
   EXPECT_TRUE(std::filesystem::is_empty(config_dir_ / "uploads"));
 }
 
+// A plain upload of another file onto a disk whose upload stopped would keep the earlier
+// file's pages where the new one has zeros (zero pieces are not sent) and seal a mix: it is
+// refused and changes nothing; the upload it met finishes with --resume as the file it was.
+TEST_F(DiskCliTest, UploadWithoutResumeOntoAnUnfinishedUploadIsRefusedAndChangesNothing) {
+  std::string vhd = MakeVhd("fixed");
+  CommandResult stopped = Gallery(Plus(Upload(vhd, "mix2"), {"--stop-after-pieces", "3"}));
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.err;
+  // Another fixed VHD of the same size whose data sits where the first one has zeros, and zeros
+  // where the first one's pieces were written.
+  std::string other_raw = Path("other.raw");
+  ASSERT_TRUE(WriteRawTestDisk(other_raw, kDiskBytes, 7, {9 * kMiB, 17 * kMiB}).ok());
+  std::string other = Path("other.vhd");
+  ASSERT_EQ(Tool({"/usr/bin/qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o",
+                  "subformat=fixed,force_size=on", other_raw, other})
+                .exit_code,
+            0);
+  const json before = Ok({"disk", "show", "-g", "rg1", "-n", "mix2"});
+  ASSERT_EQ(before["properties"]["diskState"], "ActiveUpload") << before.dump();
+
+  std::vector<std::string> plain = Upload(other, "mix2");
+  CommandResult refused = Gallery(plain);
+  EXPECT_EQ(refused.exit_code, 1) << DescribeCommand(plain, refused);
+  EXPECT_TRUE(Contains(refused.err,
+                       "ERROR: (DiskAlreadyExists) The disk 'mix2' already exists "
+                       "(state 'ActiveUpload') with an upload in progress; "
+                       "uploading " +
+                           other))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "seal a mix of two files. Nothing was changed."))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "gallery disk upload " + other + " -g rg1 -n mix2 --resume"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "gallery disk delete -g rg1 -n mix2")) << refused.err;
+  // The disk is as it was.
+  EXPECT_EQ(Ok({"disk", "show", "-g", "rg1", "-n", "mix2"}), before);
+
+  // The upload in progress is still the first file's and finishes as it.
+  Ok({"disk", "upload", vhd, "-g", "rg1", "-n", "mix2", "--resume"});
+  std::string out_vhd = Path("mix2.vhd");
+  Ok(Download("mix2", out_vhd, "vhd"));
+  EXPECT_EQ(Tool({"/usr/bin/cmp", vhd, out_vhd}).exit_code, 0);
+
+  // Sealed, the disk is refused too; deleted, the other file uploads and comes back whole.
+  CommandResult sealed = Gallery(plain);
+  EXPECT_EQ(sealed.exit_code, 1) << DescribeCommand(plain, sealed);
+  EXPECT_TRUE(Contains(sealed.err,
+                       "ERROR: (DiskAlreadyExists) The disk 'mix2' already exists "
+                       "(state 'Unattached'); an upload makes a new disk."))
+      << sealed.err;
+  Ok({"disk", "delete", "-g", "rg1", "-n", "mix2"});
+  Ok(plain);
+  std::string out_other = Path("mix2-other.vhd");
+  Ok(Download("mix2", out_other, "vhd"));
+  CommandResult same = Tool({"/usr/bin/cmp", other, out_other});
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+}
+
 TEST_F(DiskCliTest, AFileThatIsNotAVhdIsRefusedAndNoDiskIsMade) {
   std::vector<std::string> args = Upload(raw_, "bad1");
   CommandResult r = Gallery(args);

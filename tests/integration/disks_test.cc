@@ -11,6 +11,7 @@
 
 #include "arm_test_fixture.h"
 #include "client/page_blob_client.h"
+#include "page_list.h"
 
 namespace gallery::testing {
 namespace {
@@ -300,15 +301,6 @@ TEST_F(DisksTest, FixedVhdUploadSealsAndDownloadsByteForByte) {
   EXPECT_EQ(Call("DELETE", Q(DiskPath("fixed1"), kDiskApi)).status, 204);
 }
 
-std::string PageListOf(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
-  std::string xml = "<PageList>";
-  for (const auto& [start, end] : ranges) {
-    xml += "<PageRange><Start>" + std::to_string(start) + "</Start><End>" + std::to_string(end) +
-           "</End></PageRange>";
-  }
-  return xml + "</PageList>";
-}
-
 // Get Page Ranges lists the 512-byte pages written and not cleared, within x-ms-range (or
 // Range) when given, with a Write grant during the upload and a Read grant once sealed.
 TEST_F(DisksTest, PageListsNameThePagesWrittenWithinTheRangeAsked) {
@@ -347,6 +339,43 @@ TEST_F(DisksTest, PageListsNameThePagesWrittenWithinTheRangeAsked) {
                      "bytes=-512");
   ExpectStorageError(Get(url + "&comp=pagelist", "bytes=" + std::to_string(21 * kMiB) + "-"), 416,
                      "InvalidPageRange", std::to_string(20 * kMiB + 512));
+}
+
+// An upload whose written pages would split into more ranges than disks.maxPageRanges (here 3)
+// is refused the write or clear that would do it: 409 TooManyPageRanges, a storage XML error,
+// and nothing written; writes that join ranges go on, and the disk seals as the bytes accepted.
+TEST_F(DisksTest, AWriteThatWouldSplitThePageListPastItsBoundIsA409AndWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartServer(R"({"disks": {"maxPageRanges": 3}})"));
+  const std::string vhd = SmallFixedVhd();
+  const uint64_t size = vhd.size();
+  CreateDisk("tm", size);
+  const std::string url = Grant("tm", "Write");
+  ASSERT_FALSE(url.empty());
+  EXPECT_EQ(PutPage(*client_, url, 0, vhd.substr(0, kPiece)).status, 201);
+  EXPECT_EQ(PutPage(*client_, url, size - 512, vhd.substr(size - 512)).status, 201);
+  EXPECT_EQ(PutPage(*client_, url, 8 * kMiB, std::string(512, 'x')).status, 201);
+  const std::string three =
+      PageListOf({{0, kPiece - 1}, {8 * kMiB, 8 * kMiB + 511}, {size - 512, size - 1}});
+  ExpectStorageError(PutPage(*client_, url, 12 * kMiB, std::string(512, 'y')), 409,
+                     "TooManyPageRanges",
+                     "Writing these pages would leave the blob's written pages in 4 separate "
+                     "ranges; a blob may have at most 3 here, so nothing was changed. Write the "
+                     "blob in larger contiguous pieces, or write the pages between the ranges "
+                     "already written (zeros count as written) so that they join.");
+  ExpectStorageError(PutPage(*client_, url, 4096, "", "clear"), 409, "TooManyPageRanges",
+                     "Clearing these pages would leave");
+  HttpResult list = Get(url + "&comp=pagelist");
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(three), std::string::npos) << list.body;
+  // Clearing the odd page frees its range; a write joining the first range is allowed.
+  EXPECT_EQ(PutPage(*client_, url, 8 * kMiB, "", "clear").status, 201);
+  EXPECT_EQ(PutPage(*client_, url, kPiece, vhd.substr(kPiece, kPiece)).status, 201);
+  auto [status, result] = Revoke("tm");
+  EXPECT_EQ(status["status"], "Succeeded") << status.dump();
+  // The refused write and clear changed no byte: the disk is the VHD.
+  HttpResult whole = Get(Grant("tm", "Read"));
+  ASSERT_EQ(whole.status, 200) << whole.body.substr(0, 300);
+  EXPECT_TRUE(whole.body == vhd) << "the download differs from the VHD";
 }
 
 TEST_F(DisksTest, ASealedDiskListsItsDataAndFooterPagesToAReadGrant) {

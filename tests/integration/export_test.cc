@@ -12,6 +12,7 @@
 
 #include "arm_test_fixture.h"
 #include "cli_expect.h"
+#include "page_list.h"
 #include "storage/chunk_digest.h"
 
 namespace gallery::testing {
@@ -417,6 +418,69 @@ TEST_F(ExportTest, ADiskStaysActiveSasUntilItsLastReadGrantEnds) {
   EXPECT_EQ(state(), "Unattached");
   ExpectStorageError(Get(third, "bytes=0-511"), 403, "AuthenticationFailed");
   ExpectStorageError(Get(fourth, "bytes=0-511"), 403, "AuthenticationFailed");
+}
+
+// Get Page Ranges on a Read grant of a version and of an image (azcopy asks it to skip what
+// holds no data): the MiB steps holding data (the random runs at 0, 5-6, 13 and 23 MiB), then
+// the footer page, within x-ms-range when given.
+TEST_F(ExportTest, ReadGrantsListThePagesHoldingDataWithinTheRangeAsked) {
+  ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
+  auto image_grant = [&] {
+    auto [status, result] = Finish(Call("POST", Q(ImagePath("img1") + "/beginGetAccess", kImageApi),
+                                        {{"access", "Read"}, {"durationInSeconds", 3600}}));
+    return Body(result).value("accessSAS", "");
+  };
+  const std::vector<std::pair<uint64_t, uint64_t>> expected = {{0, kMiB - 1},
+                                                               {5 * kMiB, 7 * kMiB - 1},
+                                                               {13 * kMiB, 14 * kMiB - 1},
+                                                               {23 * kMiB, kDiskBytes - 1},
+                                                               {kDiskBytes, kDiskBytes + 511}};
+  for (const std::string& url : {GrantVersion(), image_grant()}) {
+    ASSERT_TRUE(Contains(url, "/exports/")) << url;
+    auto list = [&](const std::string& range) {
+      HttpCall call{"GET", url + "&comp=pagelist", {}, ""};
+      if (!range.empty()) {
+        call.headers.push_back({"x-ms-range", range});
+      }
+      Result<HttpResult> r = client_->Send(call);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (!r.ok()) {
+        return HttpResult{};
+      }
+      return *r;
+    };
+    HttpResult whole = list("");
+    EXPECT_EQ(whole.status, 200) << whole.body;
+    EXPECT_EQ(whole.Header("x-ms-blob-content-length").value_or(""),
+              std::to_string(kDiskBytes + 512));
+    EXPECT_TRUE(Contains(whole.body, PageListOf(expected))) << whole.body;
+    HttpResult part = list("bytes=" + std::to_string(5 * kMiB + kMiB / 2) + "-" +
+                           std::to_string(13 * kMiB + 511));
+    EXPECT_EQ(part.status, 200) << part.body;
+    EXPECT_TRUE(Contains(
+        part.body, PageListOf({{5 * kMiB + kMiB / 2, 7 * kMiB - 1}, {13 * kMiB, 13 * kMiB + 511}})))
+        << part.body;
+    HttpResult none = list("bytes=" + std::to_string(8 * kMiB) + "-" + std::to_string(12 * kMiB));
+    EXPECT_EQ(none.status, 416) << none.body;  // B + 1 off a 512-byte boundary
+    EXPECT_EQ(none.Header("x-ms-error-code").value_or(""), "InvalidPageRange") << none.body;
+    HttpResult empty =
+        list("bytes=" + std::to_string(8 * kMiB) + "-" + std::to_string(12 * kMiB - 1));
+    EXPECT_EQ(empty.status, 200) << empty.body;
+    EXPECT_TRUE(Contains(empty.body, "<PageList></PageList>")) << empty.body;
+    // Read grants still write nothing.
+    HttpCall write{"PUT",
+                   url + "&comp=page",
+                   {{"x-ms-page-write", "update"}, {"x-ms-range", "bytes=0-511"}},
+                   std::string(512, 'x')};
+    Result<HttpResult> refused = client_->Send(write);
+    ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+    ExpectStorageError(*refused, 403, "AuthorizationPermissionMismatch");
+    EXPECT_TRUE(Contains(refused->body, "needs a Write grant")) << refused->body;
+  }
+  // The bytes are unchanged.
+  HttpResult first = Get(GrantVersion(), "bytes=0-1048575");
+  ASSERT_EQ(first.status, 206) << first.body;
+  EXPECT_TRUE(first.body == Slice(os_raw_, 0, kMiB));
 }
 
 TEST_F(ExportTest, OnlyReadGrantsAreGiven) {
