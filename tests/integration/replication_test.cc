@@ -584,7 +584,44 @@ TEST_F(ReplicationTest, AStoreThatCannotBeOpenedAtStartFailsOnlyItsRegion) {
   EXPECT_EQ(RegionStatus(version, "South Central US")["state"], "Completed") << version.dump();
   const json east = RegionStatus(version, "East US");
   EXPECT_EQ(east["state"], "Failed") << east.dump();
-  EXPECT_TRUE(Contains(east.value("details", ""), "LOCK")) << east.dump();
+  const std::string details = east.value("details", "");
+  EXPECT_TRUE(Contains(details, "chunk store 'eastus': cannot open its LOCK file: Is a directory"))
+      << details;
+  EXPECT_FALSE(Contains(details, dir_.path().string())) << details;
+}
+
+// A store that fails while writing (its temporary folder replaced by a file) fails its region
+// with a message that names the store and the OS error: clients never see the server's paths.
+TEST_F(ReplicationTest, AStoreThatCannotWriteFailsItsRegionNamingTheStoreButNoServerPath) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({{"replication", {{"maxAttempts", 2}, {"retryBaseMs", 100}, {"retryMaxMs", 200}}}}));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 2}));
+  const HttpResult first = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  ASSERT_EQ(WaitOperation(AsyncUrl(first))["status"], "Succeeded");
+  // East US's store (open now) loses its chunk files, and can no longer write new ones.
+  for (const auto& fan_out : fs::directory_iterator(StorePath(kEastUs) / "chunks")) {
+    for (const auto& chunk : fs::directory_iterator(fan_out.path())) {
+      fs::remove(chunk.path());
+    }
+  }
+  fs::remove_all(StorePath(kEastUs) / "tmp");
+  { std::ofstream(StorePath(kEastUs) / "tmp") << "in the way"; }
+
+  const HttpResult second = PutVersion("2.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  const json op = WaitOperation(AsyncUrl(second));
+  EXPECT_EQ(op["status"], "Failed") << op.dump();
+  EXPECT_EQ(op["error"]["code"], "ReplicationFailed") << op.dump();
+  const std::string error = op["error"].value("message", "");
+  const json east = RegionStatus(Expanded("2.0.0"), "East US");
+  EXPECT_EQ(east["state"], "Failed") << east.dump();
+  const std::string details = east.value("details", "");
+  for (const std::string& message : {error, details}) {
+    EXPECT_TRUE(Contains(message,
+                         "Replication to 'eastus' failed after 2 attempts: chunk store "
+                         "'eastus': cannot create a folder: Not a directory"))
+        << message;
+    EXPECT_EQ(message.find('/'), std::string::npos) << message;
+  }
 }
 
 // A store whose disk is no longer mounted must not pass for a new empty store: its region is
