@@ -54,6 +54,7 @@ struct Replicator::Progress {
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> written{0};
+  std::atomic<int32_t> replicas{0};  // the replicas the job fills
   std::mutex mu;
   std::deque<std::pair<TimestampMs, int64_t>> samples;  // (time, written)
 
@@ -67,10 +68,12 @@ struct Replicator::Progress {
       samples.pop_front();
     }
   }
-  // A target store left the job: its share of the total, and what was counted for it.
-  void Drop(int64_t total_bytes, int64_t done_bytes) {
+  // A target store left the job: its share of the total, what was counted for it, and the
+  // replicas it held.
+  void Drop(int64_t total_bytes, int64_t done_bytes, int32_t replica_count) {
     total -= total_bytes;
     done -= done_bytes;
+    replicas -= replica_count;
   }
   double Rate() {
     std::lock_guard<std::mutex> lock(mu);
@@ -356,7 +359,11 @@ class Replicator::Job {
     }
     for (size_t t = 0; t < targets_.size(); ++t) {
       if (!stores.contains(targets_[t].store) && !dropped_[t].exchange(true)) {
-        progress_->Drop(static_cast<int64_t>(store_bytes_), target_done_[t].load());
+        const auto held = std::count_if(replicas_.begin(), replicas_.end(), [&](const auto& r) {
+          return r.second == targets_[t].store;
+        });
+        progress_->Drop(static_cast<int64_t>(store_bytes_), target_done_[t].load(),
+                        static_cast<int32_t>(held));
         GLOG_INFO("replication of {} to {}: store {} is no longer a target", version_.ToString(),
                   region_, targets_[t].store);
       }
@@ -543,7 +550,7 @@ std::optional<domain::LiveReplication> Replicator::Live(const ResourceId& versio
     }
     p = it->second;
   }
-  return domain::LiveReplication{p->done.load(), p->total.load(), p->Rate()};
+  return domain::LiveReplication{p->done.load(), p->total.load(), p->Rate(), p->replicas.load()};
 }
 
 Status Replicator::RunRegion(const ResourceId& version_id, const std::string& region) {
@@ -703,6 +710,7 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     total += c.second;
   }
   progress->total = static_cast<int64_t>(total * targets.size());
+  progress->replicas = static_cast<int32_t>(wanted.size());
   const JobKey key{version_id.Key(), region};
   {
     std::lock_guard<std::mutex> lock(mu_);

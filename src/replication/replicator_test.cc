@@ -463,6 +463,63 @@ TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgres
   EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
 }
 
+// audit c#10 c: westus's count raised 1 -> 2 while its replica is copied (the new replica
+// shares the store). The region stays Replicating throughout, also between the two jobs, and
+// its progress only drops to the new total's share, then climbs.
+TEST_F(ReplicatorTest, ACountRaisedWhileCopyingKeepsTheRegionReplicatingAndItsProgress) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
+  options.chunks_per_request = 4;
+  auto westus = [this] {
+    return domain::SummarizeReplication(
+        Current(), [this](const std::string& region) { return replicator_->Live(id_, region); })[2];
+  };
+  int requests = 0;
+  std::vector<domain::RegionReplication> seen;
+  options.link = [&](const std::string&, const std::string& to, uint64_t,
+                     const std::atomic<bool>*) {
+    if (to != "westus") {
+      return Status::Ok();
+    }
+    if (++requests == 3) {
+      GalleryImageVersion v = Current();
+      v.target_regions[2].regional_replica_count = 2;
+      Reconcile(&v, StoresOf, {});
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->PutResource(v).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    seen.push_back(westus());
+    clock_.Advance(1000);
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  seen.push_back(westus());  // replica 0 complete, replica 1 not begun
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  const domain::RegionReplication done = westus();
+  EXPECT_EQ(done.state, ReplicationState::kCompleted);
+  EXPECT_EQ(done.replicas_done, 2);
+
+  ASSERT_EQ(seen.size(), 10u + 1);  // 38 chunks in requests of 4, then between the jobs
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].state, ReplicationState::kReplicating) << i;
+    EXPECT_LE(seen[i].bytes_per_second, 4.0 * kChunk) << i;  // 4 chunks a second at most
+  }
+  EXPECT_EQ(seen[1].bytes_total, DataBytes());
+  EXPECT_EQ(seen[1].replicas_total, 1);
+  EXPECT_EQ(seen[2].bytes_total, 2 * DataBytes());
+  EXPECT_EQ(seen[2].replicas_total, 2);
+  EXPECT_EQ(seen[2].progress, seen[2].bytes_done * 100 / seen[2].bytes_total);
+  EXPECT_GE(seen[2].progress, seen[1].progress / 2);
+  for (size_t i = 3; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].progress, seen[i - 1].progress) << i;
+  }
+  EXPECT_EQ(seen.back().replicas_done, 1);
+  EXPECT_EQ(seen.back().progress, 50);
+}
+
 TEST_F(ReplicatorTest, ChunkFilesOfAnImpossibleSizeInTheTargetAreCopiedAgain) {
   MakeReplicator();
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
