@@ -458,8 +458,11 @@ TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgres
   // The request on the link when the count was lowered is the last one written there.
   EXPECT_LE(Holds("eastus-2"), 4);
   ASSERT_EQ(seen.size(), 10u);  // 38 chunks in requests of 4
-  EXPECT_EQ(seen[1].bytes_total, 2 * DataBytes());
-  EXPECT_EQ(seen[2].bytes_total, DataBytes());  // one store from the next request on
+  // Each chunk counts once however many stores receive it: the bytes stay; the replicas drop.
+  EXPECT_EQ(seen[1].bytes_total, DataBytes());
+  EXPECT_EQ(seen[1].replicas, 2);
+  EXPECT_EQ(seen[2].bytes_total, DataBytes());
+  EXPECT_EQ(seen[2].replicas, 1);  // one store from the next request on
   EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
 }
 
@@ -569,17 +572,22 @@ TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIs
   EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
 }
 
-TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
+// audit c#10 e: eastus has two stores; each chunk crosses the link once and is written into
+// both. Bytes and rate count it once: the rate is the link's, not the sum of the stores' writes.
+TEST_F(ReplicatorTest, LiveProgressCountsEachChunkOnceHoweverManyStoresReceiveIt) {
   std::vector<domain::LiveReplication> seen;
   MakeReplicator(SamplingLive("eastus", 10, 100, &seen));
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());
   ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
-  ASSERT_EQ(seen.size(), 4u);  // 38 chunks in requests of 10
-  EXPECT_EQ(seen[0].bytes_total, 2 * DataBytes());  // two stores
+  ASSERT_EQ(seen.size(), 4u);  // 38 chunks in requests of 10, 100 ms each on the link
+  EXPECT_EQ(seen[0].bytes_total, DataBytes());
+  EXPECT_EQ(seen[0].replicas, 2);
   EXPECT_EQ(seen[0].bytes_done, 0);
-  EXPECT_EQ(seen[1].bytes_done, 2 * 10 * int64_t{kChunk});
-  EXPECT_GT(seen[3].bytes_per_second, 0);
+  EXPECT_EQ(seen[1].bytes_done, 10 * int64_t{kChunk});
+  EXPECT_DOUBLE_EQ(seen[3].bytes_per_second, 10.0 * kChunk / 0.1);  // 10 chunks per 100 ms
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("eastus-2"), static_cast<int>(digests_.size()));
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());  // over
 }
 

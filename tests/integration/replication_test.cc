@@ -372,6 +372,43 @@ TEST_F(ReplicationTest, StatusShowsBytesRateAndEtaWhileCopying) {
   EXPECT_EQ(RegionStatus(done, "South Central US")["state"], "Completed") << done.dump();
 }
 
+// audit c#10 e: West US 2 has two stores, each receiving every chunk. Its bytes and rate are
+// what crosses the link into the region (each chunk once), not the sum of the stores' writes,
+// which read as twice the link's rate.
+TEST_F(ReplicationTest, ATwoStoreRegionReportsTheBytesAndRateOfItsLinkNotOfItsStoresWrites) {
+  ASSERT_NO_FATAL_FAILURE(Start(Links(5)));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 20}));
+  const HttpResult accepted = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kWestUs2, 2)});
+
+  std::vector<json> samples;  // West US 2 while it copies at 5 MB/s (about four seconds)
+  WaitStatus("1.0.0", [&](const json& s) {
+    const json west = RegionStatus(s, "West US 2");
+    if (west.is_object() && west.contains("bytesDone")) {
+      samples.push_back(west);
+    }
+    return west.is_object() && west.value("state", "") == "Completed";
+  });
+  ASSERT_GE(samples.size(), 3u);
+  bool rate_seen = false;
+  for (const json& west : samples) {
+    EXPECT_EQ(west["replicasTotal"], 2) << west.dump();
+    EXPECT_EQ(west["bytesTotal"], disk_.data_bytes()) << west.dump();
+    EXPECT_LE(west["bytesDone"].get<int64_t>(), static_cast<int64_t>(disk_.data_bytes()));
+    const double rate = west.value("bytesPerSecond", 0.0);
+    if (rate > 0) {
+      rate_seen = true;
+      EXPECT_LT(rate, 10'000'000) << west.dump();  // the link's 5 MB/s, give or take a burst
+      const double left = west["bytesTotal"].get<double>() - west["bytesDone"].get<double>();
+      // The ETA is the bytes left at that rate (the rate is sent in whole bytes per second).
+      EXPECT_NEAR(west["etaSeconds"].get<double>(), left / rate, 1.0) << west.dump();
+    }
+  }
+  EXPECT_TRUE(rate_seen);
+  EXPECT_EQ(WaitOperation(AsyncUrl(accepted))["status"], "Succeeded");
+  ExpectStoreHoldsDisk(kWestUs2);
+  ExpectStoreHoldsDisk("westus2-2");
+}
+
 TEST_F(ReplicationTest, AProfileChangeWhileCopyingEndsWithExactlyTheReplicasAskedFor) {
   ASSERT_NO_FATAL_FAILURE(Start(Links(5)));
   ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 20}));
