@@ -45,15 +45,18 @@ RegionReplication Summarize(const GalleryImageVersion& version, const TargetRegi
     out.progress = 100;
   } else if (!failed && now.has_value() && now->bytes_total > 0) {
     // A failed region shows no live bytes, rate or ETA: the copy that reported them is over.
-    out.bytes_done = now->bytes_done;
-    out.bytes_total = now->bytes_total;
+    // Not completed, so some replica is pending and in_copy > 0.
+    const int32_t pending = out.replicas_total - out.replicas_done;
+    const int64_t in_copy = now->replicas > 0 ? std::min(now->replicas, pending) : pending;
+    out.bytes_total = now->bytes_total * out.replicas_total / in_copy;
+    out.bytes_done =
+        std::min(out.bytes_total, now->bytes_total * out.replicas_done / in_copy + now->bytes_done);
     out.bytes_per_second = now->bytes_per_second;
-    out.progress = static_cast<int32_t>(
-        std::clamp<int64_t>(now->bytes_done * 100 / now->bytes_total, 0, 99));
-    if (now->bytes_per_second > 0 && now->bytes_total >= now->bytes_done) {
+    out.progress =
+        static_cast<int32_t>(std::clamp<int64_t>(out.bytes_done * 100 / out.bytes_total, 0, 99));
+    if (now->bytes_per_second > 0) {
       out.eta_seconds = static_cast<int64_t>(
-          std::ceil(static_cast<double>(now->bytes_total - now->bytes_done) /
-                    now->bytes_per_second));
+          std::ceil(static_cast<double>(out.bytes_total - out.bytes_done) / now->bytes_per_second));
     }
   } else if (out.replicas_total > 0) {
     out.progress = out.replicas_done * 100 / out.replicas_total;

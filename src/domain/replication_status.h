@@ -24,6 +24,8 @@ struct LiveReplication {
   int64_t bytes_done = 0;
   int64_t bytes_total = 0;
   double bytes_per_second = 0;
+  // The replicas the copy fills (its bytes are theirs); 0: every pending replica of the region.
+  int32_t replicas = 0;
   // Stores of the region that cannot be used now, with why (a message fit for clients). A
   // completed replica in one of them does not count as completed: its data cannot be read.
   std::map<std::string, std::string> unavailable_stores;
@@ -34,7 +36,10 @@ using LiveReplicationLookup =
     std::function<std::optional<LiveReplication>(const std::string& region)>;
 
 // One entry per target region, in the profile's order. Without live progress a region's bytes
-// are unknown and its progress counts replicas (a completed region is 100).
+// are unknown and its progress counts replicas (a completed region is 100). With it, bytes,
+// progress and ETA are over all the region's replicas: each replica the copy does not fill
+// (completed before it, or added since it started) counts as many bytes as one it fills, so a
+// count raised mid-copy lowers progress only by the new total's share.
 std::vector<RegionReplication> SummarizeReplication(const GalleryImageVersion& version,
                                                     const LiveReplicationLookup& live = {});
 

@@ -100,6 +100,50 @@ TEST(ReplicationStatusTest, LiveProgressGivesBytesRateAndEta) {
   EXPECT_FALSE(SummarizeReplication(v, done)[0].eta_seconds.has_value());
 }
 
+// audit c#10 c: westus's count raised 1 -> 2 while its one replica was 82% copied. Bytes,
+// progress and ETA cover both replicas from then on: progress halves (the new total's share), and
+// the second copy's progress adds to the completed first replica instead of starting over.
+TEST(ReplicationStatusTest, ACountRaisedMidCopyCountsEveryReplicaOfTheRegion) {
+  GalleryImageVersion v = Version(
+      {R("eastus", 0, kCompleted), R("eastus", 1, kCompleted), R("westus", 0, kReplicating)});
+  std::optional<LiveReplication> live = LiveReplication{820, 1000, 100.0, 1};
+  auto lookup = [&](const std::string& region) { return region == "westus" ? live : std::nullopt; };
+  RegionReplication before = SummarizeReplication(v, lookup)[1];
+  EXPECT_EQ(before.state, kReplicating);
+  EXPECT_EQ(before.progress, 82);
+  EXPECT_EQ(before.bytes_done, 820);
+  EXPECT_EQ(before.bytes_total, 1000);
+  EXPECT_EQ(before.eta_seconds.value_or(-1), 2);
+
+  // The raise: the running copy still fills replica 0 only.
+  v.replica_count = 2;
+  v.replicas.push_back(R("westus", 1, kReplicating));
+  RegionReplication raised = SummarizeReplication(v, lookup)[1];
+  EXPECT_EQ(raised.state, kReplicating);
+  EXPECT_EQ(raised.replicas_total, 2);
+  EXPECT_EQ(raised.bytes_done, 820);
+  EXPECT_EQ(raised.bytes_total, 2000);
+  EXPECT_EQ(raised.progress, 41);
+  EXPECT_DOUBLE_EQ(raised.bytes_per_second, 100.0);
+  EXPECT_EQ(raised.eta_seconds.value_or(-1), 12);
+
+  // Replica 0 done, no copy running for a moment: still Replicating, half done.
+  v.replicas[2].state = kCompleted;
+  live.reset();
+  RegionReplication between = SummarizeReplication(v, lookup)[1];
+  EXPECT_EQ(between.state, kReplicating);
+  EXPECT_EQ(between.progress, 50);
+
+  // The copy of replica 1 (its chunks found present: no rate) adds to replica 0's bytes.
+  live = LiveReplication{600, 1000, 0.0, 1};
+  RegionReplication second = SummarizeReplication(v, lookup)[1];
+  EXPECT_EQ(second.state, kReplicating);
+  EXPECT_EQ(second.bytes_done, 1600);
+  EXPECT_EQ(second.bytes_total, 2000);
+  EXPECT_EQ(second.progress, 80);
+  EXPECT_FALSE(second.eta_seconds.has_value());
+}
+
 TEST(ReplicationStatusTest, ACompletedReplicaInAnUnavailableStoreFailsItsRegion) {
   // westus's store lost its disk: its completed replica holds no readable data any more.
   GalleryImageVersion v =

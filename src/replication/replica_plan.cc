@@ -1,8 +1,20 @@
 #include "replication/replica_plan.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace gallery::replication {
+
+namespace {
+
+// Whether a replica of `region` is being copied (or waits for a retry of its copy).
+bool RegionReplicating(const std::vector<domain::Replica>& replicas, const std::string& region) {
+  return std::any_of(replicas.begin(), replicas.end(), [&](const domain::Replica& r) {
+    return r.region == region && r.state == domain::ReplicationState::kReplicating;
+  });
+}
+
+}  // namespace
 
 std::vector<domain::Replica> Reconcile(domain::GalleryImageVersion* version,
                                        const StoresOfRegion& stores, ReconcileOptions options) {
@@ -39,6 +51,9 @@ std::vector<domain::Replica> Reconcile(domain::GalleryImageVersion* version,
       replica.region = target.name;
       replica.index = i;
       replica.store = region_stores[static_cast<size_t>(i) % region_stores.size()];
+      replica.state = RegionReplicating(current, target.name)
+                          ? domain::ReplicationState::kReplicating
+                          : domain::ReplicationState::kQueued;
       next.push_back(std::move(replica));
     }
   }

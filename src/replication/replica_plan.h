@@ -5,9 +5,11 @@
 // Replica i of a region lives in the region's store i mod (number of stores), so a region with
 // two stores and two replicas holds two physical copies, and a third replica shares the first
 // store (and its chunks). Replicas that still fit the profile are kept as they are (their
-// progress, their store); missing ones are added Queued; those beyond a region's count or in a
-// region no longer targeted are removed, and the caller deletes their manifests in the same
-// transaction. Pure: the service calls it inside the transaction that changes the profile.
+// progress, their store); missing ones are added Queued, or Replicating in a region that is
+// being copied (a count raised mid-copy leaves the region Replicating: the replicator copies
+// both states alike); those beyond a region's count or in a region no longer targeted are
+// removed, and the caller deletes their manifests in the same transaction. Pure: the service
+// calls it inside the transaction that changes the profile.
 
 #include <functional>
 #include <string>

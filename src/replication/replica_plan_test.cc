@@ -90,6 +90,20 @@ TEST(ReconcileTest, AnAddedRegionOrARaisedCountAddsOnlyTheMissingReplicas) {
   EXPECT_EQ(v.replicas[0].manifests, std::vector<std::string>{"m-eastus-0"});  // kept as is
 }
 
+// audit c#10 c: raising a count while a region is copied sent it back to Queued for a moment.
+TEST(ReconcileTest, ACountRaisedWhileItsRegionIsCopiedAddsReplicasThatAreReplicating) {
+  GalleryImageVersion v = Version({Target("eastus", 1), Target("westus", 1)});
+  Reconcile(&v, Stores, {});
+  v.replicas[0].state = ReplicationState::kReplicating;  // eastus is being copied
+  v.target_regions = {Target("eastus", 2), Target("westus", 2)};
+  Reconcile(&v, Stores, {});
+  EXPECT_EQ(Rows(v), (std::vector<Row>{{"eastus", 0, "eastus", ReplicationState::kReplicating},
+                                       {"eastus", 1, "eastus-2", ReplicationState::kReplicating},
+                                       {"westus", 0, "westus", kQueued},
+                                       {"westus", 1, "westus", kQueued}}));
+  EXPECT_EQ(v.replicas[1].retry_at, 0);  // due at once
+}
+
 TEST(ReconcileTest, ARaisedCommonCountReachesRegionsWithoutTheirOwnCount) {
   GalleryImageVersion v = Version({Target("eastus", 1), Target("westus")}, 1);
   Reconcile(&v, Stores, {});

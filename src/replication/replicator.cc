@@ -47,17 +47,22 @@ std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
 
 }  // namespace
 
-// Bytes done of total for a running job, and recent samples for its rate.
-// The rate counts only bytes written: chunks a store already had (a resumed job, the source
-// region's own store) are done at once, and counting them made rates of GB/s on 20 MB/s links.
+// Bytes done of total for a running job, and recent samples for its rate. Each chunk counts once
+// however many target stores receive it: the bytes are those that must arrive in the region, and
+// the rate is what crosses the link into it (for a copy inside the region, what is read there),
+// the figure users compare with their link; counting every store's writes showed a two-store
+// region at twice its link's rate. The rate counts only chunks copied: chunks the stores already
+// had (a resumed job, the source region's own store) are done at once, and counting them made
+// rates of GB/s on 20 MB/s links.
 struct Replicator::Progress {
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> written{0};
+  std::atomic<int32_t> replicas{0};  // the replicas the job fills
   std::mutex mu;
   std::deque<std::pair<TimestampMs, int64_t>> samples;  // (time, written)
 
-  // `present` bytes found in the stores, `copied` bytes written into them.
+  // `present` bytes found in every target store, `copied` bytes written into those lacking them.
   void Add(int64_t present, int64_t copied, TimestampMs now) {
     done += present + copied;
     const int64_t value = written += copied;
@@ -67,11 +72,9 @@ struct Replicator::Progress {
       samples.pop_front();
     }
   }
-  // A target store left the job: its share of the total, and what was counted for it.
-  void Drop(int64_t total_bytes, int64_t done_bytes) {
-    total -= total_bytes;
-    done -= done_bytes;
-  }
+  // A target store left the job with `replica_count` of its replicas; the region still receives
+  // every chunk, so bytes are unchanged.
+  void Drop(int32_t replica_count) { replicas -= replica_count; }
   double Rate() {
     std::lock_guard<std::mutex> lock(mu);
     if (samples.size() < 2 || samples.back().first <= samples.front().first) {
@@ -107,11 +110,7 @@ class Replicator::Job {
         chunks_(std::move(chunks)),
         progress_(std::move(progress)),
         replicas_(std::move(replicas)),
-        target_done_(targets_.size()),
         dropped_(targets_.size()) {
-    for (const auto& chunk : chunks_) {
-      store_bytes_ += chunk.second;
-    }
     std::lock_guard<std::mutex> lock(owner_.mu_);
     stop_ = owner_.cancel_.load();
     owner_.job_stops_.insert(&stop_);
@@ -206,8 +205,7 @@ class Replicator::Job {
   Status CopyRequest(size_t first, size_t last, bool count_progress) {
     GALLERY_RETURN_IF_ERROR(StillWanted());
     std::vector<std::vector<size_t>> lacking(last - first);
-    int64_t present_bytes = 0;
-    std::vector<int64_t> counted(targets_.size(), 0);  // progress per target
+    int64_t present_bytes = 0;  // chunks every target has
     for (size_t i = first; i < last; ++i) {
       for (size_t t = 0; t < targets_.size(); ++t) {
         if (dropped_[t]) {
@@ -222,12 +220,12 @@ class Replicator::Job {
         // (which verifies the hash) and repaired by the scrub.
         GALLERY_ASSIGN_OR_RETURN(
             bool has, targets_[t].chunks->ContainsWhole(chunks_[i].first, chunks_[i].second));
-        if (has) {
-          present_bytes += chunks_[i].second;
-          counted[t] += chunks_[i].second;
-        } else {
+        if (!has) {
           lacking[i - first].push_back(t);
         }
+      }
+      if (lacking[i - first].empty()) {
+        present_bytes += chunks_[i].second;
       }
     }
     std::vector<std::vector<uint8_t>> bytes(last - first);
@@ -256,22 +254,23 @@ class Replicator::Job {
     if (crossed) {
       GALLERY_RETURN_IF_ERROR(StillWanted());
     }
-    int64_t written_bytes = 0;
+    int64_t written_bytes = 0;  // into the stores, for the commits
+    int64_t copied_bytes = 0;   // chunks copied, once each, for progress
     for (size_t i = first; i < last; ++i) {
+      if (lacking[i - first].empty()) {
+        continue;
+      }
       for (size_t t : lacking[i - first]) {
         if (dropped_[t]) {
           continue;  // re-planned away while this request was on the link
         }
         GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
         written_bytes += chunks_[i].second;
-        counted[t] += chunks_[i].second;
       }
+      copied_bytes += chunks_[i].second;
     }
     if (count_progress) {
-      for (size_t t = 0; t < targets_.size(); ++t) {
-        target_done_[t] += counted[t];
-      }
-      progress_->Add(present_bytes, written_bytes, owner_.clock_.Now());
+      progress_->Add(present_bytes, copied_bytes, owner_.clock_.Now());
     }
     const uint64_t before = uncommitted_.fetch_add(static_cast<uint64_t>(written_bytes));
     if (before + static_cast<uint64_t>(written_bytes) >= owner_.options_.commit_bytes &&
@@ -333,7 +332,7 @@ class Replicator::Job {
   // Cancelled when galleryd stops, the version is gone, or none of this job's replicas is
   // still pending. A target store none of whose replicas is still pending (the profile lowered
   // the region's count) is dropped: nothing more is written there, and progress no longer
-  // counts it.
+  // counts its replicas.
   Status StillWanted() {
     if (owner_.cancel_) {
       return Cancelled("galleryd is stopping");
@@ -356,7 +355,10 @@ class Replicator::Job {
     }
     for (size_t t = 0; t < targets_.size(); ++t) {
       if (!stores.contains(targets_[t].store) && !dropped_[t].exchange(true)) {
-        progress_->Drop(static_cast<int64_t>(store_bytes_), target_done_[t].load());
+        const auto held = std::count_if(replicas_.begin(), replicas_.end(), [&](const auto& r) {
+          return r.second == targets_[t].store;
+        });
+        progress_->Drop(static_cast<int32_t>(held));
         GLOG_INFO("replication of {} to {}: store {} is no longer a target", version_.ToString(),
                   region_, targets_[t].store);
       }
@@ -372,10 +374,7 @@ class Replicator::Job {
   std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks_;
   std::shared_ptr<Progress> progress_;
   std::set<std::pair<int32_t, std::string>> replicas_;  // (index, store) this job fills
-  uint64_t store_bytes_ = 0;  // what one target store receives: the chunks' bytes
-  // Per target (index into targets_): bytes progress counted for it, and whether it was
-  // re-planned away (StillWanted).
-  std::vector<std::atomic<int64_t>> target_done_;
+  // Per target (index into targets_): whether it was re-planned away (StillWanted).
   std::vector<std::atomic<bool>> dropped_;
   std::mutex egress_mu_;
   std::map<std::string, uint64_t> egress_;  // source region -> bytes not yet counted
@@ -543,7 +542,7 @@ std::optional<domain::LiveReplication> Replicator::Live(const ResourceId& versio
     }
     p = it->second;
   }
-  return domain::LiveReplication{p->done.load(), p->total.load(), p->Rate()};
+  return domain::LiveReplication{p->done.load(), p->total.load(), p->Rate(), p->replicas.load()};
 }
 
 Status Replicator::RunRegion(const ResourceId& version_id, const std::string& region) {
@@ -702,7 +701,8 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   for (const auto& c : chunks) {
     total += c.second;
   }
-  progress->total = static_cast<int64_t>(total * targets.size());
+  progress->total = static_cast<int64_t>(total);  // each chunk once, however many stores
+  progress->replicas = static_cast<int32_t>(wanted.size());
   const JobKey key{version_id.Key(), region};
   {
     std::lock_guard<std::mutex> lock(mu_);

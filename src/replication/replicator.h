@@ -102,8 +102,10 @@ class Replicator {
   // running is run again when it ends.
   void Kick(const ResourceId& version);
 
-  // What a running job of the region knows: bytes done and total over its target stores, and
-  // the rate over the last seconds. nullopt when no job runs there.
+  // What a running job of the region knows: bytes done and total, each chunk counted once however
+  // many of the region's stores receive it (so the rate, over the last seconds, is the bytes
+  // crossing the link into the region), and the replicas it fills. nullopt when no job runs
+  // there.
   std::optional<domain::LiveReplication> Live(const ResourceId& version,
                                               const std::string& region) const;
 

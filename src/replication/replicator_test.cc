@@ -458,9 +458,69 @@ TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgres
   // The request on the link when the count was lowered is the last one written there.
   EXPECT_LE(Holds("eastus-2"), 4);
   ASSERT_EQ(seen.size(), 10u);  // 38 chunks in requests of 4
-  EXPECT_EQ(seen[1].bytes_total, 2 * DataBytes());
-  EXPECT_EQ(seen[2].bytes_total, DataBytes());  // one store from the next request on
+  // Each chunk counts once however many stores receive it: the bytes stay; the replicas drop.
+  EXPECT_EQ(seen[1].bytes_total, DataBytes());
+  EXPECT_EQ(seen[1].replicas, 2);
+  EXPECT_EQ(seen[2].bytes_total, DataBytes());
+  EXPECT_EQ(seen[2].replicas, 1);  // one store from the next request on
   EXPECT_EQ(seen[2].bytes_done, 2 * 4 * int64_t{kChunk});
+}
+
+// audit c#10 c: westus's count raised 1 -> 2 while its replica is copied (the new replica
+// shares the store). The region stays Replicating throughout, also between the two jobs, and
+// its progress only drops to the new total's share, then climbs.
+TEST_F(ReplicatorTest, ACountRaisedWhileCopyingKeepsTheRegionReplicatingAndItsProgress) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
+  options.chunks_per_request = 4;
+  auto westus = [this] {
+    return domain::SummarizeReplication(
+        Current(), [this](const std::string& region) { return replicator_->Live(id_, region); })[2];
+  };
+  int requests = 0;
+  std::vector<domain::RegionReplication> seen;
+  options.link = [&](const std::string&, const std::string& to, uint64_t,
+                     const std::atomic<bool>*) {
+    if (to != "westus") {
+      return Status::Ok();
+    }
+    if (++requests == 3) {
+      GalleryImageVersion v = Current();
+      v.target_regions[2].regional_replica_count = 2;
+      Reconcile(&v, StoresOf, {});
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->PutResource(v).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    seen.push_back(westus());
+    clock_.Advance(1000);
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  seen.push_back(westus());  // replica 0 complete, replica 1 not begun
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  const domain::RegionReplication done = westus();
+  EXPECT_EQ(done.state, ReplicationState::kCompleted);
+  EXPECT_EQ(done.replicas_done, 2);
+
+  ASSERT_EQ(seen.size(), 10u + 1);  // 38 chunks in requests of 4, then between the jobs
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].state, ReplicationState::kReplicating) << i;
+    EXPECT_LE(seen[i].bytes_per_second, 4.0 * kChunk) << i;  // 4 chunks a second at most
+  }
+  EXPECT_EQ(seen[1].bytes_total, DataBytes());
+  EXPECT_EQ(seen[1].replicas_total, 1);
+  EXPECT_EQ(seen[2].bytes_total, 2 * DataBytes());
+  EXPECT_EQ(seen[2].replicas_total, 2);
+  EXPECT_EQ(seen[2].progress, seen[2].bytes_done * 100 / seen[2].bytes_total);
+  EXPECT_GE(seen[2].progress, seen[1].progress / 2);
+  for (size_t i = 3; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].progress, seen[i - 1].progress) << i;
+  }
+  EXPECT_EQ(seen.back().replicas_done, 1);
+  EXPECT_EQ(seen.back().progress, 50);
 }
 
 TEST_F(ReplicatorTest, ChunkFilesOfAnImpossibleSizeInTheTargetAreCopiedAgain) {
@@ -512,17 +572,22 @@ TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIs
   EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
 }
 
-TEST_F(ReplicatorTest, LiveProgressCountsBytesOverTheTargetStores) {
+// audit c#10 e: eastus has two stores; each chunk crosses the link once and is written into
+// both. Bytes and rate count it once: the rate is the link's, not the sum of the stores' writes.
+TEST_F(ReplicatorTest, LiveProgressCountsEachChunkOnceHoweverManyStoresReceiveIt) {
   std::vector<domain::LiveReplication> seen;
   MakeReplicator(SamplingLive("eastus", 10, 100, &seen));
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());
   ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
-  ASSERT_EQ(seen.size(), 4u);  // 38 chunks in requests of 10
-  EXPECT_EQ(seen[0].bytes_total, 2 * DataBytes());  // two stores
+  ASSERT_EQ(seen.size(), 4u);  // 38 chunks in requests of 10, 100 ms each on the link
+  EXPECT_EQ(seen[0].bytes_total, DataBytes());
+  EXPECT_EQ(seen[0].replicas, 2);
   EXPECT_EQ(seen[0].bytes_done, 0);
-  EXPECT_EQ(seen[1].bytes_done, 2 * 10 * int64_t{kChunk});
-  EXPECT_GT(seen[3].bytes_per_second, 0);
+  EXPECT_EQ(seen[1].bytes_done, 10 * int64_t{kChunk});
+  EXPECT_DOUBLE_EQ(seen[3].bytes_per_second, 10.0 * kChunk / 0.1);  // 10 chunks per 100 ms
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("eastus-2"), static_cast<int>(digests_.size()));
   EXPECT_FALSE(replicator_->Live(id_, "eastus").has_value());  // over
 }
 

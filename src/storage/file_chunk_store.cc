@@ -24,6 +24,7 @@
 #include <system_error>
 
 #include "common/file_util.h"
+#include "common/log.h"
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
@@ -44,9 +45,19 @@ constexpr int kFanOut = 256;
 
 std::string ErrnoText(int err) { return std::error_code(err, std::system_category()).message(); }
 
-// I/O failures are Unavailable, a full disk ResourceExhausted; both name the path.
-Status IoError(std::string_view what, const fs::path& path, int err) {
-  std::string message = std::string(what) + " '" + path.string() + "': " + ErrnoText(err);
+// How errors name a store: by its name, or by its folder when it has none (tools and tests).
+std::string Shown(const FileChunkStoreOptions& options, const fs::path& root) {
+  return options.name.empty() ? root.string() : options.name;
+}
+
+// I/O failures are Unavailable, a full disk ResourceExhausted. The message names the store and
+// the OS error, never the path: messages reach clients (a region's replication details, a
+// failed operation), and the server's layout is not theirs to see. The path goes to the log.
+Status IoError(std::string_view store, std::string_view what, const fs::path& path, int err) {
+  const std::string os_error = ErrnoText(err);
+  GLOG_WARN("chunk store '{}': {} '{}': {}", store, what, path.string(), os_error);
+  std::string message =
+      "chunk store '" + std::string(store) + "': " + std::string(what) + ": " + os_error;
   if (err == ENOSPC || err == EDQUOT) {
     return Status::ResourceExhausted(std::move(message));
   }
@@ -84,7 +95,8 @@ struct timespec ToTimespec(TimestampMs t) {
 }
 
 // Writes all of `iov` (one writev call unless the kernel writes less).
-Status WriteAll(int fd, std::array<struct iovec, 2> iov, const fs::path& path) {
+Status WriteAll(std::string_view store, int fd, std::array<struct iovec, 2> iov,
+                const fs::path& path) {
   size_t first = 0;
   while (first < iov.size()) {
     ssize_t n = ::writev(fd, &iov[first], static_cast<int>(iov.size() - first));
@@ -92,7 +104,7 @@ Status WriteAll(int fd, std::array<struct iovec, 2> iov, const fs::path& path) {
       if (errno == EINTR) {
         continue;
       }
-      return IoError("cannot write", path, errno);
+      return IoError(store, "cannot write a chunk file", path, errno);
     }
     auto left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) {
@@ -172,32 +184,33 @@ int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t
 }
 
 // Reads exactly out.size() bytes at `offset`; false when the file ends first.
-Result<bool> PreadAll(int fd, std::span<uint8_t> out, uint64_t offset, const fs::path& path) {
+Result<bool> PreadAll(std::string_view store, int fd, std::span<uint8_t> out, uint64_t offset,
+                      const fs::path& path) {
   const ssize_t n = PreadFull(fd, out, offset);
   if (n < 0) {
-    return IoError("cannot read", path, errno);
+    return IoError(store, "cannot read a chunk file", path, errno);
   }
   return static_cast<size_t>(n) == out.size();
 }
 
-Status FsyncDir(const fs::path& dir) {
+Status FsyncDir(std::string_view store, const fs::path& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) {
-    return IoError("cannot open", dir, errno);
+    return IoError(store, "cannot open a folder", dir, errno);
   }
   if (::fsync(fd.get()) != 0) {
-    return IoError("cannot fsync", dir, errno);
+    return IoError(store, "cannot flush a folder", dir, errno);
   }
   return Status::Ok();
 }
 
 // Creates `dir` unless it exists; returns whether it created it.
-Result<bool> MakeDir(const fs::path& dir) {
+Result<bool> MakeDir(std::string_view store, const fs::path& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0) {
     return true;
   }
   if (errno != EEXIST) {
-    return IoError("cannot create folder", dir, errno);
+    return IoError(store, "cannot create a folder", dir, errno);
   }
   return false;
 }
@@ -236,17 +249,21 @@ ZstdContexts& ThreadZstd() {
   return contexts;
 }
 
-Status Damaged(const ChunkDigest& digest, const fs::path& path, std::string_view why) {
-  return Status::DataLoss("chunk " + ToHex(digest) + " is damaged (" + std::string(why) +
-                          "): " + path.string());
+// DataLoss naming the chunk and the store; the path goes to the log (see IoError).
+Status Damaged(std::string_view store, const ChunkDigest& digest, const fs::path& path,
+               std::string_view why) {
+  GLOG_WARN("chunk store '{}': chunk file '{}' is damaged ({})", store, path.string(), why);
+  return Status::DataLoss("chunk " + ToHex(digest) + " in chunk store '" + std::string(store) +
+                          "' is damaged (" + std::string(why) + ")");
 }
 
 // Calls fn(name) for every entry of `dir` but "." and ".."; an error listing the
 // folder itself is returned.
-Status ForEachEntry(const fs::path& dir, const std::function<void(const char* name)>& fn) {
+Status ForEachEntry(std::string_view store, const fs::path& dir,
+                    const std::function<void(const char* name)>& fn) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
-    return IoError("cannot list", dir, errno);
+    return IoError(store, "cannot list a folder", dir, errno);
   }
   errno = 0;
   while (struct dirent* entry = ::readdir(d)) {
@@ -257,7 +274,7 @@ Status ForEachEntry(const fs::path& dir, const std::function<void(const char* na
   }
   int err = errno;
   ::closedir(d);
-  return err == 0 ? Status::Ok() : IoError("cannot list", dir, err);
+  return err == 0 ? Status::Ok() : IoError(store, "cannot list a folder", dir, err);
 }
 
 }  // namespace
@@ -291,7 +308,7 @@ class FileChunkStore::Batch final : public ChunkBatch {
         return Status::Ok();
       }
       if (!made_) {  // the batch's folder, made by the first Add (an empty batch makes none)
-        if (Status made = MakeDir(dir_).status(); !made.ok()) {
+        if (Status made = MakeDir(store_.ShownName(), dir_).status(); !made.ok()) {
           staged_.erase(digest);
           return made;
         }
@@ -384,7 +401,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     if (::link(stored.c_str(), path.c_str()) != 0) {
       const int err = errno;
       if (err != ENOENT && err != EEXIST) {
-        return IoError("cannot link", path, err);
+        return IoError(store_.ShownName(), "cannot link a staged chunk file", path, err);
       }
       // EEXIST: a file left by a write that failed; it goes, and the link is tried again.
       const bool linked = err == EEXIST && ::unlink(path.c_str()) == 0 &&
@@ -431,7 +448,8 @@ class FileChunkStore::Staged final : public StagedBatch {
     {
       std::lock_guard lock(mu_);
       if (!held_.contains(digest)) {
-        return Status::NotFound("chunk " + ToHex(digest) + " is not staged in " + dir_.string());
+        return Status::NotFound("chunk " + ToHex(digest) + " is not in the staged batch '" + name_ +
+                                "' of chunk store '" + store_.ShownName() + "'");
       }
       committed = !uncommitted_.contains(digest);
     }
@@ -467,7 +485,7 @@ Status FileChunkStore::FlushFileSystem() {
     }
   }
   if (::syncfs(lock_fd_) != 0) {
-    return IoError("cannot flush the file system of", root_, errno);
+    return IoError(ShownName(), "cannot flush its file system", root_, errno);
   }
   return Status::Ok();
 }
@@ -509,7 +527,8 @@ void FileChunkStore::FlushLoop() {
     background_flushes_.fetch_add(1);
     lock.lock();
     if (err != 0 && background_error_.ok()) {
-      background_error_ = IoError("cannot flush the file system of", root_, err);  // sticky
+      background_error_ =
+          IoError(ShownName(), "cannot flush its file system", root_, err);  // sticky
     }
   }
 }
@@ -521,12 +540,12 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
     {
       std::lock_guard stripe(Stripe(f.digest));
       if (::rename(f.path.c_str(), final_path.c_str()) != 0) {
-        return IoError("cannot rename into", final_path, errno);
+        return IoError(ShownName(), "cannot rename a chunk file into place", final_path, errno);
       }
       // rename does nothing when both names are links of one file (a staged link of a stored
       // chunk): the staged name goes here.
       if (f.maybe_link && ::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
-        return IoError("cannot remove", f.path, errno);
+        return IoError(ShownName(), "cannot remove a staged chunk file", f.path, errno);
       }
     }
     f.path.clear();
@@ -560,7 +579,7 @@ bool HasChunkFiles(const fs::path& root) {
 // folder, or the store's folder is missing); only the metadata can tell them apart, so it is
 // asked when the folder has neither a marker nor chunks.
 Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& options) {
-  const std::string shown = options.name.empty() ? root.string() : options.name;
+  const std::string shown = Shown(options, root);
   std::error_code ec;
   if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
     return Status::Unavailable("the path configured for chunk store '" + shown +
@@ -603,30 +622,31 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {
-    return IoError("cannot create folder", root, ec.value());
+    return IoError(Shown(options, root), "cannot create its folder", root, ec.value());
   }
   const fs::path lock_path = root / "LOCK";
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0) {
-    return IoError("cannot open", lock_path, errno);
+    return IoError(Shown(options, root), "cannot open its LOCK file", lock_path, errno);
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     ::close(lock_fd);
     if (err == EWOULDBLOCK) {
-      return Status::FailedPrecondition("chunk store '" + root.string() +
+      return Status::FailedPrecondition("chunk store '" + Shown(options, root) +
                                         "' is already open (its LOCK is held)");
     }
-    return IoError("cannot lock", lock_path, err);
+    return IoError(Shown(options, root), "cannot lock its LOCK file", lock_path, err);
   }
   // From here the store owns lock_fd and releases it on every return.
   std::unique_ptr<FileChunkStore> store(new FileChunkStore(root, options, lock_fd));
-  GALLERY_ASSIGN_OR_RETURN(bool made_chunks, MakeDir(root / "chunks"));
-  GALLERY_ASSIGN_OR_RETURN(bool made_tmp, MakeDir(root / "tmp"));
-  GALLERY_ASSIGN_OR_RETURN(bool made_staged, MakeDir(root / "staged"));
+  const std::string shown = store->ShownName();
+  GALLERY_ASSIGN_OR_RETURN(bool made_chunks, MakeDir(shown, root / "chunks"));
+  GALLERY_ASSIGN_OR_RETURN(bool made_tmp, MakeDir(shown, root / "tmp"));
+  GALLERY_ASSIGN_OR_RETURN(bool made_staged, MakeDir(shown, root / "staged"));
   bool made_fan_out = false;
   for (int i = 0; i < kFanOut; ++i) {
-    GALLERY_ASSIGN_OR_RETURN(bool made, MakeDir(store->FanOutDir(static_cast<uint8_t>(i))));
+    GALLERY_ASSIGN_OR_RETURN(bool made, MakeDir(shown, store->FanOutDir(static_cast<uint8_t>(i))));
     made_fan_out = made_fan_out || made;
   }
   SpreadSubfolders(root / "tmp");
@@ -635,24 +655,29 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
   // visible, removed now.
   const fs::path tmp = root / "tmp";
   Status unlink_status;
-  GALLERY_RETURN_IF_ERROR(ForEachEntry(tmp, [&](const char* name) {
+  GALLERY_RETURN_IF_ERROR(ForEachEntry(shown, tmp, [&](const char* name) {
     std::error_code ec;
     fs::remove_all(tmp / name, ec);
     if (ec && unlink_status.ok()) {
-      unlink_status = IoError("cannot remove", tmp / name, ec.value());
+      unlink_status =
+          IoError(shown, "cannot remove a leftover temporary file", tmp / name, ec.value());
     }
   }));
   GALLERY_RETURN_IF_ERROR(unlink_status);
   // The folders just made must survive a crash before the first chunk is renamed into them.
   if (made_fan_out) {
-    GALLERY_RETURN_IF_ERROR(FsyncDir(root / "chunks"));
+    GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root / "chunks"));
   }
   if (made_chunks || made_tmp || made_staged) {
-    GALLERY_RETURN_IF_ERROR(FsyncDir(root));
+    GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root));
   }
   // Last, so that a folder with a marker is a whole store.
   if (write_marker) {
-    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(root / kMarkerFile, MarkerText(options.name)));
+    if (Status written = WriteFileAtomic(root / kMarkerFile, MarkerText(options.name));
+        !written.ok()) {
+      GLOG_WARN("chunk store '{}': {}", shown, written.ToString());  // names the path
+      return Status(written.code(), "chunk store '" + shown + "': cannot write its STORE marker");
+    }
   }
   return store;
 }
@@ -680,6 +705,8 @@ FileChunkStore::~FileChunkStore() {
   }
   ::close(lock_fd_);
 }
+
+std::string FileChunkStore::ShownName() const { return Shown(options_, root_); }
 
 fs::path FileChunkStore::FanOutDir(uint8_t first_byte) const {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -722,7 +749,7 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
     fd = Fd(::open(path.c_str(), kFlags, 0644));
   }
   if (fd.get() < 0) {
-    return IoError("cannot create", path, errno);
+    return IoError(ShownName(), "cannot create a chunk file", path, errno);
   }
   Status s;
   if (direct) {
@@ -734,14 +761,14 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
       direct = false;
       (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_DIRECT);
       if (::ftruncate(fd.get(), 0) != 0) {
-        s = IoError("cannot truncate", path, errno);
+        s = IoError(ShownName(), "cannot truncate a chunk file", path, errno);
       }
     } else if (err != 0) {
-      s = IoError("cannot write", path, err);
+      s = IoError(ShownName(), "cannot write a chunk file", path, err);
     }
   }
   if (!direct && s.ok()) {
-    s = WriteAll(fd.get(),
+    s = WriteAll(ShownName(), fd.get(),
                  {iovec{const_cast<uint8_t*>(header.data()), header.size()},
                   iovec{const_cast<uint8_t*>(payload.data()), payload.size()}},
                  path);
@@ -751,7 +778,7 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
     // when the clock is the system's.
     const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
     if (::futimens(fd.get(), times) != 0) {
-      s = IoError("cannot set the time of", path, errno);
+      s = IoError(ShownName(), "cannot set the time of a chunk file", path, errno);
     }
   }
   if (!s.ok()) {
@@ -774,7 +801,7 @@ Result<bool> FileChunkStore::Contains(const ChunkDigest& digest) {
   if (errno == ENOENT) {
     return false;
   }
-  return IoError("cannot touch", path, errno);
+  return IoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
 }
 
 namespace {
@@ -782,7 +809,8 @@ namespace {
 // Whether a chunk file of `size` bytes, open as `fd`, can hold `length` bytes of content: its
 // content alone, or a header giving that length followed by the content or a zstd frame no
 // larger than zstd's bound for it. Reads at most the header.
-Result<bool> PlausibleChunkFile(int fd, uint64_t size, uint64_t length, const fs::path& path) {
+Result<bool> PlausibleChunkFile(std::string_view store, int fd, uint64_t size, uint64_t length,
+                                const fs::path& path) {
   if (size == length && length > 0) {
     return true;  // a raw chunk is its content
   }
@@ -790,7 +818,7 @@ Result<bool> PlausibleChunkFile(int fd, uint64_t size, uint64_t length, const fs
     return false;
   }
   std::array<uint8_t, kHeaderBytes> header{};
-  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd, header, 0, path));
+  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(store, fd, header, 0, path));
   if (!complete || !HasHeader(header)) {
     return false;
   }
@@ -821,26 +849,26 @@ Result<bool> FileChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t l
     if (errno == ENOENT) {
       return false;
     }
-    return IoError("cannot open", path, errno);
+    return IoError(ShownName(), "cannot open a chunk file", path, errno);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return IoError("cannot stat", path, errno);
+    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
   GALLERY_ASSIGN_OR_RETURN(
       bool plausible,
-      PlausibleChunkFile(fd.get(), static_cast<uint64_t>(st.st_size), length, path));
+      PlausibleChunkFile(ShownName(), fd.get(), static_cast<uint64_t>(st.st_size), length, path));
   if (!plausible) {
     // Damaged: gone, so that the caller writes it anew (a rename would replace it too, but a
     // batch may skip a chunk whose name exists).
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return IoError("cannot remove", path, errno);
+      return IoError(ShownName(), "cannot remove a damaged chunk file", path, errno);
     }
     return false;
   }
   const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
   if (::futimens(fd.get(), times) != 0) {
-    return IoError("cannot touch", path, errno);
+    return IoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
   }
   return true;
 }
@@ -852,21 +880,21 @@ Result<std::vector<uint8_t>> FileChunkStore::Read(const ChunkDigest& digest) {
 namespace {
 
 // The content a chunk file with a header holds, decoded; the caller verifies its digest.
-Result<std::vector<uint8_t>> DecodeHeaded(std::span<const uint8_t> file, const ChunkDigest& digest,
-                                          const fs::path& path) {
+Result<std::vector<uint8_t>> DecodeHeaded(std::string_view store, std::span<const uint8_t> file,
+                                          const ChunkDigest& digest, const fs::path& path) {
   uint64_t length = 0;
   for (int i = 0; i < 8; ++i) {
     length |= static_cast<uint64_t>(file[8 + i]) << (8 * i);
   }
   if (length > kMaxContentBytes) {
-    return Damaged(digest, path, "implausible length");
+    return Damaged(store, digest, path, "implausible length");
   }
   const std::span<const uint8_t> stored = file.subspan(kHeaderBytes);
   std::vector<uint8_t> content;
   switch (static_cast<Encoding>(file[5])) {
     case Encoding::kRaw: {  // written before raw chunks lost their header
       if (stored.size() != length) {
-        return Damaged(digest, path, "wrong length");
+        return Damaged(store, digest, path, "wrong length");
       }
       content.assign(stored.begin(), stored.end());
       break;
@@ -874,18 +902,18 @@ Result<std::vector<uint8_t>> DecodeHeaded(std::span<const uint8_t> file, const C
     case Encoding::kZstd: {
       if (stored.size() > ZSTD_compressBound(length) ||
           ZSTD_getFrameContentSize(stored.data(), stored.size()) != length) {
-        return Damaged(digest, path, "undecodable");
+        return Damaged(store, digest, path, "undecodable");
       }
       content.resize(length);
       size_t n = ZSTD_decompressDCtx(ThreadZstd().d, content.data(), content.size(), stored.data(),
                                      stored.size());
       if (ZSTD_isError(n) || n != length) {
-        return Damaged(digest, path, "undecodable");
+        return Damaged(store, digest, path, "undecodable");
       }
       break;
     }
     default:
-      return Damaged(digest, path, "unknown encoding");
+      return Damaged(store, digest, path, "unknown encoding");
   }
   return content;
 }
@@ -897,28 +925,30 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) {
-      return Status::NotFound("chunk " + ToHex(digest) + " is not in the store " + root_.string());
+      return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" + ShownName() +
+                              "'");
     }
-    return IoError("cannot open", path, errno);
+    return IoError(ShownName(), "cannot open a chunk file", path, errno);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return IoError("cannot stat", path, errno);
+    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
+  const std::string store = ShownName();
   const auto file_size = static_cast<uint64_t>(st.st_size);
   // Sizes are checked before allocating, so a damaged file costs no large allocation.
   if (file_size > kHeaderBytes + ZSTD_compressBound(kMaxContentBytes)) {
-    return Damaged(digest, path, "implausible length");
+    return Damaged(store, digest, path, "implausible length");
   }
   // The whole file in one read: a raw chunk is its content.
   std::vector<uint8_t> file(file_size);
-  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(fd.get(), file, 0, path));
+  GALLERY_ASSIGN_OR_RETURN(bool complete, PreadAll(store, fd.get(), file, 0, path));
   if (!complete) {
-    return Damaged(digest, path, "truncated");
+    return Damaged(store, digest, path, "truncated");
   }
   std::optional<Status> undecodable;
   if (HasHeader(file)) {
-    Result<std::vector<uint8_t>> decoded = DecodeHeaded(file, digest, path);
+    Result<std::vector<uint8_t>> decoded = DecodeHeaded(store, file, digest, path);
     if (decoded.ok() && DigestOf(*decoded) == digest) {
       return decoded;
     }
@@ -930,7 +960,7 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
   if (DigestOf(file) == digest) {
     return file;
   }
-  return undecodable.value_or(Damaged(digest, path, "content does not match its digest"));
+  return undecodable.value_or(Damaged(store, digest, path, "content does not match its digest"));
 }
 
 std::unique_ptr<ChunkBatch> FileChunkStore::BeginBatch() {
@@ -970,13 +1000,13 @@ Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::
     return s;
   };
   const fs::path dir = root_ / "staged" / name;
-  Result<bool> made = MakeDir(dir);
+  Result<bool> made = MakeDir(ShownName(), dir);
   if (!made.ok()) {
     return abandon(made.status());
   }
   std::set<ChunkDigest> held;
   std::vector<fs::path> drop;
-  Status listed = ForEachEntry(dir, [&](const char* entry) {
+  Status listed = ForEachEntry(ShownName(), dir, [&](const char* entry) {
     std::optional<ChunkDigest> digest = ParseDigest(entry);
     if (!digest.has_value()) {
       drop.push_back(dir / entry);  // a write a crash interrupted
@@ -991,11 +1021,12 @@ Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::
   }
   for (const fs::path& path : drop) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return abandon(IoError("cannot remove", path, errno));
+      return abandon(
+          IoError(ShownName(), "cannot remove an unfinished staged chunk file", path, errno));
     }
   }
   if (*made) {
-    if (Status synced = FsyncDir(root_ / "staged"); !synced.ok()) {
+    if (Status synced = FsyncDir(ShownName(), root_ / "staged"); !synced.ok()) {
       return abandon(synced);
     }
   }
@@ -1011,18 +1042,20 @@ Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::
 Status FileChunkStore::DiscardStagedBatch(const std::string& name) {
   GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
   const fs::path dir = root_ / "staged" / name;
-  std::vector<fs::path> files;
-  Status listed = ForEachEntry(dir, [&](const char* entry) { files.push_back(dir / entry); });
-  if (!listed.ok()) {
-    return listed.code() == StatusCode::kUnavailable && !fs::exists(dir) ? Status::Ok() : listed;
+  std::error_code ec;
+  if (!fs::exists(dir, ec) && !ec) {
+    return Status::Ok();  // never opened, or discarded already
   }
+  std::vector<fs::path> files;
+  GALLERY_RETURN_IF_ERROR(
+      ForEachEntry(ShownName(), dir, [&](const char* entry) { files.push_back(dir / entry); }));
   for (const fs::path& path : files) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return IoError("cannot remove", path, errno);
+      return IoError(ShownName(), "cannot remove a staged chunk file", path, errno);
     }
   }
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-    return IoError("cannot remove", dir, errno);
+    return IoError(ShownName(), "cannot remove a staged batch's folder", dir, errno);
   }
   std::lock_guard lock(staged_mu_);
   staged_verified_.erase(name);
@@ -1031,8 +1064,8 @@ Status FileChunkStore::DiscardStagedBatch(const std::string& name) {
 
 Result<std::vector<std::string>> FileChunkStore::ListStagedBatches() {
   std::vector<std::string> names;
-  GALLERY_RETURN_IF_ERROR(
-      ForEachEntry(root_ / "staged", [&](const char* entry) { names.emplace_back(entry); }));
+  GALLERY_RETURN_IF_ERROR(ForEachEntry(ShownName(), root_ / "staged",
+                                       [&](const char* entry) { names.emplace_back(entry); }));
   return names;
 }
 
@@ -1043,9 +1076,10 @@ Status FileChunkStore::Remove(const ChunkDigest& digest) {
     return Status::Ok();
   }
   if (errno == ENOENT) {
-    return Status::NotFound("chunk " + ToHex(digest) + " is not in the store " + root_.string());
+    return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" + ShownName() +
+                            "'");
   }
-  return IoError("cannot remove", path, errno);
+  return IoError(ShownName(), "cannot remove a chunk file", path, errno);
 }
 
 Result<std::optional<uint64_t>> FileChunkStore::RemoveIfUnused(const ChunkDigest& digest,
@@ -1059,13 +1093,13 @@ Result<std::optional<uint64_t>> FileChunkStore::RemoveIfUnused(const ChunkDigest
     if (errno == ENOENT) {
       return std::optional<uint64_t>();
     }
-    return IoError("cannot stat", path, errno);
+    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
   if (MtimeMs(st) >= used_before) {
     return std::optional<uint64_t>();
   }
   if (::unlink(path.c_str()) != 0) {
-    return IoError("cannot remove", path, errno);
+    return IoError(ShownName(), "cannot remove a chunk file", path, errno);
   }
   return std::optional<uint64_t>(static_cast<uint64_t>(st.st_size));
 }
@@ -1075,7 +1109,7 @@ Status FileChunkStore::Walk(
   for (int i = 0; i < kFanOut; ++i) {
     const fs::path dir = FanOutDir(static_cast<uint8_t>(i));
     Status stat_status;
-    GALLERY_RETURN_IF_ERROR(ForEachEntry(dir, [&](const char* name) {
+    GALLERY_RETURN_IF_ERROR(ForEachEntry(ShownName(), dir, [&](const char* name) {
       std::optional<ChunkDigest> digest = ParseDigest(name);
       if (!digest || (*digest)[0] != i || !stat_status.ok()) {
         return;  // not a chunk file
@@ -1084,7 +1118,7 @@ Status FileChunkStore::Walk(
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         if (errno != ENOENT) {  // removed meanwhile: skip
-          stat_status = IoError("cannot stat", path, errno);
+          stat_status = IoError(ShownName(), "cannot stat a chunk file", path, errno);
         }
         return;
       }

@@ -20,8 +20,10 @@
 //
 //   GALLERY_ASSIGN_OR_RETURN(auto store, FileChunkStore::Open(data_dir / "stores" / region));
 //
-// Errors: every I/O failure is Unavailable naming the path and the OS error; a full disk is
-// ResourceExhausted. Thread-safe.
+// Errors: every I/O failure is Unavailable naming the store (FileChunkStoreOptions::name) and
+// the OS error; a full disk is ResourceExhausted. Messages never name a path, as they reach
+// clients (replication details, failed operations); the path of a failure is logged instead.
+// Thread-safe.
 
 #include <array>
 #include <atomic>
@@ -102,6 +104,8 @@ class FileChunkStore final : public ChunkStore {
   class Staged;
   FileChunkStore(std::filesystem::path root, FileChunkStoreOptions options, int lock_fd);
 
+  // How errors name the store: options_.name, or root_ when it has none (tools and tests).
+  std::string ShownName() const;
   std::filesystem::path FanOutDir(uint8_t first_byte) const;
   // Serializes, per digest, the operations that must not interleave: Contains (refresh),
   // renames into place, removals.

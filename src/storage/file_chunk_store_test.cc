@@ -355,17 +355,23 @@ TEST_F(FileChunkStoreTest, RemoveIfUnusedKeepsChunksUsedSinceTheCutoff) {
   EXPECT_FALSE(removed->has_value());
 }
 
-// I/O failures (here a folder replaced by a file, which fails with ENOTDIR even for root).
-TEST_F(FileChunkStoreTest, IoErrorsAreUnavailableNamingThePath) {
-  auto store = OpenStore();
+// I/O failures (here a folder replaced by a file, which fails with ENOTDIR even for root). The
+// message names the store and the OS error, never a path: it reaches clients.
+TEST_F(FileChunkStoreTest, IoErrorsAreUnavailableNamingTheStoreAndTheOsErrorButNoPath) {
+  Result<std::unique_ptr<FileChunkStore>> opened =
+      FileChunkStore::Open(dir_.path(), {.clock = &clock_, .name = "westus-2"});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  FileChunkStore* store = opened->get();
+  auto expect_store_level = [&](const Status& s, const std::string& what) {
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+    EXPECT_EQ(s.message(), "chunk store 'westus-2': " + what + ": Not a directory");
+    EXPECT_EQ(s.message().find('/'), std::string::npos) << s.message();
+  };
   std::vector<uint8_t> a = MemoryDisk::RandomBytes(100, 15);
   const fs::path tmp = dir_.path() / "tmp";
   fs::remove(tmp);
   std::ofstream(tmp) << "not a folder";
-  Status s = store->BeginBatch()->Add(DigestOf(a), a);
-  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_NE(s.message().find(tmp.string()), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("Not a directory"), std::string::npos) << s.message();
+  expect_store_level(store->BeginBatch()->Add(DigestOf(a), a), "cannot create a folder");
   fs::remove(tmp);
   fs::create_directory(tmp);
 
@@ -373,15 +379,28 @@ TEST_F(FileChunkStoreTest, IoErrorsAreUnavailableNamingThePath) {
   const fs::path fan_out = store->ChunkPath(d).parent_path();
   fs::remove_all(fan_out);
   std::ofstream(fan_out) << "not a folder";
-  Result<std::vector<uint8_t>> r = store->Read(d);
-  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(r.status().message().find(fan_out.string()), std::string::npos);
-  EXPECT_EQ(store->Contains(d).status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store->Remove(d).code(), StatusCode::kUnavailable);
+  expect_store_level(store->Read(d).status(), "cannot open a chunk file");
+  expect_store_level(store->Contains(d).status(), "cannot refresh the time of a chunk file");
+  expect_store_level(store->Remove(d), "cannot remove a chunk file");
   EXPECT_EQ(store->RemoveIfUnused(d, kStart + 1).status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store->ForEach([](const ChunkDigest&, TimestampMs) {}).code(),
-            StatusCode::kUnavailable);
+  expect_store_level(store->ForEach([](const ChunkDigest&, TimestampMs) {}),
+                     "cannot list a folder");
   EXPECT_EQ(store->Usage().status().code(), StatusCode::kUnavailable);
+}
+
+// A damaged chunk's DataLoss names the chunk and the store, not the chunk's file.
+TEST_F(FileChunkStoreTest, ADamagedChunkNamesItsStoreNotItsFile) {
+  Result<std::unique_ptr<FileChunkStore>> opened =
+      FileChunkStore::Open(dir_.path(), {.clock = &clock_, .name = "westus-2"});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::vector<uint8_t> a = MemoryDisk::RandomBytes(100, 17);
+  const ChunkDigest d = Put(**opened, a);
+  std::ofstream((*opened)->ChunkPath(d), std::ios::binary | std::ios::trunc) << "other bytes";
+  Result<std::vector<uint8_t>> r = (*opened)->Read(d);
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(r.status().message(), "chunk " + ToHex(d) +
+                                      " in chunk store 'westus-2' is damaged (content does not "
+                                      "match its digest)");
 }
 
 TEST_F(FileChunkStoreTest, AFailedCommitDiscardsItsChunksAndTheyCanBeAddedAgain) {
@@ -395,7 +414,8 @@ TEST_F(FileChunkStoreTest, AFailedCommitDiscardsItsChunksAndTheyCanBeAddedAgain)
   std::ofstream(fan_out) << "not a folder";
   Status s = batch->Commit();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_NE(s.message().find(fan_out.string()), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("cannot rename a chunk file into place"), std::string::npos)
+      << s.message();
   EXPECT_EQ(TempFiles(), 0u);
   fs::remove(fan_out);
   fs::create_directory(fan_out);

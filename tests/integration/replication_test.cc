@@ -372,6 +372,43 @@ TEST_F(ReplicationTest, StatusShowsBytesRateAndEtaWhileCopying) {
   EXPECT_EQ(RegionStatus(done, "South Central US")["state"], "Completed") << done.dump();
 }
 
+// audit c#10 e: West US 2 has two stores, each receiving every chunk. Its bytes and rate are
+// what crosses the link into the region (each chunk once), not the sum of the stores' writes,
+// which read as twice the link's rate.
+TEST_F(ReplicationTest, ATwoStoreRegionReportsTheBytesAndRateOfItsLinkNotOfItsStoresWrites) {
+  ASSERT_NO_FATAL_FAILURE(Start(Links(5)));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 20}));
+  const HttpResult accepted = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kWestUs2, 2)});
+
+  std::vector<json> samples;  // West US 2 while it copies at 5 MB/s (about four seconds)
+  WaitStatus("1.0.0", [&](const json& s) {
+    const json west = RegionStatus(s, "West US 2");
+    if (west.is_object() && west.contains("bytesDone")) {
+      samples.push_back(west);
+    }
+    return west.is_object() && west.value("state", "") == "Completed";
+  });
+  ASSERT_GE(samples.size(), 3u);
+  bool rate_seen = false;
+  for (const json& west : samples) {
+    EXPECT_EQ(west["replicasTotal"], 2) << west.dump();
+    EXPECT_EQ(west["bytesTotal"], disk_.data_bytes()) << west.dump();
+    EXPECT_LE(west["bytesDone"].get<int64_t>(), static_cast<int64_t>(disk_.data_bytes()));
+    const double rate = west.value("bytesPerSecond", 0.0);
+    if (rate > 0) {
+      rate_seen = true;
+      EXPECT_LT(rate, 10'000'000) << west.dump();  // the link's 5 MB/s, give or take a burst
+      const double left = west["bytesTotal"].get<double>() - west["bytesDone"].get<double>();
+      // The ETA is the bytes left at that rate (the rate is sent in whole bytes per second).
+      EXPECT_NEAR(west["etaSeconds"].get<double>(), left / rate, 1.0) << west.dump();
+    }
+  }
+  EXPECT_TRUE(rate_seen);
+  EXPECT_EQ(WaitOperation(AsyncUrl(accepted))["status"], "Succeeded");
+  ExpectStoreHoldsDisk(kWestUs2);
+  ExpectStoreHoldsDisk("westus2-2");
+}
+
 TEST_F(ReplicationTest, AProfileChangeWhileCopyingEndsWithExactlyTheReplicasAskedFor) {
   ASSERT_NO_FATAL_FAILURE(Start(Links(5)));
   ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 20}));
@@ -584,7 +621,44 @@ TEST_F(ReplicationTest, AStoreThatCannotBeOpenedAtStartFailsOnlyItsRegion) {
   EXPECT_EQ(RegionStatus(version, "South Central US")["state"], "Completed") << version.dump();
   const json east = RegionStatus(version, "East US");
   EXPECT_EQ(east["state"], "Failed") << east.dump();
-  EXPECT_TRUE(Contains(east.value("details", ""), "LOCK")) << east.dump();
+  const std::string details = east.value("details", "");
+  EXPECT_TRUE(Contains(details, "chunk store 'eastus': cannot open its LOCK file: Is a directory"))
+      << details;
+  EXPECT_FALSE(Contains(details, dir_.path().string())) << details;
+}
+
+// A store that fails while writing (its temporary folder replaced by a file) fails its region
+// with a message that names the store and the OS error: clients never see the server's paths.
+TEST_F(ReplicationTest, AStoreThatCannotWriteFailsItsRegionNamingTheStoreButNoServerPath) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({{"replication", {{"maxAttempts", 2}, {"retryBaseMs", 100}, {"retryMaxMs", 200}}}}));
+  ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 2}));
+  const HttpResult first = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  ASSERT_EQ(WaitOperation(AsyncUrl(first))["status"], "Succeeded");
+  // East US's store (open now) loses its chunk files, and can no longer write new ones.
+  for (const auto& fan_out : fs::directory_iterator(StorePath(kEastUs) / "chunks")) {
+    for (const auto& chunk : fs::directory_iterator(fan_out.path())) {
+      fs::remove(chunk.path());
+    }
+  }
+  fs::remove_all(StorePath(kEastUs) / "tmp");
+  { std::ofstream(StorePath(kEastUs) / "tmp") << "in the way"; }
+
+  const HttpResult second = PutVersion("2.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
+  const json op = WaitOperation(AsyncUrl(second));
+  EXPECT_EQ(op["status"], "Failed") << op.dump();
+  EXPECT_EQ(op["error"]["code"], "ReplicationFailed") << op.dump();
+  const std::string error = op["error"].value("message", "");
+  const json east = RegionStatus(Expanded("2.0.0"), "East US");
+  EXPECT_EQ(east["state"], "Failed") << east.dump();
+  const std::string details = east.value("details", "");
+  for (const std::string& message : {error, details}) {
+    EXPECT_TRUE(Contains(message,
+                         "Replication to 'eastus' failed after 2 attempts: chunk store "
+                         "'eastus': cannot create a folder: Not a directory"))
+        << message;
+    EXPECT_EQ(message.find('/'), std::string::npos) << message;
+  }
 }
 
 // A store whose disk is no longer mounted must not pass for a new empty store: its region is
