@@ -413,7 +413,11 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_NE(op.error_message.find("failed 3 times"), std::string::npos) << op.error_message;
-  EXPECT_NE(op.error_message.find("chunks"), std::string::npos) << op.error_message;
+  EXPECT_NE(op.error_message.find("chunk store 'westus': cannot rename a chunk file into place: "
+                                  "Not a directory"),
+            std::string::npos)
+      << op.error_message;
+  EXPECT_EQ(op.error_message.find(dir_.string()), std::string::npos) << op.error_message;
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
 }
 
