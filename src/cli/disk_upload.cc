@@ -29,11 +29,6 @@ Status Refuse(std::string_view reason, std::string message) {
   return Status::InvalidArgument(std::move(message)).WithReason(std::string(reason));
 }
 
-std::string FooterBytes(const storage::VhdFooter& footer) {
-  std::array<uint8_t, kFooterBytes> bytes = storage::SerializeVhdFooter(footer);
-  return std::string(bytes.begin(), bytes.end());
-}
-
 Status RefuseDynamicSize(uint64_t size) {
   const uint64_t whole = RoundUp(size, kMiB);
   return Refuse(
@@ -64,7 +59,7 @@ Result<UploadLayout> PlanVhd(uint64_t file_size, std::span<const uint8_t> tail, 
     }
     layout.data_bytes = size;
     layout.upload_size = size + kFooterBytes;
-    layout.footer = FooterBytes(storage::FixedFooterFor(size, footer, now, unique_id));
+    layout.footer = storage::VhdFooterBytes(storage::FixedFooterFor(size, footer, now, unique_id));
     return layout;
   }
   layout.footer.assign(tail.begin(), tail.end());
@@ -121,7 +116,8 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
   // otherwise be refused as an invalid uploadSizeBytes the user never gave).
   uint64_t disk_size = std::max(RoundUp(file_size, kMiB), kMinRawDiskBytes);
   layout.upload_size = disk_size + kFooterBytes;
-  layout.footer = FooterBytes(storage::FixedFooterFor(disk_size, std::nullopt, now, unique_id));
+  layout.footer =
+      storage::VhdFooterBytes(storage::FixedFooterFor(disk_size, std::nullopt, now, unique_id));
   return layout;
 }
 

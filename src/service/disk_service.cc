@@ -605,8 +605,7 @@ Status DiskService::Seal(const std::string& operation_id) {
   current->state = DiskState::kUnattached;
   current->disk_size_bytes = static_cast<int64_t>(info.virtual_size);
   if (info.footer.has_value()) {
-    const auto bytes = storage::SerializeVhdFooter(*info.footer);
-    current->vhd_footer.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    current->vhd_footer = storage::VhdFooterBytes(*info.footer);
   }
   current->meta.provisioning_state = ProvisioningState::kSucceeded;
   current->meta.operation_id.clear();

@@ -84,8 +84,7 @@ Result<ImageData::IngestedBlob> ImageData::IngestBlob(
   IngestedBlob out;
   GALLERY_ASSIGN_OR_RETURN(out.manifest, storage::Ingest(*disk, *store, options));
   if (info.footer.has_value()) {
-    const auto bytes = storage::SerializeVhdFooter(*info.footer);
-    out.vhd_footer.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    out.vhd_footer = storage::VhdFooterBytes(*info.footer);
   }
   return out;
 }

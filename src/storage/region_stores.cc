@@ -1,25 +1,16 @@
 #include "storage/region_stores.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 
-#include "storage/posix_io.h"
+#include "common/file_util.h"
+#include "common/log.h"
 
 namespace gallery::storage {
 namespace {
 
 // In the root: the names of the stores opened through it, one per line.
 constexpr char kUsedFile[] = "stores-used";
-
-Status CannotRead(int error) {
-  return Status::Unavailable(std::string("cannot read the list of chunk stores in use: ") +
-                             std::strerror(error));
-}
 
 }  // namespace
 
@@ -70,25 +61,11 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
 Result<bool> RegionStores::Remembered(const std::string& name) {
   if (!used_.has_value()) {
     std::set<std::string> used;
-    Fd fd(::open((root_ / kUsedFile).c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0 && errno != ENOENT) {
-      return CannotRead(errno);
+    Result<std::string> read = ReadFile(root_ / kUsedFile);
+    if (!read.ok() && read.status().code() != StatusCode::kNotFound) {
+      return Status::Unavailable("cannot read the list of chunk stores in use");
     }
-    std::string text;
-    for (char buffer[4096]; fd.get() >= 0;) {
-      const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        return CannotRead(errno);
-      }
-      if (n == 0) {
-        break;
-      }
-      text.append(buffer, static_cast<size_t>(n));
-    }
-    // A line cut short by a crash names no store that was used: its store was not yet opened.
+    const std::string text = read.ok() ? *read : std::string();
     for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
          start = end + 1) {
       used.insert(text.substr(start, end - start));
@@ -103,18 +80,16 @@ Status RegionStores::Remember(const std::string& name) {
   if (remembered) {
     return Status::Ok();
   }
-  const std::string line = name + "\n";
-  const std::filesystem::path path = root_ / kUsedFile;
+  std::string list;
+  for (const std::string& used : *used_) {
+    list += used + "\n";
+  }
   std::error_code ec;
   std::filesystem::create_directories(root_, ec);
-  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-  const bool durable =
-      fd.get() >= 0 &&
-      ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-      ::fdatasync(fd.get()) == 0;
-  if (!durable) {
-    return Status::Unavailable("cannot record that chunk store '" + name +
-                               "' is in use: " + std::strerror(errno));
+  // Rewritten whole, crash-safe: the list is a line per store.
+  if (Status written = WriteFileAtomic(root_ / kUsedFile, list + name + "\n"); !written.ok()) {
+    GLOG_WARN("{}", written.ToString());  // the path is for the server log only
+    return Status::Unavailable("cannot record that chunk store '" + name + "' is in use");
   }
   used_->insert(name);
   return Status::Ok();

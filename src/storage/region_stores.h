@@ -5,7 +5,7 @@
 // so there is one per store per process).
 //
 // The root remembers every store opened through it (the file {root}/stores-used, one name per
-// line, appended and flushed before the store is first used). A store it remembers whose folder
+// line, rewritten crash-safely before the store is first used). A store it remembers whose folder
 // has neither a marker nor chunks is a disk that is not mounted (or was wiped), even when no
 // manifest is recorded in it yet (its first replica was being copied): Open refuses it
 // (FileChunkStoreOptions::holds_data) instead of initialising it in the bare mount point.
@@ -67,7 +67,7 @@ class RegionStores {
   StoreHoldsData holds_data_;
   // Whether the store is in {root}/stores-used; loads the file on first use. Needs mu_.
   Result<bool> Remembered(const std::string& name);
-  // Appends the store to {root}/stores-used and flushes it. Needs mu_.
+  // Adds the store to {root}/stores-used (WriteFileAtomic). Needs mu_.
   Status Remember(const std::string& name);
 
   std::mutex mu_;

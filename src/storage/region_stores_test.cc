@@ -111,9 +111,9 @@ TEST(RegionStoresTest, AStoreOpenedBeforeIsRefusedWhenItsFolderIsEmpty) {
   fs::remove_all(root);
 }
 
-// A store whose use cannot be checked is not used: the open fails, releases the folder, and is
+// A store whose use cannot be recorded is not used: the open fails, releases the folder, and is
 // tried again on the next call.
-TEST(RegionStoresTest, AStoreWhoseUseCannotBeCheckedIsNotUsed) {
+TEST(RegionStoresTest, AStoreWhoseUseCannotBeRecordedIsNotUsed) {
   const fs::path root = fs::temp_directory_path() / ("stores-r-" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root / "stores-used");  // in the way of the file
@@ -121,8 +121,7 @@ TEST(RegionStoresTest, AStoreWhoseUseCannotBeCheckedIsNotUsed) {
     RegionStores stores(root);
     Result<ChunkStore*> refused = stores.For("westus");
     EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
-    EXPECT_EQ(refused.status().message(),
-              "cannot read the list of chunk stores in use: Is a directory");
+    EXPECT_EQ(refused.status().message(), "cannot record that chunk store 'westus' is in use");
     EXPECT_EQ(stores.Problem("westus").code(), StatusCode::kUnavailable);
     fs::remove(root / "stores-used");
     EXPECT_TRUE(stores.Problem("westus").ok());  // the folder's lock was released

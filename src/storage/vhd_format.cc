@@ -336,6 +336,11 @@ uint64_t VhdBitmapBytes(uint32_t block_size) {
   return (bytes + kVhdSectorSize - 1) / kVhdSectorSize * kVhdSectorSize;
 }
 
+std::string VhdFooterBytes(const VhdFooter& footer) {
+  const std::array<uint8_t, kVhdFooterSize> bytes = SerializeVhdFooter(footer);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 std::array<uint8_t, kVhdFooterSize> ExportFooter(uint64_t size, std::string_view original,
                                                  TimestampMs created, std::string_view uuid) {
   std::optional<VhdFooter> parsed_original;

@@ -102,6 +102,8 @@ Status CheckVhdFooterFields(const VhdFooter& footer);
 Status CheckVhdDiskType(const VhdFooter& footer);
 // The 512 bytes of `footer`, with the checksum recomputed (the `checksum` field is ignored).
 std::array<uint8_t, kVhdFooterSize> SerializeVhdFooter(const VhdFooter& footer);
+// The same 512 bytes as a string (how resources keep a footer).
+std::string VhdFooterBytes(const VhdFooter& footer);
 
 // The CHS geometry the VHD specification (appendix "CHS calculation") assigns to a disk of
 // `size` bytes; capped at 65535 x 16 x 255 for disks beyond 127 GiB.
