@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
     }
   }
   // A store that the manifests say holds data is never recreated empty: its folder without a
-  // marker or chunks is a disk that is not mounted (FileChunkStoreOptions::holds_data).
+  // marker or chunks is a disk that is not mounted (ChunkStoreOptions::holds_data).
   const storage::StoreHoldsData holds_data = [&store](const std::string& name) -> Result<bool> {
     GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<metadata::Transaction> tx,
                              (*store)->Begin(metadata::TxMode::kRead));

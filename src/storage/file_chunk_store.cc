@@ -43,27 +43,6 @@ enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
 constexpr uint64_t kMaxContentBytes = uint64_t{64} << 20;
 constexpr int kFanOut = 256;
 
-std::string ErrnoText(int err) { return std::error_code(err, std::system_category()).message(); }
-
-// How errors name a store: by its name, or by its folder when it has none (tools and tests).
-std::string Shown(const FileChunkStoreOptions& options, const fs::path& root) {
-  return options.name.empty() ? root.string() : options.name;
-}
-
-// I/O failures are Unavailable, a full disk ResourceExhausted. The message names the store and
-// the OS error, never the path: messages reach clients (a region's replication details, a
-// failed operation), and the server's layout is not theirs to see. The path goes to the log.
-Status IoError(std::string_view store, std::string_view what, const fs::path& path, int err) {
-  const std::string os_error = ErrnoText(err);
-  GLOG_WARN("chunk store '{}': {} '{}': {}", store, what, path.string(), os_error);
-  std::string message =
-      "chunk store '" + std::string(store) + "': " + std::string(what) + ": " + os_error;
-  if (err == ENOSPC || err == EDQUOT) {
-    return Status::ResourceExhausted(std::move(message));
-  }
-  return Status::Unavailable(std::move(message));
-}
-
 std::array<uint8_t, kHeaderBytes> MakeHeader(Encoding encoding, uint64_t content_length) {
   std::array<uint8_t, kHeaderBytes> header{};
   std::memcpy(header.data(), kChunkMagic, sizeof kChunkMagic);
@@ -104,7 +83,7 @@ Status WriteAll(std::string_view store, int fd, std::array<struct iovec, 2> iov,
       if (errno == EINTR) {
         continue;
       }
-      return IoError(store, "cannot write a chunk file", path, errno);
+      return StoreIoError(store, "cannot write a chunk file", path, errno);
     }
     auto left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) {
@@ -124,24 +103,6 @@ Status WriteAll(std::string_view store, int fd, std::array<struct iovec, 2> iov,
 // against 10.9-13.7 through the page cache, whose cost varies a lot on this machine (copying
 // into fresh page-cache pages of a virtual machine); direct writes skip that copy and the
 // later write-back. O_DIRECT wants aligned buffers, offsets and lengths (see WriteDirect).
-constexpr size_t kDirectAlign = 4096;
-
-// A per-thread buffer aligned for direct I/O, at least `size` bytes; empty when out of memory.
-std::span<uint8_t> AlignedScratch(size_t size) {
-  struct Scratch {
-    uint8_t* data = nullptr;
-    size_t size = 0;
-    ~Scratch() { std::free(data); }
-  };
-  thread_local Scratch scratch;
-  if (scratch.size < size) {
-    std::free(scratch.data);
-    scratch.data = static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, size));
-    scratch.size = scratch.data == nullptr ? 0 : size;
-  }
-  return {scratch.data, scratch.size};
-}
-
 // Writes header and payload as a whole file through a descriptor opened with O_DIRECT: the
 // whole blocks directly, then a last partial block through the page cache, so nothing is
 // padded and no block is read back (truncating a direct write to its length made ext4 read the
@@ -188,31 +149,9 @@ Result<bool> PreadAll(std::string_view store, int fd, std::span<uint8_t> out, ui
                       const fs::path& path) {
   const ssize_t n = PreadFull(fd, out, offset);
   if (n < 0) {
-    return IoError(store, "cannot read a chunk file", path, errno);
+    return StoreIoError(store, "cannot read a chunk file", path, errno);
   }
   return static_cast<size_t>(n) == out.size();
-}
-
-Status FsyncDir(std::string_view store, const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    return IoError(store, "cannot open a folder", dir, errno);
-  }
-  if (::fsync(fd.get()) != 0) {
-    return IoError(store, "cannot flush a folder", dir, errno);
-  }
-  return Status::Ok();
-}
-
-// Creates `dir` unless it exists; returns whether it created it.
-Result<bool> MakeDir(std::string_view store, const fs::path& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0) {
-    return true;
-  }
-  if (errno != EEXIST) {
-    return IoError(store, "cannot create a folder", dir, errno);
-  }
-  return false;
 }
 
 // Asks ext4 to place the folders made in `dir` far apart (the Orlov allocator's "top
@@ -235,46 +174,10 @@ void SpreadSubfolders(const fs::path& dir) {
   }
 }
 
-// Per-thread zstd contexts: creating one per chunk would cost an allocation of ~1 MiB each.
-struct ZstdContexts {
-  ZSTD_CCtx* c = ZSTD_createCCtx();
-  ZSTD_DCtx* d = ZSTD_createDCtx();
-  ~ZstdContexts() {
-    ZSTD_freeCCtx(c);
-    ZSTD_freeDCtx(d);
-  }
-};
-ZstdContexts& ThreadZstd() {
-  thread_local ZstdContexts contexts;
-  return contexts;
-}
-
-// DataLoss naming the chunk and the store; the path goes to the log (see IoError).
+// DataLoss naming the chunk and the store; the path goes to the log.
 Status Damaged(std::string_view store, const ChunkDigest& digest, const fs::path& path,
                std::string_view why) {
-  GLOG_WARN("chunk store '{}': chunk file '{}' is damaged ({})", store, path.string(), why);
-  return Status::DataLoss("chunk " + ToHex(digest) + " in chunk store '" + std::string(store) +
-                          "' is damaged (" + std::string(why) + ")");
-}
-
-// Calls fn(name) for every entry of `dir` but "." and ".."; an error listing the
-// folder itself is returned.
-Status ForEachEntry(std::string_view store, const fs::path& dir,
-                    const std::function<void(const char* name)>& fn) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    return IoError(store, "cannot list a folder", dir, errno);
-  }
-  errno = 0;
-  while (struct dirent* entry = ::readdir(d)) {
-    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
-      fn(entry->d_name);
-    }
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(d);
-  return err == 0 ? Status::Ok() : IoError(store, "cannot list a folder", dir, err);
+  return DamagedChunk(store, digest, path.string(), why);
 }
 
 }  // namespace
@@ -401,7 +304,7 @@ class FileChunkStore::Staged final : public StagedBatch {
     if (::link(stored.c_str(), path.c_str()) != 0) {
       const int err = errno;
       if (err != ENOENT && err != EEXIST) {
-        return IoError(store_.ShownName(), "cannot link a staged chunk file", path, err);
+        return StoreIoError(store_.ShownName(), "cannot link a staged chunk file", path, err);
       }
       // EEXIST: a file left by a write that failed; it goes, and the link is tried again.
       const bool linked = err == EEXIST && ::unlink(path.c_str()) == 0 &&
@@ -484,8 +387,8 @@ Status FileChunkStore::FlushFileSystem() {
       return std::exchange(background_error_, Status::Ok());
     }
   }
-  if (::syncfs(lock_fd_) != 0) {
-    return IoError(ShownName(), "cannot flush its file system", root_, errno);
+  if (::syncfs(folder_.lock_fd()) != 0) {
+    return StoreIoError(ShownName(), "cannot flush its file system", root_, errno);
   }
   return Status::Ok();
 }
@@ -509,7 +412,7 @@ void FileChunkStore::CountWritten(uint64_t bytes) {
 
 void FileChunkStore::FlushLoop() {
   // Its own descriptor: the kernel reports a write error once per descriptor, and the commits'
-  // flushes (on lock_fd_) must not miss one this thread saw first.
+  // flushes (on the LOCK's descriptor) must not miss one this thread saw first.
   Fd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const int open_error = fd.get() < 0 ? errno : 0;
   std::unique_lock lock(flush_mu_);
@@ -528,7 +431,7 @@ void FileChunkStore::FlushLoop() {
     lock.lock();
     if (err != 0 && background_error_.ok()) {
       background_error_ =
-          IoError(ShownName(), "cannot flush its file system", root_, err);  // sticky
+          StoreIoError(ShownName(), "cannot flush its file system", root_, err);  // sticky
     }
   }
 }
@@ -540,12 +443,13 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
     {
       std::lock_guard stripe(Stripe(f.digest));
       if (::rename(f.path.c_str(), final_path.c_str()) != 0) {
-        return IoError(ShownName(), "cannot rename a chunk file into place", final_path, errno);
+        return StoreIoError(ShownName(), "cannot rename a chunk file into place", final_path,
+                            errno);
       }
       // rename does nothing when both names are links of one file (a staged link of a stored
       // chunk): the staged name goes here.
       if (f.maybe_link && ::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
-        return IoError(ShownName(), "cannot remove a staged chunk file", f.path, errno);
+        return StoreIoError(ShownName(), "cannot remove a staged chunk file", f.path, errno);
       }
     }
     f.path.clear();
@@ -555,13 +459,6 @@ Status FileChunkStore::Publish(std::vector<StagedFile>& files) {
 }
 
 namespace {
-
-constexpr std::string_view kMarkerFile = "STORE";
-constexpr std::string_view kMarkerFirstLine = "gallery chunk store\n";
-
-std::string MarkerText(const std::string& name) {
-  return std::string(kMarkerFirstLine) + "name " + name + "\n";
-}
 
 // Whether any fan-out folder under `root`/chunks holds an entry (false when there is none).
 bool HasChunkFiles(const fs::path& root) {
@@ -574,72 +471,13 @@ bool HasChunkFiles(const fs::path& root) {
   return false;
 }
 
-// Checks the STORE marker of the folder at `root`; whether one must be written. A store's disk
-// that is not mounted looks exactly like a new empty store (its mount point is an empty
-// folder, or the store's folder is missing); only the metadata can tell them apart, so it is
-// asked when the folder has neither a marker nor chunks.
-Result<bool> CheckMarker(const fs::path& root, const FileChunkStoreOptions& options) {
-  const std::string shown = Shown(options, root);
-  std::error_code ec;
-  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
-    return Status::Unavailable("the path configured for chunk store '" + shown +
-                               "' is not a folder; correct the configuration or move what is "
-                               "in the way");
-  }
-  Result<std::string> marker = ReadFile(root / kMarkerFile);
-  if (marker.ok()) {
-    // A marker written without a name (tools, tests) fits any store.
-    if (!options.name.empty() && marker->starts_with(kMarkerFirstLine) &&
-        *marker != MarkerText("") && *marker != MarkerText(options.name)) {
-      return Status::FailedPrecondition(
-          "the folder configured for chunk store '" + shown +
-          "' holds another store; correct the store's path in the configuration");
-    }
-    return false;
-  }
-  if (marker.status().code() != StatusCode::kNotFound) {
-    return Status::Unavailable("cannot read the identity marker of chunk store '" + shown + "'");
-  }
-  if (HasChunkFiles(root) || !options.holds_data) {
-    return true;  // a new store, or one initialised before stores had markers
-  }
-  GALLERY_ASSIGN_OR_RETURN(bool holds_data, options.holds_data());
-  if (holds_data) {
-    return Status::Unavailable(
-        "chunk store '" + shown +
-        "' is missing: its folder has no store marker and no chunks, although galleryd has used "
-        "it (replicas, images or copies are recorded in it). Its disk is probably not mounted; "
-        "mount it (or restore the store) and retry. Nothing was written there.");
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& root,
-                                                             FileChunkStoreOptions options) {
-  GALLERY_ASSIGN_OR_RETURN(const bool write_marker, CheckMarker(root, options));
-  std::error_code ec;
-  fs::create_directories(root, ec);
-  if (ec) {
-    return IoError(Shown(options, root), "cannot create its folder", root, ec.value());
-  }
-  const fs::path lock_path = root / "LOCK";
-  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) {
-    return IoError(Shown(options, root), "cannot open its LOCK file", lock_path, errno);
-  }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::close(lock_fd);
-    if (err == EWOULDBLOCK) {
-      return Status::FailedPrecondition("chunk store '" + Shown(options, root) +
-                                        "' is already open (its LOCK is held)");
-    }
-    return IoError(Shown(options, root), "cannot lock its LOCK file", lock_path, err);
-  }
-  // From here the store owns lock_fd and releases it on every return.
-  std::unique_ptr<FileChunkStore> store(new FileChunkStore(root, options, lock_fd));
+                                                             ChunkStoreOptions options) {
+  GALLERY_ASSIGN_OR_RETURN(StoreFolder folder,
+                           OpenStoreFolder(root, options, [&] { return HasChunkFiles(root); }));
+  std::unique_ptr<FileChunkStore> store(new FileChunkStore(root, options, std::move(folder)));
   const std::string shown = store->ShownName();
   GALLERY_ASSIGN_OR_RETURN(bool made_chunks, MakeDir(shown, root / "chunks"));
   GALLERY_ASSIGN_OR_RETURN(bool made_tmp, MakeDir(shown, root / "tmp"));
@@ -660,7 +498,7 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
     fs::remove_all(tmp / name, ec);
     if (ec && unlink_status.ok()) {
       unlink_status =
-          IoError(shown, "cannot remove a leftover temporary file", tmp / name, ec.value());
+          StoreIoError(shown, "cannot remove a leftover temporary file", tmp / name, ec.value());
     }
   }));
   GALLERY_RETURN_IF_ERROR(unlink_status);
@@ -672,21 +510,15 @@ Result<std::unique_ptr<FileChunkStore>> FileChunkStore::Open(const fs::path& roo
     GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root));
   }
   // Last, so that a folder with a marker is a whole store.
-  if (write_marker) {
-    if (Status written = WriteFileAtomic(root / kMarkerFile, MarkerText(options.name));
-        !written.ok()) {
-      GLOG_WARN("chunk store '{}': {}", shown, written.ToString());  // names the path
-      return Status(written.code(), "chunk store '" + shown + "': cannot write its STORE marker");
-    }
-  }
+  GALLERY_RETURN_IF_ERROR(store->folder_.WriteMarkerIfNew());
   return store;
 }
 
-FileChunkStore::FileChunkStore(fs::path root, FileChunkStoreOptions options, int lock_fd)
+FileChunkStore::FileChunkStore(fs::path root, ChunkStoreOptions options, StoreFolder folder)
     : root_(std::move(root)),
       options_(options),
       clock_(options.clock),
-      lock_fd_(lock_fd),
+      folder_(std::move(folder)),
       direct_io_(options.direct_io) {
   if (clock_ == nullptr) {
     own_clock_ = std::make_unique<SystemClock>();
@@ -703,10 +535,9 @@ FileChunkStore::~FileChunkStore() {
   if (flusher_.joinable()) {
     flusher_.join();
   }
-  ::close(lock_fd_);
 }
 
-std::string FileChunkStore::ShownName() const { return Shown(options_, root_); }
+std::string FileChunkStore::ShownName() const { return folder_.shown(); }
 
 fs::path FileChunkStore::FanOutDir(uint8_t first_byte) const {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -728,8 +559,8 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
   std::span<const uint8_t> payload = bytes;
   if (options_.compress) {
     compressed.resize(ZSTD_compressBound(bytes.size()));
-    size_t n = ZSTD_compressCCtx(ThreadZstd().c, compressed.data(), compressed.size(), bytes.data(),
-                                 bytes.size(), options_.compression_level);
+    size_t n = ZSTD_compressCCtx(ThreadCompressor(), compressed.data(), compressed.size(),
+                                 bytes.data(), bytes.size(), options_.compression_level);
     // Incompressible content (or a zstd failure) is stored raw: the header says which.
     if (!ZSTD_isError(n) && n < bytes.size()) {
       encoding = Encoding::kZstd;
@@ -749,7 +580,7 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
     fd = Fd(::open(path.c_str(), kFlags, 0644));
   }
   if (fd.get() < 0) {
-    return IoError(ShownName(), "cannot create a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot create a chunk file", path, errno);
   }
   Status s;
   if (direct) {
@@ -761,10 +592,10 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
       direct = false;
       (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_DIRECT);
       if (::ftruncate(fd.get(), 0) != 0) {
-        s = IoError(ShownName(), "cannot truncate a chunk file", path, errno);
+        s = StoreIoError(ShownName(), "cannot truncate a chunk file", path, errno);
       }
     } else if (err != 0) {
-      s = IoError(ShownName(), "cannot write a chunk file", path, err);
+      s = StoreIoError(ShownName(), "cannot write a chunk file", path, err);
     }
   }
   if (!direct && s.ok()) {
@@ -778,7 +609,7 @@ Status FileChunkStore::WriteChunkFile(const fs::path& path, std::span<const uint
     // when the clock is the system's.
     const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
     if (::futimens(fd.get(), times) != 0) {
-      s = IoError(ShownName(), "cannot set the time of a chunk file", path, errno);
+      s = StoreIoError(ShownName(), "cannot set the time of a chunk file", path, errno);
     }
   }
   if (!s.ok()) {
@@ -801,7 +632,7 @@ Result<bool> FileChunkStore::Contains(const ChunkDigest& digest) {
   if (errno == ENOENT) {
     return false;
   }
-  return IoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
+  return StoreIoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
 }
 
 namespace {
@@ -849,11 +680,11 @@ Result<bool> FileChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t l
     if (errno == ENOENT) {
       return false;
     }
-    return IoError(ShownName(), "cannot open a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot open a chunk file", path, errno);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
   GALLERY_ASSIGN_OR_RETURN(
       bool plausible,
@@ -862,13 +693,13 @@ Result<bool> FileChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t l
     // Damaged: gone, so that the caller writes it anew (a rename would replace it too, but a
     // batch may skip a chunk whose name exists).
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return IoError(ShownName(), "cannot remove a damaged chunk file", path, errno);
+      return StoreIoError(ShownName(), "cannot remove a damaged chunk file", path, errno);
     }
     return false;
   }
   const struct timespec times[2] = {{0, UTIME_OMIT}, ToTimespec(clock_->Now())};
   if (::futimens(fd.get(), times) != 0) {
-    return IoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot refresh the time of a chunk file", path, errno);
   }
   return true;
 }
@@ -905,8 +736,8 @@ Result<std::vector<uint8_t>> DecodeHeaded(std::string_view store, std::span<cons
         return Damaged(store, digest, path, "undecodable");
       }
       content.resize(length);
-      size_t n = ZSTD_decompressDCtx(ThreadZstd().d, content.data(), content.size(), stored.data(),
-                                     stored.size());
+      size_t n = ZSTD_decompressDCtx(ThreadDecompressor(), content.data(), content.size(),
+                                     stored.data(), stored.size());
       if (ZSTD_isError(n) || n != length) {
         return Damaged(store, digest, path, "undecodable");
       }
@@ -928,11 +759,11 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
       return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" + ShownName() +
                               "'");
     }
-    return IoError(ShownName(), "cannot open a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot open a chunk file", path, errno);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
   const std::string store = ShownName();
   const auto file_size = static_cast<uint64_t>(st.st_size);
@@ -1022,7 +853,7 @@ Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::
   for (const fs::path& path : drop) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return abandon(
-          IoError(ShownName(), "cannot remove an unfinished staged chunk file", path, errno));
+          StoreIoError(ShownName(), "cannot remove an unfinished staged chunk file", path, errno));
     }
   }
   if (*made) {
@@ -1051,11 +882,11 @@ Status FileChunkStore::DiscardStagedBatch(const std::string& name) {
       ForEachEntry(ShownName(), dir, [&](const char* entry) { files.push_back(dir / entry); }));
   for (const fs::path& path : files) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return IoError(ShownName(), "cannot remove a staged chunk file", path, errno);
+      return StoreIoError(ShownName(), "cannot remove a staged chunk file", path, errno);
     }
   }
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-    return IoError(ShownName(), "cannot remove a staged batch's folder", dir, errno);
+    return StoreIoError(ShownName(), "cannot remove a staged batch's folder", dir, errno);
   }
   std::lock_guard lock(staged_mu_);
   staged_verified_.erase(name);
@@ -1079,7 +910,7 @@ Status FileChunkStore::Remove(const ChunkDigest& digest) {
     return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" + ShownName() +
                             "'");
   }
-  return IoError(ShownName(), "cannot remove a chunk file", path, errno);
+  return StoreIoError(ShownName(), "cannot remove a chunk file", path, errno);
 }
 
 Result<std::optional<uint64_t>> FileChunkStore::RemoveIfUnused(const ChunkDigest& digest,
@@ -1093,13 +924,13 @@ Result<std::optional<uint64_t>> FileChunkStore::RemoveIfUnused(const ChunkDigest
     if (errno == ENOENT) {
       return std::optional<uint64_t>();
     }
-    return IoError(ShownName(), "cannot stat a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot stat a chunk file", path, errno);
   }
   if (MtimeMs(st) >= used_before) {
     return std::optional<uint64_t>();
   }
   if (::unlink(path.c_str()) != 0) {
-    return IoError(ShownName(), "cannot remove a chunk file", path, errno);
+    return StoreIoError(ShownName(), "cannot remove a chunk file", path, errno);
   }
   return std::optional<uint64_t>(static_cast<uint64_t>(st.st_size));
 }
@@ -1118,7 +949,7 @@ Status FileChunkStore::Walk(
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         if (errno != ENOENT) {  // removed meanwhile: skip
-          stat_status = IoError(ShownName(), "cannot stat a chunk file", path, errno);
+          stat_status = StoreIoError(ShownName(), "cannot stat a chunk file", path, errno);
         }
         return;
       }

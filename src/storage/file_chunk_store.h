@@ -20,7 +20,7 @@
 //
 //   GALLERY_ASSIGN_OR_RETURN(auto store, FileChunkStore::Open(data_dir / "stores" / region));
 //
-// Errors: every I/O failure is Unavailable naming the store (FileChunkStoreOptions::name) and
+// Errors: every I/O failure is Unavailable naming the store (ChunkStoreOptions::name) and
 // the OS error; a full disk is ResourceExhausted. Messages never name a path, as they reach
 // clients (replication details, failed operations); the path of a failure is logged instead.
 // Thread-safe.
@@ -40,32 +40,11 @@
 
 #include "common/time.h"
 #include "storage/chunk_store.h"
+#include "storage/store_folder.h"
 
 struct stat;
 
 namespace gallery::storage {
-
-struct FileChunkStoreOptions {
-  // Store new chunks zstd-compressed (kept raw when that does not make them smaller).
-  bool compress = false;
-  int compression_level = 1;
-  // Write chunk files with O_DIRECT where the file system allows it (file_chunk_store.cc says
-  // why); falls back to the page cache by itself.
-  bool direct_io = true;
-  // Chunk file bytes written between background flushes of the file system (0: none): see
-  // FileChunkStore::CountWritten.
-  uint64_t background_flush_bytes = uint64_t{256} << 20;
-  // Source of last-used times; the system clock when null. Must outlive the store.
-  const Clock* clock = nullptr;
-  // The store's name (domain::StoreLocation::name), kept in its STORE marker and used in error
-  // messages instead of its path. Open refuses a folder whose marker names another store.
-  std::string name;
-  // Whether the metadata records data in this store; asked only when the folder has no STORE
-  // marker and no chunk files. Then true means the folder is not the store (its disk is not
-  // mounted, or was wiped) and Open refuses it instead of initialising an empty store there.
-  // Never asked when null.
-  std::function<Result<bool>()> holds_data;
-};
 
 class FileChunkStore final : public ChunkStore {
  public:
@@ -76,7 +55,7 @@ class FileChunkStore final : public ChunkStore {
   // while options.holds_data says the store holds data (nothing is written then). A folder
   // without a marker that is new, or holds chunks (a store of an earlier version), gets one.
   static Result<std::unique_ptr<FileChunkStore>> Open(const std::filesystem::path& root,
-                                                      FileChunkStoreOptions options = {});
+                                                      ChunkStoreOptions options = {});
   ~FileChunkStore() override;
 
   Result<bool> Contains(const ChunkDigest& digest) override;
@@ -102,7 +81,7 @@ class FileChunkStore final : public ChunkStore {
  private:
   class Batch;
   class Staged;
-  FileChunkStore(std::filesystem::path root, FileChunkStoreOptions options, int lock_fd);
+  FileChunkStore(std::filesystem::path root, ChunkStoreOptions options, StoreFolder folder);
 
   // How errors name the store: options_.name, or root_ when it has none (tools and tests).
   std::string ShownName() const;
@@ -138,10 +117,10 @@ class FileChunkStore final : public ChunkStore {
   Status Walk(const std::function<void(const ChunkDigest& digest, const struct stat& st)>& fn);
 
   std::filesystem::path root_;
-  FileChunkStoreOptions options_;
+  ChunkStoreOptions options_;
   const Clock* clock_;
   std::unique_ptr<Clock> own_clock_;
-  int lock_fd_;  // holds the flock; also names the file system for syncfs
+  StoreFolder folder_;  // holds the LOCK; its descriptor names the file system for syncfs
   std::array<std::mutex, 64> stripes_;
   std::atomic<uint64_t> next_batch_id_{0};
   std::atomic<bool> direct_io_;  // write chunk files with O_DIRECT (off once refused)

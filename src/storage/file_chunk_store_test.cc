@@ -99,7 +99,7 @@ TEST_F(FileChunkStoreTest, AddingTheSameDigestTwiceInABatchWritesItOnce) {
 // Every background_flush_bytes of new chunk files (batches and staged uploads alike), the store
 // flushes the file system in the background, so a commit's own flush has less left to do.
 TEST_F(FileChunkStoreTest, NewChunkBytesStartBackgroundFlushes) {
-  FileChunkStoreOptions options;
+  ChunkStoreOptions options;
   options.background_flush_bytes = 40'000;
   auto opened = FileChunkStore::Open(dir_.path(), options);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();

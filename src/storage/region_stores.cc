@@ -34,7 +34,7 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
   if (it != stores_.end()) {
     return static_cast<ChunkStore*>(it->second.get());
   }
-  FileChunkStoreOptions options = options_;
+  ChunkStoreOptions options = options_;
   options.name = region;
   options.holds_data = [this, region]() -> Result<bool> {
     GALLERY_ASSIGN_OR_RETURN(bool remembered, Remembered(region));

@@ -8,7 +8,7 @@
 // line, rewritten crash-safely before the store is first used). A store it remembers whose folder
 // has neither a marker nor chunks is a disk that is not mounted (or was wiped), even when no
 // manifest is recorded in it yet (its first replica was being copied): Open refuses it
-// (FileChunkStoreOptions::holds_data) instead of initialising it in the bare mount point.
+// (ChunkStoreOptions::holds_data) instead of initialising it in the bare mount point.
 //
 //   RegionStores stores(data_dir / "stores", {}, {{"westus-2", "/mnt/b/westus"}});
 //   GALLERY_ASSIGN_OR_RETURN(ChunkStore* store, stores.For("westus"));
@@ -39,7 +39,7 @@ class RegionStores {
   // stores the metadata records data in, for stores the root does not remember (opened before
   // it remembered stores); such a store whose folder lost its marker and chunks is refused
   // too.
-  explicit RegionStores(std::filesystem::path root, FileChunkStoreOptions options = {},
+  explicit RegionStores(std::filesystem::path root, ChunkStoreOptions options = {},
                         std::map<std::string, std::filesystem::path> paths = {},
                         StoreHoldsData holds_data = {})
       : root_(std::move(root)),
@@ -62,7 +62,7 @@ class RegionStores {
 
  private:
   std::filesystem::path root_;
-  FileChunkStoreOptions options_;
+  ChunkStoreOptions options_;
   std::map<std::string, std::filesystem::path> paths_;
   StoreHoldsData holds_data_;
   // Whether the store is in {root}/stores-used; loads the file on first use. Needs mu_.
