@@ -1,0 +1,1192 @@
+#include "storage/pack_chunk_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+
+#include "common/file_util.h"
+#include "common/log.h"
+
+namespace gallery::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Log entry: digest (32), kind, encoding, 2 reserved, pack id (u32), offset (u64), stored length
+// (u32), content length (u32), time in ms (i64), 12 reserved, and the first 4 bytes of the
+// SHA-256 of the 76 bytes before them. Little-endian.
+constexpr size_t kEntryBytes = 80;
+constexpr size_t kCheckedBytes = 76;
+enum class Kind : uint8_t {
+  kCommitted = 'C',  // pack log: the chunk is stored here
+  kRemoved = 'X',    // pack log: the chunk stored here at `offset` is removed
+  kStaged = 'S',     // staged log: the batch wrote the chunk here, not yet committed
+  kHeld = 'H',       // staged log: the batch holds the stored chunk
+};
+enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
+// No chunk is larger (ingest's chunk sizes are at most 64 MiB).
+constexpr uint64_t kMaxContentBytes = uint64_t{64} << 20;
+
+struct LogEntry {
+  ChunkDigest digest{};
+  Kind kind = Kind::kCommitted;
+  uint8_t encoding = 0;
+  uint32_t pack = 0;
+  uint64_t offset = 0;
+  uint32_t stored = 0;
+  uint32_t content = 0;
+  int64_t time_ms = 0;
+};
+
+template <typename T>
+void PutLe(uint8_t* out, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    out[i] = static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i));
+  }
+}
+template <typename T>
+T GetLe(const uint8_t* in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    v |= static_cast<uint64_t>(in[i]) << (8 * i);
+  }
+  return static_cast<T>(v);
+}
+
+void Encode(const LogEntry& e, uint8_t* out) {
+  std::memset(out, 0, kEntryBytes);
+  std::memcpy(out, e.digest.data(), 32);
+  out[32] = static_cast<uint8_t>(e.kind);
+  out[33] = e.encoding;
+  PutLe(out + 36, e.pack);
+  PutLe(out + 40, e.offset);
+  PutLe(out + 48, e.stored);
+  PutLe(out + 52, e.content);
+  PutLe(out + 56, e.time_ms);
+  const ChunkDigest check = DigestOf({out, kCheckedBytes});
+  std::memcpy(out + kCheckedBytes, check.data(), kEntryBytes - kCheckedBytes);
+}
+
+// nullopt when the entry's checksum fails (a torn write) or its fields are implausible.
+std::optional<LogEntry> Decode(const uint8_t* in) {
+  const ChunkDigest check = DigestOf({in, kCheckedBytes});
+  if (std::memcmp(check.data(), in + kCheckedBytes, kEntryBytes - kCheckedBytes) != 0) {
+    return std::nullopt;
+  }
+  LogEntry e;
+  std::memcpy(e.digest.data(), in, 32);
+  e.kind = static_cast<Kind>(in[32]);
+  e.encoding = in[33];
+  e.pack = GetLe<uint32_t>(in + 36);
+  e.offset = GetLe<uint64_t>(in + 40);
+  e.stored = GetLe<uint32_t>(in + 48);
+  e.content = GetLe<uint32_t>(in + 52);
+  e.time_ms = GetLe<int64_t>(in + 56);
+  const bool kind_ok = e.kind == Kind::kCommitted || e.kind == Kind::kRemoved ||
+                       e.kind == Kind::kStaged || e.kind == Kind::kHeld;
+  if (!kind_ok || e.content > kMaxContentBytes || e.encoding > 1 || e.offset % kDirectAlign != 0) {
+    return std::nullopt;
+  }
+  return e;
+}
+
+uint64_t Padded(uint64_t n) { return (n + kDirectAlign - 1) / kDirectAlign * kDirectAlign; }
+
+std::string PackName(uint32_t id, std::string_view ext) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%08u.%s", id, std::string(ext).c_str());
+  return name;
+}
+
+// The id of a pack file name "NNNNNNNN.pack" or ".idx" with that extension; nullopt otherwise.
+std::optional<uint32_t> PackId(std::string_view name, std::string_view ext) {
+  if (name.size() != 9 + ext.size() || name.substr(9) != ext || name[8] != '.') {
+    return std::nullopt;
+  }
+  uint32_t id = 0;
+  for (char c : name.substr(0, 8)) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+    id = id * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return id;
+}
+
+// Writes all of `bytes` at `offset`; 0 or an errno value.
+int PwriteAll(int fd, const uint8_t* data, size_t n, uint64_t offset) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    if (w == 0) {
+      return EIO;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return 0;
+}
+
+// Appends `bytes` to a log opened with O_APPEND; 0 or an errno value.
+int AppendAll(int fd, const uint8_t* data, size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
+}
+
+// The whole entries of the log at `fd`, up to the first torn or damaged one; `valid_bytes` is
+// where they end.
+Result<std::vector<LogEntry>> ReadLog(std::string_view store, int fd, const fs::path& path,
+                                      uint64_t* valid_bytes) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return StoreIoError(store, "cannot stat a log", path, errno);
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  const ssize_t n = PreadFull(fd, bytes, 0);
+  if (n < 0) {
+    return StoreIoError(store, "cannot read a log", path, errno);
+  }
+  std::vector<LogEntry> entries;
+  size_t at = 0;
+  while (at + kEntryBytes <= static_cast<size_t>(n)) {
+    std::optional<LogEntry> e = Decode(bytes.data() + at);
+    if (!e) {
+      break;
+    }
+    entries.push_back(*e);
+    at += kEntryBytes;
+  }
+  *valid_bytes = at;
+  return entries;
+}
+
+Status CheckStagedName(const std::string& name) {
+  const bool plain =
+      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!plain) {
+    return Status::InvalidArgument("'" + name + "' is not a staged batch name");
+  }
+  return Status::Ok();
+}
+
+struct DigestHash {
+  size_t operator()(const ChunkDigest& d) const {
+    size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
+
+constexpr size_t kShards = 64;
+
+}  // namespace
+
+struct PackChunkStore::Pack {
+  uint32_t id = 0;
+  fs::path data_path;
+  fs::path log_path;
+  Fd data{-1};    // reads, and writes when direct I/O is off
+  Fd direct{-1};  // O_DIRECT writes (-1 when the file system refuses them)
+  Fd log{-1};     // O_APPEND
+  std::mutex log_mu;
+  std::atomic<uint64_t> end{0};    // bytes handed out (padded records)
+  std::atomic<uint64_t> live{0};   // padded bytes of indexed chunks stored here
+  std::atomic<int64_t> staged{0};  // records of staged batches not yet discarded
+};
+
+struct PackChunkStore::Entry {
+  uint32_t pack = 0;
+  uint32_t stored = 0;
+  uint64_t offset = 0;
+  uint32_t content = 0;
+  uint8_t encoding = 0;
+  uint32_t holds = 0;  // staged batches holding the chunk: never removed while > 0
+  TimestampMs last_used = 0;
+};
+
+struct PackChunkStore::Shard {
+  std::mutex mu;
+  std::unordered_map<ChunkDigest, Entry, DigestHash> map;
+};
+
+struct PackChunkStore::StagedState {
+  std::string name;
+  fs::path log_path;
+  std::mutex mu;
+  Fd log{-1};
+  std::map<ChunkDigest, Written> records;  // written by the batch into packs
+  std::set<ChunkDigest> holds;             // stored chunks it holds
+  std::set<ChunkDigest> committed;         // records published since this process opened it
+  std::set<ChunkDigest> adding;            // Adds in progress
+  bool open = false;
+  bool verified = false;  // checked since Open
+};
+
+namespace {
+
+// Appends entries to a log and optionally flushes it; the caller holds the log's mutex.
+Status AppendEntries(std::string_view store, int fd, const fs::path& path,
+                     const std::vector<LogEntry>& entries, bool flush) {
+  std::vector<uint8_t> bytes(entries.size() * kEntryBytes);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Encode(entries[i], bytes.data() + i * kEntryBytes);
+  }
+  if (int err = AppendAll(fd, bytes.data(), bytes.size()); err != 0) {
+    return StoreIoError(store, "cannot append to a log", path, err);
+  }
+  if (flush && ::fdatasync(fd) != 0) {
+    return StoreIoError(store, "cannot flush a log", path, errno);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- opening ----
+
+bool PackChunkStore::IsPackStore(const fs::path& root) {
+  std::error_code ec;
+  return fs::is_directory(root / "packs", ec);
+}
+
+Result<std::unique_ptr<PackChunkStore>> PackChunkStore::Open(const fs::path& root,
+                                                             ChunkStoreOptions options,
+                                                             PackChunkStoreLimits limits) {
+  auto has_chunks = [&] {
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(root / "packs", ec)) {
+      if (PackId(f.path().filename().string(), "idx").has_value()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  GALLERY_ASSIGN_OR_RETURN(StoreFolder folder, OpenStoreFolder(root, options, has_chunks));
+  std::unique_ptr<PackChunkStore> store(
+      new PackChunkStore(root, std::move(options), limits, std::move(folder)));
+  GALLERY_RETURN_IF_ERROR(store->Load());
+  GALLERY_RETURN_IF_ERROR(store->folder_.WriteMarkerIfNew());
+  return store;
+}
+
+PackChunkStore::PackChunkStore(fs::path root, ChunkStoreOptions options,
+                               PackChunkStoreLimits limits, StoreFolder folder)
+    : root_(std::move(root)),
+      options_(std::move(options)),
+      limits_(limits),
+      folder_(std::move(folder)),
+      clock_(options_.clock),
+      direct_io_(options_.direct_io) {
+  if (clock_ == nullptr) {
+    own_clock_ = std::make_unique<SystemClock>();
+    clock_ = own_clock_.get();
+  }
+  for (size_t i = 0; i < kShards; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+  }
+}
+
+PackChunkStore::~PackChunkStore() = default;
+
+TimestampMs PackChunkStore::Now() const { return clock_->Now(); }
+
+PackChunkStore::Shard& PackChunkStore::ShardOf(const ChunkDigest& digest) {
+  return *shards_[digest[1] % kShards];
+}
+
+std::shared_ptr<PackChunkStore::Pack> PackChunkStore::PackById(uint32_t id) {
+  std::lock_guard lock(packs_mu_);
+  auto it = packs_.find(id);
+  return it == packs_.end() ? nullptr : it->second;
+}
+
+Status PackChunkStore::Load() {
+  const std::string& shown = folder_.shown();
+  const fs::path packs_dir = root_ / "packs";
+  const fs::path staged_dir = root_ / "staged";
+  GALLERY_ASSIGN_OR_RETURN(bool made_packs, MakeDir(shown, packs_dir));
+  GALLERY_ASSIGN_OR_RETURN(bool made_staged, MakeDir(shown, staged_dir));
+  if (made_packs || made_staged) {
+    GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root_));
+  }
+  std::set<uint32_t> data_ids, log_ids;
+  std::vector<fs::path> leftovers;
+  GALLERY_RETURN_IF_ERROR(ForEachEntry(shown, packs_dir, [&](const char* name) {
+    if (auto id = PackId(name, "pack")) {
+      data_ids.insert(*id);
+    } else if (auto lid = PackId(name, "idx")) {
+      log_ids.insert(*lid);
+    }
+  }));
+  for (uint32_t id : data_ids) {
+    if (!log_ids.contains(id)) {  // a compaction deleted its log, then stopped
+      leftovers.push_back(packs_dir / PackName(id, "pack"));
+    }
+  }
+  const TimestampMs now = Now();
+  for (uint32_t id : log_ids) {
+    next_pack_id_ = std::max(next_pack_id_, id + 1);
+    auto pack = std::make_shared<Pack>();
+    pack->id = id;
+    pack->data_path = packs_dir / PackName(id, "pack");
+    pack->log_path = packs_dir / PackName(id, "idx");
+    pack->log = Fd(::open(pack->log_path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    if (pack->log.get() < 0) {
+      return StoreIoError(shown, "cannot open a log", pack->log_path, errno);
+    }
+    uint64_t valid = 0;
+    GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                             ReadLog(shown, pack->log.get(), pack->log_path, &valid));
+    struct stat st {};
+    if (::fstat(pack->log.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) != valid) {
+      GLOG_WARN("chunk store '{}': log '{}' ends in a torn entry; cut at {} bytes", shown,
+                pack->log_path.string(), valid);
+      if (::ftruncate(pack->log.get(), static_cast<off_t>(valid)) != 0) {
+        return StoreIoError(shown, "cannot cut a torn log", pack->log_path, errno);
+      }
+    }
+    pack->data = Fd(::open(pack->data_path.c_str(), O_RDWR | O_CLOEXEC));
+    if (pack->data.get() < 0) {
+      if (errno != ENOENT) {
+        return StoreIoError(shown, "cannot open a pack", pack->data_path, errno);
+      }
+      GLOG_WARN("chunk store '{}': pack '{}' is missing; its {} chunks are lost", shown,
+                pack->data_path.string(), entries.size());
+      leftovers.push_back(pack->log_path);
+      continue;
+    }
+    if (::fstat(pack->data.get(), &st) != 0) {
+      return StoreIoError(shown, "cannot stat a pack", pack->data_path, errno);
+    }
+    pack->end = Padded(static_cast<uint64_t>(st.st_size));
+    packs_[id] = pack;
+    for (const LogEntry& e : entries) {
+      Shard& shard = ShardOf(e.digest);
+      auto it = shard.map.find(e.digest);
+      if (e.kind == Kind::kCommitted) {
+        if (it != shard.map.end()) {
+          if (auto old = packs_.find(it->second.pack); old != packs_.end()) {
+            old->second->live -= Padded(it->second.stored);
+          }
+        }
+        Entry& entry = shard.map[e.digest];
+        entry = Entry{.pack = id,
+                      .stored = e.stored,
+                      .offset = e.offset,
+                      .content = e.content,
+                      .encoding = e.encoding,
+                      .holds = 0,
+                      .last_used = std::max<TimestampMs>(e.time_ms, now)};
+        pack->live += Padded(e.stored);
+      } else if (e.kind == Kind::kRemoved && it != shard.map.end() && it->second.pack == id &&
+                 it->second.offset == e.offset) {
+        pack->live -= Padded(it->second.stored);
+        shard.map.erase(it);
+      }
+    }
+  }
+  // Staged batches: their records keep their packs from compaction, their holds keep chunks.
+  std::vector<std::string> staged_names;
+  GALLERY_RETURN_IF_ERROR(ForEachEntry(shown, staged_dir, [&](const char* name) {
+    std::string n = name;
+    if (n.size() > 4 && n.ends_with(".log") && CheckStagedName(n.substr(0, n.size() - 4)).ok()) {
+      staged_names.push_back(n.substr(0, n.size() - 4));
+    } else {
+      leftovers.push_back(staged_dir / n);  // a rewrite a crash interrupted
+    }
+  }));
+  for (const std::string& name : staged_names) {
+    auto state = std::make_shared<StagedState>();
+    state->name = name;
+    state->log_path = staged_dir / (name + ".log");
+    state->log = Fd(::open(state->log_path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    if (state->log.get() < 0) {
+      return StoreIoError(shown, "cannot open a staged batch's log", state->log_path, errno);
+    }
+    uint64_t valid = 0;
+    GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                             ReadLog(shown, state->log.get(), state->log_path, &valid));
+    if (::ftruncate(state->log.get(), static_cast<off_t>(valid)) != 0) {
+      return StoreIoError(shown, "cannot cut a torn log", state->log_path, errno);
+    }
+    for (const LogEntry& e : entries) {
+      if (e.kind == Kind::kStaged) {
+        auto pack = packs_.find(e.pack);
+        if (pack == packs_.end() || state->records.contains(e.digest)) {
+          continue;  // its pack is gone: the chunk is no longer held (verification drops it)
+        }
+        pack->second->staged += 1;
+        state->records[e.digest] = Written{.digest = e.digest,
+                                           .pack = pack->second,
+                                           .offset = e.offset,
+                                           .stored = e.stored,
+                                           .content = e.content,
+                                           .encoding = e.encoding};
+      } else if (e.kind == Kind::kHeld && !state->holds.contains(e.digest)) {
+        Shard& shard = ShardOf(e.digest);
+        if (auto it = shard.map.find(e.digest); it != shard.map.end()) {
+          it->second.holds += 1;
+          state->holds.insert(e.digest);
+        }
+      }
+    }
+    staged_[name] = state;
+  }
+  for (const fs::path& path : leftovers) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return StoreIoError(shown, "cannot remove a leftover file", path, errno);
+    }
+  }
+  // Packs nothing lives in any more (every chunk removed before the restart).
+  std::vector<uint32_t> empty;
+  for (const auto& [id, pack] : packs_) {
+    if (pack->live == 0 && pack->staged == 0) {
+      empty.push_back(id);
+    }
+  }
+  for (uint32_t id : empty) {
+    auto pack = packs_[id];
+    packs_.erase(id);
+    if (::unlink(pack->log_path.c_str()) != 0 || ::unlink(pack->data_path.c_str()) != 0) {
+      return StoreIoError(shown, "cannot remove an empty pack", pack->data_path, errno);
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- writing ----
+
+Result<PackChunkStore::Written> PackChunkStore::Write(const ChunkDigest& digest,
+                                                      std::span<const uint8_t> content) {
+  if (options_.compress) {
+    std::vector<uint8_t> compressed(ZSTD_compressBound(content.size()));
+    const size_t n = ZSTD_compressCCtx(ThreadCompressor(), compressed.data(), compressed.size(),
+                                       content.data(), content.size(), options_.compression_level);
+    // Kept raw unless compression saves at least one 4 KiB block of the pack.
+    if (!ZSTD_isError(n) && Padded(n) < Padded(content.size())) {
+      return WriteStored(digest, {compressed.data(), n}, static_cast<uint32_t>(content.size()),
+                         static_cast<uint8_t>(Encoding::kZstd));
+    }
+  }
+  return WriteStored(digest, content, static_cast<uint32_t>(content.size()),
+                     static_cast<uint8_t>(Encoding::kRaw));
+}
+
+Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& digest,
+                                                            std::span<const uint8_t> stored,
+                                                            uint32_t content_length,
+                                                            uint8_t encoding) {
+  const std::string& shown = folder_.shown();
+  const uint64_t padded = Padded(stored.size());
+  std::shared_ptr<Pack> pack;
+  uint64_t offset = 0;
+  {
+    std::lock_guard lock(packs_mu_);
+    if (newest_ == nullptr || newest_->end + padded > limits_.pack_bytes) {
+      auto fresh = std::make_shared<Pack>();
+      fresh->id = next_pack_id_;
+      fresh->data_path = root_ / "packs" / PackName(fresh->id, "pack");
+      fresh->log_path = root_ / "packs" / PackName(fresh->id, "idx");
+      // The log first: a pack without its log is a compaction's leftover, removed at Open.
+      fresh->log = Fd(
+          ::open(fresh->log_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+      if (fresh->log.get() < 0) {
+        return StoreIoError(shown, "cannot create a log", fresh->log_path, errno);
+      }
+      fresh->data =
+          Fd(::open(fresh->data_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+      if (fresh->data.get() < 0) {
+        const int err = errno;
+        ::unlink(fresh->log_path.c_str());
+        return StoreIoError(shown, "cannot create a pack", fresh->data_path, err);
+      }
+      if (direct_io_) {
+        fresh->direct = Fd(::open(fresh->data_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+        if (fresh->direct.get() < 0) {
+          direct_io_ = false;  // the file system has no direct I/O (tmpfs)
+        }
+      }
+      ++next_pack_id_;
+      packs_dir_dirty_ = true;
+      packs_[fresh->id] = fresh;
+      newest_ = fresh;
+    }
+    pack = newest_;
+    offset = pack->end;
+    pack->end += padded;
+  }
+  std::span<uint8_t> buffer = AlignedScratch(padded);
+  if (buffer.size() < padded) {
+    return Status::ResourceExhausted("chunk store '" + shown + "': out of memory");
+  }
+  std::memcpy(buffer.data(), stored.data(), stored.size());
+  std::memset(buffer.data() + stored.size(), 0, padded - stored.size());
+  int err = EINVAL;
+  if (direct_io_ && pack->direct.get() >= 0) {
+    err = PwriteAll(pack->direct.get(), buffer.data(), padded, offset);
+    if (err == EINVAL) {
+      direct_io_ = false;  // alignment the file system wants bigger: the page cache from now on
+    }
+  }
+  if (err == EINVAL) {
+    err = PwriteAll(pack->data.get(), buffer.data(), padded, offset);
+  }
+  if (err != 0) {
+    return StoreIoError(shown, "cannot write to a pack", pack->data_path, err);
+  }
+  return Written{.digest = digest,
+                 .pack = std::move(pack),
+                 .offset = offset,
+                 .stored = static_cast<uint32_t>(stored.size()),
+                 .content = content_length,
+                 .encoding = encoding};
+}
+
+Status PackChunkStore::Publish(const std::vector<Written>& written) {
+  if (written.empty()) {
+    return Status::Ok();
+  }
+  const std::string& shown = folder_.shown();
+  std::map<uint32_t, std::vector<const Written*>> by_pack;
+  for (const Written& w : written) {
+    by_pack[w.pack->id].push_back(&w);
+  }
+  for (const auto& [id, ws] : by_pack) {
+    if (::fdatasync(ws.front()->pack->data.get()) != 0) {
+      return StoreIoError(shown, "cannot flush a pack", ws.front()->pack->data_path, errno);
+    }
+  }
+  bool dir_dirty = false;
+  {
+    std::lock_guard lock(packs_mu_);
+    dir_dirty = std::exchange(packs_dir_dirty_, false);
+  }
+  if (dir_dirty) {
+    if (Status s = FsyncDir(shown, root_ / "packs"); !s.ok()) {
+      std::lock_guard lock(packs_mu_);
+      packs_dir_dirty_ = true;
+      return s;
+    }
+  }
+  const TimestampMs now = Now();
+  for (const auto& [id, ws] : by_pack) {
+    std::vector<LogEntry> entries;
+    for (const Written* w : ws) {
+      entries.push_back({.digest = w->digest,
+                         .kind = Kind::kCommitted,
+                         .encoding = w->encoding,
+                         .pack = id,
+                         .offset = w->offset,
+                         .stored = w->stored,
+                         .content = w->content,
+                         .time_ms = now});
+    }
+    Pack& pack = *ws.front()->pack;
+    std::lock_guard lock(pack.log_mu);
+    GALLERY_RETURN_IF_ERROR(AppendEntries(shown, pack.log.get(), pack.log_path, entries, true));
+  }
+  // Durable: now visible. A chunk committed again replaces the stored copy (a scrub's repair).
+  std::vector<std::pair<std::shared_ptr<Pack>, LogEntry>> removals;
+  for (const Written& w : written) {
+    Shard& shard = ShardOf(w.digest);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(w.digest);
+    if (w.replaces.has_value()) {  // a compaction's copy
+      if (it == shard.map.end() || it->second.pack != w.replaces->first ||
+          it->second.offset != w.replaces->second) {
+        // Removed or replaced meanwhile: the copy is dead at once.
+        removals.push_back(
+            {w.pack,
+             {.digest = w.digest, .kind = Kind::kRemoved, .pack = w.pack->id, .offset = w.offset}});
+        continue;
+      }
+    }
+    Entry next{.pack = w.pack->id,
+               .stored = w.stored,
+               .offset = w.offset,
+               .content = w.content,
+               .encoding = w.encoding,
+               .holds = 0,
+               .last_used = now};
+    if (it != shard.map.end()) {
+      const Entry& old = it->second;
+      if (old.pack == next.pack && old.offset == next.offset) {
+        it->second.last_used = now;  // the same record committed again (a staged batch)
+        continue;
+      }
+      next.holds = old.holds;
+      if (std::shared_ptr<Pack> old_pack = PackById(old.pack)) {
+        old_pack->live -= Padded(old.stored);
+        if (!w.replaces.has_value()) {
+          removals.push_back({old_pack,
+                              {.digest = w.digest,
+                               .kind = Kind::kRemoved,
+                               .pack = old.pack,
+                               .offset = old.offset}});
+        }
+      }
+    }
+    shard.map[w.digest] = next;
+    w.pack->live += Padded(w.stored);
+  }
+  // Removal entries need no flush (see the header).
+  for (auto& [pack, entry] : removals) {
+    std::lock_guard lock(pack->log_mu);
+    (void)AppendEntries(shown, pack->log.get(), pack->log_path, {entry}, false);
+  }
+  return Status::Ok();
+}
+
+// ---- reading ----
+
+Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, const Pack& pack,
+                                                    uint64_t offset, uint32_t stored,
+                                                    uint32_t content, uint8_t encoding) {
+  const std::string& shown = folder_.shown();
+  const std::string where = pack.data_path.string() + "@" + std::to_string(offset);
+  if (content > kMaxContentBytes || stored > ZSTD_compressBound(kMaxContentBytes)) {
+    return DamagedChunk(shown, digest, where, "implausible length");
+  }
+  std::vector<uint8_t> bytes(stored);
+  const ssize_t n = PreadFull(pack.data.get(), bytes, offset);
+  if (n < 0) {
+    return StoreIoError(shown, "cannot read a pack", pack.data_path, errno);
+  }
+  if (static_cast<size_t>(n) < bytes.size()) {
+    return DamagedChunk(shown, digest, where, "truncated");
+  }
+  if (static_cast<Encoding>(encoding) == Encoding::kZstd) {
+    std::vector<uint8_t> decoded(content);
+    const size_t m = ZSTD_decompressDCtx(ThreadDecompressor(), decoded.data(), decoded.size(),
+                                         bytes.data(), bytes.size());
+    if (ZSTD_isError(m) || m != content) {
+      return DamagedChunk(shown, digest, where, "undecodable");
+    }
+    bytes = std::move(decoded);
+  } else if (stored != content) {
+    return DamagedChunk(shown, digest, where, "wrong length");
+  }
+  if (DigestOf(bytes) != digest) {
+    return DamagedChunk(shown, digest, where, "content does not match its digest");
+  }
+  return bytes;
+}
+
+Result<bool> PackChunkStore::Contains(const ChunkDigest& digest) {
+  Shard& shard = ShardOf(digest);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.map.find(digest);
+  if (it == shard.map.end()) {
+    return false;
+  }
+  it->second.last_used = Now();
+  return true;
+}
+
+Result<bool> PackChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t length) {
+  Shard& shard = ShardOf(digest);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.map.find(digest);
+  if (it == shard.map.end() || it->second.content != length) {
+    return false;
+  }
+  it->second.last_used = Now();
+  return true;
+}
+
+Result<std::vector<uint8_t>> PackChunkStore::Read(const ChunkDigest& digest) {
+  // A compaction may move the chunk between the lookup and finding its pack: look again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Entry entry;
+    {
+      Shard& shard = ShardOf(digest);
+      std::lock_guard lock(shard.mu);
+      auto it = shard.map.find(digest);
+      if (it == shard.map.end()) {
+        break;
+      }
+      entry = it->second;
+    }
+    if (std::shared_ptr<Pack> pack = PackById(entry.pack)) {
+      return ReadAt(digest, *pack, entry.offset, entry.stored, entry.content, entry.encoding);
+    }
+  }
+  return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" + folder_.shown() +
+                          "'");
+}
+
+std::optional<PackLocation> PackChunkStore::Locate(const ChunkDigest& digest) {
+  Entry entry;
+  {
+    Shard& shard = ShardOf(digest);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(digest);
+    if (it == shard.map.end()) {
+      return std::nullopt;
+    }
+    entry = it->second;
+  }
+  return PackLocation{root_ / "packs" / PackName(entry.pack, "pack"), entry.offset, entry.stored};
+}
+
+// ---- batches ----
+
+// A batch appends each chunk to the newest pack as it is added; Commit publishes them (flushes
+// the packs and logs their entries). What is never committed is dead space in the packs.
+class PackChunkStore::Batch final : public ChunkBatch {
+ public:
+  explicit Batch(PackChunkStore& store) : store_(store) {}
+
+  Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!added_.insert(digest).second) {
+        return Status::Ok();
+      }
+    }
+    Result<Written> written = store_.Write(digest, bytes);
+    std::lock_guard lock(mu_);
+    if (!written.ok()) {
+      added_.erase(digest);
+      return written.status();
+    }
+    pending_.push_back(std::move(*written));
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    std::vector<Written> committing;
+    {
+      std::lock_guard lock(mu_);
+      committing.swap(pending_);
+    }
+    Status s = store_.Publish(committing);
+    if (!s.ok()) {  // discarded: adding them again writes them anew
+      std::lock_guard lock(mu_);
+      for (const Written& w : committing) {
+        added_.erase(w.digest);
+      }
+    }
+    return s;
+  }
+
+ private:
+  PackChunkStore& store_;
+  std::mutex mu_;
+  std::set<ChunkDigest> added_;
+  std::vector<Written> pending_;
+};
+
+std::unique_ptr<ChunkBatch> PackChunkStore::BeginBatch() { return std::make_unique<Batch>(*this); }
+
+// A staged batch appends what it writes to the newest pack and logs it in its own log (not
+// flushed: the verification of the first open after a restart drops what a crash cut short);
+// a chunk the store holds already is held (logged, and counted in the index so that no
+// collection removes it) instead of written.
+class PackChunkStore::Staged final : public StagedBatch {
+ public:
+  Staged(PackChunkStore& store, std::shared_ptr<StagedState> state)
+      : store_(store), state_(std::move(state)) {}
+  ~Staged() override {
+    std::lock_guard lock(state_->mu);
+    state_->open = false;
+  }
+
+  Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
+    {
+      std::lock_guard lock(state_->mu);
+      if (state_->records.contains(digest) || state_->holds.contains(digest) ||
+          !state_->adding.insert(digest).second) {
+        return Status::Ok();
+      }
+    }
+    Status s = AddNew(digest, bytes);
+    std::lock_guard lock(state_->mu);
+    state_->adding.erase(digest);
+    return s;
+  }
+
+  Status Commit() override {
+    std::vector<Written> committing;
+    {
+      std::lock_guard lock(state_->mu);
+      for (const auto& [digest, w] : state_->records) {
+        if (!state_->committed.contains(digest)) {
+          committing.push_back(w);
+        }
+      }
+    }
+    GALLERY_RETURN_IF_ERROR(store_.Publish(committing));
+    std::lock_guard lock(state_->mu);
+    for (const Written& w : committing) {
+      state_->committed.insert(w.digest);
+    }
+    return Status::Ok();
+  }
+
+  bool Holds(const ChunkDigest& digest) override {
+    std::lock_guard lock(state_->mu);
+    return state_->records.contains(digest) || state_->holds.contains(digest);
+  }
+
+  Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override {
+    std::optional<Written> record;
+    {
+      std::lock_guard lock(state_->mu);
+      if (auto it = state_->records.find(digest); it != state_->records.end()) {
+        record = it->second;
+      } else if (!state_->holds.contains(digest)) {
+        return Status::NotFound("chunk " + ToHex(digest) + " is not in the staged batch '" +
+                                state_->name + "' of chunk store '" + store_.folder_.shown() + "'");
+      }
+    }
+    if (record.has_value()) {
+      return store_.ReadAt(digest, *record->pack, record->offset, record->stored, record->content,
+                           record->encoding);
+    }
+    return store_.Read(digest);
+  }
+
+ private:
+  Status AddNew(const ChunkDigest& digest, std::span<const uint8_t> bytes) {
+    const std::string& shown = store_.folder_.shown();
+    {
+      Shard& shard = store_.ShardOf(digest);
+      std::lock_guard lock(shard.mu);
+      if (auto it = shard.map.find(digest); it != shard.map.end()) {
+        std::lock_guard state_lock(state_->mu);
+        GALLERY_RETURN_IF_ERROR(AppendEntries(shown, state_->log.get(), state_->log_path,
+                                              {{.digest = digest, .kind = Kind::kHeld}}, false));
+        it->second.holds += 1;
+        state_->holds.insert(digest);
+        return Status::Ok();
+      }
+    }
+    GALLERY_ASSIGN_OR_RETURN(Written w, store_.Write(digest, bytes));
+    std::lock_guard lock(state_->mu);
+    GALLERY_RETURN_IF_ERROR(AppendEntries(shown, state_->log.get(), state_->log_path,
+                                          {{.digest = digest,
+                                            .kind = Kind::kStaged,
+                                            .encoding = w.encoding,
+                                            .pack = w.pack->id,
+                                            .offset = w.offset,
+                                            .stored = w.stored,
+                                            .content = w.content,
+                                            .time_ms = store_.Now()}},
+                                          false));
+    w.pack->staged += 1;
+    state_->records[digest] = std::move(w);
+    return Status::Ok();
+  }
+
+  PackChunkStore& store_;
+  std::shared_ptr<StagedState> state_;
+};
+
+Result<std::unique_ptr<StagedBatch>> PackChunkStore::OpenStagedBatch(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
+  const std::string& shown = folder_.shown();
+  std::shared_ptr<StagedState> state;
+  {
+    std::lock_guard lock(staged_mu_);
+    auto it = staged_.find(name);
+    if (it == staged_.end()) {
+      auto fresh = std::make_shared<StagedState>();
+      fresh->name = name;
+      fresh->log_path = root_ / "staged" / (name + ".log");
+      fresh->log =
+          Fd(::open(fresh->log_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+      if (fresh->log.get() < 0) {
+        return StoreIoError(shown, "cannot create a staged batch's log", fresh->log_path, errno);
+      }
+      GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root_ / "staged"));
+      fresh->verified = true;  // new: nothing to check
+      it = staged_.emplace(name, std::move(fresh)).first;
+    }
+    state = it->second;
+  }
+  std::lock_guard lock(state->mu);
+  if (state->open) {
+    return Status::FailedPrecondition("the staged batch '" + name + "' is open already");
+  }
+  if (!state->verified) {
+    // What a crash cut short (or damage since) is dropped; the log is rewritten without it.
+    std::vector<LogEntry> keep;
+    for (auto it = state->records.begin(); it != state->records.end();) {
+      const Written& w = it->second;
+      if (ReadAt(w.digest, *w.pack, w.offset, w.stored, w.content, w.encoding).ok()) {
+        keep.push_back({.digest = w.digest,
+                        .kind = Kind::kStaged,
+                        .encoding = w.encoding,
+                        .pack = w.pack->id,
+                        .offset = w.offset,
+                        .stored = w.stored,
+                        .content = w.content,
+                        .time_ms = Now()});
+        ++it;
+      } else {
+        w.pack->staged -= 1;
+        it = state->records.erase(it);
+      }
+    }
+    for (const ChunkDigest& d : state->holds) {
+      keep.push_back({.digest = d, .kind = Kind::kHeld});
+    }
+    const fs::path temp = state->log_path.string() + ".new";
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+      return StoreIoError(shown, "cannot rewrite a staged batch's log", temp, errno);
+    }
+    GALLERY_RETURN_IF_ERROR(AppendEntries(shown, fd.get(), temp, keep, true));
+    if (::rename(temp.c_str(), state->log_path.c_str()) != 0) {
+      return StoreIoError(shown, "cannot rewrite a staged batch's log", state->log_path, errno);
+    }
+    GALLERY_RETURN_IF_ERROR(FsyncDir(shown, root_ / "staged"));
+    state->log = std::move(fd);
+    state->verified = true;
+  }
+  // Everything is uncommitted at open: a commit cut short by a crash is redone.
+  state->committed.clear();
+  state->open = true;
+  return std::unique_ptr<StagedBatch>(std::make_unique<Staged>(*this, state));
+}
+
+Status PackChunkStore::DiscardStagedBatch(const std::string& name) {
+  GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
+  std::shared_ptr<StagedState> state;
+  {
+    std::lock_guard lock(staged_mu_);
+    auto it = staged_.find(name);
+    if (it == staged_.end()) {
+      return Status::Ok();  // never opened, or discarded already
+    }
+    state = it->second;
+    if (::unlink(state->log_path.c_str()) != 0 && errno != ENOENT) {
+      return StoreIoError(folder_.shown(), "cannot remove a staged batch's log", state->log_path,
+                          errno);
+    }
+    staged_.erase(it);
+  }
+  // The batch's lock is not held while the index's are taken (Add takes them the other way).
+  std::set<ChunkDigest> holds;
+  std::map<ChunkDigest, Written> records;
+  {
+    std::lock_guard lock(state->mu);
+    holds.swap(state->holds);
+    records.swap(state->records);
+  }
+  for (const ChunkDigest& d : holds) {
+    Shard& shard = ShardOf(d);
+    std::lock_guard shard_lock(shard.mu);
+    if (auto it = shard.map.find(d); it != shard.map.end() && it->second.holds > 0) {
+      it->second.holds -= 1;
+    }
+  }
+  std::set<uint32_t> packs;
+  for (const auto& [digest, w] : records) {
+    w.pack->staged -= 1;
+    packs.insert(w.pack->id);
+  }
+  for (uint32_t id : packs) {
+    MaybeCompact(id);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> PackChunkStore::ListStagedBatches() {
+  std::lock_guard lock(staged_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, state] : staged_) {
+    names.push_back(name);
+  }
+  return names;
+}
+
+// ---- removal and compaction ----
+
+Status PackChunkStore::Forget(const ChunkDigest& digest, const Entry& entry) {
+  std::shared_ptr<Pack> pack = PackById(entry.pack);
+  if (pack == nullptr) {
+    return Status::Ok();
+  }
+  pack->live -= Padded(entry.stored);
+  std::lock_guard lock(pack->log_mu);
+  return AppendEntries(
+      folder_.shown(), pack->log.get(), pack->log_path,
+      {{.digest = digest, .kind = Kind::kRemoved, .pack = entry.pack, .offset = entry.offset}},
+      false);
+}
+
+Status PackChunkStore::Remove(const ChunkDigest& digest) {
+  uint32_t pack = 0;
+  {
+    Shard& shard = ShardOf(digest);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(digest);
+    if (it == shard.map.end()) {
+      return Status::NotFound("chunk " + ToHex(digest) + " is not in chunk store '" +
+                              folder_.shown() + "'");
+    }
+    const Entry entry = it->second;
+    shard.map.erase(it);
+    pack = entry.pack;
+    GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
+  }
+  MaybeCompact(pack);
+  return Status::Ok();
+}
+
+Result<std::optional<uint64_t>> PackChunkStore::RemoveIfUnused(const ChunkDigest& digest,
+                                                               TimestampMs used_before) {
+  Entry entry;
+  {
+    Shard& shard = ShardOf(digest);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(digest);
+    if (it == shard.map.end() || it->second.holds > 0 || it->second.last_used >= used_before) {
+      return std::optional<uint64_t>();
+    }
+    entry = it->second;
+    shard.map.erase(it);
+    GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
+  }
+  MaybeCompact(entry.pack);
+  return std::optional<uint64_t>(Padded(entry.stored));
+}
+
+void PackChunkStore::MaybeCompact(uint32_t pack_id) {
+  std::shared_ptr<Pack> pack;
+  {
+    std::lock_guard lock(packs_mu_);
+    auto it = packs_.find(pack_id);
+    if (it == packs_.end() || it->second == newest_) {
+      return;
+    }
+    pack = it->second;
+  }
+  if (pack->staged > 0 || pack->live * 2 >= pack->end) {
+    return;
+  }
+  std::lock_guard lock(compact_mu_);
+  if (PackById(pack_id) == nullptr) {
+    return;  // compacted meanwhile
+  }
+  if (Status s = Compact(pack); !s.ok()) {
+    GLOG_WARN("chunk store '{}': compacting pack {} failed (tried again later): {}",
+              folder_.shown(), pack_id, s.ToString());
+  }
+}
+
+Status PackChunkStore::Compact(const std::shared_ptr<Pack>& pack) {
+  std::vector<std::pair<ChunkDigest, Entry>> live;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (const auto& [digest, entry] : shard->map) {
+      if (entry.pack == pack->id) {
+        live.emplace_back(digest, entry);
+      }
+    }
+  }
+  // Each live chunk is verified before it is copied: a damaged one stops the compaction, so the
+  // pack stays (with the damage where a scrub finds and repairs it) and no damage is copied.
+  std::vector<Written> copies;
+  for (const auto& [digest, entry] : live) {
+    GALLERY_ASSIGN_OR_RETURN(
+        std::vector<uint8_t> content,
+        ReadAt(digest, *pack, entry.offset, entry.stored, entry.content, entry.encoding));
+    Result<Written> w = entry.encoding == static_cast<uint8_t>(Encoding::kZstd)
+                            ? Write(digest, content)
+                            : WriteStored(digest, content, entry.content, entry.encoding);
+    GALLERY_RETURN_IF_ERROR(w.status());
+    w->replaces = std::make_pair(pack->id, entry.offset);
+    copies.push_back(std::move(*w));
+  }
+  GALLERY_RETURN_IF_ERROR(Publish(copies));
+  // Anything still in the pack (a chunk committed into it during the copy) keeps it.
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (const auto& [digest, entry] : shard->map) {
+      if (entry.pack == pack->id) {
+        return Status::Ok();
+      }
+    }
+  }
+  {
+    std::lock_guard lock(packs_mu_);
+    packs_.erase(pack->id);
+  }
+  const std::string& shown = folder_.shown();
+  // The log first: a pack without a log is removed at the next Open.
+  if (::unlink(pack->log_path.c_str()) != 0 && errno != ENOENT) {
+    return StoreIoError(shown, "cannot remove a compacted log", pack->log_path, errno);
+  }
+  if (::unlink(pack->data_path.c_str()) != 0 && errno != ENOENT) {
+    return StoreIoError(shown, "cannot remove a compacted pack", pack->data_path, errno);
+  }
+  compactions_ += 1;
+  GLOG_INFO("chunk store '{}': compacted pack {} ({} chunks moved)", shown, pack->id,
+            copies.size());
+  return Status::Ok();
+}
+
+// ---- walking ----
+
+Status PackChunkStore::ForEach(
+    const std::function<void(const ChunkDigest& digest, TimestampMs last_used)>& fn) {
+  for (const auto& shard : shards_) {
+    std::vector<std::pair<ChunkDigest, TimestampMs>> items;
+    {
+      std::lock_guard lock(shard->mu);
+      items.reserve(shard->map.size());
+      for (const auto& [digest, entry] : shard->map) {
+        items.emplace_back(digest, entry.last_used);
+      }
+    }
+    for (const auto& [digest, used] : items) {
+      fn(digest, used);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<StoreUsage> PackChunkStore::Usage() {
+  StoreUsage usage;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    usage.chunks += shard->map.size();
+    for (const auto& [digest, entry] : shard->map) {
+      usage.stored_bytes += Padded(entry.stored);
+    }
+  }
+  return usage;
+}
+
+}  // namespace gallery::storage
