@@ -643,6 +643,9 @@ Status PackChunkStore::Publish(const std::vector<Written>& written) {
         continue;
       }
       next.holds = old.holds;
+      if (w.replaces.has_value()) {
+        next.last_used = old.last_used;  // a compaction moves the chunk: that is no use of it
+      }
       if (std::shared_ptr<Pack> old_pack = PackById(old.pack)) {
         old_pack->live -= Padded(old.stored);
         if (!w.replaces.has_value()) {
