@@ -220,6 +220,7 @@ struct PackChunkStore::Pack {
   std::atomic<uint64_t> end{0};    // bytes handed out (padded records)
   std::atomic<uint64_t> live{0};   // padded bytes of indexed chunks stored here
   std::atomic<int64_t> staged{0};  // records of staged batches not yet discarded
+  std::atomic<int64_t> unpublished{0};  // chunks written here, not yet committed or given up
 };
 
 struct PackChunkStore::Entry {
@@ -542,7 +543,9 @@ Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& d
     pack = newest_;
     offset = pack->end;
     pack->end += padded;
+    pack->unpublished += 1;
   }
+  std::shared_ptr<void> unpublished(nullptr, [pack](void*) { pack->unpublished -= 1; });
   std::span<uint8_t> buffer = AlignedScratch(padded);
   if (buffer.size() < padded) {
     return Status::ResourceExhausted("chunk store '" + shown + "': out of memory");
@@ -567,7 +570,8 @@ Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& d
                  .offset = offset,
                  .stored = static_cast<uint32_t>(stored.size()),
                  .content = content_length,
-                 .encoding = encoding};
+                 .encoding = encoding,
+                 .unpublished = std::move(unpublished)};
 }
 
 Status PackChunkStore::Publish(const std::vector<Written>& written) {
@@ -1018,6 +1022,7 @@ Status PackChunkStore::DiscardStagedBatch(const std::string& name) {
     w.pack->staged -= 1;
     packs.insert(w.pack->id);
   }
+  records.clear();  // its writes no longer count as unpublished
   for (uint32_t id : packs) {
     MaybeCompact(id);
   }
@@ -1095,7 +1100,7 @@ void PackChunkStore::MaybeCompact(uint32_t pack_id) {
     }
     pack = it->second;
   }
-  if (pack->staged > 0 || pack->live * 2 >= pack->end) {
+  if (pack->staged > 0 || pack->unpublished > 0 || pack->live * 2 >= pack->end) {
     return;
   }
   std::lock_guard lock(compact_mu_);

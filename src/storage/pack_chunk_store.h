@@ -123,6 +123,9 @@ class PackChunkStore final : public ChunkStore {
     uint8_t encoding = 0;
     // Compaction: publish only while the index still has the chunk at this (pack id, offset).
     std::optional<std::pair<uint32_t, uint64_t>> replaces;
+    // Counts in the pack's unpublished chunks until the last copy of this goes (committed or
+    // given up): a compaction moves indexed chunks only, so it leaves such a pack alone.
+    std::shared_ptr<void> unpublished;
   };
 
   PackChunkStore(std::filesystem::path root, ChunkStoreOptions options, PackChunkStoreLimits limits,
