@@ -389,29 +389,44 @@ Status PackChunkStore::Load() {
     }
     pack->end = Padded(static_cast<uint64_t>(st.st_size));
     packs_[id] = pack;
+    // The copies this log leaves live: a removal entry names a copy in this pack, and comes
+    // after that copy's commit entry in this same log.
+    std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> copies;
     for (const LogEntry& e : entries) {
+      if (e.kind == Kind::kCommitted) {
+        copies[{e.digest, e.offset}] = e;
+      } else if (e.kind == Kind::kRemoved) {
+        copies.erase({e.digest, e.offset});
+      }
+    }
+    // A later pack's log is no later commit (a batch commits into the pack it wrote to, which
+    // may be older than one another batch committed the chunk into since): when two packs leave
+    // a copy live (a removal lost in a crash), the later commit is the chunk.
+    for (const auto& [key, e] : copies) {
       Shard& shard = ShardOf(e.digest);
       auto it = shard.map.find(e.digest);
-      if (e.kind == Kind::kCommitted) {
-        if (it != shard.map.end()) {
-          if (auto old = packs_.find(it->second.pack); old != packs_.end()) {
-            old->second->live -= Padded(it->second.stored);
-          }
+      if (it != shard.map.end()) {
+        if (it->second.last_used > e.time_ms) {
+          continue;
         }
-        Entry& entry = shard.map[e.digest];
-        entry = Entry{.pack = id,
-                      .stored = e.stored,
-                      .offset = e.offset,
-                      .content = e.content,
-                      .encoding = e.encoding,
-                      .holds = 0,
-                      .last_used = std::max<TimestampMs>(e.time_ms, now)};
-        pack->live += Padded(e.stored);
-      } else if (e.kind == Kind::kRemoved && it != shard.map.end() && it->second.pack == id &&
-                 it->second.offset == e.offset) {
-        pack->live -= Padded(it->second.stored);
-        shard.map.erase(it);
+        if (auto old = packs_.find(it->second.pack); old != packs_.end()) {
+          old->second->live -= Padded(it->second.stored);
+        }
       }
+      shard.map[e.digest] = Entry{.pack = id,
+                                  .stored = e.stored,
+                                  .offset = e.offset,
+                                  .content = e.content,
+                                  .encoding = e.encoding,
+                                  .holds = 0,
+                                  .last_used = e.time_ms};  // the commit's, until all are read
+      pack->live += Padded(e.stored);
+    }
+  }
+  // After an open every chunk counts as used at its commit or the open, whichever is later.
+  for (const auto& shard : shards_) {
+    for (auto& [digest, entry] : shard->map) {
+      entry.last_used = std::max<TimestampMs>(entry.last_used, now);
     }
   }
   // Staged batches: their records keep their packs from compaction, their holds keep chunks.
