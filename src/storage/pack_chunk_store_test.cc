@@ -813,6 +813,42 @@ TEST_F(PackChunkStoreTest, AStagedChunkCommittedAfterANewerCopyOfItSurvivesAReop
   EXPECT_EQ(*back, d);
 }
 
+TEST_F(PackChunkStoreTest, CompressedChunksAreCompactedAndStayCompressed) {
+  auto store = OpenStore(/*compress=*/true, {.pack_bytes = 4 * kBlock});
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 8; ++i) {
+    chunks.push_back(Compressible(40000, static_cast<uint8_t>(i + 1)));
+    Put(*store, chunks.back());
+  }
+  const PackLocation moved = *store->Locate(DigestOf(chunks[3]));
+  ASSERT_LT(moved.stored_length, kBlock);
+  ASSERT_EQ(store->Locate(DigestOf(chunks[0]))->pack, moved.pack);
+  for (int i : {0, 1, 2}) ASSERT_TRUE(store->Remove(DigestOf(chunks[i])).ok());
+  ASSERT_EQ(store->compactions(), 1u);
+  EXPECT_FALSE(fs::exists(moved.pack));
+  EXPECT_EQ(store->Locate(DigestOf(chunks[3]))->stored_length, moved.stored_length);
+  store.reset();
+  store = OpenStore(/*compress=*/false, {.pack_bytes = 4 * kBlock});
+  for (int i = 3; i < 8; ++i) EXPECT_EQ(*store->Read(DigestOf(chunks[i])), chunks[i]) << i;
+}
+
+// What a crash can leave: a pack whose log a compaction deleted, a staged log being rewritten.
+TEST_F(PackChunkStoreTest, OpenRemovesWhatAnInterruptedCompactionOrRewriteLeft) {
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(4096, 180);
+  {
+    auto store = OpenStore();
+    Put(*store, a);
+  }
+  std::ofstream(dir_.path() / "packs" / "00000077.pack") << std::string(8192, 'x');
+  std::ofstream(dir_.path() / "staged" / "u.log.new") << "partial";
+  auto store = OpenStore();
+  EXPECT_FALSE(fs::exists(dir_.path() / "packs" / "00000077.pack"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "staged" / "u.log.new"));
+  EXPECT_TRUE(store->ListStagedBatches()->empty());
+  EXPECT_EQ(*store->Read(DigestOf(a)), a);
+  EXPECT_EQ(store->Usage()->chunks, 1u);
+}
+
 // ---- staged batches
 
 TEST_F(PackChunkStoreTest, AStagedBatchSurvivesARestartAndIsInvisibleUntilCommitted) {
@@ -1125,6 +1161,75 @@ TEST_F(PackChunkStoreTest, ConcurrentBatchesAndACollectionKeepEverythingCommitte
   store.reset();
   store = OpenSmallPacks(8 * kBlock);
   check(*store);
+}
+
+TEST_F(PackChunkStoreTest, ConcurrentStagedBatchesAndACollectionKeepEverythingStaged) {
+  auto store = OpenSmallPacks(8 * kBlock);
+  std::vector<ChunkDigest> old;
+  for (int i = 0; i < 40; ++i) {
+    old.push_back(Put(*store, MemoryDisk::RandomBytes(3000 + i, 3000 + i)));
+  }
+  clock_.Advance(10000);
+  constexpr int kThreads = 3;
+  constexpr int kPerThread = 30;
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    chunks.push_back(MemoryDisk::RandomBytes(2500, 4000 + i));
+  }
+  // Every thread also stages two of the old chunks: held, so the collection keeps them.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto batch = store->OpenStagedBatch("upload-" + std::to_string(t));
+      if (!batch.ok()) {
+        ++failures;
+        return;
+      }
+      for (int k : {2 * t, 2 * t + 1}) {
+        const std::vector<uint8_t> bytes = MemoryDisk::RandomBytes(3000 + k, 3000 + k);
+        if (!(*batch)->Add(old[k], bytes).ok()) ++failures;
+      }
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto& c = chunks[t * kPerThread + i];
+        if (!(*batch)->Add(DigestOf(c), c).ok()) ++failures;
+        if (i % 10 == 9 && !(*batch)->Commit().ok()) ++failures;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (size_t i = 2 * kThreads; i < old.size(); ++i) {
+      Result<std::optional<uint64_t>> r = store->RemoveIfUnused(old[i], kStart + 5000);
+      if (!r.ok() || !r->has_value()) ++failures;
+    }
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int i = 0; i < 2 * kThreads; ++i) {
+    EXPECT_FALSE(store->RemoveIfUnused(old[i], kStart + 5000)->has_value()) << i;
+  }
+  auto check = [&](PackChunkStore& s) {
+    for (size_t i = 0; i < old.size(); ++i) {
+      EXPECT_EQ(*s.Contains(old[i]), i < 2 * kThreads) << i;
+    }
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      Result<std::vector<uint8_t>> back = s.Read(DigestOf(chunks[i]));
+      ASSERT_TRUE(back.ok()) << i << ": " << back.status().ToString();
+      EXPECT_EQ(*back, chunks[i]);
+    }
+    EXPECT_EQ(s.ListStagedBatches()->size(), static_cast<size_t>(kThreads));
+  };
+  check(*store);
+  store.reset();
+  store = OpenSmallPacks(8 * kBlock);
+  check(*store);
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_TRUE(store->DiscardStagedBatch("upload-" + std::to_string(t)).ok());
+  }
+  for (int i = 0; i < 2 * kThreads; ++i) {
+    EXPECT_TRUE(store->RemoveIfUnused(old[i], clock_.Now() + 1)->has_value()) << i;
+  }
+  for (const auto& c : chunks) EXPECT_EQ(*store->Read(DigestOf(c)), c);
 }
 
 TEST_F(PackChunkStoreTest, ConcurrentAddsOfOneChunkToAStagedBatchWriteItOnce) {
