@@ -185,6 +185,21 @@ Result<std::vector<LogEntry>> ReadLog(std::string_view store, int fd, const fs::
   return entries;
 }
 
+// The copies a pack's log leaves live: a removal entry names a copy in this pack, and comes
+// after that copy's commit entry in this same log.
+std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> LiveCopies(
+    const std::vector<LogEntry>& entries) {
+  std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> copies;
+  for (const LogEntry& e : entries) {
+    if (e.kind == Kind::kCommitted) {
+      copies[{e.digest, e.offset}] = e;
+    } else if (e.kind == Kind::kRemoved) {
+      copies.erase({e.digest, e.offset});
+    }
+  }
+  return copies;
+}
+
 Status CheckStagedName(const std::string& name) {
   const bool plain =
       !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
@@ -389,16 +404,7 @@ Status PackChunkStore::Load() {
     }
     pack->end = Padded(static_cast<uint64_t>(st.st_size));
     packs_[id] = pack;
-    // The copies this log leaves live: a removal entry names a copy in this pack, and comes
-    // after that copy's commit entry in this same log.
-    std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> copies;
-    for (const LogEntry& e : entries) {
-      if (e.kind == Kind::kCommitted) {
-        copies[{e.digest, e.offset}] = e;
-      } else if (e.kind == Kind::kRemoved) {
-        copies.erase({e.digest, e.offset});
-      }
-    }
+    const std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> copies = LiveCopies(entries);
     // A later pack's log is no later commit (a batch commits into the pack it wrote to, which
     // may be older than one another batch committed the chunk into since): when two packs leave
     // a copy live (a removal lost in a crash), the later commit is the chunk.
@@ -496,6 +502,39 @@ Status PackChunkStore::Load() {
     }
   }
   return Status::Ok();
+}
+
+Result<std::map<ChunkDigest, PackLocation>> PackChunkStore::Inspect(const fs::path& root) {
+  const std::string shown = root.string();
+  const fs::path packs_dir = root / "packs";
+  std::set<uint32_t> log_ids;
+  GALLERY_RETURN_IF_ERROR(ForEachEntry(shown, packs_dir, [&](const char* name) {
+    if (auto id = PackId(name, "idx")) {
+      log_ids.insert(*id);
+    }
+  }));
+  std::map<ChunkDigest, std::pair<TimestampMs, PackLocation>> found;
+  for (uint32_t id : log_ids) {
+    const fs::path log_path = packs_dir / PackName(id, "idx");
+    Fd log(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (log.get() < 0) {
+      return StoreIoError(shown, "cannot open a log", log_path, errno);
+    }
+    uint64_t valid = 0;
+    GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                             ReadLog(shown, log.get(), log_path, &valid));
+    for (const auto& [key, e] : LiveCopies(entries)) {  // the later commit wins, as in Load
+      auto it = found.find(e.digest);
+      if (it == found.end() || it->second.first <= e.time_ms) {
+        found[e.digest] = {e.time_ms, {packs_dir / PackName(id, "pack"), e.offset, e.stored}};
+      }
+    }
+  }
+  std::map<ChunkDigest, PackLocation> locations;
+  for (auto& [digest, at] : found) {
+    locations.emplace(digest, std::move(at.second));
+  }
+  return locations;
 }
 
 // ---- writing ----
@@ -738,6 +777,19 @@ Result<bool> PackChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t l
   std::lock_guard lock(shard.mu);
   auto it = shard.map.find(digest);
   if (it == shard.map.end() || it->second.content != length) {
+    return false;
+  }
+  // A record the pack does not hold whole (the pack was cut short) is damaged: it goes, so
+  // that the caller writes the chunk anew.
+  const Entry entry = it->second;
+  std::shared_ptr<Pack> pack = PackById(entry.pack);
+  struct stat st {};
+  if (pack != nullptr && ::fstat(pack->data.get(), &st) != 0) {
+    return StoreIoError(folder_.shown(), "cannot stat a pack", pack->data_path, errno);
+  }
+  if (pack == nullptr || static_cast<uint64_t>(st.st_size) < entry.offset + entry.stored) {
+    shard.map.erase(it);
+    GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
     return false;
   }
   it->second.last_used = Now();

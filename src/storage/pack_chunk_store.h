@@ -98,6 +98,9 @@ class PackChunkStore final : public ChunkStore {
       const std::function<void(const ChunkDigest& digest, TimestampMs last_used)>& fn) override;
   Result<StoreUsage> Usage() override;
 
+  // Where every chunk of the store at `root` is, read from its logs without opening the store
+  // (which may be open in another process): for tools and tests. Unavailable on I/O errors.
+  static Result<std::map<ChunkDigest, PackLocation>> Inspect(const std::filesystem::path& root);
   // Where the stored chunk is; nullopt when absent.
   std::optional<PackLocation> Locate(const ChunkDigest& digest);
   // Packs deleted by compactions since Open (for tests and reports).

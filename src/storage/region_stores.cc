@@ -12,6 +12,21 @@ namespace {
 // In the root: the names of the stores opened through it, one per line.
 constexpr char kUsedFile[] = "stores-used";
 
+// A folder holding a store of one file per chunk (made by an earlier version) keeps that
+// format; every other store, new ones included, is a pack store (pack_chunk_store.h says why).
+Result<std::unique_ptr<ChunkStore>> OpenStore(const std::filesystem::path& path,
+                                              const ChunkStoreOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path / "chunks", ec) && !PackChunkStore::IsPackStore(path)) {
+    GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<FileChunkStore> store,
+                             FileChunkStore::Open(path, options));
+    return std::unique_ptr<ChunkStore>(std::move(store));
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<PackChunkStore> store,
+                           PackChunkStore::Open(path, options));
+  return std::unique_ptr<ChunkStore>(std::move(store));
+}
+
 }  // namespace
 
 std::filesystem::path RegionStores::PathOf(const std::string& name) const {
@@ -43,7 +58,7 @@ Result<ChunkStore*> RegionStores::For(const std::string& region) {
     }
     return holds_data_(region);
   };
-  Result<std::unique_ptr<FileChunkStore>> store = FileChunkStore::Open(PathOf(region), options);
+  Result<std::unique_ptr<ChunkStore>> store = OpenStore(PathOf(region), options);
   Status usable = store.status();
   if (usable.ok()) {
     usable = Remember(region);  // on failure the store closes again, releasing its folder

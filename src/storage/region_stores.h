@@ -1,8 +1,9 @@
 #pragma once
 // RegionStores: the chunk stores of the regions by name (a region's first store is named like
 // the region; domain::StoreLocation), each a folder: the configured path, or {root}/{name}.
-// A store is opened on first use and kept open (a FileChunkStore holds a lock on its folder,
-// so there is one per store per process).
+// A store is opened on first use and kept open (a store holds a lock on its folder, so there
+// is one per store per process). New stores are PackChunkStores; a folder that holds a
+// FileChunkStore (one file per chunk, made by an earlier version) is opened as one.
 //
 // The root remembers every store opened through it (the file {root}/stores-used, one name per
 // line, rewritten crash-safely before the store is first used). A store it remembers whose folder
@@ -27,6 +28,7 @@
 
 #include "common/result.h"
 #include "storage/file_chunk_store.h"
+#include "storage/pack_chunk_store.h"
 
 namespace gallery::storage {
 
@@ -48,7 +50,7 @@ class RegionStores {
         holds_data_(std::move(holds_data)) {}
 
   // The store named `name`. InvalidArgument for a name that is not a plain folder name;
-  // FileChunkStore::Open's errors (Unavailable naming the store when it cannot be used);
+  // the store's Open errors (Unavailable naming the store when it cannot be used);
   // Unavailable when the root cannot record that the store is in use. A store that could not
   // be opened is tried again on the next call.
   Result<ChunkStore*> For(const std::string& name);
@@ -72,7 +74,7 @@ class RegionStores {
 
   std::mutex mu_;
   std::optional<std::set<std::string>> used_;  // {root}/stores-used, once read
-  std::map<std::string, std::unique_ptr<FileChunkStore>> stores_;
+  std::map<std::string, std::unique_ptr<ChunkStore>> stores_;
   std::set<std::string> failed_;  // stores whose last open failed
 };
 

@@ -42,7 +42,7 @@ TEST(RegionStoresTest, ConfiguredStoresLiveAtTheirPaths) {
     ASSERT_TRUE(stores.For("westus").ok());
     auto second = stores.For("westus-2");
     ASSERT_TRUE(second.ok()) << second.status().ToString();
-    EXPECT_TRUE(fs::is_directory(root / "mnt-b" / "chunks"));
+    EXPECT_TRUE(fs::is_directory(root / "mnt-b" / "packs"));
     EXPECT_FALSE(fs::exists(root / "default" / "westus-2"));
     EXPECT_EQ(stores.PathOf("westus-2"), root / "mnt-b");
     EXPECT_EQ(stores.Existing(), (std::vector<std::string>{"westus", "westus-2"}));
