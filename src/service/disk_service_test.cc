@@ -15,6 +15,7 @@
 #include "domain/disk_rules.h"
 #include "service/operation_runner.h"
 #include "service/service_test_base.h"
+#include "storage/pack_chunk_store.h"
 #include "storage/vhd_format.h"
 
 namespace gallery::service {
@@ -374,10 +375,18 @@ TEST_F(DiskServiceTest, AResumedSealWhoseChunksDidNotSurviveFailsAndTheUploadCan
   auto end = disks_->EndGetAccess(ctx_, DiskId());  // no sealer running: stays InProgress
   ASSERT_TRUE(end.ok());
   Close();
-  // A power loss cut the staged chunks short.
-  for (const auto& e : fs::directory_iterator(dir_ / "stores/westus/staged" / d.unique_id)) {
-    fs::resize_file(e.path(), 10);
+  // A power loss cut the staged chunks short: the packs they were written to (the store holds
+  // nothing else) keep 10 bytes.
+  const fs::path west = dir_ / "stores/westus";
+  ASSERT_TRUE(storage::PackChunkStore::IsPackStore(west));
+  int packs = 0;
+  for (const auto& e : fs::directory_iterator(west / "packs")) {
+    if (e.path().extension() == ".pack") {
+      fs::resize_file(e.path(), 10);
+      ++packs;
+    }
   }
+  ASSERT_GT(packs, 0);
   Open();
   ASSERT_TRUE(disks_->Start().ok());
   const domain::Operation op = Terminal(end->operation.id);
@@ -401,20 +410,20 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   domain::Disk d = Create();
   Grant(DiskAccessLevel::kWrite);
   ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
-  // The region store's fan-out folders become files: committing the chunks fails on I/O.
-  for (const auto& e : fs::directory_iterator(dir_ / "stores/westus/chunks")) {
-    const fs::path path = e.path();
-    fs::remove_all(path);
-    std::ofstream(path) << "not a folder";
-  }
+  // The region store's packs folder becomes a file (the packs the upload staged its chunks in
+  // stay open): committing the chunks, which flushes the folder a new pack was made in, fails
+  // on I/O.
+  const fs::path packs = dir_ / "stores/westus/packs";
+  ASSERT_TRUE(fs::is_directory(packs));
+  fs::remove_all(packs);
+  std::ofstream(packs) << "not a folder";
   ASSERT_TRUE(disks_->Start().ok());
   auto end = disks_->EndGetAccess(ctx_, DiskId());
   ASSERT_TRUE(end.ok());
   const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_NE(op.error_message.find("failed 3 times"), std::string::npos) << op.error_message;
-  EXPECT_NE(op.error_message.find("chunk store 'westus': cannot rename a chunk file into place: "
-                                  "Not a directory"),
+  EXPECT_NE(op.error_message.find("chunk store 'westus': cannot open a folder: Not a directory"),
             std::string::npos)
       << op.error_message;
   EXPECT_EQ(op.error_message.find(dir_.string()), std::string::npos) << op.error_message;
