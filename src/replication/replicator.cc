@@ -160,7 +160,12 @@ class Replicator::Job {
   // One pass over the chunks on `threads_per_job` threads, each taking the next request: more
   // reads and writes in flight keep the stores' disks busy while another thread hashes.
   Status CopyMissing(bool count_progress) {
-    const size_t per_request = static_cast<size_t>(std::max(1, owner_.options_.chunks_per_request));
+    uint64_t largest = 1;
+    for (const auto& chunk : chunks_) {
+      largest = std::max<uint64_t>(largest, chunk.second);
+    }
+    const size_t per_request =
+        static_cast<size_t>(std::max<uint64_t>(1, owner_.options_.request_bytes / largest));
     const size_t requests = (chunks_.size() + per_request - 1) / per_request;
     std::atomic<size_t> next{0};
     std::mutex error_mu;
@@ -256,18 +261,22 @@ class Replicator::Job {
     }
     int64_t written_bytes = 0;  // into the stores, for the commits
     int64_t copied_bytes = 0;   // chunks copied, once each, for progress
+    // Each target receives what it lacks of the request at once (one write into a pack store).
+    std::vector<std::vector<storage::ChunkToAdd>> to_add(targets_.size());
     for (size_t i = first; i < last; ++i) {
       if (lacking[i - first].empty()) {
         continue;
       }
       for (size_t t : lacking[i - first]) {
-        if (dropped_[t]) {
-          continue;  // re-planned away while this request was on the link
-        }
-        GALLERY_RETURN_IF_ERROR(targets_[t].batch->Add(chunks_[i].first, bytes[i - first]));
+        to_add[t].push_back({chunks_[i].first, bytes[i - first]});
         written_bytes += chunks_[i].second;
       }
       copied_bytes += chunks_[i].second;
+    }
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      if (!to_add[t].empty() && !dropped_[t]) {  // dropped: re-planned away while on the link
+        GALLERY_RETURN_IF_ERROR(targets_[t].batch->AddAll(to_add[t]));
+      }
     }
     if (count_progress) {
       progress_->Add(present_bytes, copied_bytes, owner_.clock_.Now());

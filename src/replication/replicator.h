@@ -10,14 +10,14 @@
 // store, then complete replicas elsewhere), sends it over the modelled link between the two
 // regions, and writes it into each target store through a batch (temp file, flush, rename: a
 // chunk is never visible under its name with partial content). A job works on
-// `threads_per_job` threads, each taking the next request of `chunks_per_request` chunks. Batches are committed every
+// `threads_per_job` threads, each taking the next request of `request_bytes` of chunks. Batches are committed every
 // `commit_bytes`, so a restart resumes from what was durable. Once every chunk is confirmed
 // present, the replicas' manifests are recorded and the replicas marked Completed in one
 // transaction, so a region is usable as soon as its own replicas are.
 //
 // A failed attempt (a store unavailable, a disk full, no readable source) is recorded on the
 // replicas with its reason and retried after a capped, jittered, doubling delay; after
-// `max_attempts` the replicas are Failed. A job notices within one request (chunks_per_request
+// `max_attempts` the replicas are Failed. A job notices within one request (request_bytes of
 // chunks) that its version was deleted or its replicas re-planned away, and stops; what it
 // wrote is left to garbage collection. Bytes read from another region are counted per
 // (source, target) region pair in the metadata store (egress).
@@ -69,9 +69,10 @@ struct ReplicatorOptions {
   int max_attempts = 5;
   int64_t retry_base_ms = 2000;
   int64_t retry_max_ms = 60 * 1000;
-  // Chunks read and sent per request: one link latency each, and how often a job checks that
-  // its version still wants it.
-  int chunks_per_request = 32;
+  // Bytes of chunks read and sent per request (as many whole chunks as fit, at least one): one
+  // link latency each, and how often a job checks that its version still wants it. In bytes, not
+  // chunks, so that the chunk size does not change how often a copy waits on the link.
+  uint64_t request_bytes = uint64_t{4} << 20;
   // Written chunks are made durable at least this often.
   uint64_t commit_bytes = uint64_t{64} << 20;
   // The link model; unlimited when empty.

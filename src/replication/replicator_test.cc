@@ -179,7 +179,7 @@ class ReplicatorTest : public ::testing::Test {
                                  std::vector<domain::LiveReplication>* seen) {
     ReplicatorOptions options;
     options.threads_per_job = 1;
-    options.chunks_per_request = per_request;
+    options.request_bytes = uint64_t{kChunk} * per_request;
     options.link = [this, region, step_ms, seen](const std::string&, const std::string&, uint64_t,
                                                  const std::atomic<bool>*) {
       seen->push_back(replicator_->Live(id_, region).value_or(domain::LiveReplication{}));
@@ -323,7 +323,7 @@ TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsRea
 TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedRecordsNoReplicaButCountsEgress) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 4;
+  options.request_bytes = 4 * kChunk;
   int requests = 0;
   options.link = [&](const std::string&, const std::string&, uint64_t,
                      const std::atomic<bool>*) {
@@ -357,7 +357,7 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedRecordsNoReplicaButCounts
 TEST_F(ReplicatorTest, ADeletedVersionStopsEveryThreadOfItsJobEvenOnTheLink) {
   ReplicatorOptions options;
   options.threads_per_job = 4;
-  options.chunks_per_request = 1;
+  options.request_bytes = 1 * kChunk;
   std::mutex mu;
   std::condition_variable others_on_link;
   int calls = 0;
@@ -401,7 +401,7 @@ TEST_F(ReplicatorTest, ADeletedVersionStopsEveryThreadOfItsJobEvenOnTheLink) {
 TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 4;
+  options.request_bytes = 4 * kChunk;
   int requests = 0;
   options.link = [&](const std::string&, const std::string& to, uint64_t,
                      const std::atomic<bool>*) {
@@ -428,7 +428,7 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsRegionIsPlannedAwayAndTheOthersAreKept) {
 TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgress) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 4;
+  options.request_bytes = 4 * kChunk;
   int requests = 0;
   std::vector<domain::LiveReplication> seen;
   options.link = [&](const std::string&, const std::string& to, uint64_t,
@@ -471,7 +471,7 @@ TEST_F(ReplicatorTest, LoweringACountStopsWritesIntoTheDroppedStoreAndItsProgres
 TEST_F(ReplicatorTest, ACountRaisedWhileCopyingKeepsTheRegionReplicatingAndItsProgress) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 4;
+  options.request_bytes = 4 * kChunk;
   auto westus = [this] {
     return domain::SummarizeReplication(
         Current(), [this](const std::string& region) { return replicator_->Live(id_, region); })[2];
@@ -559,7 +559,7 @@ TEST_F(ReplicatorTest, ChunksAPackDoesNotHoldWholeInTheTargetAreCopiedAgain) {
 TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIsCopied) {
   ReplicatorOptions options;
   options.threads_per_job = 1;  // requests in order
-  options.chunks_per_request = 4;
+  options.request_bytes = 4 * kChunk;
   int requests = 0;
   options.link = [&](const std::string&, const std::string&, uint64_t,
                      const std::atomic<bool>*) {
@@ -627,7 +627,7 @@ TEST_F(ReplicatorTest, ChunksFoundPresentCountAsDoneButNotInTheRate) {
 }
 
 TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {
-  MakeReplicator({.workers = 2, .threads_per_job = 4, .chunks_per_request = 2,
+  MakeReplicator({.workers = 2, .threads_per_job = 4, .request_bytes = 2 * kChunk,
                   .commit_bytes = 5 * kChunk});
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   replicator_->Start();

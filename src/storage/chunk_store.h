@@ -37,6 +37,12 @@ struct StoreUsage {
   uint64_t stored_bytes = 0;
 };
 
+// A chunk for ChunkBatch::AddAll: digest = DigestOf(bytes).
+struct ChunkToAdd {
+  ChunkDigest digest{};
+  std::span<const uint8_t> bytes;
+};
+
 // New chunks on their way into a store. Thread-safe: several workers Add concurrently, and a
 // Commit may run while others Add (it commits what was added before it started).
 class ChunkBatch {
@@ -48,6 +54,16 @@ class ChunkBatch {
   // visible to readers until Commit. Adding a digest already in this batch is a no-op.
   // Unavailable on I/O errors, ResourceExhausted when the disk is full.
   virtual Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) = 0;
+
+  // Add for several chunks, which a store may write with one request (PackChunkStore appends
+  // them to its pack with one write: small chunks written one by one cost a disk request and a
+  // system call each). Stops at the first error; chunks added before it stay added.
+  virtual Status AddAll(std::span<const ChunkToAdd> chunks) {
+    for (const ChunkToAdd& c : chunks) {
+      GALLERY_RETURN_IF_ERROR(Add(c.digest, c.bytes));
+    }
+    return Status::Ok();
+  }
 
   // Makes every chunk added so far durable, then visible under its digest: after a crash a
   // chunk is either absent or complete, never visible with partial content. The batch stays

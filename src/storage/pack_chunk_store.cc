@@ -539,33 +539,43 @@ Result<std::map<ChunkDigest, PackLocation>> PackChunkStore::Inspect(const fs::pa
 
 // ---- writing ----
 
-Result<PackChunkStore::Written> PackChunkStore::Write(const ChunkDigest& digest,
-                                                      std::span<const uint8_t> content) {
+PackChunkStore::Encoded PackChunkStore::EncodeChunk(const ChunkDigest& digest,
+                                                    std::span<const uint8_t> content) const {
+  Encoded out{.digest = digest, .stored = content,
+              .content = static_cast<uint32_t>(content.size()),
+              .encoding = static_cast<uint8_t>(Encoding::kRaw)};
   if (options_.compress) {
-    std::vector<uint8_t> compressed(ZSTD_compressBound(content.size()));
-    const size_t n = ZSTD_compressCCtx(ThreadCompressor(), compressed.data(), compressed.size(),
-                                       content.data(), content.size(), options_.compression_level);
+    out.compressed.resize(ZSTD_compressBound(content.size()));
+    const size_t n = ZSTD_compressCCtx(ThreadCompressor(), out.compressed.data(),
+                                       out.compressed.size(), content.data(), content.size(),
+                                       options_.compression_level);
     // Kept raw unless compression saves at least one 4 KiB block of the pack.
     if (!ZSTD_isError(n) && Padded(n) < Padded(content.size())) {
-      return WriteStored(digest, {compressed.data(), n}, static_cast<uint32_t>(content.size()),
-                         static_cast<uint8_t>(Encoding::kZstd));
+      out.compressed.resize(n);
+      out.stored = out.compressed;
+      out.encoding = static_cast<uint8_t>(Encoding::kZstd);
+    } else {
+      out.compressed.clear();
     }
   }
-  return WriteStored(digest, content, static_cast<uint32_t>(content.size()),
-                     static_cast<uint8_t>(Encoding::kRaw));
+  return out;
 }
 
-Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& digest,
-                                                            std::span<const uint8_t> stored,
-                                                            uint32_t content_length,
-                                                            uint8_t encoding) {
+Result<std::vector<PackChunkStore::Written>> PackChunkStore::WriteAll(
+    const std::vector<Encoded>& chunks) {
+  if (chunks.empty()) {
+    return std::vector<Written>();
+  }
   const std::string& shown = folder_.shown();
-  const uint64_t padded = Padded(stored.size());
+  uint64_t padded = 0;
+  for (const Encoded& c : chunks) {
+    padded += Padded(c.stored.size());
+  }
   std::shared_ptr<Pack> pack;
   uint64_t offset = 0;
   {
     std::lock_guard lock(packs_mu_);
-    if (newest_ == nullptr || newest_->end + padded > limits_.pack_bytes) {
+    if (newest_ == nullptr || (newest_->end > 0 && newest_->end + padded > limits_.pack_bytes)) {
       auto fresh = std::make_shared<Pack>();
       fresh->id = next_pack_id_;
       fresh->data_path = root_ / "packs" / PackName(fresh->id, "pack");
@@ -597,15 +607,31 @@ Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& d
     pack = newest_;
     offset = pack->end;
     pack->end += padded;
-    pack->unpublished += 1;
+    pack->unpublished += static_cast<int64_t>(chunks.size());
   }
-  std::shared_ptr<void> unpublished(nullptr, [pack](void*) { pack->unpublished -= 1; });
+  std::vector<Written> written;
+  written.reserve(chunks.size());
+  uint64_t at = offset;
+  for (const Encoded& c : chunks) {
+    written.push_back(
+        Written{.digest = c.digest, .pack = pack, .offset = at,
+                .stored = static_cast<uint32_t>(c.stored.size()), .content = c.content,
+                .encoding = c.encoding,
+                .unpublished = std::shared_ptr<void>(nullptr,
+                                                     [pack](void*) { pack->unpublished -= 1; })});
+    at += Padded(c.stored.size());
+  }
   std::span<uint8_t> buffer = AlignedScratch(padded);
   if (buffer.size() < padded) {
     return Status::ResourceExhausted("chunk store '" + shown + "': out of memory");
   }
-  std::memcpy(buffer.data(), stored.data(), stored.size());
-  std::memset(buffer.data() + stored.size(), 0, padded - stored.size());
+  size_t filled = 0;
+  for (const Encoded& c : chunks) {
+    std::memcpy(buffer.data() + filled, c.stored.data(), c.stored.size());
+    const size_t next = filled + Padded(c.stored.size());
+    std::memset(buffer.data() + filled + c.stored.size(), 0, next - filled - c.stored.size());
+    filled = next;
+  }
   int err = EINVAL;
   if (direct_io_ && pack->direct.get() >= 0) {
     err = PwriteAll(pack->direct.get(), buffer.data(), padded, offset);
@@ -619,13 +645,7 @@ Result<PackChunkStore::Written> PackChunkStore::WriteStored(const ChunkDigest& d
   if (err != 0) {
     return StoreIoError(shown, "cannot write to a pack", pack->data_path, err);
   }
-  return Written{.digest = digest,
-                 .pack = std::move(pack),
-                 .offset = offset,
-                 .stored = static_cast<uint32_t>(stored.size()),
-                 .content = content_length,
-                 .encoding = encoding,
-                 .unpublished = std::move(unpublished)};
+  return written;
 }
 
 Status PackChunkStore::Publish(const std::vector<Written>& written) {
@@ -840,19 +860,36 @@ class PackChunkStore::Batch final : public ChunkBatch {
   explicit Batch(PackChunkStore& store) : store_(store) {}
 
   Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
+    const ChunkToAdd one{digest, bytes};
+    return AddAll({&one, 1});
+  }
+
+  Status AddAll(std::span<const ChunkToAdd> chunks) override {
+    std::vector<Encoded> fresh;
     {
       std::lock_guard lock(mu_);
-      if (!added_.insert(digest).second) {
-        return Status::Ok();
+      for (const ChunkToAdd& c : chunks) {
+        if (added_.insert(c.digest).second) {
+          fresh.push_back({.digest = c.digest});
+        }
       }
     }
-    Result<Written> written = store_.Write(digest, bytes);
+    for (Encoded& e : fresh) {  // outside the lock: compression takes time
+      const auto it = std::find_if(chunks.begin(), chunks.end(),
+                                   [&](const ChunkToAdd& c) { return c.digest == e.digest; });
+      e = store_.EncodeChunk(e.digest, it->bytes);
+    }
+    Result<std::vector<Written>> written = store_.WriteAll(fresh);
     std::lock_guard lock(mu_);
     if (!written.ok()) {
-      added_.erase(digest);
+      for (const Encoded& e : fresh) {
+        added_.erase(e.digest);
+      }
       return written.status();
     }
-    pending_.push_back(std::move(*written));
+    for (Written& w : *written) {
+      pending_.push_back(std::move(w));
+    }
     return Status::Ok();
   }
 
@@ -895,16 +932,26 @@ class PackChunkStore::Staged final : public StagedBatch {
   }
 
   Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) override {
+    const ChunkToAdd one{digest, bytes};
+    return AddAll({&one, 1});
+  }
+
+  Status AddAll(std::span<const ChunkToAdd> chunks) override {
+    std::vector<const ChunkToAdd*> fresh;
     {
       std::lock_guard lock(state_->mu);
-      if (state_->records.contains(digest) || state_->holds.contains(digest) ||
-          !state_->adding.insert(digest).second) {
-        return Status::Ok();
+      for (const ChunkToAdd& c : chunks) {
+        if (!state_->records.contains(c.digest) && !state_->holds.contains(c.digest) &&
+            state_->adding.insert(c.digest).second) {
+          fresh.push_back(&c);
+        }
       }
     }
-    Status s = AddNew(digest, bytes);
+    Status s = AddNew(fresh);
     std::lock_guard lock(state_->mu);
-    state_->adding.erase(digest);
+    for (const ChunkToAdd* c : fresh) {
+      state_->adding.erase(c->digest);
+    }
     return s;
   }
 
@@ -950,34 +997,47 @@ class PackChunkStore::Staged final : public StagedBatch {
   }
 
  private:
-  Status AddNew(const ChunkDigest& digest, std::span<const uint8_t> bytes) {
+  // Holds the chunks the store has (in the index, so that no collection removes them) and
+  // writes the others; logs both.
+  Status AddNew(const std::vector<const ChunkToAdd*>& chunks) {
     const std::string& shown = store_.folder_.shown();
-    {
-      Shard& shard = store_.ShardOf(digest);
+    std::vector<Encoded> to_write;
+    for (const ChunkToAdd* c : chunks) {
+      Shard& shard = store_.ShardOf(c->digest);
       std::lock_guard lock(shard.mu);
-      if (auto it = shard.map.find(digest); it != shard.map.end()) {
+      if (auto it = shard.map.find(c->digest); it != shard.map.end()) {
         std::lock_guard state_lock(state_->mu);
         GALLERY_RETURN_IF_ERROR(AppendEntries(shown, state_->log.get(), state_->log_path,
-                                              {{.digest = digest, .kind = Kind::kHeld}}, false));
+                                              {{.digest = c->digest, .kind = Kind::kHeld}},
+                                              false));
         it->second.holds += 1;
-        state_->holds.insert(digest);
-        return Status::Ok();
+        state_->holds.insert(c->digest);
+      } else {
+        to_write.push_back({.digest = c->digest});
       }
     }
-    GALLERY_ASSIGN_OR_RETURN(Written w, store_.Write(digest, bytes));
+    for (Encoded& e : to_write) {
+      const auto it = std::find_if(chunks.begin(), chunks.end(),
+                                   [&](const ChunkToAdd* c) { return c->digest == e.digest; });
+      e = store_.EncodeChunk(e.digest, (*it)->bytes);
+    }
+    GALLERY_ASSIGN_OR_RETURN(std::vector<Written> written, store_.WriteAll(to_write));
+    std::vector<LogEntry> entries;
+    const TimestampMs now = store_.Now();
+    for (const Written& w : written) {
+      entries.push_back({.digest = w.digest, .kind = Kind::kStaged, .encoding = w.encoding,
+                         .pack = w.pack->id, .offset = w.offset, .stored = w.stored,
+                         .content = w.content, .time_ms = now});
+    }
     std::lock_guard lock(state_->mu);
-    GALLERY_RETURN_IF_ERROR(AppendEntries(shown, state_->log.get(), state_->log_path,
-                                          {{.digest = digest,
-                                            .kind = Kind::kStaged,
-                                            .encoding = w.encoding,
-                                            .pack = w.pack->id,
-                                            .offset = w.offset,
-                                            .stored = w.stored,
-                                            .content = w.content,
-                                            .time_ms = store_.Now()}},
-                                          false));
-    w.pack->staged += 1;
-    state_->records[digest] = std::move(w);
+    if (!entries.empty()) {
+      GALLERY_RETURN_IF_ERROR(
+          AppendEntries(shown, state_->log.get(), state_->log_path, entries, false));
+    }
+    for (Written& w : written) {
+      w.pack->staged += 1;
+      state_->records[w.digest] = std::move(w);
+    }
     return Status::Ok();
   }
 
@@ -1192,18 +1252,40 @@ Status PackChunkStore::Compact(const std::shared_ptr<Pack>& pack) {
   }
   // Each live chunk is verified before it is copied: a damaged one stops the compaction, so the
   // pack stays (with the damage where a scrub finds and repairs it) and no damage is copied.
+  // Copied in groups of about 4 MiB, each with one write.
+  constexpr uint64_t kGroupBytes = uint64_t{4} << 20;
   std::vector<Written> copies;
+  std::vector<std::vector<uint8_t>> contents;
+  std::vector<Encoded> group;
+  std::vector<uint64_t> offsets;  // in the old pack, of the group's chunks
+  uint64_t group_bytes = 0;
+  auto flush = [&]() -> Status {
+    GALLERY_ASSIGN_OR_RETURN(std::vector<Written> written, WriteAll(group));
+    for (size_t i = 0; i < written.size(); ++i) {
+      written[i].replaces = std::make_pair(pack->id, offsets[i]);
+      copies.push_back(std::move(written[i]));
+    }
+    group.clear();
+    contents.clear();
+    offsets.clear();
+    group_bytes = 0;
+    return Status::Ok();
+  };
+  contents.reserve(live.size());
   for (const auto& [digest, entry] : live) {
     GALLERY_ASSIGN_OR_RETURN(
         std::vector<uint8_t> content,
         ReadAt(digest, *pack, entry.offset, entry.stored, entry.content, entry.encoding));
-    Result<Written> w = entry.encoding == static_cast<uint8_t>(Encoding::kZstd)
-                            ? Write(digest, content)
-                            : WriteStored(digest, content, entry.content, entry.encoding);
-    GALLERY_RETURN_IF_ERROR(w.status());
-    w->replaces = std::make_pair(pack->id, entry.offset);
-    copies.push_back(std::move(*w));
+    contents.push_back(std::move(content));
+    group.push_back(EncodeChunk(digest, contents.back()));
+    offsets.push_back(entry.offset);
+    group_bytes += group.back().stored.size();
+    if (group_bytes >= kGroupBytes) {
+      GALLERY_RETURN_IF_ERROR(flush());
+      contents.reserve(live.size());
+    }
   }
+  GALLERY_RETURN_IF_ERROR(flush());
   GALLERY_RETURN_IF_ERROR(Publish(copies));
   // Anything still in the pack (a chunk committed into it during the copy) keeps it.
   for (const auto& shard : shards_) {

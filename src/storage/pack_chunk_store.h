@@ -136,11 +136,19 @@ class PackChunkStore final : public ChunkStore {
   Status Load();
   Shard& ShardOf(const ChunkDigest& digest);
   TimestampMs Now() const;
-  // Encodes (compresses, if configured) and appends `content` to the newest pack.
-  Result<Written> Write(const ChunkDigest& digest, std::span<const uint8_t> content);
-  // Appends already-encoded stored bytes to the newest pack.
-  Result<Written> WriteStored(const ChunkDigest& digest, std::span<const uint8_t> stored,
-                              uint32_t content_length, uint8_t encoding);
+  // A chunk's bytes as a pack stores them.
+  struct Encoded {
+    ChunkDigest digest{};
+    std::span<const uint8_t> stored;  // the content, or `compressed`
+    std::vector<uint8_t> compressed;
+    uint32_t content = 0;
+    uint8_t encoding = 0;
+  };
+  // Compresses `content` if configured and worth it.
+  Encoded EncodeChunk(const ChunkDigest& digest, std::span<const uint8_t> content) const;
+  // Appends the chunks' stored bytes to the newest pack with one write (one pack: a new one when
+  // they do not fit in the newest).
+  Result<std::vector<Written>> WriteAll(const std::vector<Encoded>& chunks);
   // Flushes the packs, logs the entries and flushes the logs, then makes the chunks visible.
   Status Publish(const std::vector<Written>& written);
   // Verified content of `length` stored bytes at `offset` of `pack`.

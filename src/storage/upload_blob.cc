@@ -265,36 +265,44 @@ Status UploadBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) {
                      GALLERY_RETURN_IF_ERROR(Unstore(index));
                      return blob_->WritePages(at, piece);
                    }));
-  std::vector<Status> results(whole.size());
-  auto write = [&](size_t i) { results[i] = WriteChunk(whole[i].first, whole[i].second); };
+  // Hashed in parallel, staged together (one write into a pack store), then each slot set.
+  std::vector<std::optional<ChunkDigest>> digests(whole.size());
+  auto hash = [&](size_t i) {
+    if (!IsAllZero(whole[i].second)) {
+      digests[i] = DigestOf(whole[i].second);
+    }
+  };
   if (pool_ != nullptr) {
-    pool_->ParallelFor(whole.size(), write);
+    pool_->ParallelFor(whole.size(), hash);
   } else {
     for (size_t i = 0; i < whole.size(); ++i) {
-      write(i);
+      hash(i);
     }
   }
-  for (Status& s : results) {
-    GALLERY_RETURN_IF_ERROR(s);
+  std::vector<ChunkToAdd> staging;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (digests[i].has_value()) {
+      staging.push_back({*digests[i], whole[i].second});
+    }
+  }
+  GALLERY_RETURN_IF_ERROR(batch_->AddAll(staging));
+  for (size_t i = 0; i < whole.size(); ++i) {
+    GALLERY_RETURN_IF_ERROR(SetChunk(whole[i].first, digests[i]));
   }
   return pages_->Mark(offset, bytes.size());
 }
 
-Status UploadBlob::WriteChunk(uint64_t index, std::span<const uint8_t> bytes) {
-  if (IsAllZero(bytes)) {
-    std::lock_guard lock(Lock(index));
-    GALLERY_ASSIGN_OR_RETURN(std::optional<ChunkDigest> slot, SlotOf(index));
-    if (slot.has_value()) {
-      GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
-    }
-    return blob_->ClearPages(ChunkStart(index), chunk_size_);
-  }
-  // Hashing and staging need no lock (a staged chunk is immutable): the slot write is the
-  // moment the write takes effect.
-  const ChunkDigest digest = DigestOf(bytes);
-  GALLERY_RETURN_IF_ERROR(batch_->Add(digest, bytes));
+Status UploadBlob::SetChunk(uint64_t index, const std::optional<ChunkDigest>& digest) {
+  // A staged chunk is immutable: the slot write is the moment the write takes effect.
   std::lock_guard lock(Lock(index));
-  return SetSlot(index, digest);
+  if (digest.has_value()) {
+    return SetSlot(index, digest);
+  }
+  GALLERY_ASSIGN_OR_RETURN(std::optional<ChunkDigest> slot, SlotOf(index));
+  if (slot.has_value()) {
+    GALLERY_RETURN_IF_ERROR(SetSlot(index, std::nullopt));
+  }
+  return blob_->ClearPages(ChunkStart(index), chunk_size_);
 }
 
 Status UploadBlob::Unstore(uint64_t index) {

@@ -110,8 +110,8 @@ class UploadBlob final : public PageBlob {
   std::mutex& Lock(uint64_t index) const { return locks_[index % locks_.size()]; }
   Result<std::optional<ChunkDigest>> SlotOf(uint64_t index) const;
   Status SetSlot(uint64_t index, const std::optional<ChunkDigest>& digest);
-  // A whole chunk's new content.
-  Status WriteChunk(uint64_t index, std::span<const uint8_t> bytes);
+  // A whole chunk's new content takes effect: `digest` (staged already), or all zeros.
+  Status SetChunk(uint64_t index, const std::optional<ChunkDigest>& digest);
   // Moves a stored chunk's bytes into the blob and clears its slot (the caller holds its lock),
   // before part of the chunk changes.
   Status Unstore(uint64_t index);
