@@ -16,7 +16,7 @@ unlimited except eastus2 <-> southeastasia (LINK_MBPS MB/s, LINK_LATENCY_MS ms).
   (a)   version 1.0.0 of image v1 to eastus2, westus2, westeurope with 2 replicas each (one per
         store: 6 physical copies), from the PUT until the version is Succeeded, with galleryd's
         CPU seconds and peak RSS meanwhile;
-  (b)   version 1.0.1 of image v2, same profile: time, and the chunk files each store gained;
+  (b)   version 1.0.1 of image v2, same profile: time, and the chunks each store gained;
   (c)   version 1.0.2 of image v1 to eastus2 and southeastasia, one replica each: time against
         the link model's prediction for the chunks southeastasia's store gained
         (ceil(chunks / 32) requests * latency + bytes / bandwidth).
@@ -30,6 +30,7 @@ BENCH_REPL_LINK_MBPS (100), BENCH_REPL_LATENCY_MS (30), BENCH_CHUNK_KIB (gallery
 disks.chunkSize in KiB; default: galleryd's own default).
 """
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -102,14 +103,18 @@ def write_config(path, stores_root):
         json.dump(config, f, indent=1)
 
 
-def chunk_files(store):
-    """Chunk file name -> path of a FileChunkStore folder ({root}/chunks/xx/digest)."""
-    files, root = {}, os.path.join(store, "chunks")
+def stored_chunks(store):
+    """Digest (hex) -> (content bytes, bytes it takes on disk) of the chunks of a store folder,
+    either format: a PackChunkStore's ({root}/packs) read from its pack logs, a FileChunkStore's
+    from its chunk files ({root}/chunks/xx/digest)."""
+    if os.path.isdir(os.path.join(store, "packs")):
+        return pack_chunks(store)
+    chunks, root = {}, os.path.join(store, "chunks")
     if os.path.isdir(root):
         for fan in os.scandir(root):
             for f in os.scandir(fan.path):
-                files[f.name] = f.path
-    return files
+                chunks[f.name] = (content_length(f.path), os.stat(f.path).st_size)
+    return chunks
 
 
 def content_length(path):
@@ -127,15 +132,65 @@ def content_length(path):
     return size
 
 
+PACK_ENTRY_BYTES = 80
+PACK_ALIGN = 4096
+PACK_MAX_CONTENT = 64 << 20
+
+
+def pack_log_entries(path):
+    """The entries of a pack log up to the first torn or damaged one (pack_chunk_store.cc): 80
+    bytes, little endian: digest (32), kind (b"C" committed, b"X" removed, b"S", b"H"),
+    encoding, 2 reserved, pack id (u32), offset (u64), stored length (u32), content length
+    (u32), time in ms (i64), 12 reserved, then the first 4 bytes of the SHA-256 of the 76 bytes
+    before them. Yields (digest hex, kind, offset, stored, content, time_ms)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    for at in range(0, len(data) - PACK_ENTRY_BYTES + 1, PACK_ENTRY_BYTES):
+        e = data[at:at + PACK_ENTRY_BYTES]
+        if hashlib.sha256(e[:76]).digest()[:4] != e[76:]:
+            return
+        kind, encoding = e[32:33], e[33]
+        offset = int.from_bytes(e[40:48], "little")
+        stored = int.from_bytes(e[48:52], "little")
+        content = int.from_bytes(e[52:56], "little")
+        time_ms = int.from_bytes(e[56:64], "little", signed=True)
+        if (kind not in (b"C", b"X", b"S", b"H") or content > PACK_MAX_CONTENT
+                or encoding > 1 or offset % PACK_ALIGN):
+            return
+        yield e[:32].hex(), kind, offset, stored, content, time_ms
+
+
+def pack_chunks(store):
+    """stored_chunks of a pack store, replayed as PackChunkStore::Inspect does: in each log,
+    the commits not followed by a removal of the same (digest, offset); across logs, the later
+    commit wins. A chunk takes its stored length rounded up to 4 KiB in its pack."""
+    packs = os.path.join(store, "packs")
+    found = {}  # digest -> (time_ms, content, padded stored bytes)
+    logs = sorted(n for n in os.listdir(packs) if re.fullmatch(r"\d{8}\.idx", n))
+    for name in logs:
+        live = {}
+        for digest, kind, offset, stored, content, time_ms in pack_log_entries(
+                os.path.join(packs, name)):
+            if kind == b"C":
+                live[(digest, offset)] = (time_ms, content,
+                                          -(-stored // PACK_ALIGN) * PACK_ALIGN)
+            elif kind == b"X":
+                live.pop((digest, offset), None)
+        for (digest, _), entry in sorted(live.items()):
+            if digest not in found or found[digest][0] <= entry[0]:
+                found[digest] = entry
+    return {digest: (content, disk) for digest, (_, content, disk) in found.items()}
+
+
 def added_chunks(before, after):
-    """(chunk files, content bytes, bytes on disk) in `after` and not in `before`."""
+    """(chunks, content bytes, bytes on disk) in `after` and not in `before` (stored_chunks)."""
     count = content = disk = 0
-    for name, path in after.items():
-        if name in before:
+    for digest, (length, size) in after.items():
+        if digest in before:
             continue
         count += 1
-        content += content_length(path)
-        disk += os.stat(path).st_size
+        content += length
+        disk += size
     return count, content, disk
 
 
@@ -203,7 +258,7 @@ class Run:
         wait_idle(d)
         run(["sync"])
         stores = store_names()
-        before = {s: chunk_files(self.store_path(s)) for s in stores}
+        before = {s: stored_chunks(self.store_path(s)) for s in stores}
         log_offset = os.path.getsize(d.log)
         # Resets VmHWM to the current RSS, so the peak is this replication's.
         with open(f"/proc/{d.proc.pid}/clear_refs", "w") as f:
@@ -233,7 +288,7 @@ class Run:
         cpu = (d.ticks() - ticks0) / TICK
         busy1, idle1 = machine_ticks()
         rss = proc_status_kb(d.proc.pid, "VmHWM") / 1024
-        added = {s: added_chunks(before[s], chunk_files(self.store_path(s))) for s in stores}
+        added = {s: added_chunks(before[s], stored_chunks(self.store_path(s))) for s in stores}
         with open(d.log) as f:
             f.seek(log_offset)
             text = f.read()
@@ -419,7 +474,7 @@ def write_report(facts, runs, data_bytes, changed):
         "the baseline includes the flush. Of the six replicas, eastus2's first lives in the "
         "store that already holds the image's chunks (the region's first store, where the "
         f"upload put them), so galleryd wrote {a_written / MIB:.0f} MiB of chunk content into "
-        f"{a_stores} stores (the last run's count of new chunk files), where `cp` writes "
+        f"{a_stores} stores (the last run's count of stores that gained chunks), where `cp` writes "
         f"{copies} copies. CPU is galleryd's user + system time from the PUT to Succeeded "
         "(`/proc/PID/stat`); peak RSS is VmHWM after resetting it at the PUT "
         "(`/proc/PID/clear_refs`). The machine was "
@@ -431,14 +486,15 @@ def write_report(facts, runs, data_bytes, changed):
         f"**(b)** The second image differs from the first in {changed} of "
         f"{SIZE_MIB * MIB // 4096} 4 KiB blocks (2%, runs of 1 to 64 blocks at random "
         "positions), uploaded as a new disk and image. Bytes copied into each store are the "
-        "chunk files the store gained during the replication, counted by their content length "
-        "(what the replicator copied: a raw chunk's file size, or the length a compressed "
-        "chunk's header gives; the file sizes on disk are the same or smaller). The source region's first store gained nothing: the "
+        "chunks the store gained during the replication (read from its pack logs, or its chunk "
+        "files in a one-file-per-chunk store), counted by their content length (what the "
+        "replicator copied; compressed chunks take less on disk). The source region's first "
+        "store gained nothing: the "
         "upload had already put the new chunks there. Largest store: "
         f"**{b_max / MIB:.1f} MiB = {b_percent:.2f}%** of the {SIZE_MIB} MiB logical size "
         f"(target ≤ {TARGET_DELTA_PERCENT:g}%: {met(b_percent <= TARGET_DELTA_PERCENT)}). " +
         failures_note(runs, "b"), "",
-        "| store (last run) | (a) chunk files | (a) content | (b) chunk files | (b) content "
+        "| store (last run) | (a) chunks | (a) content | (b) chunks | (b) content "
         "| (b) share of logical size |",
         "|---|---|---|---|---|---|",
     ]

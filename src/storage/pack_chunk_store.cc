@@ -658,8 +658,22 @@ Status PackChunkStore::Publish(const std::vector<Written>& written) {
     by_pack[w.pack->id].push_back(&w);
   }
   for (const auto& [id, ws] : by_pack) {
-    if (::fdatasync(ws.front()->pack->data.get()) != 0) {
-      return StoreIoError(shown, "cannot flush a pack", ws.front()->pack->data_path, errno);
+    const std::shared_ptr<Pack>& pack = ws.front()->pack;
+    if (::fdatasync(pack->data.get()) != 0) {
+      return StoreIoError(shown, "cannot flush a pack", pack->data_path, errno);
+    }
+    // A pack whose file was deleted under the open store keeps nothing past a restart: the
+    // commit fails, and new chunks go to a new pack.
+    struct stat st {};
+    if (::fstat(pack->data.get(), &st) != 0) {
+      return StoreIoError(shown, "cannot stat a pack", pack->data_path, errno);
+    }
+    if (st.st_nlink == 0) {
+      std::lock_guard lock(packs_mu_);
+      if (newest_ == pack) {
+        newest_ = nullptr;
+      }
+      return StoreIoError(shown, "cannot commit into a pack", pack->data_path, ENOENT);
     }
   }
   bool dir_dirty = false;
@@ -799,15 +813,16 @@ Result<bool> PackChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t l
   if (it == shard.map.end() || it->second.content != length) {
     return false;
   }
-  // A record the pack does not hold whole (the pack was cut short) is damaged: it goes, so
-  // that the caller writes the chunk anew.
+  // A record the pack does not hold whole (the pack was cut short, or its file deleted) is
+  // damaged: it goes, so that the caller writes the chunk anew.
   const Entry entry = it->second;
   std::shared_ptr<Pack> pack = PackById(entry.pack);
   struct stat st {};
   if (pack != nullptr && ::fstat(pack->data.get(), &st) != 0) {
     return StoreIoError(folder_.shown(), "cannot stat a pack", pack->data_path, errno);
   }
-  if (pack == nullptr || static_cast<uint64_t>(st.st_size) < entry.offset + entry.stored) {
+  if (pack == nullptr || st.st_nlink == 0 ||
+      static_cast<uint64_t>(st.st_size) < entry.offset + entry.stored) {
     shard.map.erase(it);
     GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
     return false;

@@ -575,6 +575,33 @@ TEST_F(PackChunkStoreTest, ADamagedChunkNamesItsStoreNotItsPack) {
                                       "match its digest)");
 }
 
+TEST_F(PackChunkStoreTest, PacksDeletedUnderTheOpenStoreLoseTheirChunksAndTakeNoCommit) {
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(6000, 60);
+  auto store = OpenStore();
+  const ChunkDigest da = Put(*store, a);
+  const PackLocation first = *store->Locate(da);
+  // The packs deleted while the store is open (its disk wiped under it).
+  fs::remove_all(dir_.path() / "packs");
+  fs::create_directories(dir_.path() / "packs");
+  EXPECT_FALSE(*store->ContainsWhole(da, a.size()));
+  // The newest pack went too: a commit into it fails instead of calling the chunk durable, and
+  // the next one starts a new pack.
+  std::unique_ptr<ChunkBatch> batch = store->BeginBatch();
+  ASSERT_TRUE(batch->Add(da, a).ok());
+  const Status failed = batch->Commit();
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable) << failed.ToString();
+  EXPECT_NE(failed.message().find("cannot commit into a pack: No such file or directory"),
+            std::string::npos)
+      << failed.ToString();
+  EXPECT_FALSE(*store->Contains(da));
+  ASSERT_TRUE(batch->Add(da, a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_NE(store->Locate(da)->pack, first.pack);
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(*store->Read(da), a);
+}
+
 // ---- repair
 
 TEST_F(PackChunkStoreTest, CommittingADamagedChunkAgainRepairsItAlsoAfterAReopen) {

@@ -4,10 +4,13 @@
 // the folder alone, so the store may be open in another process (a galleryd under test).
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "storage/chunk_digest.h"
 #include "storage/pack_chunk_store.h"
@@ -61,6 +64,46 @@ inline bool FlipStoredByte(const StoredChunk& chunk, uint64_t at) {
   f.seekp(static_cast<std::streamoff>(chunk.offset + at));
   f.put(static_cast<char>(~c));
   return static_cast<bool>(f.flush());
+}
+
+// Makes the store lose the chunk, as a crash or a lost file would: a FileChunkStore's file is
+// removed (the store may be open); a PackChunkStore's log entries naming it are dropped, so the
+// store no longer has it once opened again (it must be closed meanwhile). False when the store
+// did not hold it.
+inline bool RemoveStoredChunk(const std::filesystem::path& root, const ChunkDigest& digest) {
+  if (!PackChunkStore::IsPackStore(root)) {
+    std::optional<StoredChunk> found = FindStoredChunk(root, digest);
+    std::error_code ec;
+    return found.has_value() && std::filesystem::remove(found->file, ec);
+  }
+  // Log entries are 80 bytes, each with its own checksum, the digest first
+  // (pack_chunk_store.cc): the others stay valid.
+  constexpr size_t kEntryBytes = 80;
+  bool removed = false;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(root / "packs", ec)) {
+    if (f.path().extension() != ".idx") {
+      continue;
+    }
+    std::string log;
+    {
+      std::ifstream in(f.path(), std::ios::binary);
+      log.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::string kept;
+    size_t at = 0;
+    for (; at + kEntryBytes <= log.size(); at += kEntryBytes) {
+      if (std::memcmp(log.data() + at, digest.data(), digest.size()) != 0) {
+        kept.append(log, at, kEntryBytes);
+      }
+    }
+    kept.append(log, at);
+    if (kept.size() != log.size()) {
+      removed = true;
+      std::ofstream(f.path(), std::ios::binary | std::ios::trunc) << kept;
+    }
+  }
+  return removed;
 }
 
 }  // namespace gallery::storage

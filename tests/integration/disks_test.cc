@@ -12,6 +12,7 @@
 #include "arm_test_fixture.h"
 #include "client/page_blob_client.h"
 #include "page_list.h"
+#include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
 namespace {
@@ -204,15 +205,9 @@ class DisksTest : public ArmFixture {
     EXPECT_NE(r.body.find(message_part), std::string::npos) << r.body;
   }
 
-  uint64_t ChunkFiles() const {
-    const fs::path chunks = dir_.path() / "data" / "stores" / "westus" / "chunks";
-    uint64_t n = 0;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(chunks, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      n += it->is_regular_file() ? 1 : 0;
-    }
-    return n;
+  // Chunks committed to westus's store (an upload's staged chunks are not).
+  uint64_t StoredChunks() const {
+    return storage::StoredChunks(dir_.path() / "data" / "stores" / "westus").size();
   }
 
   // Uploads `vhd`, seals it and checks the disk; returns a Read URL.
@@ -549,7 +544,7 @@ TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
   EXPECT_EQ(Body(result)["error"]["code"], "InvalidVhd");
   json disk = Body(Call("GET", Q(DiskPath("bad"), kDiskApi)));
   EXPECT_EQ(disk["properties"]["diskState"], "ReadyToUpload");
-  EXPECT_EQ(ChunkFiles(), 0u);
+  EXPECT_EQ(StoredChunks(), 0u);
   // The bytes stayed: fix the footer under a new grant and seal.
   const std::string again = Grant("bad", "Write");
   HttpResult list = Get(again + "&comp=pagelist");
@@ -558,7 +553,7 @@ TEST_F(DisksTest, AMalformedVhdFailsTheSealWith400AndKeepsTheUpload) {
   EXPECT_EQ(PutPage(*client_, again, kRawBytes, good.substr(kRawBytes)).status, 201);
   auto [sealed, sealed_result] = Revoke("bad");
   EXPECT_EQ(sealed["status"], "Succeeded") << sealed.dump();
-  EXPECT_GT(ChunkFiles(), 0u);
+  EXPECT_GT(StoredChunks(), 0u);
 }
 
 TEST_F(DisksTest, AnUploadWhoseFooterPageWasNeverWrittenSaysSo) {

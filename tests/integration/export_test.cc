@@ -14,6 +14,7 @@
 #include "cli_expect.h"
 #include "page_list.h"
 #include "storage/chunk_digest.h"
+#include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
 namespace {
@@ -257,18 +258,14 @@ TEST_F(ExportTest, ACorruptedChunkFailsTheDownloadInsteadOfReturningWrongBytes) 
   ASSERT_NO_FATAL_FAILURE(PublishVersion(/*with_data=*/false));
   // The chunk of the disk's first 128 KiB (random data, stored uncompressed), damaged in place.
   const std::string first = Slice(os_raw_, 0, kChunkBytes);
-  const std::string hex = storage::ToHex(storage::DigestOf(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size())));
-  const fs::path chunk =
-      dir_.path() / "data" / "stores" / kSouthCentral / "chunks" / hex.substr(0, 2) / hex;
-  ASSERT_TRUE(fs::exists(chunk)) << chunk;
-  {
-    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(chunk) - 100));
-    f.put('\x5a');
-    f.seekp(static_cast<std::streamoff>(fs::file_size(chunk) - 99));
-    f.put('\xa5');
-  }
+  const storage::ChunkDigest digest = storage::DigestOf(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()));
+  const std::optional<storage::StoredChunk> chunk =
+      storage::FindStoredChunk(dir_.path() / "data" / "stores" / kSouthCentral, digest);
+  ASSERT_TRUE(chunk.has_value()) << storage::ToHex(digest);
+  ASSERT_EQ(chunk->length, kChunkBytes);
+  ASSERT_TRUE(storage::FlipStoredByte(*chunk, chunk->length - 100));
+  ASSERT_TRUE(storage::FlipStoredByte(*chunk, chunk->length - 99));
 
   CommandResult r = Gallery(VersionDownload(Path("version.raw"), "raw"));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -286,6 +283,8 @@ TEST_F(ExportTest, ACorruptedChunkFailsTheDownloadInsteadOfReturningWrongBytes) 
   // The server's files are its own: no path reaches a holder of the URL.
   EXPECT_FALSE(Contains(damaged.body, dir_.path().string())) << damaged.body;
   EXPECT_FALSE(Contains(damaged.body, "/chunks/")) << damaged.body;
+  EXPECT_FALSE(Contains(damaged.body, "/packs/")) << damaged.body;
+  EXPECT_FALSE(Contains(damaged.body, ".pack")) << damaged.body;
   HttpResult intact = Get(url, "bytes=5242880-6291455");
   ASSERT_EQ(intact.status, 206) << intact.body;
   EXPECT_TRUE(intact.body == Slice(os_raw_, 5 * kMiB, kMiB));

@@ -16,6 +16,7 @@
 #include "replication/link_model.h"
 #include "replication/link_throttle.h"
 #include "storage/chunk_digest.h"
+#include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
 namespace {
@@ -200,24 +201,19 @@ class ReplicationTest : public ArmFixture {
     }
     return out;
   }
-  // Chunk files of a store.
-  size_t ChunkFiles(const std::string& store) const {
-    const fs::path chunks = StorePath(store) / "chunks";
-    std::error_code ec;
-    size_t n = 0;
-    for (auto it = fs::recursive_directory_iterator(chunks, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      n += it->is_regular_file() && it->path().parent_path().parent_path() == chunks ? 1 : 0;
-    }
-    return n;
+  // Chunks committed to a store.
+  size_t StoredChunks(const std::string& store) const {
+    return storage::StoredChunks(StorePath(store)).size();
   }
-  // Every chunk of the disk is a file of the store.
+  // Every chunk of the disk is stored in the store.
   void ExpectStoreHoldsDisk(const std::string& store) const {
     const std::vector<std::string> digests = Digests();
     ASSERT_EQ(digests.size(), disk_.chunks());
+    const std::map<storage::ChunkDigest, storage::StoredChunk> stored =
+        storage::StoredChunks(StorePath(store));
     size_t missing = 0;
     for (const std::string& hex : digests) {
-      missing += fs::exists(StorePath(store) / "chunks" / hex.substr(0, 2) / hex) ? 0 : 1;
+      missing += stored.contains(*storage::ParseDigest(hex)) ? 0 : 1;
     }
     EXPECT_EQ(missing, 0u) << "store " << store << " lacks " << missing << " of " << digests.size()
                            << " chunks";
@@ -305,7 +301,7 @@ TEST_F(ReplicationTest, ThreeRegionsReachTheirReplicaCountsInEveryStore) {
   for (const char* store : {kSouthCentral, "southcentralus-2", kEastUs, kWestUs2, "westus2-2"}) {
     ExpectStoreHoldsDisk(store);
   }
-  EXPECT_EQ(ChunkFiles(kWestUs), 0u) << "westus is no target";
+  EXPECT_EQ(StoredChunks(kWestUs), 0u) << "westus is no target";
   // The replicas' manifests name their stores: a scrub checks each store's chunks.
   std::map<std::string, json> scrubbed = Scrub();
   for (const char* store : {"southcentralus-2", kEastUs, "westus2-2"}) {
@@ -445,8 +441,8 @@ TEST_F(ReplicationTest, AProfileChangeWhileCopyingEndsWithExactlyTheReplicasAske
   ExpectStoreHoldsDisk(kWestUs);
   ExpectStoreHoldsDisk(kEastUs);
   // West US 2's job stopped within a request of the change: its stores never got the whole disk.
-  EXPECT_LT(ChunkFiles(kWestUs2), disk_.chunks());
-  EXPECT_LT(ChunkFiles("westus2-2"), disk_.chunks());
+  EXPECT_LT(StoredChunks(kWestUs2), disk_.chunks());
+  EXPECT_LT(StoredChunks("westus2-2"), disk_.chunks());
 }
 
 TEST_F(ReplicationTest, DeletingAVersionWhileCopyingEndsItsReplication) {
@@ -467,9 +463,9 @@ TEST_F(ReplicationTest, DeletingAVersionWhileCopyingEndsItsReplication) {
   // Nothing copies for the deleted version any more: East US's store stopped growing short of
   // the disk (its job stops within one request of 4 MiB, under a second at 5 MB/s, and the
   // create operation ended at least that long after the delete).
-  const size_t stopped = ChunkFiles(kEastUs);
+  const size_t stopped = StoredChunks(kEastUs);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  EXPECT_EQ(ChunkFiles(kEastUs), stopped);
+  EXPECT_EQ(StoredChunks(kEastUs), stopped);
   EXPECT_LT(stopped, disk_.chunks());
 
   // The next version of the same image replicates in full.
@@ -533,12 +529,12 @@ TEST_F(ReplicationTest, AfterKillNineReplicationResumesFromTheChunksAlreadyCopie
 
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   size_t before = 0;
-  while (Clock::now() < deadline && (before = ChunkFiles(kEastUs)) == 0) {
+  while (Clock::now() < deadline && (before = StoredChunks(kEastUs)) == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   server_->Kill();
   ASSERT_GT(before, 0u) << "nothing was committed in time";
-  const size_t at_kill = ChunkFiles(kEastUs);
+  const size_t at_kill = StoredChunks(kEastUs);
   ASSERT_LT(at_kill, disk_.chunks()) << "the copy ended before the kill";
 
   ASSERT_NO_FATAL_FAILURE(Restart());
@@ -627,22 +623,18 @@ TEST_F(ReplicationTest, AStoreThatCannotBeOpenedAtStartFailsOnlyItsRegion) {
   EXPECT_FALSE(Contains(details, dir_.path().string())) << details;
 }
 
-// A store that fails while writing (its temporary folder replaced by a file) fails its region
-// with a message that names the store and the OS error: clients never see the server's paths.
+// A store that fails while writing (its packs folder replaced by a file) fails its region with
+// a message that names the store and the OS error: clients never see the server's paths.
 TEST_F(ReplicationTest, AStoreThatCannotWriteFailsItsRegionNamingTheStoreButNoServerPath) {
   ASSERT_NO_FATAL_FAILURE(
       Start({{"replication", {{"maxAttempts", 2}, {"retryBaseMs", 100}, {"retryMaxMs", 200}}}}));
   ASSERT_NO_FATAL_FAILURE(PublishImage({.runs = 2}));
   const HttpResult first = PutVersion("1.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
   ASSERT_EQ(WaitOperation(AsyncUrl(first))["status"], "Succeeded");
-  // East US's store (open now) loses its chunk files, and can no longer write new ones.
-  for (const auto& fan_out : fs::directory_iterator(StorePath(kEastUs) / "chunks")) {
-    for (const auto& chunk : fs::directory_iterator(fan_out.path())) {
-      fs::remove(chunk.path());
-    }
-  }
-  fs::remove_all(StorePath(kEastUs) / "tmp");
-  { std::ofstream(StorePath(kEastUs) / "tmp") << "in the way"; }
+  // East US's store (open now) loses its packs, and can no longer create new ones.
+  ASSERT_EQ(StoredChunks(kEastUs), disk_.chunks());
+  fs::remove_all(StorePath(kEastUs) / "packs");
+  { std::ofstream(StorePath(kEastUs) / "packs") << "in the way"; }
 
   const HttpResult second = PutVersion("2.0.0", {Target(kSouthCentral, 1), Target(kEastUs, 1)});
   const json op = WaitOperation(AsyncUrl(second));
@@ -655,7 +647,7 @@ TEST_F(ReplicationTest, AStoreThatCannotWriteFailsItsRegionNamingTheStoreButNoSe
   for (const std::string& message : {error, details}) {
     EXPECT_TRUE(Contains(message,
                          "Replication to 'eastus' failed after 2 attempts: chunk store "
-                         "'eastus': cannot create a folder: Not a directory"))
+                         "'eastus': cannot create a log: Not a directory"))
         << message;
     EXPECT_EQ(message.find('/'), std::string::npos) << message;
   }
@@ -700,7 +692,7 @@ TEST_F(ReplicationTest, AStoreWhoseDiskGoesAwayDuringItsFirstCopyIsNotRecreated)
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   server_->Kill();
   ASSERT_TRUE(fs::exists(marker)) << "the copy into eastus did not start in time";
-  ASSERT_LT(ChunkFiles(kEastUs), disk_.chunks()) << "the copy ended before the kill";
+  ASSERT_LT(StoredChunks(kEastUs), disk_.chunks()) << "the copy ended before the kill";
   fs::remove_all(StorePath(kEastUs));  // the store's disk is gone
   ASSERT_NO_FATAL_FAILURE(Restart());
 

@@ -1,9 +1,10 @@
 // The integrity scrub over real HTTPS: the same qemu-img-made disk uploaded in two regions, so
-// both region stores hold the same chunks; one chunk file of one store corrupted and another
-// deleted; a ranged read of the damaged data through the disk's signed URL fails with a storage
-// error (never wrong bytes); `gallery store scrub` reports and repairs both from the other
-// store; the read then returns the uploaded bytes and a second scrub finds nothing. A chunk no
-// other store holds is reported unrepairable and the command exits non-zero.
+// both region stores hold the same chunks; one chunk of one store corrupted where it is stored
+// and another lost (galleryd stopped meanwhile); a ranged read of the damaged data through the
+// disk's signed URL fails with a storage error (never wrong bytes); `gallery store scrub` reports
+// and repairs both from the other store; the read then returns the uploaded bytes and a second
+// scrub finds nothing. A chunk no other store holds is reported unrepairable and the command exits
+// non-zero.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "arm_test_fixture.h"
 #include "cli_expect.h"
 #include "storage/chunk_digest.h"
+#include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
 namespace {
@@ -71,21 +73,33 @@ class ScrubTest : public ArmFixture {
     in.read(out.data(), static_cast<std::streamsize>(length));
     return out;
   }
-  std::string DigestAt(uint64_t offset) const {
+  storage::ChunkDigest DigestOfChunkAt(uint64_t offset) const {
     const std::string bytes = Slice(offset, kChunkBytes);
-    return storage::ToHex(storage::DigestOf(
-        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+    return storage::DigestOf(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   }
-  fs::path ChunkFile(const std::string& store, const std::string& hex) const {
-    return dir_.path() / "data" / "stores" / store / "chunks" / hex.substr(0, 2) / hex;
+  std::string DigestAt(uint64_t offset) const { return storage::ToHex(DigestOfChunkAt(offset)); }
+  fs::path StorePath(const std::string& store) const {
+    return dir_.path() / "data" / "stores" / store;
   }
+  // Damages the stored bytes of the chunk at `offset` of the disk in place (galleryd may run).
   void CorruptChunk(const std::string& store, uint64_t offset) {
-    const fs::path chunk = ChunkFile(store, DigestAt(offset));
-    ASSERT_TRUE(fs::exists(chunk)) << chunk;
-    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(chunk) - 100));
-    f.put('\x5a');
-    f.put('\xa5');
+    const std::optional<storage::StoredChunk> chunk =
+        storage::FindStoredChunk(StorePath(store), DigestOfChunkAt(offset));
+    ASSERT_TRUE(chunk.has_value()) << DigestAt(offset) << " is not in " << store;
+    ASSERT_GT(chunk->length, 100u);
+    ASSERT_TRUE(storage::FlipStoredByte(*chunk, chunk->length - 100));
+    ASSERT_TRUE(storage::FlipStoredByte(*chunk, chunk->length - 99));
+  }
+  // The store loses the chunk at `offset` of the disk: galleryd is stopped meanwhile (a pack
+  // store's index is in memory), then started again and the CLI logged in to it.
+  void LoseChunk(const std::string& store, uint64_t offset) {
+    ASSERT_EQ(server_->Stop(), 0);
+    ASSERT_TRUE(storage::RemoveStoredChunk(StorePath(store), DigestOfChunkAt(offset)))
+        << DigestAt(offset) << " is not in " << store;
+    ASSERT_FALSE(storage::FindStoredChunk(StorePath(store), DigestOfChunkAt(offset)).has_value());
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    Ok({"login", "--bootstrap", server_->bootstrap_file().string()});
   }
 
   // A ranged GET of one chunk of the disk at `url`.
@@ -133,8 +147,8 @@ class ScrubTest : public ArmFixture {
 TEST_F(ScrubTest, DamagedChunksFailReadsUntilTheScrubRepairsThemFromTheOtherRegionsStore) {
   Upload("os1", kSouthCentral);
   Upload("os2", kEastUs);
+  ASSERT_NO_FATAL_FAILURE(LoseChunk(kSouthCentral, kMissingAt));
   ASSERT_NO_FATAL_FAILURE(CorruptChunk(kSouthCentral, kCorruptAt));
-  ASSERT_TRUE(fs::remove(ChunkFile(kSouthCentral, DigestAt(kMissingAt))));
 
   const std::string url = ReadUrl("os1");
   ASSERT_TRUE(Contains(url, server_->endpoint())) << url;
