@@ -61,7 +61,7 @@ SOURCE = "eastus2"
 TARGETS = ["eastus2", "westus2", "westeurope"]  # 2 stores each
 LINKED = "southeastasia"  # 1 store, behind the modelled link from SOURCE
 REPLICAS = 2
-CHUNKS_PER_REQUEST = 32  # replication.chunks_per_request (src/replication/replicator.h)
+REQUEST_BYTES = 4 << 20  # replication request_bytes (src/replication/replicator.h)
 POLL_SECONDS = 0.05
 SETTLE_SECONDS = 35
 
@@ -387,8 +387,14 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def chunks_per_request(chunks, content_bytes):
+    """Whole chunks per request: the image's data is in 256 KiB pieces, so every chunk (c)
+    copies is full and content / chunks is the chunk size."""
+    return max(1, REQUEST_BYTES // max(1, round(content_bytes / max(1, chunks))))
+
+
 def predicted_seconds(chunks, content_bytes):
-    requests = math.ceil(chunks / CHUNKS_PER_REQUEST)
+    requests = math.ceil(chunks / chunks_per_request(chunks, content_bytes))
     return requests * LINK_LATENCY_MS / 1000 + content_bytes / (LINK_MBPS * 1e6), requests
 
 
@@ -435,6 +441,7 @@ def write_report(facts, runs, data_bytes, changed):
     c_predicted = med(x[2] for x in c_rows)
     c_error = abs(c_measured / c_predicted - 1)
     c_job_error = abs(c_job / c_predicted - 1)
+    c_per_request = chunks_per_request(c_rows[-1][3], c_rows[-1][4])
     jobs = {region: med(r["a"]["jobs"].get(region, 0) for r in runs) / 1000 for region in TARGETS}
     lines = [
         "", "## Replication (3 regions × 2 replicas, two stores per region)", "",
@@ -508,8 +515,8 @@ def write_report(facts, runs, data_bytes, changed):
         f"**(c)** Version 1.0.2 of the first image to eastus2 and southeastasia, one replica each "
         "(eastus2's is the source store, which has every chunk). The model's prediction for "
         "what southeastasia's store gained: requests × latency + bytes / bandwidth, with "
-        f"requests = ⌈chunks / {CHUNKS_PER_REQUEST}⌉ (the replicator sends "
-        f"{CHUNKS_PER_REQUEST} chunks per request) and bytes their content. Measured from the "
+        f"requests = ⌈chunks / {c_per_request}⌉ (the replicator sends as many whole chunks as "
+        f"fit in {REQUEST_BYTES >> 20} MiB per request) and bytes their content. Measured from the "
         f"PUT to Succeeded: |measured / predicted − 1| = **{100 * c_error:.1f}%**; the job "
         f"alone as galleryd logs it ({c_job:.2f} s): {100 * c_job_error:.1f}%.", "",
         "| run | cp ×6 + sync | (a) | ratio | (b) | (c) chunks | (c) bytes | (c) requests "

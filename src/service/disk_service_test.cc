@@ -411,8 +411,7 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   Grant(DiskAccessLevel::kWrite);
   ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
   // The region store's packs folder becomes a file (the packs the upload staged its chunks in
-  // stay open): committing the chunks, which flushes the folder a new pack was made in, fails
-  // on I/O.
+  // stay open, their files deleted): committing the chunks into a deleted pack fails.
   const fs::path packs = dir_ / "stores/westus/packs";
   ASSERT_TRUE(fs::is_directory(packs));
   fs::remove_all(packs);
@@ -423,7 +422,7 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   const domain::Operation op = Terminal(end->operation.id);
   EXPECT_EQ(op.status, OperationStatus::kFailed);
   EXPECT_NE(op.error_message.find("failed 3 times"), std::string::npos) << op.error_message;
-  EXPECT_NE(op.error_message.find("chunk store 'westus': cannot open a folder: Not a directory"),
+  EXPECT_NE(op.error_message.find("chunk store 'westus': cannot commit into a pack: No such file"),
             std::string::npos)
       << op.error_message;
   EXPECT_EQ(op.error_message.find(dir_.string()), std::string::npos) << op.error_message;

@@ -23,26 +23,23 @@
 
 namespace gallery::storage {
 
-// The default chunk size, from bench/chunk_size.cc (1 GiB random disk in memory, 2 threads,
-// FileChunkStore on ext4; the second disk differs in 2% of its 4 KiB blocks, changed in runs
-// of 1..64 blocks at random positions; the machine's 2 cores were shared with other work, so
-// the throughputs are noisy):
+// The default chunk size. A new version costs its store the chunks its changes touch: with the
+// replication benchmark's second version (2% of 4 KiB blocks rewritten, in runs of 1..64
+// blocks, over a 2 GiB image holding 512 MiB of data), 78.4 MiB per store at 128 KiB chunks,
+// 49.8 MiB at 32 KiB, 44.7 MiB at 16 KiB (41 MiB changed). What a chunk costs besides its
+// bytes (a lookup per store, a manifest entry, an index entry) grows as chunks shrink. Measured
+// with pack stores (bench/replication_bench.py, one run each, 2026-11-29, a shared machine):
 //
-//   | chunk size | chunks | ingest s | ingest MB/s | 2nd disk s | 2nd disk new bytes |
+//   | chunk size | (a) 6 copies | (a) CPU | (b) next version | (b) / (a) | galleryd peak RSS |
 //   |---|---|---|---|---|---|
-//   | 64 KiB   | 16384 | 10.22 | 105 | 2.29 |  2.9% |
-//   | 128 KiB  |  8192 | 11.47 |  94 | 1.76 |  3.8% |
-//   | 256 KiB  |  4096 | 10.90 |  98 | 3.07 |  5.8% |
-//   | 1024 KiB |  1024 | 11.60 |  93 | 3.40 | 15.7% |
-//   | 4096 KiB |   256 |  9.52 | 113 | 5.75 | 46.5% |
+//   | 16 KiB  | 3.84 s | 5.12 s | 0.53 s | 0.138 | 207 MiB |
+//   | 32 KiB  | 3.24 s | 4.02 s | 0.38 s | 0.117 | 168 MiB |
+//   | 128 KiB | 4.38 s | 4.16 s | 0.74 s | 0.169 |  83 MiB |
 //
-// Ingest time barely depends on the chunk size (copying the bytes into the page cache and
-// flushing them dominate; a per-chunk file costs little once files are created in bulk and
-// flushed with one syncfs), while the bytes a new version adds grow with it: a change run
-// dirties every chunk it touches. 128 KiB is the largest size that keeps a 2% change under
-// the 5% target with margin (3.8%), at half the files, Contains calls and manifest bytes of
-// 64 KiB (a manifest holds 32 bytes per stored chunk: 256 KiB for a full 1 GiB disk).
-inline constexpr uint32_t kDefaultChunkSize = 128u << 10;
+// 32 KiB copies a next version fastest, and keeps manifests at 32 bytes per 32 KiB of data
+// (1 MiB for a full 1 GiB disk). One file per chunk (FileChunkStore) cannot go this small:
+// at 16 KiB it took 7.6 times the time of 128 KiB chunks (pack_chunk_store.h).
+inline constexpr uint32_t kDefaultChunkSize = 32u << 10;
 inline constexpr int kDefaultIngestThreads = 2;
 // Chunks are committed at least every this many new bytes, bounding temporary space.
 inline constexpr uint64_t kDefaultCommitEveryBytes = uint64_t{1} << 30;

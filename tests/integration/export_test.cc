@@ -14,6 +14,7 @@
 #include "cli_expect.h"
 #include "page_list.h"
 #include "storage/chunk_digest.h"
+#include "storage/ingest.h"
 #include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
@@ -25,7 +26,7 @@ constexpr uint64_t kMiB = uint64_t{1} << 20;
 // 24 MiB: above Azure's 20 MiB minimum upload, six download pieces.
 constexpr uint64_t kDiskBytes = 24 * kMiB;
 // The chunk size of galleryd's stores (storage/ingest.h kDefaultChunkSize).
-constexpr uint64_t kChunkBytes = 128 << 10;
+constexpr uint64_t kChunkBytes = storage::kDefaultChunkSize;  // galleryd's
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -16,6 +16,7 @@
 #include "replication/link_model.h"
 #include "replication/link_throttle.h"
 #include "storage/chunk_digest.h"
+#include "storage/ingest.h"
 #include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
@@ -26,9 +27,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 // The chunk size of galleryd's stores (storage/ingest.h kDefaultChunkSize), and the chunks a
-// replication job sends per request (replication/replicator.h chunks_per_request).
-constexpr uint64_t kChunkBytes = 128 << 10;
-constexpr int kChunksPerRequest = 32;
+// replication job sends per request (replication/replicator.h request_bytes: 4 MiB).
+constexpr uint64_t kChunkBytes = storage::kDefaultChunkSize;
+constexpr int kChunksPerRequest = static_cast<int>((uint64_t{4} << 20) / kChunkBytes);
 
 constexpr char kEastUs[] = "eastus";
 constexpr char kWestUs2[] = "westus2";

@@ -13,6 +13,7 @@
 #include "arm_test_fixture.h"
 #include "cli_expect.h"
 #include "storage/chunk_digest.h"
+#include "storage/ingest.h"
 #include "storage/stored_chunk_test_util.h"
 
 namespace gallery::testing {
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kDiskBytes = 24 * kMiB;
 // The chunk size of galleryd's stores (storage/ingest.h kDefaultChunkSize).
-constexpr uint64_t kChunkBytes = 128 << 10;
+constexpr uint64_t kChunkBytes = storage::kDefaultChunkSize;  // galleryd's
 constexpr char kEastUs[] = "eastus";
 // Two chunks of random data (the test disk has random 1 MiB runs at these offsets).
 constexpr uint64_t kCorruptAt = 0;
@@ -158,8 +159,9 @@ TEST_F(ScrubTest, DamagedChunksFailReadsUntilTheScrubRepairsThemFromTheOtherRegi
 
   json report = Ok({"store", "scrub"});
   json damaged = StoreReport(report, kSouthCentral);
-  EXPECT_EQ(damaged["chunksChecked"], 40) << damaged.dump();  // five random 1 MiB runs
-  EXPECT_EQ(damaged["bytesChecked"], 38 * kChunkBytes);
+  constexpr uint64_t kDataChunks = 5 * kMiB / kChunkBytes;  // five random 1 MiB runs
+  EXPECT_EQ(damaged["chunksChecked"], kDataChunks) << damaged.dump();
+  EXPECT_EQ(damaged["bytesChecked"], (kDataChunks - 2) * kChunkBytes);
   EXPECT_EQ(damaged["corrupt"], 1);
   EXPECT_EQ(damaged["missing"], 1);
   EXPECT_EQ(damaged["repaired"], 2);
@@ -181,7 +183,7 @@ TEST_F(ScrubTest, DamagedChunksFailReadsUntilTheScrubRepairsThemFromTheOtherRegi
   json again = Ok({"store", "scrub", "-o", "json"});
   json second = StoreReport(again, kSouthCentral);
   ExpectClean(second);
-  EXPECT_EQ(second["bytesChecked"], 40 * kChunkBytes);
+  EXPECT_EQ(second["bytesChecked"], kDataChunks * kChunkBytes);
   ExpectClean(StoreReport(again, kEastUs));
 }
 
