@@ -26,8 +26,8 @@
 // passes PackChunkStoreLimits::pack_bytes).
 //
 // The index of every chunk (digest -> pack, offset, lengths, last use) is kept in memory,
-// rebuilt from the logs at Open: about 100 bytes per chunk (16 MiB per GiB of stored data at
-// 16 KiB chunks, 2 MiB at 128 KiB). Last-used times live there; after an open every chunk
+// rebuilt from the logs at Open: about 100 bytes per chunk (3 MiB per GiB of stored data at
+// 32 KiB chunks). Last-used times live there; after an open every chunk
 // counts as used at its write time or the open, whichever is later, so a garbage collection
 // after a restart never takes a chunk sooner than one grace period after the restart.
 //
