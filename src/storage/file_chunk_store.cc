@@ -798,22 +798,6 @@ std::unique_ptr<ChunkBatch> FileChunkStore::BeginBatch() {
   return std::make_unique<Batch>(*this, next_batch_id_++);
 }
 
-namespace {
-
-Status CheckStagedName(const std::string& name) {
-  const bool plain =
-      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-      });
-  if (!plain) {
-    return Status::InvalidArgument("'" + name + "' is not a staged batch name");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<StagedBatch>> FileChunkStore::OpenStagedBatch(const std::string& name) {
   GALLERY_RETURN_IF_ERROR(CheckStagedName(name));
   bool verify = false;

@@ -201,18 +201,6 @@ std::map<std::pair<ChunkDigest, uint64_t>, LogEntry> LiveCopies(
   return copies;
 }
 
-Status CheckStagedName(const std::string& name) {
-  const bool plain =
-      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-      });
-  if (!plain) {
-    return Status::InvalidArgument("'" + name + "' is not a staged batch name");
-  }
-  return Status::Ok();
-}
-
 struct DigestHash {
   size_t operator()(const ChunkDigest& d) const {
     size_t h;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +80,18 @@ Status ForEachEntry(std::string_view store, const fs::path& dir,
   int err = errno;
   ::closedir(d);
   return err == 0 ? Status::Ok() : StoreIoError(store, "cannot list a folder", dir, err);
+}
+
+Status CheckStagedName(const std::string& name) {
+  const bool plain =
+      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!plain) {
+    return Status::InvalidArgument("'" + name + "' is not a staged batch name");
+  }
+  return Status::Ok();
 }
 
 std::span<uint8_t> AlignedScratch(size_t size) {

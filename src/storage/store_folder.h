@@ -70,6 +70,10 @@ Result<bool> MakeDir(std::string_view store, const std::filesystem::path& dir);
 Status ForEachEntry(std::string_view store, const std::filesystem::path& dir,
                     const std::function<void(const char* name)>& fn);
 
+// InvalidArgument unless `name` is a staged batch name (ChunkStore::OpenStagedBatch: a plain
+// file name of letters, digits, '-', '_', '.').
+Status CheckStagedName(const std::string& name);
+
 // O_DIRECT wants buffers, offsets and lengths aligned to this.
 inline constexpr size_t kDirectAlign = 4096;
 // A per-thread buffer aligned for direct I/O, at least `size` bytes; empty when out of memory.
