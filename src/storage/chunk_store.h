@@ -13,7 +13,9 @@
 // Garbage collection (garbage_collector.h) only deletes chunks no manifest refers to whose
 // last use is older than its cutoff, which is what makes it safe while uploads run.
 //
-// Implementations: FileChunkStore (a folder, file_chunk_store.h). All methods are thread-safe.
+// Implementations: PackChunkStore (pack files in a folder, pack_chunk_store.h; new stores) and
+// FileChunkStore (one file per chunk, file_chunk_store.h; stores of earlier versions). All
+// methods are thread-safe.
 
 #include <cstdint>
 #include <functional>
