@@ -565,12 +565,12 @@ Status DiskService::Seal(const std::string& operation_id) {
   if (opened_now && upload->lost_chunks() > 0) {
     // A seal resumed after a crash that cost acknowledged writes: sealing zeros in their
     // place would be wrong bytes. The pages left the page list, so a resumed upload resends.
-    return Status::DataLoss(
-               std::to_string(upload->lost_chunks()) + " chunks of " +
-               std::to_string(upload->chunk_size()) +
-               " bytes written before galleryd restarted were lost (their files did not "
-               "survive); grant Write access again, write those pages again (gallery disk "
-               "upload --resume sends only what is missing) and seal again.")
+    return Status::DataLoss(std::to_string(upload->lost_chunks()) + " chunks of " +
+                            std::to_string(upload->chunk_size()) +
+                            " bytes written before galleryd restarted were lost (they were not yet "
+                            "durable when it stopped); grant Write access again, write those pages "
+                            "again (gallery disk "
+                            "upload --resume sends only what is missing) and seal again.")
         .WithReason("UploadIncomplete");
   }
   GALLERY_RETURN_IF_ERROR(CheckFooterPageWritten(*upload));

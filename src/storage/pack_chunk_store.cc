@@ -669,16 +669,21 @@ Status PackChunkStore::Publish(const std::vector<Written>& written) {
       return StoreIoError(shown, "cannot commit into a pack", pack->data_path, ENOENT);
     }
   }
-  bool dir_dirty = false;
   {
-    std::lock_guard lock(packs_mu_);
-    dir_dirty = std::exchange(packs_dir_dirty_, false);
-  }
-  if (dir_dirty) {
-    if (Status s = FsyncDir(shown, root_ / "packs"); !s.ok()) {
+    // Under dir_sync_mu_: a commit that finds the flag cleared by another waits for that
+    // commit's flush of the folder, which covers its pack too.
+    std::lock_guard sync(dir_sync_mu_);
+    bool dir_dirty = false;
+    {
       std::lock_guard lock(packs_mu_);
-      packs_dir_dirty_ = true;
-      return s;
+      dir_dirty = std::exchange(packs_dir_dirty_, false);
+    }
+    if (dir_dirty) {
+      if (Status s = FsyncDir(shown, root_ / "packs"); !s.ok()) {
+        std::lock_guard lock(packs_mu_);
+        packs_dir_dirty_ = true;
+        return s;
+      }
     }
   }
   const TimestampMs now = Now();

@@ -176,6 +176,7 @@ class PackChunkStore final : public ChunkStore {
   uint32_t next_pack_id_ = 1;
   bool packs_dir_dirty_ = false;  // a pack was created since the packs folder was flushed
 
+  std::mutex dir_sync_mu_;  // held while the packs folder is flushed for new packs
   std::mutex compact_mu_;  // one compaction at a time
   std::atomic<uint64_t> compactions_{0};
 
