@@ -38,9 +38,6 @@ constexpr char kChunkMagic[4] = {'G', 'C', 'H', 'K'};
 constexpr uint8_t kChunkFormatVersion = 1;
 constexpr size_t kHeaderBytes = 16;
 enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
-// No chunk is larger (ingest's chunk sizes are at most 64 MiB): a header claiming more is
-// damage, not a reason to allocate.
-constexpr uint64_t kMaxContentBytes = uint64_t{64} << 20;
 constexpr int kFanOut = 256;
 
 std::array<uint8_t, kHeaderBytes> MakeHeader(Encoding encoding, uint64_t content_length) {
@@ -120,18 +117,9 @@ int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t
     std::memcpy(buffer.data(), header.data(), header.size());
   }
   std::memcpy(buffer.data() + header.size(), payload.data(), payload.size());
-  auto write_all = [fd](const uint8_t* data, size_t n, size_t offset) -> int {
-    ssize_t written;
-    do {
-      written = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    } while (written < 0 && errno == EINTR);
-    if (written < 0) {
-      return errno;
-    }
-    return static_cast<size_t>(written) == n ? 0 : EIO;  // short: the disk is full or failing
-  };
+
   if (whole > 0) {
-    if (int err = write_all(buffer.data(), whole, 0); err != 0) {
+    if (int err = WriteFull(fd, buffer.first(whole), 0); err != 0) {
       return err;
     }
   }
@@ -139,7 +127,7 @@ int WriteDirect(int fd, std::span<const uint8_t> header, std::span<const uint8_t
     if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT) != 0) {
       return errno;
     }
-    return write_all(buffer.data() + whole, length - whole, whole);
+    return WriteFull(fd, buffer.subspan(whole, length - whole), whole);
   }
   return 0;
 }
@@ -717,7 +705,7 @@ Result<std::vector<uint8_t>> DecodeHeaded(std::string_view store, std::span<cons
   for (int i = 0; i < 8; ++i) {
     length |= static_cast<uint64_t>(file[8 + i]) << (8 * i);
   }
-  if (length > kMaxContentBytes) {
+  if (length > kMaxChunkBytes) {
     return Damaged(store, digest, path, "implausible length");
   }
   const std::span<const uint8_t> stored = file.subspan(kHeaderBytes);
@@ -768,7 +756,7 @@ Result<std::vector<uint8_t>> FileChunkStore::ReadChunkFile(const fs::path& path,
   const std::string store = ShownName();
   const auto file_size = static_cast<uint64_t>(st.st_size);
   // Sizes are checked before allocating, so a damaged file costs no large allocation.
-  if (file_size > kHeaderBytes + ZSTD_compressBound(kMaxContentBytes)) {
+  if (file_size > kHeaderBytes + ZSTD_compressBound(kMaxChunkBytes)) {
     return Damaged(store, digest, path, "implausible length");
   }
   // The whole file in one read: a raw chunk is its content.

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/file_util.h"
+#include "common/little_endian.h"
 #include "common/log.h"
 
 namespace gallery::storage {
@@ -34,8 +35,6 @@ enum class Kind : uint8_t {
   kHeld = 'H',       // staged log: the batch holds the stored chunk
 };
 enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
-// No chunk is larger (ingest's chunk sizes are at most 64 MiB).
-constexpr uint64_t kMaxContentBytes = uint64_t{64} << 20;
 
 struct LogEntry {
   ChunkDigest digest{};
@@ -48,53 +47,43 @@ struct LogEntry {
   int64_t time_ms = 0;
 };
 
-template <typename T>
-void PutLe(uint8_t* out, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out[i] = static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i));
-  }
-}
-template <typename T>
-T GetLe(const uint8_t* in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    v |= static_cast<uint64_t>(in[i]) << (8 * i);
-  }
-  return static_cast<T>(v);
-}
-
-void Encode(const LogEntry& e, uint8_t* out) {
-  std::memset(out, 0, kEntryBytes);
-  std::memcpy(out, e.digest.data(), 32);
-  out[32] = static_cast<uint8_t>(e.kind);
-  out[33] = e.encoding;
-  PutLe(out + 36, e.pack);
-  PutLe(out + 40, e.offset);
-  PutLe(out + 48, e.stored);
-  PutLe(out + 52, e.content);
-  PutLe(out + 56, e.time_ms);
-  const ChunkDigest check = DigestOf({out, kCheckedBytes});
-  std::memcpy(out + kCheckedBytes, check.data(), kEntryBytes - kCheckedBytes);
+// Appends the entry's kEntryBytes to `out`.
+void Encode(const LogEntry& e, std::string& out) {
+  const size_t start = out.size();
+  out.append(reinterpret_cast<const char*>(e.digest.data()), e.digest.size());
+  out.push_back(static_cast<char>(e.kind));
+  out.push_back(static_cast<char>(e.encoding));
+  AppendLe<uint16_t>(out, 0);
+  AppendLe(out, e.pack);
+  AppendLe(out, e.offset);
+  AppendLe(out, e.stored);
+  AppendLe(out, e.content);
+  AppendLe(out, e.time_ms);
+  out.append(kCheckedBytes - (out.size() - start), '\0');
+  const ChunkDigest check =
+      DigestOf({reinterpret_cast<const uint8_t*>(out.data()) + start, kCheckedBytes});
+  out.append(reinterpret_cast<const char*>(check.data()), kEntryBytes - kCheckedBytes);
 }
 
 // nullopt when the entry's checksum fails (a torn write) or its fields are implausible.
-std::optional<LogEntry> Decode(const uint8_t* in) {
-  const ChunkDigest check = DigestOf({in, kCheckedBytes});
-  if (std::memcmp(check.data(), in + kCheckedBytes, kEntryBytes - kCheckedBytes) != 0) {
+std::optional<LogEntry> Decode(std::string_view in) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(in.data());
+  const ChunkDigest check = DigestOf({bytes, kCheckedBytes});
+  if (std::memcmp(check.data(), bytes + kCheckedBytes, kEntryBytes - kCheckedBytes) != 0) {
     return std::nullopt;
   }
   LogEntry e;
-  std::memcpy(e.digest.data(), in, 32);
-  e.kind = static_cast<Kind>(in[32]);
-  e.encoding = in[33];
-  e.pack = GetLe<uint32_t>(in + 36);
-  e.offset = GetLe<uint64_t>(in + 40);
-  e.stored = GetLe<uint32_t>(in + 48);
-  e.content = GetLe<uint32_t>(in + 52);
-  e.time_ms = GetLe<int64_t>(in + 56);
+  std::memcpy(e.digest.data(), bytes, 32);
+  e.kind = static_cast<Kind>(bytes[32]);
+  e.encoding = bytes[33];
+  e.pack = ReadLe<uint32_t>(in, 36);
+  e.offset = ReadLe<uint64_t>(in, 40);
+  e.stored = ReadLe<uint32_t>(in, 48);
+  e.content = ReadLe<uint32_t>(in, 52);
+  e.time_ms = ReadLe<int64_t>(in, 56);
   const bool kind_ok = e.kind == Kind::kCommitted || e.kind == Kind::kRemoved ||
                        e.kind == Kind::kStaged || e.kind == Kind::kHeld;
-  if (!kind_ok || e.content > kMaxContentBytes || e.encoding > 1 || e.offset % kDirectAlign != 0) {
+  if (!kind_ok || e.content > kMaxChunkBytes || e.encoding > 1 || e.offset % kDirectAlign != 0) {
     return std::nullopt;
   }
   return e;
@@ -123,66 +112,36 @@ std::optional<uint32_t> PackId(std::string_view name, std::string_view ext) {
   return id;
 }
 
-// Writes all of `bytes` at `offset`; 0 or an errno value.
-int PwriteAll(int fd, const uint8_t* data, size_t n, uint64_t offset) {
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return errno;
-    }
-    if (w == 0) {
-      return EIO;
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return 0;
-}
-
-// Appends `bytes` to a log opened with O_APPEND; 0 or an errno value.
-int AppendAll(int fd, const uint8_t* data, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return errno;
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return 0;
-}
-
-// The whole entries of the log at `fd`, up to the first torn or damaged one; `valid_bytes` is
-// where they end.
+// The whole entries of the log at `fd`, up to the first torn or damaged one. With `cut`, the
+// log is cut there (a write a crash interrupted), so that entries appended later are read.
 Result<std::vector<LogEntry>> ReadLog(std::string_view store, int fd, const fs::path& path,
-                                      uint64_t* valid_bytes) {
+                                      bool cut) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     return StoreIoError(store, "cannot stat a log", path, errno);
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-  const ssize_t n = PreadFull(fd, bytes, 0);
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  const ssize_t n = PreadFull(fd, {reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()}, 0);
   if (n < 0) {
     return StoreIoError(store, "cannot read a log", path, errno);
   }
   std::vector<LogEntry> entries;
   size_t at = 0;
   while (at + kEntryBytes <= static_cast<size_t>(n)) {
-    std::optional<LogEntry> e = Decode(bytes.data() + at);
+    std::optional<LogEntry> e = Decode(std::string_view(bytes).substr(at, kEntryBytes));
     if (!e) {
       break;
     }
     entries.push_back(*e);
     at += kEntryBytes;
   }
-  *valid_bytes = at;
+  if (cut && at != bytes.size()) {
+    GLOG_WARN("chunk store '{}': log '{}' ends in a torn entry; cut at {} bytes", store,
+              path.string(), at);
+    if (::ftruncate(fd, static_cast<off_t>(at)) != 0) {
+      return StoreIoError(store, "cannot cut a torn log", path, errno);
+    }
+  }
   return entries;
 }
 
@@ -264,11 +223,14 @@ namespace {
 // Appends entries to a log and optionally flushes it; the caller holds the log's mutex.
 Status AppendEntries(std::string_view store, int fd, const fs::path& path,
                      const std::vector<LogEntry>& entries, bool flush) {
-  std::vector<uint8_t> bytes(entries.size() * kEntryBytes);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    Encode(entries[i], bytes.data() + i * kEntryBytes);
+  std::string bytes;
+  bytes.reserve(entries.size() * kEntryBytes);
+  for (const LogEntry& e : entries) {
+    Encode(e, bytes);
   }
-  if (int err = AppendAll(fd, bytes.data(), bytes.size()); err != 0) {
+  if (int err =
+          WriteFull(fd, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, kAppend);
+      err != 0) {
     return StoreIoError(store, "cannot append to a log", path, err);
   }
   if (flush && ::fdatasync(fd) != 0) {
@@ -371,17 +333,9 @@ Status PackChunkStore::Load() {
     if (pack->log.get() < 0) {
       return StoreIoError(shown, "cannot open a log", pack->log_path, errno);
     }
-    uint64_t valid = 0;
     GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
-                             ReadLog(shown, pack->log.get(), pack->log_path, &valid));
+                             ReadLog(shown, pack->log.get(), pack->log_path, /*cut=*/true));
     struct stat st {};
-    if (::fstat(pack->log.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) != valid) {
-      GLOG_WARN("chunk store '{}': log '{}' ends in a torn entry; cut at {} bytes", shown,
-                pack->log_path.string(), valid);
-      if (::ftruncate(pack->log.get(), static_cast<off_t>(valid)) != 0) {
-        return StoreIoError(shown, "cannot cut a torn log", pack->log_path, errno);
-      }
-    }
     pack->data = Fd(::open(pack->data_path.c_str(), O_RDWR | O_CLOEXEC));
     if (pack->data.get() < 0) {
       if (errno != ENOENT) {
@@ -446,12 +400,8 @@ Status PackChunkStore::Load() {
     if (state->log.get() < 0) {
       return StoreIoError(shown, "cannot open a staged batch's log", state->log_path, errno);
     }
-    uint64_t valid = 0;
     GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
-                             ReadLog(shown, state->log.get(), state->log_path, &valid));
-    if (::ftruncate(state->log.get(), static_cast<off_t>(valid)) != 0) {
-      return StoreIoError(shown, "cannot cut a torn log", state->log_path, errno);
-    }
+                             ReadLog(shown, state->log.get(), state->log_path, /*cut=*/true));
     for (const LogEntry& e : entries) {
       if (e.kind == Kind::kStaged) {
         auto pack = packs_.find(e.pack);
@@ -513,9 +463,8 @@ Result<std::map<ChunkDigest, PackLocation>> PackChunkStore::Inspect(const fs::pa
     if (log.get() < 0) {
       return StoreIoError(shown, "cannot open a log", log_path, errno);
     }
-    uint64_t valid = 0;
     GALLERY_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
-                             ReadLog(shown, log.get(), log_path, &valid));
+                             ReadLog(shown, log.get(), log_path, /*cut=*/false));
     for (const auto& [key, e] : LiveCopies(entries)) {  // the later commit wins, as in Load
       auto it = found.find(e.digest);
       if (it == found.end() || it->second.first <= e.time_ms) {
@@ -627,13 +576,13 @@ Result<std::vector<PackChunkStore::Written>> PackChunkStore::WriteAll(
   }
   int err = EINVAL;
   if (direct_io_ && pack->direct.get() >= 0) {
-    err = PwriteAll(pack->direct.get(), buffer.data(), padded, offset);
+    err = WriteFull(pack->direct.get(), buffer.first(padded), offset);
     if (err == EINVAL) {
       direct_io_ = false;  // alignment the file system wants bigger: the page cache from now on
     }
   }
   if (err == EINVAL) {
-    err = PwriteAll(pack->data.get(), buffer.data(), padded, offset);
+    err = WriteFull(pack->data.get(), buffer.first(padded), offset);
   }
   if (err != 0) {
     return StoreIoError(shown, "cannot write to a pack", pack->data_path, err);
@@ -764,9 +713,12 @@ Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, c
                                                     uint64_t offset, uint32_t stored,
                                                     uint32_t content, uint8_t encoding) {
   const std::string& shown = folder_.shown();
-  const std::string where = pack.data_path.string() + "@" + std::to_string(offset);
-  if (content > kMaxContentBytes || stored > ZSTD_compressBound(kMaxContentBytes)) {
-    return DamagedChunk(shown, digest, where, "implausible length");
+  // Where, for the log: built only when the chunk is damaged (reads are a hot path).
+  auto damaged = [&](std::string_view why) {
+    return DamagedChunk(shown, digest, pack.data_path.string() + "@" + std::to_string(offset), why);
+  };
+  if (content > kMaxChunkBytes || stored > ZSTD_compressBound(kMaxChunkBytes)) {
+    return damaged("implausible length");
   }
   std::vector<uint8_t> bytes(stored);
   const ssize_t n = PreadFull(pack.data.get(), bytes, offset);
@@ -774,21 +726,21 @@ Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, c
     return StoreIoError(shown, "cannot read a pack", pack.data_path, errno);
   }
   if (static_cast<size_t>(n) < bytes.size()) {
-    return DamagedChunk(shown, digest, where, "truncated");
+    return damaged("truncated");
   }
   if (static_cast<Encoding>(encoding) == Encoding::kZstd) {
     std::vector<uint8_t> decoded(content);
     const size_t m = ZSTD_decompressDCtx(ThreadDecompressor(), decoded.data(), decoded.size(),
                                          bytes.data(), bytes.size());
     if (ZSTD_isError(m) || m != content) {
-      return DamagedChunk(shown, digest, where, "undecodable");
+      return damaged("undecodable");
     }
     bytes = std::move(decoded);
   } else if (stored != content) {
-    return DamagedChunk(shown, digest, where, "wrong length");
+    return damaged("wrong length");
   }
   if (DigestOf(bytes) != digest) {
-    return DamagedChunk(shown, digest, where, "content does not match its digest");
+    return damaged("content does not match its digest");
   }
   return bytes;
 }
@@ -896,19 +848,19 @@ class PackChunkStore::Batch final : public ChunkBatch {
   }
 
   Status AddAll(std::span<const ChunkToAdd> chunks) override {
-    std::vector<Encoded> fresh;
+    std::vector<const ChunkToAdd*> added;
     {
       std::lock_guard lock(mu_);
       for (const ChunkToAdd& c : chunks) {
         if (added_.insert(c.digest).second) {
-          fresh.push_back({.digest = c.digest});
+          added.push_back(&c);
         }
       }
     }
-    for (Encoded& e : fresh) {  // outside the lock: compression takes time
-      const auto it = std::find_if(chunks.begin(), chunks.end(),
-                                   [&](const ChunkToAdd& c) { return c.digest == e.digest; });
-      e = store_.EncodeChunk(e.digest, it->bytes);
+    std::vector<Encoded> fresh;  // outside the lock: compression takes time
+    fresh.reserve(added.size());
+    for (const ChunkToAdd* c : added) {
+      fresh.push_back(store_.EncodeChunk(c->digest, c->bytes));
     }
     Result<std::vector<Written>> written = store_.WriteAll(fresh);
     std::lock_guard lock(mu_);
@@ -1032,7 +984,7 @@ class PackChunkStore::Staged final : public StagedBatch {
   // writes the others; logs both.
   Status AddNew(const std::vector<const ChunkToAdd*>& chunks) {
     const std::string& shown = store_.folder_.shown();
-    std::vector<Encoded> to_write;
+    std::vector<const ChunkToAdd*> absent;
     for (const ChunkToAdd* c : chunks) {
       Shard& shard = store_.ShardOf(c->digest);
       std::lock_guard lock(shard.mu);
@@ -1044,13 +996,13 @@ class PackChunkStore::Staged final : public StagedBatch {
         it->second.holds += 1;
         state_->holds.insert(c->digest);
       } else {
-        to_write.push_back({.digest = c->digest});
+        absent.push_back(c);
       }
     }
-    for (Encoded& e : to_write) {
-      const auto it = std::find_if(chunks.begin(), chunks.end(),
-                                   [&](const ChunkToAdd* c) { return c->digest == e.digest; });
-      e = store_.EncodeChunk(e.digest, (*it)->bytes);
+    std::vector<Encoded> to_write;  // outside the index's locks: compression takes time
+    to_write.reserve(absent.size());
+    for (const ChunkToAdd* c : absent) {
+      to_write.push_back(store_.EncodeChunk(c->digest, c->bytes));
     }
     GALLERY_ASSIGN_OR_RETURN(std::vector<Written> written, store_.WriteAll(to_write));
     std::vector<LogEntry> entries;

@@ -60,6 +60,30 @@ inline ssize_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset) {
   return static_cast<ssize_t>(done);
 }
 
+// Writes all of `bytes` at `offset` (pwrite), or all of them at the end of a file opened with
+// O_APPEND when `offset` is kAppend; retries short writes and EINTR. Returns 0, or the errno
+// value of the failed write (EIO when the file system accepts nothing).
+inline constexpr uint64_t kAppend = ~uint64_t{0};
+inline int WriteFull(int fd, std::span<const uint8_t> bytes, uint64_t offset) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = offset == kAppend ? ::write(fd, bytes.data() + done, bytes.size() - done)
+                                        : ::pwrite(fd, bytes.data() + done, bytes.size() - done,
+                                                   static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    if (n == 0) {
+      return EIO;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 // True when [offset, offset + length) of the file holds no data (SEEK_DATA finds none before
 // its end): a hole that reads as zeros. False when there is data or the file system cannot say.
 inline bool IsFileHole(int fd, uint64_t offset, uint64_t length) {

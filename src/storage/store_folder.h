@@ -74,6 +74,10 @@ Status ForEachEntry(std::string_view store, const std::filesystem::path& dir,
 // file name of letters, digits, '-', '_', '.').
 Status CheckStagedName(const std::string& name);
 
+// No chunk is larger (ingest's chunk sizes are at most 64 MiB): a stored length claiming more
+// is damage, not a reason to allocate.
+inline constexpr uint64_t kMaxChunkBytes = uint64_t{64} << 20;
+
 // O_DIRECT wants buffers, offsets and lengths aligned to this.
 inline constexpr size_t kDirectAlign = 4096;
 // A per-thread buffer aligned for direct I/O, at least `size` bytes; empty when out of memory.
