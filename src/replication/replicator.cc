@@ -210,25 +210,29 @@ class Replicator::Job {
   Status CopyRequest(size_t first, size_t last, bool count_progress) {
     GALLERY_RETURN_IF_ERROR(StillWanted());
     std::vector<std::vector<size_t>> lacking(last - first);
-    int64_t present_bytes = 0;  // chunks every target has
-    for (size_t i = first; i < last; ++i) {
-      for (size_t t = 0; t < targets_.size(); ++t) {
-        if (dropped_[t]) {
-          continue;
-        }
-        // A chunk the store holds already counts when its file's size fits the chunk; it is
-        // not re-hashed. Hashing runs at about 1.2 GB/s per core, and a new version shares
-        // most chunks with the last one: re-hashing them would read and hash the whole image
-        // in every target store (a 100 GiB image: about 85 s of a core per store, plus the
-        // disk reads) to copy a few percent of it, and on this 2-core machine would compete
-        // with the copies themselves. Wrong bytes of the right size are caught by every read
-        // (which verifies the hash) and repaired by the scrub.
-        GALLERY_ASSIGN_OR_RETURN(
-            bool has, targets_[t].chunks->ContainsWhole(chunks_[i].first, chunks_[i].second));
-        if (!has) {
-          lacking[i - first].push_back(t);
+    // A chunk the store holds already counts when its stored size fits the chunk; it is not
+    // re-hashed. Hashing runs at about 1.2 GB/s per core, and a new version shares most chunks
+    // with the last one: re-hashing them would read and hash the whole image in every target
+    // store (a 100 GiB image: about 85 s of a core per store, plus the disk reads) to copy a
+    // few percent of it, and on this 2-core machine would compete with the copies themselves.
+    // Wrong bytes of the right size are caught by every read (which verifies the hash) and
+    // repaired by the scrub.
+    const std::span<const std::pair<storage::ChunkDigest, uint32_t>> asked(chunks_.data() + first,
+                                                                           last - first);
+    std::vector<bool> has;
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      if (dropped_[t]) {
+        continue;
+      }
+      GALLERY_RETURN_IF_ERROR(targets_[t].chunks->ContainsWholeAll(asked, &has));
+      for (size_t i = 0; i < asked.size(); ++i) {
+        if (!has[i]) {
+          lacking[i].push_back(t);
         }
       }
+    }
+    int64_t present_bytes = 0;  // chunks every target has
+    for (size_t i = first; i < last; ++i) {
       if (lacking[i - first].empty()) {
         present_bytes += chunks_[i].second;
       }
@@ -595,9 +599,11 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     return error;
   };
 
-  // The version's disks as its source manifests, and the distinct chunks they name.
+  // The version's disks as its source manifests, and the distinct chunks they name in the order
+  // of their first use: the order of the disks' offsets, in which an upload wrote them, so
+  // reads of the source are sequential and a next version's changes are in few requests.
   std::vector<std::optional<metadata::ManifestRecord>> sources_by_disk;
-  std::map<storage::ChunkDigest, uint32_t> distinct;
+  std::vector<storage::Manifest> manifests;
   std::vector<std::string> source_stores;
   {
     GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
@@ -616,11 +622,7 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
       if (!manifest.ok()) {
         return fail(manifest.status());
       }
-      for (uint64_t i = 0; i < manifest->chunks.size(); ++i) {
-        if (manifest->chunks[i].has_value()) {
-          distinct.emplace(*manifest->chunks[i], storage::ChunkLength(*manifest, i));
-        }
-      }
+      manifests.push_back(std::move(*manifest));
       if (std::find(source_stores.begin(), source_stores.end(), record->store) ==
           source_stores.end()) {
         source_stores.push_back(record->store);
@@ -629,9 +631,12 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     }
   }
 
+  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks =
+      storage::ChunksInUseOrder(manifests);
+  manifests.clear();
   // Queued -> Replicating, so status shows which regions are being copied (a version without
   // data completes at once, below).
-  if (!distinct.empty()) {
+  if (!chunks.empty()) {
     GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kWrite));
     GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
                              tx->GetResource(version_id));
@@ -694,7 +699,7 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   }
 
   std::vector<Job::Target> targets;
-  for (const std::string& name : distinct.empty() ? std::vector<std::string>{} : target_names) {
+  for (const std::string& name : chunks.empty() ? std::vector<std::string>{} : target_names) {
     Result<storage::ChunkStore*> chunks = stores_(name);
     if (!chunks.ok()) {
       return fail(Status(chunks.status().code(), "store '" + name + "' of region '" + region +
@@ -704,7 +709,6 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     targets.push_back({name, *chunks, (*chunks)->BeginBatch()});
   }
 
-  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks(distinct.begin(), distinct.end());
   auto progress = std::make_shared<Progress>();
   uint64_t total = 0;
   for (const auto& c : chunks) {

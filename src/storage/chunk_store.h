@@ -21,8 +21,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -104,6 +105,19 @@ class ChunkStore {
   virtual Result<bool> ContainsWhole(const ChunkDigest& digest, uint64_t length) {
     (void)length;
     return Contains(digest);
+  }
+
+  // ContainsWhole of each (digest, content length) of `chunks`: (*present)[i] for chunks[i].
+  // A replication asks this of every chunk of a version in each target store, most of them
+  // present; a store overrides it to answer many for less than as many calls.
+  virtual Status ContainsWholeAll(std::span<const std::pair<ChunkDigest, uint32_t>> chunks,
+                                  std::vector<bool>* present) {
+    present->assign(chunks.size(), false);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      GALLERY_ASSIGN_OR_RETURN(bool has, ContainsWhole(chunks[i].first, chunks[i].second));
+      (*present)[i] = has;
+    }
+    return Status::Ok();
   }
 
   // The chunk's content, verified against `digest`. NotFound when absent; DataLoss naming the

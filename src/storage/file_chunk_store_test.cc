@@ -621,6 +621,22 @@ TEST_F(FileChunkStoreTest, ContainsWholeRemovesAChunkFileTooShortOrLongForItsLen
   EXPECT_FALSE(*store->ContainsWhole(again, random.size()));
 }
 
+TEST_F(FileChunkStoreTest, ContainsWholeAllAsksContainsWholeOfEachChunk) {
+  auto store = OpenStore();
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(3000, 6);
+  const ChunkDigest da = Put(*store, a);
+  const ChunkDigest absent = DigestOf(MemoryDisk::RandomBytes(3000, 7));
+  const std::vector<std::pair<ChunkDigest, uint32_t>> asked = {
+      {da, 3000}, {absent, 3000}, {da, 3000}};
+  std::vector<bool> present;
+  ASSERT_TRUE(store->ContainsWholeAll(asked, &present).ok());
+  EXPECT_EQ(present, (std::vector<bool>{true, false, true}));
+  const std::vector<std::pair<ChunkDigest, uint32_t>> too_long = {{da, 2999}};
+  ASSERT_TRUE(store->ContainsWholeAll(too_long, &present).ok());  // damaged: removed
+  EXPECT_EQ(present, std::vector<bool>{false});
+  EXPECT_FALSE(fs::exists(store->ChunkPath(da)));
+}
+
 // A store's disk that is not mounted leaves an empty mount point (or no store folder): it must
 // not be taken for a new store while the metadata records data in it.
 TEST(FileChunkStoreMarkerTest, AMissingStoreThatHoldsDataIsRefusedAndNothingIsWritten) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "common/little_endian.h"
 
@@ -146,20 +147,39 @@ std::vector<ChunkDigest> DistinctChunks(const Manifest& manifest) {
   return out;
 }
 
-uint64_t StoredBytes(const Manifest& manifest) {
-  std::vector<std::pair<ChunkDigest, uint32_t>> sized;
-  for (uint64_t i = 0; i < manifest.chunks.size(); ++i) {
-    if (manifest.chunks[i]) {
-      sized.emplace_back(*manifest.chunks[i], ChunkLength(manifest, i));
+std::vector<std::pair<ChunkDigest, uint32_t>> ChunksInUseOrder(
+    std::span<const Manifest> manifests) {
+  std::vector<std::pair<ChunkDigest, uint32_t>> all;
+  for (const Manifest& manifest : manifests) {
+    for (uint64_t i = 0; i < manifest.chunks.size(); ++i) {
+      if (manifest.chunks[i]) {
+        all.emplace_back(*manifest.chunks[i], ChunkLength(manifest, i));
+      }
     }
   }
-  std::sort(sized.begin(), sized.end());
-  // The same digest always has the same content, hence the same length.
-  sized.erase(std::unique(sized.begin(), sized.end(),
-                          [](const auto& a, const auto& b) { return a.first == b.first; }),
-              sized.end());
+  // Positions sorted by digest (stably: the first use of a digest comes first), then the first
+  // of each digest kept in place. The same digest always has the same content, hence length.
+  std::vector<size_t> by_digest(all.size());
+  std::iota(by_digest.begin(), by_digest.end(), size_t{0});
+  std::stable_sort(by_digest.begin(), by_digest.end(),
+                   [&](size_t a, size_t b) { return all[a].first < all[b].first; });
+  std::vector<bool> first(all.size(), false);
+  for (size_t k = 0; k < by_digest.size(); ++k) {
+    first[by_digest[k]] = k == 0 || all[by_digest[k - 1]].first != all[by_digest[k]].first;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (first[i]) {
+      all[kept++] = all[i];
+    }
+  }
+  all.resize(kept);
+  return all;
+}
+
+uint64_t StoredBytes(const Manifest& manifest) {
   uint64_t total = 0;
-  for (const auto& [digest, length] : sized) {
+  for (const auto& [digest, length] : ChunksInUseOrder({&manifest, 1})) {
     total += length;
   }
   return total;

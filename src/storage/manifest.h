@@ -16,8 +16,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -53,6 +55,10 @@ Result<Manifest> DecodeManifest(std::string_view body);
 
 // The digests the manifest refers to, each once, sorted.
 std::vector<ChunkDigest> DistinctChunks(const Manifest& manifest);
+
+// The chunks the manifests refer to, each once with its content's length, in the order of
+// first use: by offset, disk after disk (the order in which an upload stored them).
+std::vector<std::pair<ChunkDigest, uint32_t>> ChunksInUseOrder(std::span<const Manifest> manifests);
 
 // Uncompressed bytes of the distinct chunks the manifest refers to (what the disk adds to an
 // empty store).

@@ -138,5 +138,20 @@ TEST(ManifestTest, DistinctChunksAndStoredBytesCountARepeatedChunkOnce) {
   EXPECT_EQ(StoredBytes(m), uint64_t{5} * (1 << 20) + 5);
 }
 
+TEST(ManifestTest, ChunksInUseOrderKeepsTheFirstUseOfEachDigestAcrossDisks) {
+  const Manifest os = Sample();
+  Manifest data;  // a second disk: 2 MiB + 3 bytes, repeating the OS disk's chunk 2 first
+  data.chunk_size = 1 << 20;
+  data.virtual_size = uint64_t{2} * data.chunk_size + 3;
+  data.chunks = {DigestOfNumber(2), DigestOfNumber(20), DigestOfNumber(21)};
+  const std::vector<Manifest> disks = {os, data};
+  const std::vector<std::pair<ChunkDigest, uint32_t>> expected = {
+      {DigestOfNumber(1), 1u << 20},  {DigestOfNumber(2), 1u << 20}, {DigestOfNumber(4), 1u << 20},
+      {DigestOfNumber(5), 1u << 20},  {DigestOfNumber(8), 1u << 20}, {DigestOfNumber(10), 5},
+      {DigestOfNumber(20), 1u << 20}, {DigestOfNumber(21), 3}};
+  EXPECT_EQ(ChunksInUseOrder(disks), expected);
+  EXPECT_TRUE(ChunksInUseOrder({}).empty());
+}
+
 }  // namespace
 }  // namespace gallery::storage

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <unordered_map>
 #include <utility>
 
@@ -757,46 +758,75 @@ Result<bool> PackChunkStore::Contains(const ChunkDigest& digest) {
 }
 
 Result<bool> PackChunkStore::ContainsWhole(const ChunkDigest& digest, uint64_t length) {
-  Shard& shard = ShardOf(digest);
-  std::lock_guard lock(shard.mu);
-  auto it = shard.map.find(digest);
-  if (it == shard.map.end() || it->second.content != length) {
-    return false;
+  if (length > std::numeric_limits<uint32_t>::max()) {
+    return false;  // longer than any chunk
   }
-  // A record the pack does not hold whole (the pack was cut short, or its file deleted) is
-  // damaged: it goes, so that the caller writes the chunk anew.
-  // The pack's file is looked at (fstat) at most every kLookValidNs for the records the look
-  // covers: a replication asks for every chunk of a version in each store, and one fstat per
-  // chunk was a tenth of the CPU of a next version's copy at 16 KiB chunks.
-  constexpr int64_t kLookValidNs = 200'000'000;
-  const Entry entry = it->second;
-  std::shared_ptr<Pack> pack = PackById(entry.pack);
-  const uint64_t record_end = entry.offset + entry.stored;
-  bool whole = false;
-  if (pack != nullptr) {
-    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
-    if (record_end <= pack->looked_size && now_ns - pack->looked_at < kLookValidNs) {
-      whole = true;
-    } else {
-      struct stat st {};
-      if (::fstat(pack->data.get(), &st) != 0) {
-        return StoreIoError(folder_.shown(), "cannot stat a pack", pack->data_path, errno);
-      }
-      const uint64_t size = st.st_nlink == 0 ? 0 : static_cast<uint64_t>(st.st_size);
-      pack->looked_size = size;
-      pack->looked_at = now_ns;
-      whole = record_end <= size;
+  const std::pair<ChunkDigest, uint32_t> chunk{digest, static_cast<uint32_t>(length)};
+  std::vector<bool> present;
+  GALLERY_RETURN_IF_ERROR(ContainsWholeAll({&chunk, 1}, &present));
+  return static_cast<bool>(present[0]);
+}
+
+// One clock reading, and one lookup of each pack, serve the whole call: a replication asks for
+// every chunk of a version in each target store, and per chunk, the pack lookup's store-wide
+// mutex (contended by the job's threads) and the clocks took more CPU than the index itself.
+Status PackChunkStore::ContainsWholeAll(std::span<const std::pair<ChunkDigest, uint32_t>> chunks,
+                                        std::vector<bool>* present) {
+  present->assign(chunks.size(), false);
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  const TimestampMs now = Now();
+  std::vector<std::shared_ptr<Pack>> packs;  // looked up by this call (null: deleted)
+  std::vector<uint32_t> pack_ids;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const auto& [digest, length] = chunks[i];
+    Shard& shard = ShardOf(digest);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(digest);
+    if (it == shard.map.end() || it->second.content != length) {
+      continue;
     }
+    const Entry entry = it->second;
+    auto known = std::find(pack_ids.begin(), pack_ids.end(), entry.pack);
+    if (known == pack_ids.end()) {
+      pack_ids.push_back(entry.pack);
+      packs.push_back(PackById(entry.pack));
+      known = pack_ids.end() - 1;
+    }
+    GALLERY_ASSIGN_OR_RETURN(bool whole, HoldsUpTo(packs[known - pack_ids.begin()].get(),
+                                                   entry.offset + entry.stored, now_ns));
+    if (!whole) {
+      // Damaged (the pack was cut short, or its file deleted): the record goes, so that the
+      // caller writes the chunk anew.
+      shard.map.erase(it);
+      GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
+      continue;
+    }
+    it->second.last_used = now;
+    (*present)[i] = true;
   }
-  if (!whole) {
-    shard.map.erase(it);
-    GALLERY_RETURN_IF_ERROR(Forget(digest, entry));
+  return Status::Ok();
+}
+
+// The pack's file is looked at (fstat) at most every kLookValidNs for the records the look
+// covers: one fstat per chunk was a tenth of the CPU of a next version's copy at 16 KiB chunks.
+Result<bool> PackChunkStore::HoldsUpTo(Pack* pack, uint64_t end, int64_t now_ns) {
+  constexpr int64_t kLookValidNs = 200'000'000;
+  if (pack == nullptr) {
     return false;
   }
-  it->second.last_used = Now();
-  return true;
+  if (end <= pack->looked_size && now_ns - pack->looked_at < kLookValidNs) {
+    return true;
+  }
+  struct stat st {};
+  if (::fstat(pack->data.get(), &st) != 0) {
+    return StoreIoError(folder_.shown(), "cannot stat a pack", pack->data_path, errno);
+  }
+  const uint64_t size = st.st_nlink == 0 ? 0 : static_cast<uint64_t>(st.st_size);
+  pack->looked_size = size;
+  pack->looked_at = now_ns;
+  return end <= size;
 }
 
 Result<std::vector<uint8_t>> PackChunkStore::Read(const ChunkDigest& digest) {

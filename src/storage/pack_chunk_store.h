@@ -86,6 +86,8 @@ class PackChunkStore final : public ChunkStore {
 
   Result<bool> Contains(const ChunkDigest& digest) override;
   Result<bool> ContainsWhole(const ChunkDigest& digest, uint64_t length) override;
+  Status ContainsWholeAll(std::span<const std::pair<ChunkDigest, uint32_t>> chunks,
+                          std::vector<bool>* present) override;
   Result<std::vector<uint8_t>> Read(const ChunkDigest& digest) override;
   std::unique_ptr<ChunkBatch> BeginBatch() override;
   Result<std::unique_ptr<StagedBatch>> OpenStagedBatch(const std::string& name) override;
@@ -160,6 +162,9 @@ class PackChunkStore final : public ChunkStore {
   void MaybeCompact(uint32_t pack_id);
   Status Compact(const std::shared_ptr<Pack>& pack);
   std::shared_ptr<Pack> PackById(uint32_t id);
+  // Whether `pack` (null: deleted) holds its bytes up to `end`, by the size of its file (a
+  // look at the file serves for kLookValidNs after `now_ns`, steady clock).
+  Result<bool> HoldsUpTo(Pack* pack, uint64_t end, int64_t now_ns);
 
   std::filesystem::path root_;
   ChunkStoreOptions options_;

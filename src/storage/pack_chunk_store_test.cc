@@ -259,6 +259,35 @@ TEST_F(PackChunkStoreTest, ContainsWholeChecksTheContentLength) {
   EXPECT_FALSE(*store->ContainsWhole(r, 0));
 }
 
+TEST_F(PackChunkStoreTest, ContainsWholeAllAnswersEachChunkAndForgetsOnesCutShort) {
+  auto store = OpenStore();
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(5000, 30);
+  const std::vector<uint8_t> b = MemoryDisk::RandomBytes(7000, 31);
+  const ChunkDigest da = Put(*store, a);
+  const ChunkDigest db = Put(*store, b);
+  const ChunkDigest absent = DigestOf(MemoryDisk::RandomBytes(100, 32));
+  // b's record cut off its pack.
+  const PackLocation at = *store->Locate(db);
+  fs::resize_file(at.pack, at.offset + 100);
+  clock_.Advance(5000);
+  const std::vector<std::pair<ChunkDigest, uint32_t>> asked = {
+      {da, 5000}, {absent, 100}, {db, 7000}, {da, 4999}, {da, 5000}};
+  std::vector<bool> present;
+  ASSERT_TRUE(store->ContainsWholeAll(asked, &present).ok());
+  EXPECT_EQ(present, (std::vector<bool>{true, false, false, false, true}));
+  EXPECT_FALSE(store->Locate(db).has_value());   // forgotten, so a batch writes it anew
+  EXPECT_EQ(Listed(*store)[da], kStart + 5000);  // hits refresh the last use, as Contains does
+  // Written again past what the last look at the pack saw: the pack is looked at again.
+  Put(*store, b);
+  clock_.Advance(5000);
+  ASSERT_TRUE(store->ContainsWholeAll(asked, &present).ok());
+  EXPECT_EQ(present, (std::vector<bool>{true, false, true, false, true}));
+  EXPECT_EQ(*store->Read(db), b);
+  EXPECT_EQ(Listed(*store)[da], kStart + 10000);
+  ASSERT_TRUE(store->ContainsWholeAll({}, &present).ok());
+  EXPECT_TRUE(present.empty());
+}
+
 TEST_F(PackChunkStoreTest, ContainsRefreshesTheLastUsedTimeThatForEachReports) {
   auto store = OpenStore();
   const ChunkDigest a = Put(*store, MemoryDisk::RandomBytes(100, 10));
