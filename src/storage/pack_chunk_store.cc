@@ -294,6 +294,11 @@ PackChunkStore::Shard& PackChunkStore::ShardOf(const ChunkDigest& digest) {
   return *shards_[digest[1] % kShards];
 }
 
+bool PackChunkStore::IsOpen(const Pack* pack) const {
+  return std::any_of(open_.begin(), open_.end(),
+                     [&](const std::shared_ptr<Pack>& open) { return open.get() == pack; });
+}
+
 std::shared_ptr<PackChunkStore::Pack> PackChunkStore::PackById(uint32_t id) {
   std::lock_guard lock(packs_mu_);
   auto it = packs_.find(id);
@@ -514,11 +519,21 @@ Result<std::vector<PackChunkStore::Written>> PackChunkStore::WriteAll(
   for (const Encoded& c : chunks) {
     padded += Padded(c.stored.size());
   }
+  size_t slot = 0;
+  while (slot < kOpenPacks && !slot_mu_[slot].try_lock()) {
+    ++slot;
+  }
+  if (slot == kOpenPacks) {
+    slot = 0;
+    slot_mu_[slot].lock();
+  }
+  std::unique_lock<std::mutex> writing(slot_mu_[slot], std::adopt_lock);
   std::shared_ptr<Pack> pack;
   uint64_t offset = 0;
   {
     std::lock_guard lock(packs_mu_);
-    if (newest_ == nullptr || (newest_->end > 0 && newest_->end + padded > limits_.pack_bytes)) {
+    std::shared_ptr<Pack>& open = open_[slot];
+    if (open == nullptr || (open->end > 0 && open->end + padded > limits_.pack_bytes)) {
       auto fresh = std::make_shared<Pack>();
       fresh->id = next_pack_id_;
       fresh->data_path = root_ / "packs" / PackName(fresh->id, "pack");
@@ -545,9 +560,9 @@ Result<std::vector<PackChunkStore::Written>> PackChunkStore::WriteAll(
       ++next_pack_id_;
       packs_dir_dirty_ = true;
       packs_[fresh->id] = fresh;
-      newest_ = fresh;
+      open = fresh;
     }
-    pack = newest_;
+    pack = open;
     offset = pack->end;
     pack->end += padded;
     pack->unpublished += static_cast<int64_t>(chunks.size());
@@ -613,8 +628,10 @@ Status PackChunkStore::Publish(const std::vector<Written>& written) {
     }
     if (st.st_nlink == 0) {
       std::lock_guard lock(packs_mu_);
-      if (newest_ == pack) {
-        newest_ = nullptr;
+      for (std::shared_ptr<Pack>& open : open_) {
+        if (open == pack) {
+          open = nullptr;
+        }
       }
       return StoreIoError(shown, "cannot commit into a pack", pack->data_path, ENOENT);
     }
@@ -866,7 +883,7 @@ std::optional<PackLocation> PackChunkStore::Locate(const ChunkDigest& digest) {
 
 // ---- batches ----
 
-// A batch appends each chunk to the newest pack as it is added; Commit publishes them (flushes
+// A batch appends each chunk to an open pack as it is added; Commit publishes them (flushes
 // the packs and logs their entries). What is never committed is dead space in the packs.
 class PackChunkStore::Batch final : public ChunkBatch {
  public:
@@ -931,7 +948,7 @@ class PackChunkStore::Batch final : public ChunkBatch {
 
 std::unique_ptr<ChunkBatch> PackChunkStore::BeginBatch() { return std::make_unique<Batch>(*this); }
 
-// A staged batch appends what it writes to the newest pack and logs it in its own log (not
+// A staged batch appends what it writes to an open pack and logs it in its own log (not
 // flushed: the verification of the first open after a restart drops what a crash cut short);
 // a chunk the store holds already is held (logged, and counted in the index so that no
 // collection removes it) instead of written.
@@ -1235,7 +1252,7 @@ void PackChunkStore::MaybeCompact(uint32_t pack_id) {
   {
     std::lock_guard lock(packs_mu_);
     auto it = packs_.find(pack_id);
-    if (it == packs_.end() || it->second == newest_) {
+    if (it == packs_.end() || IsOpen(it->second.get())) {
       return;
     }
     pack = it->second;

@@ -22,8 +22,8 @@
 // their entries to the packs' logs and flushes those; only then are the chunks visible. A crash
 // leaves at most a torn last log entry (its checksum fails; the log is cut there at the next
 // open) and pack bytes no entry refers to (dead space). Pack files are never rewritten in
-// place: new chunks go to the newest pack (a new one after each open, and whenever the newest
-// passes PackChunkStoreLimits::pack_bytes).
+// place: new chunks are appended to an open pack (a new one after each open, and whenever one
+// passes PackChunkStoreLimits::pack_bytes); concurrent writes go to up to four open packs.
 //
 // The index of every chunk (digest -> pack, offset, lengths, last use) is kept in memory,
 // rebuilt from the logs at Open: about 100 bytes per chunk (3 MiB per GiB of stored data at
@@ -33,8 +33,8 @@
 //
 // Removing a chunk appends a removal entry (not flushed: a removal lost in a crash leaves a
 // chunk no manifest refers to, which the next collection removes again). When less than half
-// of a pack other than the newest is live, the removal that crossed the line compacts it: its
-// live chunks are verified and copied into the newest pack, committed, and the old pack and
+// of a pack that is not open is live, the removal that crossed the line compacts it: its
+// live chunks are verified and copied into an open pack, committed, and the old pack and
 // its log are deleted. Packs that staged batches wrote into are compacted only once those
 // batches are committed and discarded.
 //
@@ -44,6 +44,7 @@
 // ResourceExhausted when the disk is full, DataLoss for damaged chunks; no path in messages.
 // Thread-safe.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -148,8 +149,8 @@ class PackChunkStore final : public ChunkStore {
   };
   // Compresses `content` if configured and worth it.
   Encoded EncodeChunk(const ChunkDigest& digest, std::span<const uint8_t> content) const;
-  // Appends the chunks' stored bytes to the newest pack with one write (one pack: a new one when
-  // they do not fit in the newest).
+  // Appends the chunks' stored bytes to an open pack with one write (one pack: a new one when
+  // they do not fit in it).
   Result<std::vector<Written>> WriteAll(const std::vector<Encoded>& chunks);
   // Flushes the packs, logs the entries and flushes the logs, then makes the chunks visible.
   Status Publish(const std::vector<Written>& written);
@@ -162,6 +163,8 @@ class PackChunkStore final : public ChunkStore {
   void MaybeCompact(uint32_t pack_id);
   Status Compact(const std::shared_ptr<Pack>& pack);
   std::shared_ptr<Pack> PackById(uint32_t id);
+  // Whether new chunks go to `pack` (packs_mu_ held).
+  bool IsOpen(const Pack* pack) const;
   // Whether `pack` (null: deleted) holds its bytes up to `end`, by the size of its file (a
   // look at the file serves for kLookValidNs after `now_ns`, steady clock).
   Result<bool> HoldsUpTo(Pack* pack, uint64_t end, int64_t now_ns);
@@ -175,9 +178,17 @@ class PackChunkStore final : public ChunkStore {
   std::atomic<bool> direct_io_;
   std::vector<std::unique_ptr<Shard>> shards_;
 
-  std::mutex packs_mu_;  // guards packs_, newest_, packs_dir_dirty_
+  // Packs new chunks go to. Each takes one write at a time (the write holds the slot's mutex),
+  // so its records are written in order at its end: direct writes that extend a file take the
+  // file's lock in the file system, and four threads appending to one pack out of order wrote
+  // at a quarter of the rate one thread did, where four packs at once wrote at twice it. A
+  // write takes the first free slot: one writer at a time fills a single pack.
+  static constexpr size_t kOpenPacks = 4;
+  std::array<std::mutex, kOpenPacks> slot_mu_;
+
+  std::mutex packs_mu_;  // guards packs_, open_, packs_dir_dirty_
   std::map<uint32_t, std::shared_ptr<Pack>> packs_;
-  std::shared_ptr<Pack> newest_;  // where new chunks go; null until the first write
+  std::array<std::shared_ptr<Pack>, kOpenPacks> open_;  // by slot; null until a write needs it
   uint32_t next_pack_id_ = 1;
   bool packs_dir_dirty_ = false;  // a pack was created since the packs folder was flushed
 

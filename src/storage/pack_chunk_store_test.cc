@@ -1219,6 +1219,50 @@ TEST_F(PackChunkStoreTest, ConcurrentBatchesAndACollectionKeepEverythingCommitte
   check(*store);
 }
 
+TEST_F(PackChunkStoreTest, ConcurrentBatchesAppendInOrderToAtMostFourOpenPacks) {
+  auto store = OpenStore();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 30;
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    chunks.push_back(MemoryDisk::RandomBytes(1000 + (i % 9) * 2000, 3000 + i));
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto batch = store->BeginBatch();
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto& c = chunks[t * kPerThread + i];
+        if (!batch->Add(DigestOf(c), c).ok()) ++failures;
+        if (i % 3 == 2 && !batch->Commit().ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Every pack's records tile it from its start: each write went in order at its pack's end.
+  Result<std::map<ChunkDigest, PackLocation>> located = PackChunkStore::Inspect(dir_.path());
+  ASSERT_TRUE(located.ok()) << located.status().ToString();
+  ASSERT_EQ(located->size(), chunks.size());
+  std::map<fs::path, std::map<uint64_t, uint64_t>> records;  // pack -> offset -> padded length
+  for (const auto& [digest, at] : *located) {
+    records[at.pack][at.offset] = (at.stored_length + kBlock - 1) / kBlock * kBlock;
+  }
+  EXPECT_LE(records.size(), 4u);
+  for (const auto& [pack, by_offset] : records) {
+    uint64_t end = 0;
+    for (const auto& [offset, padded] : by_offset) {
+      EXPECT_EQ(offset, end) << pack;
+      end = offset + padded;
+    }
+    EXPECT_EQ(fs::file_size(pack), end) << pack;
+  }
+  for (const auto& c : chunks) {
+    EXPECT_EQ(*store->Read(DigestOf(c)), c);
+  }
+}
+
 TEST_F(PackChunkStoreTest, ConcurrentStagedBatchesAndACollectionKeepEverythingStaged) {
   auto store = OpenSmallPacks(8 * kBlock);
   std::vector<ChunkDigest> old;
