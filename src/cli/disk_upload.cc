@@ -20,6 +20,8 @@ namespace {
 using storage::ImageFormat;
 
 constexpr uint64_t kFooterBytes = storage::kVhdFooterSize;
+// The unit of reads and zero checks: the server's chunk size (see UploadPieces).
+constexpr uint64_t kBlock = storage::kDefaultChunkSize;
 // The smallest disk ARM accepts for upload (domain/disk_rules.h: kMinUploadDiskBytes).
 constexpr uint64_t kMinRawDiskBytes = uint64_t{20} << 20;
 
@@ -122,7 +124,7 @@ Result<UploadLayout> PlanRaw(uint64_t file_size, ImageFormat sniffed, TimestampM
 }
 
 // The file's first `size` bytes as the disk (a fixed VHD's data, a raw file): positioned reads,
-// holes found with SEEK_DATA. Owns the descriptor.
+// holes found with SEEK_DATA and SEEK_HOLE. Owns the descriptor.
 class FileDisk final : public storage::VirtualDisk {
  public:
   FileDisk(int fd, std::string path, uint64_t size)
@@ -151,6 +153,13 @@ class FileDisk final : public storage::VirtualDisk {
     return storage::IsFileHole(fd_, offset, length);
   }
 
+  std::vector<storage::DataExtent> DataExtents(uint64_t offset, uint64_t length) const override {
+    if (length > size_ || offset > size_ - length) {
+      return {{offset, length}};
+    }
+    return storage::FileDataExtents(fd_, offset, length);
+  }
+
  private:
   int fd_;
   std::string path_;
@@ -172,6 +181,34 @@ Result<std::unique_ptr<storage::VirtualDisk>> OpenDynamicVhd(const std::string& 
     return Status::Unavailable(path + " changed while it was opened");
   }
   return disk;
+}
+
+// Writes the blocks of `bytes` (blob bytes at `offset`) that are not all zeros, a run of
+// adjacent ones per PutPages; returns how many bytes went over the network. A part sent whole
+// goes where it is: the worker's next Read refills the same buffer.
+Result<uint64_t> SendNonZeroBlocks(PageBlobClient& blob, uint64_t offset, std::string& bytes) {
+  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) in `bytes`
+  for (size_t at = 0; at < bytes.size(); at += kBlock) {
+    const size_t end = std::min<size_t>(bytes.size(), at + kBlock);
+    if (IsAllZero(std::string_view(bytes).substr(at, end - at))) {
+      continue;
+    }
+    if (!runs.empty() && runs.back().second == at) {
+      runs.back().second = end;
+    } else {
+      runs.emplace_back(at, end);
+    }
+  }
+  if (runs.size() == 1 && runs[0].first == 0 && runs[0].second == bytes.size()) {
+    GALLERY_RETURN_IF_ERROR(blob.PutPagesInPlace(offset, bytes));
+    return uint64_t{bytes.size()};
+  }
+  uint64_t sent = 0;
+  for (const auto& [begin, end] : runs) {
+    GALLERY_RETURN_IF_ERROR(blob.PutPages(offset + begin, bytes.substr(begin, end - begin)));
+    sent += end - begin;
+  }
+  return sent;
 }
 
 }  // namespace
@@ -242,15 +279,25 @@ Result<std::unique_ptr<UploadSource>> UploadSource::Open(const std::string& path
   return std::unique_ptr<UploadSource>(new UploadSource(std::move(disk), std::move(layout)));
 }
 
-bool UploadSource::KnownZero(const Piece& piece) const {
-  uint64_t end = piece.offset + piece.length;
-  if (end > layout_.upload_size - kFooterBytes) {
-    return false;  // holds (part of) the footer
+std::vector<Piece> UploadSource::DataParts(const Piece& piece) const {
+  const uint64_t end = piece.offset + piece.length;
+  const uint64_t footer_start = layout_.upload_size - kFooterBytes;
+  std::vector<Piece> parts;
+  if (piece.offset < layout_.data_bytes) {
+    const uint64_t n = std::min(end, layout_.data_bytes) - piece.offset;
+    for (const storage::DataExtent& e : disk_->DataExtents(piece.offset, n)) {
+      parts.push_back({e.offset, e.length});
+    }
   }
-  if (piece.offset >= layout_.data_bytes) {
-    return true;  // padding
+  if (end > footer_start) {
+    const uint64_t from = std::max(piece.offset, footer_start);
+    if (!parts.empty() && parts.back().offset + parts.back().length == from) {
+      parts.back().length += end - from;
+    } else {
+      parts.push_back({from, end - from});
+    }
   }
-  return disk_->KnownZero(piece.offset, std::min(end, layout_.data_bytes) - piece.offset);
+  return parts;
 }
 
 Status UploadSource::Read(const Piece& piece, std::string& out) const {
@@ -279,38 +326,15 @@ Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector
                                    const TransferOptions& options) {
   return RunPieces(
       pieces, options,
-      [&source](PageBlobClient& blob, const Piece& piece,
-                std::string& buffer) -> Result<uint64_t> {
-        if (source.KnownZero(piece)) {
-          return uint64_t{0};
-        }
-        GALLERY_RETURN_IF_ERROR(source.Read(piece, buffer));
-        // Only the runs of non-zero blocks are sent. Blocks are the server's chunk size and
-        // pieces start on its multiples, so the writes cover whole chunks, which the server
-        // hashes and stores as they arrive.
-        constexpr size_t kBlock = storage::kDefaultChunkSize;
-        std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) in the piece
-        for (size_t at = 0; at < buffer.size(); at += kBlock) {
-          const size_t end = std::min(buffer.size(), at + kBlock);
-          if (IsAllZero(std::string_view(buffer).substr(at, end - at))) {
-            continue;
-          }
-          if (!runs.empty() && runs.back().second == at) {
-            runs.back().second = end;
-          } else {
-            runs.emplace_back(at, end);
-          }
-        }
-        if (runs.size() == 1 && runs[0].first == 0 && runs[0].second == buffer.size()) {
-          // Sent where it is; the worker's next Read refills the same buffer.
-          GALLERY_RETURN_IF_ERROR(blob.PutPagesInPlace(piece.offset, buffer));
-          return piece.length;
-        }
+      [&source](PageBlobClient& blob, const Piece& piece, std::string& buffer) -> Result<uint64_t> {
+        // Only the parts that may hold data are read (not a sparse file's holes), in whole
+        // blocks of the server's chunk size: pieces start on its multiples, so every write
+        // covers whole chunks, which the server hashes and stores as they arrive.
         uint64_t sent = 0;
-        for (const auto& [begin, end] : runs) {
-          GALLERY_RETURN_IF_ERROR(
-              blob.PutPages(piece.offset + begin, buffer.substr(begin, end - begin)));
-          sent += end - begin;
+        for (const Piece& part : RoundOutParts(source.DataParts(piece), kBlock, piece)) {
+          GALLERY_RETURN_IF_ERROR(source.Read(part, buffer));
+          GALLERY_ASSIGN_OR_RETURN(uint64_t n, SendNonZeroBlocks(blob, part.offset, buffer));
+          sent += n;
         }
         return sent;
       });

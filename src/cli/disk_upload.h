@@ -20,6 +20,8 @@
 //  - raw (declared by the user): the file's bytes padded with zeros to a whole MiB and at least
 //    20 MiB (the smallest disk an upload may create), then a new
 //    fixed VHD footer (storage::FixedFooterFor) for that size.
+// In every layout the holes of a sparse file (the zeros qemu-img leaves inside a dynamic VHD's
+// allocated blocks, too) are known zeros, never read nor sent.
 // The blob's size and data are a pure function of the file, so an interrupted upload resumes
 // onto the same blob (only a raw file's new footer holds `now` and a random unique id).
 // Anything else (VHDX, qcow2, VMDK, differencing VHD, not a VHD) is refused before any request.
@@ -85,10 +87,12 @@ class UploadSource {
 
   const UploadLayout& layout() const { return layout_; }
 
-  // True when the blob bytes of `piece` are zeros without reading them: padding past the disk's
-  // bytes, a hole of the file (SEEK_DATA), or blocks and sectors a dynamic VHD does not
-  // allocate. Never true for a piece holding the footer.
-  bool KnownZero(const Piece& piece) const;
+  // The parts of `piece` whose blob bytes may be non-zero, in order, disjoint: the disk's
+  // storage::VirtualDisk::DataExtents (neither a hole of the file, found with SEEK_DATA and
+  // SEEK_HOLE, nor blocks and sectors a dynamic VHD does not allocate) and the footer's bytes;
+  // never padding past the disk's bytes. Found without reading the disk's bytes; empty when the
+  // whole piece is known zeros.
+  std::vector<Piece> DataParts(const Piece& piece) const;
 
   // Puts the blob bytes of `piece` into `out` (resized to the piece's length).
   Status Read(const Piece& piece, std::string& out) const;
@@ -100,8 +104,10 @@ class UploadSource {
   UploadLayout layout_;
 };
 
-// Uploads `pieces` of `source` (see RunPieces): a piece known zero is skipped without reading,
-// a piece read as all zeros is skipped without sending, any other is written with PutPages.
+// Uploads `pieces` of `source` (see RunPieces). Of each piece only its DataParts are read,
+// rounded out to whole blocks of storage::kDefaultChunkSize (the server's chunk size), and of
+// those only the blocks that are not all zeros are sent: a run of adjacent ones per PutPages. A
+// piece with no such block is skipped.
 Result<TransferStats> UploadPieces(const UploadSource& source, const std::vector<Piece>& pieces,
                                    const TransferOptions& options);
 

@@ -44,6 +44,22 @@ std::vector<Piece> PiecesNotWritten(const std::vector<Piece>& pieces,
   return todo;
 }
 
+std::vector<Piece> RoundOutParts(const std::vector<Piece>& parts, uint64_t unit,
+                                 const Piece& within) {
+  const uint64_t limit = within.offset + within.length;
+  std::vector<Piece> out;
+  for (const Piece& p : parts) {
+    const uint64_t begin = std::max(within.offset, p.offset / unit * unit);
+    const uint64_t end = std::min(limit, (p.offset + p.length + unit - 1) / unit * unit);
+    if (!out.empty() && out.back().offset + out.back().length >= begin) {
+      out.back().length = std::max(out.back().offset + out.back().length, end) - out.back().offset;
+    } else {
+      out.push_back({begin, end - begin});
+    }
+  }
+  return out;
+}
+
 bool IsAllZero(std::string_view bytes) {
   return storage::IsAllZero(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));

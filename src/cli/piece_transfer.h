@@ -42,6 +42,12 @@ std::vector<Piece> PlanPieces(uint64_t size, uint64_t piece_bytes = kPieceBytes)
 std::vector<Piece> PiecesNotWritten(const std::vector<Piece>& pieces,
                                     std::vector<PageRange> written);
 
+// `parts` (in order, disjoint, inside `within`) each rounded out to multiples of `unit` and
+// clipped to `within`, merged where they then overlap or touch: the whole blocks that hold
+// them. `unit` > 0.
+std::vector<Piece> RoundOutParts(const std::vector<Piece>& parts, uint64_t unit,
+                                 const Piece& within);
+
 // True when every byte of `bytes` is zero: storage::IsAllZero over a string's bytes.
 bool IsAllZero(std::string_view bytes);
 

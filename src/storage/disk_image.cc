@@ -68,6 +68,13 @@ class FlatDisk final : public VirtualDisk {
     return RangeInside(offset, length, size_) && file_->IsHole(offset, length);
   }
 
+  std::vector<DataExtent> DataExtents(uint64_t offset, uint64_t length) const override {
+    if (!RangeInside(offset, length, size_)) {
+      return {{offset, length}};
+    }
+    return file_->DataExtents(offset, length);
+  }
+
   // The disk's offsets are the source's: what the source hashed is the disk's.
   std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const override {
     if (!RangeInside(offset, length, size_)) {
@@ -118,6 +125,28 @@ class DynamicVhdDisk final : public VirtualDisk {
     return segments.ok() && std::all_of(segments->begin(), segments->end(), [&](const Segment& s) {
              return s.file_offset == kUnmapped || file_->IsHole(s.file_offset, s.length);
            });
+  }
+
+  // Mapped segments less the holes the file has in them (tools leave the zeros of allocated
+  // blocks as holes), at disk offsets.
+  std::vector<DataExtent> DataExtents(uint64_t offset, uint64_t length) const override {
+    if (!RangeInside(offset, length, size_)) {
+      return {{offset, length}};
+    }
+    Result<std::vector<Segment>> segments = SegmentsOf(offset, length);
+    if (!segments.ok()) {
+      return {{offset, length}};  // unknown: a read will tell
+    }
+    std::vector<DataExtent> extents;
+    for (const Segment& s : *segments) {
+      if (s.file_offset == kUnmapped) {
+        continue;
+      }
+      for (const DataExtent& e : file_->DataExtents(s.file_offset, s.length)) {
+        AppendExtent(extents, s.disk_offset + (e.offset - s.file_offset), e.length);
+      }
+    }
+    return extents;
   }
 
  private:

@@ -1,5 +1,6 @@
 #include "storage/disk_image.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -10,6 +11,8 @@
 namespace gallery::storage {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using testing::kMiB;
 
 constexpr uint64_t kDiskSize = testing::kTestDiskSize;
@@ -118,6 +121,23 @@ void ExpectKnownZeroNeverLies(const VirtualDisk& disk, const std::vector<uint8_t
   }
 }
 
+// DataExtents lists, in order and inside the window, every byte that is not zero.
+void ExpectDataExtentsNeverLie(const VirtualDisk& disk, const std::vector<uint8_t>& raw) {
+  for (uint64_t piece : {uint64_t{4096}, uint64_t{65536 + 512}, uint64_t{4 * kMiB}}) {
+    for (uint64_t off = 0; off + piece <= raw.size(); off += piece) {
+      uint64_t at = off;  // bytes before `at` are checked
+      for (const DataExtent& e : disk.DataExtents(off, piece)) {
+        ASSERT_GE(e.offset, at) << off << " + " << piece;
+        ASSERT_GT(e.length, 0u);
+        EXPECT_TRUE(IsAllZero({raw.data() + at, e.offset - at})) << at << " to " << e.offset;
+        at = e.end();
+      }
+      ASSERT_LE(at, off + piece);
+      EXPECT_TRUE(IsAllZero({raw.data() + at, off + piece - at})) << at << " to " << off + piece;
+    }
+  }
+}
+
 void ExpectKnownZero(const VirtualDisk& disk, uint64_t begin, uint64_t end) {
   EXPECT_TRUE(disk.KnownZero(begin, end - begin)) << "[" << begin << ", " << end << ")";
 }
@@ -147,8 +167,11 @@ TEST_F(DiskImageTest, AFixedVhdUploadReadsAsTheRawDisk) {
   EXPECT_EQ(info_.footer->type(), VhdDiskType::kFixed);
   ExpectReadsAs(**disk, raw_);
   ExpectKnownZeroNeverLies(**disk, raw_);
+  ExpectDataExtentsNeverLie(**disk, raw_);
   // A fully written file has no holes: nothing is known to be zero.
   ExpectNotKnownZero(**disk, 2 * kMiB, 4 * kMiB);
+  EXPECT_THAT((*disk)->DataExtents(2 * kMiB, 2 * kMiB),
+              ElementsAre(DataExtent{2 * kMiB, 2 * kMiB}));
 }
 
 TEST_F(DiskImageTest, AFixedVhdUploadInASparseFileSkipsTheNeverWrittenRanges) {
@@ -164,8 +187,12 @@ TEST_F(DiskImageTest, AFixedVhdUploadInASparseFileSkipsTheNeverWrittenRanges) {
   ExpectNotKnownZero(**disk, 0, 4096);
   ExpectNotKnownZero(**disk, 4 * kMiB, 5 * kMiB);
   ExpectNotKnownZero(**disk, kDiskSize - 512, kDiskSize);
+  ExpectDataExtentsNeverLie(**disk, raw_);
+  EXPECT_THAT((*disk)->DataExtents(2 * kMiB, 2 * kMiB), IsEmpty());
   // Out of range is never known.
   EXPECT_FALSE((*disk)->KnownZero(kDiskSize - 512, 1024));
+  EXPECT_THAT((*disk)->DataExtents(kDiskSize - 512, 1024),
+              ElementsAre(DataExtent{kDiskSize - 512, 1024}));
 }
 
 TEST_F(DiskImageTest, ADynamicVhdUploadPaddedLikeAClientReadsAsTheRawDisk) {
@@ -191,6 +218,9 @@ TEST_F(DiskImageTest, ADynamicVhdUploadPaddedLikeAClientReadsAsTheRawDisk) {
     // Inside allocated block 2 (data only at 4 MiB + 100 KiB), the pieces the client skipped
     // are holes of the file.
     EXPECT_EQ((*disk)->KnownZero(5 * kMiB, kMiB / 2), sparse);
+    ExpectDataExtentsNeverLie(**disk, raw_);
+    EXPECT_THAT((*disk)->DataExtents(10 * kMiB, 4 * kMiB), IsEmpty());
+    EXPECT_EQ((*disk)->DataExtents(5 * kMiB, kMiB / 2).empty(), sparse);
   }
 }
 

@@ -14,8 +14,8 @@ namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
-// Thread-safe: pread does not move the file offset, and lseek(SEEK_DATA) returns its answer
-// rather than relying on the shared offset.
+// Thread-safe: pread does not move the file offset, and lseek(SEEK_DATA, SEEK_HOLE) returns
+// its answer rather than relying on the shared offset.
 class ImageFile final : public ImageSource {
  public:
   ImageFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -35,6 +35,10 @@ class ImageFile final : public ImageSource {
 
   bool IsHole(uint64_t offset, uint64_t length) const override {
     return IsFileHole(fd_.get(), offset, length);
+  }
+
+  std::vector<DataExtent> DataExtents(uint64_t offset, uint64_t length) const override {
+    return FileDataExtents(fd_.get(), offset, length);
   }
 
  private:

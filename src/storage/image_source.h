@@ -13,9 +13,11 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "storage/chunk_digest.h"
+#include "storage/data_extent.h"
 
 namespace gallery::storage {
 
@@ -32,6 +34,18 @@ class ImageSource {
   // when unknown.
   virtual bool IsHole(uint64_t offset, uint64_t length) const = 0;
 
+  // The parts of [offset, offset + length) that may hold data (data_extent.h): everything else
+  // is known to read as zeros, found without reading. Never leaves out a byte that may be
+  // non-zero. Default: the whole range, or nothing when IsHole says so.
+  virtual std::vector<DataExtent> DataExtents(uint64_t offset, uint64_t length) const {
+    if (IsHole(offset, length)) {
+      return {};
+    }
+    std::vector<DataExtent> extents;
+    AppendExtent(extents, offset, length);
+    return extents;
+  }
+
   // The SHA-256 of the content of [offset, offset + length) when the source knows it without
   // reading (a whole chunk hashed as it was uploaded); nullopt when unknown.
   virtual std::optional<ChunkDigest> KnownDigest(uint64_t offset, uint64_t length) const {
@@ -42,8 +56,8 @@ class ImageSource {
 };
 
 // The first `length` bytes of the file at `path`, read with pread; holes are found with
-// SEEK_DATA. NotFound when the file does not exist; Unavailable on other I/O errors and when
-// the file is shorter than `length`.
+// SEEK_DATA and SEEK_HOLE. NotFound when the file does not exist; Unavailable on other I/O errors
+// and when the file is shorter than `length`.
 Result<std::unique_ptr<ImageSource>> OpenImageFile(const std::string& path, uint64_t length);
 
 }  // namespace gallery::storage

@@ -6,9 +6,13 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
+
+#include "storage/data_extent.h"
 
 namespace gallery::storage {
 
@@ -92,6 +96,34 @@ inline bool IsFileHole(int fd, uint64_t offset, uint64_t length) {
     return errno == ENXIO;  // no data at or after `offset`
   }
   return static_cast<uint64_t>(data) >= offset + length;
+}
+
+// The extents of [offset, offset + length) of the file that hold data (SEEK_DATA and
+// SEEK_HOLE), clipped to the range; the rest is holes. Past the file's end is a hole, as for
+// IsFileHole. The whole range from where the file system cannot say (an error).
+inline std::vector<DataExtent> FileDataExtents(int fd, uint64_t offset, uint64_t length) {
+  std::vector<DataExtent> extents;
+  const uint64_t end = offset + length;
+  uint64_t pos = offset;
+  while (pos < end) {
+    const off_t data = ::lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
+    if (data < 0) {
+      if (errno != ENXIO) {  // ENXIO: no data at or after pos
+        AppendExtent(extents, pos, end - pos);
+      }
+      break;
+    }
+    if (static_cast<uint64_t>(data) >= end) {
+      break;
+    }
+    const off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    // A hole at or before the data cannot be (an error then): the rest counts as data.
+    const uint64_t data_end =
+        hole <= data ? end : std::min<uint64_t>(end, static_cast<uint64_t>(hole));
+    AppendExtent(extents, static_cast<uint64_t>(data), data_end - static_cast<uint64_t>(data));
+    pos = data_end;
+  }
+  return extents;
 }
 
 }  // namespace gallery::storage

@@ -4,12 +4,11 @@
 // The blob's bytes are split where they arrive. A page write that covers a whole chunk of the
 // blob's data part (chunk-aligned, before the last 512 bytes, which hold a VHD's footer) is
 // hashed at once and staged in the region's chunk store (a staged batch named after the
-// upload); a chunk of zeros is not stored at all. The whole chunks of one write are hashed and
-// staged in parallel on a TaskPool when one is given: chunk files are written with direct I/O,
-// so a write waits on the disk once per chunk, and a 4 MiB write holds 32 of them. Everything else
-// (the edges of unaligned writes, the footer) goes to a sparse StagingBlob. For a fixed VHD, blob
-// offsets are disk offsets, so the seal finds every whole chunk already hashed and stored and only
-// reads the rest.
+// upload); a chunk of zeros is not stored at all. The whole chunks of one write are hashed in
+// parallel on a TaskPool when one is given (a task per 256 KiB of them), then staged together
+// (one direct write into a pack store). Everything else (the edges of unaligned writes, the
+// footer) goes to a sparse StagingBlob. For a fixed VHD, blob offsets are disk offsets, so the
+// seal finds every whole chunk already hashed and stored and only reads the rest.
 //
 //   {dir}/{name}.blob    the bytes outside stored chunks (StagingBlob)
 //   {dir}/{name}.slots   per chunk, the digest of the chunk stored for it (32 bytes; zeros when

@@ -129,6 +129,25 @@ TEST_F(UploadBlobTest, APoolStagesTheWholeChunksOfAWriteInParallel) {
   EXPECT_EQ(ReadAll(*upload), expected);
 }
 
+// The pool hashes 256 KiB of chunks per task: a write whose last task is short (7 chunks of
+// 64 KiB: tasks of 4 and 3) still hashes and stages every chunk.
+TEST_F(UploadBlobTest, APoolHashesEveryChunkWhenTheLastTaskIsShort) {
+  TaskPool pool(4);
+  const uint64_t size = 16 * kChunk + 512;
+  auto upload = Open(size, kChunk, &pool);
+  ASSERT_NE(upload, nullptr);
+  std::vector<uint8_t> expected(size, 0);
+  ASSERT_NO_FATAL_FAILURE(Write(*upload, 2 * kChunk, Random(7 * kChunk, 23), expected));
+  EXPECT_EQ(StagedFiles(), 7u);
+  auto source = upload->Source();
+  for (uint64_t i = 2; i < 9; ++i) {
+    EXPECT_EQ(source->KnownDigest(i * kChunk, kChunk),
+              std::optional<ChunkDigest>(DigestOf(std::span(expected).subspan(i * kChunk, kChunk))))
+        << i;
+  }
+  EXPECT_EQ(ReadAll(*upload), expected);
+}
+
 // A chunk that cannot be staged fails the write, whichever thread staged it.
 TEST_F(UploadBlobTest, AChunkThatCannotBeStagedFailsAParallelWrite) {
   TaskPool pool(4);

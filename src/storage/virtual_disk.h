@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/chunk_digest.h"
+#include "storage/data_extent.h"
 
 namespace gallery::storage {
 
@@ -34,6 +36,20 @@ class VirtualDisk {
   // unallocated VHD block, a hole of the file, an absent chunk). False when unknown: the
   // caller then reads and checks. Never true for a range holding a non-zero byte.
   virtual bool KnownZero(uint64_t offset, uint64_t length) const = 0;
+
+  // The parts of [offset, offset + length) that may hold non-zero bytes (data_extent.h):
+  // everything else is known to read as zeros, found without reading it, as KnownZero knows
+  // (so a reader of a sparse disk reads only these). Never leaves out a byte that may be
+  // non-zero; the whole range when it leaves the disk. Default: the whole range, or nothing
+  // when KnownZero says so.
+  virtual std::vector<DataExtent> DataExtents(uint64_t offset, uint64_t length) const {
+    if (KnownZero(offset, length)) {
+      return {};
+    }
+    std::vector<DataExtent> extents;
+    AppendExtent(extents, offset, length);
+    return extents;
+  }
 
   // The SHA-256 of the content of [offset, offset + length) when known without reading it (an
   // upload hashed its whole chunks as they arrived); nullopt when unknown. A chunk with this
