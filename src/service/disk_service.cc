@@ -98,12 +98,12 @@ Result<std::shared_ptr<storage::UploadBlob>> DiskService::UploadOf(const Disk& d
     return it->second;
   }
   GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk.meta.location));
-  GALLERY_ASSIGN_OR_RETURN(
-      std::unique_ptr<storage::UploadBlob> opened,
-      storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
-                                static_cast<uint64_t>(disk.upload_size_bytes), *store,
-                                options_.chunk_size, &write_pool_,
-                                static_cast<size_t>(options_.max_page_ranges)));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::UploadBlob> opened,
+                           storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
+                                                     static_cast<uint64_t>(disk.upload_size_bytes),
+                                                     *store, options_.chunk_size, &write_pool_,
+                                                     static_cast<size_t>(options_.max_page_ranges),
+                                                     "disk '" + disk.meta.id.Name() + "'"));
   std::shared_ptr<storage::UploadBlob> upload = std::move(opened);
   uploads_.emplace(disk.unique_id, upload);
   return upload;

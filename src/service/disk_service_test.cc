@@ -429,6 +429,45 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
 }
 
+// A seal that cannot open the upload's files fails with a message that names the disk, the
+// file in words and the OS error: it is the operation's error that clients see, and the
+// server's paths are not theirs to see (they go to its log).
+TEST_F(DiskServiceTest, ASealFailingOnTheUploadsFilesNamesTheDiskButNoPath) {
+  disk_options_.seal_attempts = 2;
+  disk_options_.seal_retry_delay_ms = 10;
+  Open();
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());  // no sealer running: stays InProgress
+  ASSERT_TRUE(end.ok());
+  Open();  // a restart: the seal opens the upload again
+  // A folder took the blob's name.
+  fs::remove(StagingFile(d));
+  fs::create_directories(StagingFile(d) / "x");
+  ASSERT_TRUE(disks_->Start().ok());
+  const domain::Operation op = Terminal(end->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "InternalError");
+  EXPECT_EQ(op.error_message,
+            "The seal failed 2 times; the last time: the upload blob of disk 'd1': cannot open "
+            "its file: Is a directory");
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
+}
+
+TEST_F(DiskServiceTest, ACreateThatCannotMakeTheUploadBlobNamesTheDiskButNoPath) {
+  std::ofstream(dir_ / "uploads") << "not a folder";
+  domain::DiskInput in;
+  in.location = "westus";
+  in.create_option = "Upload";
+  in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+  auto put = disks_->Put(ctx_, DiskId(), in, UpdateMode::kReplace);
+  EXPECT_EQ(put.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(put.status().message(),
+            "the upload blob of disk 'd1': cannot create its folder: Not a directory");
+  EXPECT_EQ(disks_->Get(ctx_, DiskId()).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(DiskServiceTest, StartRemovesUploadBlobsAndStagedChunksOfDisksThatAreGone) {
   domain::Disk kept = Create("kept");
   Grant(DiskAccessLevel::kWrite, "kept");

@@ -573,6 +573,32 @@ TEST_F(DisksTest, AnUploadWhoseFooterPageWasNeverWrittenSaysSo) {
       << status.dump();
 }
 
+// A seal that fails on the server's files tells the client which disk and what failed, with
+// the OS error, and never the server's paths (they are in its log).
+TEST_F(DisksTest, ASealFailingOnTheServersFilesShowsNoPathToTheClient) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(7));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  CreateDisk("io", fixed.size());
+  const std::string url = Grant("io", "Write");
+  UploadParallel(url, fixed);
+  const std::string unique_id =
+      Body(Call("GET", Q(DiskPath("io"), kDiskApi)))["properties"]["uniqueId"];
+  server_->Kill();
+  // A folder took the upload blob's name: the restarted server cannot open it.
+  const fs::path blob = dir_.path() / "data" / "uploads" / (unique_id + ".blob");
+  ASSERT_TRUE(fs::remove(blob));
+  fs::create_directories(blob / "x");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto [status, result] = Revoke("io");
+  EXPECT_EQ(status["status"], "Failed") << status.dump();
+  EXPECT_EQ(status["error"]["code"], "InternalError");
+  EXPECT_EQ(status["error"]["message"],
+            "The seal failed 3 times; the last time: the upload blob of disk 'io': cannot open "
+            "its file: Is a directory");
+  EXPECT_EQ(status.dump().find(dir_.path().string()), std::string::npos) << status.dump();
+  EXPECT_EQ(result.body.find(dir_.path().string()), std::string::npos) << result.body;
+}
+
 TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
   ASSERT_NO_FATAL_FAILURE(MakeImages(5));
   const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
