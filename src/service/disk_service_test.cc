@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -168,6 +169,65 @@ TEST_F(DiskServiceTest, PutOnAnExistingDiskChangesTagsOnly) {
             "PropertyChangeNotAllowed");
   EXPECT_EQ(disks_->Put(ctx_, DiskId("absent"), in, UpdateMode::kMerge).status().code(),
             StatusCode::kNotFound);
+}
+
+// kIfAbsent (If-None-Match: *) is checked in the create's own transaction: of creates of one
+// new disk at once, exactly one succeeds and the others change nothing.
+TEST_F(DiskServiceTest, ConcurrentCreatesIfAbsentCreateTheDiskExactlyOnce) {
+  domain::DiskInput in;
+  in.location = "westus";
+  in.create_option = "Upload";
+  in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = "race" + std::to_string(round);
+    std::vector<Result<Accepted<domain::Disk>>> results(kThreads, Status::Internal("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready < kThreads) {
+          std::this_thread::yield();
+        }
+        results[t] = disks_->Put(ctx_, DiskId(name), in, UpdateMode::kReplace,
+                                 domain::PutCondition::kIfAbsent);
+      });
+    }
+    for (std::thread& t : threads) {
+      t.join();
+    }
+    int created = 0;
+    std::string unique_id;
+    for (const auto& r : results) {
+      if (r.ok()) {
+        EXPECT_TRUE(r->created);
+        unique_id = r->resource.unique_id;
+        ++created;
+        continue;
+      }
+      EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+      EXPECT_EQ(r.status().reason(), domain::kPreconditionFailedReason);
+      EXPECT_EQ(r.status().message(), "The disk '" + name +
+                                          "' already exists, and the request (If-None-Match: *) "
+                                          "creates it only if it does not. Nothing was changed.");
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(disks_->Get(ctx_, DiskId(name))->unique_id, unique_id);
+  }
+  // Without a condition a PUT updates; kIfExists updates only a disk that exists.
+  in.tags = domain::Tags{{"team", "a"}};
+  auto updated = disks_->Put(ctx_, DiskId("race0"), in, UpdateMode::kReplace);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_FALSE(updated->created);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId("race0"))->meta.tags.at("team"), "a");
+  EXPECT_TRUE(
+      disks_->Put(ctx_, DiskId("race0"), in, UpdateMode::kReplace, domain::PutCondition::kIfExists)
+          .ok());
+  auto missing = disks_->Put(ctx_, DiskId("nosuch"), in, UpdateMode::kReplace,
+                             domain::PutCondition::kIfExists);
+  EXPECT_EQ(missing.status().reason(), domain::kPreconditionFailedReason);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId("nosuch")).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(DiskServiceTest, CreateInAMissingGroupOrWithoutRolesIsRefused) {
