@@ -106,6 +106,30 @@ Status Unserved(const ArmRoute& route) {
       .WithReason("InvalidResourceType");
 }
 
+// The condition a disk PUT's If-None-Match / If-Match headers set. Disks carry no ETag here, so
+// only "*" can match: If-Match with an ETag never holds (412 at once); If-None-Match with one
+// always does (no condition).
+Result<domain::PutCondition> DiskPutConditionOf(const HttpRequest& request, const ResourceId& id) {
+  const std::string none_match(request[http::field::if_none_match]);
+  const std::string match(request[http::field::if_match]);
+  auto failed = [&](const std::string& why) {
+    return Status::FailedPrecondition("The condition of the request on the disk '" + id.Name() +
+                                      "' cannot hold: " + why + " Nothing was changed.")
+        .WithReason(domain::kPreconditionFailedReason);
+  };
+  if (!match.empty() && match != "*") {
+    return failed("disks carry no ETag on this server, so If-Match: " + match +
+                  " matches none (use If-Match: * to update only an existing disk).");
+  }
+  if (none_match == "*" && match == "*") {
+    return failed("If-None-Match: * and If-Match: * together.");
+  }
+  if (none_match == "*") {
+    return domain::PutCondition::kIfAbsent;
+  }
+  return match == "*" ? domain::PutCondition::kIfExists : domain::PutCondition::kNone;
+}
+
 bool IsProvisioning(domain::ProvisioningState s) {
   return s == domain::ProvisioningState::kCreating || s == domain::ProvisioningState::kUpdating ||
          s == domain::ProvisioningState::kDeleting;
@@ -683,9 +707,13 @@ HttpResponse ArmApi::Dispatch(Call& call) {
           if (!input.ok()) {
             return error(input.status());
           }
+          Result<domain::PutCondition> condition = DiskPutConditionOf(call.request, route.id);
+          if (!condition.ok()) {
+            return error(condition.status());
+          }
           auto result = extensions_.disks->Put(
               ctx, route.id, *input,
-              method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace);
+              method == http::verb::patch ? UpdateMode::kMerge : UpdateMode::kReplace, *condition);
           // 200 even when created: the Azure CLI refuses a 201 for a disk.
           return result.ok() ? Json(http::status::ok, ToWire(result->resource))
                              : error(result.status());

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/put_condition.h"
+
 namespace gallery::api {
 
 namespace http = boost::beast::http;
@@ -19,8 +21,11 @@ http::status HttpStatusOf(const Status& status) {
     case StatusCode::kNotFound:
       return http::status::not_found;
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
       return http::status::conflict;
+    case StatusCode::kFailedPrecondition:
+      return status.reason() == domain::kPreconditionFailedReason
+                 ? http::status::precondition_failed
+                 : http::status::conflict;
     case StatusCode::kResourceExhausted:
       return status.reason() == "TooManyRequests" ? http::status::too_many_requests
                                                   : http::status::conflict;

@@ -11,8 +11,9 @@
 namespace gallery::api {
 
 // InvalidArgument 400, Unauthenticated 401, PermissionDenied 403, NotFound 404,
-// AlreadyExists and FailedPrecondition 409, ResourceExhausted 409 (a quota; 429 when the reason
-// is "TooManyRequests"), Unavailable 503, DataLoss and Internal 500.
+// AlreadyExists and FailedPrecondition 409 (412 when the reason is "PreconditionFailed": a
+// request's If-Match / If-None-Match did not hold), ResourceExhausted 409 (a quota; 429 when the
+// reason is "TooManyRequests"), Unavailable 503, DataLoss and Internal 500.
 boost::beast::http::status HttpStatusOf(const Status& status);
 // The ARM error code: the Status's reason, else a default per code.
 std::string ArmCodeOf(const Status& status);

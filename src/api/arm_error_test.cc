@@ -36,6 +36,13 @@ TEST(ArmErrorTest, AlreadyExistsAndFailedPreconditionAre409) {
   EXPECT_EQ(HttpStatusOf(Status::FailedPrecondition("x")), http::status::conflict);
 }
 
+TEST(ArmErrorTest, AFailedPreconditionOfTheRequestsIfMatchOrIfNoneMatchIs412) {
+  const Status s = Status::FailedPrecondition("exists").WithReason("PreconditionFailed");
+  EXPECT_EQ(HttpStatusOf(s), http::status::precondition_failed);
+  EXPECT_EQ(json::parse(ArmErrorBody(s)),
+            json::parse(R"({"error":{"code":"PreconditionFailed","message":"exists"}})"));
+}
+
 TEST(ArmErrorTest, ResourceExhaustedIs409ForAQuota) {
   EXPECT_EQ(HttpStatusOf(Status::ResourceExhausted("x")), http::status::conflict);
   EXPECT_EQ(HttpStatusOf(Status::ResourceExhausted("x").WithReason("GalleryQuotaExceeded")),

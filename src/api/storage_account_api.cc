@@ -77,6 +77,9 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
   }
   const std::filesystem::path file = storage::AccountBlobPath(root_, caller->tenant_id, *at);
   const std::filesystem::path pages = storage::AccountBlobPagesPath(root_, caller->tenant_id, *at);
+  // How storage errors name the blob (they are logged; clients get ServerBusy or the like).
+  const std::string shown =
+      "storage blob '" + at->account + "/" + at->container + "/" + at->blob + "'";
   const std::string comp = target->Query("comp");
   const http::verb method = request.method();
 
@@ -106,17 +109,18 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
                      "Creating a page blob takes no body; write pages with ?comp=page."});
     }
     // Creating a blob that exists replaces it, as in Azure Storage.
-    if (Result<std::unique_ptr<storage::StagingBlob>> old = storage::StagingBlob::Open(file);
+    if (Result<std::unique_ptr<storage::StagingBlob>> old = storage::StagingBlob::Open(file, shown);
         old.ok()) {
       if (Status removed = (*old)->Remove(); !removed.ok()) {
         return failed(removed);
       }
     }
-    if (Status removed = storage::PageMap::Remove(pages); !removed.ok()) {
+    if (Status removed = storage::PageMap::Remove(pages, "the page list of " + shown);
+        !removed.ok()) {
       return failed(removed);
     }
     Result<std::unique_ptr<storage::StagingBlob>> created =
-        storage::StagingBlob::Create(file, length);
+        storage::StagingBlob::Create(file, length, shown);
     if (!created.ok()) {
       return failed(created.status());
     }
@@ -141,7 +145,7 @@ HttpReply StorageAccountApi::Handle(HttpRequest&& request,
                    "The resource doesn't support the HTTP verb " +
                        std::string(request.method_string()) + "."});
   }
-  Result<std::unique_ptr<storage::StagingBlob>> blob = storage::StagingBlob::Open(file);
+  Result<std::unique_ptr<storage::StagingBlob>> blob = storage::StagingBlob::Open(file, shown);
   if (!blob.ok()) {
     return failed(blob.status());
   }

@@ -97,6 +97,24 @@ Status CheckDiskIsNew(Session& s, const DiskOptions& o) {
       .WithReason("DiskAlreadyExists");
 }
 
+// Creates the disk, only if it does not exist (If-None-Match: *): the check above answers
+// early with what the disk is, but another upload of the same name may create it in between,
+// and then this one must not write onto that one's disk. The refusal is the check's message.
+Status CreateDisk(Session& s, const DiskOptions& o, const std::string& path, const json& body,
+                  const LroOptions& lro) {
+  Status created = s.arm->Put(path, api::kDisks, body, lro, {{"If-None-Match", "*"}}).status();
+  if (created.code() != StatusCode::kFailedPrecondition ||
+      created.reason() != "PreconditionFailed") {
+    return created;
+  }
+  GALLERY_RETURN_IF_ERROR(CheckDiskIsNew(s, o));
+  // Deleted again since: still, it existed when this upload would have created it.
+  return Status::AlreadyExists("The disk '" + o.name +
+                               "' was created by someone else while this upload began. Nothing "
+                               "was changed; upload again, or under another name.")
+      .WithReason("DiskAlreadyExists");
+}
+
 // What a refused --resume tells the user to do instead.
 std::string StartOver(const DiskOptions& o, const std::string& location) {
   return "To start over, delete the disk (gallery disk delete -g " + o.group + " -n " + o.name +
@@ -134,7 +152,7 @@ Status Upload(CommandContext& ctx, const DiskOptions& o) {
     json body = {{"location", o.location},
                  {"sku", {{"name", o.sku}}},
                  {"properties", std::move(properties)}};
-    GALLERY_RETURN_IF_ERROR(s.arm->Put(path, api::kDisks, body, ctx.Lro(false)).status());
+    GALLERY_RETURN_IF_ERROR(CreateDisk(s, o, path, body, ctx.Lro(false)));
     GALLERY_RETURN_IF_ERROR(journal.Record(endpoint, path, file));
   }
   GALLERY_ASSIGN_OR_RETURN(

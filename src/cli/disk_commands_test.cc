@@ -119,6 +119,8 @@ TEST_F(DiskCommandsTest, UploadCreatesGrantsSendsOnlyDataPiecesSealsAndShows) {
       "sku":{"name":"Standard_LRS"},
       "properties":{"osType":"Linux","hyperVGeneration":"V1",
         "creationData":{"createOption":"Upload","uploadSizeBytes":20972032}}})"));
+  // The creation is conditional: it creates the disk only if no other upload did meanwhile.
+  EXPECT_EQ(FindHeader(transport_.calls[1].headers, "If-None-Match"), "*");
   EXPECT_EQ(transport_.Body(2), json::parse(R"({"access":"Write","durationInSeconds":3600})"));
   EXPECT_EQ(FindHeader(transport_.calls[5].headers, "x-ms-range"), "bytes=4194304-8388607");
   EXPECT_EQ(transport_.calls[5].body, Pattern(4 * kMiB, 1));
@@ -162,6 +164,35 @@ TEST_F(DiskCommandsTest, UploadOntoASealedDiskIsRefusedBeforeAnyWrite) {
             "upload makes a new disk. Nothing was changed: delete it first (gallery disk delete "
             "-g rg1 -n d1) or upload under another name.\n");
   EXPECT_THAT(transport_.Requests(), ElementsAre("GET " + kDisk + kApi));
+}
+
+// Another upload of the same name created the disk between the check and the creation: the
+// creation (If-None-Match: *) is refused with 412, and the user gets the check's answer.
+TEST_F(DiskCommandsTest, ADiskCreatedByAnotherUploadMeanwhileIsRefusedAsAlreadyExisting) {
+  transport_.RespondJson(404, {{"error", {{"code", "ResourceNotFound"}, {"message", "no d1"}}}});
+  transport_.RespondJson(
+      412,
+      {{"error",
+        {{"code", "PreconditionFailed"}, {"message", "The disk 'd1' already exists, and ..."}}}});
+  transport_.RespondJson(200, Disk("ReadyToUpload"));
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus"}), 1);
+  EXPECT_THAT(err(), HasSubstr("ERROR: (DiskAlreadyExists) The disk 'd1' already exists (state "
+                               "'ReadyToUpload') with an upload in progress;"));
+  EXPECT_THAT(transport_.Requests(),
+              ElementsAre("GET " + kDisk + kApi, "PUT " + kDisk + kApi, "GET " + kDisk + kApi));
+  EXPECT_EQ(FindHeader(transport_.calls[1].headers, "If-None-Match"), "*");
+  EXPECT_FALSE(std::filesystem::exists(Journals()));
+  // And deleted again before the second look: still refused, nothing written.
+  transport_.calls.clear();
+  transport_.RespondJson(404, {{"error", {{"code", "ResourceNotFound"}, {"message", "no d1"}}}});
+  transport_.RespondJson(412, {{"error", {{"code", "PreconditionFailed"}, {"message", "exists"}}}});
+  transport_.RespondJson(404, {{"error", {{"code", "ResourceNotFound"}, {"message", "no d1"}}}});
+  EXPECT_EQ(Run({"disk", "upload", vhd_, "-g", "rg1", "-n", "d1", "-l", "westus"}), 1);
+  EXPECT_EQ(err(),
+            "ERROR: (DiskAlreadyExists) The disk 'd1' was created by someone else while "
+            "this upload began. Nothing was changed; upload again, or under another "
+            "name.\n");
+  EXPECT_EQ(transport_.pending(), 0u);
 }
 
 TEST_F(DiskCommandsTest, ResumeSendsOnlyThePiecesThePageListLacks) {

@@ -21,6 +21,7 @@ constexpr int kHttpUnauthorized = 401;
 constexpr int kHttpForbidden = 403;
 constexpr int kHttpNotFound = 404;
 constexpr int kHttpConflict = 409;
+constexpr int kHttpPreconditionFailed = 412;
 constexpr int kHttpTooManyRequests = 429;
 constexpr int kHttpServiceUnavailable = 503;
 
@@ -68,6 +69,8 @@ StatusCode StatusCodeForHttpStatus(int status, std::string_view arm_code) {
     case kHttpConflict:
       return ToLower(arm_code).find("exist") != std::string::npos ? StatusCode::kAlreadyExists
                                                                   : StatusCode::kFailedPrecondition;
+    case kHttpPreconditionFailed:
+      return StatusCode::kFailedPrecondition;
     case kHttpTooManyRequests:
     case kHttpServiceUnavailable:
       return StatusCode::kUnavailable;
@@ -182,7 +185,8 @@ ArmClient::ArmClient(HttpTransport& transport, CredentialProvider& credentials, 
                      Sleeper& sleeper)
     : transport_(transport), credentials_(credentials), random_(random), sleeper_(sleeper) {}
 
-Result<HttpResult> ArmClient::Send(Method method, const std::string& url, const json* body) {
+Result<HttpResult> ArmClient::Send(Method method, const std::string& url, const json* body,
+                                   const HttpHeaders& extra) {
   HttpCall call;
   call.method = std::string(MethodName(method));
   call.url = url;
@@ -197,6 +201,7 @@ Result<HttpResult> ArmClient::Send(Method method, const std::string& url, const 
     call.headers.emplace_back("Content-Type", "application/json");
     call.body = body->dump();
   }
+  call.headers.insert(call.headers.end(), extra.begin(), extra.end());
   return transport_.Send(call);
 }
 
@@ -237,8 +242,8 @@ Result<json> ArmClient::List(std::string_view path, std::string_view api_version
 }
 
 Result<json> ArmClient::Put(std::string_view path, std::string_view api_version, const json& body,
-                            const LroOptions& lro) {
-  return Mutate(Method::kPut, path, api_version, &body, lro);
+                            const LroOptions& lro, const HttpHeaders& headers) {
+  return Mutate(Method::kPut, path, api_version, &body, lro, headers);
 }
 
 Result<json> ArmClient::Patch(std::string_view path, std::string_view api_version, const json& body,
@@ -257,9 +262,9 @@ Result<json> ArmClient::Post(std::string_view path, std::string_view api_version
 }
 
 Result<json> ArmClient::Mutate(Method method, std::string_view path, std::string_view api_version,
-                               const json* body, const LroOptions& lro) {
+                               const json* body, const LroOptions& lro, const HttpHeaders& extra) {
   std::string url = ArmUrl(path, api_version);
-  GALLERY_ASSIGN_OR_RETURN(HttpResult initial, Send(method, url, body));
+  GALLERY_ASSIGN_OR_RETURN(HttpResult initial, Send(method, url, body, extra));
   bool accepted = false;
   switch (method) {
     case Method::kPut:

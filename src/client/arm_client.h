@@ -80,8 +80,11 @@ class ArmClient {
   //  - else with `Location`: polls it; 202 means running, 200/201/204 done, and the last body
   //    is the result.
   //  - else the initial body is the result.
+  // `headers` are sent with the initial PUT only (e.g. If-None-Match: * to create only: a 412
+  // then is FailedPrecondition with reason "PreconditionFailed").
   Result<nlohmann::json> Put(std::string_view path, std::string_view api_version,
-                             const nlohmann::json& body, const LroOptions& lro = {});
+                             const nlohmann::json& body, const LroOptions& lro = {},
+                             const HttpHeaders& headers = {});
   Result<nlohmann::json> Patch(std::string_view path, std::string_view api_version,
                                const nlohmann::json& body, const LroOptions& lro = {});
 
@@ -100,9 +103,11 @@ class ArmClient {
   enum class Method { kGet, kPut, kPatch, kDelete, kPost };
   static std::string_view MethodName(Method method);
 
-  Result<HttpResult> Send(Method method, const std::string& url, const nlohmann::json* body);
+  Result<HttpResult> Send(Method method, const std::string& url, const nlohmann::json* body,
+                          const HttpHeaders& extra = {});
   Result<nlohmann::json> Mutate(Method method, std::string_view path, std::string_view api_version,
-                                const nlohmann::json* body, const LroOptions& lro);
+                                const nlohmann::json* body, const LroOptions& lro,
+                                const HttpHeaders& extra = {});
   Result<nlohmann::json> PollAsyncOperation(Method method, const std::string& resource_url,
                                             const HttpResult& initial, const LroOptions& lro);
   Result<nlohmann::json> PollLocation(Method method, const HttpResult& initial,
@@ -124,7 +129,7 @@ std::string ArmUrl(std::string_view path, std::string_view api_version,
 // "Operation returned an invalid status 'Reason'" with an empty reason. The code follows the
 // HTTP status: 400 InvalidArgument, 401 Unauthenticated, 403 PermissionDenied, 404 NotFound,
 // 409 AlreadyExists when the ARM code says something exists (e.g. "ResourceExists") else
-// FailedPrecondition, 429 and 503 Unavailable, anything else Internal.
+// FailedPrecondition, 412 FailedPrecondition, 429 and 503 Unavailable, anything else Internal.
 Status StatusFromHttpError(int http_status, std::string_view body);
 
 // The StatusCode of a non-success HTTP answer, as StatusFromHttpError maps it; `error_code` is

@@ -116,6 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
                       HttpMapping{404, "ResourceNotFound", StatusCode::kNotFound},
                       HttpMapping{409, "ResourceExists", StatusCode::kAlreadyExists},
                       HttpMapping{409, "CannotDeleteResource", StatusCode::kFailedPrecondition},
+                      HttpMapping{412, "PreconditionFailed", StatusCode::kFailedPrecondition},
                       HttpMapping{429, "TooManyRequests", StatusCode::kUnavailable},
                       HttpMapping{503, "ServiceUnavailable", StatusCode::kUnavailable},
                       HttpMapping{500, "InternalServerError", StatusCode::kInternal},
@@ -192,6 +193,15 @@ TEST_F(ArmClientTest, PutSendsJsonBody) {
   EXPECT_EQ(transport_.Body(0), body);
   EXPECT_EQ(FindHeader(transport_.calls[0].headers, "Content-Type"), "application/json");
   EXPECT_TRUE(sleeper_.sleeps.empty());
+}
+
+TEST_F(ArmClientTest, PutSendsTheCallersHeadersAndA412IsAFailedPrecondition) {
+  transport_.RespondJson(412, {{"error", {{"code", "PreconditionFailed"}, {"message", "exists"}}}});
+  Result<json> r = arm_.Put(kGallery, "2021-10-01", json::object(), {}, {{"If-None-Match", "*"}});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().reason(), "PreconditionFailed");
+  EXPECT_EQ(r.status().message(), "exists");
+  EXPECT_EQ(FindHeader(transport_.calls[0].headers, "If-None-Match"), "*");
 }
 
 TEST_F(ArmClientTest, AsyncOperationIsPolledAtOnceThenAfterRetryAfterThenFinalGet) {

@@ -9,33 +9,51 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/log.h"
+
 namespace gallery {
 
 namespace {
 
-Status OsError(const std::string& what, const std::filesystem::path& path) {
-  return Status::Unavailable(what + " '" + path.string() + "': " + std::strerror(errno));
+// `what` names the file in the path's place ("cannot open its folder") when `shown` is given.
+Status OsError(const std::string& what, const std::filesystem::path& path, std::string_view shown,
+               int err = errno) {
+  const char* os_error = std::strerror(err);
+  if (shown.empty()) {
+    return Status::Unavailable(what + " '" + path.string() + "': " + os_error);
+  }
+  GLOG_WARN("{}: {} ('{}'): {}", shown, what, path.string(), os_error);
+  return Status::Unavailable(std::string(shown) + ": " + what + ": " + os_error);
 }
 
-Status FsyncPath(const std::filesystem::path& path, int flags) {
+// The words for a file in an error: its path follows them, or, when `shown` is given, they say
+// which of its files it is.
+std::string Named(std::string_view shown, const char* plain, const char* named) {
+  return shown.empty() ? plain : named;
+}
+
+Status FsyncPath(const std::filesystem::path& path, int flags, std::string_view shown) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) {
-    return OsError("cannot open", path);
+    return OsError(Named(shown, "cannot open", "cannot open its folder"), path, shown);
   }
   int rc = ::fsync(fd);
+  const int err = errno;
   ::close(fd);
-  return rc == 0 ? Status::Ok() : OsError("cannot fsync", path);
+  return rc == 0
+             ? Status::Ok()
+             : OsError(Named(shown, "cannot fsync", "cannot flush its folder"), path, shown, err);
 }
 
 }  // namespace
 
-Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents,
-                       unsigned mode) {
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents, unsigned mode,
+                       std::string_view shown) {
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
-    return OsError("cannot create", tmp);
+    return OsError(Named(shown, "cannot create", "cannot create its temporary file"), tmp, shown);
   }
   ::fchmod(fd, mode);  // open() applies the umask; the caller's mode is the contract
   size_t written = 0;
@@ -45,7 +63,8 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view conte
       if (errno == EINTR) {
         continue;
       }
-      Status s = OsError("cannot write", tmp);
+      Status s =
+          OsError(Named(shown, "cannot write", "cannot write its temporary file"), tmp, shown);
       ::close(fd);
       ::unlink(tmp.c_str());
       return s;
@@ -53,28 +72,29 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view conte
     written += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0) {
-    Status s = OsError("cannot fsync", tmp);
+    Status s = OsError(Named(shown, "cannot fsync", "cannot flush its temporary file"), tmp, shown);
     ::close(fd);
     ::unlink(tmp.c_str());
     return s;
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = OsError("cannot rename into", path);
+    Status s = OsError(Named(shown, "cannot rename into", "cannot replace it"), path, shown);
     ::unlink(tmp.c_str());
     return s;
   }
   std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  return FsyncPath(dir, O_RDONLY | O_DIRECTORY);
+  return FsyncPath(dir, O_RDONLY | O_DIRECTORY, shown);
 }
 
-Result<std::string> ReadFile(const std::filesystem::path& path) {
+Result<std::string> ReadFile(const std::filesystem::path& path, std::string_view shown) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) {
-      return Status::NotFound("no file '" + path.string() + "'");
+      return Status::NotFound(shown.empty() ? "no file '" + path.string() + "'"
+                                            : std::string(shown) + ": no such file");
     }
-    return OsError("cannot read", path);
+    return OsError(Named(shown, "cannot read", "cannot read it"), path, shown);
   }
   std::ostringstream out;
   out << in.rdbuf();

@@ -64,6 +64,22 @@ Result<std::optional<Disk>> GetDisk(Transaction& tx, const ResourceId& id) {
 
 bool Sealing(const Disk& disk) { return !disk.meta.operation_id.empty(); }
 
+Status CheckPutCondition(domain::PutCondition condition, const ResourceId& id, bool exists) {
+  if (condition == domain::PutCondition::kIfAbsent && exists) {
+    return Status::FailedPrecondition("The disk '" + id.Name() +
+                                      "' already exists, and the request (If-None-Match: *) "
+                                      "creates it only if it does not. Nothing was changed.")
+        .WithReason(domain::kPreconditionFailedReason);
+  }
+  if (condition == domain::PutCondition::kIfExists && !exists) {
+    return Status::FailedPrecondition("The disk '" + id.Name() +
+                                      "' does not exist, and the request (If-Match: *) updates "
+                                      "it only if it does. Nothing was changed.")
+        .WithReason(domain::kPreconditionFailedReason);
+  }
+  return Status::Ok();
+}
+
 Status SealRunning(const Disk& disk) {
   return Status::FailedPrecondition("The disk '" + disk.meta.id.Name() +
                                     "' is being sealed (operation " + disk.meta.operation_id +
@@ -98,12 +114,12 @@ Result<std::shared_ptr<storage::UploadBlob>> DiskService::UploadOf(const Disk& d
     return it->second;
   }
   GALLERY_ASSIGN_OR_RETURN(storage::ChunkStore * store, stores_.For(disk.meta.location));
-  GALLERY_ASSIGN_OR_RETURN(
-      std::unique_ptr<storage::UploadBlob> opened,
-      storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
-                                static_cast<uint64_t>(disk.upload_size_bytes), *store,
-                                options_.chunk_size, &write_pool_,
-                                static_cast<size_t>(options_.max_page_ranges)));
+  GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<storage::UploadBlob> opened,
+                           storage::UploadBlob::Open(options_.uploads_dir, disk.unique_id,
+                                                     static_cast<uint64_t>(disk.upload_size_bytes),
+                                                     *store, options_.chunk_size, &write_pool_,
+                                                     static_cast<size_t>(options_.max_page_ranges),
+                                                     "disk '" + disk.meta.id.Name() + "'"));
   std::shared_ptr<storage::UploadBlob> upload = std::move(opened);
   uploads_.emplace(disk.unique_id, upload);
   return upload;
@@ -281,12 +297,15 @@ domain::Operation DiskService::NewOperation(const RequestContext& ctx, const Dis
 // ---- ARM
 
 Result<Accepted<Disk>> DiskService::Put(const RequestContext& ctx, const ResourceId& id,
-                                        const domain::DiskInput& in, domain::UpdateMode mode) {
+                                        const domain::DiskInput& in, domain::UpdateMode mode,
+                                        domain::PutCondition condition) {
   GALLERY_RETURN_IF_ERROR(guard_.Require(ctx, ActionOn(id, Verb::kWrite), id));
   const domain::RuleContext rules{gallery_.regions(), gallery_.config().limits, clock_.Now()};
   GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(TxMode::kWrite));
   GALLERY_RETURN_IF_ERROR(CheckAncestors(*tx, id, ctx.caller.tenant_id, /*for_write=*/true));
   GALLERY_ASSIGN_OR_RETURN(std::optional<Disk> existing, GetDisk(*tx, id));
+  // Inside the write transaction: no other PUT can create or delete the disk in between.
+  GALLERY_RETURN_IF_ERROR(CheckPutCondition(condition, id, existing.has_value()));
   Accepted<Disk> accepted;
   if (existing.has_value()) {
     GALLERY_ASSIGN_OR_RETURN(accepted.resource, domain::UpdateDisk(*existing, in, mode, rules));

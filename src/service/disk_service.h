@@ -48,6 +48,7 @@
 #include "common/time.h"
 #include "domain/disk.h"
 #include "domain/operation.h"
+#include "domain/put_condition.h"
 #include "metadata/metadata_store.h"
 #include "service/access_guard.h"
 #include "service/disk_service_options.h"
@@ -56,8 +57,8 @@
 #include "service/operation_progress.h"
 #include "service/request_context.h"
 #include "storage/ingest.h"
-#include "storage/region_stores.h"
 #include "storage/page_blob.h"
+#include "storage/region_stores.h"
 #include "storage/upload_blob.h"
 #include "storage/virtual_disk.h"
 
@@ -89,8 +90,12 @@ class DiskService final : public OperationProgress {
 
   // ---- ARM
   // Creates (created = true) or updates the tags of a disk. kMerge (PATCH) requires the disk.
+  // `condition` is checked in the write's transaction: of two PUTs kIfAbsent of the same new
+  // disk at once, one creates it and the other fails FailedPrecondition (reason
+  // kPreconditionFailedReason); kIfExists likewise when the disk does not exist.
   Result<Accepted<domain::Disk>> Put(const RequestContext& ctx, const ResourceId& id,
-                                     const domain::DiskInput& in, domain::UpdateMode mode);
+                                     const domain::DiskInput& in, domain::UpdateMode mode,
+                                     domain::PutCondition condition = domain::PutCondition::kNone);
   Result<domain::Disk> Get(const RequestContext& ctx, const ResourceId& id);
   Result<Page<domain::Disk>> List(const RequestContext& ctx, const ListScope& scope,
                                   const std::string& page_token);

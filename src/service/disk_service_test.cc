@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -168,6 +169,65 @@ TEST_F(DiskServiceTest, PutOnAnExistingDiskChangesTagsOnly) {
             "PropertyChangeNotAllowed");
   EXPECT_EQ(disks_->Put(ctx_, DiskId("absent"), in, UpdateMode::kMerge).status().code(),
             StatusCode::kNotFound);
+}
+
+// kIfAbsent (If-None-Match: *) is checked in the create's own transaction: of creates of one
+// new disk at once, exactly one succeeds and the others change nothing.
+TEST_F(DiskServiceTest, ConcurrentCreatesIfAbsentCreateTheDiskExactlyOnce) {
+  domain::DiskInput in;
+  in.location = "westus";
+  in.create_option = "Upload";
+  in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = "race" + std::to_string(round);
+    std::vector<Result<Accepted<domain::Disk>>> results(kThreads, Status::Internal("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready < kThreads) {
+          std::this_thread::yield();
+        }
+        results[t] = disks_->Put(ctx_, DiskId(name), in, UpdateMode::kReplace,
+                                 domain::PutCondition::kIfAbsent);
+      });
+    }
+    for (std::thread& t : threads) {
+      t.join();
+    }
+    int created = 0;
+    std::string unique_id;
+    for (const auto& r : results) {
+      if (r.ok()) {
+        EXPECT_TRUE(r->created);
+        unique_id = r->resource.unique_id;
+        ++created;
+        continue;
+      }
+      EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+      EXPECT_EQ(r.status().reason(), domain::kPreconditionFailedReason);
+      EXPECT_EQ(r.status().message(), "The disk '" + name +
+                                          "' already exists, and the request (If-None-Match: *) "
+                                          "creates it only if it does not. Nothing was changed.");
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(disks_->Get(ctx_, DiskId(name))->unique_id, unique_id);
+  }
+  // Without a condition a PUT updates; kIfExists updates only a disk that exists.
+  in.tags = domain::Tags{{"team", "a"}};
+  auto updated = disks_->Put(ctx_, DiskId("race0"), in, UpdateMode::kReplace);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_FALSE(updated->created);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId("race0"))->meta.tags.at("team"), "a");
+  EXPECT_TRUE(
+      disks_->Put(ctx_, DiskId("race0"), in, UpdateMode::kReplace, domain::PutCondition::kIfExists)
+          .ok());
+  auto missing = disks_->Put(ctx_, DiskId("nosuch"), in, UpdateMode::kReplace,
+                             domain::PutCondition::kIfExists);
+  EXPECT_EQ(missing.status().reason(), domain::kPreconditionFailedReason);
+  EXPECT_EQ(disks_->Get(ctx_, DiskId("nosuch")).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(DiskServiceTest, CreateInAMissingGroupOrWithoutRolesIsRefused) {
@@ -427,6 +487,45 @@ TEST_F(DiskServiceTest, ASealFailingOnIoIsTriedAgainThenFailsSayingHowOften) {
       << op.error_message;
   EXPECT_EQ(op.error_message.find(dir_.string()), std::string::npos) << op.error_message;
   EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
+}
+
+// A seal that cannot open the upload's files fails with a message that names the disk, the
+// file in words and the OS error: it is the operation's error that clients see, and the
+// server's paths are not theirs to see (they go to its log).
+TEST_F(DiskServiceTest, ASealFailingOnTheUploadsFilesNamesTheDiskButNoPath) {
+  disk_options_.seal_attempts = 2;
+  disk_options_.seal_retry_delay_ms = 10;
+  Open();
+  domain::Disk d = Create();
+  Grant(DiskAccessLevel::kWrite);
+  ASSERT_NO_FATAL_FAILURE(Upload(d, FixedVhd()));
+  auto end = disks_->EndGetAccess(ctx_, DiskId());  // no sealer running: stays InProgress
+  ASSERT_TRUE(end.ok());
+  Open();  // a restart: the seal opens the upload again
+  // A folder took the blob's name.
+  fs::remove(StagingFile(d));
+  fs::create_directories(StagingFile(d) / "x");
+  ASSERT_TRUE(disks_->Start().ok());
+  const domain::Operation op = Terminal(end->operation.id);
+  EXPECT_EQ(op.status, OperationStatus::kFailed);
+  EXPECT_EQ(op.error_code, "InternalError");
+  EXPECT_EQ(op.error_message,
+            "The seal failed 2 times; the last time: the upload blob of disk 'd1': cannot open "
+            "its file: Is a directory");
+  EXPECT_EQ(disks_->Get(ctx_, DiskId())->state, DiskState::kReadyToUpload);
+}
+
+TEST_F(DiskServiceTest, ACreateThatCannotMakeTheUploadBlobNamesTheDiskButNoPath) {
+  std::ofstream(dir_ / "uploads") << "not a folder";
+  domain::DiskInput in;
+  in.location = "westus";
+  in.create_option = "Upload";
+  in.upload_size_bytes = static_cast<int64_t>(kDiskBytes + 512);
+  auto put = disks_->Put(ctx_, DiskId(), in, UpdateMode::kReplace);
+  EXPECT_EQ(put.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(put.status().message(),
+            "the upload blob of disk 'd1': cannot create its folder: Not a directory");
+  EXPECT_EQ(disks_->Get(ctx_, DiskId()).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(DiskServiceTest, StartRemovesUploadBlobsAndStagedChunksOfDisksThatAreGone) {

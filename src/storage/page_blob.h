@@ -11,7 +11,9 @@
 // different ranges may run concurrently.
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -28,6 +30,13 @@ struct PageRange {
 // OK when [offset, offset + length) lies inside a blob of `size` bytes, else InvalidArgument
 // naming the range: the check every PageBlob makes of the ranges it is given.
 Status CheckPageRange(uint64_t offset, uint64_t length, uint64_t size);
+
+// How the I/O errors of a blob's files read: "{blob}: {what}: {OS error}" (ResourceExhausted for
+// a full disk or quota, NotFound for ENOENT, else Unavailable). The message names the blob and
+// never a path: it reaches clients (a failed seal's operation error, a disk PUT's error). The
+// path of the file that failed goes to the server's log.
+Status BlobIoError(std::string_view blob, std::string_view what, const std::filesystem::path& path,
+                   int err);
 
 class PageBlob {
  public:

@@ -28,18 +28,26 @@ std::string EncodeRecord(uint64_t offset, uint64_t length, bool written) {
   return record;
 }
 
-Status JournalError(const std::string& what, int err) {
-  return Status::Unavailable(what + " the page map of an upload: " + std::strerror(err));
+std::string ShownMapName(std::string_view name, const std::filesystem::path& path) {
+  return name.empty() ? "page list '" + path.filename().string() + "'" : std::string(name);
+}
+
+// Unavailable whatever the OS error (a full disk included), as the journal's errors always were.
+Status JournalError(std::string_view name, std::string_view what, const std::filesystem::path& path,
+                    int err) {
+  Status s = BlobIoError(name, what, path, err);
+  return s.code() == StatusCode::kUnavailable ? s : Status::Unavailable(s.message());
 }
 
 }  // namespace
 
 Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path, uint64_t size,
                                                const std::vector<PageRange>& seed,
-                                               size_t max_ranges) {
+                                               size_t max_ranges, std::string name) {
+  name = ShownMapName(name, path);
   std::string journal;
   bool rewrite = false;
-  if (Result<std::string> read = ReadFile(path); read.ok()) {
+  if (Result<std::string> read = ReadFile(path, name); read.ok()) {
     journal = std::move(read).value();
   } else if (read.status().code() == StatusCode::kNotFound) {
     for (const PageRange& r : seed) {
@@ -49,15 +57,16 @@ Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path
   } else {
     return read.status();
   }
-  std::unique_ptr<PageMap> map(new PageMap(path, -1, std::max<size_t>(max_ranges, 1)));
+  std::unique_ptr<PageMap> map(
+      new PageMap(path, std::move(name), -1, std::max<size_t>(max_ranges, 1)));
   const size_t records = journal.size() / kRecordBytes;
   for (size_t i = 0; i < records; ++i) {
     const uint64_t word = ReadLe<uint64_t>(journal, i * kRecordBytes);
     const uint64_t offset = word & ~kClearFlag;
     const uint64_t length = ReadLe<uint64_t>(journal, i * kRecordBytes + 8);
     if (!CheckPageRange(offset, length, size).ok()) {
-      return Status::DataLoss("the page map of an upload is damaged: record " + std::to_string(i) +
-                              " [" + std::to_string(offset) + ", +" + std::to_string(length) +
+      return Status::DataLoss(map->name_ + " is damaged: record " + std::to_string(i) + " [" +
+                              std::to_string(offset) + ", +" + std::to_string(length) +
                               ") does not fit a blob of " + std::to_string(size) + " bytes");
     }
     // Recorded writes were accepted: they apply whatever the bound is now.
@@ -72,18 +81,18 @@ Result<std::unique_ptr<PageMap>> PageMap::Open(const std::filesystem::path& path
     for (const auto& [start, end] : map->ranges_) {
       compact += EncodeRecord(start, end - start, true);
     }
-    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(path, compact, 0600));
+    GALLERY_RETURN_IF_ERROR(WriteFileAtomic(path, compact, 0600, map->name_));
   }
   map->fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (map->fd_ < 0) {
-    return JournalError("open", errno);
+    return JournalError(map->name_, "cannot open", path, errno);
   }
   return map;
 }
 
-Status PageMap::Remove(const std::filesystem::path& path) {
+Status PageMap::Remove(const std::filesystem::path& path, std::string_view name) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return JournalError("remove", errno);
+    return JournalError(ShownMapName(name, path), "cannot remove", path, errno);
   }
   return Status::Ok();
 }
@@ -189,7 +198,7 @@ Status PageMap::Record(uint64_t offset, uint64_t length, bool written) {
       if (errno == EINTR) {
         continue;
       }
-      return JournalError("append to", errno);
+      return JournalError(name_, "cannot append to", path_, errno);
     }
     done += static_cast<size_t>(n);
   }

@@ -25,6 +25,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,19 +44,23 @@ class PageMap {
  public:
   // Opens the journal at `path`, creating it when missing; a new journal starts from `seed`
   // (the ranges of a blob written before it had a journal). `max_ranges` (at least 1) bounds
-  // what CheckMark / CheckUnmark allow; a journal holding more is opened as it is. Unavailable
-  // on I/O errors; DataLoss when a record lies outside a blob of `size` bytes.
+  // what CheckMark / CheckUnmark allow; a journal holding more is opened as it is. `name` is
+  // how errors name the map (e.g. "the page list of the upload blob of disk 'd1'"; "page list
+  // '{file name}'" when empty): never by its path, which goes to the server's log (BlobIoError).
+  // Unavailable on I/O errors; DataLoss when a record lies outside a blob of `size` bytes.
   static Result<std::unique_ptr<PageMap>> Open(const std::filesystem::path& path, uint64_t size,
                                                const std::vector<PageRange>& seed = {},
-                                               size_t max_ranges = kMaxPageMapRanges);
-  // Deletes the journal at `path` (a missing one is fine).
-  static Status Remove(const std::filesystem::path& path);
+                                               size_t max_ranges = kMaxPageMapRanges,
+                                               std::string name = {});
+  // Deletes the journal at `path` (a missing one is fine); errors name it `name` as Open's do.
+  static Status Remove(const std::filesystem::path& path, std::string_view name = {});
 
   ~PageMap();
   PageMap(const PageMap&) = delete;
   PageMap& operator=(const PageMap&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  const std::string& name() const { return name_; }
   size_t max_ranges() const { return max_ranges_; }
 
   // Ok when recording [offset, offset + length) as written (CheckMark) or cleared
@@ -74,8 +80,8 @@ class PageMap {
  private:
   using RangeSet = std::map<uint64_t, uint64_t>;
 
-  PageMap(std::filesystem::path path, int fd, size_t max_ranges)
-      : path_(std::move(path)), fd_(fd), max_ranges_(max_ranges) {}
+  PageMap(std::filesystem::path path, std::string name, int fd, size_t max_ranges)
+      : path_(std::move(path)), name_(std::move(name)), fd_(fd), max_ranges_(max_ranges) {}
   // The ranges a record of [offset, end) changes: those it overlaps, and for a mark (`written`)
   // those it touches too. The caller holds mu_ (or is Open).
   std::pair<RangeSet::const_iterator, RangeSet::const_iterator> Affected(uint64_t offset,
@@ -89,6 +95,7 @@ class PageMap {
   Status Record(uint64_t offset, uint64_t length, bool written);
 
   const std::filesystem::path path_;
+  const std::string name_;
   int fd_;
   const size_t max_ranges_;
   mutable std::mutex mu_;

@@ -8,82 +8,98 @@
 #include <cstring>
 #include <utility>
 
+#include "common/log.h"
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
 
 namespace {
 
-Status OsError(const std::string& what, const std::filesystem::path& path, int err) {
-  const std::string message = what + " " + path.string() + ": " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) {
-    return Status::ResourceExhausted(message);
-  }
-  if (err == ENOENT) {
-    return Status::NotFound(message);
-  }
-  return Status::Unavailable(message);
-}
-
-Status SyncDirectory(const std::filesystem::path& dir) {
+Status SyncDirectory(std::string_view blob, const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    return OsError("open", dir, errno);
+    return BlobIoError(blob, "cannot open its folder", dir, errno);
   }
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  return rc == 0 ? Status::Ok() : OsError("fsync", dir, err);
+  return rc == 0 ? Status::Ok() : BlobIoError(blob, "cannot flush its folder", dir, err);
 }
 
 // Opens `path` (mode 0600 when created); returns the descriptor and the file's size.
-Result<std::pair<int, uint64_t>> OpenFile(const std::filesystem::path& path, int flags) {
+Result<std::pair<int, uint64_t>> OpenFile(std::string_view blob, const std::filesystem::path& path,
+                                          int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return OsError("open", path, errno);
+    return BlobIoError(blob, "cannot open its file", path, errno);
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return OsError("stat", path, err);
+    return BlobIoError(blob, "cannot stat its file", path, err);
   }
   return std::make_pair(fd, static_cast<uint64_t>(st.st_size));
 }
 
+std::string ShownBlobName(std::string name, const std::filesystem::path& path) {
+  return name.empty() ? "staging blob '" + path.filename().string() + "'" : std::move(name);
+}
+
 }  // namespace
 
+Status BlobIoError(std::string_view blob, std::string_view what, const std::filesystem::path& path,
+                   int err) {
+  const std::string os_error = std::strerror(err);
+  GLOG_WARN("{}: {} '{}': {}", blob, what, path.string(), os_error);
+  std::string message = std::string(blob) + ": " + std::string(what) + ": " + os_error;
+  if (err == ENOSPC || err == EDQUOT) {
+    return Status::ResourceExhausted(std::move(message));
+  }
+  if (err == ENOENT) {
+    return Status::NotFound(std::move(message));
+  }
+  return Status::Unavailable(std::move(message));
+}
+
 Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::path& path,
-                                                         uint64_t size) {
+                                                         uint64_t size, std::string name) {
+  name = ShownBlobName(std::move(name), path);
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) {
-    return Status::Unavailable("create " + path.parent_path().string() + ": " + ec.message());
+    return BlobIoError(name, "cannot create its folder", path.parent_path(), ec.value());
   }
-  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(path, O_RDWR | O_CREAT));
+  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(name, path, O_RDWR | O_CREAT));
   auto [fd, existing] = opened;
-  auto blob = std::unique_ptr<StagingBlob>(new StagingBlob(path, fd, size));
+  auto blob = std::unique_ptr<StagingBlob>(new StagingBlob(path, std::move(name), fd, size));
   if (existing == size) {
     return blob;
   }
   if (existing != 0) {
-    return Status::InvalidArgument("the staging blob " + path.string() + " has " +
-                                   std::to_string(existing) + " bytes, not " +
-                                   std::to_string(size));
+    return Status::InvalidArgument(blob->name() + " has " + std::to_string(existing) +
+                                   " bytes, not " + std::to_string(size));
   }
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
     const int err = errno;
     ::unlink(path.c_str());  // created by this call (it was empty): nothing is left behind
-    return OsError("truncate", path, err);
+    return blob->IoError("cannot size its file", err);
   }
   GALLERY_RETURN_IF_ERROR(blob->Sync());
-  GALLERY_RETURN_IF_ERROR(SyncDirectory(path.parent_path()));
+  GALLERY_RETURN_IF_ERROR(SyncDirectory(blob->name(), path.parent_path()));
   return blob;
 }
 
-Result<std::unique_ptr<StagingBlob>> StagingBlob::Open(const std::filesystem::path& path) {
-  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(path, O_RDWR));
-  return std::unique_ptr<StagingBlob>(new StagingBlob(path, opened.first, opened.second));
+Result<std::unique_ptr<StagingBlob>> StagingBlob::Open(const std::filesystem::path& path,
+                                                       std::string name) {
+  name = ShownBlobName(std::move(name), path);
+  GALLERY_ASSIGN_OR_RETURN(auto opened, OpenFile(name, path, O_RDWR));
+  return std::unique_ptr<StagingBlob>(
+      new StagingBlob(path, std::move(name), opened.first, opened.second));
+}
+
+Status StagingBlob::IoError(std::string_view what, int err) const {
+  return BlobIoError(name_, what, path_, err);
 }
 
 StagingBlob::~StagingBlob() {
@@ -118,7 +134,7 @@ Status StagingBlob::WritePages(uint64_t offset, std::span<const uint8_t> bytes) 
       if (errno == EINTR) {
         continue;
       }
-      return OsError("write", path_, errno);
+      return IoError("cannot write", errno);
     }
     done += static_cast<size_t>(n);
   }
@@ -135,7 +151,7 @@ Status StagingBlob::ClearPages(uint64_t offset, uint64_t length) {
   }
   if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
                   static_cast<off_t>(length)) != 0) {
-    return OsError("punch a hole in", path_, errno);
+    return IoError("cannot clear pages", errno);
   }
   return pages_ != nullptr ? pages_->Unmark(offset, length) : Status::Ok();
 }
@@ -144,10 +160,11 @@ Status StagingBlob::ReadPages(uint64_t offset, std::span<uint8_t> out) const {
   GALLERY_RETURN_IF_ERROR(CheckRange(offset, out.size()));
   const ssize_t n = PreadFull(fd_, out, offset);
   if (n < 0) {
-    return OsError("read", path_, errno);
+    return IoError("cannot read", errno);
   }
   if (static_cast<size_t>(n) < out.size()) {
-    return Status::Unavailable("read " + path_.string() + ": the file is shorter than expected");
+    GLOG_WARN("{}: '{}' is shorter than expected", name_, path_.string());
+    return Status::Unavailable(name_ + ": cannot read: its file is shorter than expected");
   }
   return Status::Ok();
 }
@@ -156,10 +173,12 @@ Status StagingBlob::TrackPages(const std::filesystem::path& journal, size_t max_
   std::error_code ec;
   std::filesystem::create_directories(journal.parent_path(), ec);
   if (ec) {
-    return Status::Unavailable("create " + journal.parent_path().string() + ": " + ec.message());
+    return BlobIoError(name_, "cannot create the folder of its page list", journal.parent_path(),
+                       ec.value());
   }
   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, PageRanges());
-  GALLERY_ASSIGN_OR_RETURN(pages_, PageMap::Open(journal, size_, stored, max_ranges));
+  GALLERY_ASSIGN_OR_RETURN(
+      pages_, PageMap::Open(journal, size_, stored, max_ranges, "the page list of " + name_));
   return Status::Ok();
 }
 
@@ -176,11 +195,11 @@ Result<std::vector<PageRange>> StagingBlob::PageRanges() const {
       if (errno == ENXIO) {
         break;  // no data after pos
       }
-      return OsError("seek in", path_, errno);
+      return IoError("cannot find its data", errno);
     }
     off_t hole = ::lseek(fd_, data, SEEK_HOLE);
     if (hole < 0) {
-      return OsError("seek in", path_, errno);
+      return IoError("cannot find its data", errno);
     }
     hole = std::min(hole, end);
     if (data >= hole) {
@@ -202,19 +221,19 @@ bool StagingBlob::IsHole(uint64_t offset, uint64_t length) const {
 
 Status StagingBlob::Sync() {
   if (::fsync(fd_) != 0) {
-    return OsError("fsync", path_, errno);
+    return IoError("cannot flush", errno);
   }
   return Status::Ok();
 }
 
 Status StagingBlob::Remove() {
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
-    return OsError("remove", path_, errno);
+    return IoError("cannot remove", errno);
   }
   if (pages_ != nullptr) {
-    GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path()));
+    GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path(), pages_->name()));
   }
-  return SyncDirectory(path_.parent_path());
+  return SyncDirectory(name_, path_.parent_path());
 }
 
 }  // namespace gallery::storage

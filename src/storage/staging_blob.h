@@ -10,13 +10,17 @@
 // Never-written pages are holes and read as zeros. PageRanges asks the file system (SEEK_DATA /
 // SEEK_HOLE), so after a crash it lists what is really on disk; its granularity is the file
 // system's block, so a range may extend a written range to a block boundary (those bytes read
-// as zeros). Errors: Unavailable naming the path and the OS error; ResourceExhausted when the
-// disk is full. Thread-safe: writes to different ranges may run concurrently.
+// as zeros). Errors (BlobIoError, page_blob.h): Unavailable naming the blob (its `name`, never its
+// path: the messages reach clients, e.g. in a failed seal's operation error) and the OS error;
+// ResourceExhausted when the disk is full. The path of a failure goes to the server's log.
+// Thread-safe: writes to different ranges may run concurrently.
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -29,11 +33,13 @@ class StagingBlob final : public PageBlob {
  public:
   // Creates the file (and its folder) with `size` bytes, all holes, mode 0600; an existing
   // file of that size is opened as it is (an upload resumed after a restart). InvalidArgument
-  // when an existing file has another size.
+  // when an existing file has another size. `name` is how errors name the blob (e.g. "the
+  // upload blob of disk 'd1'"); "staging blob '{file name}'" when empty.
   static Result<std::unique_ptr<StagingBlob>> Create(const std::filesystem::path& path,
-                                                     uint64_t size);
+                                                     uint64_t size, std::string name = {});
   // Opens an existing blob. NotFound when it does not exist.
-  static Result<std::unique_ptr<StagingBlob>> Open(const std::filesystem::path& path);
+  static Result<std::unique_ptr<StagingBlob>> Open(const std::filesystem::path& path,
+                                                   std::string name = {});
 
   ~StagingBlob();
   StagingBlob(const StagingBlob&) = delete;
@@ -41,6 +47,8 @@ class StagingBlob final : public PageBlob {
 
   uint64_t size() const override { return size_; }
   const std::filesystem::path& path() const { return path_; }
+  // How errors name the blob.
+  const std::string& name() const { return name_; }
 
   // Writes `bytes` at `offset`. InvalidArgument when the range leaves [0, size()).
   Status WritePages(uint64_t offset, std::span<const uint8_t> bytes) override;
@@ -67,11 +75,13 @@ class StagingBlob final : public PageBlob {
   Status Remove();
 
  private:
-  StagingBlob(std::filesystem::path path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), size_(size) {}
+  StagingBlob(std::filesystem::path path, std::string name, int fd, uint64_t size)
+      : path_(std::move(path)), name_(std::move(name)), fd_(fd), size_(size) {}
   Status CheckRange(uint64_t offset, uint64_t length) const;
+  Status IoError(std::string_view what, int err) const;
 
   std::filesystem::path path_;
+  std::string name_;
   int fd_;
   uint64_t size_;
   std::unique_ptr<PageMap> pages_;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace gallery::storage {
@@ -111,6 +113,50 @@ TEST_F(StagingBlobTest, ReopeningKeepsWhatWasWrittenAndAnotherSizeIsRefused) {
   EXPECT_FALSE(fs::exists(dir_ / "u.blob"));
   EXPECT_TRUE((*opened)->Remove().ok());  // already gone
   EXPECT_EQ(StagingBlob::Open(dir_ / "u.blob").status().code(), StatusCode::kNotFound);
+}
+
+// Errors name the blob by the name it was given and say what failed with the OS error, never
+// its path: they reach clients (a disk's failed seal). Here a folder stands where a file should
+// be, or a file where a folder should (failures even for root).
+TEST_F(StagingBlobTest, IoErrorsNameTheBlobAndTheOsErrorButNoPath) {
+  const std::string name = "the upload blob of disk 'd1'";
+  auto expect = [&](const Status& s, StatusCode code, const std::string& message) {
+    EXPECT_EQ(s.code(), code) << s.ToString();
+    EXPECT_EQ(s.message(), message);
+    EXPECT_EQ(s.message().find(dir_.string()), std::string::npos) << s.message();
+  };
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "in-the-way") << "not a folder";
+  expect(StagingBlob::Create(dir_ / "in-the-way" / "uploads" / "u.blob", kMiB, name).status(),
+         StatusCode::kUnavailable, name + ": cannot create its folder: Not a directory");
+  fs::create_directories(dir_ / "u.blob");
+  expect(StagingBlob::Create(dir_ / "u.blob", kMiB, name).status(), StatusCode::kUnavailable,
+         name + ": cannot open its file: Is a directory");
+  expect(StagingBlob::Open(dir_ / "missing.blob", name).status(), StatusCode::kNotFound,
+         name + ": cannot open its file: No such file or directory");
+  // Unnamed, a blob is named by its file's name alone.
+  expect(StagingBlob::Open(dir_ / "missing.blob").status(), StatusCode::kNotFound,
+         "staging blob 'missing.blob': cannot open its file: No such file or directory");
+  fs::remove_all(dir_ / "u.blob");
+
+  auto blob = std::move(StagingBlob::Create(dir_ / "u.blob", kMiB, name)).value();
+  expect(StagingBlob::Create(dir_ / "u.blob", 2 * kMiB, name).status(),
+         StatusCode::kInvalidArgument,
+         name + " has " + std::to_string(kMiB) + " bytes, not " + std::to_string(2 * kMiB));
+  expect(blob->TrackPages(dir_ / "in-the-way" / "u.pages"), StatusCode::kUnavailable,
+         name + ": cannot create the folder of its page list: Not a directory");
+  fs::create_directories(dir_ / "pages");
+  fs::create_directories(dir_ / "pages" / "u.pages");
+  expect(blob->TrackPages(dir_ / "pages" / "u.pages"), StatusCode::kUnavailable,
+         "the page list of " + name + ": cannot open: Is a directory");
+  // A new page list is written whole first (WriteFileAtomic), through a temporary file.
+  fs::create_directories(dir_ / "pages" / ("v.pages.tmp-" + std::to_string(::getpid())));
+  expect(blob->TrackPages(dir_ / "pages" / "v.pages"), StatusCode::kUnavailable,
+         "the page list of " + name + ": cannot create its temporary file: Is a directory");
+  // The file is gone and a non-empty folder took its name: it cannot be removed.
+  fs::remove(dir_ / "u.blob");
+  fs::create_directories(dir_ / "u.blob" / "x");
+  expect(blob->Remove(), StatusCode::kUnavailable, name + ": cannot remove: Is a directory");
 }
 
 }  // namespace

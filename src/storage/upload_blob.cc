@@ -34,6 +34,18 @@ fs::path SlotsPath(const fs::path& dir, const std::string& name) {
 }
 fs::path PagesPath(const fs::path& dir, const std::string& name) { return dir / (name + ".pages"); }
 
+// How errors name the upload, and each of its files.
+std::string ShownUpload(const std::string& shown, const std::string& name) {
+  return shown.empty() ? "upload '" + name + "'" : shown;
+}
+std::string BlobName(const std::string& upload) { return "the upload blob of " + upload; }
+std::string SlotsName(const std::string& upload) {
+  return "the chunk map of the upload of " + upload;
+}
+std::string PagesName(const std::string& upload) {
+  return "the page list of the upload of " + upload;
+}
+
 std::array<uint8_t, kSlotBytes> SlotsHeader(uint32_t chunk_size) {
   std::array<uint8_t, kSlotBytes> header{};
   std::memcpy(header.data(), kSlotsMagic, sizeof kSlotsMagic);
@@ -144,13 +156,16 @@ class UploadBlob::Source_ final : public ImageSource {
 Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const std::string& name,
                                                      uint64_t size, ChunkStore& store,
                                                      uint32_t chunk_size, TaskPool* pool,
-                                                     size_t max_page_ranges) {
+                                                     size_t max_page_ranges,
+                                                     const std::string& shown) {
   GALLERY_RETURN_IF_ERROR(CheckChunkSize(chunk_size));
+  const std::string upload_name = ShownUpload(shown, name);
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagingBlob> blob,
-                           StagingBlob::Create(BlobPath(dir, name), size));
+                           StagingBlob::Create(BlobPath(dir, name), size, BlobName(upload_name)));
   // An existing upload keeps its chunk size (its slots were made for it).
   std::unique_ptr<StagingBlob> slots;
-  if (Result<std::unique_ptr<StagingBlob>> old = StagingBlob::Open(SlotsPath(dir, name));
+  if (Result<std::unique_ptr<StagingBlob>> old =
+          StagingBlob::Open(SlotsPath(dir, name), SlotsName(upload_name));
       old.ok()) {
     std::array<uint8_t, kSlotBytes> header{};
     if ((*old)->size() >= kSlotBytes) {
@@ -158,8 +173,7 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
     }
     std::optional<uint32_t> recorded = ParseSlotsHeader(header);
     if (!recorded.has_value() || (*recorded != 0 && !CheckChunkSize(*recorded).ok())) {
-      return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() +
-                              " is damaged");
+      return Status::DataLoss(SlotsName(upload_name) + " is damaged");
     }
     if (*recorded != 0) {
       chunk_size = *recorded;
@@ -170,41 +184,47 @@ Result<std::unique_ptr<UploadBlob>> UploadBlob::Open(const fs::path& dir, const 
   }
   if (slots == nullptr) {
     GALLERY_ASSIGN_OR_RETURN(
-        slots, StagingBlob::Create(SlotsPath(dir, name),
-                                   (WholeChunks(size, chunk_size) + 1) * kSlotBytes));
+        slots,
+        StagingBlob::Create(SlotsPath(dir, name), (WholeChunks(size, chunk_size) + 1) * kSlotBytes,
+                            SlotsName(upload_name)));
   }
   if (slots->size() != (WholeChunks(size, chunk_size) + 1) * kSlotBytes) {
-    return Status::DataLoss("the upload's chunk map " + SlotsPath(dir, name).string() + " has " +
-                            std::to_string(slots->size()) + " bytes, not the " +
-                            std::to_string((WholeChunks(size, chunk_size) + 1) * kSlotBytes) +
-                            " of its blob");
+    return Status::DataLoss(
+        SlotsName(upload_name) + " has " + std::to_string(slots->size()) + " bytes, not the " +
+        std::to_string((WholeChunks(size, chunk_size) + 1) * kSlotBytes) + " of its blob");
   }
   GALLERY_RETURN_IF_ERROR(slots->WritePages(0, SlotsHeader(chunk_size)));
   GALLERY_ASSIGN_OR_RETURN(std::unique_ptr<StagedBatch> batch, store.OpenStagedBatch(name));
-  std::unique_ptr<UploadBlob> upload(new UploadBlob(name, store, chunk_size, std::move(blob),
-                                                    std::move(slots), std::move(batch), pool));
+  std::unique_ptr<UploadBlob> upload(new UploadBlob(name, upload_name, store, chunk_size,
+                                                    std::move(blob), std::move(slots),
+                                                    std::move(batch), pool));
   // An upload begun before page maps existed starts from what its files hold.
   GALLERY_ASSIGN_OR_RETURN(std::vector<PageRange> stored, upload->StoredRanges());
-  GALLERY_ASSIGN_OR_RETURN(upload->pages_,
-                           PageMap::Open(PagesPath(dir, name), size, stored, max_page_ranges));
+  GALLERY_ASSIGN_OR_RETURN(upload->pages_, PageMap::Open(PagesPath(dir, name), size, stored,
+                                                         max_page_ranges, PagesName(upload_name)));
   GALLERY_RETURN_IF_ERROR(upload->DropLostSlots());
   return upload;
 }
 
-Status UploadBlob::RemoveLeftovers(const fs::path& dir, const std::string& name,
-                                   ChunkStore& store) {
-  for (const fs::path& path : {BlobPath(dir, name), SlotsPath(dir, name), PagesPath(dir, name)}) {
+Status UploadBlob::RemoveLeftovers(const fs::path& dir, const std::string& name, ChunkStore& store,
+                                   const std::string& shown) {
+  const std::string upload_name = ShownUpload(shown, name);
+  const std::pair<fs::path, std::string> files[] = {{BlobPath(dir, name), BlobName(upload_name)},
+                                                    {SlotsPath(dir, name), SlotsName(upload_name)},
+                                                    {PagesPath(dir, name), PagesName(upload_name)}};
+  for (const auto& [path, file] : files) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return Status::Unavailable("remove " + path.string() + ": " + std::strerror(errno));
+      return BlobIoError(file, "cannot remove", path, errno);
     }
   }
   return store.DiscardStagedBatch(name);
 }
 
-UploadBlob::UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
+UploadBlob::UploadBlob(std::string name, std::string shown, ChunkStore& store, uint32_t chunk_size,
                        std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
                        std::unique_ptr<StagedBatch> batch, TaskPool* pool)
     : name_(std::move(name)),
+      shown_(std::move(shown)),
       store_(store),
       chunk_size_(chunk_size),
       chunk_count_(WholeChunks(blob->size(), chunk_size)),
@@ -403,7 +423,7 @@ Result<std::vector<uint8_t>> UploadBlob::ReadChunk(const ChunkDigest& digest) co
   // Committed before a restart (a seal that did not finish): the store has it.
   Result<std::vector<uint8_t>> stored = store_.Read(digest);
   if (stored.status().code() == StatusCode::kNotFound) {
-    return Status::DataLoss("chunk " + ToHex(digest) + " of upload " + name_ +
+    return Status::DataLoss("chunk " + ToHex(digest) + " of the upload of " + shown_ +
                             " is neither staged nor stored");
   }
   return stored;
@@ -414,7 +434,7 @@ Status UploadBlob::DropLostSlots() {
   GALLERY_RETURN_IF_ERROR(
       ForEachSetSlot(*slots_, [&](uint64_t index, const ChunkDigest& digest) {
         if (index >= chunk_count_) {
-          return Status::DataLoss("the upload's chunk map names chunk " + std::to_string(index) +
+          return Status::DataLoss(SlotsName(shown_) + " names chunk " + std::to_string(index) +
                                   " past the end of its blob");
         }
         if (batch_->Holds(digest)) {
@@ -438,7 +458,7 @@ Status UploadBlob::DropLostSlots() {
 Status UploadBlob::Remove() {
   GALLERY_RETURN_IF_ERROR(blob_->Remove());
   GALLERY_RETURN_IF_ERROR(slots_->Remove());
-  GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path()));
+  GALLERY_RETURN_IF_ERROR(PageMap::Remove(pages_->path(), pages_->name()));
   return store_.DiscardStagedBatch(name_);
 }
 

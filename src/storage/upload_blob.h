@@ -58,17 +58,21 @@ class UploadBlob final : public PageBlob {
   // Opens the upload `name` of `size` bytes, creating it (all zeros) when it does not exist.
   // `chunk_size` (a power of two, 4 KiB..64 MiB) applies to a new upload; an existing one keeps
   // the size it was created with. `pool` (may be null: the writer's thread does everything)
-  // must outlive the upload. `max_page_ranges` bounds the page list (PageMap). InvalidArgument
-  // for a bad chunk size or an existing upload of another size; the store's errors;
-  // Unavailable on I/O errors.
+  // must outlive the upload. `max_page_ranges` bounds the page list (PageMap). `shown` is how
+  // errors name what is uploaded (e.g. "disk 'd1'"; "upload '{name}'" when empty): errors name
+  // it and the file that failed in words (BlobIoError), never a path, since they reach clients
+  // (a failed seal's operation error). InvalidArgument for a bad chunk size or an existing
+  // upload of another size; the store's errors; Unavailable on I/O errors.
   static Result<std::unique_ptr<UploadBlob>> Open(const std::filesystem::path& dir,
                                                   const std::string& name, uint64_t size,
                                                   ChunkStore& store, uint32_t chunk_size,
                                                   TaskPool* pool = nullptr,
-                                                  size_t max_page_ranges = kMaxPageMapRanges);
-  // Removes what an upload left in `dir` and `store` (missing parts are fine).
+                                                  size_t max_page_ranges = kMaxPageMapRanges,
+                                                  const std::string& shown = {});
+  // Removes what an upload left in `dir` and `store` (missing parts are fine). Errors name the
+  // upload as Open's do.
   static Status RemoveLeftovers(const std::filesystem::path& dir, const std::string& name,
-                                ChunkStore& store);
+                                ChunkStore& store, const std::string& shown = {});
 
   uint64_t size() const override { return blob_->size(); }
   uint32_t chunk_size() const { return chunk_size_; }
@@ -99,7 +103,7 @@ class UploadBlob final : public PageBlob {
   using Slot = std::array<uint8_t, 32>;
   class Source_;
 
-  UploadBlob(std::string name, ChunkStore& store, uint32_t chunk_size,
+  UploadBlob(std::string name, std::string shown, ChunkStore& store, uint32_t chunk_size,
              std::unique_ptr<StagingBlob> blob, std::unique_ptr<StagingBlob> slots,
              std::unique_ptr<StagedBatch> batch, TaskPool* pool);
 
@@ -127,6 +131,8 @@ class UploadBlob final : public PageBlob {
   Result<std::vector<PageRange>> StoredRanges() const;
 
   const std::string name_;
+  // How errors name the upload ("disk 'd1'").
+  const std::string shown_;
   ChunkStore& store_;
   const uint32_t chunk_size_;
   uint64_t chunk_count_;

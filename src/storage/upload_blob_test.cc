@@ -327,6 +327,7 @@ TEST_F(UploadBlobTest, ADamagedChunkMapIsDataLoss) {
   // Not a chunk map at all.
   testing::WriteBytes(slots, std::vector<uint8_t>(96, 0xee));
   EXPECT_EQ(reopen().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(reopen().message(), "the chunk map of the upload of upload 'u1' is damaged");
   // A map of another length than its blob's chunks need.
   std::vector<uint8_t> longer = good;
   longer.resize(good.size() + 32, 0);
@@ -339,6 +340,42 @@ TEST_F(UploadBlobTest, ADamagedChunkMapIsDataLoss) {
   EXPECT_EQ(reopen().code(), StatusCode::kDataLoss);
   testing::WriteBytes(slots, good);
   EXPECT_TRUE(reopen().ok());
+}
+
+// An upload's I/O errors name what is uploaded, the file that failed in words, and the OS
+// error, never a path: they reach clients (a failed seal's operation error, a disk PUT's error).
+TEST_F(UploadBlobTest, IoErrorsNameTheUploadAndTheOsErrorButNoPath) {
+  const uint64_t size = 2 * kChunk + 512;
+  const std::string disk = "disk 'd1'";
+  auto open = [&] {
+    return UploadBlob::Open(uploads(), "u1", size, *store_, kChunk, nullptr, kMaxPageMapRanges,
+                            disk)
+        .status();
+  };
+  auto expect = [&](const Status& s, StatusCode code, const std::string& message) {
+    EXPECT_EQ(s.code(), code) << s.ToString();
+    EXPECT_EQ(s.message(), message);
+    EXPECT_EQ(s.message().find(root().string()), std::string::npos) << s.message();
+  };
+  // The uploads folder is a file.
+  std::ofstream(uploads()) << "not a folder";
+  expect(open(), StatusCode::kUnavailable,
+         "the upload blob of disk 'd1': cannot create its folder: Not a directory");
+  fs::remove(uploads());
+  // Each of the upload's files is a folder.
+  for (const auto& [file, shown] : std::vector<std::pair<std::string, std::string>>{
+           {"u1.blob", "the upload blob of disk 'd1': cannot open its file: Is a directory"},
+           {"u1.slots",
+            "the chunk map of the upload of disk 'd1': cannot open its file: Is a directory"},
+           {"u1.pages", "the page list of the upload of disk 'd1': cannot open: Is a directory"}}) {
+    fs::remove_all(uploads());
+    fs::create_directories(uploads() / file / "x");
+    expect(open(), StatusCode::kUnavailable, shown);
+    // Removing what the upload left cannot remove a folder either.
+    const std::string what = shown.substr(0, shown.find(':'));
+    expect(UploadBlob::RemoveLeftovers(uploads(), "u1", *store_, disk), StatusCode::kUnavailable,
+           what + ": cannot remove: Is a directory");
+  }
 }
 
 TEST_F(UploadBlobTest, AFixedVhdUploadedInRandomOrderIsValidatedAndIngestedWithoutRereadingChunks) {

@@ -573,6 +573,105 @@ TEST_F(DisksTest, AnUploadWhoseFooterPageWasNeverWrittenSaysSo) {
       << status.dump();
 }
 
+// A seal that fails on the server's files tells the client which disk and what failed, with
+// the OS error, and never the server's paths (they are in its log).
+TEST_F(DisksTest, ASealFailingOnTheServersFilesShowsNoPathToTheClient) {
+  ASSERT_NO_FATAL_FAILURE(MakeImages(7));
+  const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
+  CreateDisk("io", fixed.size());
+  const std::string url = Grant("io", "Write");
+  UploadParallel(url, fixed);
+  const std::string unique_id =
+      Body(Call("GET", Q(DiskPath("io"), kDiskApi)))["properties"]["uniqueId"];
+  server_->Kill();
+  // A folder took the upload blob's name: the restarted server cannot open it.
+  const fs::path blob = dir_.path() / "data" / "uploads" / (unique_id + ".blob");
+  ASSERT_TRUE(fs::remove(blob));
+  fs::create_directories(blob / "x");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto [status, result] = Revoke("io");
+  EXPECT_EQ(status["status"], "Failed") << status.dump();
+  EXPECT_EQ(status["error"]["code"], "InternalError");
+  EXPECT_EQ(status["error"]["message"],
+            "The seal failed 3 times; the last time: the upload blob of disk 'io': cannot open "
+            "its file: Is a directory");
+  EXPECT_EQ(status.dump().find(dir_.path().string()), std::string::npos) << status.dump();
+  EXPECT_EQ(result.body.find(dir_.path().string()), std::string::npos) << result.body;
+}
+
+// If-None-Match: * makes a disk PUT create only: of PUTs of the same new disk at once, exactly
+// one creates it, the others are refused 412 PreconditionFailed with an ARM error body. A PUT
+// without the header still updates.
+TEST_F(DisksTest, ConcurrentCreatesWithIfNoneMatchStarCreateTheDiskExactlyOnce) {
+  const json body = {
+      {"location", "westus"},
+      {"properties",
+       {{"creationData", {{"createOption", "Upload"}, {"uploadSizeBytes", 20 * kMiB + 512}}}}}};
+  auto put = [&](HttpTransport& client, const std::string& name, HttpHeaders headers,
+                 const json& with = nullptr) {
+    headers.emplace_back("Content-Type", "application/json");
+    HttpCall call{"PUT", Q(DiskPath(name), kDiskApi), std::move(headers),
+                  (with.is_null() ? body : with).dump()};
+    Result<HttpResult> r = client.Send(call);
+    return r.ok() ? *r : HttpResult{0, {}, r.status().ToString()};
+  };
+  constexpr int kThreads = 4;
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = "race" + std::to_string(round);
+    std::vector<std::unique_ptr<HttpsTransport>> clients;
+    for (int t = 0; t < kThreads; ++t) {
+      clients.push_back(server_->Client());
+    }
+    std::vector<HttpResult> results(kThreads);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready < kThreads) {
+          std::this_thread::yield();
+        }
+        results[t] = put(*clients[t], name, {{"If-None-Match", "*"}});
+      });
+    }
+    for (std::thread& t : threads) {
+      t.join();
+    }
+    int created = 0;
+    for (const HttpResult& r : results) {
+      if (r.status == 200) {
+        ++created;
+        continue;
+      }
+      EXPECT_EQ(r.status, 412) << r.body;
+      EXPECT_EQ(r.Header("Content-Type").value_or(""), "application/json; charset=utf-8");
+      EXPECT_EQ(Body(r), json({{"error",
+                                {{"code", "PreconditionFailed"},
+                                 {"message", "The disk '" + name +
+                                                 "' already exists, and the request "
+                                                 "(If-None-Match: *) creates it only if it does "
+                                                 "not. Nothing was changed."}}}}))
+          << r.body;
+    }
+    EXPECT_EQ(created, 1) << "round " << round;
+  }
+  // Without the header a PUT updates the disk as before; with it, it is refused.
+  json tagged = body;
+  tagged["tags"] = {{"team", "a"}};
+  HttpResult updated = put(*client_, "race0", {}, tagged);
+  EXPECT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(Body(Call("GET", Q(DiskPath("race0"), kDiskApi)))["tags"], json({{"team", "a"}}));
+  EXPECT_EQ(put(*client_, "race0", {{"If-None-Match", "*"}}).status, 412);
+  // If-Match: * updates only an existing disk; disks carry no ETag here, so no other If-Match
+  // value can hold.
+  EXPECT_EQ(put(*client_, "race0", {{"If-Match", "*"}}, tagged).status, 200);
+  HttpResult missing = put(*client_, "nosuch", {{"If-Match", "*"}});
+  EXPECT_EQ(missing.status, 412) << missing.body;
+  EXPECT_EQ(Body(missing)["error"]["code"], "PreconditionFailed");
+  EXPECT_EQ(put(*client_, "race0", {{"If-Match", "\"0x8D\""}}, tagged).status, 412);
+  EXPECT_EQ(Call("GET", Q(DiskPath("nosuch"), kDiskApi)).status, 404);
+}
+
 TEST_F(DisksTest, AnUploadSurvivesKillNineAndCompletes) {
   ASSERT_NO_FATAL_FAILURE(MakeImages(5));
   const std::string fixed = ReadAll(dir_.path() / "fixed.vhd");
