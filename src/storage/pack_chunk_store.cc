@@ -794,8 +794,7 @@ Status PackChunkStore::ContainsWholeAll(std::span<const std::pair<ChunkDigest, u
                              std::chrono::steady_clock::now().time_since_epoch())
                              .count();
   const TimestampMs now = Now();
-  std::vector<std::shared_ptr<Pack>> packs;  // looked up by this call (null: deleted)
-  std::vector<uint32_t> pack_ids;
+  std::vector<std::pair<uint32_t, std::shared_ptr<Pack>>> packs;  // looked up (null: deleted)
   for (size_t i = 0; i < chunks.size(); ++i) {
     const auto& [digest, length] = chunks[i];
     Shard& shard = ShardOf(digest);
@@ -805,14 +804,13 @@ Status PackChunkStore::ContainsWholeAll(std::span<const std::pair<ChunkDigest, u
       continue;
     }
     const Entry entry = it->second;
-    auto known = std::find(pack_ids.begin(), pack_ids.end(), entry.pack);
-    if (known == pack_ids.end()) {
-      pack_ids.push_back(entry.pack);
-      packs.push_back(PackById(entry.pack));
-      known = pack_ids.end() - 1;
+    auto known = std::find_if(packs.begin(), packs.end(),
+                              [&](const auto& p) { return p.first == entry.pack; });
+    if (known == packs.end()) {
+      known = packs.emplace(packs.end(), entry.pack, PackById(entry.pack));
     }
-    GALLERY_ASSIGN_OR_RETURN(bool whole, HoldsUpTo(packs[known - pack_ids.begin()].get(),
-                                                   entry.offset + entry.stored, now_ns));
+    GALLERY_ASSIGN_OR_RETURN(bool whole,
+                             HoldsUpTo(known->second.get(), entry.offset + entry.stored, now_ns));
     if (!whole) {
       // Damaged (the pack was cut short, or its file deleted): the record goes, so that the
       // caller writes the chunk anew.

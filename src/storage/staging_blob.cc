@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "storage/io_error.h"
 #include "storage/posix_io.h"
 
 namespace gallery::storage {
@@ -50,16 +51,8 @@ std::string ShownBlobName(std::string name, const std::filesystem::path& path) {
 
 Status BlobIoError(std::string_view blob, std::string_view what, const std::filesystem::path& path,
                    int err) {
-  const std::string os_error = std::strerror(err);
-  GLOG_WARN("{}: {} '{}': {}", blob, what, path.string(), os_error);
-  std::string message = std::string(blob) + ": " + std::string(what) + ": " + os_error;
-  if (err == ENOSPC || err == EDQUOT) {
-    return Status::ResourceExhausted(std::move(message));
-  }
-  if (err == ENOENT) {
-    return Status::NotFound(std::move(message));
-  }
-  return Status::Unavailable(std::move(message));
+  Status s = PathlessIoError(blob, what, path, err);
+  return err == ENOENT ? Status::NotFound(s.message()) : s;
 }
 
 Result<std::unique_ptr<StagingBlob>> StagingBlob::Create(const std::filesystem::path& path,

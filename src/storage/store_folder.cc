@@ -16,6 +16,7 @@
 
 #include "common/file_util.h"
 #include "common/log.h"
+#include "storage/io_error.h"
 
 namespace gallery::storage {
 
@@ -26,14 +27,7 @@ std::string ShownStoreName(const ChunkStoreOptions& options, const fs::path& roo
 }
 
 Status StoreIoError(std::string_view store, std::string_view what, const fs::path& path, int err) {
-  const std::string os_error = std::error_code(err, std::system_category()).message();
-  GLOG_WARN("chunk store '{}': {} '{}': {}", store, what, path.string(), os_error);
-  std::string message =
-      "chunk store '" + std::string(store) + "': " + std::string(what) + ": " + os_error;
-  if (err == ENOSPC || err == EDQUOT) {
-    return Status::ResourceExhausted(std::move(message));
-  }
-  return Status::Unavailable(std::move(message));
+  return PathlessIoError("chunk store '" + std::string(store) + "'", what, path, err);
 }
 
 Status DamagedChunk(std::string_view store, const ChunkDigest& digest, std::string_view where,
