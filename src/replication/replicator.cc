@@ -1,8 +1,11 @@
 #include "replication/replicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <set>
+#include <span>
 #include <variant>
 
 #include "common/log.h"
@@ -62,9 +65,11 @@ struct Replicator::Progress {
   std::mutex mu;
   std::deque<std::pair<TimestampMs, int64_t>> samples;  // (time, written)
 
-  // `present` bytes found in every target store, `copied` bytes written into those lacking them.
-  void Add(int64_t present, int64_t copied, TimestampMs now) {
-    done += present + copied;
+  // `present` bytes found in every target store: done, but not in the rate.
+  void Present(int64_t present) { done += present; }
+  // `copied` bytes written into the target stores lacking them.
+  void Copied(int64_t copied, TimestampMs now) {
+    done += copied;
     const int64_t value = written += copied;
     std::lock_guard<std::mutex> lock(mu);
     samples.emplace_back(now, value);
@@ -157,8 +162,12 @@ class Replicator::Job {
                                "period; it is tried again");
   }
 
-  // One pass over the chunks on `threads_per_job` threads, each taking the next request: more
-  // reads and writes in flight keep the stores' disks busy while another thread hashes.
+  // One pass: a survey of which targets lack which chunks, and copies of those chunks alone,
+  // both in requests of about request_bytes of chunks. Copying only what is lacking sends a
+  // next version's few changed chunks in a few full requests (a few large writes into each
+  // store), where requests over all the image's chunks made hundreds of small writes. The two
+  // overlap: a thread copies as soon as a full request of lacking chunks is known, and surveys
+  // otherwise, so the disks are writing while the rest is surveyed.
   Status CopyMissing(bool count_progress) {
     uint64_t largest = 1;
     for (const auto& chunk : chunks_) {
@@ -166,30 +175,65 @@ class Replicator::Job {
     }
     const size_t per_request =
         static_cast<size_t>(std::max<uint64_t>(1, owner_.options_.request_bytes / largest));
-    const size_t requests = (chunks_.size() + per_request - 1) / per_request;
-    std::atomic<size_t> next{0};
-    std::mutex error_mu;
-    Status error;  // the first thread's failure
+    const size_t batches = (chunks_.size() + per_request - 1) / per_request;
+    // Whether target t lacks chunk i: lacks[i * targets + t]. Bytes, not bits: threads set
+    // neighbouring entries at once.
+    std::vector<uint8_t> lacks(chunks_.size() * targets_.size());
+    std::mutex mu;  // guards what follows
+    std::condition_variable cv;
+    size_t next_batch = 0;          // the next survey batch to take
+    size_t batches_done = 0;        // survey batches finished
+    std::vector<uint32_t> missing;  // chunks some target lacks, as the survey found them
+    size_t next_missing = 0;        // the first of `missing` not yet taken for copying
+    Status error;                   // the first failure
     auto work = [&] {
+      std::unique_lock<std::mutex> lock(mu);
       while (!stop_) {
-        const size_t request = next.fetch_add(1);
-        if (request >= requests) {
-          return;
-        }
-        const size_t first = request * per_request;
-        Status s = CopyRequest(first, std::min(chunks_.size(), first + per_request),
-                               count_progress);
-        if (!s.ok()) {
-          std::lock_guard<std::mutex> lock(error_mu);
-          if (error.ok()) {
-            error = s;
+        const size_t ready = missing.size() - next_missing;
+        const bool surveyed = batches_done == batches;
+        if (ready >= per_request || (surveyed && ready > 0)) {
+          const size_t n = std::min(ready, per_request);
+          std::vector<uint32_t> request(missing.begin() + static_cast<ptrdiff_t>(next_missing),
+                                        missing.begin() + static_cast<ptrdiff_t>(next_missing + n));
+          next_missing += n;
+          lock.unlock();
+          Status s = CopyRequest(request, lacks, count_progress);
+          lock.lock();
+          if (!s.ok()) {
+            if (error.ok()) {
+              error = s;
+            }
+            stop_ = true;  // the job's other threads stop too, even while waiting on a link
           }
-          stop_ = true;  // the job's other threads stop too, even while waiting on a link
+        } else if (next_batch < batches) {
+          const size_t first = next_batch++ * per_request;
+          lock.unlock();
+          std::vector<uint32_t> found;
+          Status s = Survey(first, std::min(chunks_.size(), first + per_request), &lacks, &found,
+                            count_progress);
+          lock.lock();
+          missing.insert(missing.end(), found.begin(), found.end());
+          ++batches_done;
+          if (!s.ok()) {
+            if (error.ok()) {
+              error = s;
+            }
+            stop_ = true;
+          }
+        } else if (surveyed) {
+          break;  // every chunk surveyed and every lacking one taken
+        } else {
+          // Others are surveying the last batches. A timed wait: Stop() sets stop_ without
+          // notifying this job's condition.
+          cv.wait_for(lock, std::chrono::milliseconds(20));
+          continue;
         }
+        cv.notify_all();
       }
+      cv.notify_all();
     };
     const int threads =
-        static_cast<int>(std::min<size_t>(std::max(1, owner_.options_.threads_per_job), requests));
+        static_cast<int>(std::min<size_t>(std::max(1, owner_.options_.threads_per_job), batches));
     std::vector<std::thread> helpers;
     for (int t = 1; t < threads; ++t) {
       helpers.emplace_back(work);
@@ -205,21 +249,21 @@ class Replicator::Job {
     return Commit();
   }
 
-  // Chunks [first, last): asks each target whether it has them, reads what one lacks once,
-  // sends it over the link and writes it into each target that lacks it.
-  Status CopyRequest(size_t first, size_t last, bool count_progress) {
+  // Chunks [first, last): asks each target whether it has them, records in `lacks` what each
+  // lacks and appends the chunks some target lacks to `found`. A chunk the store holds already
+  // counts when its stored size fits the chunk; it is not re-hashed. Hashing runs at about
+  // 1.2 GB/s per core, and a new version shares most chunks with the last one: re-hashing them
+  // would read and hash the whole image in every target store (a 100 GiB image: about 85 s of a
+  // core per store, plus the disk reads) to copy a few percent of it, and on this 2-core machine
+  // would compete with the copies themselves. Wrong bytes of the right size are caught by every
+  // read (which verifies the hash) and repaired by the scrub.
+  Status Survey(size_t first, size_t last, std::vector<uint8_t>* lacks,
+                std::vector<uint32_t>* found, bool count_progress) {
     GALLERY_RETURN_IF_ERROR(StillWanted());
-    std::vector<std::vector<size_t>> lacking(last - first);
-    // A chunk the store holds already counts when its stored size fits the chunk; it is not
-    // re-hashed. Hashing runs at about 1.2 GB/s per core, and a new version shares most chunks
-    // with the last one: re-hashing them would read and hash the whole image in every target
-    // store (a 100 GiB image: about 85 s of a core per store, plus the disk reads) to copy a
-    // few percent of it, and on this 2-core machine would compete with the copies themselves.
-    // Wrong bytes of the right size are caught by every read (which verifies the hash) and
-    // repaired by the scrub.
     const std::span<const std::pair<storage::ChunkDigest, uint32_t>> asked(chunks_.data() + first,
                                                                            last - first);
     std::vector<bool> has;
+    std::vector<bool> lacked(asked.size());  // by some target
     for (size_t t = 0; t < targets_.size(); ++t) {
       if (dropped_[t]) {
         continue;
@@ -227,24 +271,35 @@ class Replicator::Job {
       GALLERY_RETURN_IF_ERROR(targets_[t].chunks->ContainsWholeAll(asked, &has));
       for (size_t i = 0; i < asked.size(); ++i) {
         if (!has[i]) {
-          lacking[i].push_back(t);
+          (*lacks)[(first + i) * targets_.size() + t] = 1;
+          lacked[i] = true;
         }
       }
     }
     int64_t present_bytes = 0;  // chunks every target has
-    for (size_t i = first; i < last; ++i) {
-      if (lacking[i - first].empty()) {
-        present_bytes += chunks_[i].second;
+    for (size_t i = 0; i < asked.size(); ++i) {
+      if (lacked[i]) {
+        found->push_back(static_cast<uint32_t>(first + i));
+      } else {
+        present_bytes += asked[i].second;
       }
     }
-    std::vector<std::vector<uint8_t>> bytes(last - first);
+    if (count_progress) {
+      progress_->Present(present_bytes);
+    }
+    return Status::Ok();
+  }
+
+  // Reads each of `request`'s chunks once, sends them over the link and writes each into the
+  // targets that lack it (`lacks`, as Survey recorded).
+  Status CopyRequest(std::span<const uint32_t> request, const std::vector<uint8_t>& lacks,
+                     bool count_progress) {
+    GALLERY_RETURN_IF_ERROR(StillWanted());
+    std::vector<SharedReads::Bytes> bytes(request.size());
     std::map<std::string, uint64_t> by_region;
-    for (size_t i = first; i < last; ++i) {
-      if (lacking[i - first].empty()) {
-        continue;
-      }
-      GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[i].first, &bytes[i - first]));
-      by_region[from] += bytes[i - first].size();
+    for (size_t k = 0; k < request.size(); ++k) {
+      GALLERY_ASSIGN_OR_RETURN(std::string from, Read(chunks_[request[k]].first, &bytes[k]));
+      by_region[from] += bytes[k]->size();
     }
     bool crossed = false;
     for (const auto& [from, n] : by_region) {
@@ -267,15 +322,15 @@ class Replicator::Job {
     int64_t copied_bytes = 0;   // chunks copied, once each, for progress
     // Each target receives what it lacks of the request at once (one write into a pack store).
     std::vector<std::vector<storage::ChunkToAdd>> to_add(targets_.size());
-    for (size_t i = first; i < last; ++i) {
-      if (lacking[i - first].empty()) {
-        continue;
+    for (size_t k = 0; k < request.size(); ++k) {
+      const auto& [digest, size] = chunks_[request[k]];
+      for (size_t t = 0; t < targets_.size(); ++t) {
+        if (lacks[request[k] * targets_.size() + t] != 0 && !dropped_[t]) {
+          to_add[t].push_back({digest, *bytes[k]});
+          written_bytes += size;
+        }
       }
-      for (size_t t : lacking[i - first]) {
-        to_add[t].push_back({chunks_[i].first, bytes[i - first]});
-        written_bytes += chunks_[i].second;
-      }
-      copied_bytes += chunks_[i].second;
+      copied_bytes += size;
     }
     for (size_t t = 0; t < targets_.size(); ++t) {
       if (!to_add[t].empty() && !dropped_[t]) {  // dropped: re-planned away while on the link
@@ -283,7 +338,7 @@ class Replicator::Job {
       }
     }
     if (count_progress) {
-      progress_->Add(present_bytes, copied_bytes, owner_.clock_.Now());
+      progress_->Copied(copied_bytes, owner_.clock_.Now());
     }
     const uint64_t before = uncommitted_.fetch_add(static_cast<uint64_t>(written_bytes));
     if (before + static_cast<uint64_t>(written_bytes) >= owner_.options_.commit_bytes &&
@@ -293,11 +348,13 @@ class Replicator::Job {
     return Status::Ok();
   }
 
-  // Reads a verified copy from the first source that has one; returns its region.
-  Result<std::string> Read(const storage::ChunkDigest& digest, std::vector<uint8_t>* out) {
+  // Reads a verified copy from the first source that has one (shared with the jobs reading the
+  // same chunk of the same store: SharedReads); returns its region.
+  Result<std::string> Read(const storage::ChunkDigest& digest, SharedReads::Bytes* out) {
     Status last = Status::NotFound("no store to read from");
     for (const Source& source : sources_) {
-      Result<std::vector<uint8_t>> read = source.chunks->Read(digest);
+      Result<SharedReads::Bytes> read = owner_.shared_reads_.Read(
+          source.store, digest, [&] { return source.chunks->Read(digest); });
       if (read.ok()) {
         *out = std::move(*read);
         return source.region;
@@ -407,7 +464,8 @@ Replicator::Replicator(metadata::MetadataStore& store, const domain::RegionCatal
       stores_(std::move(stores)),
       clock_(clock),
       random_(random),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      shared_reads_(options_.shared_read_bytes) {}
 
 Replicator::~Replicator() { Stop(); }
 

@@ -13,6 +13,7 @@
 #include "metadata/test_store.h"
 #include "replication/replica_plan.h"
 #include "replication/token_bucket.h"
+#include "storage/chunks_test_util.h"
 #include "storage/garbage_collector.h"
 #include "storage/ingest.h"
 #include "storage/manifest.h"
@@ -29,6 +30,18 @@ using domain::ReplicationState;
 constexpr uint32_t kChunk = 4096;
 constexpr int kChunks = 40;  // 38 with data, 2 zero
 constexpr TimestampMs kStart = 1'800'000'000'000;
+
+// A ChunkStore that forwards to another and counts its reads.
+class CountingStore final : public storage::ForwardingChunkStore {
+ public:
+  using ForwardingChunkStore::ForwardingChunkStore;
+  Result<std::vector<uint8_t>> Read(const storage::ChunkDigest& d) override {
+    ++reads;
+    return inner_.Read(d);
+  }
+
+  std::atomic<int> reads{0};
+};
 
 // southcentralus (the source, two stores), eastus (two stores), westus (one store).
 const char* kCatalog = R"({"regions":[
@@ -63,6 +76,9 @@ class ReplicatorTest : public ::testing::Test {
           }
           if (broken_.count(name) > 0) {
             return Status::Unavailable(name + ": Input/output error");
+          }
+          if (counted_ != nullptr && name == "southcentralus") {
+            return counted_.get();
           }
           return stores_->For(name);
         },
@@ -198,6 +214,7 @@ class ReplicatorTest : public ::testing::Test {
   std::unique_ptr<Replicator> replicator_;
   std::set<std::string> broken_;
   std::function<void(const std::string& store)> on_store_;  // called as a job asks for a store
+  std::unique_ptr<CountingStore> counted_;  // when set, jobs get it as southcentralus
   std::vector<storage::ChunkDigest> digests_;
   ResourceId id_;
   std::mutex mu_;
@@ -254,8 +271,38 @@ TEST_F(ReplicatorTest, AResumedJobCopiesOnlyTheChunksTheStoresLack) {
   EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
 }
 
-TEST_F(ReplicatorTest, ADamagedSourceChunkIsReadFromAnotherCompleteReplica) {
+// Two regions fed from the source store: the second job is served the chunks the first read
+// and verified there, and each region still counts them as egress from the source region.
+TEST_F(ReplicatorTest, RegionsShareTheChunksReadFromTheSourceStore) {
   MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  counted_ = std::make_unique<CountingStore>(Store("southcentralus"));
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(counted_->reads, static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("eastus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  auto copy = Store("westus").Read(digests_[5]);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(*copy, ChunkBytes(5));  // chunks 0-6 are digests 0-6
+  EXPECT_EQ(Egress(), (std::map<std::pair<std::string, std::string>, int64_t>{
+                          {{"southcentralus", "eastus"}, DataBytes()},
+                          {{"southcentralus", "westus"}, DataBytes()}}));
+}
+
+TEST_F(ReplicatorTest, WithNothingKeptEachRegionReadsTheSourceStoreItself) {
+  MakeReplicator({.shared_read_bytes = 0});
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  counted_ = std::make_unique<CountingStore>(Store("southcentralus"));
+  ASSERT_TRUE(replicator_->RunRegion(id_, "eastus").ok());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(counted_->reads, 2 * static_cast<int>(digests_.size()));
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+}
+
+// Nothing kept from westus's job, so eastus's reads meet the damage.
+TEST_F(ReplicatorTest, ADamagedSourceChunkIsReadFromAnotherCompleteReplica) {
+  MakeReplicator({.shared_read_bytes = 0});
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
   // Damage one chunk of the source store (same length, other bytes).
@@ -606,7 +653,7 @@ TEST_F(ReplicatorTest, LiveProgressCountsEachChunkOnceHoweverManyStoresReceiveIt
 // link, so they must not make the rate (and the ETA) absurd.
 TEST_F(ReplicatorTest, ChunksFoundPresentCountAsDoneButNotInTheRate) {
   std::vector<domain::LiveReplication> seen;
-  MakeReplicator(SamplingLive("westus", 10, 1000, &seen));
+  MakeReplicator(SamplingLive("westus", 4, 1000, &seen));
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
   {
     // All but every fourth chunk were copied before the restart.
@@ -619,14 +666,19 @@ TEST_F(ReplicatorTest, ChunksFoundPresentCountAsDoneButNotInTheRate) {
     ASSERT_TRUE(batch->Commit().ok());
   }
   ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
-  // Requests of 10 chunks (in the disk's order), one second apart on the link; the 9 missing
-  // chunks are spread over the 4 requests. Counting the present ones made 10 chunks a second.
+  // Only the 9 missing chunks are sent, in requests of 4, one second apart on the link: the
+  // present ones take no request of their own. The first request leaves once the survey has
+  // found 4 missing chunks (of chunks 0-15), the 12 present among them already done. Counting
+  // the present ones in the rate made it 16 chunks a second.
   ASSERT_EQ(digests_.size(), 38u);
-  ASSERT_EQ(seen.size(), 4u);
-  EXPECT_GE(seen[3].bytes_done, 29 * int64_t{kChunk});  // present chunks are done
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].bytes_done, 12 * int64_t{kChunk});
+  EXPECT_GE(seen[2].bytes_done, seen[1].bytes_done + 4 * int64_t{kChunk});
   for (const domain::LiveReplication& live : seen) {
-    EXPECT_LE(live.bytes_per_second, 9.0 * kChunk);  // at most what was written, per second
+    EXPECT_LE(live.bytes_per_second, 4.0 * kChunk);  // at most what was written, per second
   }
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), 9 * int64_t{kChunk});
 }
 
 TEST_F(ReplicatorTest, WorkersRunKickedRegionsUntilTheVersionSettles) {

@@ -1,0 +1,149 @@
+#include "replication/shared_reads.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace gallery::replication {
+namespace {
+
+storage::ChunkDigest Digest(uint8_t n) {
+  storage::ChunkDigest d{};
+  d[0] = n;
+  return d;
+}
+
+// A read of `size` bytes of value `fill`, counting its calls.
+SharedReads::ReadFn Counted(std::atomic<int>* calls, size_t size, uint8_t fill) {
+  return [=] {
+    ++*calls;
+    return Result<std::vector<uint8_t>>(std::vector<uint8_t>(size, fill));
+  };
+}
+
+TEST(SharedReadsTest, AChunkReadLatelyIsServedFromMemory) {
+  SharedReads reads(1 << 20);
+  std::atomic<int> calls{0};
+  auto first = reads.Read("east", Digest(1), Counted(&calls, 100, 7));
+  auto second = reads.Read("east", Digest(1), Counted(&calls, 100, 9));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(**second, std::vector<uint8_t>(100, 7));
+  EXPECT_EQ(first->get(), second->get());  // the same bytes, not a copy
+  EXPECT_EQ(reads.counts().reads, 1u);
+  EXPECT_EQ(reads.counts().shared, 1u);
+  EXPECT_EQ(reads.kept_bytes(), 100u);
+}
+
+TEST(SharedReadsTest, TheSameChunkOfAnotherStoreIsReadThere) {
+  SharedReads reads(1 << 20);
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
+  auto west = reads.Read("west", Digest(1), Counted(&calls, 10, 2));
+  ASSERT_TRUE(west.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(**west, std::vector<uint8_t>(10, 2));
+}
+
+TEST(SharedReadsTest, AFailedReadReachesItsWaitersButIsNotKept) {
+  SharedReads reads(1 << 20);
+  std::atomic<int> calls{0};
+  auto failed = reads.Read("east", Digest(1), [&] {
+    ++calls;
+    return Result<std::vector<uint8_t>>(Status::DataLoss("chunk 01 is damaged"));
+  });
+  EXPECT_EQ(failed.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(failed.status().message(), "chunk 01 is damaged");
+  auto again = reads.Read("east", Digest(1), Counted(&calls, 10, 3));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(reads.kept_bytes(), 10u);
+}
+
+TEST(SharedReadsTest, TheOldestAreForgottenToStayWithinTheBound) {
+  SharedReads reads(250);
+  std::atomic<int> calls{0};
+  for (uint8_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(reads.Read("east", Digest(i), Counted(&calls, 100, i)).ok());
+  }
+  EXPECT_EQ(reads.kept_bytes(), 200u);  // chunks 2 and 3
+  ASSERT_TRUE(reads.Read("east", Digest(3), Counted(&calls, 100, 3)).ok());
+  EXPECT_EQ(calls, 3);
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 100, 1)).ok());  // read again
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(reads.kept_bytes(), 200u);  // chunks 3 and 1
+  // Larger than the whole bound: read, handed out, not kept, nothing else forgotten.
+  auto big = reads.Read("east", Digest(9), Counted(&calls, 300, 9));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)->size(), 300u);
+  EXPECT_EQ(reads.kept_bytes(), 200u);
+  ASSERT_TRUE(reads.Read("east", Digest(3), Counted(&calls, 100, 3)).ok());
+  EXPECT_EQ(calls, 5);
+}
+
+TEST(SharedReadsTest, WithNothingKeptOnlyReadsInFlightAreShared) {
+  SharedReads reads(0);
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(reads.kept_bytes(), 0u);
+}
+
+// Jobs that ask while the chunk is being read wait for that read instead of reading too.
+TEST(SharedReadsTest, CallsDuringAReadWaitForItAndGetItsBytes) {
+  SharedReads reads(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> calls{0};
+  auto slow = [&] {
+    ++calls;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    return Result<std::vector<uint8_t>>(std::vector<uint8_t>(64, 5));
+  };
+  std::vector<Result<SharedReads::Bytes>> got(4, Status::NotFound("not yet"));
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { got[0] = reads.Read("east", Digest(1), slow); });
+  while (calls == 0) {
+    std::this_thread::yield();
+  }
+  for (int i = 1; i < 4; ++i) {
+    threads.emplace_back([&, i] { got[i] = reads.Read("east", Digest(1), slow); });
+  }
+  while (reads.counts().shared < 3) {
+    std::this_thread::yield();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(calls, 1);
+  for (const auto& g : got) {
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    EXPECT_EQ(**g, std::vector<uint8_t>(64, 5));
+  }
+  EXPECT_EQ(reads.kept_bytes(), 0u);  // shared while in flight, kept by nobody after
+}
+
+TEST(SharedReadsTest, AReadThatThrowsReachesItsCallerAndIsNotKept) {
+  SharedReads reads(1 << 20);
+  std::atomic<int> calls{0};
+  EXPECT_THROW(reads.Read("east", Digest(1),
+                          []() -> Result<std::vector<uint8_t>> { throw std::bad_alloc(); }),
+               std::bad_alloc);
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
+  EXPECT_EQ(calls, 1);
+}
+
+}  // namespace
+}  // namespace gallery::replication
