@@ -140,22 +140,23 @@ PACK_MAX_CONTENT = 64 << 20
 def pack_log_entries(path):
     """The entries of a pack log up to the first torn or damaged one (pack_chunk_store.cc): 80
     bytes, little endian: digest (32), kind (b"C" committed, b"X" removed, b"S", b"H"),
-    encoding, 2 reserved, pack id (u32), offset (u64), stored length (u32), content length
-    (u32), time in ms (i64), 12 reserved, then the first 4 bytes of the SHA-256 of the 76 bytes
-    before them. Yields (digest hex, kind, offset, stored, content, time_ms)."""
+    encoding (0 raw, 1 zstd, 2 without its zero segments), holes (u16, the segments left out:
+    non-zero exactly for encoding 2), pack id (u32), offset (u64), stored length (u32), content
+    length (u32), time in ms (i64), 12 reserved, then the first 4 bytes of the SHA-256 of the 76
+    bytes before them. Yields (digest hex, kind, offset, stored, content, time_ms)."""
     with open(path, "rb") as f:
         data = f.read()
     for at in range(0, len(data) - PACK_ENTRY_BYTES + 1, PACK_ENTRY_BYTES):
         e = data[at:at + PACK_ENTRY_BYTES]
         if hashlib.sha256(e[:76]).digest()[:4] != e[76:]:
             return
-        kind, encoding = e[32:33], e[33]
+        kind, encoding, holes = e[32:33], e[33], int.from_bytes(e[34:36], "little")
         offset = int.from_bytes(e[40:48], "little")
         stored = int.from_bytes(e[48:52], "little")
         content = int.from_bytes(e[52:56], "little")
         time_ms = int.from_bytes(e[56:64], "little", signed=True)
         if (kind not in (b"C", b"X", b"S", b"H") or content > PACK_MAX_CONTENT
-                or encoding > 1 or offset % PACK_ALIGN):
+                or encoding > 2 or (holes != 0) != (encoding == 2) or offset % PACK_ALIGN):
             return
         yield e[:32].hex(), kind, offset, stored, content, time_ms
 
@@ -495,21 +496,22 @@ def write_report(facts, runs, data_bytes, changed):
         "positions), uploaded as a new disk and image. Bytes copied into each store are the "
         "chunks the store gained during the replication (read from its pack logs, or its chunk "
         "files in a one-file-per-chunk store), counted by their content length (what the "
-        "replicator copied; compressed chunks take less on disk). The source region's first "
+        "replicator copied; on disk a chunk's record leaves out its all-zero 4 KiB segments, "
+        "and a compressed one takes less: the table gives both). The source region's first "
         "store gained nothing: the "
         "upload had already put the new chunks there. Largest store: "
         f"**{b_max / MIB:.1f} MiB = {b_percent:.2f}%** of the {SIZE_MIB} MiB logical size "
         f"(target ≤ {TARGET_DELTA_PERCENT:g}%: {met(b_percent <= TARGET_DELTA_PERCENT)}). " +
         failures_note(runs, "b"), "",
         "| store (last run) | (a) chunks | (a) content | (b) chunks | (b) content "
-        "| (b) share of logical size |",
-        "|---|---|---|---|---|---|",
+        "| (b) share of logical size | (b) on disk |",
+        "|---|---|---|---|---|---|---|",
     ]
     for s in stores:
         ac, ab, _ = last["a"]["added"][s]
-        bc, bb, _ = last["b"]["added"][s]
+        bc, bb, bd = last["b"]["added"][s]
         lines.append(f"| {s} | {ac} | {ab / MIB:.1f} MiB | {bc} | {bb / MIB:.1f} MiB | "
-                     f"{100.0 * bb / logical:.2f}% |")
+                     f"{100.0 * bb / logical:.2f}% | {bd / MIB:.1f} MiB |")
     lines += [
         "",
         f"**(c)** Version 1.0.2 of the first image to eastus2 and southeastasia, one replica each "

@@ -24,9 +24,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Log entry: digest (32), kind, encoding, 2 reserved, pack id (u32), offset (u64), stored length
-// (u32), content length (u32), time in ms (i64), 12 reserved, and the first 4 bytes of the
-// SHA-256 of the 76 bytes before them. Little-endian.
+// Log entry: digest (32), kind, form (the encoding), holes (u16: the left-out zero segments of a
+// sparse record, else 0), pack id (u32), offset (u64), stored length (u32), content length (u32),
+// time in ms (i64), 12 reserved, and the first 4 bytes of the SHA-256 of the 76 bytes before
+// them. Little-endian.
 constexpr size_t kEntryBytes = 80;
 constexpr size_t kCheckedBytes = 76;
 enum class Kind : uint8_t {
@@ -35,12 +36,23 @@ enum class Kind : uint8_t {
   kStaged = 'S',     // staged log: the batch wrote the chunk here, not yet committed
   kHeld = 'H',       // staged log: the batch holds the stored chunk
 };
-enum class Encoding : uint8_t { kRaw = 0, kZstd = 1 };
+enum class Form : uint8_t { kRaw = 0, kZstd = 1, kSparse = 2 };
+constexpr uint32_t kMaxSegments = 16;  // bits of Encoding::holes
+
+// The segment size of a sparse record of `content` bytes: a multiple of 4 KiB, so that each
+// left-out segment saves whole blocks of the pack; at most kMaxSegments segments.
+uint32_t SegmentBytes(uint32_t content) {
+  const uint32_t per = (content + kMaxSegments - 1) / kMaxSegments;
+  return static_cast<uint32_t>(
+      std::max<uint64_t>(kDirectAlign, (per + kDirectAlign - 1) / kDirectAlign * kDirectAlign));
+}
+
+using Encoding = PackChunkStore::Encoding;
 
 struct LogEntry {
   ChunkDigest digest{};
   Kind kind = Kind::kCommitted;
-  uint8_t encoding = 0;
+  Encoding encoding;
   uint32_t pack = 0;
   uint64_t offset = 0;
   uint32_t stored = 0;
@@ -53,8 +65,8 @@ void Encode(const LogEntry& e, std::string& out) {
   const size_t start = out.size();
   out.append(reinterpret_cast<const char*>(e.digest.data()), e.digest.size());
   out.push_back(static_cast<char>(e.kind));
-  out.push_back(static_cast<char>(e.encoding));
-  AppendLe<uint16_t>(out, 0);
+  out.push_back(static_cast<char>(e.encoding.form));
+  AppendLe<uint16_t>(out, e.encoding.holes);
   AppendLe(out, e.pack);
   AppendLe(out, e.offset);
   AppendLe(out, e.stored);
@@ -76,7 +88,8 @@ std::optional<LogEntry> Decode(std::string_view in) {
   LogEntry e;
   std::memcpy(e.digest.data(), bytes, 32);
   e.kind = static_cast<Kind>(bytes[32]);
-  e.encoding = bytes[33];
+  e.encoding.form = bytes[33];
+  e.encoding.holes = ReadLe<uint16_t>(in, 34);
   e.pack = ReadLe<uint32_t>(in, 36);
   e.offset = ReadLe<uint64_t>(in, 40);
   e.stored = ReadLe<uint32_t>(in, 48);
@@ -84,7 +97,10 @@ std::optional<LogEntry> Decode(std::string_view in) {
   e.time_ms = ReadLe<int64_t>(in, 56);
   const bool kind_ok = e.kind == Kind::kCommitted || e.kind == Kind::kRemoved ||
                        e.kind == Kind::kStaged || e.kind == Kind::kHeld;
-  if (!kind_ok || e.content > kMaxChunkBytes || e.encoding > 1 || e.offset % kDirectAlign != 0) {
+  const bool encoding_ok =
+      e.encoding.form <= static_cast<uint8_t>(Form::kSparse) &&
+      (e.encoding.holes != 0) == (e.encoding.form == static_cast<uint8_t>(Form::kSparse));
+  if (!kind_ok || !encoding_ok || e.content > kMaxChunkBytes || e.offset % kDirectAlign != 0) {
     return std::nullopt;
   }
   return e;
@@ -196,7 +212,7 @@ struct PackChunkStore::Entry {
   uint32_t stored = 0;
   uint64_t offset = 0;
   uint32_t content = 0;
-  uint8_t encoding = 0;
+  Encoding encoding;
   uint32_t holds = 0;  // staged batches holding the chunk: never removed while > 0
   TimestampMs last_used = 0;
 };
@@ -489,21 +505,42 @@ Result<std::map<ChunkDigest, PackLocation>> PackChunkStore::Inspect(const fs::pa
 
 PackChunkStore::Encoded PackChunkStore::EncodeChunk(const ChunkDigest& digest,
                                                     std::span<const uint8_t> content) const {
-  Encoded out{.digest = digest, .stored = content,
-              .content = static_cast<uint32_t>(content.size()),
-              .encoding = static_cast<uint8_t>(Encoding::kRaw)};
-  if (options_.compress) {
-    out.compressed.resize(ZSTD_compressBound(content.size()));
-    const size_t n = ZSTD_compressCCtx(ThreadCompressor(), out.compressed.data(),
-                                       out.compressed.size(), content.data(), content.size(),
-                                       options_.compression_level);
-    // Kept raw unless compression saves at least one 4 KiB block of the pack.
-    if (!ZSTD_isError(n) && Padded(n) < Padded(content.size())) {
-      out.compressed.resize(n);
-      out.stored = out.compressed;
-      out.encoding = static_cast<uint8_t>(Encoding::kZstd);
+  Encoded out{
+      .digest = digest, .stored = content, .content = static_cast<uint32_t>(content.size())};
+  // Each form is kept only when its record takes fewer 4 KiB blocks than the last.
+  const uint32_t segment = SegmentBytes(out.content);
+  uint16_t holes = 0;
+  size_t left = 0;  // bytes of the segments that are not all zero
+  for (size_t at = 0, i = 0; at < content.size(); at += segment, ++i) {
+    const std::span<const uint8_t> part =
+        content.subspan(at, std::min<size_t>(segment, content.size() - at));
+    if (IsAllZero(part)) {
+      holes = static_cast<uint16_t>(holes | (1u << i));
     } else {
-      out.compressed.clear();
+      left += part.size();
+    }
+  }
+  if (holes != 0 && left > 0 && Padded(left) < Padded(content.size())) {
+    out.encoded.reserve(left);
+    for (size_t at = 0, i = 0; at < content.size(); at += segment, ++i) {
+      if ((holes & (1u << i)) == 0) {
+        const size_t n = std::min<size_t>(segment, content.size() - at);
+        out.encoded.insert(out.encoded.end(), content.begin() + static_cast<ptrdiff_t>(at),
+                           content.begin() + static_cast<ptrdiff_t>(at + n));
+      }
+    }
+    out.stored = out.encoded;
+    out.encoding = {.form = static_cast<uint8_t>(Form::kSparse), .holes = holes};
+  }
+  if (options_.compress) {
+    std::vector<uint8_t> frame(ZSTD_compressBound(content.size()));
+    const size_t n = ZSTD_compressCCtx(ThreadCompressor(), frame.data(), frame.size(),
+                                       content.data(), content.size(), options_.compression_level);
+    if (!ZSTD_isError(n) && Padded(n) < Padded(out.stored.size())) {
+      frame.resize(n);
+      out.encoded = std::move(frame);
+      out.stored = out.encoded;
+      out.encoding = {.form = static_cast<uint8_t>(Form::kZstd)};
     }
   }
   return out;
@@ -729,7 +766,7 @@ Status PackChunkStore::Publish(const std::vector<Written>& written) {
 
 Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, const Pack& pack,
                                                     uint64_t offset, uint32_t stored,
-                                                    uint32_t content, uint8_t encoding) {
+                                                    uint32_t content, Encoding encoding) {
   const std::string& shown = folder_.shown();
   // Where, for the log: built only when the chunk is damaged (reads are a hot path).
   auto damaged = [&](std::string_view why) {
@@ -746,12 +783,30 @@ Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, c
   if (static_cast<size_t>(n) < bytes.size()) {
     return damaged("truncated");
   }
-  if (static_cast<Encoding>(encoding) == Encoding::kZstd) {
+  if (encoding.form == static_cast<uint8_t>(Form::kZstd)) {
     std::vector<uint8_t> decoded(content);
     const size_t m = ZSTD_decompressDCtx(ThreadDecompressor(), decoded.data(), decoded.size(),
                                          bytes.data(), bytes.size());
     if (ZSTD_isError(m) || m != content) {
       return damaged("undecodable");
+    }
+    bytes = std::move(decoded);
+  } else if (encoding.form == static_cast<uint8_t>(Form::kSparse)) {
+    std::vector<uint8_t> decoded(content);  // zeros where the holes are
+    const uint32_t segment = SegmentBytes(content);
+    size_t from = 0;
+    for (size_t at = 0, i = 0; at < content; at += segment, ++i) {
+      const size_t n = std::min<size_t>(segment, content - at);
+      if ((encoding.holes & (1u << i)) == 0) {
+        if (from + n > bytes.size()) {
+          return damaged("wrong length");
+        }
+        std::memcpy(decoded.data() + at, bytes.data() + from, n);
+        from += n;
+      }
+    }
+    if (from != bytes.size()) {
+      return damaged("wrong length");
     }
     bytes = std::move(decoded);
   } else if (stored != content) {

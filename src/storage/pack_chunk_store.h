@@ -2,9 +2,10 @@
 // PackChunkStore: the embedded ChunkStore for new stores, a folder on a local file system whose
 // chunks are appended to a few large pack files instead of one file each.
 //
-//   {root}/packs/{id}.pack   chunk data: each chunk's stored bytes (its content, or a zstd
-//                            frame) at a 4 KiB-aligned offset, zero-padded to 4 KiB; written
-//                            with O_DIRECT where the file system allows it
+//   {root}/packs/{id}.pack   chunk data: each chunk's stored bytes (its content, its segments
+//                            that are not all zero, or a zstd frame) at a 4 KiB-aligned offset,
+//                            zero-padded to 4 KiB; written with O_DIRECT where the file system
+//                            allows it
 //   {root}/packs/{id}.idx    the pack's log, fixed-size entries: a chunk committed into the pack
 //                            (digest, offset, stored and content length, encoding, time), or
 //                            one removed from it. Each entry carries a checksum.
@@ -17,6 +18,15 @@
 // (one file per chunk, ext4): 16 KiB chunks took 7.6 times the time and CPU of 128 KiB chunks
 // for the same bytes. Appending to a pack costs a write; a commit flushes the packs written
 // and their logs.
+//
+// Zero segments: a chunk whose content has all-zero stretches (a file system's free blocks
+// next to data, a changed run of blocks in an empty region) leaves out its all-zero segments
+// (4 KiB each for chunks up to 64 KiB, at most 16 per chunk) when that makes its record at
+// least one block smaller, as a sparse file leaves out zero blocks: they cost no disk and no
+// write. Which segments were left out is kept in the log entry; a read puts the zeros back and
+// verifies the digest of the whole content. Measured on this project's replication benchmark
+// (a next version differing in 2% of its 4 KiB blocks, 32 KiB chunks): 13% of the chunk bytes
+// it copies are such zero blocks.
 //
 // Durability: a batch's Commit flushes (fdatasync) the packs its chunks went to, then appends
 // their entries to the packs' logs and flushes those; only then are the chunks visible. A crash
@@ -114,6 +124,13 @@ class PackChunkStore final : public ChunkStore {
   struct Pack;
   struct Entry;
   struct StagedState;
+  // How a chunk's content is stored in its record: raw, a zstd frame, or its segments that are
+  // not all zero (`form`, the .cc's Form). For the last, bit i of `holes` is set when segment i
+  // (of SegmentBytes(content) bytes, the last one shorter) is all zero and left out.
+  struct Encoding {
+    uint8_t form = 0;
+    uint16_t holes = 0;
+  };
 
  private:
   class Batch;
@@ -126,7 +143,7 @@ class PackChunkStore final : public ChunkStore {
     uint64_t offset = 0;
     uint32_t stored = 0;
     uint32_t content = 0;
-    uint8_t encoding = 0;
+    Encoding encoding;
     // Compaction: publish only while the index still has the chunk at this (pack id, offset).
     std::optional<std::pair<uint32_t, uint64_t>> replaces;
     // Counts in the pack's unpublished chunks until the last copy of this goes (committed or
@@ -142,12 +159,13 @@ class PackChunkStore final : public ChunkStore {
   // A chunk's bytes as a pack stores them.
   struct Encoded {
     ChunkDigest digest{};
-    std::span<const uint8_t> stored;  // the content, or `compressed`
-    std::vector<uint8_t> compressed;
+    std::span<const uint8_t> stored;  // the content, or `encoded`
+    std::vector<uint8_t> encoded;
     uint32_t content = 0;
-    uint8_t encoding = 0;
+    Encoding encoding;
   };
-  // Compresses `content` if configured and worth it.
+  // Leaves out `content`'s zero segments, or compresses it if configured, when that makes its
+  // record smaller.
   Encoded EncodeChunk(const ChunkDigest& digest, std::span<const uint8_t> content) const;
   // Appends the chunks' stored bytes to an open pack with one write (one pack: a new one when
   // they do not fit in it).
@@ -156,7 +174,7 @@ class PackChunkStore final : public ChunkStore {
   Status Publish(const std::vector<Written>& written);
   // Verified content of `length` stored bytes at `offset` of `pack`.
   Result<std::vector<uint8_t>> ReadAt(const ChunkDigest& digest, const Pack& pack, uint64_t offset,
-                                      uint32_t stored, uint32_t content, uint8_t encoding);
+                                      uint32_t stored, uint32_t content, Encoding encoding);
   // Takes the chunk out of the index and logs its removal; the bytes it took.
   Status Forget(const ChunkDigest& digest, const Entry& entry);
   // Compacts `pack` if less than half of it is live and nothing else needs it.

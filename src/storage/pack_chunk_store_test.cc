@@ -29,6 +29,18 @@ std::vector<uint8_t> Compressible(size_t size, uint8_t seed) {
 
 uint64_t Padded(uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
+// `size` random bytes (by `seed`) with the `block`-sized stretches numbered in `zero` all zero.
+std::vector<uint8_t> WithZeroStretches(size_t size, const std::set<size_t>& zero, uint64_t seed,
+                                       size_t block = kBlock) {
+  std::vector<uint8_t> out = MemoryDisk::RandomBytes(size, seed);
+  for (size_t i : zero) {
+    const size_t at = i * block;
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(at),
+              out.begin() + static_cast<std::ptrdiff_t>(std::min(size, at + block)), 0);
+  }
+  return out;
+}
+
 // XORs the byte at `offset` of the file with 0x5a.
 void FlipByte(const fs::path& path, uint64_t offset) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -885,6 +897,108 @@ TEST_F(PackChunkStoreTest, CompressedChunksAreCompactedAndStayCompressed) {
   EXPECT_EQ(store->Locate(DigestOf(chunks[3]))->stored_length, moved.stored_length);
   store.reset();
   store = OpenStore(/*compress=*/false, {.pack_bytes = 4 * kBlock});
+  for (int i = 3; i < 8; ++i) EXPECT_EQ(*store->Read(DigestOf(chunks[i])), chunks[i]) << i;
+}
+
+// Chunks holding all-zero stretches (a file system's free blocks beside data) keep only their
+// segments that are not all zero: 4 KiB segments up to 64 KiB chunks, 16 segments beyond.
+TEST_F(PackChunkStoreTest, ZeroSegmentsAreLeftOutOfTheRecordAndPutBackOnRead) {
+  struct Case {
+    std::string what;
+    std::vector<uint8_t> content;
+    uint64_t stored;
+  };
+  const std::vector<Case> cases = {
+      {"32 KiB, blocks 1, 2 and 7 zero", WithZeroStretches(32 << 10, {1, 2, 7}, 1), 5 * kBlock},
+      {"256 KiB, 16 KiB segments 0 and 15 zero, and 4 KiB inside segment 3 (kept)",
+       [] {
+         std::vector<uint8_t> c = WithZeroStretches(256 << 10, {0, 15}, 2, 16 << 10);
+         std::fill(c.begin() + (3 << 14), c.begin() + (3 << 14) + kBlock, 0);
+         return c;
+       }(),
+       14 * (16 << 10)},
+      {"33 KiB, the short last segment zero", WithZeroStretches(33 << 10, {8}, 3), 8 * kBlock},
+      {"32 KiB, 3900 zero bytes: no whole segment",
+       [] {
+         std::vector<uint8_t> c = MemoryDisk::RandomBytes(32 << 10, 4);
+         std::fill(c.begin() + 100, c.begin() + 4000, 0);
+         return c;
+       }(),
+       32 << 10},
+      {"32 KiB, all zero: nothing would be left", std::vector<uint8_t>(32 << 10), 32 << 10},
+  };
+  uint64_t usage = 0;
+  {
+    auto store = OpenStore();
+    for (const Case& c : cases) {
+      const ChunkDigest d = Put(*store, c.content);
+      EXPECT_EQ(store->Locate(d)->stored_length, c.stored) << c.what;
+      EXPECT_EQ(*store->Read(d), c.content) << c.what;
+      EXPECT_TRUE(*store->ContainsWhole(d, c.content.size())) << c.what;
+      usage += Padded(c.stored);
+    }
+    EXPECT_EQ(store->Usage()->stored_bytes, usage);
+    EXPECT_EQ(PackBytes(), usage);
+  }
+  // The log keeps which segments were left out.
+  auto store = OpenStore();
+  for (const Case& c : cases) {
+    const ChunkDigest d = DigestOf(c.content);
+    EXPECT_EQ(*store->Read(d), c.content) << c.what << ", after a reopen";
+    EXPECT_EQ(store->Locate(d)->stored_length, c.stored) << c.what << ", after a reopen";
+  }
+  EXPECT_EQ(store->Usage()->stored_bytes, usage);
+}
+
+TEST_F(PackChunkStoreTest, CompressionIsUsedOnlyWhenItBeatsLeavingOutZeroSegments) {
+  auto store = OpenStore(/*compress=*/true);
+  // Random blocks do not compress: the zero segments are left out, the rest kept as is.
+  const std::vector<uint8_t> noise = WithZeroStretches(32 << 10, {0, 4}, 5);
+  // Compressible blocks: zstd takes less than the 6 blocks left out of the zero ones.
+  std::vector<uint8_t> text = Compressible(32 << 10, 5);
+  std::fill(text.begin(), text.begin() + 2 * kBlock, 0);
+  const ChunkDigest dn = Put(*store, noise);
+  const ChunkDigest dt = Put(*store, text);
+  EXPECT_EQ(store->Locate(dn)->stored_length, 6 * kBlock);
+  EXPECT_LT(store->Locate(dt)->stored_length, kBlock);
+  store.reset();
+  store = OpenStore(/*compress=*/false);
+  EXPECT_EQ(*store->Read(dn), noise);
+  EXPECT_EQ(*store->Read(dt), text);
+}
+
+TEST_F(PackChunkStoreTest, ADamagedRecordWithoutItsZeroSegmentsIsDataLoss) {
+  auto store = OpenStore();
+  const std::vector<uint8_t> content = WithZeroStretches(32 << 10, {0, 3, 4}, 6);
+  const ChunkDigest d = Put(*store, content);
+  const PackLocation at = *store->Locate(d);
+  ASSERT_EQ(at.stored_length, 5 * kBlock);
+  for (uint64_t pos : {uint64_t{0}, uint64_t{kBlock + 7}, uint64_t{at.stored_length - 1}}) {
+    FlipByte(at.pack, at.offset + pos);
+    ExpectDataLoss(*store, d, "flip at " + std::to_string(pos));
+    FlipByte(at.pack, at.offset + pos);
+    EXPECT_EQ(*store->Read(d), content);
+  }
+  fs::resize_file(at.pack, at.offset + at.stored_length - kBlock);
+  ExpectDataLoss(*store, d, "truncated");
+}
+
+TEST_F(PackChunkStoreTest, ChunksWithoutTheirZeroSegmentsAreCompactedAndStaySo) {
+  auto store = OpenSmallPacks(8 * kBlock);
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 8; ++i) {
+    chunks.push_back(WithZeroStretches(32 << 10, {1, 2, 3, 5, 6, 7}, 10 + i));  // 2 blocks kept
+    Put(*store, chunks.back());
+  }
+  const PackLocation moved = *store->Locate(DigestOf(chunks[3]));
+  ASSERT_EQ(moved.stored_length, 2 * kBlock);
+  ASSERT_EQ(store->Locate(DigestOf(chunks[0]))->pack, moved.pack);
+  for (int i : {0, 1, 2}) ASSERT_TRUE(store->Remove(DigestOf(chunks[i])).ok());
+  ASSERT_EQ(store->compactions(), 1u);
+  EXPECT_FALSE(fs::exists(moved.pack));
+  EXPECT_EQ(store->Locate(DigestOf(chunks[3]))->stored_length, 2 * kBlock);
+  store.reset();
+  store = OpenSmallPacks(8 * kBlock);
   for (int i = 3; i < 8; ++i) EXPECT_EQ(*store->Read(DigestOf(chunks[i])), chunks[i]) << i;
 }
 
