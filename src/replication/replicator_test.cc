@@ -630,6 +630,29 @@ TEST_F(ReplicatorTest, AfterASlowPassEveryChunkIsConfirmedAgainAndWhatWasTakenIs
   EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
 }
 
+// The same with a chunk the job itself wrote and committed early in the slow pass: the job's
+// batch must write it again when the next pass finds it gone.
+TEST_F(ReplicatorTest, AChunkTheJobWroteAndACollectionTookIsWrittenAgain) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;  // requests in order
+  options.request_bytes = 4 * kChunk;
+  options.commit_bytes = 4 * kChunk;  // every request committed
+  int requests = 0;
+  options.link = [&](const std::string&, const std::string&, uint64_t, const std::atomic<bool>*) {
+    if (++requests == 3) {  // chunks 0-3 went out with the first request and are committed
+      EXPECT_TRUE(Store("westus").Remove(digests_[0]).ok());
+      clock_.Advance(storage::kGcGraceMs / 2 + 1);
+    }
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(requests, 10 + 1);  // 38 chunks in requests of 4, then the one copied again
+  EXPECT_EQ(Holds("westus"), static_cast<int>(digests_.size()));
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kCompleted);
+}
+
 // audit c#10 e: eastus has two stores; each chunk crosses the link once and is written into
 // both. Bytes and rate count it once: the rate is the link's, not the sum of the stores' writes.
 TEST_F(ReplicatorTest, LiveProgressCountsEachChunkOnceHoweverManyStoresReceiveIt) {

@@ -54,7 +54,8 @@ class ChunkBatch {
   virtual ~ChunkBatch() = default;
 
   // Stages `bytes` as the chunk `digest` (the caller computed digest = DigestOf(bytes)); not
-  // visible to readers until Commit. Adding a digest already in this batch is a no-op.
+  // visible to readers until Commit. Adding a digest this batch added and has not committed yet
+  // is a no-op; after its commit, adding it again writes it again (the caller found it missing).
   // Unavailable on I/O errors, ResourceExhausted when the disk is full.
   virtual Status Add(const ChunkDigest& digest, std::span<const uint8_t> bytes) = 0;
 

@@ -229,14 +229,13 @@ class FileChunkStore::Batch final : public ChunkBatch {
     }
     Status s = store_.Publish(committing);
     if (!s.ok()) {
-      // Those not renamed are discarded; adding them again writes them anew.
-      RemoveTemps(committing);
-      std::lock_guard lock(mu_);
-      for (const StagedFile& f : committing) {
-        if (!f.path.empty()) {
-          staged_.erase(f.digest);
-        }
-      }
+      RemoveTemps(committing);  // those not renamed are discarded
+    }
+    // Committed, or discarded: either way adding them again writes them anew. A committed chunk
+    // added again was found missing since (a collection took it): skipping it lost it.
+    std::lock_guard lock(mu_);
+    for (const StagedFile& f : committing) {
+      staged_.erase(f.digest);
     }
     return s;
   }
@@ -254,7 +253,7 @@ class FileChunkStore::Batch final : public ChunkBatch {
   const fs::path dir_;  // tmp/{batch id}
   std::mutex mu_;
   bool made_ = false;  // dir_ exists (under mu_)
-  std::set<ChunkDigest> staged_;
+  std::set<ChunkDigest> staged_;  // added and not yet committed
   std::vector<StagedFile> pending_;
   uint64_t next_sequence_ = 0;
 };

@@ -96,6 +96,22 @@ TEST_F(FileChunkStoreTest, AddingTheSameDigestTwiceInABatchWritesItOnce) {
   EXPECT_EQ(TempFiles(), 0u);
 }
 
+// A long replication keeps one batch: a chunk it committed early that a collection took
+// meanwhile is added again when the job finds it missing, and must be written again.
+TEST_F(FileChunkStoreTest, AChunkAddedAgainAfterItsCommitIsWrittenAgain) {
+  auto store = OpenStore();
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(5000, 4);
+  auto batch = store->BeginBatch();
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  ASSERT_TRUE(store->Remove(DigestOf(a)).ok());
+  ASSERT_FALSE(*store->Contains(DigestOf(a)));
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_TRUE(*store->Contains(DigestOf(a)));
+  EXPECT_EQ(*store->Read(DigestOf(a)), a);
+}
+
 // Every background_flush_bytes of new chunk files (batches and staged uploads alike), the store
 // flushes the file system in the background, so a commit's own flush has less left to do.
 TEST_F(FileChunkStoreTest, NewChunkBytesStartBackgroundFlushes) {

@@ -983,11 +983,11 @@ class PackChunkStore::Batch final : public ChunkBatch {
       committing.swap(pending_);
     }
     Status s = store_.Publish(committing);
-    if (!s.ok()) {  // discarded: adding them again writes them anew
-      std::lock_guard lock(mu_);
-      for (const Written& w : committing) {
-        added_.erase(w.digest);
-      }
+    // Committed, or discarded: either way adding them again writes them anew. A committed chunk
+    // added again was found missing since (a collection took it): skipping it lost it.
+    std::lock_guard lock(mu_);
+    for (const Written& w : committing) {
+      added_.erase(w.digest);
     }
     return s;
   }
@@ -995,7 +995,7 @@ class PackChunkStore::Batch final : public ChunkBatch {
  private:
   PackChunkStore& store_;
   std::mutex mu_;
-  std::set<ChunkDigest> added_;
+  std::set<ChunkDigest> added_;  // added and not yet committed
   std::vector<Written> pending_;
 };
 

@@ -239,6 +239,22 @@ TEST_F(PackChunkStoreTest, AddingTheSameDigestTwiceInABatchWritesItOnce) {
   EXPECT_EQ(fs::file_size(dir_.path() / "packs" / *PackFiles("idx").begin()), kLogEntry);
 }
 
+// A long replication keeps one batch: a chunk it committed early that a collection took
+// meanwhile is added again when the job finds it missing, and must be written again.
+TEST_F(PackChunkStoreTest, AChunkAddedAgainAfterItsCommitIsWrittenAgain) {
+  auto store = OpenStore();
+  const std::vector<uint8_t> a = MemoryDisk::RandomBytes(5000, 4);
+  auto batch = store->BeginBatch();
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  ASSERT_TRUE(store->Remove(DigestOf(a)).ok());
+  ASSERT_FALSE(*store->Contains(DigestOf(a)));
+  ASSERT_TRUE(batch->Add(DigestOf(a), a).ok());
+  ASSERT_TRUE(batch->Commit().ok());
+  EXPECT_TRUE(*store->Contains(DigestOf(a)));
+  EXPECT_EQ(*store->Read(DigestOf(a)), a);
+}
+
 TEST_F(PackChunkStoreTest, ABatchCommitsAgainAfterMoreAdds) {
   auto store = OpenStore();
   auto batch = store->BeginBatch();
