@@ -78,12 +78,13 @@ void Encode(const LogEntry& e, std::string& out) {
   out.append(reinterpret_cast<const char*>(check.data()), kEntryBytes - kCheckedBytes);
 }
 
-// nullopt when the entry's checksum fails (a torn write) or its fields are implausible.
-std::optional<LogEntry> Decode(std::string_view in) {
+// nullopt when the entry's checksum fails (a torn write); an error when the checksum holds but
+// the fields are none this version writes (a log of a newer version, which must not be cut).
+Result<std::optional<LogEntry>> Decode(std::string_view in) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(in.data());
   const ChunkDigest check = DigestOf({bytes, kCheckedBytes});
   if (std::memcmp(check.data(), bytes + kCheckedBytes, kEntryBytes - kCheckedBytes) != 0) {
-    return std::nullopt;
+    return std::optional<LogEntry>();
   }
   LogEntry e;
   std::memcpy(e.digest.data(), bytes, 32);
@@ -97,13 +98,20 @@ std::optional<LogEntry> Decode(std::string_view in) {
   e.time_ms = ReadLe<int64_t>(in, 56);
   const bool kind_ok = e.kind == Kind::kCommitted || e.kind == Kind::kRemoved ||
                        e.kind == Kind::kStaged || e.kind == Kind::kHeld;
-  const bool encoding_ok =
-      e.encoding.form <= static_cast<uint8_t>(Form::kSparse) &&
-      (e.encoding.holes != 0) == (e.encoding.form == static_cast<uint8_t>(Form::kSparse));
-  if (!kind_ok || !encoding_ok || e.content > kMaxChunkBytes || e.offset % kDirectAlign != 0) {
-    return std::nullopt;
+  bool encoding_ok = e.encoding.form <= static_cast<uint8_t>(Form::kSparse);
+  if (e.encoding.form == static_cast<uint8_t>(Form::kSparse)) {
+    // Some segment left out, none beyond the content's last, and less stored than the content.
+    const uint32_t segments =
+        e.content == 0 ? 0 : (e.content + SegmentBytes(e.content) - 1) / SegmentBytes(e.content);
+    encoding_ok =
+        e.encoding.holes != 0 && (e.encoding.holes >> segments) == 0 && e.stored < e.content;
+  } else if (e.encoding.holes != 0) {
+    encoding_ok = false;
   }
-  return e;
+  if (!kind_ok || !encoding_ok || e.content > kMaxChunkBytes || e.offset % kDirectAlign != 0) {
+    return Status::FailedPrecondition("an entry this version of galleryd does not know");
+  }
+  return std::optional<LogEntry>(e);
 }
 
 uint64_t Padded(uint64_t n) { return (n + kDirectAlign - 1) / kDirectAlign * kDirectAlign; }
@@ -145,11 +153,19 @@ Result<std::vector<LogEntry>> ReadLog(std::string_view store, int fd, const fs::
   std::vector<LogEntry> entries;
   size_t at = 0;
   while (at + kEntryBytes <= static_cast<size_t>(n)) {
-    std::optional<LogEntry> e = Decode(std::string_view(bytes).substr(at, kEntryBytes));
-    if (!e) {
+    Result<std::optional<LogEntry>> e = Decode(std::string_view(bytes).substr(at, kEntryBytes));
+    if (!e.ok()) {
+      GLOG_ERROR("chunk store '{}': log '{}' has {} at {}", store, path.string(),
+                 e.status().message(), at);
+      return Status::FailedPrecondition(
+          "chunk store '" + std::string(store) +
+          "' holds a log entry this version of galleryd does not know (written by a newer "
+          "version?); the store is left as it is");
+    }
+    if (!e->has_value()) {
       break;
     }
-    entries.push_back(*e);
+    entries.push_back(**e);
     at += kEntryBytes;
   }
   if (cut && at != bytes.size()) {

@@ -34,6 +34,8 @@
 // open) and pack bytes no entry refers to (dead space). Pack files are never rewritten in
 // place: new chunks are appended to an open pack (a new one after each open, and whenever one
 // passes PackChunkStoreLimits::pack_bytes); concurrent writes go to up to four open packs.
+// An entry whose checksum holds but whose fields this version does not write (a newer
+// version's log) is no torn write: the open fails (FailedPrecondition) and nothing is cut.
 //
 // The index of every chunk (digest -> pack, offset, lengths, last use) is kept in memory,
 // rebuilt from the logs at Open: about 100 bytes per chunk (3 MiB per GiB of stored data at
@@ -87,7 +89,8 @@ class PackChunkStore final : public ChunkStore {
  public:
   // Opens the store at `root`, creating its folders if needed, and reads every pack's log
   // (cutting a torn last entry) and every staged batch's log. Deletes packs a compaction
-  // finished with. Errors as OpenStoreFolder (store_folder.h), and Unavailable on I/O errors.
+  // finished with. Errors as OpenStoreFolder (store_folder.h), Unavailable on I/O errors, and
+  // FailedPrecondition for a log entry of a form this version does not know.
   static Result<std::unique_ptr<PackChunkStore>> Open(const std::filesystem::path& root,
                                                       ChunkStoreOptions options = {},
                                                       PackChunkStoreLimits limits = {});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <thread>
@@ -531,6 +532,52 @@ TEST(PackChunkStoreMarkerTest, AFolderHoldingAnotherStoreIsRefused) {
 }
 
 // ---- crash safety
+
+// An entry whose checksum holds but whose fields this version does not write (a newer
+// version's log after a downgrade) stops the open; nothing is cut, so nothing after it is lost.
+TEST_F(PackChunkStoreTest, ALogEntryOfUnknownFormStopsTheOpenAndIsNotCut) {
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 3; ++i) chunks.push_back(MemoryDisk::RandomBytes(5000, 60 + i));
+  {
+    auto store = OpenStore();
+    for (const auto& c : chunks) Put(*store, c);
+  }
+  const fs::path log = dir_.path() / "packs" / *PackFiles("idx").begin();
+  std::string original;
+  {
+    std::ifstream in(log, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_EQ(original.size(), 3 * kLogEntry);
+  struct Case {
+    std::string what;
+    uint8_t form;
+    uint16_t holes;
+  };
+  for (const Case& c : std::vector<Case>{{"an unknown encoding", 3, 0},
+                                         {"a sparse record without holes", 2, 0},
+                                         {"a raw record with holes", 0, 1},
+                                         {"holes beyond the chunk's segments", 2, 1u << 3}}) {
+    std::string edited = original;
+    const size_t at = kLogEntry;  // the second entry, a 5000-byte raw chunk (2 segments)
+    edited[at + 33] = static_cast<char>(c.form);
+    edited[at + 34] = static_cast<char>(c.holes & 0xff);
+    edited[at + 35] = static_cast<char>(c.holes >> 8);
+    const ChunkDigest check =
+        DigestOf({reinterpret_cast<const uint8_t*>(edited.data()) + at, kLogEntry - 4});
+    std::copy(check.begin(), check.begin() + 4, edited.begin() + at + kLogEntry - 4);
+    std::ofstream(log, std::ios::binary | std::ios::trunc) << edited;
+    auto store = PackChunkStore::Open(dir_.path(), {.clock = &clock_});
+    EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << c.what;
+    EXPECT_NE(store.status().message().find("does not know"), std::string::npos)
+        << c.what << ": " << store.status().message();
+    EXPECT_EQ(store.status().message().find(".idx"), std::string::npos) << c.what;  // no log path
+    EXPECT_EQ(fs::file_size(log), 3 * kLogEntry) << c.what;  // not cut
+  }
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << original;
+  auto store = OpenStore();
+  for (const auto& c : chunks) EXPECT_EQ(*store->Read(DigestOf(c)), c);
+}
 
 TEST_F(PackChunkStoreTest, ATornLastLogEntryIsCutAtOpenAndWhatCameBeforeIsKept) {
   std::vector<std::vector<uint8_t>> chunks;

@@ -30,7 +30,8 @@ struct ZSTD_DCtx_s;
 namespace gallery::storage {
 
 struct ChunkStoreOptions {
-  // Store new chunks zstd-compressed (kept raw when that does not make them smaller).
+  // Store new chunks zstd-compressed (kept raw, or without their zero segments in a pack
+  // store, when that is not larger).
   bool compress = false;
   int compression_level = 1;
   // Write chunk data with O_DIRECT where the file system allows it (falls back to the page
