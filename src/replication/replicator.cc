@@ -197,6 +197,9 @@ class Replicator::Job {
                                         missing.begin() + static_cast<ptrdiff_t>(next_missing + n));
           next_missing += n;
           lock.unlock();
+          // Survey batches finish out of order: back to the disks' order, in which reads of the
+          // source are sequential.
+          std::sort(request.begin(), request.end());
           Status s = CopyRequest(request, lacks, count_progress);
           lock.lock();
           if (!s.ok()) {
@@ -243,7 +246,7 @@ class Replicator::Job {
       t.join();
     }
     GALLERY_RETURN_IF_ERROR(error);
-    if (stop_) {  // Stop() ended the pass before every request ran
+    if (stop_) {  // Stop() ended the pass before every request (survey or copy) ran
       return Cancelled("galleryd is stopping");
     }
     return Commit();

@@ -43,6 +43,24 @@ class CountingStore final : public storage::ForwardingChunkStore {
   std::atomic<int> reads{0};
 };
 
+// A ChunkStore that forwards to another until its `fail_after`th ContainsWhole, which fails
+// like a disk gone bad, as does every one after it.
+class FailingStore final : public storage::ForwardingChunkStore {
+ public:
+  FailingStore(storage::ChunkStore& inner, int fail_after)
+      : ForwardingChunkStore(inner), fail_after_(fail_after) {}
+  Result<bool> ContainsWhole(const storage::ChunkDigest& d, uint64_t length) override {
+    if (++calls_ >= fail_after_) {
+      return Status::Unavailable("westus: Input/output error");
+    }
+    return inner_.ContainsWhole(d, length);
+  }
+
+ private:
+  const int fail_after_;
+  std::atomic<int> calls_{0};
+};
+
 // southcentralus (the source, two stores), eastus (two stores), westus (one store).
 const char* kCatalog = R"({"regions":[
   {"name":"southcentralus","galleries":true,"replication":true,
@@ -79,6 +97,9 @@ class ReplicatorTest : public ::testing::Test {
           }
           if (counted_ != nullptr && name == "southcentralus") {
             return counted_.get();
+          }
+          if (failing_ != nullptr && name == "westus") {
+            return failing_.get();
           }
           return stores_->For(name);
         },
@@ -215,6 +236,7 @@ class ReplicatorTest : public ::testing::Test {
   std::set<std::string> broken_;
   std::function<void(const std::string& store)> on_store_;  // called as a job asks for a store
   std::unique_ptr<CountingStore> counted_;  // when set, jobs get it as southcentralus
+  std::unique_ptr<FailingStore> failing_;   // when set, jobs get it as westus
   std::vector<storage::ChunkDigest> digests_;
   ResourceId id_;
   std::mutex mu_;
@@ -321,6 +343,23 @@ TEST_F(ReplicatorTest, ADamagedSourceChunkIsReadFromAnotherCompleteReplica) {
   auto egress = Egress();
   EXPECT_EQ((egress[{"westus", "eastus"}]), int64_t{kChunk});  // the one chunk it lent
   EXPECT_EQ((egress[{"southcentralus", "eastus"}]), DataBytes() - kChunk);
+}
+
+// A target failing mid-pass, with the job's four threads surveying and copying at once: every
+// thread ends, the job returns the failure, and the attempt is recorded with it.
+TEST_F(ReplicatorTest, ATargetFailingMidPassEndsEveryThreadOfTheJobWithItsError) {
+  MakeReplicator({.threads_per_job = 4, .max_attempts = 3, .request_bytes = 2 * kChunk});
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  failing_ = std::make_unique<FailingStore>(Store("westus"), 20);  // of 38
+  Status s = replicator_->RunRegion(id_, "westus");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.ToString();
+  const Replica west = ReplicasIn("westus")[0];
+  EXPECT_EQ(west.state, ReplicationState::kReplicating);  // retried later
+  EXPECT_EQ(west.attempts, 1);
+  EXPECT_NE(west.details.find("Input/output error"), std::string::npos) << west.details;
+  EXPECT_FALSE(replicator_->Live(id_, "westus").has_value());  // the job is over
+  EXPECT_LT(Holds("westus"), static_cast<int>(digests_.size()));
 }
 
 TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsReason) {

@@ -1,6 +1,7 @@
 #include "replication/shared_reads.h"
 
 #include <exception>
+#include <string>
 
 namespace gallery::replication {
 
@@ -20,21 +21,23 @@ Result<SharedReads::Bytes> SharedReads::Read(const std::string& store,
     ++counts_.reads;
     slots_.emplace(key, Slot{promise.get_future().share()});
   }
-  Result<Bytes> out = Status::NotFound("no read");
+  Result<Bytes> out = Status::Internal("unread");
   try {
     Result<std::vector<uint8_t>> bytes = read();
-    out = bytes.ok() ? Result<Bytes>(std::make_shared<const std::vector<uint8_t>>(std::move(*bytes)))
-                     : Result<Bytes>(bytes.status());
-  } catch (...) {  // the waiters get the exception too; nothing is kept
-    promise.set_exception(std::current_exception());
-    std::lock_guard<std::mutex> lock(mu_);
-    slots_.erase(key);
-    throw;
+    if (bytes.ok()) {
+      out = Bytes(std::make_shared<const std::vector<uint8_t>>(std::move(*bytes)));
+    } else {
+      out = bytes.status();
+    }
+  } catch (const std::exception& e) {  // out of memory: an error for this read and its waiters
+    out = Status::Internal("cannot read chunk " + storage::ToHex(digest) + " of store '" + store +
+                           "': " + e.what());
   }
   promise.set_value(out);
   std::lock_guard<std::mutex> lock(mu_);
-  if (out.ok() && (*out)->size() <= keep_bytes_) {
-    Keep(key, (*out)->size());
+  const uint64_t size = out.ok() ? (*out)->size() : 0;
+  if (size > 0 && size <= keep_bytes_) {
+    Keep(key, size);
   } else {
     slots_.erase(key);
   }

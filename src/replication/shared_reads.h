@@ -5,8 +5,9 @@
 // what its targets lack from the same source store: without sharing, every region reads the
 // same bytes from that store and hashes them again. Here a read of (store, digest) that another
 // job has in flight is waited for, and one finished lately is served from memory. What is kept
-// is bounded by bytes, oldest out first. A failed read is handed to the jobs that waited for it
-// but is not kept: the next job tries the store itself.
+// is bounded by bytes, oldest out first. A failed read (an exception from `read` becomes an
+// Internal error) is handed to the jobs that waited for it but is not kept: the next job tries
+// the store itself.
 //
 // Bytes are kept by (store, digest), so a job is served only what it would have read itself
 // from that store: the region it is counted as coming from (egress, links) does not change.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <thread>
 
@@ -49,7 +50,7 @@ TEST(SharedReadsTest, TheSameChunkOfAnotherStoreIsReadThere) {
   EXPECT_EQ(**west, std::vector<uint8_t>(10, 2));
 }
 
-TEST(SharedReadsTest, AFailedReadReachesItsWaitersButIsNotKept) {
+TEST(SharedReadsTest, AFailedReadIsNotKept) {
   SharedReads reads(1 << 20);
   std::atomic<int> calls{0};
   auto failed = reads.Read("east", Digest(1), [&] {
@@ -135,14 +136,64 @@ TEST(SharedReadsTest, CallsDuringAReadWaitForItAndGetItsBytes) {
   EXPECT_EQ(reads.kept_bytes(), 0u);  // shared while in flight, kept by nobody after
 }
 
-TEST(SharedReadsTest, AReadThatThrowsReachesItsCallerAndIsNotKept) {
+TEST(SharedReadsTest, AReadThatThrowsIsAnInternalErrorAndIsNotKept) {
   SharedReads reads(1 << 20);
   std::atomic<int> calls{0};
-  EXPECT_THROW(reads.Read("east", Digest(1),
-                          []() -> Result<std::vector<uint8_t>> { throw std::bad_alloc(); }),
-               std::bad_alloc);
+  auto thrown = reads.Read("east", Digest(1),
+                           []() -> Result<std::vector<uint8_t>> { throw std::bad_alloc(); });
+  EXPECT_EQ(thrown.status().code(), StatusCode::kInternal);
+  EXPECT_NE(thrown.status().message().find("store 'east'"), std::string::npos)
+      << thrown.status().message();
   ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
   EXPECT_EQ(calls, 1);
+}
+
+// A job waiting for another's read gets that read's error, and nothing is kept for the next.
+TEST(SharedReadsTest, CallsDuringAFailingReadGetItsError) {
+  SharedReads reads(1 << 20);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> calls{0};
+  auto failing = [&] {
+    ++calls;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    return Result<std::vector<uint8_t>>(Status::Unavailable("east: Input/output error"));
+  };
+  std::vector<Result<SharedReads::Bytes>> got(2, Status::NotFound("not yet"));
+  std::thread first([&] { got[0] = reads.Read("east", Digest(1), failing); });
+  while (calls == 0) {
+    std::this_thread::yield();
+  }
+  std::thread second([&] { got[1] = reads.Read("east", Digest(1), failing); });
+  while (reads.counts().shared < 1) {
+    std::this_thread::yield();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  first.join();
+  second.join();
+  EXPECT_EQ(calls, 1);
+  for (const auto& g : got) {
+    EXPECT_EQ(g.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(g.status().message(), "east: Input/output error");
+  }
+  std::atomic<int> later{0};
+  ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&later, 10, 1)).ok());
+  EXPECT_EQ(later, 1);
+}
+
+TEST(SharedReadsTest, EmptyChunksAreNeverKept) {
+  SharedReads reads(0);
+  std::atomic<int> calls{0};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 0, 0)).ok());
+  }
+  EXPECT_EQ(calls, 3);
 }
 
 }  // namespace
