@@ -186,6 +186,12 @@ class Replicator::Job {
     std::vector<uint32_t> missing;  // chunks some target lacks, as the survey found them
     size_t next_missing = 0;        // the first of `missing` not yet taken for copying
     Status error;                   // the first failure
+    auto fail = [&](const Status& s) {  // mu held
+      if (error.ok()) {
+        error = s;
+      }
+      stop_ = true;  // the job's other threads stop too, even while waiting on a link
+    };
     auto work = [&] {
       std::unique_lock<std::mutex> lock(mu);
       while (!stop_) {
@@ -203,10 +209,7 @@ class Replicator::Job {
           Status s = CopyRequest(request, lacks, count_progress);
           lock.lock();
           if (!s.ok()) {
-            if (error.ok()) {
-              error = s;
-            }
-            stop_ = true;  // the job's other threads stop too, even while waiting on a link
+            fail(s);
           }
         } else if (next_batch < batches) {
           const size_t first = next_batch++ * per_request;
@@ -218,10 +221,7 @@ class Replicator::Job {
           missing.insert(missing.end(), found.begin(), found.end());
           ++batches_done;
           if (!s.ok()) {
-            if (error.ok()) {
-              error = s;
-            }
-            stop_ = true;
+            fail(s);
           }
         } else if (surveyed) {
           break;  // every chunk surveyed and every lacking one taken

@@ -47,6 +47,23 @@ uint32_t SegmentBytes(uint32_t content) {
       std::max<uint64_t>(kDirectAlign, (per + kDirectAlign - 1) / kDirectAlign * kDirectAlign));
 }
 
+uint32_t SegmentCount(uint32_t content) {
+  return (content + SegmentBytes(content) - 1) / SegmentBytes(content);
+}
+
+// Calls visit(i, offset, length) for each segment of `content` bytes in order (the last may be
+// shorter), while it returns true.
+template <typename Visit>
+void ForEachSegment(uint32_t content, Visit visit) {
+  const uint32_t segment = SegmentBytes(content);
+  uint32_t i = 0;
+  for (uint32_t at = 0; at < content; at += segment, ++i) {
+    if (!visit(i, at, std::min(segment, content - at))) {
+      return;
+    }
+  }
+}
+
 using Encoding = PackChunkStore::Encoding;
 
 struct LogEntry {
@@ -101,8 +118,7 @@ Result<std::optional<LogEntry>> Decode(std::string_view in) {
   bool encoding_ok = e.encoding.form <= static_cast<uint8_t>(Form::kSparse);
   if (e.encoding.form == static_cast<uint8_t>(Form::kSparse)) {
     // Some segment left out, none beyond the content's last, and less stored than the content.
-    const uint32_t segments =
-        e.content == 0 ? 0 : (e.content + SegmentBytes(e.content) - 1) / SegmentBytes(e.content);
+    const uint32_t segments = SegmentCount(e.content);
     encoding_ok =
         e.encoding.holes != 0 && (e.encoding.holes >> segments) == 0 && e.stored < e.content;
   } else if (e.encoding.holes != 0) {
@@ -524,27 +540,24 @@ PackChunkStore::Encoded PackChunkStore::EncodeChunk(const ChunkDigest& digest,
   Encoded out{
       .digest = digest, .stored = content, .content = static_cast<uint32_t>(content.size())};
   // Each form is kept only when its record takes fewer 4 KiB blocks than the last.
-  const uint32_t segment = SegmentBytes(out.content);
   uint16_t holes = 0;
   size_t left = 0;  // bytes of the segments that are not all zero
-  for (size_t at = 0, i = 0; at < content.size(); at += segment, ++i) {
-    const std::span<const uint8_t> part =
-        content.subspan(at, std::min<size_t>(segment, content.size() - at));
-    if (IsAllZero(part)) {
+  ForEachSegment(out.content, [&](uint32_t i, uint32_t at, uint32_t n) {
+    if (IsAllZero(content.subspan(at, n))) {
       holes = static_cast<uint16_t>(holes | (1u << i));
     } else {
-      left += part.size();
+      left += n;
     }
-  }
+    return true;
+  });
   if (holes != 0 && left > 0 && Padded(left) < Padded(content.size())) {
     out.encoded.reserve(left);
-    for (size_t at = 0, i = 0; at < content.size(); at += segment, ++i) {
+    ForEachSegment(out.content, [&](uint32_t i, uint32_t at, uint32_t n) {
       if ((holes & (1u << i)) == 0) {
-        const size_t n = std::min<size_t>(segment, content.size() - at);
-        out.encoded.insert(out.encoded.end(), content.begin() + static_cast<ptrdiff_t>(at),
-                           content.begin() + static_cast<ptrdiff_t>(at + n));
+        out.encoded.insert(out.encoded.end(), content.begin() + at, content.begin() + at + n);
       }
-    }
+      return true;
+    });
     out.stored = out.encoded;
     out.encoding = {.form = static_cast<uint8_t>(Form::kSparse), .holes = holes};
   }
@@ -809,19 +822,19 @@ Result<std::vector<uint8_t>> PackChunkStore::ReadAt(const ChunkDigest& digest, c
     bytes = std::move(decoded);
   } else if (encoding.form == static_cast<uint8_t>(Form::kSparse)) {
     std::vector<uint8_t> decoded(content);  // zeros where the holes are
-    const uint32_t segment = SegmentBytes(content);
     size_t from = 0;
-    for (size_t at = 0, i = 0; at < content; at += segment, ++i) {
-      const size_t n = std::min<size_t>(segment, content - at);
+    bool fits = true;
+    ForEachSegment(content, [&](uint32_t i, uint32_t at, uint32_t n) {
       if ((encoding.holes & (1u << i)) == 0) {
         if (from + n > bytes.size()) {
-          return damaged("wrong length");
+          return fits = false;
         }
         std::memcpy(decoded.data() + at, bytes.data() + from, n);
         from += n;
       }
-    }
-    if (from != bytes.size()) {
+      return true;
+    });
+    if (!fits || from != bytes.size()) {
       return damaged("wrong length");
     }
     bytes = std::move(decoded);
