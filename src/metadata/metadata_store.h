@@ -191,9 +191,14 @@ class Transaction {
   // ---- manifests (manifest_record.h): committed only once their chunks are durable
   // Inserts, or replaces the manifest with the same id.
   virtual Status PutManifest(const ManifestRecord& manifest) = 0;
+  // Inserts (or replaces) manifest `id` of `store` with the body of manifest `same_as`, which is
+  // stored once for both: a version's replicas, and a version made from an image, name one
+  // chunk list (up to 105 MB for a 100 GiB disk). NotFound when `same_as` is absent.
+  virtual Status PutManifestCopy(const std::string& same_as, const std::string& id,
+                                 const std::string& store, TimestampMs created_at) = 0;
   // nullopt when absent.
   virtual Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) = 0;
-  // NotFound when absent.
+  // NotFound when absent. The body goes with the last manifest that has it.
   virtual Status DeleteManifest(const std::string& id) = 0;
   // Calls `fn` for every manifest, in id order, until it returns an error (returned as is).
   // `fn` must not call the manifest methods of this transaction.

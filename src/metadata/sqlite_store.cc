@@ -206,15 +206,25 @@ constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE key =
 constexpr std::string_view kPutSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+// A manifest row names its body (manifest_bodies), which copies share; the last row to go
+// takes its body along.
+constexpr std::string_view kPutManifestBody =
+    "INSERT INTO manifest_bodies (body) VALUES (?1) RETURNING id";
+constexpr std::string_view kManifestBodyOf = "SELECT body_id FROM manifests WHERE id = ?1";
 constexpr std::string_view kPutManifest =
-    "INSERT INTO manifests (id, store, body, created_at) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(id) DO UPDATE SET store = excluded.store, body = excluded.body, "
+    "INSERT INTO manifests (id, store, body_id, created_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(id) DO UPDATE SET store = excluded.store, body_id = excluded.body_id, "
     "created_at = excluded.created_at";
 constexpr std::string_view kGetManifest =
-    "SELECT id, store, body, created_at FROM manifests WHERE id = ?1";
+    "SELECT m.id, m.store, b.body, m.created_at FROM manifests m "
+    "JOIN manifest_bodies b ON b.id = m.body_id WHERE m.id = ?1";
 constexpr std::string_view kDeleteManifest = "DELETE FROM manifests WHERE id = ?1";
+constexpr std::string_view kDropUnusedManifestBody =
+    "DELETE FROM manifest_bodies WHERE id = ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM manifests WHERE body_id = ?1)";
 constexpr std::string_view kListManifests =
-    "SELECT id, store, body, created_at FROM manifests ORDER BY id";
+    "SELECT m.id, m.store, b.body, m.created_at FROM manifests m "
+    "JOIN manifest_bodies b ON b.id = m.body_id ORDER BY m.id";
 constexpr std::string_view kNextOperationDue =
     "SELECT min(not_before) FROM operations WHERE status = 'InProgress'";
 constexpr std::string_view kPruneOperations =
@@ -616,6 +626,8 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
   Status PutManifest(const ManifestRecord& manifest) override;
+  Status PutManifestCopy(const std::string& same_as, const std::string& id,
+                         const std::string& store, TimestampMs created_at) override;
   Result<std::optional<ManifestRecord>> GetManifest(const std::string& id) override;
   Status DeleteManifest(const std::string& id) override;
   Status ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) override;
@@ -647,6 +659,13 @@ class SqliteTransaction final : public Transaction {
     return written;
   }
   Result<std::vector<std::string>> TextColumn(std::string_view sql, const std::string& param);
+  // The body that manifest `id` names; nullopt when there is no such manifest.
+  Result<std::optional<int64_t>> ManifestBodyOf(const std::string& id);
+  // Inserts or replaces manifest `id`, naming body `body_id`; a body it named before goes if
+  // no other manifest names it.
+  Status SetManifest(const std::string& id, const std::string& store, int64_t body_id,
+                     TimestampMs created_at);
+  Status DropUnusedManifestBody(int64_t body_id);
 
   SqliteStore* store_;
   SqliteConnection* conn_;  // null once ended
@@ -1248,11 +1267,48 @@ ManifestRecord ReadManifest(const SqliteStatement& st) {
 
 Status SqliteTransaction::PutManifest(const ManifestRecord& manifest) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifestBody));
+  st.BindBlob(1, manifest.body);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) {
+    return Status::Internal("storing a manifest's body returned no id");
+  }
+  const int64_t body_id = st.ColumnInt64(0);
+  return SetManifest(manifest.id, manifest.store, body_id, manifest.created_at);
+}
+
+Status SqliteTransaction::PutManifestCopy(const std::string& same_as, const std::string& id,
+                                          const std::string& store, TimestampMs created_at) {
+  GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<int64_t> body_id, ManifestBodyOf(same_as));
+  if (!body_id.has_value()) {
+    return Status::NotFound("manifest '" + same_as + "' not found");
+  }
+  return SetManifest(id, store, *body_id, created_at);
+}
+
+Result<std::optional<int64_t>> SqliteTransaction::ManifestBodyOf(const std::string& id) {
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kManifestBodyOf));
+  st.Bind(1, id);
+  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? std::optional<int64_t>(st.ColumnInt64(0)) : std::nullopt;
+}
+
+Status SqliteTransaction::SetManifest(const std::string& id, const std::string& store,
+                                      int64_t body_id, TimestampMs created_at) {
+  GALLERY_ASSIGN_OR_RETURN(std::optional<int64_t> replaced, ManifestBodyOf(id));
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifest));
-  st.Bind(1, manifest.id)
-      .Bind(2, manifest.store)
-      .BindBlob(3, manifest.body)
-      .Bind(4, manifest.created_at);
+  st.Bind(1, id).Bind(2, store).Bind(3, body_id).Bind(4, created_at);
+  GALLERY_RETURN_IF_ERROR(st.Run());
+  if (replaced.has_value() && *replaced != body_id) {
+    return DropUnusedManifestBody(*replaced);
+  }
+  return Status::Ok();
+}
+
+Status SqliteTransaction::DropUnusedManifestBody(int64_t body_id) {
+  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kDropUnusedManifestBody));
+  st.Bind(1, body_id);
   return st.Run();
 }
 
@@ -1269,13 +1325,14 @@ Result<std::optional<ManifestRecord>> SqliteTransaction::GetManifest(const std::
 
 Status SqliteTransaction::DeleteManifest(const std::string& id) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
+  GALLERY_ASSIGN_OR_RETURN(std::optional<int64_t> body_id, ManifestBodyOf(id));
+  if (!body_id.has_value()) {
+    return Status::NotFound("manifest '" + id + "' not found");
+  }
   GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kDeleteManifest));
   st.Bind(1, id);
   GALLERY_RETURN_IF_ERROR(st.Run());
-  if (conn_->Changes() == 0) {
-    return Status::NotFound("manifest '" + id + "' not found");
-  }
-  return Status::Ok();
+  return DropUnusedManifestBody(*body_id);
 }
 
 Status SqliteTransaction::ForEachManifest(const std::function<Status(const ManifestRecord&)>& fn) {

@@ -1002,6 +1002,8 @@ TEST_F(SqliteStoreTest, ManifestsRoundTripBinaryBodiesAndAreListedAndDeleted) {
     auto tx = Begin(TxMode::kRead);
     EXPECT_FALSE(tx->GetManifest("m-a")->has_value());
     EXPECT_EQ(tx->PutManifest(a).code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(tx->PutManifestCopy("m-b", "m-c", "westus", 1).code(),
+              StatusCode::kFailedPrecondition);
   }
   {
     auto tx = Begin(TxMode::kWrite);
@@ -1037,6 +1039,77 @@ TEST_F(SqliteStoreTest, ManifestsRoundTripBinaryBodiesAndAreListedAndDeleted) {
   auto read = Begin(TxMode::kRead);
   EXPECT_FALSE(read->GetManifest("m-a")->has_value());
   EXPECT_TRUE(read->GetManifest("m-b")->has_value());
+}
+
+TEST_F(SqliteStoreTest, ManifestCopiesShareOneBodyUntilTheLastOneGoes) {
+  auto body_count = [&] { return QueryRawInt(db_file_, "SELECT count(*) FROM manifest_bodies"); };
+  auto body_of = [&](const std::string& id) -> std::string {
+    auto tx = Begin(TxMode::kRead);
+    Result<std::optional<ManifestRecord>> m = tx->GetManifest(id);
+    return m.ok() && m->has_value() ? (*m)->body : "<none>";
+  };
+  {
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(tx->PutManifest({"m-a", "westus", "chunk list", 100}));
+    ASSERT_OK(tx->PutManifestCopy("m-a", "m-b", "eastus", 200));
+    ASSERT_OK(tx->PutManifestCopy("m-a", "m-c", "eastus-2", 300));
+    Status missing = tx->PutManifestCopy("m-none", "m-d", "eastus", 400);
+    EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+    EXPECT_EQ(missing.message(), "manifest 'm-none' not found");
+    ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(body_count(), 1);
+  {
+    auto tx = Begin(TxMode::kRead);
+    Result<std::optional<ManifestRecord>> b = tx->GetManifest("m-b");
+    ASSERT_TRUE(b.ok() && b->has_value());
+    EXPECT_EQ(**b, (ManifestRecord{"m-b", "eastus", "chunk list", 200}));
+    EXPECT_FALSE(tx->GetManifest("m-d")->has_value());
+  }
+  auto write = [&](const std::function<Status(Transaction&)>& fn) {
+    auto tx = Begin(TxMode::kWrite);
+    ASSERT_OK(fn(*tx));
+    ASSERT_OK(tx->Commit());
+  };
+  // The first manifest goes; its copies keep the body.
+  write([](Transaction& tx) { return tx.DeleteManifest("m-a"); });
+  EXPECT_EQ(body_count(), 1);
+  EXPECT_EQ(body_of("m-b"), "chunk list");
+  // A copy replaced by a new body leaves the old one to the other copy.
+  write([](Transaction& tx) { return tx.PutManifest({"m-b", "eastus", "next list", 500}); });
+  EXPECT_EQ(body_count(), 2);
+  EXPECT_EQ(body_of("m-b"), "next list");
+  EXPECT_EQ(body_of("m-c"), "chunk list");
+  // The last manifest naming a body is replaced by a copy of another: the body goes.
+  write([](Transaction& tx) { return tx.PutManifestCopy("m-b", "m-c", "eastus-2", 600); });
+  EXPECT_EQ(body_count(), 1);
+  EXPECT_EQ(body_of("m-c"), "next list");
+  write([](Transaction& tx) { return tx.DeleteManifest("m-b"); });
+  write([](Transaction& tx) { return tx.DeleteManifest("m-c"); });
+  EXPECT_EQ(body_count(), 0);
+}
+
+TEST_F(SqliteStoreTest, MigrationGivesEachExistingManifestABodyOfItsOwn) {
+  // Manifests as step 8 stored them, each row with its body.
+  store_.reset();
+  ExecRaw(db_file_,
+          "DROP TABLE manifests; DROP TABLE manifest_bodies; DELETE FROM schema_migrations "
+          "WHERE version >= 9; CREATE TABLE manifests (id TEXT PRIMARY KEY NOT NULL, store TEXT "
+          "NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL); INSERT INTO manifests "
+          "VALUES ('m-a', 'westus', x'00ff01', 5), ('m-b', 'eastus', x'00ff01', 6)");
+  Reopen();
+  EXPECT_EQ(QueryRawInt(db_file_, "SELECT count(*) FROM manifest_bodies"), 2);
+  const std::string body("\0\xff\x01", 3);
+  {
+    auto tx = Begin(TxMode::kRead);
+    EXPECT_EQ(*tx->GetManifest("m-a").value(), (ManifestRecord{"m-a", "westus", body, 5}));
+    EXPECT_EQ(*tx->GetManifest("m-b").value(), (ManifestRecord{"m-b", "eastus", body, 6}));
+  }
+  auto tx = Begin(TxMode::kWrite);
+  ASSERT_OK(tx->DeleteManifest("m-a"));
+  ASSERT_OK(tx->Commit());
+  EXPECT_EQ(QueryRawInt(db_file_, "SELECT count(*) FROM manifest_bodies"), 1);
+  EXPECT_EQ(QueryRawInt(db_file_, "SELECT count(*) FROM manifests"), 1);
 }
 
 TEST_F(SqliteStoreTest, DiskAccessOperationKindsRoundTrip) {

@@ -2,6 +2,7 @@
 // For tests over a real store: a fresh directory per test and a SQLite store opened in it.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -28,6 +29,24 @@ inline void OpenTestStore(const std::filesystem::path& dir,
   auto opened = OpenSqliteStore(dir / "gallery.db");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   store = std::move(*opened);
+}
+
+// The integer that `sql` returns from DIR/gallery.db, read beside the open store (tests that
+// call it link SQLite::SQLite3); -1 when the query fails.
+inline int64_t QueryTestStore(const std::filesystem::path& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open_v2((dir / "gallery.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      value = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return value;
 }
 
 }  // namespace gallery::metadata::test_support

@@ -663,14 +663,12 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   // The version's disks as its source manifests, and the distinct chunks they name in the order
   // of their first use: the order of the disks' offsets, in which an upload wrote them, so
   // reads of the source are sequential and a next version's changes are in few requests.
-  std::vector<std::optional<metadata::ManifestRecord>> sources_by_disk;
   std::vector<storage::Manifest> manifests;
   std::vector<std::string> source_stores;
   {
     GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
     for (const domain::DiskImage* disk : DisksOf(version)) {
       if (disk->manifest_id.empty()) {
-        sources_by_disk.emplace_back();
         continue;
       }
       GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> record,
@@ -688,7 +686,6 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
           source_stores.end()) {
         source_stores.push_back(record->store);
       }
-      sources_by_disk.push_back(std::move(record));
     }
   }
 
@@ -811,19 +808,16 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
         wanted.count({r.index, r.store}) == 0) {
       continue;
     }
+    // The replica's manifests share the source's bodies (the chunk lists are the same).
     r.manifests.clear();
-    for (const std::optional<metadata::ManifestRecord>& source : sources_by_disk) {
-      if (!source.has_value()) {
+    for (const domain::DiskImage* disk : DisksOf(version)) {
+      if (disk->manifest_id.empty()) {
         r.manifests.emplace_back();
         continue;
       }
-      metadata::ManifestRecord record;
-      record.id = NewUuid(random_);
-      record.store = r.store;
-      record.body = source->body;
-      record.created_at = clock_.Now();
-      GALLERY_RETURN_IF_ERROR(tx->PutManifest(record));
-      r.manifests.push_back(record.id);
+      std::string id = NewUuid(random_);
+      GALLERY_RETURN_IF_ERROR(tx->PutManifestCopy(disk->manifest_id, id, r.store, clock_.Now()));
+      r.manifests.push_back(std::move(id));
     }
     r.state = ReplicationState::kCompleted;
     r.details.clear();

@@ -262,6 +262,10 @@ TEST_F(ReplicatorTest, FillsEveryStoreOfTheRegionAndRecordsTheReplicasManifests)
     auto source = (*tx)->GetManifest("source-os");
     EXPECT_EQ((*record)->body, (*source)->body);
   }
+  // ... as copies of the source's manifest: one body for the three.
+  EXPECT_EQ(metadata::test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifests"), 3);
+  EXPECT_EQ(metadata::test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifest_bodies"),
+            1);
   // The bytes crossed the link once and were written to both stores.
   EXPECT_EQ(Egress(), (std::map<std::pair<std::string, std::string>, int64_t>{
                           {{"southcentralus", "eastus"}, DataBytes()}}));

@@ -33,12 +33,10 @@ Result<std::string> ImageData::CopyManifest(metadata::Transaction& tx,
   }
   GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(source->body));
   *size_bytes = static_cast<int64_t>(manifest.virtual_size);
-  metadata::ManifestRecord copy;
-  copy.id = NewUuid(random_);
-  copy.store = region;  // the region's first store is named like it
-  copy.body = source->body;
-  GALLERY_RETURN_IF_ERROR(tx.PutManifest(copy));
-  return copy.id;
+  std::string id = NewUuid(random_);
+  // In the region's first store, which is named like the region; the body is shared.
+  GALLERY_RETURN_IF_ERROR(tx.PutManifestCopy(manifest_id, id, region, source->created_at));
+  return id;
 }
 
 Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,

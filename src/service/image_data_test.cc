@@ -505,15 +505,23 @@ TEST_F(ImageDataTest, AVersionCopiesTheImagesManifestsAndKeepsThemWhenTheImageGo
   ASSERT_EQ(stored->replicas[0].manifests.size(), 1u);
   EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->body, Manifest(os.manifest_id)->body);
   EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->store, "southcentralus");
+  // The image's, the version's and the replica's manifests store one body.
+  auto bodies = [&] {
+    return test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifest_bodies");
+  };
+  EXPECT_EQ(ManifestCount(), 3);
+  EXPECT_EQ(bodies(), 1);
 
   ASSERT_TRUE(service_->DeleteResource(ctx_, ImageId()).ok());
   ASSERT_TRUE(runner_->RunOnce().ok());
   EXPECT_FALSE(Manifest(image_manifest).has_value());
   EXPECT_TRUE(Manifest(os.manifest_id).has_value());
+  EXPECT_EQ(bodies(), 1);
 
   ASSERT_TRUE(service_->DeleteResource(ctx_, VersionId("1.0.0")).ok());
   ASSERT_TRUE(runner_->RunOnce().ok());
   EXPECT_EQ(ManifestCount(), 0);
+  EXPECT_EQ(bodies(), 0);
 }
 
 TEST_F(ImageDataTest, AVersionOfAnImageStillIngestingIsRefused) {

@@ -13,6 +13,7 @@
 namespace gallery::service::test_support {
 
 using metadata::test_support::FreshTestDir;
+using metadata::test_support::QueryTestStore;
 
 // Opens (creating) DIR/gallery.db into `store` and bootstraps it into `boot`. Use with
 // ASSERT_NO_FATAL_FAILURE.
