@@ -48,6 +48,35 @@ std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
   return disks;
 }
 
+// The distinct chunks of the version's disks in the order of their first use: the order of the
+// disks' offsets, in which an upload wrote them, so reads of the source are sequential and a
+// next version's changes are in few requests. With the stores of the source manifests.
+Result<ChunkLists::List> ListChunks(metadata::MetadataStore& store,
+                                    const GalleryImageVersion& version) {
+  ChunkLists::List list;
+  std::vector<storage::Manifest> manifests;
+  GALLERY_ASSIGN_OR_RETURN(auto tx, store.Begin(metadata::TxMode::kRead));
+  for (const domain::DiskImage* disk : DisksOf(version)) {
+    if (disk->manifest_id.empty()) {
+      continue;
+    }
+    GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> record,
+                             tx->GetManifest(disk->manifest_id));
+    if (!record.has_value()) {
+      return Status::DataLoss("the version's data (manifest '" + disk->manifest_id +
+                              "') is missing");
+    }
+    GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(record->body));
+    manifests.push_back(std::move(manifest));
+    if (std::find(list.source_stores.begin(), list.source_stores.end(), record->store) ==
+        list.source_stores.end()) {
+      list.source_stores.push_back(record->store);
+    }
+  }
+  list.chunks = storage::ChunksInUseOrder(manifests);
+  return list;
+}
+
 }  // namespace
 
 // Bytes done of total for a running job, and recent samples for its rate. Each chunk counts once
@@ -105,14 +134,15 @@ class Replicator::Job {
   };
 
   Job(Replicator& owner, ResourceId version, std::string region, std::vector<Source> sources,
-      std::vector<Target> targets, std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks,
-      std::shared_ptr<Progress> progress, std::set<std::pair<int32_t, std::string>> replicas)
+      std::vector<Target> targets, ChunkLists::Shared list, std::shared_ptr<Progress> progress,
+      std::set<std::pair<int32_t, std::string>> replicas)
       : owner_(owner),
         version_(std::move(version)),
         region_(std::move(region)),
         sources_(std::move(sources)),
         targets_(std::move(targets)),
-        chunks_(std::move(chunks)),
+        list_(std::move(list)),
+        chunks_(list_->chunks),
         progress_(std::move(progress)),
         replicas_(std::move(replicas)),
         dropped_(targets_.size()) {
@@ -444,7 +474,8 @@ class Replicator::Job {
   std::string region_;
   std::vector<Source> sources_;
   std::vector<Target> targets_;
-  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks_;
+  ChunkLists::Shared list_;                                               // held while the job runs
+  const std::vector<std::pair<storage::ChunkDigest, uint32_t>>& chunks_;  // list_'s
   std::shared_ptr<Progress> progress_;
   std::set<std::pair<int32_t, std::string>> replicas_;  // (index, store) this job fills
   // Per target (index into targets_): whether it was re-planned away (StillWanted).
@@ -660,38 +691,17 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     return error;
   };
 
-  // The version's disks as its source manifests, and the distinct chunks they name in the order
-  // of their first use: the order of the disks' offsets, in which an upload wrote them, so
-  // reads of the source are sequential and a next version's changes are in few requests.
-  std::vector<storage::Manifest> manifests;
-  std::vector<std::string> source_stores;
-  {
-    GALLERY_ASSIGN_OR_RETURN(auto tx, store_.Begin(metadata::TxMode::kRead));
-    for (const domain::DiskImage* disk : DisksOf(version)) {
-      if (disk->manifest_id.empty()) {
-        continue;
-      }
-      GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> record,
-                               tx->GetManifest(disk->manifest_id));
-      if (!record.has_value()) {
-        return fail(Status::DataLoss("the version's data (manifest '" + disk->manifest_id +
-                                     "') is missing"));
-      }
-      Result<storage::Manifest> manifest = storage::DecodeManifest(record->body);
-      if (!manifest.ok()) {
-        return fail(manifest.status());
-      }
-      manifests.push_back(std::move(*manifest));
-      if (std::find(source_stores.begin(), source_stores.end(), record->store) ==
-          source_stores.end()) {
-        source_stores.push_back(record->store);
-      }
-    }
+  // What to copy, listed once for the version's jobs running now (chunk_lists.h).
+  std::string list_key;
+  for (const domain::DiskImage* disk : DisksOf(version)) {
+    list_key += disk->manifest_id + "\n";
   }
-
-  std::vector<std::pair<storage::ChunkDigest, uint32_t>> chunks =
-      storage::ChunksInUseOrder(manifests);
-  manifests.clear();
+  Result<ChunkLists::Shared> list =
+      chunk_lists_.Get(list_key, [&] { return ListChunks(store_, version); });
+  if (!list.ok()) {
+    return fail(list.status());
+  }
+  const std::vector<std::pair<storage::ChunkDigest, uint32_t>>& chunks = (*list)->chunks;
   // Queued -> Replicating, so status shows which regions are being copied (a version without
   // data completes at once, below).
   if (!chunks.empty()) {
@@ -738,7 +748,7 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
       add_source(r.store);
     }
   }
-  for (const std::string& name : source_stores) {
+  for (const std::string& name : (*list)->source_stores) {
     add_source(name);
   }
   std::vector<const Replica*> elsewhere;
@@ -788,8 +798,8 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
     }
   } forget{*this, key};
 
-  Job job(*this, version_id, region, std::move(sources), std::move(targets), std::move(chunks),
-          progress, wanted);
+  Job job(*this, version_id, region, std::move(sources), std::move(targets), *list, progress,
+          wanted);
   if (Status copied = job.Run(); !copied.ok()) {
     return fail(copied);
   }

@@ -3,7 +3,8 @@
 //
 // A version's replicas (domain::Replica, planned by replica_plan.h inside the transaction that
 // changed the profile) are its durable tasks. One job fills every pending replica of one
-// (version, region): for each distinct chunk of the version's disks it asks each target store
+// (version, region): for each distinct chunk of the version's disks (listed once for the
+// version's jobs that run together, chunk_lists.h) it asks each target store
 // whether it has it (so a job resumed after kill -9, or a second version that shares most
 // chunks, copies only what is missing), reads what is missing once from the nearest store that
 // holds a verified copy (a complete replica in the same region, then the version's source
@@ -46,6 +47,7 @@
 #include "domain/region_catalog.h"
 #include "domain/replication_status.h"
 #include "metadata/metadata_store.h"
+#include "replication/chunk_lists.h"
 #include "replication/shared_reads.h"
 #include "storage/chunk_store.h"
 
@@ -165,6 +167,7 @@ class Replicator {
   ReplicatorOptions options_;
   std::function<void(const ResourceId&)> settled_;
   SharedReads shared_reads_;
+  ChunkLists chunk_lists_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

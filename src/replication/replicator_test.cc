@@ -366,6 +366,36 @@ TEST_F(ReplicatorTest, ATargetFailingMidPassEndsEveryThreadOfTheJobWithItsError)
   EXPECT_LT(Holds("westus"), static_cast<int>(digests_.size()));
 }
 
+TEST_F(ReplicatorTest, SourceDataMissingOrDamagedIsAFailedAttemptWithItsReason) {
+  MakeReplicator();
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  auto put = [&](const std::function<Status(metadata::Transaction&)>& change) {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(change(**tx).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  };
+  put([](metadata::Transaction& tx) {
+    return tx.PutManifest({"source-os", "southcentralus", "not a manifest", kStart});
+  });
+  Status damaged = replicator_->RunRegion(id_, "westus");
+  EXPECT_EQ(damaged.code(), StatusCode::kInvalidArgument) << damaged.ToString();
+  Replica west = ReplicasIn("westus")[0];
+  EXPECT_EQ(west.attempts, 1);
+  EXPECT_NE(west.details.find("not a Gallery manifest"), std::string::npos) << west.details;
+
+  put([](metadata::Transaction& tx) { return tx.DeleteManifest("source-os"); });
+  Status missing = replicator_->RunRegion(id_, "eastus");
+  EXPECT_EQ(missing.code(), StatusCode::kDataLoss) << missing.ToString();
+  for (const Replica& r : ReplicasIn("eastus")) {
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_NE(r.details.find("the version's data (manifest 'source-os') is missing"),
+              std::string::npos)
+        << r.details;
+  }
+  EXPECT_EQ(Holds("eastus"), 0);
+}
+
 TEST_F(ReplicatorTest, AnUnavailableStoreIsRetriedWithBackoffThenFailsWithItsReason) {
   MakeReplicator({.max_attempts = 2, .retry_base_ms = 1000, .retry_max_ms = 1000});
   ASSERT_NO_FATAL_FAILURE(MakeVersion());
