@@ -447,7 +447,7 @@ Result<Accepted<domain::GalleryImageVersion>> GalleryService::PutGalleryImageVer
                                        source.has_value() ? &*source : nullptr, Rules()));
     if (image_data_ != nullptr && source.has_value()) {
       // The version's replica in its source region: the image's manifests, copied as records.
-      GALLERY_RETURN_IF_ERROR(image_data_->CopyImageManifests(tx, *source, &version));
+      GALLERY_RETURN_IF_ERROR(image_data_->CopyImageManifests(tx, *source, &version, clock_.Now()));
     }
     GALLERY_RETURN_IF_ERROR(PlanReplicas(tx, &version));
     return version;
@@ -596,9 +596,10 @@ Status GalleryService::ImageDiskData(const RequestContext& ctx, Transaction& tx,
                "(endGetAccess) or end its read access first.")
         .WithReason("OperationNotAllowed");
   }
-  GALLERY_ASSIGN_OR_RETURN(disk->manifest_id,
-                           image_data_->CopyManifest(tx, source->manifest_id, image.meta.location,
-                                                     &disk->size_bytes));
+  GALLERY_ASSIGN_OR_RETURN(disk->size_bytes, image_data_->ManifestSize(tx, source->manifest_id));
+  GALLERY_ASSIGN_OR_RETURN(
+      disk->manifest_id,
+      image_data_->CopyManifest(tx, source->manifest_id, image.meta.location, clock_.Now()));
   disk->disk_size_gb = domain::SizeInGiB(disk->size_bytes);
   // The uploaded VHD's footer goes with its bytes: the image exports that VHD as it was.
   disk->vhd_footer = source->vhd_footer;

@@ -21,33 +21,54 @@ std::filesystem::path ImageData::BlobPath(const std::string& tenant,
   return storage::AccountBlobPath(options_.blobs_root, tenant, at);
 }
 
-Result<std::string> ImageData::CopyManifest(metadata::Transaction& tx,
-                                            const std::string& manifest_id,
-                                            const std::string& region, int64_t* size_bytes) {
+namespace {
+
+Status ManifestNotFound(const std::string& manifest_id) {
+  return Status::NotFound("The data of the source (manifest '" + manifest_id + "') was not found.")
+      .WithReason("ManifestNotFound");
+}
+
+}  // namespace
+
+Result<int64_t> ImageData::ManifestSize(metadata::Transaction& tx,
+                                        const std::string& manifest_id) const {
   GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> source,
                            tx.GetManifest(manifest_id));
   if (!source.has_value()) {
-    return Status::NotFound("The data of the source (manifest '" + manifest_id +
-                            "') was not found.")
-        .WithReason("ManifestNotFound");
+    return ManifestNotFound(manifest_id);
   }
   GALLERY_ASSIGN_OR_RETURN(storage::Manifest manifest, storage::DecodeManifest(source->body));
-  *size_bytes = static_cast<int64_t>(manifest.virtual_size);
+  return static_cast<int64_t>(manifest.virtual_size);
+}
+
+Result<std::string> ImageData::CopyManifest(metadata::Transaction& tx,
+                                            const std::string& manifest_id,
+                                            const std::string& region, TimestampMs now) {
   std::string id = NewUuid(random_);
-  // In the region's first store, which is named like the region; the body is shared.
-  GALLERY_RETURN_IF_ERROR(tx.PutManifestCopy(manifest_id, id, region, source->created_at));
+  // In the region's first store, which is named like the region.
+  Status copied = tx.PutManifestCopy(manifest_id, id, region, now);
+  if (copied.code() == StatusCode::kNotFound) {
+    return ManifestNotFound(manifest_id);
+  }
+  GALLERY_RETURN_IF_ERROR(copied);
   return id;
 }
 
 Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,
-                                     domain::GalleryImageVersion* version) {
+                                     domain::GalleryImageVersion* version, TimestampMs now) {
   auto copy = [&](const domain::ImageDisk& from, domain::DiskImage* to) -> Status {
     if (from.manifest_id.empty()) {
       return Status::Ok();
     }
-    GALLERY_ASSIGN_OR_RETURN(to->manifest_id, CopyManifest(tx, from.manifest_id,
-                                                           version->meta.location,
-                                                           &to->size_bytes));
+    GALLERY_ASSIGN_OR_RETURN(to->manifest_id,
+                             CopyManifest(tx, from.manifest_id, version->meta.location, now));
+    // The image knows its disks' sizes; reading one from its manifest decodes the whole chunk
+    // list (up to 105 MB for a 100 GiB disk) inside the write transaction.
+    if (from.size_bytes > 0) {
+      to->size_bytes = from.size_bytes;
+    } else {
+      GALLERY_ASSIGN_OR_RETURN(to->size_bytes, ManifestSize(tx, from.manifest_id));
+    }
     to->size_in_gb = domain::SizeInGiB(to->size_bytes);
     to->vhd_footer = from.vhd_footer;
     return Status::Ok();

@@ -25,6 +25,7 @@
 
 #include "common/random.h"
 #include "common/result.h"
+#include "common/time.h"
 #include "domain/blob_uri.h"
 #include "domain/gallery_image_version.h"
 #include "domain/managed_image.h"
@@ -60,16 +61,19 @@ class ImageData {
   // The file of a tenant's blob.
   std::filesystem::path BlobPath(const std::string& tenant, const domain::BlobLocation& at) const;
 
-  // A new manifest record with the body of `manifest_id`, in `region`; returns its id and
-  // stores the disk's virtual size in `*size_bytes`. NotFound (reason "ManifestNotFound") when
-  // the source record is missing; DataLoss when its body does not decode.
+  // A new manifest record of `region` with the body of `manifest_id` (shared, not copied),
+  // recorded at `now`; returns its id. NotFound (reason "ManifestNotFound") when the source
+  // record is missing.
   Result<std::string> CopyManifest(metadata::Transaction& tx, const std::string& manifest_id,
-                                   const std::string& region, int64_t* size_bytes);
+                                   const std::string& region, TimestampMs now);
+  // The virtual size of the disk that manifest `manifest_id` describes. NotFound (reason
+  // "ManifestNotFound") when it is missing; DataLoss when its body does not decode.
+  Result<int64_t> ManifestSize(metadata::Transaction& tx, const std::string& manifest_id) const;
 
   // Gives `version` its own copy of each manifest of `image` (OS disk and data disks, matched
   // by position), with their sizes. Disks of the image without data are left without.
   Status CopyImageManifests(metadata::Transaction& tx, const domain::ManagedImage& image,
-                            domain::GalleryImageVersion* version);
+                            domain::GalleryImageVersion* version, TimestampMs now);
 
   // A blob read into a region's store: its manifest and the VHD footer it ended with (the
   // 512 bytes as stored; a dynamic VHD's footer becomes a fixed one on export).

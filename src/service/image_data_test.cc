@@ -524,6 +524,43 @@ TEST_F(ImageDataTest, AVersionCopiesTheImagesManifestsAndKeepsThemWhenTheImageGo
   EXPECT_EQ(bodies(), 0);
 }
 
+TEST_F(ImageDataTest, AVersionOfAnImageWhoseDataIsGoneIsRefusedAndNothingIsCreated) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  const std::string image_manifest = service_->GetManagedImage(ctx_, ImageId())->os_disk.manifest_id;
+  {
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->DeleteManifest(image_manifest).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto refused = PutVersion("1.0.0");
+  EXPECT_EQ(refused.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(refused.status().reason(), "ManifestNotFound");
+  EXPECT_EQ(refused.status().message(),
+            "The data of the source (manifest '" + image_manifest + "') was not found.");
+  EXPECT_EQ(service_->GetGalleryImageVersion(ctx_, VersionId("1.0.0")).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(ManifestCount(), 0);
+}
+
+TEST_F(ImageDataTest, AVersionOfAnImageWithoutARecordedSizeReadsItFromTheManifest) {
+  ASSERT_NO_FATAL_FAILURE(MakeImage());
+  ASSERT_NO_FATAL_FAILURE(MakeDefinition());
+  {
+    // An image recorded before images kept their disks' sizes.
+    auto tx = store_->Begin(metadata::TxMode::kWrite);
+    auto image = (*tx)->GetResource(ImageId());
+    ASSERT_TRUE(image.ok() && image->has_value());
+    std::get<domain::ManagedImage>(**image).os_disk.size_bytes = 0;
+    ASSERT_TRUE((*tx)->PutResource(**image).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto version = PutVersion("1.0.0");
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_EQ(version->resource.os_disk_image.size_bytes, int64_t(20 * kMiB));
+  EXPECT_EQ(version->resource.os_disk_image.size_in_gb, 1);
+}
+
 TEST_F(ImageDataTest, AVersionOfAnImageStillIngestingIsRefused) {
   ASSERT_NO_FATAL_FAILURE(MakeDefinition());
   WriteBlob("os.vhd", FixedVhd(20 * kMiB));
