@@ -189,7 +189,9 @@ class Transaction {
       const std::string& subscription) = 0;
 
   // ---- manifests (manifest_record.h): committed only once their chunks are durable
-  // Inserts, or replaces the manifest with the same id.
+  // Inserts, or replaces the manifest with the same id. Gallery gives new content a new id and
+  // never replaces a manifest a resource names (replication lists a version's chunks once for
+  // its jobs by its manifests' ids: replication/chunk_lists.h).
   virtual Status PutManifest(const ManifestRecord& manifest) = 0;
   // Inserts (or replaces) manifest `id` of `store` with the body of manifest `same_as`, which is
   // stored once for both: a version's replicas, and a version made from an image, name one

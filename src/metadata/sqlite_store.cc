@@ -1267,13 +1267,16 @@ ManifestRecord ReadManifest(const SqliteStatement& st) {
 
 Status SqliteTransaction::PutManifest(const ManifestRecord& manifest) {
   GALLERY_RETURN_IF_ERROR(Usable(true));
-  GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifestBody));
-  st.BindBlob(1, manifest.body);
-  GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) {
-    return Status::Internal("storing a manifest's body returned no id");
-  }
-  const int64_t body_id = st.ColumnInt64(0);
+  int64_t body_id = 0;
+  {
+    GALLERY_ASSIGN_OR_RETURN(SqliteStatement st, conn_->Prepare(kPutManifestBody));
+    st.BindBlob(1, manifest.body);
+    GALLERY_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return Status::Internal("storing a manifest's body returned no id");
+    }
+    body_id = st.ColumnInt64(0);
+  }  // reset before the next statement
   return SetManifest(manifest.id, manifest.store, body_id, manifest.created_at);
 }
 

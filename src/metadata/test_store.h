@@ -31,22 +31,23 @@ inline void OpenTestStore(const std::filesystem::path& dir,
   store = std::move(*opened);
 }
 
-// The integer that `sql` returns from DIR/gallery.db, read beside the open store (tests that
-// call it link SQLite::SQLite3); -1 when the query fails.
-inline int64_t QueryTestStore(const std::filesystem::path& dir, const std::string& sql) {
+// How many manifest bodies DIR/gallery.db stores (copies of a manifest share one), read beside
+// the open store; -1 when it cannot be read. Tests that call it link SQLite::SQLite3.
+inline int64_t StoredManifestBodies(const std::filesystem::path& dir) {
   sqlite3* db = nullptr;
-  int64_t value = -1;
+  int64_t count = -1;
   if (sqlite3_open_v2((dir / "gallery.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
       SQLITE_OK) {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM manifest_bodies", -1, &st, nullptr) ==
+            SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
-      value = sqlite3_column_int64(st, 0);
+      count = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
   }
   sqlite3_close(db);
-  return value;
+  return count;
 }
 
 }  // namespace gallery::metadata::test_support

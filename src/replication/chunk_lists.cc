@@ -33,6 +33,8 @@ Result<ChunkLists::Shared> ChunkLists::Get(const std::string& key, const MakeFn&
     }
   } catch (const std::exception& e) {  // out of memory: an error for this job and its waiters
     out = Status::Internal("cannot list the chunks to copy: " + std::string(e.what()));
+  } catch (...) {  // the waiters are answered whatever was thrown
+    out = Status::Internal("cannot list the chunks to copy: an unknown exception");
   }
   promise.set_value(out);
   std::lock_guard<std::mutex> lock(mu_);

@@ -41,8 +41,9 @@ class ChunkLists {
   using Shared = std::shared_ptr<const List>;
   using MakeFn = std::function<Result<List>()>;
 
-  // The list for `key`, which names what it is made of (the source manifests, whose bodies
-  // never change): one that a job holds or is making, or else `make`'s, which this call runs.
+  // The list for `key`, which names what it is made of (the ids of the source manifests, which
+  // are never replaced: metadata_store.h's PutManifest): one that a job holds or is making, or
+  // else `make`'s, which this call runs.
   Result<Shared> Get(const std::string& key, const MakeFn& make);
 
   struct Counts {

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <new>
 #include <thread>
+
+#include "replication/held_call_test_util.h"
 
 namespace gallery::replication {
 namespace {
@@ -59,39 +59,18 @@ TEST(ChunkListsTest, AListAJobHoldsIsGivenToTheNextAndGoesWithItsLastJob) {
 // Jobs that ask while the list is being made wait for it instead of making it too.
 TEST(ChunkListsTest, CallsWhileAListIsMadeWaitForIt) {
   ChunkLists lists;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> calls{0};
+  HeldCall held;
   auto slow = [&] {
-    ++calls;
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
+    held.Hold();
     ChunkLists::List list;
     list.chunks.resize(7);
     return Result<ChunkLists::List>(std::move(list));
   };
   std::vector<Result<ChunkLists::Shared>> got(3, Status::NotFound("not yet"));
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { got[0] = lists.Get("m1\n", slow); });
-  while (calls == 0) {
-    std::this_thread::yield();
-  }
-  for (int i = 1; i < 3; ++i) {
-    threads.emplace_back([&, i] { got[i] = lists.Get("m1\n", slow); });
-  }
-  while (lists.counts().shared < 2) {
-    std::this_thread::yield();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  for (std::thread& t : threads) {
-    t.join();
-  }
-  EXPECT_EQ(calls, 1);
+  held.Run(
+      3, [&](int i) { got[i] = lists.Get("m1\n", slow); },
+      [&] { return lists.counts().shared == 2; });
+  EXPECT_EQ(held.calls(), 1);
   for (const auto& g : got) {
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     EXPECT_EQ(g->get(), got[0]->get());
@@ -113,15 +92,43 @@ TEST(ChunkListsTest, AFailedMakeIsReturnedAndNotKept) {
   EXPECT_EQ(calls, 2);
 }
 
+// Jobs waiting for another's make get its error, and nothing is kept for the next.
+TEST(ChunkListsTest, CallsWhileAListIsMadeGetItsError) {
+  ChunkLists lists;
+  HeldCall held;
+  auto failing = [&] {
+    held.Hold();
+    return Result<ChunkLists::List>(Status::DataLoss("the version's data is missing"));
+  };
+  std::vector<Result<ChunkLists::Shared>> got(3, Status::NotFound("not yet"));
+  held.Run(
+      3, [&](int i) { got[i] = lists.Get("m1\n", failing); },
+      [&] { return lists.counts().shared == 2; });
+  EXPECT_EQ(held.calls(), 1);
+  for (const auto& g : got) {
+    EXPECT_EQ(g.status().code(), StatusCode::kDataLoss);
+    EXPECT_EQ(g.status().message(), "the version's data is missing");
+  }
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(lists.Get("m1\n", Counted(&calls, 1)).ok());
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(ChunkListsTest, AMakeThatThrowsIsAnInternalErrorAndIsNotKept) {
   ChunkLists lists;
   Result<ChunkLists::Shared> failed =
       lists.Get("m1\n", []() -> Result<ChunkLists::List> { throw std::bad_alloc(); });
   EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
   EXPECT_NE(failed.status().message().find("cannot list the chunks to copy"), std::string::npos);
+  // Whatever is thrown.
+  Result<ChunkLists::Shared> odd =
+      lists.Get("m2\n", []() -> Result<ChunkLists::List> { throw 42; });
+  EXPECT_EQ(odd.status().code(), StatusCode::kInternal);
+  EXPECT_NE(odd.status().message().find("an unknown exception"), std::string::npos);
   std::atomic<int> calls{0};
   ASSERT_TRUE(lists.Get("m1\n", Counted(&calls, 1)).ok());
-  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(lists.Get("m2\n", Counted(&calls, 1)).ok());
+  EXPECT_EQ(calls, 2);
 }
 
 }  // namespace

@@ -48,6 +48,15 @@ std::vector<const domain::DiskImage*> DisksOf(const GalleryImageVersion& v) {
   return disks;
 }
 
+// The ids of the version's source manifests, disk after disk: what its data is.
+std::string SourceManifestsOf(const GalleryImageVersion& v) {
+  std::string ids;
+  for (const domain::DiskImage* disk : DisksOf(v)) {
+    ids += disk->manifest_id + "\n";
+  }
+  return ids;
+}
+
 // The distinct chunks of the version's disks in the order of their first use: the order of the
 // disks' offsets, in which an upload wrote them, so reads of the source are sequential and a
 // next version's changes are in few requests. With the stores of the source manifests.
@@ -692,12 +701,9 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   };
 
   // What to copy, listed once for the version's jobs running now (chunk_lists.h).
-  std::string list_key;
-  for (const domain::DiskImage* disk : DisksOf(version)) {
-    list_key += disk->manifest_id + "\n";
-  }
+  const std::string data = SourceManifestsOf(version);
   Result<ChunkLists::Shared> list =
-      chunk_lists_.Get(list_key, [&] { return ListChunks(store_, version); });
+      chunk_lists_.Get(data, [&] { return ListChunks(store_, version); });
   if (!list.ok()) {
     return fail(list.status());
   }
@@ -809,8 +815,10 @@ Status Replicator::RunRegion(const ResourceId& version_id, const std::string& re
   GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::Resource> current,
                            tx->GetResource(version_id));
   auto* now = current.has_value() ? std::get_if<GalleryImageVersion>(&*current) : nullptr;
-  if (now == nullptr) {
-    return Status::Ok();  // deleted meanwhile: the chunks are garbage
+  if (now == nullptr || SourceManifestsOf(*now) != data) {
+    // Deleted meanwhile, or created again under its name with other data, whose replicas the
+    // new version's own job fills: the chunks copied here are garbage.
+    return Status::Ok();
   }
   int completed = 0;
   for (Replica& r : now->replicas) {

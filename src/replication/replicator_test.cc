@@ -263,9 +263,18 @@ TEST_F(ReplicatorTest, FillsEveryStoreOfTheRegionAndRecordsTheReplicasManifests)
     EXPECT_EQ((*record)->body, (*source)->body);
   }
   // ... as copies of the source's manifest: one body for the three.
-  EXPECT_EQ(metadata::test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifests"), 3);
-  EXPECT_EQ(metadata::test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifest_bodies"),
-            1);
+  int manifests = 0;
+  {
+    auto tx = store_->Begin(metadata::TxMode::kRead);
+    ASSERT_TRUE((*tx)
+                    ->ForEachManifest([&](const metadata::ManifestRecord&) {
+                      ++manifests;
+                      return Status::Ok();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(manifests, 3);
+  EXPECT_EQ(metadata::test_support::StoredManifestBodies(dir_), 1);
   // The bytes crossed the link once and were written to both stores.
   EXPECT_EQ(Egress(), (std::map<std::pair<std::string, std::string>, int64_t>{
                           {{"southcentralus", "eastus"}, DataBytes()}}));
@@ -470,6 +479,51 @@ TEST_F(ReplicatorTest, AJobStopsWhenItsVersionIsDeletedRecordsNoReplicaButCounts
   // Both requests crossed the link (the second was dropped after it, not written), and no
   // batch was committed: the egress still counts them.
   EXPECT_EQ((Egress()[{"southcentralus", "westus"}]), 2 * 4 * int64_t{kChunk});
+}
+
+// A version deleted and created again under its name while a job copies its old data: the
+// job's chunks complete none of the new version's replicas, whose next job copies their data.
+TEST_F(ReplicatorTest, AVersionCreatedAgainWithOtherDataIsNotCompletedWithTheOld) {
+  ReplicatorOptions options;
+  options.threads_per_job = 1;
+  options.request_bytes = 4 * kChunk;
+  storage::Manifest next{uint64_t{kChunk} * 3, kChunk, {}};
+  int requests = 0;
+  options.link = [&](const std::string&, const std::string&, uint64_t, const std::atomic<bool>*) {
+    if (++requests == 1) {
+      GalleryImageVersion again = Current();
+      again.os_disk_image.manifest_id = "source-os-2";
+      for (Replica& r : again.replicas) {
+        r.state = ReplicationState::kQueued;
+      }
+      for (int i = 0; i < 3; ++i) {
+        next.chunks.emplace_back(digests_[i]);
+      }
+      auto tx = store_->Begin(metadata::TxMode::kWrite);
+      EXPECT_TRUE((*tx)->DeleteResource(id_).ok());
+      EXPECT_TRUE((*tx)
+                      ->PutManifest(
+                          {"source-os-2", "southcentralus", storage::EncodeManifest(next), kStart})
+                      .ok());
+      EXPECT_TRUE((*tx)->PutResource(again).ok());
+      EXPECT_TRUE((*tx)->Commit().ok());
+    }
+    return Status::Ok();
+  };
+  MakeReplicator(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion());
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  EXPECT_EQ(ReplicasIn("westus")[0].state, ReplicationState::kQueued);
+  EXPECT_TRUE(ReplicasIn("westus")[0].manifests.empty());
+
+  ASSERT_TRUE(replicator_->RunRegion(id_, "westus").ok());
+  const Replica west = ReplicasIn("westus")[0];
+  EXPECT_EQ(west.state, ReplicationState::kCompleted);
+  ASSERT_EQ(west.manifests.size(), 1u);
+  auto tx = store_->Begin(metadata::TxMode::kRead);
+  auto record = (*tx)->GetManifest(west.manifests[0]);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->body, storage::EncodeManifest(next));
 }
 
 // With several threads, the thread that finds its version gone stops the others while they

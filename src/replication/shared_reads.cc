@@ -32,6 +32,9 @@ Result<SharedReads::Bytes> SharedReads::Read(const std::string& store,
   } catch (const std::exception& e) {  // out of memory: an error for this read and its waiters
     out = Status::Internal("cannot read chunk " + storage::ToHex(digest) + " of store '" + store +
                            "': " + e.what());
+  } catch (...) {  // the waiters are answered whatever was thrown
+    out = Status::Internal("cannot read chunk " + storage::ToHex(digest) + " of store '" + store +
+                           "': an unknown exception");
   }
   promise.set_value(out);
   std::lock_guard<std::mutex> lock(mu_);

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <thread>
+
+#include "replication/held_call_test_util.h"
 
 namespace gallery::replication {
 namespace {
@@ -98,37 +98,16 @@ TEST(SharedReadsTest, WithNothingKeptOnlyReadsInFlightAreShared) {
 // Jobs that ask while the chunk is being read wait for that read instead of reading too.
 TEST(SharedReadsTest, CallsDuringAReadWaitForItAndGetItsBytes) {
   SharedReads reads(0);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> calls{0};
+  HeldCall held;
   auto slow = [&] {
-    ++calls;
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
+    held.Hold();
     return Result<std::vector<uint8_t>>(std::vector<uint8_t>(64, 5));
   };
   std::vector<Result<SharedReads::Bytes>> got(4, Status::NotFound("not yet"));
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { got[0] = reads.Read("east", Digest(1), slow); });
-  while (calls == 0) {
-    std::this_thread::yield();
-  }
-  for (int i = 1; i < 4; ++i) {
-    threads.emplace_back([&, i] { got[i] = reads.Read("east", Digest(1), slow); });
-  }
-  while (reads.counts().shared < 3) {
-    std::this_thread::yield();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  for (std::thread& t : threads) {
-    t.join();
-  }
-  EXPECT_EQ(calls, 1);
+  held.Run(
+      4, [&](int i) { got[i] = reads.Read("east", Digest(1), slow); },
+      [&] { return reads.counts().shared == 3; });
+  EXPECT_EQ(held.calls(), 1);
   for (const auto& g : got) {
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     EXPECT_EQ(**g, std::vector<uint8_t>(64, 5));
@@ -144,40 +123,28 @@ TEST(SharedReadsTest, AReadThatThrowsIsAnInternalErrorAndIsNotKept) {
   EXPECT_EQ(thrown.status().code(), StatusCode::kInternal);
   EXPECT_NE(thrown.status().message().find("store 'east'"), std::string::npos)
       << thrown.status().message();
+  // Whatever is thrown.
+  auto odd = reads.Read("east", Digest(2), []() -> Result<std::vector<uint8_t>> { throw 42; });
+  EXPECT_EQ(odd.status().code(), StatusCode::kInternal);
+  EXPECT_NE(odd.status().message().find("an unknown exception"), std::string::npos);
   ASSERT_TRUE(reads.Read("east", Digest(1), Counted(&calls, 10, 1)).ok());
-  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(reads.Read("east", Digest(2), Counted(&calls, 10, 1)).ok());
+  EXPECT_EQ(calls, 2);
 }
 
 // A job waiting for another's read gets that read's error, and nothing is kept for the next.
 TEST(SharedReadsTest, CallsDuringAFailingReadGetItsError) {
   SharedReads reads(1 << 20);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> calls{0};
+  HeldCall held;
   auto failing = [&] {
-    ++calls;
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
+    held.Hold();
     return Result<std::vector<uint8_t>>(Status::Unavailable("east: Input/output error"));
   };
   std::vector<Result<SharedReads::Bytes>> got(2, Status::NotFound("not yet"));
-  std::thread first([&] { got[0] = reads.Read("east", Digest(1), failing); });
-  while (calls == 0) {
-    std::this_thread::yield();
-  }
-  std::thread second([&] { got[1] = reads.Read("east", Digest(1), failing); });
-  while (reads.counts().shared < 1) {
-    std::this_thread::yield();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  first.join();
-  second.join();
-  EXPECT_EQ(calls, 1);
+  held.Run(
+      2, [&](int i) { got[i] = reads.Read("east", Digest(1), failing); },
+      [&] { return reads.counts().shared == 1; });
+  EXPECT_EQ(held.calls(), 1);
   for (const auto& g : got) {
     EXPECT_EQ(g.status().code(), StatusCode::kUnavailable);
     EXPECT_EQ(g.status().message(), "east: Input/output error");

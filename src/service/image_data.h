@@ -67,7 +67,8 @@ class ImageData {
   Result<std::string> CopyManifest(metadata::Transaction& tx, const std::string& manifest_id,
                                    const std::string& region, TimestampMs now);
   // The virtual size of the disk that manifest `manifest_id` describes. NotFound (reason
-  // "ManifestNotFound") when it is missing; DataLoss when its body does not decode.
+  // "ManifestNotFound") when it is missing; DecodeManifest's error when its body does not
+  // decode.
   Result<int64_t> ManifestSize(metadata::Transaction& tx, const std::string& manifest_id) const;
 
   // Gives `version` its own copy of each manifest of `image` (OS disk and data disks, matched

@@ -506,9 +506,7 @@ TEST_F(ImageDataTest, AVersionCopiesTheImagesManifestsAndKeepsThemWhenTheImageGo
   EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->body, Manifest(os.manifest_id)->body);
   EXPECT_EQ(Manifest(stored->replicas[0].manifests[0])->store, "southcentralus");
   // The image's, the version's and the replica's manifests store one body.
-  auto bodies = [&] {
-    return test_support::QueryTestStore(dir_, "SELECT count(*) FROM manifest_bodies");
-  };
+  auto bodies = [&] { return test_support::StoredManifestBodies(dir_); };
   EXPECT_EQ(ManifestCount(), 3);
   EXPECT_EQ(bodies(), 1);
 

@@ -13,7 +13,7 @@
 namespace gallery::service::test_support {
 
 using metadata::test_support::FreshTestDir;
-using metadata::test_support::QueryTestStore;
+using metadata::test_support::StoredManifestBodies;
 
 // Opens (creating) DIR/gallery.db into `store` and bootstraps it into `boot`. Use with
 // ASSERT_NO_FATAL_FAILURE.
