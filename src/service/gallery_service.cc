@@ -596,13 +596,8 @@ Status GalleryService::ImageDiskData(const RequestContext& ctx, Transaction& tx,
                "(endGetAccess) or end its read access first.")
         .WithReason("OperationNotAllowed");
   }
-  // The sealed disk records its size; decoding its manifest for it would read the whole chunk
-  // list inside this write transaction.
-  if (source->disk_size_bytes > 0) {
-    disk->size_bytes = source->disk_size_bytes;
-  } else {
-    GALLERY_ASSIGN_OR_RETURN(disk->size_bytes, image_data_->ManifestSize(tx, source->manifest_id));
-  }
+  GALLERY_ASSIGN_OR_RETURN(disk->size_bytes, image_data_->ManifestSize(tx, source->manifest_id,
+                                                                       source->disk_size_bytes));
   GALLERY_ASSIGN_OR_RETURN(
       disk->manifest_id,
       image_data_->CopyManifest(tx, source->manifest_id, image.meta.location, clock_.Now()));

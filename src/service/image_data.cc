@@ -30,8 +30,11 @@ Status ManifestNotFound(const std::string& manifest_id) {
 
 }  // namespace
 
-Result<int64_t> ImageData::ManifestSize(metadata::Transaction& tx,
-                                        const std::string& manifest_id) const {
+Result<int64_t> ImageData::ManifestSize(metadata::Transaction& tx, const std::string& manifest_id,
+                                        int64_t recorded) const {
+  if (recorded > 0) {
+    return recorded;
+  }
   GALLERY_ASSIGN_OR_RETURN(std::optional<metadata::ManifestRecord> source,
                            tx.GetManifest(manifest_id));
   if (!source.has_value()) {
@@ -62,13 +65,7 @@ Status ImageData::CopyImageManifests(metadata::Transaction& tx, const domain::Ma
     }
     GALLERY_ASSIGN_OR_RETURN(to->manifest_id,
                              CopyManifest(tx, from.manifest_id, version->meta.location, now));
-    // The image knows its disks' sizes; reading one from its manifest decodes the whole chunk
-    // list (up to 105 MB for a 100 GiB disk) inside the write transaction.
-    if (from.size_bytes > 0) {
-      to->size_bytes = from.size_bytes;
-    } else {
-      GALLERY_ASSIGN_OR_RETURN(to->size_bytes, ManifestSize(tx, from.manifest_id));
-    }
+    GALLERY_ASSIGN_OR_RETURN(to->size_bytes, ManifestSize(tx, from.manifest_id, from.size_bytes));
     to->size_in_gb = domain::SizeInGiB(to->size_bytes);
     to->vhd_footer = from.vhd_footer;
     return Status::Ok();

@@ -66,10 +66,13 @@ class ImageData {
   // record is missing.
   Result<std::string> CopyManifest(metadata::Transaction& tx, const std::string& manifest_id,
                                    const std::string& region, TimestampMs now);
-  // The virtual size of the disk that manifest `manifest_id` describes. NotFound (reason
-  // "ManifestNotFound") when it is missing; DecodeManifest's error when its body does not
-  // decode.
-  Result<int64_t> ManifestSize(metadata::Transaction& tx, const std::string& manifest_id) const;
+  // The virtual size of the disk that manifest `manifest_id` describes: `recorded` when it is
+  // known (> 0), as a disk or image records it, since decoding the manifest reads its whole
+  // chunk list (up to 105 MB for a 100 GiB disk) inside the caller's write transaction.
+  // Otherwise decoded: NotFound (reason "ManifestNotFound") when it is missing, DecodeManifest's
+  // error when its body does not decode.
+  Result<int64_t> ManifestSize(metadata::Transaction& tx, const std::string& manifest_id,
+                               int64_t recorded) const;
 
   // Gives `version` its own copy of each manifest of `image` (OS disk and data disks, matched
   // by position), with their sizes. Disks of the image without data are left without.
